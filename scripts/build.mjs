@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Builds everything under dist/: the Peggy parser, the WASM codecs, the TypeScript and the UI.
+// Each generator runs only when its output is older than its inputs, so a rebuild is cheap.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, copyFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+function newestMtime(paths) {
+  let newest = 0;
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    const st = statSync(p);
+    if (st.isDirectory()) newest = Math.max(newest, newestMtime(readdirSync(p).map((f) => join(p, f))));
+    else newest = Math.max(newest, st.mtimeMs);
+  }
+  return newest;
+}
+const stale = (out, inputs) => !existsSync(out) || statSync(out).mtimeMs < newestMtime(inputs);
+
+// 1. PromQL parser from the Peggy grammar (generated code stays in a git-ignored folder).
+const grammar = join(root, 'src/promql/grammar.peggy');
+const parserOut = join(root, 'src/promql/generated/parser.js');
+if (existsSync(grammar) && stale(parserOut, [grammar])) {
+  mkdirSync(dirname(parserOut), { recursive: true });
+  run(bin('peggy'), ['--format', 'es', '--dts', '--allowed-start-rules', '*', '-o', parserOut, grammar]);
+}
+
+// 2. WASM codecs from native/ (AssemblyScript).
+const nativeEntry = join(root, 'native/codec.ts');
+const wasmOut = join(root, 'src/codec/generated/codec.wasm');
+if (existsSync(nativeEntry) && stale(wasmOut, [join(root, 'native')])) {
+  mkdirSync(dirname(wasmOut), { recursive: true });
+  run(bin('asc'), [nativeEntry, '--outFile', wasmOut, '--optimizeLevel', '3', '--shrinkLevel', '0',
+    '--runtime', 'stub', '--noAssert', '--exportRuntime', '--initialMemory', '64', '--enable', 'simd', '--enable', 'bulk-memory']);
+}
+
+// 3. TypeScript.
+run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+
+// 4. Generated non-TS artifacts (parser JS, wasm) go next to the compiled modules that load them.
+function copyGenerated(dir) {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) {
+      if (name === 'generated') {
+        for (const f of readdirSync(p)) {
+          if (f.endsWith('.ts')) continue;
+          const dest = join(root, 'dist', relative(join(root, 'src'), p), f);
+          mkdirSync(dirname(dest), { recursive: true });
+          copyFileSync(join(p, f), dest);
+        }
+      } else copyGenerated(p);
+    }
+  }
+}
+copyGenerated(join(root, 'src'));
+
+// 5. The web UI bundle, when the UI has a build script of its own.
+const uiBuild = join(root, 'scripts/build-ui.mjs');
+if (existsSync(uiBuild)) run(process.execPath, [uiBuild]);
+
+writeFileSync(join(root, 'dist/.build-stamp'), new Date().toISOString() + '\n');

@@ -1,0 +1,5 @@
+export * from './labels.js';
+export * from './tenant.js';
+export * from './matcher.js';
+export * from './sample.js';
+export * from './querier.js';
