@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/** `strata serve | ...`: the command line. Flag definitions live in config.ts. */
+import { Command, CommanderError, Option } from 'commander';
+import { FLAGS, FlagError, buildConfig, flagValues } from './config.js';
+import { DataDirLockedError } from './app/data-dir-lock.js';
+import { startApp } from './app/app.js';
+import { log } from './logger.js';
+import { manifest } from './version.js';
+
+const FLAG_NAMES = new Set<string>(FLAGS.map((f) => f.flag));
+
+/** VictoriaMetrics users write `-retentionPeriod=1y`; accept the single-dash spelling for our flags. */
+function normaliseArgv(argv: readonly string[]): string[] {
+  return argv.map((a) => {
+    const m = /^-([a-zA-Z][\w.]*)(=.*)?$/.exec(a);
+    return m && FLAG_NAMES.has(m[1]!) ? '-' + a : a;
+  });
+}
+
+function usageError(message: string): never {
+  process.stderr.write('strata: ' + message.replace(/^error: /, '').split('\n')[0]!.trim() + '\n');
+  process.exit(2);
+}
+
+function addServeFlags(cmd: Command): void {
+  for (const f of FLAGS) {
+    const opt = f.flag === 'tls' ? new Option(`--${f.flag} [${f.arg}]`, f.help) : new Option(`--${f.flag} <${f.arg}>`, f.help);
+    cmd.addOption(opt.default(f.default));
+  }
+}
+
+async function serve(values: Record<string, string | boolean | undefined>): Promise<void> {
+  let config;
+  try {
+    config = buildConfig(values);
+  } catch (e) {
+    if (e instanceof FlagError) usageError(e.message);
+    throw e;
+  }
+  // Handlers go in before startup so a signal during WAL replay or listen is not fatal.
+  let stop: (() => Promise<void>) | null = null;
+  let signalled: NodeJS.Signals | null = null;
+  const shutdown = (sig: NodeJS.Signals) => {
+    log.info('shutting down', { signal: sig });
+    const hard = setTimeout(() => {
+      log.error('shutdown took longer than 10s; exiting anyway');
+      process.exit(1);
+    }, 9500);
+    stop!().then(
+      () => {
+        clearTimeout(hard);
+        process.exit(0);
+      },
+      (e: unknown) => {
+        log.error('shutdown failed', { error: (e as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = sig;
+    if (stop) shutdown(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const app = await startApp(config, flagValues(values));
+    stop = () => app.stop();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    log.fatal(e instanceof DataDirLockedError ? msg : `cannot start: ${msg}`);
+    process.stderr.write(`strata: ${msg}\n`);
+    process.exit(1);
+  }
+  if (signalled) shutdown(signalled);
+}
+
+function main(): void {
+  const program = new Command('strata')
+    .description('Strata: a single-node time-series database and long-term store for Prometheus')
+    .version(manifest.version)
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
+
+  const serveCmd = program.command('serve').description('run the server (remote write, PromQL API, UI)');
+  addServeFlags(serveCmd);
+  serveCmd.exitOverride().configureOutput({ outputError: () => undefined });
+  serveCmd.action((opts: Record<string, string | boolean | undefined>) => serve(opts));
+
+  const flagHelp = FLAGS.map((f) => `  --${f.flag.padEnd(28)} ${f.help} (default: ${JSON.stringify(f.default)})`).join('\n');
+  program.addHelpText('after', `\nFlags of 'strata serve':\n${flagHelp}\n`);
+
+  try {
+    program.parse(normaliseArgv(process.argv));
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+      usageError(e.message);
+    }
+    throw e;
+  }
+}
+
+main();

@@ -1,0 +1,297 @@
+/**
+ * The uWebSockets.js adapter: turns uWS's callback-and-corking API into `Request → Response`
+ * handlers, with the body read under a size limit, aborted requests handled, a deadline per
+ * route, auth before any handler, streaming with backpressure and per-route request metrics.
+ */
+import { existsSync } from 'node:fs';
+import uWS from 'uWebSockets.js';
+import type { HttpResponse as UwsResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { log } from '../logger.js';
+import type { Counter, MetricsRegistry } from '../metrics.js';
+import { checkAuth, type AuthConfig } from './auth.js';
+import { HttpError, errorBody, statusLine, type ErrorType } from './errors.js';
+import type { Chunk, Request, Response } from './request.js';
+import type { Route, RouteMatch, Router } from './router.js';
+
+export interface HttpServerOptions {
+  readonly auth: AuthConfig;
+  /** Default body limit for routes that do not set one (--maxInsertRequestSize). */
+  readonly maxBodySize: number;
+  readonly tls?: { certFile: string; keyFile: string };
+  readonly metrics: MetricsRegistry;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export class HttpServer {
+  private readonly app: TemplatedApp;
+  private listenSocket: us_listen_socket | null = null;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly requests: Counter;
+  private readonly errors: Counter;
+
+  constructor(private readonly router: Router, private readonly opts: HttpServerOptions) {
+    if (opts.tls) {
+      for (const f of [opts.tls.certFile, opts.tls.keyFile]) {
+        if (!existsSync(f)) throw new Error(`TLS file ${JSON.stringify(f)} does not exist`);
+      }
+      this.app = uWS.SSLApp({ cert_file_name: opts.tls.certFile, key_file_name: opts.tls.keyFile });
+    } else {
+      this.app = uWS.App();
+    }
+    this.requests = opts.metrics.counter('strata_http_requests_total', 'HTTP requests served, by route and status code.');
+    this.errors = opts.metrics.counter('strata_http_request_errors_total', 'HTTP requests that ended in an error, by route and status code.');
+    this.app.any('/*', (res, req) => this.onRequest(res, req));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (sock) => {
+        if (!sock) {
+          reject(new Error(`cannot listen on ${host}:${port}: address in use or not available`));
+          return;
+        }
+        this.listenSocket = sock;
+        resolve(uWS.us_socket_local_port(sock as unknown as Parameters<typeof uWS.us_socket_local_port>[0]));
+      });
+    });
+  }
+
+  /** Stops accepting new connections; requests already in flight carry on. */
+  stopAccepting(): void {
+    if (this.listenSocket) {
+      uWS.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = null;
+    }
+  }
+
+  /** Resolves when no request is in flight, or after timeoutMs. */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private onRequest(res: UwsResponse, req: uWS.HttpRequest): void {
+    // Everything from `req` must be copied now: uWS frees it when this callback returns.
+    const method = req.getCaseSensitiveMethod().toUpperCase();
+    const rawPath = req.getUrl();
+    const query = new URLSearchParams(req.getQuery() ?? '');
+    const headers = new Map<string, string>();
+    req.forEach((k, v) => headers.set(k, v));
+    const ctl = new AbortController();
+    const state = { aborted: false, responded: false };
+    res.onAborted(() => {
+      state.aborted = true;
+      ctl.abort(new Error('client closed the connection'));
+    });
+
+    let match: RouteMatch;
+    try {
+      match = this.router.match(method, rawPath, headers.get('x-scope-orgid'));
+      checkAuth(this.opts.auth, match.route.auth, headers.get('authorization'), query);
+    } catch (e) {
+      this.respond(res, state, '(unmatched)', errorResponse(e, 'json'), true);
+      return;
+    }
+    const { route } = match;
+    const label = route.pattern;
+
+    const limit = route.bodyLimit ?? this.opts.maxBodySize;
+    let bodyPromise: Promise<Uint8Array> = Promise.resolve(new Uint8Array(0));
+    if (BODY_METHODS.has(method)) {
+      const declared = Number(headers.get('content-length') ?? '');
+      if (Number.isFinite(declared) && declared > limit) {
+        this.respond(res, state, label, errorResponse(tooLarge(declared, limit), route.errorFormat), true);
+        return;
+      }
+      bodyPromise = readBody(res, limit, Number.isFinite(declared) && declared > 0 ? declared : 0);
+      bodyPromise.catch(() => undefined); // observed by the handler; never an unhandled rejection
+    }
+
+    let formCache: Promise<URLSearchParams> | null = null;
+    const request: Request = {
+      method,
+      path: match.path,
+      rawPath,
+      query,
+      headers,
+      params: match.params,
+      tenant: match.tenant,
+      signal: ctl.signal,
+      body: () => bodyPromise,
+      form: () => (formCache ??= readForm(query, headers.get('content-type'), bodyPromise)),
+    };
+    void this.run(res, state, route, label, request, ctl);
+  }
+
+  private async run(res: UwsResponse, state: ResponseState, route: Route, label: string, request: Request, ctl: AbortController): Promise<void> {
+    this.inFlight++;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const handled = Promise.resolve().then(() => route.handler(request));
+      let response: Response;
+      if (route.deadlineMs !== undefined) {
+        const deadline = new Promise<Response>((resolve) => {
+          timer = setTimeout(() => {
+            ctl.abort(new Error('deadline exceeded'));
+            resolve(errorResponse(new HttpError(503, `request did not finish within ${route.deadlineMs} ms`, 'timeout'), route.errorFormat));
+          }, route.deadlineMs);
+        });
+        response = await Promise.race([handled.catch((e: unknown) => errorResponse(e, route.errorFormat)), deadline]);
+      } else {
+        response = await handled.catch((e: unknown) => errorResponse(e, route.errorFormat));
+      }
+      if (response.status >= 500) log.error('request failed', { path: request.rawPath, status: response.status });
+      await this.respondAsync(res, state, label, response, request.method === 'HEAD');
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.inFlight--;
+      if (this.inFlight === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  private count(label: string, status: number): void {
+    const labels = { path: label, code: String(status) };
+    this.requests.inc(labels);
+    if (status >= 400) this.errors.inc(labels);
+  }
+
+  /** Writes a whole response; `close` drops the connection (used when the body was left unread). */
+  private respond(res: UwsResponse, state: ResponseState, label: string, r: Response, close = false): void {
+    if (state.aborted || state.responded) return;
+    state.responded = true;
+    this.count(label, r.status);
+    res.cork(() => {
+      res.writeStatus(statusLine(r.status));
+      for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+      res.end(r.body ?? '', close);
+    });
+  }
+
+  private async respondAsync(res: UwsResponse, state: ResponseState, label: string, r: Response, head: boolean): Promise<void> {
+    if (!r.stream || head) {
+      this.respond(res, state, label, head ? { status: r.status, headers: r.headers } : r);
+      return;
+    }
+    if (state.aborted || state.responded) return;
+    state.responded = true;
+    this.count(label, r.status);
+    res.cork(() => {
+      res.writeStatus(statusLine(r.status));
+      for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+    });
+    try {
+      for await (const chunk of r.stream) {
+        if (state.aborted) return;
+        if (!writeChunk(res, chunk)) await writable(res, state);
+      }
+    } catch (e) {
+      // Headers are gone already: the only honest signal left is to cut the connection.
+      log.error('stream failed', { error: (e as Error).message });
+      if (!state.aborted) res.close();
+      state.aborted = true;
+      return;
+    }
+    if (!state.aborted) res.cork(() => res.end());
+  }
+}
+
+interface ResponseState {
+  aborted: boolean;
+  responded: boolean;
+}
+
+function writeChunk(res: UwsResponse, chunk: Chunk): boolean {
+  let ok = true;
+  res.cork(() => {
+    ok = res.write(chunk);
+  });
+  return ok;
+}
+
+/** Waits until uWS can take more output, or the client has gone (onAborted sets the flag). */
+function writable(res: UwsResponse, state: ResponseState): Promise<void> {
+  return new Promise((resolve) => {
+    if (state.aborted) return resolve();
+    // onAborted fires instead of onWritable when the client leaves, so poll the flag as well.
+    const poll = setInterval(() => {
+      if (state.aborted) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 100);
+    res.onWritable(() => {
+      clearInterval(poll);
+      resolve();
+      return true;
+    });
+  });
+}
+
+function tooLarge(size: number, limit: number): HttpError {
+  return new HttpError(413, `request body of ${size} bytes exceeds the limit of ${limit} bytes (--maxInsertRequestSize)`);
+}
+
+/** Reads the body; must be called synchronously inside the uWS handler, before any await. */
+function readBody(res: UwsResponse, limit: number, declared: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    let buf = new Uint8Array(Math.min(declared, limit) || 16 * 1024);
+    let len = 0;
+    let failed = false;
+    res.onData((ab, isLast) => {
+      if (failed) return;
+      const chunk = new Uint8Array(ab);
+      if (len + chunk.length > limit) {
+        failed = true;
+        reject(tooLarge(len + chunk.length, limit));
+        return;
+      }
+      if (len + chunk.length > buf.length) {
+        const grown = new Uint8Array(Math.min(limit, Math.max(buf.length * 2, len + chunk.length)));
+        grown.set(buf.subarray(0, len));
+        buf = grown;
+      }
+      buf.set(chunk, len); // copies: uWS neuters `ab` after this callback
+      len += chunk.length;
+      if (isLast) resolve(buf.subarray(0, len));
+    });
+  });
+}
+
+async function readForm(query: URLSearchParams, contentType: string | undefined, body: Promise<Uint8Array>): Promise<URLSearchParams> {
+  const merged = new URLSearchParams(query);
+  if (contentType && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    const form = new URLSearchParams(Buffer.from(await body).toString('utf8'));
+    for (const [k, v] of form) merged.append(k, v);
+  }
+  return merged;
+}
+
+/** Any thrown value as a response: HttpError keeps its status; anything else is a 500. */
+export function errorResponse(e: unknown, format: 'json' | 'text'): Response {
+  let status = 500;
+  let type: ErrorType = 'internal';
+  let message = e instanceof Error ? e.message : String(e);
+  let headers: Record<string, string> = {};
+  if (e instanceof HttpError) {
+    status = e.status;
+    type = e.errorType;
+    headers = { ...e.headers };
+  } else {
+    log.error('unexpected error in handler', { error: e instanceof Error ? (e.stack ?? e.message) : message });
+    message = `internal error: ${message}`;
+  }
+  if (format === 'text') return { status, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: message + '\n' };
+  return { status, headers: { ...headers, 'Content-Type': 'application/json' }, body: errorBody(type, message) };
+}
