@@ -39,8 +39,14 @@ if (existsSync(nativeEntry) && stale(wasmOut, [join(root, 'native')])) {
     '--runtime', 'stub', '--noAssert', '--exportRuntime', '--initialMemory', '64', '--enable', 'simd', '--enable', 'bulk-memory']);
 }
 
-// 3. TypeScript.
-run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+// 3. TypeScript. tsc still emits when there are type errors; we finish the build and fail at the end,
+// so one module's type error does not hide the others' output during development.
+let failed = false;
+try {
+  run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+} catch {
+  failed = true;
+}
 
 // 4. Generated non-TS artifacts (parser JS, wasm) go next to the compiled modules that load them.
 function copyGenerated(dir) {
@@ -65,4 +71,8 @@ copyGenerated(join(root, 'src'));
 const uiBuild = join(root, 'scripts/build-ui.mjs');
 if (existsSync(uiBuild)) run(process.execPath, [uiBuild]);
 
+if (failed) {
+  console.error('[build] TypeScript reported errors (see above)');
+  process.exit(1);
+}
 writeFileSync(join(root, 'dist/.build-stamp'), new Date().toISOString() + '\n');

@@ -5,8 +5,18 @@
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { log, setLogLevel } from '../logger.js';
-import { MetricsRegistry } from '../metrics.js';
+import { MetricsRegistry, type CollectedMetric } from '../metrics.js';
+import { Database } from '../db/index.js';
+import { DecodePool, Relabeler, resolveLimits } from '../ingest/index.js';
+import { parseSeriesSelector } from '../promql/parser.js';
+import { registerImportExportRoutes } from '../server/routes-import-export.js';
+import { registerLabelRoutes } from '../server/routes-labels.js';
+import { registerQueryRoutes } from '../server/routes-query.js';
+import { ingestCounters } from '../server/routes-ingest.js';
 import { HttpServer, Router, registerStatusRoutes } from '../server/index.js';
+import { InsertLimiter } from '../server/insert-limiter.js';
+import { registerAdminRoutes } from '../server/routes-admin.js';
+import { registerIngestRoutes } from '../server/routes-ingest.js';
 import { lockDataDir } from './data-dir-lock.js';
 
 export interface RunningApp {
@@ -20,11 +30,54 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   setLogLevel(config.loggerLevel);
   const lock = lockDataDir(config.storageDataPath);
   let ready = false;
+  let db: Database | null = null;
+  let decodePool: DecodePool | null = null;
   try {
     mkdirSync(config.storageDataPath, { recursive: true });
     const metrics = new MetricsRegistry();
     const router = new Router();
     registerStatusRoutes(router, { metrics, flags, isReady: () => ready });
+
+    const opened = Date.now();
+    db = await Database.open({
+      dataPath: config.storageDataPath,
+      retentionMs: config.retentionPeriodMs,
+      dedupIntervalMs: config.dedupMinScrapeIntervalMs,
+      flushIntervalMs: config.flushIntervalMs,
+      walFsync: config.walFsync,
+      walFsyncIntervalMs: config.walFsyncIntervalMs,
+      maxSeriesPerQuery: config.searchMaxSeries,
+    });
+    const database = db;
+    log.info('database opened', { ms: Date.now() - opened, series: database.stats().seriesTotal });
+    metrics.addCollector(() => storageMetrics(database));
+
+    const limits = resolveLimits({
+      maxLabelsPerTimeseries: config.maxLabelsPerTimeseries,
+      maxLabelValueLen: config.maxLabelValueLen,
+      maxDecompressedBytes: Math.max(config.maxInsertRequestSize * 8, 64 * 1024 * 1024),
+    });
+    const relabeler = new Relabeler(config.relabelConfig, limits);
+    const unwatch = relabeler.watchSighup((err) =>
+      err ? log.error('relabel config reload failed; keeping the previous one', { error: err.message }) : log.info('relabel config reloaded', { rules: relabeler.current.length }),
+    );
+    decodePool = new DecodePool({ limits });
+    const pool = decodePool;
+    const ingest = { db: database, limits, limiter: new InsertLimiter(config.maxConcurrentInserts), metrics, decodePool: pool, relabeler };
+    const counters = ingestCounters(metrics);
+    registerIngestRoutes(router, ingest, counters);
+    registerImportExportRoutes(router, ingest, counters);
+    registerAdminRoutes(router, { db: database, parseSelector: parseSeriesSelector });
+    registerLabelRoutes(router, { db: database, maxSeries: config.searchMaxSeries });
+    registerQueryRoutes(router, {
+      db: database,
+      maxQueryDurationMs: config.searchMaxQueryDurationMs,
+      maxSamplesPerQuery: config.searchMaxSamplesPerQuery,
+      maxSeries: config.searchMaxSeries,
+      lookbackDeltaMs: config.searchLookbackDeltaMs,
+      flags,
+      startedAt: new Date(),
+    });
 
     const server = new HttpServer(router, {
       auth: { username: config.httpAuthUsername, password: config.httpAuthPassword, adminAuthKey: config.adminAuthKey },
@@ -46,6 +99,9 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
           ready = false;
           server.stopAccepting();
           await server.drain(5000);
+          unwatch();
+          await pool.close();
+          await database.close();
           lock.release();
           log.info('stopped');
         })();
@@ -53,7 +109,30 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       },
     };
   } catch (e) {
+    await decodePool?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
     lock.release();
     throw e;
   }
+}
+
+function storageMetrics(db: Database): CollectedMetric[] {
+  const st = db.stats();
+  const out: CollectedMetric[] = [
+    { name: 'strata_series_total', help: 'Series in the label index.', type: 'gauge', samples: [{ value: st.seriesTotal }] },
+    { name: 'strata_series_created_total', help: 'Series created since start.', type: 'counter', samples: [{ value: st.seriesCreated }] },
+  ];
+  for (const [key, value] of Object.entries(st)) {
+    if (value !== null && typeof value === 'object') {
+      // Per-part-type breakdowns: one labelled series per type.
+      const name = 'strata_storage_' + key.replace(/ByPartType|ByType/, '').replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+      const samples = Object.entries(value as Record<string, number>).map(([type, v]) => ({ labels: { type }, value: v }));
+      out.push({ name, help: `Storage engine: ${key}.`, type: 'gauge', samples });
+      continue;
+    }
+    if (typeof value !== 'number' || key === 'seriesTotal' || key === 'seriesCreated') continue;
+    const name = 'strata_storage_' + key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+    out.push({ name, help: `Storage engine: ${key}.`, type: /Total$|ingested|merges/i.test(key) ? 'counter' : 'gauge', samples: [{ value }] });
+  }
+  return out;
 }

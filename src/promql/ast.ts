@@ -57,6 +57,11 @@ export interface VectorSelector {
   /** Offset in ms (negative allowed); 0 when absent. */
   readonly offset: Duration | null;
   readonly at: AtModifier | null;
+  /**
+   * `anchored` / `smoothed` written on an instant selector (`foo smoothed`). On a range selector
+   * the parser moves it to MatrixSelector.modifier.
+   */
+  readonly modifier?: RangeModifier;
   readonly pos: PosRange;
 }
 

@@ -1,0 +1,169 @@
+/**
+ * Query results and errors rendered as Prometheus's HTTP API JSON, byte for byte in shape:
+ * `{"status":"success","data":{"resultType":"vector","result":[...]},"warnings":[...]}`, sample
+ * values as strings in Go's float formatting, timestamps as float seconds with millisecond digits.
+ * Pure functions; the HTTP layer writes the returned status and body.
+ */
+import type { Labels } from '../model/index.js';
+import type { Annotation, QueryResult, Value } from '../promql/engine.js';
+import { formatPosition } from '../promql/parser.js';
+
+export type ApiErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'not_found' | 'unavailable';
+
+/** HTTP status Prometheus uses for each errorType. */
+export function httpStatusFor(errorType: ApiErrorType): number {
+  switch (errorType) {
+    case 'bad_data':
+      return 400;
+    case 'execution':
+      return 422;
+    case 'canceled':
+      return 499;
+    case 'timeout':
+    case 'unavailable':
+      return 503;
+    case 'not_found':
+      return 404;
+    default:
+      return 500;
+  }
+}
+
+/**
+ * A sample value as Prometheus writes it: `+Inf`, `-Inf`, `NaN`, otherwise the shortest decimal
+ * that round-trips, with an exponent only below 1e-6 or from 1e21 (Go `'e'` style: `1e-07`).
+ */
+export function formatSampleValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  // JavaScript switches to exponent form at the same thresholds; only the exponent's digit count differs.
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  const exp = s.slice(e + 2);
+  return `${s.slice(0, e + 2)}${exp.length < 2 ? '0' : ''}${exp}`;
+}
+
+/** A millisecond timestamp as float seconds with up to three decimals (`1700000000.123`, `-1.5` → `-1.500`). */
+export function formatTimestamp(ms: number): string {
+  let t = Math.trunc(ms);
+  let sign = '';
+  if (t < 0) {
+    sign = '-';
+    t = -t;
+  }
+  const secs = Math.floor(t / 1000);
+  const frac = t % 1000;
+  if (frac === 0) return `${sign}${secs}`;
+  return `${sign}${secs}.${String(frac).padStart(3, '0')}`;
+}
+
+function metricJSON(labels: Labels): string {
+  let s = '{';
+  for (let i = 0; i < labels.length; i++) {
+    if (i > 0) s += ',';
+    s += JSON.stringify(labels[i]!.name) + ':' + JSON.stringify(labels[i]!.value);
+  }
+  return s + '}';
+}
+
+function pointJSON(t: number, v: number): string {
+  return `[${formatTimestamp(t)},"${formatSampleValue(v)}"]`;
+}
+
+/** The `data` object of a query response: `{"resultType":...,"result":...}`. */
+export function formatQueryData(value: Value): string {
+  switch (value.type) {
+    case 'scalar':
+      return `{"resultType":"scalar","result":${pointJSON(value.t, value.v)}}`;
+    case 'string':
+      return `{"resultType":"string","result":[${formatTimestamp(value.t)},${JSON.stringify(value.v)}]}`;
+    case 'vector': {
+      const parts = value.samples.map((s) => `{"metric":${metricJSON(s.labels)},"value":${pointJSON(s.t, s.v)}}`);
+      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
+    }
+    case 'matrix': {
+      const parts = value.series.map((s) => {
+        const points: string[] = new Array(s.timestamps.length);
+        for (let i = 0; i < s.timestamps.length; i++) points[i] = pointJSON(s.timestamps[i]!, s.values[i]!);
+        return `{"metric":${metricJSON(s.labels)},"values":[${points.join(',')}]}`;
+      });
+      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+    }
+  }
+}
+
+/** Most annotations of each kind listed in a response; the rest are summarised in one line. */
+export const MAX_ANNOTATIONS = 10;
+
+/**
+ * Annotation texts as the API lists them: `PromQL warning: ... (1:5)`, positions resolved against
+ * the query text, at most MAX_ANNOTATIONS each plus an `N more ... omitted` line.
+ */
+export function annotationStrings(annotations: readonly Annotation[], query: string, kind: 'warning' | 'info'): string[] {
+  const out: string[] = [];
+  for (const a of annotations.slice(0, MAX_ANNOTATIONS)) {
+    out.push(a.pos ? `${a.message} (${formatPosition(query, a.pos.start)})` : a.message);
+  }
+  if (annotations.length > MAX_ANNOTATIONS) out.push(`${annotations.length - MAX_ANNOTATIONS} more ${kind} annotations omitted`);
+  return out;
+}
+
+function annotationFields(warnings: readonly string[], infos: readonly string[]): string {
+  let s = '';
+  if (warnings.length > 0) s += `,"warnings":${JSON.stringify(warnings)}`;
+  if (infos.length > 0) s += `,"infos":${JSON.stringify(infos)}`;
+  return s;
+}
+
+/** A success envelope around already-serialised `data` JSON. */
+export function formatSuccess(dataJSON: string, warnings: readonly string[] = [], infos: readonly string[] = []): string {
+  return `{"status":"success","data":${dataJSON}${annotationFields(warnings, infos)}}`;
+}
+
+/** The full `/api/v1/query` or `/api/v1/query_range` response body for a result. */
+export function formatQueryResponse(result: QueryResult, query: string): string {
+  return formatSuccess(
+    formatQueryData(result.value),
+    annotationStrings(result.warnings, query, 'warning'),
+    annotationStrings(result.infos, query, 'info'),
+  );
+}
+
+/** The `/api/v1/format_query` response body for a formatted expression. */
+export function formatFormatQueryResponse(formatted: string): string {
+  return formatSuccess(JSON.stringify(formatted));
+}
+
+export interface ApiErrorResponse {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** An error envelope: `{"status":"error","errorType":"bad_data","error":"..."}` with its HTTP status. */
+export function formatError(errorType: ApiErrorType, message: string, warnings: readonly string[] = [], infos: readonly string[] = []): ApiErrorResponse {
+  return {
+    status: httpStatusFor(errorType),
+    body: `{"status":"error","errorType":${JSON.stringify(errorType)},"error":${JSON.stringify(message)}${annotationFields(warnings, infos)}}`,
+  };
+}
+
+/**
+ * Maps anything a query handler caught to Prometheus's error envelope: errors carrying an
+ * `errorType` (ApiParamError) or a PromQLError `type` keep it; anything else is an execution error.
+ */
+export function errorResponse(err: unknown): ApiErrorResponse {
+  if (err instanceof Error) {
+    const withType = err as Error & { errorType?: unknown; type?: unknown };
+    const t = typeof withType.errorType === 'string' ? withType.errorType : typeof withType.type === 'string' ? withType.type : null;
+    if (t === 'bad_data' || t === 'execution' || t === 'timeout' || t === 'canceled' || t === 'internal' || t === 'not_found' || t === 'unavailable') {
+      return formatError(t, err.message);
+    }
+    // A query text that does not parse is the client's mistake, as in Prometheus.
+    if (err.name === 'ParseError') return formatError('bad_data', err.message);
+    return formatError('execution', err.message);
+  }
+  return formatError('execution', String(err));
+}

@@ -1,0 +1,242 @@
+/**
+ * The database: the LMDB label index and the storage engine wired together behind the one face
+ * that the HTTP layer and PromQL use. Ingestion flows labels → series id (cache, then index) →
+ * storage; queries flow matchers → ids (index) → samples (storage) → labelled series.
+ */
+import { join } from 'node:path';
+import { LabelIndex, type TsdbStatus } from '../index/index.js';
+import type { DecodedBatch, MetricMetadata } from '../ingest/index.js';
+import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
+import { Storage, type StorageStats } from '../storage/index.js';
+import { DayTracker } from './day-tracker.js';
+import { SeriesIdCache } from './series-id-cache.js';
+
+export interface DatabaseOptions {
+  readonly dataPath: string;
+  readonly retentionMs: number;
+  readonly dedupIntervalMs: number;
+  readonly flushIntervalMs: number;
+  readonly walFsync: 'always' | 'interval' | 'never';
+  readonly walFsyncIntervalMs: number;
+  /** A query selecting more series fails with a LimitError. */
+  readonly maxSeriesPerQuery: number;
+  /** Entries per generation of the ingestion key → id cache. */
+  readonly seriesCacheSize?: number;
+}
+
+/** A query asked for more than a --search.* limit allows (the API answers 422). */
+export class LimitError extends Error {}
+
+export interface WriteResult {
+  readonly samplesWritten: number;
+  readonly samplesDroppedOutOfRetention: number;
+  readonly seriesCreated: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Series read from storage per call while streaming an export. */
+const EXPORT_CHUNK = 512;
+
+export class Database {
+  private readonly idCaches = new Map<string, SeriesIdCache>();
+  private readonly dayTrackers = new Map<string, DayTracker>();
+  private readonly metadata = new Map<string, Map<string, MetricMetadata>>();
+  private seriesCreated = 0;
+
+  private constructor(
+    readonly index: LabelIndex,
+    readonly storage: Storage,
+    private readonly opts: DatabaseOptions,
+  ) {}
+
+  static async open(opts: DatabaseOptions): Promise<Database> {
+    const index = LabelIndex.open(join(opts.dataPath, 'index'));
+    try {
+      const storage = await Storage.open({
+        dataPath: opts.dataPath,
+        retentionMs: opts.retentionMs,
+        dedupIntervalMs: opts.dedupIntervalMs,
+        flushIntervalMs: opts.flushIntervalMs,
+        walFsync: opts.walFsync,
+        walFsyncIntervalMs: opts.walFsyncIntervalMs,
+        isDeleted: (id) => index.deletedIds().has(id),
+      });
+      return new Database(index, storage, opts);
+    } catch (e) {
+      index.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Stores a decoded batch; resolves once it is durable per the WAL fsync policy, so the caller
+   * may acknowledge. New series are made durable in the index before their samples reach the WAL.
+   */
+  async write(tenant: Tenant, batch: DecodedBatch): Promise<WriteResult> {
+    const tkey = formatTenant(tenant);
+    const cache = this.cacheFor(tkey);
+    const n = batch.seriesCount;
+    const seriesIds = new Float64Array(n);
+    let missing: Map<string, number[]> | null = null;
+    for (let i = 0; i < n; i++) {
+      const id = cache.get(batch.keys[i]!);
+      if (id !== undefined) seriesIds[i] = id;
+      else {
+        missing ??= new Map();
+        const list = missing.get(batch.keys[i]!);
+        if (list) list.push(i);
+        else missing.set(batch.keys[i]!, [i]);
+      }
+    }
+    let created = 0;
+    if (missing) {
+      const groups = [...missing.values()];
+      const labelSets = groups.map((g) => batch.labels(g[0]!));
+      const before = this.index.seriesCount();
+      const firstDay = batch.sampleCount > 0 ? Math.floor(batch.timestamps[0]! / DAY_MS) : Math.floor(Date.now() / DAY_MS);
+      const ids = this.index.resolve(tenant, labelSets, firstDay);
+      created = this.index.seriesCount() - before;
+      this.seriesCreated += created;
+      for (let g = 0; g < groups.length; g++) {
+        const id = ids[g]!;
+        for (const i of groups[g]!) seriesIds[i] = id;
+        cache.set(batch.keys[groups[g]![0]!]!, id);
+      }
+    }
+
+    const count = batch.sampleCount;
+    const rowIds = new Float64Array(count);
+    const days = this.dayTrackerFor(tkey);
+    const newDays = new Map<number, number[]>();
+    let prevId = -1;
+    let prevDay = NaN;
+    for (let j = 0; j < count; j++) {
+      const id = seriesIds[batch.seriesIndex[j]!]!;
+      rowIds[j] = id;
+      const day = Math.floor(batch.timestamps[j]! / DAY_MS);
+      if (id !== prevId || day !== prevDay) {
+        days.collectNew(day, id, newDays);
+        prevId = id;
+        prevDay = day;
+      }
+    }
+    for (const [day, ids] of newDays) this.index.addToDay(tenant, day, ids);
+
+    for (const m of batch.metadata) this.metadataFor(tkey).set(m.metricFamilyName, m);
+    const res = await this.storage.append(rowIds, batch.timestamps, batch.values, count);
+    return { samplesWritten: res.stored, samplesDroppedOutOfRetention: res.droppedOutOfRetention, seriesCreated: created };
+  }
+
+  /** The Querier PromQL evaluates against, bound to one tenant. */
+  querier(tenant: Tenant): Querier {
+    return { select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT) };
+  }
+
+  async select(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<Series[]> {
+    const ids = this.index.select(tenant, matchers, minT, maxT);
+    if (ids.length > this.opts.maxSeriesPerQuery) {
+      throw new LimitError(`the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`);
+    }
+    const samples = await this.storage.read(ids, minT, maxT);
+    const out: Series[] = [];
+    for (const id of ids) {
+      const s = samples.get(id);
+      if (!s || s.timestamps.length === 0) continue;
+      out.push({ labels: this.index.labelsOf(id), timestamps: s.timestamps, values: s.values });
+    }
+    out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return out;
+  }
+
+  /** Every matching series with its samples in [minT, maxT], read in chunks for streaming exports. */
+  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number): AsyncGenerator<Series> {
+    const idSet = new Set<number>();
+    for (const ms of matcherSets) for (const id of this.index.select(tenant, ms, minT, maxT)) idSet.add(id);
+    const ids = [...idSet].sort((a, b) => a - b);
+    for (let i = 0; i < ids.length; i += EXPORT_CHUNK) {
+      const chunk = ids.slice(i, i + EXPORT_CHUNK);
+      const samples = await this.storage.read(chunk, minT, maxT);
+      for (const id of chunk) {
+        const s = samples.get(id);
+        if (s && s.timestamps.length > 0) yield { labels: this.index.labelsOf(id), timestamps: s.timestamps, values: s.values };
+      }
+    }
+  }
+
+  /** Labels of the series matching any of the matcher sets (all series when none), for /api/v1/series. */
+  series(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): Labels[] {
+    const idSet = new Set<number>();
+    for (const ms of matcherSets) {
+      for (const id of this.index.select(tenant, ms, minT, maxT, limit)) {
+        idSet.add(id);
+        if (limit !== undefined && idSet.size >= limit) break;
+      }
+    }
+    return [...idSet].map((id) => this.index.labelsOf(id)).sort(compareLabels);
+  }
+
+  labelNames(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): string[] {
+    return this.index.labelNames(tenant, matcherSets, minT, maxT, limit);
+  }
+
+  labelValues(tenant: Tenant, name: string, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): string[] {
+    return this.index.labelValues(tenant, name, matcherSets, minT, maxT, limit);
+  }
+
+  tsdbStatus(tenant: Tenant, opts: Parameters<LabelIndex['tsdbStatus']>[1]): TsdbStatus {
+    return this.index.tsdbStatus(tenant, opts);
+  }
+
+  metricMetadata(tenant: Tenant): ReadonlyMap<string, MetricMetadata> {
+    return this.metadataFor(formatTenant(tenant));
+  }
+
+  /** Deletes matching series: they vanish from queries now; their samples go at the next merge. */
+  deleteSeries(tenant: Tenant, matchers: readonly LabelMatcher[]): number {
+    const ids = this.index.deleteSeries(tenant, matchers);
+    if (ids.length > 0) {
+      // A deleted label set written again becomes a new series, so cached ids must go.
+      this.idCaches.get(formatTenant(tenant))?.clear();
+      this.dayTrackers.get(formatTenant(tenant))?.clear();
+    }
+    return ids.length;
+  }
+
+  forceFlush(): Promise<void> {
+    return this.storage.forceFlush();
+  }
+
+  forceMerge(): Promise<void> {
+    return this.storage.forceMerge();
+  }
+
+  stats(): StorageStats & { seriesCreated: number; seriesTotal: number } {
+    return { ...this.storage.stats(), seriesCreated: this.seriesCreated, seriesTotal: this.index.seriesCount() };
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.storage.close();
+    } finally {
+      this.index.close();
+    }
+  }
+
+  private cacheFor(tkey: string): SeriesIdCache {
+    let c = this.idCaches.get(tkey);
+    if (!c) this.idCaches.set(tkey, (c = new SeriesIdCache(this.opts.seriesCacheSize ?? 1_000_000)));
+    return c;
+  }
+
+  private dayTrackerFor(tkey: string): DayTracker {
+    let d = this.dayTrackers.get(tkey);
+    if (!d) this.dayTrackers.set(tkey, (d = new DayTracker()));
+    return d;
+  }
+
+  private metadataFor(tkey: string): Map<string, MetricMetadata> {
+    let m = this.metadata.get(tkey);
+    if (!m) this.metadata.set(tkey, (m = new Map()));
+    return m;
+  }
+}

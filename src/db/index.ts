@@ -1,0 +1,1 @@
+export { Database, LimitError, type DatabaseOptions, type WriteResult } from './database.js';

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import type { Label, Labels, Tenant } from '../model/index.js';
+import { IndexError } from './errors.js';
+
+/**
+ * Byte layouts of the LMDB keys. Every key starts with the tenant (accountID, projectID as u32
+ * big-endian) so tenants never see each other's series and a tenant's keys form one range.
+ * Ids are 8-byte big-endian so LMDB's byte order is numeric order.
+ */
+
+export const TENANT_BYTES = 8;
+export const DAY_BYTES = 4;
+/** LMDB (lmdb-js, 4 KiB pages) refuses keys over 1978 bytes; a postings key holds name and value. */
+export const MAX_LABEL_BYTES = 1900;
+const SERIES_HASH_BYTES = 16;
+/** Postings kinds under a tenant in the `postings` database. */
+export const POSTINGS_ALL = 0x00;
+export const POSTINGS_LABEL = 0x01;
+
+const MAX_ID = 2 ** 53;
+
+export function writeId(buf: Buffer, off: number, id: number): void {
+  buf.writeUInt32BE(Math.floor(id / 0x100000000), off);
+  buf.writeUInt32BE(id >>> 0, off + 4);
+}
+
+export function readId(buf: Uint8Array, off = 0): number {
+  return (
+    (buf[off]! * 0x1000000 + ((buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!)) * 0x100000000 +
+    (buf[off + 4]! * 0x1000000 + ((buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!))
+  );
+}
+
+export function idBytes(id: number): Buffer {
+  if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new IndexError(`invalid series id ${id}`);
+  const b = Buffer.allocUnsafe(8);
+  writeId(b, 0, id);
+  return b;
+}
+
+/** lmdb-js value encoder for databases whose values are series ids. */
+export const idEncoder = {
+  encode: (id: number): Buffer => idBytes(id),
+  decode: (buf: Uint8Array): number => readId(buf, 0),
+};
+
+function checkTenant(t: Tenant): void {
+  const ok = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
+  if (!ok(t.accountID) || !ok(t.projectID)) {
+    throw new IndexError(`invalid tenant ${t.accountID}:${t.projectID}: ids must be u32 integers`);
+  }
+}
+
+export function tenantBytes(t: Tenant): Buffer {
+  checkTenant(t);
+  const b = Buffer.allocUnsafe(TENANT_BYTES);
+  b.writeUInt32BE(t.accountID, 0);
+  b.writeUInt32BE(t.projectID, 4);
+  return b;
+}
+
+export function readTenant(buf: Uint8Array, off = 0): Tenant {
+  const v = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  return { accountID: v.readUInt32BE(off), projectID: v.readUInt32BE(off + 4) };
+}
+
+export function tenantDay(tenant: Buffer, day: number): Buffer {
+  if (!Number.isInteger(day) || day < 0 || day > 0xffffffff) throw new IndexError(`invalid day ${day}: want days since 1970-01-01`);
+  const b = Buffer.allocUnsafe(TENANT_BYTES + DAY_BYTES);
+  tenant.copy(b, 0);
+  b.writeUInt32BE(day, TENANT_BYTES);
+  return b;
+}
+
+/** `prefix` + name \0 value: a postings key. */
+export function labelKey(prefix: Buffer, name: string, value: string): Buffer {
+  const nl = Buffer.byteLength(name);
+  const vl = Buffer.byteLength(value);
+  const b = Buffer.allocUnsafe(prefix.length + nl + 1 + vl);
+  prefix.copy(b, 0);
+  b.write(name, prefix.length, 'utf8');
+  b[prefix.length + nl] = 0;
+  b.write(value, prefix.length + nl + 1, 'utf8');
+  return b;
+}
+
+/** `prefix` + name \0: the start of every postings key of one label name. */
+export function labelNamePrefix(prefix: Buffer, name: string): Buffer {
+  return labelKey(prefix, name, '');
+}
+
+/** The smallest key greater than every key starting with `prefix`. */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const b = Buffer.from(prefix);
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i]! < 0xff) {
+      b[i]!++;
+      return b.subarray(0, i + 1);
+    }
+  }
+  return Buffer.concat([b, Buffer.from([0xff])]);
+}
+
+/**
+ * Canonical bytes of a label set: for each label (sorted by name), u16 byte length + UTF-8 name,
+ * u16 byte length + UTF-8 value. Length-prefixed so that no value content can collide.
+ */
+export function encodeLabels(labels: Labels): Buffer {
+  let size = 0;
+  for (const l of labels) size += 4 + Buffer.byteLength(l.name) + Buffer.byteLength(l.value);
+  const b = Buffer.allocUnsafe(size);
+  let off = 0;
+  for (const l of labels) {
+    const n = b.write(l.name, off + 2, 'utf8');
+    b.writeUInt16BE(n, off);
+    off += 2 + n;
+    const v = b.write(l.value, off + 2, 'utf8');
+    b.writeUInt16BE(v, off);
+    off += 2 + v;
+  }
+  return b;
+}
+
+export function decodeLabels(buf: Uint8Array, off: number): Label[] {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: Label[] = [];
+  while (off < b.length) {
+    const n = b.readUInt16BE(off);
+    const name = b.toString('utf8', off + 2, off + 2 + n);
+    off += 2 + n;
+    const v = b.readUInt16BE(off);
+    const value = b.toString('utf8', off + 2, off + 2 + v);
+    off += 2 + v;
+    out.push({ name, value });
+  }
+  return out;
+}
+
+/**
+ * The `series` key of a label set: tenant + the first 16 bytes of SHA-256 of the canonical label
+ * bytes. The labels themselves live once, in `labels`; keying by hash keeps this B-tree small
+ * (a fixed 24-byte key instead of the whole label set). Lookups compare the stored labels, so a
+ * collision (odds ~2^-64 at a billion series) is detected, never silently merged.
+ */
+export function seriesKey(tenant: Buffer, labelBytes: Buffer): Buffer {
+  const b = Buffer.allocUnsafe(TENANT_BYTES + SERIES_HASH_BYTES);
+  tenant.copy(b, 0);
+  createHash('sha256').update(labelBytes).digest().copy(b, TENANT_BYTES, 0, SERIES_HASH_BYTES);
+  return b;
+}
+
+/**
+ * Validates and canonicalizes a label set: sorted by name, empty values dropped (Prometheus treats
+ * an empty value as an absent label), no duplicate or empty names, each label small enough to key.
+ */
+export function canonicalLabels(labels: Labels): Labels {
+  let sorted = true;
+  let hasEmpty = false;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l.value === '') hasEmpty = true;
+    if (i > 0 && !(labels[i - 1]!.name < l.name)) sorted = false;
+  }
+  let out = labels;
+  if (hasEmpty) out = out.filter((l) => l.value !== '');
+  if (!sorted) out = [...out].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = 0; i < out.length; i++) {
+    const l = out[i]!;
+    if (typeof l.name !== 'string' || typeof l.value !== 'string') throw new IndexError('label names and values must be strings');
+    if (l.name === '' || l.name.includes('\u0000')) {
+      throw new IndexError(`invalid label name ${JSON.stringify(l.name)}: must be non-empty and contain no NUL`);
+    }
+    if (i > 0 && out[i - 1]!.name === l.name) throw new IndexError(`duplicate label name ${JSON.stringify(l.name)} in series`);
+    if (l.name.length + l.value.length > MAX_LABEL_BYTES / 3 && Buffer.byteLength(l.name) + Buffer.byteLength(l.value) > MAX_LABEL_BYTES) {
+      throw new IndexError(`label ${l.name} is too long: name and value together must be at most ${MAX_LABEL_BYTES} bytes of UTF-8`);
+    }
+  }
+  if (out.length === 0) throw new IndexError('a series needs at least one label with a non-empty value');
+  return out;
+}

@@ -1,0 +1,589 @@
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { labelsKey, type Label, type LabelMatcher, type Labels, type Tenant } from '../model/index.js';
+import { TwoGenerationCache } from './cache.js';
+import { IndexError } from './errors.js';
+import {
+  POSTINGS_ALL,
+  POSTINGS_LABEL,
+  TENANT_BYTES,
+  canonicalLabels,
+  decodeLabels,
+  encodeLabels,
+  idBytes,
+  idEncoder,
+  labelKey,
+  labelNamePrefix,
+  prefixEnd,
+  readId,
+  readTenant,
+  seriesKey,
+  tenantBytes,
+  tenantDay,
+} from './keys.js';
+import { planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
+import { sortUtf8 } from './order.js';
+import { IdCollector, intersect, subtract, union } from './postings.js';
+import { buildTsdbStatus, StatusAccumulator, type TsdbStatus } from './tsdb-status.js';
+
+export interface LabelIndexOptions {
+  /** Label sets → id entries kept for ingestion (default 1M). */
+  seriesCacheSize?: number;
+  /** Id → labels entries kept for queries (default 256k). */
+  labelsCacheSize?: number;
+  /**
+   * Once a query has narrowed to fewer series than this, its remaining matchers are checked on
+   * each series' labels instead of reading more postings (default 2000; 0 = always postings).
+   */
+  filterByLabelsBelow?: number;
+}
+
+export interface TsdbStatusOptions {
+  /** Day (days since epoch, UTC) to report on; all time when absent. */
+  date?: number;
+  topN?: number;
+  focusLabel?: string;
+  matchers?: readonly (readonly LabelMatcher[])[];
+}
+
+const DAY_MS = 86_400_000;
+/** Ranges spanning more days than this read all-time postings instead of per-day ones. */
+export const MAX_DAYS_FOR_DAY_POSTINGS = 40;
+const META_NEXT_ID = Buffer.from('next_id');
+const EMPTY = Buffer.alloc(0);
+
+/** Where a query reads postings: all time, or the union of some days. */
+interface Scope {
+  readonly db: Database<number, Buffer>;
+  /** Key prefixes of name\0value postings (one per day, or one for all time). */
+  readonly labelPrefixes: readonly Buffer[];
+  /** The database and keys listing every series in scope. */
+  readonly allDb: Database<number, Buffer>;
+  readonly allKeys: readonly Buffer[];
+}
+
+// lmdb-js accepts a custom value encoder on named databases; its typings omit it.
+type IdDbOptions = { name: string; dupSort?: boolean; keyEncoding: 'binary'; encoder: typeof idEncoder };
+
+/**
+ * The label index: series ids for label sets, postings (all time and per day) and matchers, in one
+ * LMDB environment. Every key starts with the tenant. Writes are synchronous, durable transactions.
+ */
+export class LabelIndex {
+  private readonly seriesCache: TwoGenerationCache<string, number>;
+  private readonly labelsCache: TwoGenerationCache<number, Labels>;
+  /** Ids already recorded on a day, per tenant+day key; only recent days are kept. */
+  private readonly dayMarks = new Map<string, Set<number>>();
+  private readonly deleted = new Set<number>();
+  private nextId: number;
+  private closed = false;
+  private readonly filterByLabelsBelow: number;
+
+  private constructor(
+    private readonly env: RootDatabase,
+    private readonly series: Database<number, Buffer>,
+    private readonly labels: Database<Buffer, Buffer>,
+    private readonly postings: Database<number, Buffer>,
+    private readonly dayPostings: Database<number, Buffer>,
+    private readonly daySeries: Database<number, Buffer>,
+    private readonly deletedDb: Database<Buffer, Buffer>,
+    private readonly meta: Database<number, Buffer>,
+    opts: LabelIndexOptions,
+  ) {
+    this.seriesCache = new TwoGenerationCache(opts.seriesCacheSize ?? 1_000_000);
+    this.labelsCache = new TwoGenerationCache(opts.labelsCacheSize ?? 262_144);
+    this.filterByLabelsBelow = opts.filterByLabelsBelow ?? 2000;
+    for (const key of this.deletedDb.getKeys()) this.deleted.add(readId(key));
+    // The stored counter is authoritative; the last assigned id guards against a counter that
+    // somehow lags (ids must never be reused, even after restoring an odd backup).
+    let last = 0;
+    for (const key of this.labels.getKeys({ reverse: true, limit: 1 })) last = readId(key);
+    this.nextId = Math.max(this.meta.get(META_NEXT_ID) ?? 1, last + 1);
+  }
+
+  /** Opens (creating if needed) the index environment in `dir` (normally `<data>/index`). */
+  static open(dir: string, opts: LabelIndexOptions = {}): LabelIndex {
+    mkdirSync(dir, { recursive: true });
+    // overlappingSync off: a synchronous commit must be on disk when it returns, because the WAL
+    // may reference the new ids right after.
+    const env = open({ path: dir, maxDbs: 12, overlappingSync: false, noSync: false });
+    const ids = (name: string, dupSort: boolean): Database<number, Buffer> =>
+      env.openDB<number, Buffer>({ name, dupSort, keyEncoding: 'binary', encoder: idEncoder } as IdDbOptions);
+    const bin = (name: string): Database<Buffer, Buffer> => env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
+    return new LabelIndex(
+      env,
+      ids('series', false),
+      bin('labels'),
+      ids('postings', true),
+      ids('day_postings', true),
+      ids('day_series', true),
+      bin('deleted'),
+      ids('meta', false),
+      opts,
+    );
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new IndexError('label index is closed');
+  }
+
+  private static cachePrefix(t: Tenant): string {
+    // Label keys start with a label name, never with \u0002, so tenant prefixes cannot collide.
+    return t.accountID === 0 && t.projectID === 0 ? '' : `\u0002${t.accountID}:${t.projectID}\u0002`;
+  }
+
+  cachedId(tenant: Tenant, key: string): number | undefined {
+    const prefix = LabelIndex.cachePrefix(tenant);
+    return this.seriesCache.get(prefix === '' ? key : prefix + key);
+  }
+
+  resolve(tenant: Tenant, labelSets: readonly Labels[], day: number): number[] {
+    this.checkOpen();
+    const tb = tenantBytes(tenant);
+    const td = tenantDay(tb, day);
+    const marks = this.dayMarksFor(tenant, day);
+    const prefix = LabelIndex.cachePrefix(tenant);
+    const ids = new Array<number>(labelSets.length);
+    const missing: number[] = [];
+    const unmarked: number[] = [];
+    for (let i = 0; i < labelSets.length; i++) {
+      const id = this.seriesCache.get(prefix + labelsKey(labelSets[i]!));
+      if (id === undefined) missing.push(i);
+      else {
+        ids[i] = id;
+        if (!marks.has(id)) unmarked.push(id);
+      }
+    }
+    if (missing.length === 0 && unmarked.length === 0) return ids;
+
+    // Validate everything before writing anything: one bad series fails the batch cleanly.
+    const canon = missing.map((i) => canonicalLabels(labelSets[i]!));
+    const bytes = canon.map((l) => encodeLabels(l));
+    const startId = this.nextId;
+    const created = new Map<number, Labels>();
+    try {
+      this.env.transactionSync(() => {
+        for (let k = 0; k < missing.length; k++) {
+          const lb = bytes[k]!;
+          const sk = seriesKey(tb, lb);
+          let id = this.series.get(sk);
+          if (id !== undefined) this.checkSameLabels(id, tb, lb);
+          else {
+            id = this.nextId++;
+            this.writeSeries(tb, sk, lb, canon[k]!, id);
+            created.set(id, canon[k]!);
+          }
+          ids[missing[k]!] = id;
+          if (!marks.has(id)) unmarked.push(id);
+        }
+        if (this.nextId !== startId) this.meta.putSync(META_NEXT_ID, this.nextId);
+        for (const id of new Set(unmarked)) this.markDay(td, id, created.get(id));
+      });
+    } catch (e) {
+      this.nextId = startId;
+      throw e;
+    }
+    for (let k = 0; k < missing.length; k++) this.seriesCache.set(prefix + labelsKey(labelSets[missing[k]!]!), ids[missing[k]!]!);
+    for (const id of unmarked) marks.add(id);
+    for (const [id, l] of created) this.labelsCache.set(id, l);
+    return ids;
+  }
+
+  private checkSameLabels(id: number, tb: Buffer, lb: Buffer): void {
+    const stored = this.labels.getBinary(idBytes(id));
+    if (!stored || stored.compare(tb, 0, TENANT_BYTES, 0, TENANT_BYTES) !== 0 || stored.compare(lb, 0, lb.length, TENANT_BYTES) !== 0) {
+      throw new IndexError(`series key collision: series ${id} has other labels than the set being resolved`);
+    }
+  }
+
+  private writeSeries(tb: Buffer, sk: Buffer, lb: Buffer, labels: Labels, id: number): void {
+    this.series.putSync(sk, id);
+    this.labels.putSync(idBytes(id), Buffer.concat([tb, lb]));
+    this.postings.putSync(Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id);
+    const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
+    for (const l of labels) this.postings.putSync(labelKey(lp, l.name, l.value), id);
+  }
+
+  /** Within a write transaction: records `id` on the day `td` unless it is there already. */
+  private markDay(td: Buffer, id: number, knownLabels: Labels | undefined): void {
+    if (knownLabels === undefined && this.daySeries.doesExist(td, id)) return;
+    const labels = knownLabels ?? this.labelsOf(id);
+    this.daySeries.putSync(td, id);
+    for (const l of labels) this.dayPostings.putSync(labelKey(td, l.name, l.value), id);
+  }
+
+  private dayMarksFor(tenant: Tenant, day: number): Set<number> {
+    const key = `${tenant.accountID}:${tenant.projectID}:${day}`;
+    let s = this.dayMarks.get(key);
+    if (!s) {
+      s = new Set();
+      this.dayMarks.set(key, s);
+      // Keep the marks of the few most recent (tenant, day) pairs: ingestion writes to today,
+      // sometimes yesterday; anything older is checked in LMDB.
+      if (this.dayMarks.size > 4) {
+        const oldest = this.dayMarks.keys().next().value;
+        if (oldest !== undefined) this.dayMarks.delete(oldest);
+      }
+    }
+    return s;
+  }
+
+  addToDay(tenant: Tenant, day: number, ids: ArrayLike<number>): void {
+    this.checkOpen();
+    const tb = tenantBytes(tenant);
+    const td = tenantDay(tb, day);
+    const marks = this.dayMarksFor(tenant, day);
+    const todo: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!marks.has(id) && !this.deleted.has(id)) todo.push(id);
+    }
+    if (todo.length === 0) return;
+    for (const id of todo) {
+      const stored = this.labels.getBinary(idBytes(id));
+      if (!stored || stored.compare(tb, 0, TENANT_BYTES, 0, TENANT_BYTES) !== 0) {
+        throw new IndexError(`unknown series id ${id} for tenant ${tenant.accountID}:${tenant.projectID}`);
+      }
+    }
+    this.env.transactionSync(() => {
+      for (const id of todo) this.markDay(td, id, undefined);
+    });
+    for (const id of todo) marks.add(id);
+  }
+
+  labelsOf(id: number): Labels {
+    const cached = this.labelsCache.get(id);
+    if (cached) return cached;
+    const buf = this.labels.getBinary(idBytes(id));
+    if (!buf) throw new IndexError(`unknown series id ${id}`);
+    const labels = decodeLabels(buf, TENANT_BYTES);
+    this.labelsCache.set(id, labels);
+    return labels;
+  }
+
+  /** The tenant owning a series id. */
+  tenantOf(id: number): Tenant {
+    const buf = this.labels.getBinary(idBytes(id));
+    if (!buf) throw new IndexError(`unknown series id ${id}`);
+    return readTenant(buf, 0);
+  }
+
+  // ---- queries ----
+
+  private scope(tb: Buffer, minT: number, maxT: number): Scope {
+    if (Number.isNaN(minT) || Number.isNaN(maxT)) throw new IndexError('invalid time range: NaN');
+    const first = Math.floor(Math.max(minT, 0) / DAY_MS);
+    const last = Math.floor(maxT / DAY_MS);
+    if (Number.isFinite(minT) && Number.isFinite(maxT) && minT >= 0 && last >= first && last - first + 1 <= MAX_DAYS_FOR_DAY_POSTINGS) {
+      const keys: Buffer[] = [];
+      for (let d = first; d <= last; d++) keys.push(tenantDay(tb, d));
+      return { db: this.dayPostings, labelPrefixes: keys, allDb: this.daySeries, allKeys: keys };
+    }
+    if (maxT < minT || maxT < 0) return { db: this.dayPostings, labelPrefixes: [], allDb: this.daySeries, allKeys: [] };
+    return {
+      db: this.postings,
+      labelPrefixes: [Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])])],
+      allDb: this.postings,
+      allKeys: [Buffer.concat([tb, Buffer.from([POSTINGS_ALL])])],
+    };
+  }
+
+  private allSeries(scope: Scope): number[] {
+    const c = new IdCollector();
+    for (const key of scope.allKeys) for (const id of scope.allDb.getValues(key)) c.push(id);
+    return c.finish();
+  }
+
+  /** Ids of series in scope whose label `name` has one of the values in `set`. */
+  private postingsFor(scope: Scope, name: string, set: ValueSet): number[] {
+    if (set.kind === 'none') return [];
+    const c = new IdCollector();
+    for (const p of scope.labelPrefixes) {
+      if (set.kind === 'exact') {
+        for (const v of set.values) for (const id of scope.db.getValues(labelKey(p, name, v))) c.push(id);
+        continue;
+      }
+      const start = set.kind === 'prefix' ? labelKey(p, name, set.prefix) : labelNamePrefix(p, name);
+      const valueAt = labelNamePrefix(p, name).length;
+      const test = set.test;
+      for (const key of scope.db.getKeys({ start, end: prefixEnd(start) })) {
+        if (test && !test(key.toString('utf8', valueAt))) continue;
+        for (const id of scope.db.getValues(key)) c.push(id);
+      }
+    }
+    return c.finish();
+  }
+
+  /** Ids a value set yields: counted for point lookups (cheap in LMDB), unknown (∞) for scans. */
+  private estimate(scope: Scope, name: string, set: ValueSet): number {
+    if (set.kind === 'none') return 0;
+    if (set.kind !== 'exact' || set.values.length * scope.labelPrefixes.length > 64) return Infinity;
+    let n = 0;
+    for (const p of scope.labelPrefixes) for (const v of set.values) n += scope.db.getValuesCount(labelKey(p, name, v));
+    return n;
+  }
+
+  /**
+   * With `n` candidates left, is checking a matcher on each candidate's labels cheaper than
+   * reading its postings? Reading an id from postings costs about a tenth of reading a label set.
+   */
+  private preferLabels(n: number, estimate: number): boolean {
+    const below = this.filterByLabelsBelow;
+    if (below <= 0) return false;
+    if (n < below) return true;
+    return estimate === Infinity ? n < below * 25 : estimate > n * 8;
+  }
+
+  private selectIn(scope: Scope, plans: readonly MatcherPlan[]): number[] {
+    if (plans.some((p) => p.mode === 'include' && p.values.kind === 'none')) return [];
+    const est = new Map<MatcherPlan, number>();
+    for (const p of plans) est.set(p, this.estimate(scope, p.matcher.name, p.values));
+    // Smallest first; among unknown sizes, prefix scans before full scans, untested before tested.
+    const rank = (p: MatcherPlan): number =>
+      p.values.kind === 'prefix' ? 1 : p.values.kind === 'every' && p.values.test ? 3 : 2;
+    const order = (a: MatcherPlan, b: MatcherPlan): number => {
+      const ea = est.get(a)!;
+      const eb = est.get(b)!;
+      return ea !== eb ? (ea < eb ? -1 : 1) : rank(a) - rank(b);
+    };
+    const includes = plans.filter((p) => p.mode === 'include').sort(order);
+    const excludes = plans.filter((p) => p.mode === 'exclude' && p.values.kind !== 'none').sort(order);
+    let ids: number[] | undefined;
+    const pending: MatcherPlan[] = [];
+    for (const p of includes) {
+      if (ids !== undefined && this.preferLabels(ids.length, est.get(p)!)) {
+        pending.push(p);
+        continue;
+      }
+      const s = this.postingsFor(scope, p.matcher.name, p.values);
+      ids = ids === undefined ? s : intersect(ids, s);
+      if (ids.length === 0) return ids;
+    }
+    ids ??= this.allSeries(scope);
+    for (const p of excludes) {
+      if (ids.length === 0) return ids;
+      if (this.preferLabels(ids.length, est.get(p)!)) pending.push(p);
+      else ids = subtract(ids, this.postingsFor(scope, p.matcher.name, p.values));
+    }
+    if (this.deleted.size > 0) ids = ids.filter((id) => !this.deleted.has(id));
+    if (pending.length > 0) {
+      ids = ids.filter((id) => {
+        const labels = this.labelsOf(id);
+        return pending.every((p) => p.test(valueOf(labels, p.matcher.name)));
+      });
+    }
+    return ids;
+  }
+
+  select(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number, limit?: number): number[] {
+    this.checkOpen();
+    const plans = matchers.map(planMatcher);
+    const ids = this.selectIn(this.scope(tenantBytes(tenant), minT, maxT), plans);
+    return limit !== undefined && limit > 0 && ids.length > limit ? ids.slice(0, limit) : ids;
+  }
+
+  /** Union of `select` over several matcher lists (several `match[]`); undefined for "no filter". */
+  private selectAny(tb: Buffer, lists: readonly (readonly LabelMatcher[])[], scope: Scope): number[] | undefined {
+    const nonEmpty = lists.filter((l) => l.length > 0);
+    if (nonEmpty.length === 0) return undefined;
+    const planned = nonEmpty.map((l) => l.map(planMatcher)); // every regex is checked before any work
+    let ids: number[] = [];
+    for (const plans of planned) ids = union(ids, this.selectIn(scope, plans));
+    void tb;
+    return ids;
+  }
+
+  labelNames(tenant: Tenant, matchers: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): string[] {
+    this.checkOpen();
+    const tb = tenantBytes(tenant);
+    const scope = this.scope(tb, minT, maxT);
+    const ids = this.selectAny(tb, matchers, scope);
+    const names = new Set<string>();
+    if (ids === undefined) {
+      for (const p of scope.labelPrefixes) this.scanNames(scope.db, p, names);
+    } else {
+      for (const id of ids) for (const l of this.labelsOf(id)) names.add(l.name);
+    }
+    return limitSorted([...names], limit);
+  }
+
+  /** Distinct label names under a postings prefix, jumping over each name's values. */
+  private scanNames(db: Database<number, Buffer>, prefix: Buffer, out: Set<string>): void {
+    const end = prefixEnd(prefix);
+    let start: Buffer = prefix;
+    for (;;) {
+      let key: Buffer | undefined;
+      for (const k of db.getKeys({ start, end, limit: 1 })) key = k;
+      if (!key) return;
+      const nul = key.indexOf(0, prefix.length);
+      const name = key.toString('utf8', prefix.length, nul);
+      out.add(name);
+      start = Buffer.concat([key.subarray(0, nul), Buffer.from([1])]);
+    }
+  }
+
+  labelValues(
+    tenant: Tenant,
+    name: string,
+    matchers: readonly (readonly LabelMatcher[])[],
+    minT: number,
+    maxT: number,
+    limit?: number,
+  ): string[] {
+    this.checkOpen();
+    const tb = tenantBytes(tenant);
+    const scope = this.scope(tb, minT, maxT);
+    const ids = this.selectAny(tb, matchers, scope);
+    const values = new Set<string>();
+    if (ids === undefined) {
+      // Keys come in byte order, so with a limit the first `limit` keys of each day are enough.
+      const max = limit !== undefined && limit > 0 ? limit : undefined;
+      for (const p of scope.labelPrefixes) {
+        const start = labelNamePrefix(p, name);
+        const range = max === undefined ? { start, end: prefixEnd(start) } : { start, end: prefixEnd(start), limit: max };
+        for (const key of scope.db.getKeys(range)) values.add(key.toString('utf8', start.length));
+      }
+    } else {
+      for (const id of ids) {
+        const v = valueOf(this.labelsOf(id), name);
+        if (v !== '') values.add(v);
+      }
+    }
+    return limitSorted([...values], limit);
+  }
+
+  tsdbStatus(tenant: Tenant, opts: TsdbStatusOptions = {}): TsdbStatus {
+    this.checkOpen();
+    const tb = tenantBytes(tenant);
+    const topN = opts.topN ?? 10;
+    if (!Number.isInteger(topN) || topN < 0) throw new IndexError(`invalid topN ${topN}: want a non-negative integer`);
+    const scope =
+      opts.date === undefined ? this.scope(tb, -Infinity, Infinity) : this.scope(tb, opts.date * DAY_MS, opts.date * DAY_MS + DAY_MS - 1);
+    const acc = new StatusAccumulator(opts.focusLabel);
+    const ids = this.selectAny(tb, opts.matchers ?? [], scope);
+    if (ids === undefined) {
+      for (const p of scope.labelPrefixes) {
+        const end = prefixEnd(p);
+        for (const key of scope.db.getKeys({ start: p, end })) {
+          const nul = key.indexOf(0, p.length);
+          const count = scope.db.getValuesCount(key);
+          acc.add(key.toString('utf8', p.length, nul), key.toString('utf8', nul + 1), count);
+        }
+      }
+    } else {
+      for (const id of ids) for (const l of this.labelsOf(id)) acc.add(l.name, l.value, 1);
+    }
+    return buildTsdbStatus(acc, topN);
+  }
+
+  // ---- deletion ----
+
+  deleteSeries(tenant: Tenant, matchers: readonly LabelMatcher[]): number[] {
+    this.checkOpen();
+    if (matchers.length === 0) throw new IndexError('deleteSeries needs at least one matcher');
+    const tb = tenantBytes(tenant);
+    const ids = this.select(tenant, matchers, -Infinity, Infinity);
+    if (ids.length === 0) return ids;
+    const all = Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]);
+    const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
+    const dayKeys = [...this.daySeries.getKeys({ start: tb, end: prefixEnd(tb) })];
+    this.env.transactionSync(() => {
+      for (const id of ids) {
+        const labels = this.labelsOf(id);
+        this.series.removeSync(seriesKey(tb, encodeLabels(labels)));
+        this.postings.removeSync(all, id);
+        for (const l of labels) this.postings.removeSync(labelKey(lp, l.name, l.value), id);
+        for (const td of dayKeys) {
+          if (!this.daySeries.doesExist(td, id)) continue;
+          this.daySeries.removeSync(td, id);
+          for (const l of labels) this.dayPostings.removeSync(labelKey(td, l.name, l.value), id);
+        }
+        this.deletedDb.putSync(idBytes(id), EMPTY);
+      }
+    });
+    for (const id of ids) this.deleted.add(id);
+    // The ingestion cache maps label sets to ids; a deleted series must get a new id if it returns.
+    this.seriesCache.clear();
+    for (const marks of this.dayMarks.values()) for (const id of ids) marks.delete(id);
+    return ids;
+  }
+
+  deletedIds(): ReadonlySet<number> {
+    return this.deleted;
+  }
+
+  /**
+   * Live (not deleted) series, of one tenant or of all. O(1) without a tenant: ids are handed out
+   * contiguously from 1 and only by committed transactions, so nextId - 1 series were ever created.
+   */
+  seriesCount(tenant?: Tenant): number {
+    this.checkOpen();
+    if (tenant) return this.postings.getValuesCount(Buffer.concat([tenantBytes(tenant), Buffer.from([POSTINGS_ALL])]));
+    return this.nextId - 1 - this.deleted.size;
+  }
+
+  /**
+   * Cross-checks the databases (for `strata verify` and crash tests): every live series is
+   * findable by its labels and in its postings, every posting names a live series, and the id
+   * counter is past every assigned id. Returns the problems found (empty when consistent).
+   */
+  checkConsistency(maxProblems = 100): string[] {
+    this.checkOpen();
+    const problems: string[] = [];
+    const report = (p: string): boolean => {
+      problems.push(p);
+      return problems.length >= maxProblems;
+    };
+    let maxId = 0;
+    for (const { key, value } of this.labels.getRange()) {
+      const id = readId(key);
+      maxId = Math.max(maxId, id);
+      const tb = Buffer.from(value.subarray(0, TENANT_BYTES));
+      const labels = decodeLabels(value, TENANT_BYTES);
+      const found = this.series.get(seriesKey(tb, value.subarray(TENANT_BYTES)));
+      if (this.deleted.has(id)) {
+        if (found === id && report(`deleted series ${id} is still findable by its labels`)) return problems;
+        continue;
+      }
+      if (found !== id && report(`series ${id} ${JSON.stringify(labels)}: labels resolve to ${found}`)) return problems;
+      if (!this.postings.doesExist(Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id) && report(`series ${id} missing from all-series postings`)) {
+        return problems;
+      }
+      const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
+      for (const l of labels) {
+        if (!this.postings.doesExist(labelKey(lp, l.name, l.value), id) && report(`series ${id} missing from postings of ${l.name}`)) return problems;
+      }
+    }
+    for (const { key, value } of this.series.getRange()) {
+      if (!this.labels.doesExist(idBytes(value)) && report(`series key ${key.toString('hex')} names id ${value} without labels`)) return problems;
+    }
+    for (const db of [this.postings, this.dayPostings, this.daySeries]) {
+      for (const { value: id } of db.getRange()) {
+        if ((this.deleted.has(id) || !this.labels.doesExist(idBytes(id))) && report(`a posting names missing or deleted series ${id}`)) return problems;
+      }
+    }
+    if (this.nextId <= maxId) report(`id counter ${this.nextId} is not past the largest id ${maxId}`);
+    return problems;
+  }
+
+  /** The id the next new series will get (ids below it were assigned once, never again). */
+  peekNextId(): number {
+    return this.nextId;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.env.close();
+  }
+}
+
+function valueOf(labels: Labels, name: string): string {
+  for (const l of labels as readonly Label[]) if (l.name === name) return l.value;
+  return '';
+}
+
+function limitSorted(values: string[], limit: number | undefined): string[] {
+  sortUtf8(values);
+  return limit !== undefined && limit > 0 && values.length > limit ? values.slice(0, limit) : values;
+}

@@ -1,0 +1,283 @@
+import type { Label, Labels } from '../model/index.js';
+import { canonicalKey, labelsFromKey } from './label-key.js';
+import type { IngestLimits } from './limits.js';
+import { checkLabels } from './validate.js';
+
+export type MetricType = 'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
+
+/** One metric family's metadata, as `/api/v1/metadata` serves it. */
+export interface MetricMetadata {
+  readonly metricFamilyName: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly unit: string;
+}
+
+export interface DroppedStats {
+  /** Series rejected by validation (their samples are counted in `samples`). */
+  readonly series: number;
+  readonly samples: number;
+  /** The first few reasons verbatim (see `IngestLimits.maxReasons`). */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * What every decoder returns: the accepted series and their samples in columns. Series i is known
+ * by `keys[i]` (see label-key.ts: equal label sets give equal keys in every format), so the caller's
+ * key → series-id cache needs no Label objects; `labels(i)` builds them only on a cache miss.
+ * Several entries may share a key (the same series twice in one request).
+ */
+export interface DecodedBatch {
+  readonly seriesCount: number;
+  readonly keys: readonly string[];
+  /** Labels of series i, sorted by name, validated, empty values removed. Built on each call. */
+  labels(i: number): Labels;
+  readonly sampleCount: number;
+  /** Per sample: index into `keys`. Only the first `sampleCount` entries are meaningful. */
+  readonly seriesIndex: Uint32Array;
+  /** Per sample: integer milliseconds. */
+  readonly timestamps: Float64Array;
+  /** Per sample: value, NaN payloads (staleness markers) preserved bit for bit. */
+  readonly values: Float64Array;
+  readonly dropped: DroppedStats;
+  /** Exemplars and native histograms received and counted, not stored yet. */
+  readonly exemplars: number;
+  readonly histograms: number;
+  readonly metadata: readonly MetricMetadata[];
+}
+
+/**
+ * The plain, structured-clonable state of a batch (what a decode worker posts back). Keys come
+ * either as strings or, across threads, as their latin1 bytes plus offsets: transferring one
+ * buffer is cheaper than cloning thousands of strings, which are then built on first use.
+ */
+export interface BatchData {
+  seriesCount: number;
+  keys?: string[];
+  keyBytes?: Uint8Array;
+  /** seriesCount + 1 offsets into keyBytes. */
+  keyOffsets?: Uint32Array;
+  sampleCount: number;
+  seriesIndex: Uint32Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+  dropped: { series: number; samples: number; reasons: string[] };
+  exemplars: number;
+  histograms: number;
+  metadata: MetricMetadata[];
+}
+
+export class ColumnBatch implements DecodedBatch {
+  readonly seriesCount: number;
+  private keyStrings: string[] | undefined;
+  private readonly keyBytes: Uint8Array | undefined;
+  private readonly keyOffsets: Uint32Array | undefined;
+  readonly sampleCount: number;
+  readonly seriesIndex: Uint32Array;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+  readonly dropped: { series: number; samples: number; reasons: string[] };
+  readonly exemplars: number;
+  readonly histograms: number;
+  readonly metadata: MetricMetadata[];
+
+  constructor(d: BatchData) {
+    this.seriesCount = d.seriesCount;
+    this.keyStrings = d.keys;
+    this.keyBytes = d.keyBytes;
+    this.keyOffsets = d.keyOffsets;
+    if (this.keyStrings === undefined && (this.keyBytes === undefined || this.keyOffsets === undefined)) {
+      throw new TypeError('batch data needs keys or keyBytes + keyOffsets');
+    }
+    this.sampleCount = d.sampleCount;
+    this.seriesIndex = d.seriesIndex;
+    this.timestamps = d.timestamps;
+    this.values = d.values;
+    this.dropped = d.dropped;
+    this.exemplars = d.exemplars;
+    this.histograms = d.histograms;
+    this.metadata = d.metadata;
+  }
+
+  get keys(): string[] {
+    if (this.keyStrings !== undefined) return this.keyStrings;
+    const b = this.keyBytes!;
+    const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    const off = this.keyOffsets!;
+    const out = new Array<string>(this.seriesCount);
+    for (let i = 0; i < this.seriesCount; i++) out[i] = buf.toString('latin1', off[i]!, off[i + 1]!);
+    this.keyStrings = out;
+    return out;
+  }
+
+  labels(i: number): Labels {
+    const k = this.keys[i];
+    if (k === undefined) throw new RangeError(`series index ${i} out of range (batch has ${this.seriesCount} series)`);
+    return labelsFromKey(k);
+  }
+
+  /** The clonable state; the typed arrays are trimmed views, their buffers can be transferred. */
+  toData(): BatchData {
+    return {
+      seriesCount: this.seriesCount,
+      keys: this.keyStrings,
+      keyBytes: this.keyStrings === undefined ? this.keyBytes : undefined,
+      keyOffsets: this.keyStrings === undefined ? this.keyOffsets : undefined,
+      sampleCount: this.sampleCount,
+      seriesIndex: this.seriesIndex,
+      timestamps: this.timestamps,
+      values: this.values,
+      dropped: this.dropped,
+      exemplars: this.exemplars,
+      histograms: this.histograms,
+      metadata: this.metadata,
+    };
+  }
+}
+
+export type KeyMode = 'strings' | 'bytes';
+
+/** Accumulates series and samples into growable columns; decoders write here. */
+export class BatchBuilder {
+  readonly keys: string[] = [];
+  seriesCount = 0;
+  sampleCount = 0;
+  /** In 'bytes' mode (decode workers) keys are collected as bytes, never as strings. */
+  private keyBuf: Buffer | undefined;
+  private keyLen = 0;
+  private keyOffsets: Uint32Array | undefined;
+  seriesIndex: Uint32Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+  /** Byte view of `values`, so decoders copy float64 bits exactly (NaN payloads included). */
+  valueBytes: Uint8Array;
+  droppedSeries = 0;
+  droppedSamples = 0;
+  readonly reasons: string[] = [];
+  exemplars = 0;
+  histograms = 0;
+  readonly metadata: MetricMetadata[] = [];
+  private readonly keyIndex = new Map<string, number>();
+
+  constructor(
+    readonly limits: IngestLimits,
+    capacity = 1024,
+    keyMode: KeyMode = 'strings',
+  ) {
+    const c = Math.max(16, capacity);
+    if (keyMode === 'bytes') {
+      this.keyBuf = Buffer.allocUnsafe(64 * 1024);
+      this.keyOffsets = new Uint32Array(1024);
+    }
+    this.seriesIndex = new Uint32Array(c);
+    this.timestamps = new Float64Array(c);
+    this.values = new Float64Array(c);
+    this.valueBytes = new Uint8Array(this.values.buffer);
+  }
+
+  /** Makes room for `extra` more samples. */
+  reserve(extra: number): void {
+    const need = this.sampleCount + extra;
+    if (need <= this.timestamps.length) return;
+    const cap = Math.max(need, this.timestamps.length * 2);
+    const si = new Uint32Array(cap);
+    si.set(this.seriesIndex.subarray(0, this.sampleCount));
+    const ts = new Float64Array(cap);
+    ts.set(this.timestamps.subarray(0, this.sampleCount));
+    const vs = new Float64Array(cap);
+    // Copy bytes, not numbers: a float round trip through JS may canonicalise NaN payloads.
+    const vb = new Uint8Array(vs.buffer);
+    vb.set(this.valueBytes.subarray(0, this.sampleCount * 8));
+    this.seriesIndex = si;
+    this.timestamps = ts;
+    this.values = vs;
+    this.valueBytes = vb;
+  }
+
+  /** Adds a series whose canonical key is the bytes src[s, e); returns its index. */
+  pushKey(src: Buffer, s: number, e: number): number {
+    const i = this.seriesCount++;
+    if (this.keyBuf === undefined) {
+      this.keys.push(src.toString('latin1', s, e));
+      return i;
+    }
+    const len = e - s;
+    if (this.keyLen + len > this.keyBuf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.keyBuf.length * 2, this.keyLen + len));
+      this.keyBuf.copy(next, 0, 0, this.keyLen);
+      this.keyBuf = next;
+    }
+    if (i + 2 > this.keyOffsets!.length) {
+      const next = new Uint32Array(this.keyOffsets!.length * 2);
+      next.set(this.keyOffsets!);
+      this.keyOffsets = next;
+    }
+    src.copy(this.keyBuf, this.keyLen, s, e);
+    this.keyLen += len;
+    this.keyOffsets![i + 1] = this.keyLen;
+    return i;
+  }
+
+  addSample(series: number, ts: number, v: number): void {
+    if (this.sampleCount === this.timestamps.length) this.reserve(1);
+    const n = this.sampleCount++;
+    this.seriesIndex[n] = series;
+    this.timestamps[n] = ts;
+    this.values[n] = v;
+  }
+
+  drop(samples: number, reason: string): void {
+    this.droppedSeries++;
+    this.droppedSamples += samples;
+    if (this.reasons.length < this.limits.maxReasons) this.reasons.push(reason);
+  }
+
+  /**
+   * Validates a label set from a text format and returns its series index, or -1 after counting
+   * the drop (`samples` is how many samples go with it).
+   */
+  addLabels(labels: Label[], samples: number): number {
+    const why = checkLabels(labels, this.limits);
+    if (why !== null) {
+      this.drop(samples, why);
+      return -1;
+    }
+    // Text formats repeat a series on many lines: one entry per distinct series in the batch.
+    const key = canonicalKey(labels);
+    let i = this.keyIndex.get(key);
+    if (i === undefined) {
+      i = this.seriesCount++;
+      this.keys.push(key);
+      this.keyIndex.set(key, i);
+    }
+    return i;
+  }
+
+  build(): ColumnBatch {
+    const n = this.sampleCount;
+    // Give back a mostly empty tail: the batch may live on (queued, or in another thread).
+    if (this.timestamps.length > 2 * n + 4096) {
+      this.seriesIndex = this.seriesIndex.slice(0, n);
+      this.timestamps = this.timestamps.slice(0, n);
+      const vs = new Float64Array(n);
+      new Uint8Array(vs.buffer).set(this.valueBytes.subarray(0, n * 8));
+      this.values = vs;
+      this.valueBytes = new Uint8Array(vs.buffer);
+    }
+    const bytes = this.keyBuf !== undefined;
+    return new ColumnBatch({
+      seriesCount: this.seriesCount,
+      keys: bytes ? undefined : this.keys,
+      keyBytes: bytes ? this.keyBuf!.subarray(0, this.keyLen) : undefined,
+      keyOffsets: bytes ? this.keyOffsets!.subarray(0, this.seriesCount + 1) : undefined,
+      sampleCount: n,
+      seriesIndex: this.seriesIndex.subarray(0, n),
+      timestamps: this.timestamps.subarray(0, n),
+      values: this.values.subarray(0, n),
+      dropped: { series: this.droppedSeries, samples: this.droppedSamples, reasons: this.reasons },
+      exemplars: this.exemplars,
+      histograms: this.histograms,
+      metadata: this.metadata,
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { BatchData } from './batch.js';
+import type { RemoteWriteVersion } from './content-type.js';
+import { IngestError } from './errors.js';
+import type { IngestLimits } from './limits.js';
+import { decodeRemoteWriteV1 } from './remote-write-v1.js';
+import { decodeRemoteWriteV2 } from './remote-write-v2.js';
+
+/**
+ * A decode-pool worker: receives compressed remote-write bodies, answers with the batch's plain
+ * data; the three sample columns travel as transferred buffers (no copy, no per-sample clone).
+ */
+
+export interface DecodeRequest {
+  readonly id: number;
+  readonly kind: RemoteWriteVersion;
+  readonly body: Uint8Array;
+}
+
+export type DecodeResponse =
+  | { readonly id: number; readonly ok: true; readonly data: BatchData }
+  | { readonly id: number; readonly ok: false; readonly status: number | null; readonly message: string };
+
+const limits = (workerData as { limits: IngestLimits }).limits;
+const port = parentPort;
+if (port === null) throw new Error('decode-worker must run in a worker thread');
+
+port.on('message', (req: DecodeRequest) => {
+  try {
+    const batch = req.kind === 'v2' ? decodeRemoteWriteV2(req.body, limits, 'bytes') : decodeRemoteWriteV1(req.body, limits, 'bytes');
+    const data = batch.toData();
+    const transfer = [data.seriesIndex.buffer, data.timestamps.buffer, data.values.buffer] as ArrayBuffer[];
+    if (data.keyBytes !== undefined && data.keyOffsets !== undefined) transfer.push(data.keyBytes.buffer as ArrayBuffer, data.keyOffsets.buffer as ArrayBuffer);
+    const res: DecodeResponse = { id: req.id, ok: true, data };
+    port.postMessage(res, transfer);
+  } catch (e) {
+    const res: DecodeResponse =
+      e instanceof IngestError
+        ? { id: req.id, ok: false, status: e.status, message: e.message }
+        : { id: req.id, ok: false, status: null, message: (e as Error).message ?? String(e) };
+    port.postMessage(res);
+  }
+});

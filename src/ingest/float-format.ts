@@ -1,0 +1,68 @@
+/**
+ * Float formatting exactly as VictoriaMetrics's export (quicktemplate `F`: an integral value in
+ * int range prints as an integer, anything else as Go `strconv.FormatFloat(f, 'f', -1, 64)`: the
+ * shortest digits that round-trip, never an exponent; NaN/±Inf as `NaN`, `+Inf`, `-Inf`), so that
+ * imported lines export byte for byte. JS's Number→string picks the same shortest digits as Go;
+ * only the notation differs, which is what this rewrites.
+ */
+export function formatVMFloat(v: number): string {
+  if (v !== v) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (Number.isInteger(v)) {
+    if (v === 0) return '0'; // -0 too: Go's int(-0.0) is 0
+    if (v > -9007199254740992 && v < 9007199254740992) return String(v);
+    // Within int64 Go prints int(f) exactly, every digit; beyond it falls to 'f' (shortest digits).
+    if (v >= -9223372036854775808 && v < 9223372036854775808) return BigInt(v).toString();
+  }
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  return expandExponent(s, e);
+}
+
+/** `d.ddde-N` → `0.000dddd` (non-integral finite values only ever need negative exponents). */
+function expandExponent(s: string, e: number): string {
+  const neg = s[0] === '-';
+  const mant = s.slice(neg ? 1 : 0, e);
+  const exp = Number(s.slice(e + 1));
+  const digits = mant.replace('.', '');
+  const dot = mant.indexOf('.');
+  const intLen = (dot < 0 ? mant.length : dot) + exp; // digits before the decimal point
+  let out: string;
+  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
+  else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
+  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
+  return neg ? '-' + out : out;
+}
+
+/**
+ * A value as Prometheus's text exposition writes it: Go `strconv.FormatFloat(f, 'g', -1, 64)`
+ * (`1e+06`, `1.5e-05`, `0.0001`, `123456`: exponent form below 1e-4 or from 1e6 on), with
+ * `NaN`, `+Inf`, `-Inf`, and -0 as `0` (expfmt special-cases zero).
+ */
+export function formatPromFloat(v: number): string {
+  if (v !== v) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return '0';
+  // Shortest round-trip digits and decimal exponent, from JS's exponential form.
+  const ex = v.toExponential();
+  const e = ex.indexOf('e');
+  const neg = ex[0] === '-';
+  const digits = ex.slice(neg ? 1 : 0, e).replace('.', '');
+  const exp = Number(ex.slice(e + 1));
+  let out: string;
+  if (exp < -4 || exp >= 6) {
+    // %e: d[.ddd]e±XX with at least two exponent digits.
+    const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    const a = Math.abs(exp);
+    out = `${m}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' + a : a}`;
+  } else {
+    const intLen = exp + 1;
+    if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
+    else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
+    else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
+  }
+  return neg ? '-' + out : out;
+}

@@ -1,0 +1,33 @@
+export { IngestError, type IngestErrorStatus } from './errors.js';
+export { DEFAULT_LIMITS, resolveLimits, type IngestLimits } from './limits.js';
+export { ColumnBatch, BatchBuilder, type DecodedBatch, type BatchData, type DroppedStats, type MetricMetadata, type MetricType } from './batch.js';
+export { canonicalKey, labelsFromKey } from './label-key.js';
+export { checkLabels } from './validate.js';
+export { snappyUncompress, snappyCompress } from './snappy.js';
+export { decodeRemoteWriteV1, decodeWriteRequestV1 } from './remote-write-v1.js';
+export { decodeRemoteWriteV2, decodeWriteRequestV2 } from './remote-write-v2.js';
+export { parseContentType, checkContentEncoding, remoteWriteV2ResponseHeaders, type RemoteWriteVersion } from './content-type.js';
+export { encodeRemoteWriteV1, encodeRemoteWriteV2, type EncodeSeries, type EncodeLabel, type EncodeOptions } from './encode.js';
+export { formatVMFloat, formatPromFloat } from './float-format.js';
+export { parseJsonLines, formatJsonLine, quoteVMJson } from './json-lines.js';
+export {
+  parsePrometheusText,
+  parsePromFloat,
+  formatExposition,
+  formatExpositionLine,
+  ExpositionWriter,
+  type ExpositionSample,
+} from './exposition.js';
+export { parseInfluxLines, parseInfluxPrecision, type InfluxPrecision, type InfluxOptions } from './influx.js';
+export {
+  Relabeler,
+  RelabelConfigError,
+  applyRelabel,
+  loadRelabelConfig,
+  parseRelabelConfigs,
+  compileRelabelRegex,
+  expandTemplate,
+  type RelabelConfig,
+  type RelabelAction,
+} from './relabel.js';
+export { DecodePool, type DecodePoolOptions } from './decode-pool.js';

@@ -1,0 +1,171 @@
+import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
+import { KeyWriter } from './label-key.js';
+import { resolveLimits, type IngestLimits } from './limits.js';
+import { metricTypeFromEnum } from './metadata.js';
+import { ProtoReader } from './proto-reader.js';
+import { RawLabelSet } from './raw-labels.js';
+import { snappyUncompress } from './snappy.js';
+
+/**
+ * Remote write 1.0: `prometheus.WriteRequest` (prompb/remote.proto), snappy block compressed.
+ * One pass over the body, no message objects. A series whose labels arrive sorted and encoded as
+ * Prometheus encodes them gets the raw bytes of its label fields as its key (one latin1 slice);
+ * anything else is rebuilt into the same canonical form.
+ */
+
+const utf8 = new TextDecoder('utf-8');
+
+/** `keyMode: 'bytes'` keeps keys as bytes until first use (decode workers send them that way). */
+export function decodeRemoteWriteV1(body: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
+  const l = resolveLimits(limits);
+  return decodeWriteRequestV1(snappyUncompress(body, l.maxDecompressedBytes), l, keyMode);
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Decodes an uncompressed WriteRequest. */
+export function decodeWriteRequestV1(raw: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
+  const l = resolveLimits(limits);
+  const buf = asBuffer(raw);
+  // A sample is ~12 bytes on the wire, a series with one sample ~100: start small, grow by doubling.
+  const out = new BatchBuilder(l, Math.min(1 << 20, (buf.length / 48) | 0), keyMode);
+  const r = new ProtoReader(buf, 'remote write request');
+  const labels = new RawLabelSet();
+  const kw = new KeyWriter();
+  while (r.pos < buf.length) {
+    const tag = r.uint32();
+    if (tag === 0x0a) {
+      const end = r.lengthEnd();
+      r.limit = end;
+      readTimeSeries(r, buf, out, labels, kw);
+      r.limit = buf.length;
+    } else if (tag === 0x1a) {
+      const end = r.lengthEnd();
+      r.limit = end;
+      readMetadata(r, buf, out);
+      r.limit = buf.length;
+    } else {
+      r.skip(tag & 7);
+    }
+  }
+  return out.build();
+}
+
+function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: RawLabelSet, kw: KeyWriter): void {
+  const end = r.limit;
+  const series = out.seriesCount;
+  const firstSample = out.sampleCount;
+  labels.reset();
+  // Canonical: label fields contiguous, each exactly {0x0a name, 0x12 value} with both non-empty.
+  let canonical = true;
+  let labelsStart = -1;
+  let labelsEnd = -1;
+  let labelFields = 0;
+  while (r.pos < end) {
+    const tagAt = r.pos;
+    const tag = r.uint32();
+    if (tag === 0x12) {
+      const sEnd = r.lengthEnd();
+      let ts = 0;
+      if (out.sampleCount === out.timestamps.length) out.reserve(1);
+      const n = out.sampleCount;
+      const vb = out.valueBytes;
+      const vo = n * 8;
+      // proto3 defaults: an absent value is 0.
+      vb[vo] = vb[vo + 1] = vb[vo + 2] = vb[vo + 3] = vb[vo + 4] = vb[vo + 5] = vb[vo + 6] = vb[vo + 7] = 0;
+      r.limit = sEnd;
+      while (r.pos < sEnd) {
+        const t = r.uint32();
+        if (t === 0x09) r.copyFixed64(vb, vo);
+        else if (t === 0x10) ts = r.int64();
+        else r.skip(t & 7);
+      }
+      r.limit = end;
+      out.seriesIndex[n] = series;
+      out.timestamps[n] = ts;
+      out.sampleCount = n + 1;
+    } else if (tag === 0x0a) {
+      const lEnd = r.lengthEnd();
+      if (labelFields === 0) labelsStart = tagAt;
+      else if (tagAt !== labelsEnd) canonical = false;
+      labelFields++;
+      labelsEnd = lEnd;
+      r.limit = lEnd;
+      let ns = 0;
+      let ne = 0;
+      let vs = 0;
+      let ve = 0;
+      let fields = 0;
+      while (r.pos < lEnd) {
+        const t = r.uint32();
+        if (t === 0x0a) {
+          const e = r.lengthEnd();
+          ns = r.pos;
+          ne = e;
+          r.pos = e;
+          if (fields !== 0) canonical = false;
+        } else if (t === 0x12) {
+          const e = r.lengthEnd();
+          vs = r.pos;
+          ve = e;
+          r.pos = e;
+          if (fields !== 1) canonical = false;
+        } else {
+          r.skip(t & 7);
+          canonical = false;
+        }
+        fields++;
+      }
+      r.limit = end;
+      if (fields !== 2 || ne === ns || ve === vs) canonical = false;
+      labels.add(buf, ns, ne, vs, ve);
+    } else if (tag === 0x1a) {
+      out.exemplars++;
+      r.skip(2);
+    } else if (tag === 0x22) {
+      out.histograms++;
+      r.skip(2);
+    } else {
+      r.skip(tag & 7);
+    }
+  }
+  const samples = out.sampleCount - firstSample;
+  // Validation runs on every request: a cache of known-valid keys was measured slower (a hash
+  // lookup among 100k+ long strings costs more cache misses than re-scanning the label bytes).
+  const why = labels.check(buf, out.limits);
+  if (why !== null) {
+    out.sampleCount = firstSample;
+    out.drop(samples, why);
+    return;
+  }
+  if (samples === 0) return;
+  if (canonical && labels.sorted) {
+    out.pushKey(buf, labelsStart, labelsEnd);
+  } else {
+    labels.writeKey(buf, kw);
+    out.pushKey(kw.buffer, 0, kw.length);
+  }
+}
+
+function readMetadata(r: ProtoReader, buf: Buffer, out: BatchBuilder): void {
+  const end = r.limit;
+  let type = 0;
+  let name = '';
+  let help = '';
+  let unit = '';
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === 0x08) type = r.uint32();
+    else if (tag === 0x12 || tag === 0x22 || tag === 0x2a) {
+      const e = r.lengthEnd();
+      const s = utf8.decode(buf.subarray(r.pos, e));
+      r.pos = e;
+      if (tag === 0x12) name = s;
+      else if (tag === 0x22) help = s;
+      else unit = s;
+    } else r.skip(tag & 7);
+  }
+  if (name !== '') out.metadata.push({ metricFamilyName: name, type: metricTypeFromEnum(type), help, unit });
+}

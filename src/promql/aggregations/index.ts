@@ -1,0 +1,2 @@
+export { aggregate, type AggregateSpec } from './aggregate.js';
+export { formatGoFloat } from './format.js';

@@ -1,0 +1,2 @@
+export { arithmetic, compare, isComparison, isSetOp } from './ops.js';
+export { vectorScalarBinop, vectorVectorBinop, setOperation, mergeSameLabels, sortByLabels } from './vector-binop.js';

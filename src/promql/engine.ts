@@ -1,0 +1,234 @@
+/**
+ * The PromQL engine: parses (if given text), fetches every selector's data once, then evaluates
+ * the whole expression over all steps at once and shapes the result as Prometheus does.
+ */
+import type { Expr, PosRange } from './ast.js';
+import { type Labels, type Querier, compareLabels, labelsKey } from '../model/index.js';
+import { parseExpr } from './parser.js';
+import { Annotations } from './eval/annotations.js';
+import type { QueryBounds } from './eval/durations.js';
+import { DUPLICATE_LABELSET, PromQLError, timeoutError, tooManySamplesError } from './eval/errors.js';
+import { Evaluator } from './eval/evaluator.js';
+import { fetchSelectors, planSelectors } from './eval/fetch.js';
+import { dropMetricName } from './eval/labels.js';
+import { extendFloats } from './eval/selectors.js';
+import { StepLimitError, stepRange } from './eval/steps.js';
+import type { EvalValue, StepSeries } from './eval/types.js';
+import { documentedType, typeOf } from './eval/types-of.js';
+import { mergeSameLabels } from './binary/index.js';
+
+export { PromQLError, type PromQLErrorType } from './eval/errors.js';
+export { formatAnnotation, positionString } from './eval/annotations.js';
+
+export interface EngineOptions {
+  /** How far back an instant selector looks for a sample (default 5m). */
+  lookbackDeltaMs: number;
+  /** Most samples one query may hold in any intermediate result (default 50 000 000). */
+  maxSamples: number;
+  /** Wall-clock limit of one query (default 2m). */
+  timeoutMs: number;
+  /** Step of subqueries written without one, `[5m:]` (default 1m). */
+  defaultSubqueryStepMs: number;
+  /** Most series one selector may return (default unlimited). */
+  maxSeries: number;
+}
+
+export type Value =
+  | { type: 'scalar'; t: number; v: number }
+  | { type: 'string'; t: number; v: string }
+  | { type: 'vector'; samples: { labels: Labels; t: number; v: number }[] }
+  | { type: 'matrix'; series: { labels: Labels; timestamps: Float64Array; values: Float64Array }[] };
+
+export interface Annotation {
+  message: string;
+  pos?: PosRange;
+}
+
+export interface QueryResult {
+  value: Value;
+  warnings: Annotation[];
+  infos: Annotation[];
+  stats?: { samples: number; series: number };
+}
+
+const DEFAULTS: EngineOptions = {
+  lookbackDeltaMs: 5 * 60_000,
+  maxSamples: 50_000_000,
+  timeoutMs: 2 * 60_000,
+  defaultSubqueryStepMs: 60_000,
+  maxSeries: Infinity,
+};
+
+export class Engine {
+  readonly opts: EngineOptions;
+
+  constructor(opts: Partial<EngineOptions> = {}) {
+    const o: EngineOptions = { ...DEFAULTS };
+    for (const [k, v] of Object.entries(opts) as [keyof EngineOptions, number | undefined][]) if (v !== undefined) o[k] = v;
+    this.opts = o;
+  }
+
+  async instantQuery(q: Querier, expr: Expr | string, timeMs: number): Promise<QueryResult> {
+    return this.run(q, expr, timeMs, timeMs, 0, true);
+  }
+
+  async rangeQuery(q: Querier, expr: Expr | string, startMs: number, endMs: number, stepMs: number): Promise<QueryResult> {
+    if (!(stepMs > 0)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (endMs < startMs) throw new PromQLError('bad_data', 'end timestamp must not be before start time');
+    return this.run(q, expr, startMs, endMs, stepMs, false);
+  }
+
+  private async run(q: Querier, input: Expr | string, start: number, end: number, step: number, instant: boolean): Promise<QueryResult> {
+    const expr = typeof input === 'string' ? parse(input) : input;
+    const type = typeOf(expr);
+    if (!instant && type !== 'scalar' && type !== 'vector') {
+      throw new PromQLError('bad_data', `invalid expression type ${JSON.stringify(documentedType(type))} for range query, must be Scalar or instant Vector`);
+    }
+    let r;
+    try {
+      r = stepRange(start, end, instant ? 0 : step, this.opts.maxSamples);
+    } catch (e) {
+      if (e instanceof StepLimitError) throw tooManySamplesError();
+      throw e;
+    }
+    const deadline = Date.now() + this.opts.timeoutMs;
+    const bounds: QueryBounds = { startMs: start, endMs: end, stepMs: step };
+    const plan = planSelectors(expr, bounds, this.opts.lookbackDeltaMs, this.opts.defaultSubqueryStepMs);
+    const fetch = fetchSelectors(q, plan);
+    const data = await withDeadline(fetch, deadline);
+    let fetchedSamples = 0;
+    let fetchedSeries = 0;
+    for (const series of data.values()) {
+      fetchedSeries += series.length;
+      if (series.length > this.opts.maxSeries) {
+        throw new PromQLError('execution', `the query selects ${series.length} series, more than the limit of ${this.opts.maxSeries}`);
+      }
+      for (const s of series) fetchedSamples += s.timestamps.length;
+    }
+    if (fetchedSamples > this.opts.maxSamples) throw tooManySamplesError();
+    if (Date.now() >= deadline) throw timeoutError('query execution');
+
+    const annos = new Annotations();
+    const evaluator = new Evaluator(
+      data,
+      { lookbackDeltaMs: this.opts.lookbackDeltaMs, maxSamples: this.opts.maxSamples, defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs, deadline },
+      bounds,
+      annos,
+    );
+    const v = await wrapErrors(() => evaluator.eval(expr, r));
+    const value = instant ? instantValue(v, start) : rangeValue(v, r.ts);
+    return { value, warnings: annos.warnings, infos: annos.infos, stats: { samples: fetchedSamples, series: fetchedSeries } };
+  }
+}
+
+function parse(text: string): Expr {
+  try {
+    return parseExpr(text);
+  } catch (e) {
+    if (e instanceof PromQLError) throw e;
+    throw new PromQLError('bad_data', e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function wrapErrors<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof PromQLError) throw e;
+    if (e instanceof RangeError) throw new PromQLError('execution', `query is too large to evaluate: ${e.message}`);
+    throw e;
+  }
+}
+
+async function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError('query preparation')), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Delayed `__name__` removal, then the duplicate check, as Prometheus's end-of-evaluation cleanup. */
+function finalSeries(series: readonly StepSeries[]): StepSeries[] {
+  const cleaned = series.map((s) => (s.dropName ? { ...s, labels: dropMetricName(s.labels), dropName: false } : s));
+  return mergeSameLabels(cleaned);
+}
+
+function instantValue(v: EvalValue, t: number): Value {
+  switch (v.kind) {
+    case 'scalar':
+      return { type: 'scalar', t, v: v.values[0]! };
+    case 'string':
+      return { type: 'string', t, v: v.value };
+    case 'vector': {
+      const cleaned = v.series.map((s) => (s.dropName ? { ...s, labels: dropMetricName(s.labels) } : s));
+      const seen = new Set<string>();
+      const samples: { labels: Labels; t: number; v: number }[] = [];
+      for (const s of cleaned) {
+        if (!s.present[0]) continue;
+        const key = labelsKey(s.labels);
+        if (seen.has(key)) throw new PromQLError('execution', DUPLICATE_LABELSET);
+        seen.add(key);
+        samples.push({ labels: s.labels, t, v: s.values[0]! });
+      }
+      return { type: 'vector', samples };
+    }
+    case 'matrix': {
+      const end = v.ends[0]!;
+      const start = end - v.rangeMs;
+      const series: { labels: Labels; timestamps: Float64Array; values: Float64Array; dropName: boolean }[] = [];
+      const before = v.modifier ? v.lookbackMs ?? 0 : 0;
+      const after = v.modifier === 'smoothed' ? v.lookbackMs ?? 0 : 0;
+      for (const s of v.series) {
+        let lo = 0;
+        while (lo < s.timestamps.length && s.timestamps[lo]! <= start - before) lo++;
+        let hi = lo;
+        while (hi < s.timestamps.length && s.timestamps[hi]! <= end + after) hi++;
+        if (hi === lo) continue;
+        const labels = s.dropName ? dropMetricName(s.labels) : s.labels;
+        let timestamps: Float64Array = s.timestamps.slice(lo, hi);
+        let values: Float64Array = s.values.slice(lo, hi);
+        if (v.modifier) {
+          const ext = extendFloats(timestamps, values, start, end, v.modifier === 'smoothed');
+          if (!ext) continue;
+          ({ timestamps, values } = ext);
+        }
+        series.push({ labels, timestamps, values, dropName: false });
+      }
+      series.sort((a, b) => compareLabels(a.labels, b.labels));
+      for (let i = 1; i < series.length; i++) {
+        if (compareLabels(series[i - 1]!.labels, series[i]!.labels) === 0) throw new PromQLError('execution', DUPLICATE_LABELSET);
+      }
+      return { type: 'matrix', series: series.map(({ labels, timestamps, values }) => ({ labels, timestamps, values })) };
+    }
+  }
+}
+
+function rangeValue(v: EvalValue, ts: Float64Array): Value {
+  let series: StepSeries[];
+  if (v.kind === 'scalar') series = [{ labels: [], values: v.values, present: new Uint8Array(ts.length).fill(1), dropName: false }];
+  else if (v.kind === 'vector') series = finalSeries(v.series);
+  else throw new PromQLError('bad_data', `invalid expression type ${JSON.stringify(v.kind === 'matrix' ? 'range vector' : v.kind)} for range query, must be Scalar or instant Vector`);
+  const out: { labels: Labels; timestamps: Float64Array; values: Float64Array }[] = [];
+  for (const s of series) {
+    let n = 0;
+    for (let i = 0; i < ts.length; i++) n += s.present[i]!;
+    if (n === 0) continue;
+    const timestamps = new Float64Array(n);
+    const values = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < ts.length; i++) {
+      if (!s.present[i]) continue;
+      timestamps[k] = ts[i]!;
+      values[k] = s.values[i]!;
+      k++;
+    }
+    out.push({ labels: s.labels, timestamps, values });
+  }
+  out.sort((a, b) => compareLabels(a.labels, b.labels));
+  return { type: 'matrix', series: out };
+}

@@ -1,0 +1,126 @@
+import type { PosRange } from '../ast.js';
+
+/** A warning or info attached to a query result; `message` is Prometheus's text without position. */
+export interface Annotation {
+  message: string;
+  pos?: PosRange;
+}
+
+/**
+ * Collects annotations deduplicated by message, as Prometheus does (the last position wins, so an
+ * annotation raised at many steps is reported once).
+ */
+export class Annotations {
+  private readonly warn = new Map<string, Annotation>();
+  private readonly info = new Map<string, Annotation>();
+  private readonly monotonicity = new Map<string, MonotonicityStats>();
+
+  warning(message: string, pos?: PosRange): void {
+    this.warn.set(message, pos ? { message: 'PromQL warning: ' + message, pos } : { message: 'PromQL warning: ' + message });
+  }
+
+  information(message: string, pos?: PosRange): void {
+    this.info.set(message, pos ? { message: 'PromQL info: ' + message, pos } : { message: 'PromQL info: ' + message });
+  }
+
+  /**
+   * `histogram_quantile` had to fix non-monotonic buckets at time `ts`: one info per message,
+   * with the affected buckets, largest fix and time span merged over all steps as Prometheus does.
+   */
+  forcedMonotonicity(message: string, pos: PosRange, ts: number, minBucket: number, maxBucket: number, maxDiff: number): void {
+    const cur = this.monotonicity.get(message);
+    if (!cur) {
+      this.monotonicity.set(message, { pos, minTs: ts, maxTs: ts, minBucket, maxBucket, maxDiff, count: 1 });
+      this.info.set(message, { message: '' });
+      return;
+    }
+    cur.pos = pos;
+    cur.minTs = Math.min(cur.minTs, ts);
+    cur.maxTs = Math.max(cur.maxTs, ts);
+    cur.minBucket = Math.min(cur.minBucket, minBucket);
+    cur.maxBucket = Math.max(cur.maxBucket, maxBucket);
+    cur.maxDiff = Math.max(cur.maxDiff, maxDiff);
+    cur.count++;
+  }
+
+  get warnings(): Annotation[] {
+    return [...this.warn.values()];
+  }
+
+  get infos(): Annotation[] {
+    return [...this.info.entries()].map(([raw, a]) => {
+      const m = this.monotonicity.get(raw);
+      if (!m) return a;
+      const time = (t: number): string => new Date(Math.trunc(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      return {
+        message: `PromQL info: ${raw}, from buckets ${goFloat(m.minBucket)} to ${goFloat(m.maxBucket)}, with a max diff of ${goFloatPrecision(m.maxDiff, 2)}, over ${m.count} samples from ${time(m.minTs)} to ${time(m.maxTs)}`,
+        pos: m.pos,
+      };
+    });
+  }
+}
+
+interface MonotonicityStats {
+  pos: PosRange;
+  minTs: number;
+  maxTs: number;
+  minBucket: number;
+  maxBucket: number;
+  maxDiff: number;
+  count: number;
+}
+
+/** `line:col` of a byte offset in the query text, 1-based, as Prometheus's `StartPosInput`. */
+export function positionString(query: string, offset: number): string {
+  if (query === '') return 'unknown position';
+  if (offset < 0 || offset > query.length) return 'invalid position';
+  let line = 1;
+  let lastBreak = -1;
+  for (let i = 0; i < offset; i++) {
+    if (query.charCodeAt(i) === 10) {
+      line++;
+      lastBreak = i;
+    }
+  }
+  return `${line}:${offset - lastBreak}`;
+}
+
+/** The annotation as the HTTP API renders it: `PromQL warning: ... (1:5)`. */
+export function formatAnnotation(a: Annotation, query: string): string {
+  return a.pos ? `${a.message} (${positionString(query, a.pos.start)})` : a.message;
+}
+
+/** Go's `%q` for the strings that appear in annotation texts. */
+export function goQuote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/**
+ * Go's `%g` / `strconv.FormatFloat(v, 'g', -1, 64)`: shortest round-trip digits, in exponent
+ * form when the decimal exponent is < -4 or >= 6 (`1e+06`, `123456`, `1e-05`).
+ */
+export function goFloat(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mant, expText] = v.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const digits = mant.replace('-', '').replace('.', '');
+  const sign = v < 0 ? '-' : '';
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  const int = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+  const frac = digits.slice(exp + 1);
+  return frac ? `${sign}${int}.${frac}` : `${sign}${int}`;
+}
+
+/** Go's `%.<p>g`: p significant digits, exponent form when the exponent is < -4 or >= p. */
+export function goFloatPrecision(v: number, p: number): string {
+  if (!Number.isFinite(v) || v === 0) return goFloat(v);
+  const [mant, expText] = v.toExponential(p - 1).split('e') as [string, string];
+  const exp = Number(expText);
+  const trim = (x: string): string => (x.includes('.') ? x.replace(/0+$/, '').replace(/\.$/, '') : x);
+  if (exp < -4 || exp >= p) return `${trim(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return trim(v.toFixed(Math.max(0, p - 1 - exp)));
+}

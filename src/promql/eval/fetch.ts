@@ -1,0 +1,97 @@
+import type { Expr } from '../ast.js';
+import type { LabelMatcher, Querier, Series } from '../../model/index.js';
+import { infoFetchMatchers, infoTimestampAndOffset } from './info.js';
+import { atMs, durationMs, type QueryBounds } from './durations.js';
+import { subqueryBounds } from './steps.js';
+
+interface TimeSpan {
+  matchers: readonly LabelMatcher[];
+  minT: number;
+  maxT: number;
+}
+
+/** Fetched series by the node that needs them: a vector selector, or an `info()` call. */
+export type FetchedData = ReadonlyMap<Expr, Series[]>;
+
+/**
+ * Walks the expression and computes, for every vector selector, the widest time span any of its
+ * evaluations needs (honouring offset, @, range and enclosing subqueries), so each is fetched once.
+ */
+export function planSelectors(
+  expr: Expr,
+  bounds: QueryBounds,
+  lookbackMs: number,
+  defaultSubqueryStepMs: number,
+): Map<Expr, TimeSpan> {
+  const plan = new Map<Expr, TimeSpan>();
+  const note = (node: Expr, matchers: readonly LabelMatcher[], minT: number, maxT: number): void => {
+    const cur = plan.get(node);
+    if (cur) {
+      cur.minT = Math.min(cur.minT, minT);
+      cur.maxT = Math.max(cur.maxT, maxT);
+    } else plan.set(node, { matchers, minT, maxT });
+  };
+  const walk = (e: Expr, start: number, end: number, interval: number): void => {
+    switch (e.kind) {
+      case 'VectorSelector': {
+        const at = atMs(e.at, bounds);
+        const off = durationMs(e.offset, bounds);
+        note(e, e.matchers, (at ?? start) - off - lookbackMs, (at ?? end) - off + (e.modifier === 'smoothed' ? lookbackMs : 0));
+        return;
+      }
+      case 'MatrixSelector': {
+        const vs = e.vector;
+        const at = atMs(vs.at, bounds);
+        const off = durationMs(vs.offset, bounds);
+        const range = durationMs(e.range, bounds);
+        const extra = e.modifier ? 2 * lookbackMs : 0;
+        note(vs, vs.matchers, (at ?? start) - off - range - extra, (at ?? end) - off + extra);
+        return;
+      }
+      case 'SubqueryExpr': {
+        const at = atMs(e.at, bounds);
+        const off = durationMs(e.offset, bounds);
+        const range = durationMs(e.range, bounds);
+        const step = e.step ? durationMs(e.step, bounds) : defaultSubqueryStepMs;
+        if (step <= 0) return;
+        const r = subqueryBounds(at ?? start, at ?? end, at === null ? interval : 0, off, range, step);
+        walk(e.expr, r.start, r.end, step);
+        return;
+      }
+      case 'Call':
+        if (e.func === 'info') {
+          walk(e.args[0]!, start, end, interval);
+          const { at, offset } = infoTimestampAndOffset(e.args[0]!, bounds);
+          note(e, infoFetchMatchers(e), (at ?? start) - lookbackMs - offset, (at ?? end) - offset);
+          return;
+        }
+        for (const a of e.args) walk(a, start, end, interval);
+        return;
+      case 'AggregateExpr':
+        walk(e.expr, start, end, interval);
+        if (e.param) walk(e.param, start, end, interval);
+        return;
+      case 'BinaryExpr':
+        walk(e.lhs, start, end, interval);
+        walk(e.rhs, start, end, interval);
+        return;
+      case 'UnaryExpr':
+      case 'ParenExpr':
+        walk(e.expr, start, end, interval);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(expr, bounds.startMs, bounds.endMs, bounds.stepMs);
+  return plan;
+}
+
+/** Fetches every planned selector's series concurrently. */
+export async function fetchSelectors(q: Querier, plan: Map<Expr, TimeSpan>): Promise<Map<Expr, Series[]>> {
+  const entries = [...plan.entries()];
+  const results = await Promise.all(entries.map(([, span]) => q.select(span.matchers, span.minT, span.maxT)));
+  const out = new Map<Expr, Series[]>();
+  entries.forEach(([vs], i) => out.set(vs, results[i]!));
+  return out;
+}

@@ -1,0 +1,21 @@
+/**
+ * The public face of the PromQL module: the engine, and parse, print and type information.
+ */
+export type * from './ast.js';
+export {
+  parseExpr,
+  parseSeriesSelector,
+  ParseError,
+  formatPosition,
+  exprType,
+  documentedType,
+  compileLabelRegex,
+  matcherMatchesEmpty,
+  RegexError,
+  unquoteString,
+  parseNumber,
+} from './parser.js';
+export { printExpr, prettyExpr, printDuration, printMatcher, formatFloatF, formatFloatG, goQuote } from './printer.js';
+export { parseDuration, formatDuration, DurationError, resolveDuration, type DurationContext } from './duration.js';
+export { FUNCTIONS, getFunction, type FunctionSignature } from './function-signatures.js';
+export { Engine, PromQLError, type EngineOptions, type QueryResult, type Value, type Annotation, type PromQLErrorType } from './engine.js';

@@ -1,0 +1,91 @@
+/**
+ * Ingestion routes: Prometheus remote write 1.0/2.0 (and the Mimir/Cortex `/api/v1/push` alias).
+ * Decoding lives in ingest/, storing in db/; this file maps them onto HTTP status codes.
+ */
+import type { Database } from '../db/index.js';
+import {
+  IngestError,
+  checkContentEncoding,
+  parseContentType,
+  type DecodePool,
+  type Relabeler,
+  remoteWriteV2ResponseHeaders,
+  type DecodedBatch,
+  type IngestLimits,
+} from '../ingest/index.js';
+import type { Counter, MetricsRegistry } from '../metrics.js';
+import { HttpError } from './errors.js';
+import type { InsertLimiter } from './insert-limiter.js';
+import type { Request, Response } from './request.js';
+import type { Router } from './router.js';
+
+export interface IngestDeps {
+  readonly db: Database;
+  readonly limits: IngestLimits;
+  readonly limiter: InsertLimiter;
+  readonly metrics: MetricsRegistry;
+  /** Decodes remote-write bodies on worker threads. */
+  readonly decodePool: DecodePool;
+  /** --relabelConfig; a no-op when none is set. */
+  readonly relabeler: Relabeler;
+}
+
+export interface IngestCounters {
+  readonly rows: Counter;
+  readonly dropped: Counter;
+  readonly notStored: Counter;
+}
+
+export function ingestCounters(metrics: MetricsRegistry): IngestCounters {
+  return {
+    rows: metrics.counter('strata_rows_inserted_total', 'Samples stored, by ingestion protocol.'),
+    dropped: metrics.counter('strata_rows_dropped_total', 'Samples not stored, by reason (invalid series, out of retention).'),
+    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored yet.'),
+  };
+}
+
+/** Maps decoder errors to HTTP errors; anything else propagates (a 500 is a bug, not bad input). */
+export function asHttpError(e: unknown): unknown {
+  return e instanceof IngestError ? new HttpError(e.status, e.message) : e;
+}
+
+/** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
+export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
+  const batch = deps.relabeler.relabelBatch(decoded);
+  const res = await deps.db.write(req.tenant, batch);
+  counters.rows.inc({ type: protocol }, res.samplesWritten);
+  if (res.samplesDroppedOutOfRetention > 0) counters.dropped.inc({ reason: 'out_of_retention' }, res.samplesDroppedOutOfRetention);
+  if (batch.dropped.samples > 0 || batch.dropped.series > 0) counters.dropped.inc({ reason: 'invalid_series' }, batch.dropped.samples);
+  if (batch.exemplars > 0) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars);
+  if (batch.histograms > 0) counters.notStored.inc({ kind: 'native_histogram' }, batch.histograms);
+  const headers = extraHeaders(res.samplesWritten);
+  if (batch.dropped.series > 0) {
+    const msg = `stored ${res.samplesWritten} samples; dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`;
+    return { status: 400, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: msg + '\n' };
+  }
+  return { status: 204, headers };
+}
+
+export function registerIngestRoutes(router: Router, deps: IngestDeps, counters: IngestCounters): void {
+  const remoteWrite = (req: Request): Promise<Response> =>
+    deps.limiter.run(async () => {
+      let version;
+      let batch: DecodedBatch;
+      try {
+        version = parseContentType(req.headers.get('content-type'));
+        checkContentEncoding(req.headers.get('content-encoding'));
+        const body = await req.body();
+        batch = await deps.decodePool.decode(version, body);
+      } catch (e) {
+        throw asHttpError(e);
+      }
+      const v2 = version === 'v2';
+      return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written) =>
+        v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms: 0, exemplars: 0 }) : {},
+      );
+    });
+
+  for (const path of ['/api/v1/write', '/api/v1/push']) {
+    router.add('POST', path, remoteWrite, { errorFormat: 'text', deadlineMs: 60_000 });
+  }
+}

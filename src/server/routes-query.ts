@@ -1,0 +1,155 @@
+/**
+ * The Prometheus query API: instant and range queries, format_query, exemplars, metadata and the
+ * status pages Grafana reads. Parsing and JSON shapes live in api/; evaluation in promql/.
+ */
+import {
+  errorResponse as apiErrorResponse,
+  formatFormatQueryResponse,
+  formatQueryData,
+  formatSuccess,
+  annotationStrings,
+} from '../api/query-format.js';
+import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from '../api/query-params.js';
+import { LimitError, type Database } from '../db/index.js';
+import { Engine, type QueryResult, type Value } from '../promql/engine.js';
+import { prettyExpr } from '../promql/index.js';
+import { QueryTracker } from './query-tracker.js';
+import { apiSuccess, type Request, type Response } from './request.js';
+import type { Router } from './router.js';
+
+export interface QueryDeps {
+  readonly db: Database;
+  readonly maxQueryDurationMs: number;
+  readonly maxSamplesPerQuery: number;
+  readonly maxSeries: number;
+  readonly lookbackDeltaMs: number;
+  readonly flags: Readonly<Record<string, string>>;
+  readonly startedAt: Date;
+}
+
+function apiError(e: unknown): Response {
+  if (e instanceof LimitError) return { status: 422, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'error', errorType: 'execution', error: e.message }) };
+  const r = apiErrorResponse(e);
+  return { status: r.status, headers: { 'Content-Type': 'application/json' }, body: r.body };
+}
+
+function jsonBody(body: string, status = 200): Response {
+  return { status, headers: { 'Content-Type': 'application/json' }, body };
+}
+
+/** Applies the `limit` argument: at most n series, with Prometheus's warning when it cut some. */
+function applyLimit(value: Value, limit: number, warnings: string[]): Value {
+  if (limit <= 0) return value;
+  if (value.type === 'vector' && value.samples.length > limit) {
+    warnings.push(`results truncated due to limit`);
+    return { type: 'vector', samples: value.samples.slice(0, limit) };
+  }
+  if (value.type === 'matrix' && value.series.length > limit) {
+    warnings.push(`results truncated due to limit`);
+    return { type: 'matrix', series: value.series.slice(0, limit) };
+  }
+  return value;
+}
+
+function statsJSON(result: QueryResult, elapsedMs: number): string {
+  return JSON.stringify({
+    timings: { evalTotalTime: elapsedMs / 1000, resultSortTime: 0, queryPreparationTime: 0, innerEvalTime: elapsedMs / 1000, execQueueTime: 0, execTotalTime: elapsedMs / 1000 },
+    samples: { totalQueryableSamples: result.stats?.samples ?? 0, peakSamples: result.stats?.samples ?? 0 },
+  });
+}
+
+function queryResponse(result: QueryResult, query: string, limit: number, withStats: boolean, elapsedMs: number): Response {
+  const warnings = annotationStrings(result.warnings, query, 'warning');
+  const infos = annotationStrings(result.infos, query, 'info');
+  const value = applyLimit(result.value, limit, warnings);
+  let data = formatQueryData(value);
+  if (withStats) data = `${data.slice(0, -1)},"stats":${statsJSON(result, elapsedMs)}}`;
+  return jsonBody(formatSuccess(data, warnings, infos));
+}
+
+export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
+  const tracker = new QueryTracker();
+  const engineFor = (timeoutMs: number | null) =>
+    new Engine({
+      lookbackDeltaMs: deps.lookbackDeltaMs,
+      maxSamples: deps.maxSamplesPerQuery,
+      maxSeries: deps.maxSeries,
+      timeoutMs: timeoutMs === null ? deps.maxQueryDurationMs : Math.min(timeoutMs, deps.maxQueryDurationMs),
+    });
+  const deadlineMs = deps.maxQueryDurationMs + 5_000;
+
+  router.add(['GET', 'POST'], '/api/v1/query', async (req: Request) => {
+    try {
+      const form = await req.form();
+      const p = parseInstantQueryParams(form, Date.now());
+      const started = Date.now();
+      const result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(deps.db.querier(req.tenant), p.expr, p.timeMs));
+      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
+    } catch (e) {
+      return apiError(e);
+    }
+  }, { deadlineMs });
+
+  router.add(['GET', 'POST'], '/api/v1/query_range', async (req: Request) => {
+    try {
+      const form = await req.form();
+      const p = parseRangeQueryParams(form);
+      const started = Date.now();
+      const result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
+        engineFor(p.timeoutMs).rangeQuery(deps.db.querier(req.tenant), p.expr, p.startMs, p.endMs, p.stepMs),
+      );
+      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
+    } catch (e) {
+      return apiError(e);
+    }
+  }, { deadlineMs });
+
+  router.add(['GET', 'POST'], '/api/v1/format_query', async (req) => {
+    try {
+      const { expr } = parseFormatQueryParams(await req.form());
+      return jsonBody(formatFormatQueryResponse(prettyExpr(expr)));
+    } catch (e) {
+      return apiError(e);
+    }
+  });
+
+  // Strata stores no exemplars yet: an empty, well-formed answer keeps Grafana's exemplar toggle working.
+  router.add(['GET', 'POST'], '/api/v1/query_exemplars', () => apiSuccess([]));
+
+  router.add(['GET', 'POST'], '/api/v1/metadata', async (req) => {
+    const form = await req.form();
+    const metric = form.get('metric');
+    const limit = Number(form.get('limit') ?? '0') || 0;
+    const out: Record<string, Array<{ type: string; help: string; unit: string }>> = {};
+    for (const [name, m] of deps.db.metricMetadata(req.tenant)) {
+      if (metric && name !== metric) continue;
+      if (limit > 0 && Object.keys(out).length >= limit) break;
+      out[name] = [{ type: m.type, help: m.help, unit: m.unit }];
+    }
+    return apiSuccess(out);
+  });
+
+  router.add('GET', '/api/v1/status/runtimeinfo', () => {
+    const st = deps.db.stats();
+    return apiSuccess({
+      startTime: deps.startedAt.toISOString(),
+      CWD: process.cwd(),
+      reloadConfigSuccess: true,
+      lastConfigTime: deps.startedAt.toISOString(),
+      corruptionCount: st.quarantinedParts,
+      goroutineCount: 0,
+      GOMAXPROCS: 1,
+      GOGC: '',
+      GODEBUG: '',
+      storageRetention: deps.flags['retentionPeriod'] ?? '',
+    });
+  });
+
+  router.add('GET', '/api/v1/status/config', () => apiSuccess({ yaml: '' }));
+
+  router.add('GET', '/api/v1/status/active_queries', () => apiSuccess(tracker.active()));
+  router.add('GET', '/api/v1/status/top_queries', (req) => {
+    const topN = Number(req.query.get('topN') ?? '20') || 20;
+    return apiSuccess(tracker.top(topN));
+  });
+}

@@ -1,0 +1,4 @@
+export { Storage, pickWindow } from './storage.js';
+export type { AppendResult, StorageOptions, StorageStats } from './storage.js';
+export type { WalFsync } from './wal.js';
+export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';

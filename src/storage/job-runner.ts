@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { StorageError } from './errors.js';
+import { type Job, type JobResult, runJob } from './jobs.js';
+
+type Reply = { id: number; ok: true; result: JobResult } | { id: number; ok: false; error: { name: string; message: string } };
+
+/**
+ * Runs storage jobs one at a time on a worker thread. When the compiled worker script is not
+ * next to this module (running from TypeScript sources, e.g. under vitest) jobs run in-process.
+ */
+export class JobRunner {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: JobResult) => void; reject: (e: Error) => void }>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** `script` overrides where the compiled worker lives (tests running from sources point it at dist/). */
+  constructor(useWorker: boolean, script?: URL) {
+    const own = new URL('./merge-worker.js', import.meta.url);
+    if (!script && import.meta.url.endsWith('.js')) script = own;
+    if (useWorker && script && script.protocol === 'file:' && existsSync(fileURLToPath(script))) {
+      this.worker = new Worker(script);
+      this.worker.on('message', (r: Reply) => this.onReply(r));
+      this.worker.on('error', (e) => this.failAll(e));
+      this.worker.on('exit', (code) => {
+        this.worker = null;
+        this.failAll(new StorageError(`storage worker exited with code ${code}`));
+      });
+      // After the listeners: attaching a message listener refs the port again. An idle worker
+      // must not keep the process alive; exec() refs it while a job is out.
+      this.worker.unref();
+    }
+  }
+
+  get inWorker(): boolean {
+    return this.worker !== null;
+  }
+
+  private onReply(r: Reply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    if (r.ok) p.resolve(r.result);
+    else p.reject(new StorageError(`storage worker: ${r.error.message}`));
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  /** Jobs run strictly in submission order. */
+  run(job: Job): Promise<JobResult> {
+    const p = this.queue.then(() => this.exec(job));
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  private exec(job: Job): Promise<JobResult> {
+    const w = this.worker;
+    if (!w) return runJob(job);
+    return new Promise<JobResult>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      w.ref();
+      // Flush columns are private copies: hand their memory over instead of cloning it.
+      const transfer = job.kind === 'flush' ? [job.ids.buffer, job.timestamps.buffer, job.values.buffer] : [];
+      w.postMessage({ id, job }, transfer as ArrayBuffer[]);
+    }).finally(() => {
+      if (this.pending.size === 0) this.worker?.unref();
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    const w = this.worker;
+    this.worker = null;
+    if (w) {
+      w.removeAllListeners('exit');
+      await w.terminate();
+    }
+  }
+}
+

@@ -1,0 +1,193 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { loadCodec } from './block-codec.js';
+import { Memtable } from './memtable.js';
+import { Part } from './part.js';
+import { type BlockHeader, type PartMetadata, monthRange, partitionKey } from './part-format.js';
+import { PartWriter } from './part-writer.js';
+import { SampleBuffer, normalize } from './samples.js';
+
+/**
+ * The heavy work of the engine — turning memtable rows into parts and merging parts — as plain
+ * functions over plain data, so the same code runs in the merge worker thread or, when no worker
+ * script is available (tests running from sources), in-process.
+ */
+
+export interface FlushJob {
+  kind: 'flush';
+  dataDir: string;
+  partName: string;
+  ids: Float64Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+  count: number;
+  dedupIntervalMs: number;
+}
+
+export interface MergeJob {
+  kind: 'merge';
+  partitionDir: string;
+  /** Input part directories, oldest data first: on equal timestamps later inputs win. */
+  inputs: string[];
+  partName: string;
+  dedupIntervalMs: number;
+  /** Samples older than this are dropped (retention). */
+  minValidT: number;
+  /** Sorted ids of deleted series: their samples are dropped. */
+  deletedIds: Float64Array;
+}
+
+export type Job = FlushJob | MergeJob;
+
+export interface WrittenPart {
+  partition: string;
+  name: string;
+  meta: PartMetadata;
+}
+
+export interface JobResult {
+  parts: WrittenPart[];
+  rowsIn: number;
+  durationMs: number;
+}
+
+export async function runJob(job: Job): Promise<JobResult> {
+  await loadCodec();
+  const started = performance.now();
+  const r = job.kind === 'flush' ? flushRows(job) : mergeParts(job);
+  return { ...r, durationMs: performance.now() - started };
+}
+
+export function tmpName(name: string): string {
+  return `tmp_${name}`;
+}
+
+function flushRows(job: FlushJob): Omit<JobResult, 'durationMs'> {
+  const mt = new Memtable(Math.max(16, job.count));
+  mt.append(job.ids, job.timestamps, job.values, 0, job.count);
+  const writers = new Map<string, PartWriter>();
+  const buf = new SampleBuffer();
+  const dataDir = job.dataDir;
+  const writerFor = (key: string): PartWriter => {
+    let w = writers.get(key);
+    if (!w) {
+      const pdir = join(dataDir, key);
+      fs.mkdirSync(pdir, { recursive: true });
+      w = new PartWriter(join(pdir, tmpName(job.partName)), join(pdir, job.partName), 'small', job.dedupIntervalMs);
+      writers.set(key, w);
+    }
+    return w;
+  };
+  try {
+    for (const id of mt.sortedIds()) {
+      buf.reset();
+      mt.collect(id, -Infinity, Infinity, buf);
+      normalize(buf, job.dedupIntervalMs);
+      splitByMonth(buf, (from, to) => {
+        writerFor(partitionKey(buf.timestamps[from]!)).addSeries(id, buf.timestamps.subarray(from, to), buf.values.subarray(from, to), to - from);
+      });
+    }
+    const parts: WrittenPart[] = [];
+    for (const [partition, w] of writers) parts.push({ partition, name: job.partName, meta: w.finish() });
+    return { parts, rowsIn: job.count };
+  } catch (e) {
+    for (const w of writers.values()) w.abort();
+    throw e;
+  }
+}
+
+/** Calls emit(from, to) for each run of samples within one calendar month. */
+function splitByMonth(buf: SampleBuffer, emit: (from: number, to: number) => void): void {
+  const ts = buf.timestamps;
+  const n = buf.length;
+  let from = 0;
+  while (from < n) {
+    const end = monthRange(ts[from]!)[1];
+    let to = from + 1;
+    while (to < n && ts[to]! < end) to++;
+    emit(from, to);
+    from = to;
+  }
+}
+
+/** Walks a part's block headers in (series, time) order. */
+class HeaderCursor {
+  private block = 0;
+  private headers: BlockHeader[] = [];
+  private pos = 0;
+
+  constructor(readonly part: Part) {
+    this.fill();
+  }
+
+  private fill(): void {
+    while (this.pos >= this.headers.length && this.block < this.part.indexBlocks) {
+      this.headers = this.part.readIndexBlock(this.block++);
+      this.pos = 0;
+    }
+  }
+
+  get current(): BlockHeader | null {
+    return this.pos < this.headers.length ? this.headers[this.pos]! : null;
+  }
+
+  next(): void {
+    this.pos++;
+    this.fill();
+  }
+}
+
+function isDeleted(sorted: Float64Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
+  const parts = job.inputs.map((dir) => Part.open(dir, dir, { verifyData: false }));
+  const cursors = parts.map((p) => new HeaderCursor(p));
+  const writer = new PartWriter(join(job.partitionDir, tmpName(job.partName)), join(job.partitionDir, job.partName), 'big', job.dedupIntervalMs);
+  const buf = new SampleBuffer();
+  const scratch = [new Float64Array(8192), new Float64Array(8192)];
+  let rowsIn = 0;
+  try {
+    for (;;) {
+      let id = Infinity;
+      for (const c of cursors) {
+        const h = c.current;
+        if (h && h.seriesId < id) id = h.seriesId;
+      }
+      if (id === Infinity) break;
+      buf.reset();
+      const drop = isDeleted(job.deletedIds, id);
+      for (const c of cursors) {
+        for (let h = c.current; h && h.seriesId === id; c.next(), h = c.current) {
+          rowsIn += h.count;
+          if (drop || h.maxT < job.minValidT) continue;
+          c.part.readBlock(h, job.minValidT, Infinity, buf, scratch);
+        }
+      }
+      if (buf.length === 0) continue;
+      normalize(buf, job.dedupIntervalMs);
+      writer.addSeries(id, buf.timestamps, buf.values, buf.length);
+    }
+    const meta = writer.finish();
+    return { parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }], rowsIn };
+  } catch (e) {
+    writer.abort();
+    throw e;
+  } finally {
+    for (const p of parts) p.retire();
+  }
+}
+
+function partitionNameOf(dir: string): string {
+  return dir.split(/[\\/]/).filter(Boolean).pop() ?? dir;
+}

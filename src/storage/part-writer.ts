@@ -1,0 +1,207 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { encodeTimestampsColumn, encodeValuesColumn } from './block-codec.js';
+import {
+  FILES,
+  FORMAT_VERSION,
+  HEADER_SIZE,
+  HEADERS_PER_INDEX_BLOCK,
+  MAX_BLOCK_SAMPLES,
+  METAINDEX_ENTRY_SIZE,
+  type PartFile,
+  type PartMetadata,
+  type PartType,
+  writeHeader,
+} from './part-format.js';
+import { syncDir } from './wal.js';
+
+const FLUSH_BYTES = 1 << 20;
+
+/** An append-only file with a write buffer and a running checksum. */
+class ColumnFile {
+  private readonly fd: number;
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+  size = 0;
+  crc = 0;
+
+  constructor(path: string) {
+    this.fd = fs.openSync(path, 'w');
+  }
+
+  write(bytes: Uint8Array): number {
+    const at = this.size;
+    // Codecs may return a view into a reused arena (WASM memory): keep a private copy.
+    this.chunks.push(bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
+    this.buffered += bytes.length;
+    this.size += bytes.length;
+    this.crc = crc32(bytes, this.crc);
+    if (this.buffered >= FLUSH_BYTES) this.flush();
+    return at;
+  }
+
+  flush(): void {
+    if (this.buffered === 0) return;
+    const buf = Buffer.concat(this.chunks, this.buffered);
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  finish(): void {
+    this.flush();
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+  }
+
+  abort(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/**
+ * Writes one part: call addSeries() in ascending series id order with time-sorted samples, then
+ * finish(). Everything goes to a temporary directory that is fsynced and renamed into place, so
+ * a part directory either exists complete or not at all.
+ */
+export class PartWriter {
+  private readonly files: Record<PartFile, ColumnFile>;
+  private readonly headerBuf = Buffer.alloc(HEADER_SIZE * HEADERS_PER_INDEX_BLOCK);
+  private headersInBlock = 0;
+  private blockFirstId = 0;
+  private blockLastId = 0;
+  private blockMinT = Infinity;
+  private blockMaxT = -Infinity;
+  private readonly metaEntry = Buffer.alloc(METAINDEX_ENTRY_SIZE);
+  private rows = 0;
+  private blocks = 0;
+  private series = 0;
+  private lastId = -1;
+  private minT = Infinity;
+  private maxT = -Infinity;
+
+  constructor(
+    private readonly tmpDir: string,
+    private readonly finalDir: string,
+    private readonly type: PartType,
+    private readonly dedupIntervalMs: number,
+  ) {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    fs.mkdirSync(tmpDir, { recursive: true });
+    this.files = {
+      'timestamps.bin': new ColumnFile(join(tmpDir, 'timestamps.bin')),
+      'values.bin': new ColumnFile(join(tmpDir, 'values.bin')),
+      'index.bin': new ColumnFile(join(tmpDir, 'index.bin')),
+      'metaindex.bin': new ColumnFile(join(tmpDir, 'metaindex.bin')),
+    };
+  }
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  /** Adds all samples of one series (sorted by time, unique timestamps), split into blocks. */
+  addSeries(id: number, ts: Float64Array, vs: Float64Array, n: number): void {
+    if (n === 0) return;
+    if (id <= this.lastId) throw new Error(`PartWriter: series ${id} added after ${this.lastId}`);
+    this.lastId = id;
+    this.series++;
+    for (let from = 0; from < n; from += MAX_BLOCK_SAMPLES) {
+      const count = Math.min(MAX_BLOCK_SAMPLES, n - from);
+      this.addBlock(id, ts.subarray(from, from + count), vs.subarray(from, from + count), count);
+    }
+  }
+
+  private addBlock(id: number, ts: Float64Array, vs: Float64Array, count: number): void {
+    const et = encodeTimestampsColumn(ts, count);
+    const ev = encodeValuesColumn(vs, count);
+    const tsOffset = this.files['timestamps.bin'].write(et.bytes);
+    const valOffset = this.files['values.bin'].write(ev.bytes);
+    const minT = ts[0]!;
+    const maxT = ts[count - 1]!;
+    if (this.headersInBlock === 0) this.blockFirstId = id;
+    writeHeader(this.headerBuf, this.headersInBlock * HEADER_SIZE, {
+      seriesId: id,
+      minT,
+      maxT,
+      count,
+      tsCodec: et.kind,
+      valCodec: ev.kind,
+      tsOffset,
+      tsSize: et.bytes.length,
+      valSize: ev.bytes.length,
+      valOffset,
+      crc: crc32(ev.bytes, crc32(et.bytes)),
+    });
+    this.headersInBlock++;
+    this.blockLastId = id;
+    if (minT < this.blockMinT) this.blockMinT = minT;
+    if (maxT > this.blockMaxT) this.blockMaxT = maxT;
+    if (minT < this.minT) this.minT = minT;
+    if (maxT > this.maxT) this.maxT = maxT;
+    this.rows += count;
+    this.blocks++;
+    if (this.headersInBlock === HEADERS_PER_INDEX_BLOCK) this.flushIndexBlock();
+  }
+
+  private flushIndexBlock(): void {
+    if (this.headersInBlock === 0) return;
+    const indexOffset = this.files['index.bin'].write(Buffer.from(this.headerBuf.subarray(0, this.headersInBlock * HEADER_SIZE)));
+    const e = this.metaEntry;
+    e.writeDoubleLE(this.blockFirstId, 0);
+    e.writeDoubleLE(this.blockLastId, 8);
+    e.writeDoubleLE(this.blockMinT, 16);
+    e.writeDoubleLE(this.blockMaxT, 24);
+    e.writeDoubleLE(indexOffset, 32);
+    e.writeUInt32LE(this.headersInBlock, 40);
+    e.writeUInt32LE(0, 44);
+    this.files['metaindex.bin'].write(Buffer.from(e));
+    this.headersInBlock = 0;
+    this.blockMinT = Infinity;
+    this.blockMaxT = -Infinity;
+  }
+
+  /** Completes the part and renames it into place; returns its metadata. */
+  finish(): PartMetadata {
+    this.flushIndexBlock();
+    const files = {} as PartMetadata['files'];
+    for (const name of FILES) {
+      const f = this.files[name];
+      f.finish();
+      files[name] = { size: f.size, crc32: f.crc };
+    }
+    const meta: PartMetadata = {
+      formatVersion: FORMAT_VERSION,
+      type: this.type,
+      rows: this.rows,
+      blocks: this.blocks,
+      series: this.series,
+      minT: this.rows ? this.minT : 0,
+      maxT: this.rows ? this.maxT : 0,
+      dedupIntervalMs: this.dedupIntervalMs,
+      createdAt: new Date().toISOString(),
+      files,
+    };
+    const metaPath = join(this.tmpDir, 'metadata.json');
+    const fd = fs.openSync(metaPath, 'w');
+    fs.writeSync(fd, JSON.stringify(meta, null, 1) + '\n');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    syncDir(this.tmpDir);
+    fs.rmSync(this.finalDir, { recursive: true, force: true });
+    fs.renameSync(this.tmpDir, this.finalDir);
+    syncDir(join(this.finalDir, '..'));
+    return meta;
+  }
+
+  abort(): void {
+    for (const name of FILES) this.files[name].abort();
+    fs.rmSync(this.tmpDir, { recursive: true, force: true });
+  }
+}

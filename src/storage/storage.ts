@@ -1,0 +1,671 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { SeriesSamples } from '../model/index.js';
+import { loadCodec } from './block-codec.js';
+import { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
+import { JobRunner } from './job-runner.js';
+import { type Job, type JobResult, tmpName } from './jobs.js';
+import { MANIFEST, readManifest, writeManifest } from './manifest.js';
+import { Memtable } from './memtable.js';
+import { Part } from './part.js';
+import { PARTITION_RE, partitionRange, type PartType } from './part-format.js';
+import { SampleBuffer, normalize } from './samples.js';
+import { Wal, type WalFsync, type WalReplayStats } from './wal.js';
+
+export interface StorageOptions {
+  /** `<data>`; storage owns `<data>/wal` and `<data>/data`. */
+  dataPath: string;
+  /** Samples older than now - retention are dropped (on append: rejected and counted). 0 or Infinity: keep forever. */
+  retentionMs: number;
+  /** `--dedup.minScrapeInterval` in ms; 0 = off. */
+  dedupIntervalMs: number;
+  /** Memtable → part every this many ms (default 5000). */
+  flushIntervalMs: number;
+  walFsync: WalFsync;
+  walFsyncIntervalMs: number;
+  /** Tombstones from the label index, applied by merges. */
+  isDeleted?: (id: number) => boolean;
+  /** Memtable rows that trigger a flush before the interval (default 2^21). */
+  maxPendingRows?: number;
+  /** Run flushes and merges on a worker thread when the compiled worker exists (default true). */
+  useWorker?: boolean;
+  /** Location of the compiled merge worker, when not next to this module (tests from sources). */
+  workerUrl?: URL;
+  /** Where background errors and quarantined parts are reported (default console.error). */
+  onError?: (err: Error) => void;
+  /** Clock, for tests of retention. */
+  now?: () => number;
+}
+
+export interface AppendResult {
+  stored: number;
+  droppedOutOfRetention: number;
+}
+
+export interface StorageStats {
+  rowsIngested: number;
+  rowsDroppedOutOfRetention: number;
+  /** Rows in memtables, not yet in parts. */
+  pendingRows: number;
+  rowsByPartType: Record<PartType, number>;
+  partsByType: Record<PartType, number>;
+  partitions: number;
+  diskBytes: number;
+  flushesTotal: number;
+  flushDurationSecondsTotal: number;
+  mergesTotal: number;
+  mergeDurationSecondsTotal: number;
+  lastMergeDurationSeconds: number;
+  mergedRowsTotal: number;
+  walBytes: number;
+  walSegments: number;
+  walReplayedRows: number;
+  walTruncatedBytes: number;
+  quarantinedParts: number;
+  backgroundErrorsTotal: number;
+  mergesInWorker: boolean;
+}
+
+interface Partition {
+  name: string;
+  dir: string;
+  start: number;
+  end: number;
+  /** Live parts, oldest data first; replaced (never mutated) so readers can hold on to one. */
+  parts: readonly Part[];
+}
+
+interface Sealed {
+  mt: Memtable;
+  /** Last WAL segment holding rows of this memtable. */
+  walSeq: number;
+}
+
+const MIN_FAN_IN = 4;
+const MAX_FAN_IN = 8;
+/** Above this many parts in a partition, merges take any window to bring the count down. */
+const MAX_PARTS = 24;
+const MAX_ID = 2 ** 53;
+
+/** Single-node TSDB storage: WAL → memtable → immutable columnar parts in monthly partitions. */
+export class Storage {
+  private active = new Memtable();
+  private sealed: Sealed[] = [];
+  private readonly partitions = new Map<string, Partition>();
+  private readonly runner: JobRunner;
+  private readonly dataDir: string;
+  private readonly quarantineDir: string;
+  private wal!: Wal;
+  private replay!: WalReplayStats;
+  private partSeq = 1;
+  private flushing: Promise<void> | null = null;
+  private merging: Promise<void> | null = null;
+  private closed = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly maxPendingRows: number;
+  private readonly now: () => number;
+  private readonly report: (err: Error) => void;
+  private readonly counters = {
+    rowsIngested: 0,
+    rowsDropped: 0,
+    flushes: 0,
+    flushSeconds: 0,
+    merges: 0,
+    mergeSeconds: 0,
+    lastMergeSeconds: 0,
+    mergedRows: 0,
+    quarantined: 0,
+    errors: 0,
+  };
+
+  private constructor(private readonly opts: StorageOptions) {
+    this.dataDir = join(opts.dataPath, 'data');
+    this.quarantineDir = join(opts.dataPath, 'data', 'quarantine');
+    this.maxPendingRows = opts.maxPendingRows ?? 1 << 21;
+    this.now = opts.now ?? Date.now;
+    this.report = opts.onError ?? ((e) => console.error(`[storage] ${e.message}`));
+    this.runner = new JobRunner(opts.useWorker ?? true, opts.workerUrl);
+  }
+
+  static async open(opts: StorageOptions): Promise<Storage> {
+    validateOptions(opts);
+    await loadCodec();
+    const s = new Storage(opts);
+    fs.mkdirSync(s.dataDir, { recursive: true });
+    s.loadPartitions();
+    const { wal, replay } = Wal.open(
+      { dir: join(opts.dataPath, 'wal'), fsync: opts.walFsync, fsyncIntervalMs: opts.walFsyncIntervalMs },
+      (ids, ts, vs, n) => s.active.append(ids, ts, vs, 0, n),
+    );
+    s.wal = wal;
+    s.replay = replay;
+    s.flushTimer = setInterval(() => s.tick(), Math.max(10, opts.flushIntervalMs));
+    s.flushTimer.unref();
+    return s;
+  }
+
+  // ---- startup ---------------------------------------------------------------------------
+
+  private loadPartitions(): void {
+    for (const name of fs.readdirSync(this.dataDir)) {
+      if (!PARTITION_RE.test(name)) continue;
+      const dir = join(this.dataDir, name);
+      const [start, end] = partitionRange(name);
+      const manifest = readManifest(dir);
+      const listed = manifest?.parts ?? [];
+      const parts: Part[] = [];
+      for (const pn of listed) {
+        try {
+          parts.push(Part.open(join(dir, pn), pn, { verifyData: true }));
+        } catch (e) {
+          if (!(e instanceof PartCorruptError)) throw e;
+          this.quarantine(name, pn, e);
+        }
+        const seq = parseInt(pn, 16);
+        if (seq >= this.partSeq) this.partSeq = seq + 1;
+      }
+      // Anything else in the directory is a leftover of an interrupted flush or merge.
+      const keep = new Set(parts.map((p) => p.name));
+      for (const entry of fs.readdirSync(dir)) {
+        if (entry === MANIFEST || keep.has(entry)) continue;
+        fs.rmSync(join(dir, entry), { recursive: true, force: true });
+        if (/^[0-9a-f]{16}$/.test(entry)) this.partSeq = Math.max(this.partSeq, parseInt(entry, 16) + 1);
+      }
+      if (parts.length !== listed.length) writeManifest(dir, parts.map((p) => p.name));
+      this.partitions.set(name, { name, dir, start, end, parts });
+    }
+  }
+
+  /** Moves a bad part out of the way (kept for inspection) and says so. */
+  private quarantine(partition: string, partName: string, err: PartCorruptError): void {
+    this.counters.quarantined++;
+    fs.mkdirSync(this.quarantineDir, { recursive: true });
+    const dest = join(this.quarantineDir, `${partition}_${partName}_${Date.now()}`);
+    try {
+      fs.renameSync(join(this.dataDir, partition, partName), dest);
+    } catch {
+      // Already gone: nothing left to move.
+    }
+    this.report(new StorageError(`${err.message}; quarantined to ${dest} and no longer served`));
+  }
+
+  // ---- ingestion -------------------------------------------------------------------------
+
+  private minValidT(): number {
+    const r = this.opts.retentionMs;
+    return r > 0 && Number.isFinite(r) ? this.now() - r : -Infinity;
+  }
+
+  async append(ids: Float64Array, timestamps: Float64Array, values: Float64Array, count: number): Promise<AppendResult> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    if (!Number.isInteger(count) || count < 0 || count > ids.length || count > timestamps.length || count > values.length) {
+      throw new InvalidRowsError(`append: count ${count} does not fit arrays of ${ids.length}/${timestamps.length}/${values.length} rows`);
+    }
+    const minT = this.minValidT();
+    let dropped = 0;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      const t = timestamps[i]!;
+      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new InvalidRowsError(`append: row ${i} has series id ${id}, want an integer in [0, 2^53]`);
+      if (!Number.isInteger(t)) throw new InvalidRowsError(`append: row ${i} has timestamp ${t}, want integer milliseconds`);
+      if (t < minT) dropped++;
+    }
+    let [ri, rt, rv, n] = [ids, timestamps, values, count];
+    if (dropped > 0) {
+      n = count - dropped;
+      ri = new Float64Array(n);
+      rt = new Float64Array(n);
+      rv = new Float64Array(n);
+      for (let i = 0, k = 0; i < count; i++) {
+        if (timestamps[i]! < minT) continue;
+        ri[k] = ids[i]!;
+        rt[k] = timestamps[i]!;
+        rv[k] = values[i]!;
+        k++;
+      }
+      this.counters.rowsDropped += dropped;
+    }
+    if (n > 0) {
+      this.wal.append(ri, rt, rv, 0, n);
+      this.active.append(ri, rt, rv, 0, n);
+      this.counters.rowsIngested += n;
+      if (this.active.length >= this.maxPendingRows) this.background(this.flush());
+    }
+    await this.wal.committed();
+    // Backpressure: when flushes fall behind, writers wait rather than grow memtables without
+    // bound. The rows above are already durable and visible; only the acknowledgement waits.
+    while (this.flushing && this.pendingRows() >= 2 * this.maxPendingRows && !this.closed) {
+      await this.flushing.catch(() => {});
+    }
+    return { stored: n, droppedOutOfRetention: dropped };
+  }
+
+  // ---- reads -----------------------------------------------------------------------------
+
+  async read(ids: readonly number[], minT: number, maxT: number): Promise<Map<number, SeriesSamples>> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    if (Number.isNaN(minT) || Number.isNaN(maxT)) throw new StorageError('read: minT and maxT must be numbers');
+    let sorted = ids;
+    for (let i = 1; i < ids.length; i++) {
+      if (ids[i]! <= ids[i - 1]!) {
+        sorted = [...new Set(ids)].sort((a, b) => a - b);
+        break;
+      }
+    }
+    const lo = Math.max(minT, this.minValidT());
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readOnce(sorted, lo, maxT);
+      } catch (e) {
+        // A part found corrupt mid-read has been quarantined; read again without it.
+        if (!(e instanceof PartCorruptError) || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  private async readOnce(ids: readonly number[], minT: number, maxT: number): Promise<Map<number, SeriesSamples>> {
+    const result = new Map<number, SeriesSamples>();
+    if (ids.length === 0 || minT > maxT) return result;
+    // Snapshot: the part lists and memtables as they are now. Merges may replace parts meanwhile;
+    // the refs keep the old ones readable until we are done.
+    const snapshot: { partition: string; part: Part }[] = [];
+    for (const p of this.partitions.values()) {
+      if (p.end <= minT || p.start > maxT) continue;
+      for (const part of p.parts) {
+        part.ref();
+        snapshot.push({ partition: p.name, part });
+      }
+    }
+    const memtables = [...this.sealed.map((s) => s.mt), this.active];
+    const bufs = new Map<number, SampleBuffer>();
+    const bufferFor = (id: number): SampleBuffer => {
+      let b = bufs.get(id);
+      if (!b) bufs.set(id, (b = new SampleBuffer(16)));
+      return b;
+    };
+    const scratch = [new Float64Array(8192), new Float64Array(8192)];
+    try {
+      let last = performance.now();
+      for (const { partition, part } of snapshot) {
+        try {
+          part.collect(ids, minT, maxT, bufferFor, scratch);
+        } catch (e) {
+          if (e instanceof PartCorruptError) this.dropCorruptPart(partition, part, e);
+          throw e;
+        }
+        if (performance.now() - last > 20) {
+          await yieldToLoop();
+          last = performance.now();
+        }
+      }
+    } finally {
+      for (const { part } of snapshot) part.unref();
+    }
+    for (const mt of memtables) {
+      if (mt.maxT < minT || mt.minT > maxT) continue;
+      for (const id of ids) if (mt.has(id)) mt.collect(id, minT, maxT, bufferFor(id));
+    }
+    for (const id of ids) {
+      const b = bufs.get(id);
+      if (!b || b.length === 0) continue;
+      normalize(b, this.opts.dedupIntervalMs);
+      result.set(id, b.snapshot());
+    }
+    return result;
+  }
+
+  /** Ids that have any sample in [minT, maxT], ascending. */
+  async seriesIdsInRange(minT: number, maxT: number): Promise<number[]> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    const lo = Math.max(minT, this.minValidT());
+    const out = new Set<number>();
+    for (const s of this.sealed) s.mt.idsInRange(lo, maxT, out);
+    this.active.idsInRange(lo, maxT, out);
+    for (const p of this.partitions.values()) {
+      if (p.end <= lo || p.start > maxT) continue;
+      for (const part of [...p.parts]) {
+        part.ref();
+        try {
+          part.idsInRange(lo, maxT, out);
+        } finally {
+          part.unref();
+        }
+        await yieldToLoop();
+      }
+    }
+    return [...out].sort((a, b) => a - b);
+  }
+
+  private dropCorruptPart(partition: string, part: Part, err: PartCorruptError): void {
+    const p = this.partitions.get(partition);
+    if (!p || !p.parts.includes(part)) return;
+    this.setParts(p, p.parts.filter((x) => x !== part));
+    part.onRelease = () => this.quarantine(partition, part.name, err);
+    part.retire();
+  }
+
+  // ---- flush -----------------------------------------------------------------------------
+
+  private tick(): void {
+    this.background(this.flush());
+    this.background(this.applyRetention());
+  }
+
+  private background(p: Promise<unknown>): void {
+    p.catch((e: unknown) => {
+      this.counters.errors++;
+      this.report(e instanceof Error ? e : new Error(String(e)));
+    });
+  }
+
+  /** Writes everything in memtables to parts; returns when they are in the manifests. */
+  forceFlush(): Promise<void> {
+    return this.flush();
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush());
+    const run = this.flushAll().finally(() => {
+      this.flushing = null;
+    });
+    this.flushing = run;
+    return run;
+  }
+
+  private async flushAll(): Promise<void> {
+    if (this.active.length > 0) {
+      const walSeq = this.wal.rotate();
+      this.sealed.push({ mt: this.active, walSeq });
+      this.active = new Memtable();
+    }
+    while (this.sealed.length > 0) {
+      const s = this.sealed[0]!;
+      const started = performance.now();
+      const partName = this.nextPartName();
+      const rows = s.mt.rows(this.runner.inWorker);
+      const job: Job = {
+        kind: 'flush',
+        dataDir: this.dataDir,
+        partName,
+        ids: rows.ids,
+        timestamps: rows.timestamps,
+        values: rows.values,
+        count: s.mt.length,
+        dedupIntervalMs: this.opts.dedupIntervalMs,
+      };
+      const result = await this.runner.run(job);
+      this.installParts(result, []);
+      this.sealed.shift();
+      this.wal.dropThrough(s.walSeq);
+      this.counters.flushes++;
+      this.counters.flushSeconds += (performance.now() - started) / 1000;
+    }
+    this.background(this.maybeMerge());
+  }
+
+  private nextPartName(): string {
+    return (this.partSeq++).toString(16).padStart(16, '0');
+  }
+
+  private partitionFor(name: string): Partition {
+    let p = this.partitions.get(name);
+    if (!p) {
+      const [start, end] = partitionRange(name);
+      p = { name, dir: join(this.dataDir, name), start, end, parts: [] };
+      this.partitions.set(name, p);
+    }
+    return p;
+  }
+
+  private setParts(p: Partition, parts: readonly Part[]): void {
+    writeManifest(p.dir, parts.map((x) => x.name));
+    p.parts = parts;
+  }
+
+  /** Opens freshly written parts and commits them to manifests, replacing `inputs` if given. */
+  private installParts(result: JobResult, inputs: readonly Part[]): void {
+    for (const w of result.parts) {
+      const p = this.partitionFor(w.partition);
+      const dir = join(p.dir, w.name);
+      const fresh = w.meta.rows > 0 ? Part.open(dir, w.name, { verifyData: false }) : null;
+      if (!fresh) fs.rmSync(dir, { recursive: true, force: true });
+      if (inputs.length === 0) {
+        if (fresh) this.setParts(p, [...p.parts, fresh]);
+        continue;
+      }
+      // The merged part takes the place of the newest input, so newer parts still win ties.
+      const lastInput = inputs[inputs.length - 1]!;
+      const next: Part[] = [];
+      for (const x of p.parts) {
+        if (!inputs.includes(x)) next.push(x);
+        else if (x === lastInput && fresh) next.push(fresh);
+      }
+      this.setParts(p, next);
+      for (const x of inputs) {
+        x.onRelease = () => fs.rmSync(x.dir, { recursive: true, force: true });
+        x.retire();
+      }
+    }
+  }
+
+  // ---- merges ----------------------------------------------------------------------------
+
+  private maybeMerge(): Promise<void> {
+    if (this.merging || this.closed) return this.merging ?? Promise.resolve();
+    const run = (async () => {
+      for (;;) {
+        let did = false;
+        for (const p of [...this.partitions.values()]) {
+          const w = pickMergeWindow(p.parts);
+          if (!w) continue;
+          await this.mergeWindow(p, p.parts.slice(w[0], w[0] + w[1]));
+          did = true;
+          if (this.closed) return;
+        }
+        if (!did) return;
+      }
+    })().finally(() => {
+      this.merging = null;
+    });
+    this.merging = run;
+    return run;
+  }
+
+  private async mergeWindow(p: Partition, inputs: readonly Part[]): Promise<void> {
+    for (const x of inputs) x.ref();
+    try {
+      const started = performance.now();
+      const deleted = await this.deletedIdsIn(inputs);
+      const job: Job = {
+        kind: 'merge',
+        partitionDir: p.dir,
+        inputs: inputs.map((x) => x.dir),
+        partName: this.nextPartName(),
+        dedupIntervalMs: this.opts.dedupIntervalMs,
+        minValidT: this.minValidT(),
+        deletedIds: deleted,
+      };
+      let result: JobResult;
+      try {
+        result = await this.runner.run(job);
+      } catch (e) {
+        fs.rmSync(join(p.dir, tmpName(job.partName)), { recursive: true, force: true });
+        throw e;
+      }
+      if (!this.partitions.has(p.name)) {
+        // The partition was dropped by retention while we merged.
+        fs.rmSync(join(p.dir, job.partName), { recursive: true, force: true });
+        return;
+      }
+      this.installParts(result, inputs);
+      const secs = (performance.now() - started) / 1000;
+      this.counters.merges++;
+      this.counters.mergeSeconds += secs;
+      this.counters.lastMergeSeconds = secs;
+      this.counters.mergedRows += result.rowsIn;
+    } finally {
+      for (const x of inputs) x.unref();
+    }
+  }
+
+  private async deletedIdsIn(parts: readonly Part[]): Promise<Float64Array> {
+    const isDeleted = this.opts.isDeleted;
+    if (!isDeleted) return new Float64Array(0);
+    const ids = new Set<number>();
+    for (const part of parts) {
+      part.idsInRange(-Infinity, Infinity, ids);
+      await yieldToLoop();
+    }
+    const out: number[] = [];
+    for (const id of ids) if (isDeleted(id)) out.push(id);
+    return Float64Array.from(out).sort();
+  }
+
+  /** Flushes, then merges every partition down to one part, applying dedup, retention and tombstones. */
+  async forceMerge(): Promise<void> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    await this.flush();
+    while (this.merging) await this.merging;
+    const run = (async () => {
+      const minValid = this.minValidT();
+      for (const p of [...this.partitions.values()]) {
+        const parts = p.parts;
+        if (parts.length === 0) continue;
+        const only = parts[0]!;
+        const clean =
+          parts.length === 1 &&
+          only.meta.dedupIntervalMs === this.opts.dedupIntervalMs &&
+          only.meta.minT >= minValid &&
+          !this.opts.isDeleted;
+        if (clean) continue;
+        await this.mergeWindow(p, parts);
+      }
+    })().finally(() => {
+      this.merging = null;
+    });
+    this.merging = run;
+    await run;
+  }
+
+  // ---- retention -------------------------------------------------------------------------
+
+  /** Drops whole partitions that lie entirely before the retention boundary. */
+  private async applyRetention(): Promise<void> {
+    const minValid = this.minValidT();
+    for (const p of [...this.partitions.values()]) {
+      if (p.end > minValid) continue;
+      this.partitions.delete(p.name);
+      for (const part of p.parts) part.retire();
+      // Open readers keep their file descriptors; on POSIX the data stays readable for them.
+      fs.rmSync(p.dir, { recursive: true, force: true });
+    }
+  }
+
+  // ---- stats and lifecycle ---------------------------------------------------------------
+
+  private pendingRows(): number {
+    let n = this.active.length;
+    for (const x of this.sealed) n += x.mt.length;
+    return n;
+  }
+
+  stats(): StorageStats {
+    const rowsByPartType: Record<PartType, number> = { small: 0, big: 0 };
+    const partsByType: Record<PartType, number> = { small: 0, big: 0 };
+    let diskBytes = 0;
+    for (const p of this.partitions.values()) {
+      for (const part of p.parts) {
+        rowsByPartType[part.type] += part.meta.rows;
+        partsByType[part.type]++;
+        for (const f of Object.values(part.meta.files)) diskBytes += f.size;
+      }
+    }
+    const pending = this.pendingRows();
+    const c = this.counters;
+    return {
+      rowsIngested: c.rowsIngested,
+      rowsDroppedOutOfRetention: c.rowsDropped,
+      pendingRows: pending,
+      rowsByPartType,
+      partsByType,
+      partitions: this.partitions.size,
+      diskBytes,
+      flushesTotal: c.flushes,
+      flushDurationSecondsTotal: c.flushSeconds,
+      mergesTotal: c.merges,
+      mergeDurationSecondsTotal: c.mergeSeconds,
+      lastMergeDurationSeconds: c.lastMergeSeconds,
+      mergedRowsTotal: c.mergedRows,
+      walBytes: this.wal.bytes,
+      walSegments: this.wal.segments,
+      walReplayedRows: this.replay.rows,
+      walTruncatedBytes: this.replay.truncatedBytes,
+      quarantinedParts: c.quarantined,
+      backgroundErrorsTotal: c.errors,
+      mergesInWorker: this.runner.inWorker,
+    };
+  }
+
+  /** Flushes the memtable to a part, waits for a running merge, stops the worker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flush();
+    this.closed = true;
+    while (this.merging) await this.merging.catch(() => {});
+    await this.runner.close();
+    await this.wal.close();
+    for (const p of this.partitions.values()) for (const part of p.parts) part.retire();
+  }
+}
+
+/**
+ * Tiered merge choice over a contiguous window of parts (contiguous so that "later part wins"
+ * keeps meaning what it says): among windows of MIN..MAX_FAN_IN parts whose biggest part is
+ * not most of the work, take the one with the smallest average part. When a partition has
+ * too many parts, any window qualifies.
+ */
+export function pickMergeWindow(parts: readonly Part[]): [number, number] | null {
+  return pickWindow(parts.map((p) => p.meta.rows));
+}
+
+export function pickWindow(rows: readonly number[]): [number, number] | null {
+  const n = rows.length;
+  const crowded = n > MAX_PARTS;
+  const minLen = crowded ? 2 : MIN_FAN_IN;
+  let best: [number, number] | null = null;
+  let bestScore = Infinity;
+  for (let len = Math.min(MAX_FAN_IN, n); len >= minLen; len--) {
+    for (let start = 0; start + len <= n; start++) {
+      let sum = 0;
+      let max = 0;
+      for (let i = start; i < start + len; i++) {
+        sum += rows[i]!;
+        if (rows[i]! > max) max = rows[i]!;
+      }
+      if (!crowded && max > 2 * (sum - max)) continue;
+      const score = sum / len;
+      if (score < bestScore) {
+        bestScore = score;
+        best = [start, len];
+      }
+    }
+    if (best) return best;
+  }
+  return best;
+}
+
+function validateOptions(o: StorageOptions): void {
+  const bad = (what: string): never => {
+    throw new StorageError(`storage options: ${what}`);
+  };
+  if (!o.dataPath) bad('dataPath is required');
+  if (!(o.retentionMs >= 0)) bad(`retentionMs must be >= 0, got ${o.retentionMs}`);
+  if (!(o.dedupIntervalMs >= 0) || !Number.isFinite(o.dedupIntervalMs)) bad(`dedupIntervalMs must be a finite number >= 0, got ${o.dedupIntervalMs}`);
+  if (!(o.flushIntervalMs > 0)) bad(`flushIntervalMs must be > 0, got ${o.flushIntervalMs}`);
+  if (!['always', 'interval', 'never'].includes(o.walFsync)) bad(`walFsync must be always, interval or never, got ${String(o.walFsync)}`);
+  if (o.walFsync === 'interval' && !(o.walFsyncIntervalMs > 0)) bad(`walFsyncIntervalMs must be > 0, got ${o.walFsyncIntervalMs}`);
+  if (o.maxPendingRows !== undefined && !(o.maxPendingRows >= 1)) bad(`maxPendingRows must be >= 1`);
+}
+

@@ -1,0 +1,247 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { StorageError } from './errors.js';
+
+/**
+ * Write-ahead log. Segment files `<seq>.wal` hold framed records:
+ *   u32 payloadLength | u32 crc32(payload) | payload
+ * and a rows payload is
+ *   u8 kind (1) | 3 bytes zero | u32 count | f64 ids[count] | f64 timestamps[count] | f64 values[count]
+ * all little-endian. A frame that is short or fails its CRC marks the end of the valid log: it is
+ * what a crash in the middle of write() leaves behind, so replay cuts it off instead of failing.
+ */
+
+export type WalFsync = 'always' | 'interval' | 'never';
+
+const FRAME_HEADER = 8;
+const ROWS_HEADER = 8;
+const KIND_ROWS = 1;
+/** No legitimate record is this large; a bigger length field is garbage from a torn write. */
+const MAX_PAYLOAD = 1 << 30;
+
+export interface WalOptions {
+  dir: string;
+  fsync: WalFsync;
+  fsyncIntervalMs: number;
+}
+
+export interface WalReplayStats {
+  segments: number;
+  records: number;
+  rows: number;
+  /** Bytes cut from segment tails because the last frame was torn or failed its checksum. */
+  truncatedBytes: number;
+}
+
+export type RowsSink = (ids: Float64Array, timestamps: Float64Array, values: Float64Array, count: number) => void;
+
+const SEGMENT_RE = /^(\d{16})\.wal$/;
+
+function segmentName(seq: number): string {
+  return String(seq).padStart(16, '0') + '.wal';
+}
+
+export function encodeRowsRecord(ids: Float64Array, ts: Float64Array, vs: Float64Array, from: number, count: number): Buffer {
+  const payloadLen = ROWS_HEADER + count * 24;
+  const buf = Buffer.allocUnsafe(FRAME_HEADER + payloadLen);
+  buf.writeUInt32LE(payloadLen, 0);
+  buf.writeUInt32LE(KIND_ROWS, 8);
+  buf.writeUInt32LE(count, 12);
+  // The frame is 16 bytes long before the columns, so a Float64Array view is aligned whenever the
+  // buffer itself is; Buffer.allocUnsafe may hand out a pooled slice, so copy through bytes.
+  const cols = [ids, ts, vs];
+  let off = FRAME_HEADER + ROWS_HEADER;
+  for (const col of cols) {
+    const bytes = new Uint8Array(col.buffer, col.byteOffset + from * 8, count * 8);
+    buf.set(bytes, off);
+    off += count * 8;
+  }
+  buf.writeUInt32LE(crc32(buf.subarray(FRAME_HEADER)), 4);
+  return buf;
+}
+
+function decodeRows(payload: Buffer, sink: RowsSink): number {
+  if (payload.length < ROWS_HEADER || payload.readUInt8(0) !== KIND_ROWS) {
+    throw new StorageError(`WAL record of unknown kind ${payload.length ? payload.readUInt8(0) : 'empty'}`);
+  }
+  const count = payload.readUInt32LE(4);
+  if (payload.length !== ROWS_HEADER + count * 24) throw new StorageError('WAL rows record length does not match its count');
+  // One copy into an aligned buffer, then three views: replay of a full WAL is a hot path.
+  const aligned = new Float64Array(count * 3);
+  new Uint8Array(aligned.buffer).set(payload.subarray(ROWS_HEADER));
+  sink(aligned.subarray(0, count), aligned.subarray(count, 2 * count), aligned.subarray(2 * count), count);
+  return count;
+}
+
+export class Wal {
+  private fd = -1;
+  private seq = 0;
+  private segmentBytes = 0;
+  private olderBytes = 0;
+  private readonly sealed: { seq: number; bytes: number }[] = [];
+  private inflight: Promise<void> | null = null;
+  private nextSync: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  private closed = false;
+
+  private constructor(private readonly opts: WalOptions) {}
+
+  /** Replays every segment into sink (oldest first), cutting torn tails, then opens a fresh segment. */
+  static open(opts: WalOptions, sink: RowsSink): { wal: Wal; replay: WalReplayStats } {
+    fs.mkdirSync(opts.dir, { recursive: true });
+    const wal = new Wal(opts);
+    const replay = wal.replayAll(sink);
+    wal.openSegment(wal.seq + 1);
+    if (opts.fsync === 'interval') {
+      wal.timer = setInterval(() => {
+        if (wal.dirty) wal.sync().catch(() => {});
+      }, Math.max(1, opts.fsyncIntervalMs));
+      wal.timer.unref();
+    }
+    return { wal, replay };
+  }
+
+  private replayAll(sink: RowsSink): WalReplayStats {
+    const stats: WalReplayStats = { segments: 0, records: 0, rows: 0, truncatedBytes: 0 };
+    const seqs = fs
+      .readdirSync(this.opts.dir)
+      .map((f) => SEGMENT_RE.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    for (const seq of seqs) {
+      const path = join(this.opts.dir, segmentName(seq));
+      const data = fs.readFileSync(path);
+      let off = 0;
+      while (off + FRAME_HEADER <= data.length) {
+        const len = data.readUInt32LE(off);
+        const sum = data.readUInt32LE(off + 4);
+        if (len > MAX_PAYLOAD || off + FRAME_HEADER + len > data.length) break;
+        const payload = data.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len);
+        if (crc32(payload) !== sum) break;
+        try {
+          stats.rows += decodeRows(payload, sink);
+        } catch {
+          break; // a frame with a valid CRC but nonsense inside is treated like a torn one
+        }
+        stats.records++;
+        off += FRAME_HEADER + len;
+      }
+      if (off < data.length) {
+        stats.truncatedBytes += data.length - off;
+        fs.truncateSync(path, off);
+        const fd = fs.openSync(path, 'r+');
+        fs.fsyncSync(fd);
+        fs.closeSync(fd);
+      }
+      stats.segments++;
+      this.sealed.push({ seq, bytes: off });
+      this.olderBytes += off;
+      this.seq = seq;
+    }
+    return stats;
+  }
+
+  private openSegment(seq: number): void {
+    this.seq = seq;
+    this.fd = fs.openSync(join(this.opts.dir, segmentName(seq)), 'a');
+    this.segmentBytes = 0;
+    syncDir(this.opts.dir);
+  }
+
+  /** Writes one record; it survives a process kill on return (it is in the kernel's page cache). */
+  append(ids: Float64Array, ts: Float64Array, vs: Float64Array, from: number, count: number): void {
+    if (this.closed) throw new StorageError('WAL is closed');
+    const rec = encodeRowsRecord(ids, ts, vs, from, count);
+    let off = 0;
+    while (off < rec.length) off += fs.writeSync(this.fd, rec, off, rec.length - off);
+    this.segmentBytes += rec.length;
+    this.dirty = true;
+  }
+
+  /**
+   * Resolves once everything written before the call is on stable storage. Concurrent callers
+   * share one fdatasync (group commit): whoever arrives while a sync is running waits for the next one.
+   */
+  sync(): Promise<void> {
+    if (this.nextSync) return this.nextSync;
+    const start = (): Promise<void> => {
+      this.nextSync = null;
+      this.dirty = false;
+      const fd = this.fd;
+      const run = new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+      this.inflight = run.finally(() => {
+        if (this.inflight === guarded) this.inflight = null;
+      });
+      const guarded = this.inflight;
+      return run;
+    };
+    const p = this.inflight ? this.inflight.catch(() => {}).then(start) : Promise.resolve().then(start);
+    this.nextSync = p;
+    return p;
+  }
+
+  /** Resolves when rows appended before the call are durable per the fsync policy. */
+  committed(): Promise<void> {
+    return this.opts.fsync === 'always' ? this.sync() : Promise.resolve();
+  }
+
+  /**
+   * Starts a new segment and returns the sequence number of the last segment the caller may drop
+   * once everything written so far is safely in parts.
+   */
+  rotate(): number {
+    const old = this.fd;
+    if (this.opts.fsync !== 'never') fs.fsyncSync(old);
+    const waitFor = this.inflight ?? Promise.resolve();
+    void waitFor.catch(() => {}).finally(() => fs.closeSync(old));
+    this.sealed.push({ seq: this.seq, bytes: this.segmentBytes });
+    this.olderBytes += this.segmentBytes;
+    const upTo = this.seq;
+    this.openSegment(this.seq + 1);
+    return upTo;
+  }
+
+  /** Deletes sealed segments up to and including seq. */
+  dropThrough(seq: number): void {
+    while (this.sealed.length > 0 && this.sealed[0]!.seq <= seq) {
+      const s = this.sealed.shift()!;
+      fs.rmSync(join(this.opts.dir, segmentName(s.seq)), { force: true });
+      this.olderBytes -= s.bytes;
+    }
+    syncDir(this.opts.dir);
+  }
+
+  /** Bytes currently held in WAL segments. */
+  get bytes(): number {
+    return this.olderBytes + this.segmentBytes;
+  }
+
+  get segments(): number {
+    return this.sealed.length + 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    this.closed = true;
+    await this.inflight?.catch(() => {});
+    if (this.opts.fsync !== 'never') fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+  }
+}
+
+/** fsync on a directory makes creations, renames and deletions inside it durable. */
+export function syncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on directories; there is nothing better to do there.
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}

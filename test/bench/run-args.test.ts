@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunArgs, PROFILES, UsageError } from '../../bench/run.js';
+import { renderReport, type BenchReport } from '../../bench/report.js';
+import { QUERIES } from '../../bench/queries.js';
+
+describe('bench command line', () => {
+  it('runs the quick profile against all three systems by default', () => {
+    const o = parseRunArgs([]);
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.profile.name).toBe('quick');
+    expect(o.targets).toEqual(['victoriametrics', 'prometheus', 'strata']);
+    expect(o.install).toBe(true);
+  });
+
+  it('selects the full profile with --full and lets flags override its sizes', () => {
+    const o = parseRunArgs(['--full', '--hosts=7', '--targets=strata,vm']);
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.profile.name).toBe('full');
+    expect(o.profile.hosts).toBe(7);
+    expect(o.profile.scrapeIntervalSec).toBe(PROFILES.full.scrapeIntervalSec);
+    expect(o.targets).toEqual(['strata', 'victoriametrics']);
+  });
+
+  it('rejects an unknown target, an out-of-range interval and an unknown flag with a UsageError', () => {
+    expect(() => parseRunArgs(['--targets=influx'])).toThrow(UsageError);
+    expect(() => parseRunArgs(['--scrape-interval=120'])).toThrow(/scrape-interval/);
+    expect(() => parseRunArgs(['--bogus'])).toThrow(UsageError);
+  });
+});
+
+describe('bench report', () => {
+  const report: BenchReport = {
+    profile: 'quick',
+    startedAt: '2026-01-01T00:00:00Z',
+    wallSeconds: 1,
+    machine: { cpuModel: 'cpu', cores: 2, memGiB: 4, kernel: 'Linux', node: 'v20', load: '0 0 0' },
+    dataset: {
+      hosts: 1, scrapeIntervalSec: 15, durationMin: 60, churn: 'none', totalSamples: 1000, activeSeries: 10, seriesCreated: 10,
+      requests: 1, samplesPerRequest: 1000, connections: 1, compressedMiB: 0.1, generationSec: 0.1,
+    },
+    queries: QUERIES.slice(0, 1),
+    targets: [
+      { id: 'strata', label: 'Strata', version: 's', skipped: '', ingest: null, ingestError: 'POST /api/v1/write returns 404', queries: [], queryError: '' },
+      {
+        id: 'victoriametrics', label: 'VictoriaMetrics', version: 'v', skipped: '', ingestError: '', queryError: '',
+        ingest: {
+          samplesSent: 1000, samplesAccepted: 1000, requests: 1, failedRequests: 0, firstError: '', wallSeconds: 1, samplesPerSecond: 1000,
+          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
+          persistNote: '', persistSeconds: 0, complete: true,
+        },
+        queries: [{ id: 'q01', error: '', seriesCount: 1, expectedSeries: 1, p50Ms: 2.5, p90Ms: 3.25, sequentialRuns: 5, qps: 100, concurrentRuns: 10 }],
+      },
+      { id: 'prometheus', label: 'Prometheus', version: '', skipped: 'prometheus not found', ingest: null, ingestError: '', queries: [], queryError: '' },
+    ],
+    micro: [],
+  };
+  const text = renderReport(report);
+
+  it('says n/a with the reason in every cell a target could not fill', () => {
+    const ingestRow = text.split('\n').find((l) => l.startsWith('| ingest: samples/s'))!;
+    expect(ingestRow).toContain('n/a (POST /api/v1/write returns 404)');
+    expect(ingestRow).toContain('n/a (prometheus not found)');
+    expect(ingestRow).toContain('1,000');
+  });
+
+  it('marks a series count that matches the generator with a check', () => {
+    expect(text.split('\n').find((l) => l.startsWith('| q01 p50'))).toContain('2.50 (p90 3.25) · 1 ✓');
+  });
+
+  it('prints no ratio when either side is missing', () => {
+    const row = text.split('\n').find((l) => l.startsWith('| disk: bytes per sample, total'))!;
+    expect(row.split('|').slice(5, 8).map((c) => c.trim())).toEqual(['–', '–', '–']);
+  });
+});

@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PartCorruptError } from '../../src/storage/index.js';
+import { Part } from '../../src/storage/part.js';
+import { PartWriter } from '../../src/storage/part-writer.js';
+import { SampleBuffer } from '../../src/storage/samples.js';
+import { T0, asPairs, openStorage, rows, tempDir } from './helpers.js';
+
+let cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+function dir(): string {
+  const d = tempDir('strata-part-');
+  cleanups.push(d.cleanup);
+  return d.path;
+}
+
+function writePart(root: string, series: Record<number, number>): string {
+  const final = join(root, '0000000000000001');
+  const w = new PartWriter(join(root, 'tmp'), final, 'small', 0);
+  for (const [id, n] of Object.entries(series)) {
+    const ts = Float64Array.from({ length: n }, (_, i) => T0 + i * 10_000);
+    const vs = Float64Array.from({ length: n }, (_, i) => Number(id) * 1e6 + i);
+    w.addSeries(Number(id), ts, vs, n);
+  }
+  w.finish();
+  return final;
+}
+
+function readAll(part: Part, ids: number[], minT = -Infinity, maxT = Infinity): Map<number, SampleBuffer> {
+  const out = new Map<number, SampleBuffer>();
+  part.collect(ids, minT, maxT, (id) => out.get(id) ?? out.set(id, new SampleBuffer()).get(id)!, [new Float64Array(8192), new Float64Array(8192)]);
+  return out;
+}
+
+describe('part writer and reader', () => {
+  it('round-trips many series through column files, index and metaindex', () => {
+    const root = dir();
+    const series: Record<number, number> = {};
+    for (let id = 1; id <= 600; id++) series[id * 3] = id % 7 === 0 ? 9000 : 5; // > 256 headers: several index blocks
+    const path = writePart(root, series);
+    expect(readdirSync(path).sort()).toEqual(['index.bin', 'metadata.json', 'metaindex.bin', 'timestamps.bin', 'values.bin']);
+    const part = Part.open(path, '0000000000000001', { verifyData: true });
+    expect(part.meta.rows).toBe(Object.values(series).reduce((a, b) => a + b, 0));
+    expect(part.meta.series).toBe(600);
+    expect(part.indexBlocks).toBeGreaterThan(2);
+    const got = readAll(part, [3, 21, 1500, 1800, 1801]);
+    expect(got.get(3)!.length).toBe(5);
+    expect(got.get(21)!.length).toBe(9000);
+    expect(got.get(21)!.values[8999]).toBe(21e6 + 8999);
+    expect(got.get(1800)!.length).toBe(5);
+    expect(got.has(1801)).toBe(false);
+    part.retire();
+  });
+
+  it('reads only the requested time range', () => {
+    const part = Part.open(writePart(dir(), { 5: 100 }), 'p', { verifyData: true });
+    const got = readAll(part, [5], T0 + 20_000, T0 + 40_000);
+    expect(Array.from(got.get(5)!.timestamps.subarray(0, 3))).toEqual([T0 + 20_000, T0 + 30_000, T0 + 40_000]);
+    expect(got.get(5)!.length).toBe(3);
+    part.retire();
+  });
+
+  it('records format version, rows, time range and per-file checksums in metadata.json', () => {
+    const meta = JSON.parse(readFileSync(join(writePart(dir(), { 1: 10 }), 'metadata.json'), 'utf8'));
+    expect(meta.formatVersion).toBe(1);
+    expect(meta.rows).toBe(10);
+    expect(meta.minT).toBe(T0);
+    expect(meta.maxT).toBe(T0 + 90_000);
+    expect(Object.keys(meta.files).sort()).toEqual(['index.bin', 'metaindex.bin', 'timestamps.bin', 'values.bin']);
+    expect(typeof meta.files['values.bin'].crc32).toBe('number');
+  });
+
+  it('rejects a part whose column file was altered, saying which file', () => {
+    const path = writePart(dir(), { 1: 50 });
+    const f = join(path, 'values.bin');
+    const bytes = readFileSync(f);
+    bytes[3] ^= 0x40;
+    writeFileSync(f, bytes);
+    expect(() => Part.open(path, 'p', { verifyData: true })).toThrow(PartCorruptError);
+    expect(() => Part.open(path, 'p', { verifyData: true })).toThrow(/values\.bin checksum mismatch/);
+  });
+
+  it('detects a corrupted block at read time through its block checksum', () => {
+    const path = writePart(dir(), { 1: 50 });
+    const part = Part.open(path, 'p', { verifyData: false });
+    const f = join(path, 'timestamps.bin');
+    const bytes = readFileSync(f);
+    bytes[1] ^= 0x01;
+    writeFileSync(f, bytes); // same inode: the open descriptor sees the change
+    expect(() => readAll(part, [1])).toThrow(/block checksum mismatch for series 1/);
+    part.retire();
+  });
+
+  it('rejects truncated files and unreadable metadata with clear messages', () => {
+    const a = writePart(dir(), { 1: 50 });
+    writeFileSync(join(a, 'index.bin'), Buffer.alloc(3));
+    expect(() => Part.open(a, 'p', { verifyData: false })).toThrow(/index\.bin is 3 bytes, metadata says 64/);
+    const b = writePart(dir(), { 1: 50 });
+    writeFileSync(join(b, 'metadata.json'), '{"formatVersion": 1, "ro');
+    expect(() => Part.open(b, 'p', { verifyData: false })).toThrow(/metadata\.json is missing or not JSON/);
+    const c = writePart(dir(), { 1: 50 });
+    const meta = JSON.parse(readFileSync(join(c, 'metadata.json'), 'utf8'));
+    writeFileSync(join(c, 'metadata.json'), JSON.stringify({ ...meta, formatVersion: 99 }));
+    expect(() => Part.open(c, 'p', { verifyData: false })).toThrow(/format version 99/);
+  });
+});
+
+describe('corrupt parts in a storage', () => {
+  async function storageWithTwoParts(): Promise<{ path: string; parts: string[] }> {
+    const path = dir();
+    const s = await openStorage(path);
+    await s.append(...rows([[1, T0, 1]]));
+    await s.forceFlush();
+    await s.append(...rows([[1, T0 + 1000, 2]]));
+    await s.close();
+    const pdir = join(path, 'data', '2026_11');
+    return { path, parts: JSON.parse(readFileSync(join(pdir, 'manifest.json'), 'utf8')).parts as string[] };
+  }
+
+  it('quarantines a part that fails its checksum at open, reports it and serves the rest', async () => {
+    const { path, parts } = await storageWithTwoParts();
+    const bad = join(path, 'data', '2026_11', parts[0]!, 'values.bin');
+    const bytes = readFileSync(bad);
+    bytes[0] ^= 0xff;
+    writeFileSync(bad, bytes);
+    const errors: Error[] = [];
+    const s = await openStorage(path, { onError: (e) => errors.push(e) });
+    cleanups.push(() => s.close());
+    expect(errors.length).toBe(1);
+    expect(errors[0]!.message).toMatch(/values\.bin checksum mismatch.*quarantined/);
+    expect(s.stats().quarantinedParts).toBe(1);
+    expect(asPairs((await s.read([1], 0, Infinity)).get(1))).toEqual([[T0 + 1000, 2]]);
+    expect(readdirSync(join(path, 'data', 'quarantine')).length).toBe(1);
+    expect(JSON.parse(readFileSync(join(path, 'data', '2026_11', 'manifest.json'), 'utf8')).parts).toEqual([parts[1]]);
+  });
+
+  it('quarantines a part whose block turns out corrupt during a read, and answers without it', async () => {
+    const { path, parts } = await storageWithTwoParts();
+    const errors: Error[] = [];
+    const s = await openStorage(path, { onError: (e) => errors.push(e) });
+    cleanups.push(() => s.close());
+    const f = join(path, 'data', '2026_11', parts[1]!, 'timestamps.bin');
+    const bytes = readFileSync(f);
+    bytes[0] ^= 0xff;
+    writeFileSync(f, bytes);
+    expect(asPairs((await s.read([1], 0, Infinity)).get(1))).toEqual([[T0, 1]]);
+    expect(s.stats().quarantinedParts).toBe(1);
+    expect(errors[0]!.message).toMatch(/block checksum mismatch/);
+    expect(existsSync(join(path, 'data', '2026_11', parts[1]!))).toBe(false);
+  });
+});
