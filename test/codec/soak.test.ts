@@ -15,7 +15,7 @@ import {
   wideIntTimestamps,
 } from './arbitraries.js';
 
-// The parity and garbage properties with 100× the runs; minutes, so only with STRATA_SLOW_TESTS=1.
+// The parity and garbage properties with 100× the runs (about 15 s), so only with STRATA_SLOW_TESTS=1.
 const RUNS = 25_000;
 const wasm = loadWasmCodec();
 
