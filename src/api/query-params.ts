@@ -5,7 +5,8 @@
  */
 import type { Expr } from '../promql/ast.js';
 import { parseDuration as parsePromDuration } from '../promql/duration.js';
-import { parseExpr } from '../promql/parser.js';
+import type { LabelMatcher } from '../model/index.js';
+import { matcherMatchesEmpty, parseExpr, parseSeriesSelector } from '../promql/parser.js';
 
 /** A bad request parameter: the API answers 400 with errorType `bad_data` and this message. */
 export class ApiParamError extends Error {
@@ -218,4 +219,25 @@ export function parseRangeQueryParams(form: FormValues): RangeQueryParams {
 /** `/api/v1/format_query`: the parsed `query`. Throws ApiParamError. */
 export function parseFormatQueryParams(form: FormValues): { query: string; expr: Expr } {
   return parseQuery(form);
+}
+
+/**
+ * `match[]` values (series, labels and federation endpoints) → one matcher list per selector.
+ * Each must constrain something, as Prometheus requires. Throws ApiParamError.
+ */
+export function parseMatchParams(values: readonly string[]): LabelMatcher[][] {
+  const sets: LabelMatcher[][] = [];
+  for (const v of values) {
+    let matchers: LabelMatcher[];
+    try {
+      matchers = parseSeriesSelector(v, { allowEmpty: true });
+    } catch (e) {
+      throw invalidParam('match[]', e);
+    }
+    if (!matchers.some((m) => !matcherMatchesEmpty(m))) {
+      throw invalidParam('match[]', new Error('match[] must contain at least one non-empty matcher'));
+    }
+    sets.push(matchers);
+  }
+  return sets;
 }

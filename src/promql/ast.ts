@@ -127,7 +127,12 @@ export interface AggregateExpr {
 export type ArithmeticOp = '+' | '-' | '*' | '/' | '%' | '^' | 'atan2';
 export type ComparisonOp = '==' | '!=' | '>' | '<' | '>=' | '<=';
 export type SetOp = 'and' | 'or' | 'unless';
-export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp;
+/**
+ * Native-histogram bucket trimming (`h </ 0.5` drops buckets above 0.5, `>/` below). Same
+ * precedence as comparisons. On float samples Prometheus drops the sample with an info annotation.
+ */
+export type TrimOp = '</' | '>/';
+export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp | TrimOp;
 
 export type Cardinality = 'one-to-one' | 'many-to-one' | 'one-to-many' | 'many-to-many';
 

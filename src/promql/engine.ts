@@ -2,12 +2,12 @@
  * The PromQL engine: parses (if given text), fetches every selector's data once, then evaluates
  * the whole expression over all steps at once and shapes the result as Prometheus does.
  */
-import type { Expr, PosRange } from './ast.js';
+import type { Expr } from './ast.js';
 import { type Labels, type Querier, compareLabels, labelsKey } from '../model/index.js';
 import { parseExpr } from './parser.js';
-import { Annotations } from './eval/annotations.js';
+import { type Annotation, Annotations } from './eval/annotations.js';
 import type { QueryBounds } from './eval/durations.js';
-import { DUPLICATE_LABELSET, PromQLError, timeoutError, tooManySamplesError } from './eval/errors.js';
+import { DUPLICATE_LABELSET, PromQLError, canceledError, timeoutError, tooManySamplesError } from './eval/errors.js';
 import { Evaluator } from './eval/evaluator.js';
 import { fetchSelectors, planSelectors } from './eval/fetch.js';
 import { dropMetricName } from './eval/labels.js';
@@ -18,7 +18,7 @@ import { documentedType, typeOf } from './eval/types-of.js';
 import { mergeSameLabels } from './binary/index.js';
 
 export { PromQLError, type PromQLErrorType } from './eval/errors.js';
-export { formatAnnotation, positionString } from './eval/annotations.js';
+export { formatAnnotation, positionString, type Annotation } from './eval/annotations.js';
 
 export interface EngineOptions {
   /** How far back an instant selector looks for a sample (default 5m). */
@@ -38,11 +38,6 @@ export type Value =
   | { type: 'string'; t: number; v: string }
   | { type: 'vector'; samples: { labels: Labels; t: number; v: number }[] }
   | { type: 'matrix'; series: { labels: Labels; timestamps: Float64Array; values: Float64Array }[] };
-
-export interface Annotation {
-  message: string;
-  pos?: PosRange;
-}
 
 export interface QueryResult {
   value: Value;
@@ -64,21 +59,32 @@ export class Engine {
 
   constructor(opts: Partial<EngineOptions> = {}) {
     const o: EngineOptions = { ...DEFAULTS };
-    for (const [k, v] of Object.entries(opts) as [keyof EngineOptions, number | undefined][]) if (v !== undefined) o[k] = v;
+    for (const [k, v] of Object.entries(opts) as [keyof EngineOptions, number | undefined][]) {
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (v === Infinity && k !== 'maxSeries' && k !== 'maxSamples' && k !== 'timeoutMs')) {
+        throw new RangeError(`engine option ${k} must be a non-negative number, got ${String(v)}`);
+      }
+      o[k] = v;
+    }
+    if (!(o.defaultSubqueryStepMs > 0)) throw new RangeError('engine option defaultSubqueryStepMs must be positive');
     this.opts = o;
   }
 
-  async instantQuery(q: Querier, expr: Expr | string, timeMs: number): Promise<QueryResult> {
-    return this.run(q, expr, timeMs, timeMs, 0, true);
+  /** `signal` (optional) cancels the query: it then fails with a `canceled` PromQLError. */
+  async instantQuery(q: Querier, expr: Expr | string, timeMs: number, signal?: AbortSignal): Promise<QueryResult> {
+    checkTime('time', timeMs);
+    return this.run(q, expr, timeMs, timeMs, 0, true, signal);
   }
 
-  async rangeQuery(q: Querier, expr: Expr | string, startMs: number, endMs: number, stepMs: number): Promise<QueryResult> {
-    if (!(stepMs > 0)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+  async rangeQuery(q: Querier, expr: Expr | string, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<QueryResult> {
+    checkTime('start', startMs);
+    checkTime('end', endMs);
+    if (!(stepMs > 0) || !Number.isFinite(stepMs)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
     if (endMs < startMs) throw new PromQLError('bad_data', 'end timestamp must not be before start time');
-    return this.run(q, expr, startMs, endMs, stepMs, false);
+    return this.run(q, expr, startMs, endMs, stepMs, false, signal);
   }
 
-  private async run(q: Querier, input: Expr | string, start: number, end: number, step: number, instant: boolean): Promise<QueryResult> {
+  private async run(q: Querier, input: Expr | string, start: number, end: number, step: number, instant: boolean, signal?: AbortSignal): Promise<QueryResult> {
     const expr = typeof input === 'string' ? parse(input) : input;
     const type = typeOf(expr);
     if (!instant && type !== 'scalar' && type !== 'vector') {
@@ -95,7 +101,7 @@ export class Engine {
     const bounds: QueryBounds = { startMs: start, endMs: end, stepMs: step };
     const plan = planSelectors(expr, bounds, this.opts.lookbackDeltaMs, this.opts.defaultSubqueryStepMs);
     const fetch = fetchSelectors(q, plan);
-    const data = await withDeadline(fetch, deadline);
+    const data = await withDeadline(fetch, deadline, signal);
     let fetchedSamples = 0;
     let fetchedSeries = 0;
     for (const series of data.values()) {
@@ -107,11 +113,12 @@ export class Engine {
     }
     if (fetchedSamples > this.opts.maxSamples) throw tooManySamplesError();
     if (Date.now() >= deadline) throw timeoutError('query execution');
+    if (signal?.aborted) throw canceledError('query execution');
 
     const annos = new Annotations();
     const evaluator = new Evaluator(
       data,
-      { lookbackDeltaMs: this.opts.lookbackDeltaMs, maxSamples: this.opts.maxSamples, defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs, deadline },
+      { lookbackDeltaMs: this.opts.lookbackDeltaMs, maxSamples: this.opts.maxSamples, defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs, deadline, signal },
       bounds,
       annos,
     );
@@ -119,6 +126,11 @@ export class Engine {
     const value = instant ? instantValue(v, start) : rangeValue(v, r.ts);
     return { value, warnings: annos.warnings, infos: annos.infos, stats: { samples: fetchedSamples, series: fetchedSeries } };
   }
+}
+
+/** Timestamps are integer milliseconds that fit a float64 exactly. */
+function checkTime(what: string, t: number): void {
+  if (!Number.isFinite(t) || Math.abs(t) > Number.MAX_SAFE_INTEGER) throw new PromQLError('bad_data', `invalid ${what} timestamp: ${String(t)}`);
 }
 
 function parse(text: string): Expr {
@@ -140,15 +152,22 @@ async function wrapErrors<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-async function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T> {
+async function withDeadline<T>(p: Promise<T>, deadline: number, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timeoutError('query preparation')), Math.max(0, deadline - Date.now()));
+    if (signal) {
+      onAbort = () => reject(canceledError('query preparation'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
   });
   try {
-    return await Promise.race([p, timeout]);
+    return await Promise.race([p, stop]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -33,6 +33,8 @@ import type { LabelMatcher, MatchType } from '../model/index.js';
 import { DurationError, parseDuration } from './duration.js';
 import { getFunction } from './function-signatures.js';
 import { explainSyntaxError } from './syntax-errors.js';
+import { parseNumber, unquoteString } from './literals.js';
+import { compileLabelRegex, matcherMatchesEmpty } from './label-regex.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -102,8 +104,10 @@ interface RawStr {
 interface RawMatcher {
   name: string | null;
   nameRaw: string | null;
+  namePos: RawPos;
   op: MatchType | null;
   value: string | null;
+  valuePos: RawPos | null;
   pos: RawPos;
 }
 interface RawSel {
@@ -187,293 +191,9 @@ interface RawEmpty {
 }
 type RawExpr = RawNum | RawStr | RawSel | RawAgg | RawCall | RawParen | RawUnary | RawBin | RawPostfix | RawEmpty;
 
-// ---------------------------------------------------------------------------------------------
-// Literals
-
-/** Go's `strconv.ParseInt(s, 0, 64)` then `ParseFloat(s, 64)`, as Prometheus reads numbers. */
-export function parseNumber(text: string): number {
-  const lower = text.toLowerCase();
-  if (/^[+-]?(inf|infinity)$/.test(lower)) return lower.startsWith('-') ? -Infinity : Infinity;
-  if (/^[+-]?nan$/.test(lower)) return NaN;
-  if (/^0x_?[0-9a-f][0-9a-f_]*$/.test(lower)) {
-    const v = Number.parseInt(lower.slice(2).replace(/_/g, ''), 16);
-    return v;
-  }
-  if (/^[0-9][0-9_]*$/.test(lower)) {
-    const digits = lower.replace(/_/g, '');
-    // A leading zero means octal to Go; 08 and 09 fall back to decimal float parsing.
-    if (digits.length > 1 && digits[0] === '0' && /^[0-7]+$/.test(digits)) return Number.parseInt(digits, 8);
-    const v = Number(digits);
-    if (!Number.isFinite(v)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(text)}: value out of range`);
-    return v;
-  }
-  if (lower.includes('_')) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(text)}: invalid syntax`);
-  const v = Number(text);
-  if (Number.isNaN(v)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(text)}: invalid syntax`);
-  if (!Number.isFinite(v)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(text)}: value out of range`);
-  return v;
-}
-
-const SIMPLE_ESCAPES: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
-
-/** Go's `%#U` of a character: `U+0063 'c'`. */
-function runeU(c: string): string {
-  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} '${c}'`;
-}
-
-/**
- * Go's `strconv.Unquote` for PromQL strings: `"..."` and `'...'` with Go escapes (`\n`, `\x41`,
- * `\101`, `\u00e9`, `\U0001F600`...), and raw `` `...` ``. Throws with the message Prometheus's
- * lexer gives for the same mistake (`unknown escape sequence U+0063 'c'`).
- */
-export function unquoteString(raw: string): string {
-  const quote = raw[0];
-  if (quote === '`') {
-    if (raw.length < 2 || raw[raw.length - 1] !== '`' || raw.slice(1, -1).includes('`')) throw new Error('unterminated raw string');
-    return raw.slice(1, -1).replace(/\r/g, '');
-  }
-  if ((quote !== '"' && quote !== "'") || raw.length < 2) throw new Error('unterminated quoted string');
-  const body = raw.slice(1, -1);
-  if (raw[raw.length - 1] !== quote) throw new Error('unterminated quoted string');
-  if (!body.includes('\\')) {
-    if (body.includes(quote) || body.includes('\n')) throw new Error('unterminated quoted string');
-    return body;
-  }
-  // \x and octal escapes produce raw bytes, so assemble UTF-8 bytes and decode once.
-  const bytes: number[] = [];
-  const pushCodePoint = (cp: number): void => {
-    for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
-  };
-  for (let i = 0; i < body.length; ) {
-    const c = body[i]!;
-    if (c === quote || c === '\n') throw new Error('unterminated quoted string');
-    if (c !== '\\') {
-      const cp = body.codePointAt(i)!;
-      pushCodePoint(cp);
-      i += cp > 0xffff ? 2 : 1;
-      continue;
-    }
-    const e = body[i + 1];
-    if (e === undefined) throw new Error('escape sequence not terminated');
-    if (e in SIMPLE_ESCAPES) {
-      bytes.push(SIMPLE_ESCAPES[e]!);
-      i += 2;
-      continue;
-    }
-    if (e === quote) {
-      bytes.push(quote.charCodeAt(0));
-      i += 2;
-      continue;
-    }
-    let n: number;
-    let base = 16;
-    let first = i + 2;
-    if (e >= '0' && e <= '7') {
-      n = 3;
-      base = 8;
-      first = i + 1;
-    } else if (e === 'x') n = 2;
-    else if (e === 'u') n = 4;
-    else if (e === 'U') n = 8;
-    else throw new Error(`unknown escape sequence ${runeU(e)}`);
-    const digits = body.slice(first, first + n);
-    for (const d of digits) {
-      if (Number.isNaN(Number.parseInt(d, base))) throw new Error(`illegal character ${runeU(d)} in escape sequence`);
-    }
-    if (digits.length < n) throw new Error('escape sequence not terminated');
-    const v = Number.parseInt(digits, base);
-    if (e === 'u' || e === 'U') {
-      if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) throw new Error('escape sequence is an invalid Unicode code point');
-      pushCodePoint(v);
-    } else {
-      if (v > 255) throw new Error('escape sequence is an invalid Unicode code point');
-      bytes.push(v);
-    }
-    i = first + n;
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Label regexes
-
-/** A label regex Prometheus accepts (RE2 syntax) that has no JavaScript equivalent here. */
-export class RegexError extends Error {
-  override readonly name = 'RegexError';
-}
-
-const POSIX_CLASSES: Record<string, string> = {
-  alnum: '0-9A-Za-z',
-  alpha: 'A-Za-z',
-  ascii: '\\x00-\\x7F',
-  blank: '\\t ',
-  cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9',
-  graph: '!-~',
-  lower: 'a-z',
-  print: ' -~',
-  punct: '!-\\/:-@\\[-`{-~',
-  space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z',
-  word: '0-9A-Za-z_',
-  xdigit: '0-9A-Fa-f',
-};
-
-/** Both cases of an ASCII letter, or the character alone. */
-function caseVariants(ch: string): string {
-  const lo = ch.toLowerCase();
-  const up = ch.toUpperCase();
-  return lo !== up && ch.length === 1 ? lo + up : ch;
-}
-
-/**
- * Rewrites RE2 syntax that JavaScript (Node 20) lacks: inline flag groups `(?i)`, `(?i:...)`,
- * `(?-i:...)` become explicit case alternatives; `(?P<n>` → `(?<n>`; `\z` → `$`; `\A` → `^`;
- * `\Q...\E` → escaped literal; POSIX `[:alpha:]` classes are expanded.
- */
-function re2ToJs(pattern: string): string {
-  let out = '';
-  let ci = false;
-  const stack: boolean[] = [];
-  const n = pattern.length;
-  for (let i = 0; i < n; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const e = pattern[i + 1];
-      if (e === undefined) throw new RegexError('error parsing regexp: trailing backslash at end of expression: ``');
-      if (e === 'Q') {
-        const endQ = pattern.indexOf('\\E', i + 2);
-        const lit = pattern.slice(i + 2, endQ < 0 ? n : endQ);
-        for (const ch of lit) out += ci && caseVariants(ch).length > 1 ? `[${caseVariants(ch)}]` : ch.replace(/[.*+?^${}()|[\]\\\/-]/g, '\\$&');
-        i = endQ < 0 ? n : endQ + 1;
-        continue;
-      }
-      if (e === 'z') out += '$';
-      else if (e === 'A') out += '^';
-      else out += c + e;
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      // Copy a character class, adding the other case of letters when case-insensitive.
-      let j = i + 1;
-      let cls = '[';
-      if (pattern[j] === '^') {
-        cls += '^';
-        j++;
-      }
-      if (pattern[j] === ']') {
-        cls += '\\]';
-        j++;
-      }
-      let extra = '';
-      for (; j < n && pattern[j] !== ']'; j++) {
-        const d = pattern[j]!;
-        if (d === '[' && pattern[j + 1] === ':') {
-          const close = pattern.indexOf(':]', j + 2);
-          if (close > 0) {
-            const name = pattern.slice(j + 2, close);
-            const neg = name.startsWith('^');
-            const posix = POSIX_CLASSES[neg ? name.slice(1) : name];
-            if (posix === undefined) throw new RegexError(`error parsing regexp: invalid character class range: \`${pattern.slice(j, close + 2)}\``);
-            if (neg) throw new RegexError(`error parsing regexp: negated POSIX class not supported: \`${pattern.slice(j, close + 2)}\``);
-            cls += posix;
-            j = close + 1;
-            continue;
-          }
-        }
-        if (d === '\\') {
-          cls += d + (pattern[j + 1] ?? '');
-          j++;
-          continue;
-        }
-        if (d === '[') {
-          cls += '\\[';
-          continue;
-        }
-        cls += d;
-        if (ci) {
-          const v = caseVariants(d);
-          if (v.length > 1) extra += v;
-        }
-      }
-      if (j >= n) throw new RegexError(`error parsing regexp: missing closing ]: \`${pattern.slice(i)}\``);
-      out += cls + extra.replace(/[\]\\^-]/g, '\\$&') + ']';
-      i = j;
-      continue;
-    }
-    if (c === '(') {
-      if (pattern[i + 1] === '?') {
-        const flagGroup = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])/.exec(pattern.slice(i));
-        if (pattern.startsWith('(?P<', i)) {
-          stack.push(ci);
-          out += '(?<';
-          i += 3;
-          continue;
-        }
-        if (flagGroup && (flagGroup[1] !== '' || flagGroup[2] !== undefined)) {
-          const on = flagGroup[1]!;
-          const off = flagGroup[2] ?? '';
-          if (/[^imsU]/.test(on + off)) throw new RegexError(`error parsing regexp: invalid or unsupported Perl syntax: \`${flagGroup[0]}\``);
-          const next: boolean = on.includes('i') ? true : off.includes('i') ? false : ci;
-          if (flagGroup[3] === ')') {
-            ci = next; // applies to the rest of the enclosing group
-          } else {
-            stack.push(ci);
-            ci = next;
-            out += '(?:';
-          }
-          i += flagGroup[0].length - 1;
-          continue;
-        }
-      }
-      stack.push(ci);
-      out += c;
-      continue;
-    }
-    if (c === ')') {
-      ci = stack.pop() ?? false;
-      out += c;
-      continue;
-    }
-    if (ci) {
-      const v = caseVariants(c);
-      out += v.length > 1 ? `[${v}]` : c;
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-/**
- * Compiles a label-matcher regex with Prometheus's semantics: fully anchored, `.` matches newline,
- * RE2 syntax translated where JavaScript differs. Throws RegexError with RE2-style text when the
- * pattern is invalid.
- */
-export function compileLabelRegex(pattern: string): RegExp {
-  const src = re2ToJs(pattern);
-  const flags = /\\[pP]/.test(src) ? 'su' : 's';
-  try {
-    return new RegExp(`^(?:${src})$`, flags);
-  } catch (e) {
-    throw new RegexError(`error parsing regexp: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
-  }
-}
-
-/** True when the matcher matches the empty string (so it cannot select series on its own). */
-export function matcherMatchesEmpty(m: LabelMatcher): boolean {
-  switch (m.type) {
-    case '=':
-      return m.value === '';
-    case '!=':
-      return m.value !== '';
-    case '=~':
-      return compileLabelRegex(m.value).test('');
-    case '!~':
-      return !compileLabelRegex(m.value).test('');
-  }
-}
+// Literal decoding and label regexes live in their own modules; re-exported here for callers.
+export { parseNumber, unquoteString } from './literals.js';
+export { compileLabelRegex, matcherMatchesEmpty, RegexError } from './label-regex.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -526,7 +246,6 @@ export function documentedType(t: ValueType): string {
 const COMPARISON_OPS = new Set(['==', '!=', '>', '<', '>=', '<=']);
 const SET_OPS = new Set(['and', 'or', 'unless']);
 const PARAM_AGGREGATORS = new Set(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
-const LEGACY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 // ---------------------------------------------------------------------------------------------
 // Building the AST from the raw tree
@@ -612,13 +331,13 @@ class Builder {
     let quotedName = '';
     for (const m of r.matchers) {
       if (m.op === null) {
-        const value = unquote(m.nameRaw!, m.pos);
+        const value = unquote(m.nameRaw!, m.namePos);
         if (quotedName === '') quotedName = value;
         matchers.push({ name: '__name__', type: '=', value });
         continue;
       }
-      const name = m.name ?? unquote(m.nameRaw!, m.pos);
-      const value = unquote(m.value!, m.pos);
+      const name = m.name ?? unquote(m.nameRaw!, m.namePos);
+      const value = unquote(m.value!, m.valuePos ?? m.pos);
       if (m.op === '=~' || m.op === '!~') {
         try {
           compileLabelRegex(value);
@@ -655,9 +374,6 @@ class Builder {
   }
 
   private binary(r: RawBin): Expr {
-    if (r.op === '</' || r.op === '>/') {
-      throw new BuildError(r.opPos ?? r.pos, `histogram trim operator ${goQuote(r.op)} is not supported`);
-    }
     const lhs = this.expr(r.lhs);
     const rhs = this.expr(r.rhs);
     const op = r.op.toLowerCase() as BinaryOp;
@@ -1050,22 +766,19 @@ export function parseExpr(query: string): Expr {
 
 /**
  * Parses a series selector as used by `match[]` (`up{job="x"}`, `{__name__=~"a.*"}`) into its
- * matchers, the metric-name matcher included. Throws ParseError.
+ * matchers, the metric-name matcher included. By default a selector that matches everything
+ * (`{}`, `{a=~".*"}`) is refused, as in a query; pass `allowEmpty` to get its matchers anyway
+ * (Prometheus's API checks that itself, with its own message). Throws ParseError.
  */
-export function parseSeriesSelector(query: string): LabelMatcher[] {
+export function parseSeriesSelector(query: string, opts: { allowEmpty?: boolean } = {}): LabelMatcher[] {
   const raw = runGrammar(query, 'SeriesSelector');
   try {
     const builder = new Builder();
     const vs = builder.expr(raw) as VectorSelector;
-    builder.check(vs);
+    if (!opts.allowEmpty) builder.check(vs);
     return [...vs.matchers];
   } catch (e) {
     if (e instanceof BuildError) throw new ParseError(query, e.pos, e.message);
     throw e;
   }
-}
-
-/** True when a label name needs quoting in PromQL output (not a legacy `[a-zA-Z_][a-zA-Z0-9_]*` name). */
-export function needsQuoting(labelName: string): boolean {
-  return !LEGACY_NAME.test(labelName);
 }

@@ -1,8 +1,7 @@
 /** Series, label names, label values and cardinality (`/api/v1/status/tsdb`): the index's API face. */
-import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseTime } from '../api/query-params.js';
+import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseMatchParams, parseTime } from '../api/query-params.js';
 import type { Database } from '../db/index.js';
 import type { LabelMatcher, Labels } from '../model/index.js';
-import { parseSeriesSelector } from '../promql/index.js';
 import { HttpError } from './errors.js';
 import { apiSuccess } from './request.js';
 import type { Router } from './router.js';
@@ -17,13 +16,11 @@ export interface LabelsDeps {
 export function parseSelection(form: URLSearchParams, requireMatch: boolean): { matchers: LabelMatcher[][]; minT: number; maxT: number; limit: number } {
   const selectors = form.getAll('match[]');
   if (requireMatch && selectors.length === 0) throw new HttpError(400, 'no match[] parameter provided');
-  const matchers: LabelMatcher[][] = [];
-  for (const s of selectors) {
-    try {
-      matchers.push(parseSeriesSelector(s));
-    } catch (e) {
-      throw new HttpError(400, `invalid parameter "match[]": ${(e as Error).message}`);
-    }
+  let matchers: LabelMatcher[][];
+  try {
+    matchers = parseMatchParams(selectors);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
   }
   const time = (name: string, dflt: number) => {
     const v = form.get(name);

@@ -4,6 +4,7 @@ import {
   mergeFormValues,
   parseApiDuration,
   parseInstantQueryParams,
+  parseMatchParams,
   parseRangeQueryParams,
   parseTime,
 } from '../../src/api/query-params.js';
@@ -118,5 +119,24 @@ describe('/api/v1/query_range parameters', () => {
     expect(errorOf(() => parseRangeQueryParams(new URLSearchParams({ query: 'up', end: '1', step: '1' })))).toBe(
       'invalid parameter "start": cannot parse "" to a valid timestamp',
     );
+  });
+});
+
+describe('match[] parameters', () => {
+  it('parses each selector into its matchers', () => {
+    expect(parseMatchParams(['up', '{job=~"a|b"}'])).toEqual([
+      [{ name: '__name__', type: '=', value: 'up' }],
+      [{ name: 'job', type: '=~', value: 'a|b' }],
+    ]);
+  });
+
+  it('refuses a selector that matches everything', () => {
+    expect(errorOf(() => parseMatchParams(['{job=~".*"}']))).toBe(
+      'invalid parameter "match[]": match[] must contain at least one non-empty matcher',
+    );
+  });
+
+  it('reports a selector that does not parse', () => {
+    expect(errorOf(() => parseMatchParams(['up{']))).toBe('invalid parameter "match[]": 1:4: parse error: unexpected end of input inside braces');
   });
 });

@@ -169,6 +169,11 @@ describe('selectors', () => {
     ]);
   });
 
+  it('refuses a series selector that matches everything unless asked not to', () => {
+    expect(() => parseSeriesSelector('{a=~".*"}')).toThrow('vector selector must contain at least one non-empty matcher');
+    expect(parseSeriesSelector('{}', { allowEmpty: true })).toEqual([]);
+  });
+
   it('rejects a full expression as a series selector', () => {
     expect(() => parseSeriesSelector('rate(up[5m])')).toThrow(ParseError);
   });
@@ -407,5 +412,18 @@ describe('lexical errors, in the lexer’s words', () => {
 
   it('reports an unbalanced parenthesis', () => {
     expect(errorOf('sum(foo')).toBe('1:8: parse error: unclosed left parenthesis');
+  });
+});
+
+describe('string errors inside selectors', () => {
+  it('points at the string, not the matcher', () => {
+    expect(errorOf('foo{a="\\q"}')).toBe("1:7: parse error: unknown escape sequence U+0071 'q'");
+  });
+});
+
+describe('native histogram syntax', () => {
+  it('parses the bucket trim operators at comparison precedence', () => {
+    expect(parseExpr('h </ 0.5 + 1')).toMatchObject({ kind: 'BinaryExpr', op: '</', rhs: { kind: 'BinaryExpr', op: '+' } });
+    expect(parseExpr('h >/ -Inf')).toMatchObject({ op: '>/', rhs: { value: -Infinity }, matching: null });
   });
 });

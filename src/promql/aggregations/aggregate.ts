@@ -6,6 +6,7 @@ import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { kahanInc } from '../functions/kahan.js';
 import { quantile } from '../functions/quantile.js';
 import { formatGoFloat } from './format.js';
+import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
 
 export interface AggregateSpec {
   op: AggregateOp;
@@ -43,15 +44,15 @@ function assignGroups(input: readonly StepSeries[], spec: AggregateSpec): Groups
 const pair = new Float64Array(2);
 
 /** sum, avg, min, max, count, group, stddev, stdvar, quantile: one output series per group. */
-export function aggregate(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number): StepSeries[] {
+export async function aggregate(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number, pause: Pause = noPause): Promise<StepSeries[]> {
   switch (spec.op) {
     case 'topk':
     case 'bottomk':
     case 'limitk':
     case 'limit_ratio':
-      return aggregateK(input, spec, numSteps);
+      return aggregateK(input, spec, numSteps, pause);
     case 'count_values':
-      return countValues(input, spec, numSteps);
+      return countValues(input, spec, numSteps, pause);
     default:
       break;
   }
@@ -62,6 +63,7 @@ export function aggregate(input: readonly StepSeries[], spec: AggregateSpec, num
   if (op === 'quantile') {
     const buf: number[][] = labels.map(() => []);
     for (let i = 0; i < numSteps; i++) {
+      if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
       for (const b of buf) b.length = 0;
       for (let s = 0; s < input.length; s++) {
         const ser = input[s]!;
@@ -86,6 +88,7 @@ export function aggregate(input: readonly StepSeries[], spec: AggregateSpec, num
   const mean = new Float64Array(size);
   const incremental = new Uint8Array(size);
   for (let s = 0; s < input.length; s++) {
+    if (s % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     const ser = input[s]!;
     const g = index[s]!;
     const base = g * numSteps;
@@ -244,7 +247,7 @@ function selectK(cand: readonly number[], input: readonly StepSeries[], i: numbe
   return best;
 }
 
-function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number): StepSeries[] {
+async function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number, pause: Pause): Promise<StepSeries[]> {
   const { index, labels } = assignGroups(input, spec);
   const G = labels.length;
   const op = spec.op;
@@ -274,6 +277,7 @@ function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, numSteps:
   const order: number[] = [];
   const members: number[][] = Array.from({ length: G }, () => []);
   for (let i = 0; i < numSteps; i++) {
+    if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     const p = param[i]!;
     for (const m of members) m.length = 0;
     for (let s = 0; s < input.length; s++) if (input[s]!.present[i]) members[index[s]!]!.push(s);
@@ -308,11 +312,12 @@ function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, numSteps:
   return order.map((s) => outs[s]!);
 }
 
-function countValues(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number): StepSeries[] {
+async function countValues(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number, pause: Pause): Promise<StepSeries[]> {
   const names = new Set(spec.grouping);
   if (!spec.without) names.add(spec.label);
   const outs = new Map<string, StepSeries>();
   for (let i = 0; i < numSteps; i++) {
+    if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     for (const s of input) {
       if (!s.present[i]) continue;
       const withValue = setLabel(s.labels, spec.label, formatGoFloat(s.values[i]!));

@@ -4,6 +4,7 @@ import { PromQLError } from '../eval/errors.js';
 import { dropMetricName, goLabelsString, matchSignature, setLabel } from '../eval/labels.js';
 import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { arithmetic, compare, isComparison } from './ops.js';
+import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
 
 /** `vector op scalar` (or `scalar op vector` with `swap`), per step. */
 export function vectorScalarBinop(
@@ -81,14 +82,15 @@ function resultLabels(lhs: Labels, rhs: Labels, op: BinaryOp, matching: VectorMa
 }
 
 /** Arithmetic and comparison between two instant vectors with vector matching. */
-export function vectorVectorBinop(
+export async function vectorVectorBinop(
   op: Exclude<BinaryOp, SetOp>,
   lhsIn: readonly StepSeries[],
   rhsIn: readonly StepSeries[],
   matching: VectorMatching,
   returnBool: boolean,
   numSteps: number,
-): StepSeries[] {
+  pause: Pause = noPause,
+): Promise<StepSeries[]> {
   if (matching.card === 'many-to-many') throw new PromQLError('execution', 'many-to-many only allowed for set operators');
   const fill = matching.fill;
   const fillLeft = fill?.left ?? null;
@@ -146,6 +148,7 @@ export function vectorVectorBinop(
   };
 
   for (let step = 0; step < numSteps; step++) {
+    if (step % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     rightAt.fill(-1);
     matchedAt.fill(-1);
     for (let r = 0; r < rhs.length; r++) {
@@ -212,7 +215,7 @@ export function vectorVectorBinop(
 }
 
 /** `and`, `or`, `unless` between two instant vectors, per step. */
-export function setOperation(op: SetOp, lhs: readonly StepSeries[], rhs: readonly StepSeries[], matching: VectorMatching, numSteps: number): StepSeries[] {
+export async function setOperation(op: SetOp, lhs: readonly StepSeries[], rhs: readonly StepSeries[], matching: VectorMatching, numSteps: number, pause: Pause = noPause): Promise<StepSeries[]> {
   const ordinals = new Map<string, number>();
   const lsig = signatures(lhs, matching, ordinals);
   const rsig = signatures(rhs, matching, ordinals);
@@ -220,6 +223,7 @@ export function setOperation(op: SetOp, lhs: readonly StepSeries[], rhs: readonl
   const out: StepSeries[] = lhs.map((s) => newStepSeries(s.labels, numSteps, s.dropName));
   const rOut: StepSeries[] = op === 'or' ? rhs.map((s) => newStepSeries(s.labels, numSteps, s.dropName)) : [];
   for (let step = 0; step < numSteps; step++) {
+    if (step % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     seen.fill(0);
     if (op === 'or') {
       for (let l = 0; l < lhs.length; l++) {

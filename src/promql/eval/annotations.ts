@@ -1,4 +1,5 @@
 import type { PosRange } from '../ast.js';
+import { formatPosition } from '../parser.js';
 
 /** A warning or info attached to a query result; `message` is Prometheus's text without position. */
 export interface Annotation {
@@ -70,19 +71,10 @@ interface MonotonicityStats {
   count: number;
 }
 
-/** `line:col` of a byte offset in the query text, 1-based, as Prometheus's `StartPosInput`. */
+/** `line:col` of an offset in the query, columns in UTF-8 bytes as Prometheus's `StartPosInput`. */
 export function positionString(query: string, offset: number): string {
   if (query === '') return 'unknown position';
-  if (offset < 0 || offset > query.length) return 'invalid position';
-  let line = 1;
-  let lastBreak = -1;
-  for (let i = 0; i < offset; i++) {
-    if (query.charCodeAt(i) === 10) {
-      line++;
-      lastBreak = i;
-    }
-  }
-  return `${line}:${offset - lastBreak}`;
+  return formatPosition(query, offset);
 }
 
 /** The annotation as the HTTP API renders it: `PromQL warning: ... (1:5)`. */

@@ -27,3 +27,7 @@ export function tooManySamplesError(): PromQLError {
 export function timeoutError(where: string): PromQLError {
   return new PromQLError('timeout', `query timed out in ${where}`);
 }
+
+export function canceledError(where: string): PromQLError {
+  return new PromQLError('canceled', `query was canceled in ${where}`);
+}

@@ -20,7 +20,7 @@ import {
 import type { ArithmeticOp, ComparisonOp, SetOp } from '../ast.js';
 import { type Annotations, goFloat, goQuote } from './annotations.js';
 import { atMs, durationMs, type QueryBounds } from './durations.js';
-import { PromQLError, timeoutError, tooManySamplesError } from './errors.js';
+import { PromQLError, canceledError, timeoutError, tooManySamplesError } from './errors.js';
 import { setLabel } from './labels.js';
 import type { FetchedData } from './fetch.js';
 import { combineWithInfo, infoTimestampAndOffset, selectInfoSeries } from './info.js';
@@ -35,6 +35,8 @@ export interface EvaluatorOptions {
   defaultSubqueryStepMs: number;
   /** Wall-clock time (ms since epoch) after which the query fails with a timeout. */
   deadline: number;
+  /** Aborting it cancels the evaluation at its next pause point. */
+  signal?: AbortSignal;
 }
 
 /** How long one evaluation may run before letting other work on the event loop proceed. */
@@ -54,6 +56,7 @@ const SMOOTHED_SAFE = ['delta', 'increase', 'rate'];
 export class Evaluator {
   private readonly window = newWindow();
   private lastYield = Date.now();
+  private readonly pause = (): Promise<void> => this.tick();
 
   constructor(
     private readonly data: FetchedData,
@@ -95,9 +98,18 @@ export class Evaluator {
   private async tick(): Promise<void> {
     const now = Date.now();
     if (now >= this.opts.deadline) throw timeoutError('expression evaluation');
+    if (this.opts.signal?.aborted) throw canceledError('expression evaluation');
     if (now - this.lastYield < YIELD_EVERY_MS) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.lastYield = Date.now();
+  }
+
+  /**
+   * Vector results hold one slot per series and step, present or not: refuse layouts far larger
+   * than the sample limit before allocating them.
+   */
+  private checkCells(numSeries: number, numSteps: number): void {
+    if (numSeries * numSteps > 2 * this.opts.maxSamples) throw tooManySamplesError();
   }
 
   private count(series: readonly StepSeries[]): void {
@@ -145,6 +157,7 @@ export class Evaluator {
       return { kind: 'vector', series };
     }
     const input = this.data.get(e) ?? [];
+    this.checkCells(input.length, r.numSteps);
     const series: StepSeries[] = [];
     for (let i = 0; i < input.length; i += SELECT_CHUNK) {
       if (i > 0) await this.tick();
@@ -210,7 +223,7 @@ export class Evaluator {
       if (lt !== 'vector' || rt !== 'vector') throw new PromQLError('bad_data', `set operator "${op}" not allowed in binary scalar expression`);
       const l = await this.vector(e.lhs, r);
       const rv = await this.vector(e.rhs, r);
-      return { kind: 'vector', series: setOperation(op as SetOp, l.series, rv.series, e.matching ?? defaultMatching('many-to-many'), r.numSteps) };
+      return { kind: 'vector', series: await setOperation(op as SetOp, l.series, rv.series, e.matching ?? defaultMatching('many-to-many'), r.numSteps, this.pause) };
     }
     const arithOrCmp = op as ArithmeticOp | ComparisonOp;
     if (lt === 'vector' && rt === 'scalar') {
@@ -223,7 +236,7 @@ export class Evaluator {
     }
     const l = await this.vector(e.lhs, r);
     const rv = await this.vector(e.rhs, r);
-    const series = vectorVectorBinop(arithOrCmp, l.series, rv.series, e.matching ?? defaultMatching('one-to-one'), e.returnBool, r.numSteps);
+    const series = await vectorVectorBinop(arithOrCmp, l.series, rv.series, e.matching ?? defaultMatching('one-to-one'), e.returnBool, r.numSteps, this.pause);
     this.count(series);
     return { kind: 'vector', series: mergeSameLabels(series) };
   }
@@ -241,7 +254,7 @@ export class Evaluator {
     }
     const input = await this.vector(e.expr, r);
     if (param && e.param) this.checkAggregationParam(e, param);
-    const series = aggregate(input.series, { op: e.op, grouping: e.grouping, without: e.without, param, label }, r.numSteps);
+    const series = await aggregate(input.series, { op: e.op, grouping: e.grouping, without: e.without, param, label }, r.numSteps, this.pause);
     this.count(series);
     return { kind: 'vector', series };
   }
@@ -433,6 +446,7 @@ export class Evaluator {
         if (!(tf > 0 && tf < 1)) throw new PromQLError('execution', `invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
       }
     }
+    this.checkCells(m.series.length, n);
     const keepName = NAME_KEEPING_RANGE_FUNCTIONS.has(name);
     const w = this.window;
     const out: StepSeries[] = [];

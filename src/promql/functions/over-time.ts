@@ -16,12 +16,17 @@ function valuesCopy(w: Window): Float64Array {
 
 export function sumOverTime(w: Window): number | undefined {
   if (w.hi <= w.lo) return undefined;
+  const vs = w.vs;
   let sum = 0;
   let c = 0;
+  // Neumaier summation inlined (see kahanInc): this loop is the hottest in range queries.
   for (let i = w.lo; i < w.hi; i++) {
-    kahanInc(w.vs[i]!, sum, c, pair);
-    sum = pair[0]!;
-    c = pair[1]!;
+    const f = vs[i]!;
+    const t = sum + f;
+    if (t === Infinity || t === -Infinity) c = 0;
+    else if (Math.abs(sum) >= Math.abs(f)) c += sum - t + f;
+    else c += f - t + sum;
+    sum = t;
   }
   if (sum === Infinity || sum === -Infinity) return sum;
   return sum + c;
@@ -30,32 +35,31 @@ export function sumOverTime(w: Window): number | undefined {
 /** Mean with compensated summation, switching to an incremental mean if the sum overflows. */
 export function avgOverTime(w: Window): number | undefined {
   if (w.hi <= w.lo) return undefined;
-  let sum = w.vs[w.lo]!;
+  const vs = w.vs;
+  let sum = vs[w.lo]!;
   let count = 1;
-  let mean = 0;
   let c = 0;
-  let incremental = false;
-  for (let i = w.lo + 1; i < w.hi; i++) {
-    const f = w.vs[i]!;
-    count = i - w.lo + 1;
-    if (!incremental) {
-      kahanInc(f, sum, c, pair);
-      if (pair[0] !== Infinity && pair[0] !== -Infinity) {
-        sum = pair[0]!;
-        c = pair[1]!;
-        continue;
-      }
-      incremental = true;
-      mean = sum / (count - 1);
-      c /= count - 1;
-    }
+  let i = w.lo + 1;
+  for (; i < w.hi; i++) {
+    const f = vs[i]!;
+    const t = sum + f;
+    if (t === Infinity || t === -Infinity) break; // overflow: continue with an incremental mean
+    if (Math.abs(sum) >= Math.abs(f)) c += sum - t + f;
+    else c += f - t + sum;
+    sum = t;
+    count++;
+  }
+  if (i === w.hi) return sum / count + c / count;
+  let mean = sum / count;
+  c /= count;
+  for (; i < w.hi; i++) {
+    count++;
     const q = (count - 1) / count;
-    kahanInc(f / count, q * mean, q * c, pair);
+    kahanInc(vs[i]! / count, q * mean, q * c, pair);
     mean = pair[0]!;
     c = pair[1]!;
   }
-  if (incremental) return mean + c;
-  return sum / count + c / count;
+  return mean + c;
 }
 
 export function countOverTime(w: Window): number | undefined {
@@ -106,21 +110,29 @@ export const tsOfMinOverTime = (w: Window): number | undefined => compareOverTim
 /** Welford's variance with compensated sums, as Prometheus's `varianceOverTime`. */
 function varianceOverTime(w: Window): number | undefined {
   if (w.hi <= w.lo) return undefined;
+  const vs = w.vs;
   let count = 0;
   let mean = 0;
   let cMean = 0;
   let aux = 0;
   let cAux = 0;
   for (let i = w.lo; i < w.hi; i++) {
-    const f = w.vs[i]!;
+    const f = vs[i]!;
     count++;
     const d = f - (mean + cMean);
-    kahanInc(d / count, mean, cMean, pair);
-    mean = pair[0]!;
-    cMean = pair[1]!;
-    kahanInc(d * (f - (mean + cMean)), aux, cAux, pair);
-    aux = pair[0]!;
-    cAux = pair[1]!;
+    // two Neumaier steps inlined (see kahanInc)
+    const inc1 = d / count;
+    const t1 = mean + inc1;
+    if (t1 === Infinity || t1 === -Infinity) cMean = 0;
+    else if (Math.abs(mean) >= Math.abs(inc1)) cMean += mean - t1 + inc1;
+    else cMean += inc1 - t1 + mean;
+    mean = t1;
+    const inc2 = d * (f - (mean + cMean));
+    const t2 = aux + inc2;
+    if (t2 === Infinity || t2 === -Infinity) cAux = 0;
+    else if (Math.abs(aux) >= Math.abs(inc2)) cAux += aux - t2 + inc2;
+    else cAux += inc2 - t2 + aux;
+    aux = t2;
   }
   return (aux + cAux) / count;
 }
