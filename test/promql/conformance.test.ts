@@ -7,6 +7,8 @@
  *   PROMQL_FILE=name      run only files whose name contains `name`
  *   PROMQL_AT_VARIANTS=0  skip the `@`-modifier variants of instant evals (README §6.2)
  *   PROMQL_RANGE_CHECK=0  skip the range-mode re-check of instant evals (README §6.3)
+ *   PROMQL_SKIP=segment   skip every eval after a native-histogram load (README §8's conservative
+ *                         rule); by default only evals that read histogram series are skipped
  */
 import { describe, it, expect } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -43,7 +45,11 @@ describe('PromQL conformance (Prometheus test scripts)', async () => {
   const engine = await loadEngine();
   const all: EvalOutcome[] = [];
   const rows: string[] = [];
-  const opts = { atVariants: process.env.PROMQL_AT_VARIANTS !== '0', rangeCheck: process.env.PROMQL_RANGE_CHECK !== '0' };
+  const opts = {
+    atVariants: process.env.PROMQL_AT_VARIANTS !== '0',
+    rangeCheck: process.env.PROMQL_RANGE_CHECK !== '0',
+    conservativeSkip: process.env.PROMQL_SKIP === 'segment',
+  };
 
   it.skipIf(engine === null || files.length === 0).each(files)('%s', async (file) => {
     const started = performance.now();

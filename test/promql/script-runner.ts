@@ -60,6 +60,8 @@ export interface RunOptions {
   readonly atVariants: boolean;
   /** Also run the range-mode re-check of instant evals (README §6.3). */
   readonly rangeCheck: boolean;
+  /** Skip every eval after a histogram load (README §8's conservative rule) instead of only those reading histograms. */
+  readonly conservativeSkip?: boolean;
 }
 
 /** Files that need features the storage model does not have, with the reason. */
@@ -621,6 +623,39 @@ async function runEval(engine: EngineLike, q: Querier, ev: EvalCommand, opts: Ru
 // ---------------------------------------------------------------------------------------------
 // Scripts
 
+/**
+ * True when the query reads a series holding native histograms: a selector naming one of
+ * `names`, or a selector without a fixed metric name (it may match them). Unparseable queries
+ * are left to the parse check.
+ */
+export function needsHistograms(query: string, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  let expr: unknown;
+  try {
+    expr = parseExpr(query);
+  } catch {
+    return false;
+  }
+  let needs = false;
+  const walk = (node: unknown): void => {
+    if (needs || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
+    const rec = node as Record<string, unknown>;
+    if (rec.kind === 'VectorSelector') {
+      const matchers = rec.matchers as ReadonlyArray<{ name: string; type: string; value: string }>;
+      const eq = matchers.find((mm) => mm.name === '__name__' && mm.type === '=');
+      if (!eq || names.has(eq.value)) needs = true;
+      return;
+    }
+    for (const v of Object.values(rec)) walk(v);
+  };
+  walk(expr);
+  return needs;
+}
+
 /** Runs one script file. Never throws for script content problems: they end up in `error`. */
 export async function runScript(file: string, text: string, engine: EngineLike, opts: RunOptions): Promise<ScriptReport> {
   const outcomes: EvalOutcome[] = [];
@@ -631,6 +666,9 @@ export async function runScript(file: string, text: string, engine: EngineLike, 
   const skipFile = SKIPPED_FILES[file];
   const storage = new MemoryQuerier();
   let histogramSegment = false;
+  // Metric names that carry native-histogram samples since the last clear (README §8, "strict"):
+  // only evals that read them, or that select without a fixed name, need native histograms.
+  const histogramNames = new Set<string>();
   try {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
@@ -647,6 +685,7 @@ export async function runScript(file: string, text: string, engine: EngineLike, 
       if (word === 'clear') {
         storage.clear();
         histogramSegment = false;
+        histogramNames.clear();
       } else if (word.startsWith('load')) {
         const m = /^load(?:_(with_nhcb))?\s+(.+?)$/.exec(line);
         if (!m) throw new ScriptError(`line ${lineNo}: invalid load command: ${line}`);
@@ -657,6 +696,13 @@ export async function runScript(file: string, text: string, engine: EngineLike, 
           if (l.includes('{{')) histogramSegment = true;
           if (/^\S+@st\s/.test(l)) continue;
           const { labels, items } = parseSeriesLine(l);
+          const name = labels.find((x) => x.name === '__name__')?.value ?? '';
+          if (l.includes('{{')) histogramNames.add(name);
+          // load_with_nhcb also writes the classic histogram as a native one under its base name.
+          if (m[1]) {
+            const base = /^(.*)_(bucket|count|sum)$/.exec(name);
+            if (base) histogramNames.add(base[1]!);
+          }
           block.set(labelsKey(labels), { labels, values: expandItems(items) });
         }
         for (const { labels, values } of block.values()) {
@@ -677,7 +723,9 @@ export async function runScript(file: string, text: string, engine: EngineLike, 
         }
         if (skipFile) outcomes.push({ ...base, status: 'skip', reason: skipFile });
         else if (ev.hasHistogram) outcomes.push({ ...base, status: 'skip', reason: 'expects native histogram values' });
-        else if (histogramSegment) outcomes.push({ ...base, status: 'skip', reason: 'native histograms loaded since last clear' });
+        else if (histogramSegment && (opts.conservativeSkip || needsHistograms(ev.query, histogramNames))) {
+          outcomes.push({ ...base, status: 'skip', reason: opts.conservativeSkip ? 'native histograms loaded since last clear' : 'reads series that hold native histograms' });
+        }
         else if (parseError) outcomes.push({ ...base, status: 'fail', reason: `parse error: ${parseError}` });
         else {
           let failure: string | null;
