@@ -83,7 +83,7 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const form = await req.form();
       const p = parseInstantQueryParams(form, Date.now());
       const started = Date.now();
-      const result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(deps.db.querier(req.tenant), p.expr, p.timeMs));
+      const result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(deps.db.querier(req.tenant), p.expr, p.timeMs, req.signal));
       return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
     } catch (e) {
       return apiError(e);
@@ -96,7 +96,7 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const p = parseRangeQueryParams(form);
       const started = Date.now();
       const result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
-        engineFor(p.timeoutMs).rangeQuery(deps.db.querier(req.tenant), p.expr, p.startMs, p.endMs, p.stepMs),
+        engineFor(p.timeoutMs).rangeQuery(deps.db.querier(req.tenant), p.expr, p.startMs, p.endMs, p.stepMs, req.signal),
       );
       return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
     } catch (e) {

@@ -5,7 +5,10 @@ import { runFile, type EvalOutcome } from './script.js';
 const DIR = '/work/shared/promql-testdata';
 
 // The full conformance suite lives in test/promql; this lighter run lets the evaluator be checked
-// on its own. Enable with STRATA_EVAL_CONFORMANCE=1 (PROMQL_VERBOSE=1 lists failures).
+// on its own, skipping only evals that touch native-histogram series (CONSERVATIVE_NH=1 skips
+// every eval after a histogram load, like test/promql). Enable with STRATA_EVAL_CONFORMANCE=1
+// (PROMQL_VERBOSE=1 lists failures, ONLY=<file part> narrows the files, AT_VARIANTS=1 also runs
+// the `@` variants of README §6.2).
 describe.skipIf(!process.env.STRATA_EVAL_CONFORMANCE)('PromQL test scripts (evaluator check)', () => {
   it('passes the float-only evals', async () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith('.test') && (!process.env.ONLY || f.includes(process.env.ONLY)));

@@ -185,6 +185,24 @@ describe('aggregations', () => {
   });
 });
 
+describe('cooperative evaluation', () => {
+  it('lets other event-loop work run during a long evaluation', async () => {
+    const q = new TestQuerier();
+    for (let i = 0; i < 300; i++) q.addLinear({ __name__: 'busy', i: String(i) }, 15_000, 0, 1, 1000);
+    let turns = 0;
+    let done = false;
+    const spin = (): void => {
+      turns++;
+      if (!done) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const turnsBefore = turns;
+    await engine.rangeQuery(q, 'sum(avg_over_time(busy[1h]))', 0, 1000 * 15_000, 15_000);
+    done = true;
+    expect(turns - turnsBefore).toBeGreaterThan(0);
+  });
+});
+
 describe('limits and bad input', () => {
   const q = new TestQuerier().addLinear({ __name__: 'x' }, 1000, 0, 1, 5000);
 
@@ -204,6 +222,13 @@ describe('limits and bad input', () => {
     expect(e.type).toBe('timeout');
   });
 
+  it('an aborted signal cancels the query', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const e = await fails(engine.instantQuery(q, 'x', 0, ac.signal));
+    expect(e.type).toBe('canceled');
+  });
+
   it('a query that does not parse is bad_data', async () => {
     const e = await fails(engine.instantQuery(q, 'sum(', 0));
     expect(e.type).toBe('bad_data');
@@ -213,6 +238,15 @@ describe('limits and bad input', () => {
     const e = await fails(engine.rangeQuery(q, 'x[5m]', 0, 10_000, 1000));
     expect(e.type).toBe('bad_data');
     expect(e.message).toBe('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+  });
+
+  it('a non-finite evaluation time is bad_data', async () => {
+    const e = await fails(engine.instantQuery(q, 'x', NaN));
+    expect(e.message).toBe('invalid time timestamp: NaN');
+  });
+
+  it('rejects nonsensical engine options', () => {
+    expect(() => new Engine({ lookbackDeltaMs: -1 })).toThrow('engine option lookbackDeltaMs must be a non-negative number, got -1');
   });
 
   it('a non-positive step is bad_data', async () => {

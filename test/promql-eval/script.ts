@@ -8,6 +8,7 @@ import { compareLabels, labelsKey, sortLabels } from '../../src/model/index.js';
 import { Engine, formatAnnotation, type QueryResult } from '../../src/promql/engine.js';
 import { parseSeriesSelector } from '../../src/promql/parser.js';
 import { TestQuerier, type SamplePair } from './helpers.js';
+import { atModifierVariant } from '../promql/script-runner.js';
 
 export interface EvalOutcome {
   file: string;
@@ -268,7 +269,7 @@ export async function runFile(path: string, engine = new Engine({ maxSamples: 10
     }
     const idents = query.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
     const strictHist = histSegment && (idents.some((x) => histNames.has(x)) || /(^|[^\w}\]])\{/.test(query) || query.includes('__name__'));
-    if ((process.env.STRICT_NH ? strictHist : histSegment) || body.some((b) => b.includes('{{'))) {
+    if ((process.env.CONSERVATIVE_NH ? histSegment : strictHist) || body.some((b) => b.includes('{{'))) {
       outcome.status = 'skip';
       outcome.reason = 'native histograms';
       continue;
@@ -328,6 +329,21 @@ export async function runFile(path: string, engine = new Engine({ maxSamples: 10
         if (problem) {
           failWith(problem);
           continue;
+        }
+        if (process.env.AT_VARIANTS && exp.str === null && !exp.rangeVector) {
+          const variant = atModifierVariant(query, evalAt);
+          if (variant) {
+            const times = evalAt === 0 ? [-1000, 0, 1000] : [-10 * evalAt, 0, Math.trunc(evalAt / 5), evalAt, 10 * evalAt];
+            for (const t of times) {
+              const vr = await engine.instantQuery(q, variant, t);
+              const p = checkAnnos(exp, vr, variant) ?? checkInstant(exp, vr);
+              if (p) {
+                failWith(`@ variant ${variant} at ${t}: ${p}`);
+                break;
+              }
+            }
+            if (outcome.status === 'fail') continue;
+          }
         }
         if (exp.str === null && !exp.rangeVector && !TIME_FUNCS.test(query)) {
           const rr = await engine.rangeQuery(q, query, evalAt - 60000, evalAt + 60000, 60000);

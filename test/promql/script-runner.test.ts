@@ -103,8 +103,20 @@ describe('judging evals', () => {
     expect(await statuses('eval instant at 0 1 + 2\n  4\n')).toEqual(['fail']);
   });
 
-  it('skips evals that need native histograms, with the reason', async () => {
+  it('skips evals that read native-histogram series, with the reason', async () => {
     const r = await runScript('x.test', 'load 1m\n  h {{schema:0 sum:1 count:1}}\n\neval instant at 0 h\n  {} 1\n', engine, opts);
+    expect(summarize(r.outcomes).skipReasons).toEqual(new Map([['reads series that hold native histograms', 1]]));
+  });
+
+  it('still runs evals on float series loaded next to native histograms', async () => {
+    const script = 'load 1m\n  h {{schema:0 sum:1 count:1}}\n  f 7\n\neval instant at 0 f\n  f 7\n';
+    const r = await runScript('x.test', script, engine, opts);
+    expect(summarize(r.outcomes)).toMatchObject({ passed: 1, skipped: 0 });
+  });
+
+  it('skips every eval after a histogram load with the conservative rule', async () => {
+    const script = 'load 1m\n  h {{schema:0 sum:1 count:1}}\n  f 7\n\neval instant at 0 f\n  f 7\n';
+    const r = await runScript('x.test', script, engine, { ...opts, conservativeSkip: true });
     expect(summarize(r.outcomes).skipReasons).toEqual(new Map([['native histograms loaded since last clear', 1]]));
   });
 

@@ -82,11 +82,13 @@ export async function aggregate(input: readonly StepSeries[], spec: AggregateSpe
   }
   // Per group and step accumulators, laid out as [group * numSteps + step].
   const size = G * numSteps;
+  // Only the accumulators the operation uses get real storage (they are groups × steps each).
+  const none = new Float64Array(0);
   const value = new Float64Array(size);
-  const comp = new Float64Array(size);
   const count = new Float64Array(size);
-  const mean = new Float64Array(size);
-  const incremental = new Uint8Array(size);
+  const comp = op === 'sum' || op === 'avg' ? new Float64Array(size) : none;
+  const mean = op === 'avg' || op === 'stddev' || op === 'stdvar' ? new Float64Array(size) : none;
+  const incremental = op === 'avg' ? new Uint8Array(size) : new Uint8Array(0);
   for (let s = 0; s < input.length; s++) {
     if (s % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     const ser = input[s]!;
@@ -100,7 +102,7 @@ export async function aggregate(input: readonly StepSeries[], spec: AggregateSpe
       const k = base + i;
       if (count[k] === 0) {
         count[k] = 1;
-        mean[k] = f;
+        if (mean.length > 0) mean[k] = f;
         switch (op) {
           case 'stddev':
           case 'stdvar':

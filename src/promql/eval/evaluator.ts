@@ -151,13 +151,13 @@ export class Evaluator {
 
   private async vectorSelector(e: VectorSelector, r: StepRange, timestamps = false): Promise<VectorValue> {
     const refT = this.refTimes(atMs(e.at, this.bounds), durationMs(e.offset, this.bounds), r);
+    const input = this.data.get(e) ?? [];
+    this.checkCells(input.length, r.numSteps);
     if (e.modifier === 'smoothed' && !timestamps) {
-      const series = selectSmoothed(this.data.get(e) ?? [], refT, this.opts.lookbackDeltaMs);
+      const series = selectSmoothed(input, refT, this.opts.lookbackDeltaMs);
       this.count(series);
       return { kind: 'vector', series };
     }
-    const input = this.data.get(e) ?? [];
-    this.checkCells(input.length, r.numSteps);
     const series: StepSeries[] = [];
     for (let i = 0; i < input.length; i += SELECT_CHUNK) {
       if (i > 0) await this.tick();
