@@ -157,7 +157,6 @@ export class BatchBuilder {
   exemplars = 0;
   histograms = 0;
   readonly metadata: MetricMetadata[] = [];
-  private readonly keyIndex = new Map<string, number>();
 
   constructor(
     readonly limits: IngestLimits,
@@ -242,15 +241,10 @@ export class BatchBuilder {
       this.drop(samples, why);
       return -1;
     }
-    // Text formats repeat a series on many lines: one entry per distinct series in the batch.
-    const key = canonicalKey(labels);
-    let i = this.keyIndex.get(key);
-    if (i === undefined) {
-      i = this.seriesCount++;
-      this.keys.push(key);
-      this.keyIndex.set(key, i);
-    }
-    return i;
+    // No de-duplication here: a series repeated on many lines gets several entries, which the
+    // caller's key → id cache resolves as cheaply as a Map here would.
+    this.keys.push(canonicalKey(labels));
+    return this.seriesCount++;
   }
 
   build(): ColumnBatch {

@@ -13,7 +13,3 @@ export class IngestError extends Error {
     this.status = status;
   }
 }
-
-export function badRequest(message: string): IngestError {
-  return new IngestError(400, message);
-}

@@ -1,6 +1,6 @@
 export { IngestError, type IngestErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS, resolveLimits, type IngestLimits } from './limits.js';
-export { ColumnBatch, BatchBuilder, type DecodedBatch, type BatchData, type DroppedStats, type MetricMetadata, type MetricType } from './batch.js';
+export { ColumnBatch, BatchBuilder, type DecodedBatch, type BatchData, type DroppedStats, type KeyMode, type MetricMetadata, type MetricType } from './batch.js';
 export { canonicalKey, labelsFromKey } from './label-key.js';
 export { checkLabels } from './validate.js';
 export { snappyUncompress, snappyCompress } from './snappy.js';

@@ -24,7 +24,7 @@ function writeVarint(buf: Uint8Array, pos: number, n: number): number {
   return pos;
 }
 
-/** Builds canonical keys in one reused scratch buffer: one string allocation per key. */
+/** Builds canonical keys in one reused scratch buffer; the caller copies or slices the bytes out. */
 export class KeyWriter {
   private buf: Buffer = Buffer.allocUnsafe(4096);
   private pos = 0;
@@ -63,6 +63,31 @@ export class KeyWriter {
     this.pos = p + vl;
   }
 
+  /** Appends one label given as latin1 text of its UTF-8 bytes (one char per byte). */
+  addLatin1(name: string, value: string): void {
+    const nl = name.length;
+    const vl = value.length;
+    const inner = 2 + varintSize(nl) + nl + varintSize(vl) + vl;
+    this.ensure(inner + 6);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 0x0a;
+    p = writeVarint(b, p, inner);
+    b[p++] = 0x0a;
+    p = writeVarint(b, p, nl);
+    for (let i = 0; i < nl; i++) b[p + i] = name.charCodeAt(i);
+    p += nl;
+    b[p++] = 0x12;
+    p = writeVarint(b, p, vl);
+    for (let i = 0; i < vl; i++) b[p + i] = value.charCodeAt(i);
+    this.pos = p + vl;
+  }
+
+  /** The key as one flat string (a chain of concatenations would leave many objects for the GC). */
+  toKey(): string {
+    return this.buf.toString('latin1', 0, this.pos);
+  }
+
   /** The scratch buffer holding the key bytes [0, length). */
   get buffer(): Buffer {
     return this.buf;
@@ -71,59 +96,45 @@ export class KeyWriter {
   get length(): number {
     return this.pos;
   }
-
-  finish(): string {
-    return this.buf.toString('latin1', 0, this.pos);
-  }
 }
 
-const encoder = new TextEncoder();
+const ASCII = /^[\x00-\x7f]*$/;
 
-/** Sort order of the key: UTF-8 bytes of names, as Prometheus (Go) compares strings. */
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
+/** The key is latin1 text of UTF-8 bytes: for ASCII that is the string itself. */
+function latin1OfUtf8(s: string): string {
+  return ASCII.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
 }
+
+const shared = new KeyWriter();
 
 /**
  * The canonical key of any label set (sorted or not). Labels with empty values are left out, as
  * Prometheus treats them as absent. Duplicated names are kept (validation rejects them earlier).
+ * Text formats call this once per line: no per-label allocation for ASCII labels.
  */
 export function canonicalKey(labels: Labels): string {
-  const enc: { n: Uint8Array; v: Uint8Array }[] = [];
-  let ascii = true;
-  let total = 0;
+  const names: string[] = [];
+  const values: string[] = [];
+  let sorted = true;
   for (const l of labels) {
     if (l.value === '') continue;
-    const n = encoder.encode(l.name);
-    const v = encoder.encode(l.value);
-    if (n.length !== l.name.length) ascii = false;
-    enc.push({ n, v });
-    total += n.length + v.length + 12;
+    const n = latin1OfUtf8(l.name);
+    // Comparing latin1-of-UTF-8 strings with < is comparing UTF-8 bytes: the key's order.
+    if (names.length > 0 && names[names.length - 1]! >= n) sorted = false;
+    names.push(n);
+    values.push(latin1OfUtf8(l.value));
   }
-  // JS order equals byte order for ASCII names; only non-ASCII names need the byte comparison.
-  if (ascii) {
-    let sorted = true;
-    for (let i = 1; i < enc.length; i++) if (compareBytes(enc[i - 1]!.n, enc[i]!.n) > 0) sorted = false;
-    if (!sorted) enc.sort((a, b) => compareBytes(a.n, b.n));
-  } else {
-    enc.sort((a, b) => compareBytes(a.n, b.n));
+  let order: number[] | undefined;
+  if (!sorted) {
+    order = names.map((_, i) => i);
+    order.sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : a - b));
   }
-  const buf = Buffer.allocUnsafe(total);
-  let p = 0;
-  for (const { n, v } of enc) {
-    const inner = 2 + varintSize(n.length) + n.length + varintSize(v.length) + v.length;
-    buf[p++] = 0x0a;
-    p = writeVarint(buf, p, inner);
-    buf[p++] = 0x0a;
-    p = writeVarint(buf, p, n.length);
-    buf.set(n, p);
-    p += n.length;
-    buf[p++] = 0x12;
-    p = writeVarint(buf, p, v.length);
-    buf.set(v, p);
-    p += v.length;
+  shared.reset();
+  for (let k = 0; k < names.length; k++) {
+    const i = order === undefined ? k : order[k]!;
+    shared.addLatin1(names[i]!, values[i]!);
   }
-  return buf.toString('latin1', 0, p);
+  return shared.toKey();
 }
 
 const utf8 = new TextDecoder('utf-8');

@@ -10,14 +10,12 @@ export class ProtoReader {
   pos = 0;
   /** End of the message being read; nested messages narrow it and restore it after. */
   limit: number;
-  private readonly view: DataView;
 
   constructor(
     readonly buf: Uint8Array,
     readonly what: string,
   ) {
     this.limit = buf.length;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   fail(msg: string): IngestError {
@@ -114,13 +112,6 @@ export class ProtoReader {
     const end = this.pos + len;
     if (end > this.limit) throw this.fail(`length ${len} runs past the end of the enclosing message`);
     return end;
-  }
-
-  fixed64Float(): number {
-    if (this.pos + 8 > this.limit) throw this.fail('truncated double');
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
   }
 
   /** Copies 8 raw bytes (a double, bit-exact) to `dst` at `at`. */

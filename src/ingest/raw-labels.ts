@@ -91,8 +91,39 @@ export class RawLabelSet {
     this.ve = pick(this.ve);
   }
 
+  /**
+   * The common case in one tight loop: sorted, within limits, legacy-style ASCII names, ASCII
+   * values. True means valid; false means "look closer" (`check` then decides and explains).
+   */
+  private quickValid(buf: Uint8Array, limits: IngestLimits): boolean {
+    const n = this.n;
+    if (!this.sorted || n === 0 || n > limits.maxLabelsPerTimeseries) return false;
+    const { ns, ne, vs, ve } = this;
+    const maxName = limits.maxLabelNameLen;
+    const maxValue = limits.maxLabelValueLen;
+    const legacy = limits.nameValidation === 'legacy';
+    for (let i = 0; i < n; i++) {
+      const a = ns[i]!;
+      const b = ne[i]!;
+      if (b - a > maxName || b === a) return false;
+      let c = buf[a]!;
+      if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f)) return false;
+      for (let k = a + 1; k < b; k++) {
+        c = buf[k]!;
+        if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x30 && c <= 0x39))) return false;
+      }
+      const d = vs[i]!;
+      const e = ve[i]!;
+      if (e - d > maxValue) return false;
+      for (let k = d; k < e; k++) if (buf[k]! >= 0x80) return false;
+      if (legacy && b - a === 8 && isMetricNameLabel(buf, a, b) && !isLegacyNameBytes(buf, d, e, true)) return false;
+    }
+    return true;
+  }
+
   /** Validates (sorting first if needed). Returns null when valid, else why not. */
   check(buf: Uint8Array, limits: IngestLimits): string | null {
+    if (this.quickValid(buf, limits)) return null;
     const n = this.n;
     if (n === 0) return 'series without labels (all label values empty)';
     if (n > limits.maxLabelsPerTimeseries) {

@@ -1,5 +1,5 @@
 import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
-import { KeyWriter } from './label-key.js';
+import { KeyWriter, varintSize } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
 import { ProtoReader } from './proto-reader.js';
@@ -76,6 +76,14 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
       // proto3 defaults: an absent value is 0.
       vb[vo] = vb[vo + 1] = vb[vo + 2] = vb[vo + 3] = vb[vo + 4] = vb[vo + 5] = vb[vo + 6] = vb[vo + 7] = 0;
       r.limit = sEnd;
+      // Fast path for the usual {0x09 double, 0x10 varint}; the loop handles anything else.
+      const p = r.pos;
+      if (p + 10 <= sEnd && buf[p] === 0x09 && buf[p + 9] === 0x10) {
+        r.pos = p + 1;
+        r.copyFixed64(vb, vo);
+        r.pos++;
+        ts = r.int64();
+      }
       while (r.pos < sEnd) {
         const t = r.uint32();
         if (t === 0x09) r.copyFixed64(vb, vo);
@@ -92,6 +100,22 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
       else if (tagAt !== labelsEnd) canonical = false;
       labelFields++;
       labelsEnd = lEnd;
+      // The key is these very bytes only if every length is a minimal varint (as canonicalKey writes).
+      if (r.pos - tagAt - 1 !== varintSize(lEnd - r.pos)) canonical = false;
+      // Fast path: {0x0a len name 0x12 len value} with one-byte lengths, as senders write short labels.
+      const p = r.pos;
+      if (p + 4 <= lEnd && buf[p] === 0x0a) {
+        const nl = buf[p + 1]!;
+        const ne = p + 2 + nl;
+        if (nl !== 0 && nl < 0x80 && ne + 2 < lEnd && buf[ne] === 0x12) {
+          const vl = buf[ne + 1]!;
+          if (vl !== 0 && vl < 0x80 && ne + 2 + vl === lEnd) {
+            labels.add(buf, p + 2, ne, ne + 2, lEnd);
+            r.pos = lEnd;
+            continue;
+          }
+        }
+      }
       r.limit = lEnd;
       let ns = 0;
       let ne = 0;
@@ -100,18 +124,19 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
       let fields = 0;
       while (r.pos < lEnd) {
         const t = r.uint32();
+        const at = r.pos;
         if (t === 0x0a) {
           const e = r.lengthEnd();
           ns = r.pos;
           ne = e;
           r.pos = e;
-          if (fields !== 0) canonical = false;
+          if (fields !== 0 || ns - at !== varintSize(ne - ns)) canonical = false;
         } else if (t === 0x12) {
           const e = r.lengthEnd();
           vs = r.pos;
           ve = e;
           r.pos = e;
-          if (fields !== 1) canonical = false;
+          if (fields !== 1 || vs - at !== varintSize(ve - vs)) canonical = false;
         } else {
           r.skip(t & 7);
           canonical = false;

@@ -42,6 +42,48 @@ class Symbols {
   }
 }
 
+/** Pairs up one series' labels_refs into `labels`, remembering what went wrong (state reused across series). */
+class LabelRefs {
+  count = 0;
+  badRef = -1;
+  nameRef = -1;
+  private pendingName = -1;
+  private buf: Buffer = Buffer.alloc(0);
+  private syms: Symbols = new Symbols();
+  private labels: RawLabelSet = new RawLabelSet();
+
+  reset(buf: Buffer, syms: Symbols, labels: RawLabelSet): this {
+    this.count = 0;
+    this.badRef = -1;
+    this.nameRef = -1;
+    this.pendingName = -1;
+    this.buf = buf;
+    this.syms = syms;
+    this.labels = labels;
+    return this;
+  }
+
+  add(ref: number): void {
+    const syms = this.syms;
+    this.count++;
+    if (ref >= syms.n) {
+      if (this.badRef < 0) this.badRef = ref;
+      this.pendingName = -2;
+      return;
+    }
+    if ((this.count & 1) === 1) {
+      this.pendingName = ref;
+      return;
+    }
+    const name = this.pendingName;
+    if (name < 0) return;
+    const ns = syms.s[name]!;
+    const ne = syms.e[name]!;
+    this.labels.add(this.buf, ns, ne, syms.s[ref]!, syms.e[ref]!);
+    if (ne - ns === 8 && isMetricNameLabel(this.buf, ns, ne)) this.nameRef = ref;
+  }
+}
+
 /** Decodes an uncompressed v2 Request. */
 export function decodeWriteRequestV2(raw: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
   const l = resolveLimits(limits);
@@ -68,10 +110,11 @@ export function decodeWriteRequestV2(raw: Uint8Array, limits?: Partial<IngestLim
   const labels = new RawLabelSet();
   const kw = new KeyWriter();
   const metaSeen = new Set<number>();
+  const labelRefs = new LabelRefs();
   for (let i = 0; i < series.length; i += 2) {
     r.pos = series[i]!;
     r.limit = series[i + 1]!;
-    readTimeSeries(r, buf, out, syms, labels, kw, metaSeen);
+    readTimeSeries(r, buf, out, syms, labels, kw, metaSeen, labelRefs);
   }
   return out.build();
 }
@@ -84,37 +127,17 @@ function readTimeSeries(
   labels: RawLabelSet,
   kw: KeyWriter,
   metaSeen: Set<number>,
+  labelRefs: LabelRefs,
 ): void {
   const end = r.limit;
   const series = out.seriesCount;
   const firstSample = out.sampleCount;
   labels.reset();
-  let refs = 0;
-  let pendingName = -1;
-  let badRef = -1;
-  let nameRef = -1;
+  const refs = labelRefs.reset(buf, syms, labels);
   let metaType = 0;
   let helpRef = 0;
   let unitRef = 0;
   let hasMeta = false;
-  const addRef = (ref: number): void => {
-    refs++;
-    if (ref >= syms.n) {
-      if (badRef < 0) badRef = ref;
-      pendingName = -2;
-      return;
-    }
-    if ((refs & 1) === 1) {
-      pendingName = ref;
-      return;
-    }
-    if (pendingName >= 0) {
-      const ns = syms.s[pendingName]!;
-      const ne = syms.e[pendingName]!;
-      labels.add(buf, ns, ne, syms.s[ref]!, syms.e[ref]!);
-      if (ne - ns === 8 && isMetricNameLabel(buf, ns, ne)) nameRef = ref;
-    }
-  };
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 0x12) {
@@ -140,10 +163,10 @@ function readTimeSeries(
       // Packed labels_refs (the normal encoding).
       const pEnd = r.lengthEnd();
       r.limit = pEnd;
-      while (r.pos < pEnd) addRef(r.uint32());
+      while (r.pos < pEnd) refs.add(r.uint32());
       r.limit = end;
     } else if (tag === 0x08) {
-      addRef(r.uint32());
+      refs.add(r.uint32());
     } else if (tag === 0x1a) {
       out.histograms++;
       r.skip(2);
@@ -168,14 +191,15 @@ function readTimeSeries(
   }
   const samples = out.sampleCount - firstSample;
   let why: string | null;
-  if (badRef >= 0) why = `series ${labels.describe(buf)} references symbol ${badRef}, but the symbols table has ${syms.n} entries`;
-  else if ((refs & 1) === 1) why = `series ${labels.describe(buf)} has an odd number (${refs}) of labels_refs: they must come in name/value pairs`;
+  if (refs.badRef >= 0) why = `series ${labels.describe(buf)} references symbol ${refs.badRef}, but the symbols table has ${syms.n} entries`;
+  else if ((refs.count & 1) === 1) why = `series ${labels.describe(buf)} has an odd number (${refs.count}) of labels_refs: they must come in name/value pairs`;
   else why = labels.check(buf, out.limits);
   if (why !== null) {
     out.sampleCount = firstSample;
     out.drop(samples, why);
     return;
   }
+  const nameRef = refs.nameRef;
   if (hasMeta && nameRef >= 0 && !metaSeen.has(nameRef) && (metaType !== 0 || helpRef !== 0 || unitRef !== 0)) {
     metaSeen.add(nameRef);
     const sym = (ref: number): string => (ref < syms.n ? utf8.decode(buf.subarray(syms.s[ref]!, syms.e[ref]!)) : '');

@@ -50,6 +50,9 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
   }
   const out = Buffer.allocUnsafe(length);
   const n = src.length;
+  // 4-byte moves through DataViews (unaligned access is fine) beat byte loops for short runs.
+  const ov = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   let p = start;
   let o = 0;
   while (p < n) {
@@ -70,7 +73,12 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
       if (p + len > n) throw corrupt(`literal of ${len} bytes runs past the end`, p);
       if (o + len > length) throw corrupt('output longer than declared length', p);
       if (len < 16) {
-        for (let i = 0; i < len; i++) out[o + i] = src[p + i]!;
+        if (o + len + 3 < length && p + len + 3 < n) {
+          // May write up to 3 bytes past the literal: later elements overwrite them.
+          for (let i = 0; i < len; i += 4) ov.setUint32(o + i, sv.getUint32(p + i, true), true);
+        } else {
+          for (let i = 0; i < len; i++) out[o + i] = src[p + i]!;
+        }
       } else {
         out.set(src.subarray(p, p + len), o);
       }
@@ -100,6 +108,9 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
     const from = o - offset;
     if (offset >= len && len >= 16) {
       out.copyWithin(o, from, from + len);
+    } else if (offset >= 4 && o + len + 3 < length) {
+      // Each 4-byte read ends before the write position, so overlapping patterns replicate right.
+      for (let i = 0; i < len; i += 4) ov.setUint32(o + i, ov.getUint32(from + i, true), true);
     } else {
       // Overlapping copies repeat a pattern: byte order matters.
       for (let i = 0; i < len; i++) out[o + i] = out[from + i]!;

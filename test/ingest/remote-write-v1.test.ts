@@ -320,3 +320,27 @@ describe('remote write 1.0 malformed bodies', () => {
     }
   });
 });
+
+describe('remote write 1.0 keys from unusual encodings', () => {
+  it('rebuilds the canonical key when a sender uses non-minimal varint lengths', () => {
+    // Label{name "__name__", value "x"} whose name length 8 is written as two bytes (0x88 0x00).
+    const name = Buffer.from('__name__');
+    const label = Buffer.concat([Buffer.from([0x0a, 0x88, 0x00]), name, Buffer.from([0x12, 0x01, 0x78])]);
+    const sample = Buffer.from([0x12, 0x02, 0x10, 0x05]);
+    const ts = Buffer.concat([Buffer.from([0x0a, label.length]), label, sample]);
+    const req = Buffer.concat([Buffer.from([0x0a, ts.length]), ts]);
+    const b = decodeWriteRequestV1(req);
+    expect(b.keys[0]).toBe(canonicalKey([{ name: '__name__', value: 'x' }]));
+    expect(b.timestamps[0]).toBe(5);
+  });
+
+  it('rebuilds the canonical key when labels are interleaved with samples', () => {
+    const raw = encodeRemoteWriteV1([{ labels: [{ name: '__name__', value: 'x' }], timestamps: [1], values: [1] }], { compress: false });
+    // Append a second label field after the sample inside the same TimeSeries.
+    const extraLabel = Buffer.from([0x0a, 0x08, 0x0a, 0x03, 0x6a, 0x6f, 0x62, 0x12, 0x01, 0x6e]);
+    const inner = Buffer.concat([Buffer.from(raw.subarray(2)), extraLabel]);
+    const req = Buffer.concat([Buffer.from([0x0a, inner.length]), inner]);
+    const b = decodeWriteRequestV1(req);
+    expect(b.keys[0]).toBe(canonicalKey([{ name: '__name__', value: 'x' }, { name: 'job', value: 'n' }]));
+  });
+});
