@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
 import { labelsKey, type Label, type LabelMatcher, type Labels, type Tenant } from '../model/index.js';
 import { TwoGenerationCache } from './cache.js';
 import { IndexError } from './errors.js';
@@ -11,7 +10,6 @@ import {
   decodeLabels,
   encodeLabels,
   idBytes,
-  idEncoder,
   labelKey,
   labelNamePrefix,
   prefixEnd,
@@ -24,7 +22,9 @@ import {
 import { planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 import { sortUtf8 } from './order.js';
 import { IdCollector, intersect, subtract, union } from './postings.js';
-import { buildTsdbStatus, StatusAccumulator, type TsdbStatus } from './tsdb-status.js';
+import { checkConsistency } from './consistency.js';
+import { openStores, type IdDb, type Stores } from './stores.js';
+import { buildTsdbStatus, scanPostingsStatus, StatusAccumulator, TopCollector, type TsdbStatus } from './tsdb-status.js';
 
 export interface LabelIndexOptions {
   /** Label sets → id entries kept for ingestion (default 1M). */
@@ -54,16 +54,13 @@ const EMPTY = Buffer.alloc(0);
 
 /** Where a query reads postings: all time, or the union of some days. */
 interface Scope {
-  readonly db: Database<number, Buffer>;
+  readonly db: IdDb;
   /** Key prefixes of name\0value postings (one per day, or one for all time). */
   readonly labelPrefixes: readonly Buffer[];
   /** The database and keys listing every series in scope. */
-  readonly allDb: Database<number, Buffer>;
+  readonly allDb: IdDb;
   readonly allKeys: readonly Buffer[];
 }
-
-// lmdb-js accepts a custom value encoder on named databases; its typings omit it.
-type IdDbOptions = { name: string; dupSort?: boolean; keyEncoding: 'binary'; encoder: typeof idEncoder };
 
 /**
  * The label index: series ids for label sets, postings (all time and per day) and matchers, in one
@@ -80,47 +77,23 @@ export class LabelIndex {
   private readonly filterByLabelsBelow: number;
 
   private constructor(
-    private readonly env: RootDatabase,
-    private readonly series: Database<number, Buffer>,
-    private readonly labels: Database<Buffer, Buffer>,
-    private readonly postings: Database<number, Buffer>,
-    private readonly dayPostings: Database<number, Buffer>,
-    private readonly daySeries: Database<number, Buffer>,
-    private readonly deletedDb: Database<Buffer, Buffer>,
-    private readonly meta: Database<number, Buffer>,
+    private readonly s: Stores,
     opts: LabelIndexOptions,
   ) {
     this.seriesCache = new TwoGenerationCache(opts.seriesCacheSize ?? 1_000_000);
     this.labelsCache = new TwoGenerationCache(opts.labelsCacheSize ?? 262_144);
     this.filterByLabelsBelow = opts.filterByLabelsBelow ?? 2000;
-    for (const key of this.deletedDb.getKeys()) this.deleted.add(readId(key));
+    for (const key of s.deleted.getKeys()) this.deleted.add(readId(key));
     // The stored counter is authoritative; the last assigned id guards against a counter that
     // somehow lags (ids must never be reused, even after restoring an odd backup).
     let last = 0;
-    for (const key of this.labels.getKeys({ reverse: true, limit: 1 })) last = readId(key);
-    this.nextId = Math.max(this.meta.get(META_NEXT_ID) ?? 1, last + 1);
+    for (const key of s.labels.getKeys({ reverse: true, limit: 1 })) last = readId(key);
+    this.nextId = Math.max(s.meta.get(META_NEXT_ID) ?? 1, last + 1);
   }
 
   /** Opens (creating if needed) the index environment in `dir` (normally `<data>/index`). */
   static open(dir: string, opts: LabelIndexOptions = {}): LabelIndex {
-    mkdirSync(dir, { recursive: true });
-    // overlappingSync off: a synchronous commit must be on disk when it returns, because the WAL
-    // may reference the new ids right after.
-    const env = open({ path: dir, maxDbs: 12, overlappingSync: false, noSync: false });
-    const ids = (name: string, dupSort: boolean): Database<number, Buffer> =>
-      env.openDB<number, Buffer>({ name, dupSort, keyEncoding: 'binary', encoder: idEncoder } as IdDbOptions);
-    const bin = (name: string): Database<Buffer, Buffer> => env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
-    return new LabelIndex(
-      env,
-      ids('series', false),
-      bin('labels'),
-      ids('postings', true),
-      ids('day_postings', true),
-      ids('day_series', true),
-      bin('deleted'),
-      ids('meta', false),
-      opts,
-    );
+    return new LabelIndex(openStores(dir), opts);
   }
 
   private checkOpen(): void {
@@ -162,11 +135,11 @@ export class LabelIndex {
     const startId = this.nextId;
     const created = new Map<number, Labels>();
     try {
-      this.env.transactionSync(() => {
+      this.s.env.transactionSync(() => {
         for (let k = 0; k < missing.length; k++) {
           const lb = bytes[k]!;
           const sk = seriesKey(tb, lb);
-          let id = this.series.get(sk);
+          let id = this.s.series.get(sk);
           if (id !== undefined) this.checkSameLabels(id, tb, lb);
           else {
             id = this.nextId++;
@@ -176,7 +149,7 @@ export class LabelIndex {
           ids[missing[k]!] = id;
           if (!marks.has(id)) unmarked.push(id);
         }
-        if (this.nextId !== startId) this.meta.putSync(META_NEXT_ID, this.nextId);
+        if (this.nextId !== startId) this.s.meta.putSync(META_NEXT_ID, this.nextId);
         for (const id of new Set(unmarked)) this.markDay(td, id, created.get(id));
       });
     } catch (e) {
@@ -190,26 +163,26 @@ export class LabelIndex {
   }
 
   private checkSameLabels(id: number, tb: Buffer, lb: Buffer): void {
-    const stored = this.labels.getBinary(idBytes(id));
+    const stored = this.s.labels.getBinary(idBytes(id));
     if (!stored || stored.compare(tb, 0, TENANT_BYTES, 0, TENANT_BYTES) !== 0 || stored.compare(lb, 0, lb.length, TENANT_BYTES) !== 0) {
       throw new IndexError(`series key collision: series ${id} has other labels than the set being resolved`);
     }
   }
 
   private writeSeries(tb: Buffer, sk: Buffer, lb: Buffer, labels: Labels, id: number): void {
-    this.series.putSync(sk, id);
-    this.labels.putSync(idBytes(id), Buffer.concat([tb, lb]));
-    this.postings.putSync(Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id);
+    this.s.series.putSync(sk, id);
+    this.s.labels.putSync(idBytes(id), Buffer.concat([tb, lb]));
+    this.s.postings.putSync(Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id);
     const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
-    for (const l of labels) this.postings.putSync(labelKey(lp, l.name, l.value), id);
+    for (const l of labels) this.s.postings.putSync(labelKey(lp, l.name, l.value), id);
   }
 
   /** Within a write transaction: records `id` on the day `td` unless it is there already. */
   private markDay(td: Buffer, id: number, knownLabels: Labels | undefined): void {
-    if (knownLabels === undefined && this.daySeries.doesExist(td, id)) return;
+    if (knownLabels === undefined && this.s.daySeries.doesExist(td, id)) return;
     const labels = knownLabels ?? this.labelsOf(id);
-    this.daySeries.putSync(td, id);
-    for (const l of labels) this.dayPostings.putSync(labelKey(td, l.name, l.value), id);
+    this.s.daySeries.putSync(td, id);
+    for (const l of labels) this.s.dayPostings.putSync(labelKey(td, l.name, l.value), id);
   }
 
   private dayMarksFor(tenant: Tenant, day: number): Set<number> {
@@ -240,12 +213,12 @@ export class LabelIndex {
     }
     if (todo.length === 0) return;
     for (const id of todo) {
-      const stored = this.labels.getBinary(idBytes(id));
+      const stored = this.s.labels.getBinary(idBytes(id));
       if (!stored || stored.compare(tb, 0, TENANT_BYTES, 0, TENANT_BYTES) !== 0) {
         throw new IndexError(`unknown series id ${id} for tenant ${tenant.accountID}:${tenant.projectID}`);
       }
     }
-    this.env.transactionSync(() => {
+    this.s.env.transactionSync(() => {
       for (const id of todo) this.markDay(td, id, undefined);
     });
     for (const id of todo) marks.add(id);
@@ -254,7 +227,7 @@ export class LabelIndex {
   labelsOf(id: number): Labels {
     const cached = this.labelsCache.get(id);
     if (cached) return cached;
-    const buf = this.labels.getBinary(idBytes(id));
+    const buf = this.s.labels.getBinary(idBytes(id));
     if (!buf) throw new IndexError(`unknown series id ${id}`);
     const labels = decodeLabels(buf, TENANT_BYTES);
     this.labelsCache.set(id, labels);
@@ -263,7 +236,7 @@ export class LabelIndex {
 
   /** The tenant owning a series id. */
   tenantOf(id: number): Tenant {
-    const buf = this.labels.getBinary(idBytes(id));
+    const buf = this.s.labels.getBinary(idBytes(id));
     if (!buf) throw new IndexError(`unknown series id ${id}`);
     return readTenant(buf, 0);
   }
@@ -277,13 +250,13 @@ export class LabelIndex {
     if (Number.isFinite(minT) && Number.isFinite(maxT) && minT >= 0 && last >= first && last - first + 1 <= MAX_DAYS_FOR_DAY_POSTINGS) {
       const keys: Buffer[] = [];
       for (let d = first; d <= last; d++) keys.push(tenantDay(tb, d));
-      return { db: this.dayPostings, labelPrefixes: keys, allDb: this.daySeries, allKeys: keys };
+      return { db: this.s.dayPostings, labelPrefixes: keys, allDb: this.s.daySeries, allKeys: keys };
     }
-    if (maxT < minT || maxT < 0) return { db: this.dayPostings, labelPrefixes: [], allDb: this.daySeries, allKeys: [] };
+    if (maxT < minT || maxT < 0) return { db: this.s.dayPostings, labelPrefixes: [], allDb: this.s.daySeries, allKeys: [] };
     return {
-      db: this.postings,
+      db: this.s.postings,
       labelPrefixes: [Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])])],
-      allDb: this.postings,
+      allDb: this.s.postings,
       allKeys: [Buffer.concat([tb, Buffer.from([POSTINGS_ALL])])],
     };
   }
@@ -382,14 +355,15 @@ export class LabelIndex {
     return limit !== undefined && limit > 0 && ids.length > limit ? ids.slice(0, limit) : ids;
   }
 
-  /** Union of `select` over several matcher lists (several `match[]`); undefined for "no filter". */
-  private selectAny(tb: Buffer, lists: readonly (readonly LabelMatcher[])[], scope: Scope): number[] | undefined {
-    const nonEmpty = lists.filter((l) => l.length > 0);
-    if (nonEmpty.length === 0) return undefined;
-    const planned = nonEmpty.map((l) => l.map(planMatcher)); // every regex is checked before any work
+  /**
+   * Union of `select` over several matcher lists (several `match[]`); undefined for "no filter",
+   * i.e. no lists or an empty list (which matches every series).
+   */
+  private selectAny(lists: readonly (readonly LabelMatcher[])[], scope: Scope): number[] | undefined {
+    const planned = lists.map((l) => l.map(planMatcher)); // every regex is checked before any work
+    if (planned.length === 0 || planned.some((l) => l.length === 0)) return undefined;
     let ids: number[] = [];
     for (const plans of planned) ids = union(ids, this.selectIn(scope, plans));
-    void tb;
     return ids;
   }
 
@@ -397,7 +371,7 @@ export class LabelIndex {
     this.checkOpen();
     const tb = tenantBytes(tenant);
     const scope = this.scope(tb, minT, maxT);
-    const ids = this.selectAny(tb, matchers, scope);
+    const ids = this.selectAny(matchers, scope);
     const names = new Set<string>();
     if (ids === undefined) {
       for (const p of scope.labelPrefixes) this.scanNames(scope.db, p, names);
@@ -408,7 +382,7 @@ export class LabelIndex {
   }
 
   /** Distinct label names under a postings prefix, jumping over each name's values. */
-  private scanNames(db: Database<number, Buffer>, prefix: Buffer, out: Set<string>): void {
+  private scanNames(db: IdDb, prefix: Buffer, out: Set<string>): void {
     const end = prefixEnd(prefix);
     let start: Buffer = prefix;
     for (;;) {
@@ -433,7 +407,7 @@ export class LabelIndex {
     this.checkOpen();
     const tb = tenantBytes(tenant);
     const scope = this.scope(tb, minT, maxT);
-    const ids = this.selectAny(tb, matchers, scope);
+    const ids = this.selectAny(matchers, scope);
     const values = new Set<string>();
     if (ids === undefined) {
       // Keys come in byte order, so with a limit the first `limit` keys of each day are enough.
@@ -449,7 +423,8 @@ export class LabelIndex {
         if (v !== '') values.add(v);
       }
     }
-    return limitSorted([...values], limit);
+    // One LMDB key range yields its values in byte order already: no need to sort a million strings.
+    return limitSorted([...values], limit, ids === undefined && scope.labelPrefixes.length === 1);
   }
 
   tsdbStatus(tenant: Tenant, opts: TsdbStatusOptions = {}): TsdbStatus {
@@ -460,20 +435,14 @@ export class LabelIndex {
     const scope =
       opts.date === undefined ? this.scope(tb, -Infinity, Infinity) : this.scope(tb, opts.date * DAY_MS, opts.date * DAY_MS + DAY_MS - 1);
     const acc = new StatusAccumulator(opts.focusLabel);
-    const ids = this.selectAny(tb, opts.matchers ?? [], scope);
-    if (ids === undefined) {
-      for (const p of scope.labelPrefixes) {
-        const end = prefixEnd(p);
-        for (const key of scope.db.getKeys({ start: p, end })) {
-          const nul = key.indexOf(0, p.length);
-          const count = scope.db.getValuesCount(key);
-          acc.add(key.toString('utf8', p.length, nul), key.toString('utf8', nul + 1), count);
-        }
-      }
-    } else {
+    const ids = this.selectAny(opts.matchers ?? [], scope);
+    if (ids !== undefined) {
       for (const id of ids) for (const l of this.labelsOf(id)) acc.add(l.name, l.value, 1);
+      return buildTsdbStatus(acc, topN);
     }
-    return buildTsdbStatus(acc, topN);
+    const pairs = new TopCollector(topN);
+    for (const p of scope.labelPrefixes) scanPostingsStatus(scope.db, p, acc, pairs);
+    return buildTsdbStatus(acc, topN, pairs);
   }
 
   // ---- deletion ----
@@ -486,19 +455,19 @@ export class LabelIndex {
     if (ids.length === 0) return ids;
     const all = Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]);
     const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
-    const dayKeys = [...this.daySeries.getKeys({ start: tb, end: prefixEnd(tb) })];
-    this.env.transactionSync(() => {
+    const dayKeys = [...this.s.daySeries.getKeys({ start: tb, end: prefixEnd(tb) })];
+    this.s.env.transactionSync(() => {
       for (const id of ids) {
         const labels = this.labelsOf(id);
-        this.series.removeSync(seriesKey(tb, encodeLabels(labels)));
-        this.postings.removeSync(all, id);
-        for (const l of labels) this.postings.removeSync(labelKey(lp, l.name, l.value), id);
+        this.s.series.removeSync(seriesKey(tb, encodeLabels(labels)));
+        this.s.postings.removeSync(all, id);
+        for (const l of labels) this.s.postings.removeSync(labelKey(lp, l.name, l.value), id);
         for (const td of dayKeys) {
-          if (!this.daySeries.doesExist(td, id)) continue;
-          this.daySeries.removeSync(td, id);
-          for (const l of labels) this.dayPostings.removeSync(labelKey(td, l.name, l.value), id);
+          if (!this.s.daySeries.doesExist(td, id)) continue;
+          this.s.daySeries.removeSync(td, id);
+          for (const l of labels) this.s.dayPostings.removeSync(labelKey(td, l.name, l.value), id);
         }
-        this.deletedDb.putSync(idBytes(id), EMPTY);
+        this.s.deleted.putSync(idBytes(id), EMPTY);
       }
     });
     for (const id of ids) this.deleted.add(id);
@@ -518,52 +487,28 @@ export class LabelIndex {
    */
   seriesCount(tenant?: Tenant): number {
     this.checkOpen();
-    if (tenant) return this.postings.getValuesCount(Buffer.concat([tenantBytes(tenant), Buffer.from([POSTINGS_ALL])]));
+    if (tenant) return this.s.postings.getValuesCount(Buffer.concat([tenantBytes(tenant), Buffer.from([POSTINGS_ALL])]));
     return this.nextId - 1 - this.deleted.size;
   }
 
   /**
-   * Cross-checks the databases (for `strata verify` and crash tests): every live series is
-   * findable by its labels and in its postings, every posting names a live series, and the id
-   * counter is past every assigned id. Returns the problems found (empty when consistent).
+   * Cross-checks the databases (for `strata verify` and crash tests); returns the problems found,
+   * empty when the index is consistent.
    */
   checkConsistency(maxProblems = 100): string[] {
     this.checkOpen();
-    const problems: string[] = [];
-    const report = (p: string): boolean => {
-      problems.push(p);
-      return problems.length >= maxProblems;
-    };
-    let maxId = 0;
-    for (const { key, value } of this.labels.getRange()) {
-      const id = readId(key);
-      maxId = Math.max(maxId, id);
-      const tb = Buffer.from(value.subarray(0, TENANT_BYTES));
-      const labels = decodeLabels(value, TENANT_BYTES);
-      const found = this.series.get(seriesKey(tb, value.subarray(TENANT_BYTES)));
-      if (this.deleted.has(id)) {
-        if (found === id && report(`deleted series ${id} is still findable by its labels`)) return problems;
-        continue;
-      }
-      if (found !== id && report(`series ${id} ${JSON.stringify(labels)}: labels resolve to ${found}`)) return problems;
-      if (!this.postings.doesExist(Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id) && report(`series ${id} missing from all-series postings`)) {
-        return problems;
-      }
-      const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
-      for (const l of labels) {
-        if (!this.postings.doesExist(labelKey(lp, l.name, l.value), id) && report(`series ${id} missing from postings of ${l.name}`)) return problems;
-      }
-    }
-    for (const { key, value } of this.series.getRange()) {
-      if (!this.labels.doesExist(idBytes(value)) && report(`series key ${key.toString('hex')} names id ${value} without labels`)) return problems;
-    }
-    for (const db of [this.postings, this.dayPostings, this.daySeries]) {
-      for (const { value: id } of db.getRange()) {
-        if ((this.deleted.has(id) || !this.labels.doesExist(idBytes(id))) && report(`a posting names missing or deleted series ${id}`)) return problems;
-      }
-    }
-    if (this.nextId <= maxId) report(`id counter ${this.nextId} is not past the largest id ${maxId}`);
-    return problems;
+    return checkConsistency(this.s, this.deleted, this.nextId, maxProblems);
+  }
+
+  /**
+   * Writes a consistent copy of the index into `dir` (created if missing; must be empty) while the
+   * index stays in use. LMDB rewrites its data file in place, so a hard link is not a snapshot:
+   * backups must copy through here. `compact` drops free pages (slower, smaller).
+   */
+  async backup(dir: string, compact = false): Promise<void> {
+    this.checkOpen();
+    mkdirSync(dir, { recursive: true });
+    await this.s.env.backup(dir, compact);
   }
 
   /** The id the next new series will get (ids below it were assigned once, never again). */
@@ -574,7 +519,7 @@ export class LabelIndex {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    void this.env.close();
+    void this.s.env.close();
   }
 }
 
@@ -583,7 +528,7 @@ function valueOf(labels: Labels, name: string): string {
   return '';
 }
 
-function limitSorted(values: string[], limit: number | undefined): string[] {
-  sortUtf8(values);
+function limitSorted(values: string[], limit: number | undefined, alreadySorted = false): string[] {
+  if (!alreadySorted) sortUtf8(values);
   return limit !== undefined && limit > 0 && values.length > limit ? values.slice(0, limit) : values;
 }

@@ -127,8 +127,12 @@ function isWordChar(cp: number): boolean {
 /** A parsed escape: a single code point, or a class (\d, \pL …). */
 type Escape = { readonly cp: number } | { readonly ranges: Range[]; readonly props: string[] };
 
+const MAX_NESTING = 1000; // RE2's limit, which also keeps our recursive passes off the stack limit
+
 class Parser {
   private pos = 0;
+  private depth = 0;
+  private readonly names = new Set<string>();
   private readonly cps: number[];
 
   constructor(private readonly src: string) {
@@ -237,6 +241,8 @@ class Parser {
       const rest = String.fromCodePoint(...this.cps.slice(this.pos, this.pos + 40));
       const named = /^\?P?<([A-Za-z0-9_]+)>/.exec(rest);
       if (named) {
+        if (this.names.has(named[1]!)) this.fail(`duplicate capture group name ${named[1]}`);
+        this.names.add(named[1]!);
         this.pos += named[0].length;
       } else if (/^\?(P=|=|!|<=|<!|>|#|\||P>)/.test(rest) || /^\?<[^A-Za-z0-9_]/.test(rest)) {
         this.fail(`unsupported group syntax (${rest.slice(0, 3)} (RE2 has no lookaround, backreferences or atomic groups)`);
@@ -269,7 +275,9 @@ class Parser {
         }
       }
     }
+    if (++this.depth > MAX_NESTING) this.fail('expression nests too deeply');
     const body = this.parseAlt(inner);
+    this.depth--;
     if (this.peek() !== 0x29) this.fail('missing closing )');
     this.pos++;
     // Captures do not change whether a value matches: every group is a plain node.
@@ -298,8 +306,7 @@ class Parser {
         items.push({ t: 'assert', kind: 'nwordb' });
         return;
       case 'C':
-        this.fail('\\C (any byte) is not supported');
-      // falls through (fail never returns)
+        return this.fail('\\C (any byte) is not supported');
       case 'Q': {
         this.pos++;
         while (this.pos < this.cps.length) {

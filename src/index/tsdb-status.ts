@@ -1,3 +1,6 @@
+import { prefixEnd } from './keys.js';
+import type { IdDb } from './stores.js';
+
 /** One row of a cardinality list, as VictoriaMetrics renders it: `{"name": ..., "value": count}`. */
 export interface TopEntry {
   readonly name: string;
@@ -31,6 +34,29 @@ export class StatusAccumulator {
 
   constructor(private readonly focusLabel: string | undefined) {}
 
+  /** Whether addName needs the per-value counts of this label name. */
+  wantsValuesOf(name: string): boolean {
+    return name === '__name__' || name === this.focusLabel;
+  }
+
+  /**
+   * Adds the counts of one label name scanned from postings, where each (name, value) comes once:
+   * `values` holds only the values the per-value lists need (__name__, the focus label).
+   */
+  addName(name: string, distinctValues: number, series: number, values: ReadonlyMap<string, number> | undefined): void {
+    this.labelValues.set(name, (this.labelValues.get(name) ?? 0) + distinctValues);
+    this.labelSeries.set(name, (this.labelSeries.get(name) ?? 0) + series);
+    this.totalPairs += series;
+    if (!values) return;
+    if (name === '__name__') {
+      for (const [v, c] of values) {
+        this.totalSeries += c;
+        this.metricNames.set(v, (this.metricNames.get(v) ?? 0) + c);
+      }
+    }
+    if (name === this.focusLabel) for (const [v, c] of values) this.focusValues.set(v, (this.focusValues.get(v) ?? 0) + c);
+  }
+
   add(name: string, value: string, count: number): void {
     if (count <= 0) return;
     const pair = `${name}=${value}`;
@@ -51,18 +77,88 @@ export class StatusAccumulator {
 export function topN(counts: Map<string, number>, n: number): TopEntry[] {
   const entries: TopEntry[] = [];
   for (const [name, value] of counts) entries.push({ name, value });
-  entries.sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort(byCountThenName);
   return entries.slice(0, n);
 }
 
-export function buildTsdbStatus(acc: StatusAccumulator, n: number): TsdbStatus {
+export function buildTsdbStatus(acc: StatusAccumulator, n: number, pairs?: TopCollector): TsdbStatus {
   return {
     totalSeries: acc.totalSeries,
     totalLabelValuePairs: acc.totalPairs,
     seriesCountByMetricName: topN(acc.metricNames, n),
     seriesCountByLabelName: topN(acc.labelSeries, n),
     seriesCountByFocusLabelValue: topN(acc.focusValues, n),
-    seriesCountByLabelValuePair: topN(acc.pairs, n),
+    seriesCountByLabelValuePair: pairs ? pairs.result() : topN(acc.pairs, n),
     labelValueCountByLabelName: topN(acc.labelValues, n),
   };
+}
+
+const byCountThenName = (a: TopEntry, b: TopEntry): number => b.value - a.value || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Keeps the top n of a long stream of (name, count) without holding the stream: callers ask
+ * `wants(count)` first and only build the name string of entries that can still make the cut.
+ */
+export class TopCollector {
+  private items: TopEntry[] = [];
+  private threshold = 1;
+
+  constructor(private readonly n: number) {}
+
+  wants(count: number): boolean {
+    return this.n > 0 && count >= this.threshold;
+  }
+
+  push(name: string, value: number): void {
+    this.items.push({ name, value });
+    if (this.items.length >= this.n * 4 + 16) this.prune();
+  }
+
+  private prune(): void {
+    this.items.sort(byCountThenName);
+    if (this.items.length >= this.n) {
+      this.items.length = this.n;
+      this.threshold = this.items[this.n - 1]!.value; // ties may still win on name
+    }
+  }
+
+  result(): TopEntry[] {
+    this.prune();
+    return this.items.slice(0, this.n);
+  }
+}
+
+/**
+ * One scan over the postings keys under `prefix` (name-major, so each name's values are
+ * contiguous), counting each list in LMDB; value strings are decoded only where a list uses them.
+ */
+export function scanPostingsStatus(db: IdDb, prefix: Buffer, acc: StatusAccumulator, pairs: TopCollector): void {
+  let name: string | undefined;
+  let nameBytes = Buffer.alloc(0);
+  let distinct = 0;
+  let series = 0;
+  let values: Map<string, number> | undefined;
+  const flush = (): void => {
+    if (name !== undefined) acc.addName(name, distinct, series, values);
+  };
+  for (const key of db.getKeys({ start: prefix, end: prefixEnd(prefix) })) {
+    const nul = key.indexOf(0, prefix.length);
+    if (nul - prefix.length !== nameBytes.length || key.compare(nameBytes, 0, nameBytes.length, prefix.length, nul) !== 0) {
+      flush();
+      nameBytes = Buffer.from(key.subarray(prefix.length, nul));
+      name = nameBytes.toString('utf8');
+      distinct = 0;
+      series = 0;
+      values = acc.wantsValuesOf(name) ? new Map() : undefined;
+    }
+    const count = db.getValuesCount(key);
+    distinct++;
+    series += count;
+    if (values || pairs.wants(count)) {
+      const value = key.toString('utf8', nul + 1);
+      values?.set(value, count);
+      if (pairs.wants(count)) pairs.push(`${name}=${value}`, count);
+    }
+  }
+  flush();
 }

@@ -81,7 +81,8 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
     const topN = Number(form.get('topN') ?? form.get('limit') ?? '10');
     if (!Number.isInteger(topN) || topN <= 0) throw new HttpError(400, `invalid parameter "topN": want a positive integer, got ${JSON.stringify(form.get('topN'))}`);
     const dateArg = form.get('date');
-    let date: number | undefined;
+    // As VictoriaMetrics: today's series unless a date is given.
+    let date: number | undefined = Math.floor(Date.now() / 86_400_000);
     if (dateArg) {
       const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateArg);
       if (!m) throw new HttpError(400, `invalid parameter "date": want YYYY-MM-DD, got ${JSON.stringify(dateArg)}`);

@@ -93,6 +93,21 @@ describe('series ids', () => {
     expect(idx.labelsOf(a!)).toEqual(ls('long', big));
   });
 
+  it('backs up to a copy that opens with the same series and ids', async () => {
+    const ids = idx.resolve(T, [ls('a'), ls('b', { x: '1' })], D0);
+    const copy = tempDir('backup');
+    try {
+      await idx.backup(copy.dir, true);
+      const restored = LabelIndex.open(copy.dir);
+      expect(restored.select(T, [], -Infinity, Infinity)).toEqual(ids);
+      expect(restored.labelsOf(ids[1]!)).toEqual(ls('b', { x: '1' }));
+      expect(restored.resolve(T, [ls('c')], D0)[0]).toBeGreaterThan(Math.max(...ids));
+      restored.close();
+    } finally {
+      copy.cleanup();
+    }
+  });
+
   it('rejects an unknown id in addToDay and labelsOf', () => {
     expect(() => idx.addToDay(T, D0, [12345])).toThrow(IndexError);
     expect(() => idx.labelsOf(12345)).toThrow(/unknown series id 12345/);
@@ -238,6 +253,14 @@ describe('per-day postings', () => {
     idx.close();
     idx = LabelIndex.open(dir);
     expect(idx.select(T, [], (D0 + 1) * DAY, (D0 + 1) * DAY)).toEqual([a]);
+  });
+
+  it('label values come in UTF-8 byte order, as Prometheus sorts them', () => {
+    idx.resolve(T, [ls('u', { v: '\u{1F600}' }), ls('u', { v: '\uFF5E' }), ls('u', { v: 'a' })], D0);
+    const want = ['a', '\uFF5E', '\u{1F600}'];
+    expect(idx.labelValues(T, 'v', [], -Infinity, Infinity)).toEqual(want);
+    expect(idx.labelValues(T, 'v', [], D0 * DAY, D0 * DAY)).toEqual(want);
+    expect(idx.labelValues(T, 'v', [[{ name: '__name__', type: '=', value: 'u' }]], -Infinity, Infinity)).toEqual(want);
   });
 
   it('label values with a limit over several days are the smallest ones overall', () => {

@@ -92,6 +92,18 @@ describe(`select agrees with the selector definition (filterByLabelsBelow=${filt
     );
   });
 
+  it('cardinality counted from postings equals cardinality counted from labels', () => {
+    const everything = [[{ name: '__name__', type: '=~' as const, value: '.*' }, { name: 'job', type: '!=' as const, value: 'no' }]];
+    for (const topN of [1, 3, 50]) {
+      for (const focusLabel of ['job', 'path']) {
+        const fromPostings = idx.tsdbStatus(T, { topN, focusLabel });
+        const fromLabels = idx.tsdbStatus(T, { topN, focusLabel, matchers: everything });
+        expect(fromPostings).toEqual(fromLabels);
+        expect(idx.tsdbStatus(T, { topN, focusLabel, date: D0 + 1 })).toEqual(idx.tsdbStatus(T, { topN, focusLabel, date: D0 + 1, matchers: everything }));
+      }
+    }
+  });
+
   it('the stored index is consistent', () => {
     expect(idx.checkConsistency()).toEqual([]);
   });
