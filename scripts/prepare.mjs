@@ -22,8 +22,9 @@ function newest(p) {
 const installed = join(root, 'node_modules/.package-lock.json');
 if (!existsSync(installed) || mtime(installed) < mtime(join(root, 'package.json'))) {
   console.error('[prepare] installing dependencies');
-  const lock = existsSync(join(root, 'package-lock.json'));
-  execFileSync(npm, [lock ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm install` honours package-lock.json; `npm ci` is avoided because npm 11 rejects lock files
+  // that omit other platforms' optional binaries (lmdb's msgpackr-extract), however generated.
+  execFileSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 
 const stamp = join(root, 'dist/.build-stamp');
