@@ -116,6 +116,9 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   }
 }
 
+/** Storage figures that go up and down; every other number the engine reports is a counter. */
+const STORAGE_GAUGES = new Set(['pendingRows', 'partitions', 'diskBytes', 'lastMergeDurationSeconds', 'walBytes', 'walSegments', 'quarantinedParts', 'rowsByPartType', 'partsByType']);
+
 function storageMetrics(db: Database): CollectedMetric[] {
   const st = db.stats();
   const out: CollectedMetric[] = [
@@ -123,16 +126,18 @@ function storageMetrics(db: Database): CollectedMetric[] {
     { name: 'strata_series_created_total', help: 'Series created since start.', type: 'counter', samples: [{ value: st.seriesCreated }] },
   ];
   for (const [key, value] of Object.entries(st)) {
+    if (key === 'seriesTotal' || key === 'seriesCreated') continue;
+    const gauge = STORAGE_GAUGES.has(key);
+    let name = 'strata_storage_' + key.replace(/ByPartType|ByType/, '').replace(/Total$/, '').replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+    if (!gauge) name += '_total';
+    const help = `Storage engine: ${key}.`;
     if (value !== null && typeof value === 'object') {
       // Per-part-type breakdowns: one labelled series per type.
-      const name = 'strata_storage_' + key.replace(/ByPartType|ByType/, '').replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
       const samples = Object.entries(value as Record<string, number>).map(([type, v]) => ({ labels: { type }, value: v }));
-      out.push({ name, help: `Storage engine: ${key}.`, type: 'gauge', samples });
-      continue;
+      out.push({ name, help, type: 'gauge', samples });
+    } else if (typeof value === 'number') {
+      out.push({ name, help, type: gauge ? 'gauge' : 'counter', samples: [{ value }] });
     }
-    if (typeof value !== 'number' || key === 'seriesTotal' || key === 'seriesCreated') continue;
-    const name = 'strata_storage_' + key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-    out.push({ name, help: `Storage engine: ${key}.`, type: /Total$|ingested|merges/i.test(key) ? 'counter' : 'gauge', samples: [{ value }] });
   }
   return out;
 }
