@@ -4,12 +4,11 @@
  * storage; queries flow matchers → ids (index) → samples (storage) → labelled series.
  */
 import { join } from 'node:path';
-import { LabelIndex, type TsdbStatus } from '../index/index.js';
+import { LabelIndex, TwoGenerationCache, type TsdbStatus } from '../index/index.js';
 import type { DecodedBatch, MetricMetadata } from '../ingest/index.js';
 import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
-import { SeriesIdCache } from './series-id-cache.js';
 
 export interface DatabaseOptions {
   readonly dataPath: string;
@@ -20,7 +19,7 @@ export interface DatabaseOptions {
   readonly walFsyncIntervalMs: number;
   /** A query selecting more series fails with a LimitError. */
   readonly maxSeriesPerQuery: number;
-  /** Entries per generation of the ingestion key → id cache. */
+  /** Capacity of the ingestion key → id cache (per tenant). */
   readonly seriesCacheSize?: number;
 }
 
@@ -38,7 +37,7 @@ const DAY_MS = 86_400_000;
 const EXPORT_CHUNK = 512;
 
 export class Database {
-  private readonly idCaches = new Map<string, SeriesIdCache>();
+  private readonly idCaches = new Map<string, TwoGenerationCache<string, number>>();
   private readonly dayTrackers = new Map<string, DayTracker>();
   private readonly metadata = new Map<string, Map<string, MetricMetadata>>();
   private seriesCreated = 0;
@@ -50,7 +49,9 @@ export class Database {
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
-    const index = LabelIndex.open(join(opts.dataPath, 'index'));
+    // Ingestion looks series up in this layer's cache by the decoder's key, so the index's own
+    // label-set cache only serves misses: keep it small instead of holding every series twice.
+    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 65_536 });
     try {
       const storage = await Storage.open({
         dataPath: opts.dataPath,
@@ -222,9 +223,10 @@ export class Database {
     }
   }
 
-  private cacheFor(tkey: string): SeriesIdCache {
+  /** The ingestion key → id cache of a tenant: a known series costs one Map lookup, no LMDB read. */
+  private cacheFor(tkey: string): TwoGenerationCache<string, number> {
     let c = this.idCaches.get(tkey);
-    if (!c) this.idCaches.set(tkey, (c = new SeriesIdCache(this.opts.seriesCacheSize ?? 1_000_000)));
+    if (!c) this.idCaches.set(tkey, (c = new TwoGenerationCache(this.opts.seriesCacheSize ?? 2_000_000)));
     return c;
   }
 

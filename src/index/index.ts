@@ -2,6 +2,7 @@ export { LabelIndex, MAX_DAYS_FOR_DAY_POSTINGS, type LabelIndexOptions, type Tsd
 export { compileMatcher, planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 export { compileRegex, type CompiledRegex, type RegexPlan } from './regex.js';
 export { IndexError } from './errors.js';
+export { TwoGenerationCache } from './cache.js';
 export { MAX_LABEL_BYTES, canonicalLabels } from './keys.js';
 export type { TsdbStatus, TopEntry } from './tsdb-status.js';
 
