@@ -5,6 +5,7 @@
  *
  *   npx tsc -p tsconfig.bench.json; node --expose-gc build/bench/storage.js [--hosts=N] [--hours=H] [--restart-series=N]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,13 @@ function opts(dataPath: string, extra: Partial<StorageOptions> = {}): StorageOpt
 }
 
 /** Ingests `scrapes` rounds of every host; series ids are assigned host by host. */
-async function ingestNodeExporter(s: Storage, o: StorageBenchOptions, scrapes: number, startMs: number): Promise<{ series: number; samples: number; ms: number }> {
+async function ingestNodeExporter(
+  s: Storage,
+  o: StorageBenchOptions,
+  scrapes: number,
+  startMs: number,
+  firstScrape = 0,
+): Promise<{ series: number; samples: number; ms: number }> {
   const hosts = Array.from({ length: o.hosts }, (_, h) => new HostModel(h, 0, o.seed, startMs));
   const series = hosts.reduce((a, h) => a + h.seriesCount, 0);
   const ids = Float64Array.from({ length: series }, (_, i) => i + 1);
@@ -65,11 +72,11 @@ async function ingestNodeExporter(s: Storage, o: StorageBenchOptions, scrapes: n
   };
   let samples = 0;
   const started = performance.now();
-  for (let k = 0; k < scrapes; k++) {
+  for (let k = firstScrape; k < firstScrape + scrapes; k++) {
     const t = startMs + k * o.scrapeIntervalSec * 1000;
     let i = 0;
     for (const h of hosts) {
-      if (k > 0) h.advance(o.scrapeIntervalSec, t);
+      if (k > firstScrape) h.advance(o.scrapeIntervalSec, t);
       const tj = t + jitter();
       for (let j = 0; j < h.seriesCount; j++, i++) {
         ts[i] = tj;
@@ -80,6 +87,42 @@ async function ingestNodeExporter(s: Storage, o: StorageBenchOptions, scrapes: n
     samples += series;
   }
   return { series, samples, ms: performance.now() - started };
+}
+
+/**
+ * Child side of the RSS figure: one fresh process ingests `scrapes` rounds, then 9× more for the
+ * same series, with flushes keeping pace (as the 5 s flush does in real time). RSS is read after
+ * each phase once merges settle: the median of three readings after GC.
+ */
+async function rssPhase(dataPath: string, o: StorageBenchOptions, scrapes: number): Promise<[number, number]> {
+  const s = await Storage.open(opts(dataPath, { maxPendingRows: 50_000, useWorker: !process.env.STRATA_BENCH_NO_WORKER }));
+  const start = Date.UTC(2026, 10, 2);
+  const settle = async (): Promise<number> => {
+    await s.forceFlush();
+    await s.whenIdle();
+    const r: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((res) => setTimeout(res, 300));
+      r.push(rssMiB());
+    }
+    if (process.env.STRATA_BENCH_VERBOSE) console.error(JSON.stringify({ mem: process.memoryUsage(), stats: s.stats() }));
+    return r.sort((x, y) => x - y)[1]!;
+  };
+  await ingestNodeExporter(s, o, scrapes, start, 0);
+  const one = await settle();
+  await ingestNodeExporter(s, o, scrapes * 9, start, scrapes);
+  const ten = await settle();
+  await s.close();
+  return [one, ten];
+}
+
+function rssChild(dataPath: string, o: StorageBenchOptions, scrapes: number): [number, number] {
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), `--rss-child=${scrapes}`, `--data=${dataPath}`, `--hosts=${o.hosts}`], {
+    encoding: 'utf8',
+  });
+  const m = /rss=([\d.]+),([\d.]+)/.exec(r.stdout);
+  if (!m) throw new Error(`rss child failed: ${r.stderr}`);
+  return [Number(m[1]), Number(m[2])];
 }
 
 function rssMiB(): number {
@@ -106,20 +149,12 @@ export async function runStorageBench(o: StorageBenchOptions = DEFAULT_STORAGE_B
     const st = s.stats();
     await s.close();
 
-    // 3. RSS: the same series, 1× then 10× the samples (after flushes settle).
-    const small = await Storage.open(opts(join(root, 'b')));
-    const perRound = Math.max(1, Math.round(scrapes / 10));
-    await ingestNodeExporter(small, o, perRound, start);
-    await small.forceFlush();
-    const rssSmallMiB = rssMiB();
-    await small.close();
-    const large = await Storage.open(opts(join(root, 'c')));
-    await ingestNodeExporter(large, o, perRound * 10, start);
-    await large.forceFlush();
-    const rssLargeMiB = rssMiB();
-    await large.close();
+    // 3. RSS: the same series, 1× then 10× the samples, in a fresh process so the other phases'
+    // heap high-water marks do not leak into the figure.
+    const [rssSmallMiB, rssLargeMiB] = rssChild(join(root, 'b'), o, scrapes);
 
-    // 4. Restart with a full WAL holding restartSeries series (2 samples each), never flushed.
+    // 4. Restart with a full WAL: restartSeries series, 4 samples each — with the default flush
+    // bound (2^21 rows, and writers held back at twice that) the WAL never holds more.
     const walDir = join(root, 'd');
     const w = await Storage.open(opts(walDir, { flushIntervalMs: 3_600_000, maxPendingRows: 1e9, walFsync: 'never' }));
     const n = o.restartSeries;
@@ -127,7 +162,7 @@ export async function runStorageBench(o: StorageBenchOptions = DEFAULT_STORAGE_B
     const bi = new Float64Array(batch);
     const bt = new Float64Array(batch);
     const bv = new Float64Array(batch);
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 4; round++) {
       for (let from = 0; from < n; from += batch) {
         const c = Math.min(batch, n - from);
         for (let i = 0; i < c; i++) {
@@ -166,7 +201,13 @@ export async function runStorageBench(o: StorageBenchOptions = DEFAULT_STORAGE_B
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
-    options: { hosts: { type: 'string' }, hours: { type: 'string' }, 'restart-series': { type: 'string' } },
+    options: {
+      hosts: { type: 'string' },
+      hours: { type: 'string' },
+      'restart-series': { type: 'string' },
+      'rss-child': { type: 'string' },
+      data: { type: 'string' },
+    },
   });
   const o: StorageBenchOptions = {
     ...DEFAULT_STORAGE_BENCH,
@@ -174,6 +215,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ...(values.hours ? { hours: Number(values.hours) } : {}),
     ...(values['restart-series'] ? { restartSeries: Number(values['restart-series']) } : {}),
   };
-  const r = await runStorageBench(o);
-  console.log(JSON.stringify(r, null, 2));
+  if (values['rss-child'] && values.data) {
+    const [one, ten] = await rssPhase(values.data, o, Number(values['rss-child']));
+    console.log(`rss=${one},${ten}`);
+  } else {
+    console.log(JSON.stringify(await runStorageBench(o), null, 2));
+  }
 }

@@ -4,6 +4,7 @@
  * storage; queries flow matchers → ids (index) → samples (storage) → labelled series.
  */
 import { join } from 'node:path';
+import { log } from '../logger.js';
 import { LabelIndex, TwoGenerationCache, type TsdbStatus } from '../index/index.js';
 import type { DecodedBatch, MetricMetadata } from '../ingest/index.js';
 import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
@@ -61,6 +62,7 @@ export class Database {
         walFsync: opts.walFsync,
         walFsyncIntervalMs: opts.walFsyncIntervalMs,
         isDeleted: (id) => index.deletedIds().has(id),
+        onError: (e) => log.error('storage background error', { error: e instanceof Error ? e.message : String(e) }),
       });
       return new Database(index, storage, opts);
     } catch (e) {

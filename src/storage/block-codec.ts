@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeTimestamps, decodeValues, encodeTimestamps, encodeValues } from '../codec/index.js';
 import { PartCorruptError } from './errors.js';
 
@@ -9,6 +10,17 @@ import { PartCorruptError } from './errors.js';
 export const CODEC_RAW = 0;
 export const CODEC_STRATA = 1;
 
+/**
+ * Flag bit on a codec kind: the encoded column was then deflated. The codecs remove the structure
+ * of the numbers; a general-purpose compressor removes what repeats across them (timestamp jitter
+ * patterns, recurring value deltas), the way VictoriaMetrics puts zstd over its encodings.
+ * Deflate rather than Brotli: Brotli (quality 5) saved ~1% more on node_exporter-like data but
+ * decoded ~2.5x slower, and every query pays for decoding.
+ */
+export const COMPRESSED = 0x80;
+/** Below this many bytes the compressor's own overhead eats the gain. */
+const COMPRESS_MIN_BYTES = 48;
+
 export interface EncodedColumn {
   kind: number;
   bytes: Uint8Array;
@@ -19,24 +31,37 @@ export function loadCodec(): Promise<void> {
   return Promise.resolve();
 }
 
+function maybeCompress(c: EncodedColumn): EncodedColumn {
+  if (c.bytes.length < COMPRESS_MIN_BYTES) return c;
+  // Level 6 costs no more than level 1 on blocks of a few KB and saves ~3%; a 16 KB window and
+  // a smaller hash table (128 KB of zlib state instead of 384 KB) lose nothing at this size.
+  const z = deflateRawSync(c.bytes, { level: 6, windowBits: 14, memLevel: 7 });
+  // Keep it only when it saves at least 1/32: every read pays for the decompression.
+  return z.length <= c.bytes.length - (c.bytes.length >> 5) ? { kind: c.kind | COMPRESSED, bytes: z } : c;
+}
+
 function rawEncode(col: Float64Array, count: number): Uint8Array {
   return new Uint8Array(col.slice(0, count).buffer);
 }
 
 export function encodeTimestampsColumn(ts: Float64Array, count: number): EncodedColumn {
+  let c: EncodedColumn;
   try {
-    return { kind: CODEC_STRATA, bytes: encodeTimestamps(ts, count) };
+    c = { kind: CODEC_STRATA, bytes: encodeTimestamps(ts, count) };
   } catch {
-    return { kind: CODEC_RAW, bytes: rawEncode(ts, count) };
+    c = { kind: CODEC_RAW, bytes: rawEncode(ts, count) };
   }
+  return maybeCompress(c);
 }
 
 export function encodeValuesColumn(vs: Float64Array, count: number): EncodedColumn {
+  let c: EncodedColumn;
   try {
-    return { kind: CODEC_STRATA, bytes: encodeValues(vs, count) };
+    c = { kind: CODEC_STRATA, bytes: encodeValues(vs, count) };
   } catch {
-    return { kind: CODEC_RAW, bytes: rawEncode(vs, count) };
+    c = { kind: CODEC_RAW, bytes: rawEncode(vs, count) };
   }
+  return maybeCompress(c);
 }
 
 function rawDecode(src: Uint8Array, count: number, out: Float64Array, where: string): void {
@@ -45,6 +70,14 @@ function rawDecode(src: Uint8Array, count: number, out: Float64Array, where: str
 }
 
 export function decodeColumn(kind: number, isTimestamps: boolean, src: Uint8Array, count: number, out: Float64Array, where: string): void {
+  if (kind & COMPRESSED) {
+    try {
+      src = inflateRawSync(src);
+    } catch (e) {
+      throw new PartCorruptError(where, `compressed block does not decompress: ${(e as Error).message}`);
+    }
+    kind &= ~COMPRESSED;
+  }
   if (kind === CODEC_RAW) return rawDecode(src, count, out, where);
   if (kind !== CODEC_STRATA) throw new PartCorruptError(where, `unknown codec kind ${kind}`);
   try {

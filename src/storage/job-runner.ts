@@ -12,6 +12,8 @@ type Reply = { id: number; ok: true; result: JobResult } | { id: number; ok: fal
  */
 export class JobRunner {
   private worker: Worker | null = null;
+  private readonly script: URL | null = null;
+  private closed = false;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: JobResult) => void; reject: (e: Error) => void }>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -21,21 +23,30 @@ export class JobRunner {
     const own = new URL('./merge-worker.js', import.meta.url);
     if (!script && import.meta.url.endsWith('.js')) script = own;
     if (useWorker && script && script.protocol === 'file:' && existsSync(fileURLToPath(script))) {
-      this.worker = new Worker(script);
-      this.worker.on('message', (r: Reply) => this.onReply(r));
-      this.worker.on('error', (e) => this.failAll(e));
-      this.worker.on('exit', (code) => {
-        this.worker = null;
-        this.failAll(new StorageError(`storage worker exited with code ${code}`));
-      });
-      // After the listeners: attaching a message listener refs the port again. An idle worker
-      // must not keep the process alive; exec() refs it while a job is out.
-      this.worker.unref();
+      this.script = script;
+      this.worker = this.spawn(script);
     }
   }
 
+  private spawn(script: URL): Worker {
+    // A small young generation: jobs allocate in bursts, and the default semi-spaces (tens of MB
+    // per isolate) would otherwise stay resident between jobs.
+    const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    w.on('message', (r: Reply) => this.onReply(r));
+    w.on('error', (e) => this.failAll(e));
+    w.on('exit', (code) => {
+      // A dead worker is replaced on the next job; the jobs it held fail (their inputs are intact).
+      if (this.worker === w) this.worker = null;
+      this.failAll(new StorageError(`storage worker exited with code ${code}`));
+    });
+    // After the listeners: attaching a message listener refs the port again. An idle worker
+    // must not keep the process alive; exec() refs it while a job is out.
+    w.unref();
+    return w;
+  }
+
   get inWorker(): boolean {
-    return this.worker !== null;
+    return this.script !== null;
   }
 
   private onReply(r: Reply): void {
@@ -59,8 +70,9 @@ export class JobRunner {
   }
 
   private exec(job: Job): Promise<JobResult> {
-    const w = this.worker;
-    if (!w) return runJob(job);
+    if (!this.script) return runJob(job);
+    if (this.closed) return Promise.reject(new StorageError('storage worker is closed'));
+    const w = (this.worker ??= this.spawn(this.script));
     return new Promise<JobResult>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
@@ -75,6 +87,7 @@ export class JobRunner {
 
   async close(): Promise<void> {
     await this.queue;
+    this.closed = true;
     const w = this.worker;
     this.worker = null;
     if (w) {

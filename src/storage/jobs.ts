@@ -83,8 +83,8 @@ function flushRows(job: FlushJob): Omit<JobResult, 'durationMs'> {
       buf.reset();
       mt.collect(id, -Infinity, Infinity, buf);
       normalize(buf, job.dedupIntervalMs);
-      splitByMonth(buf, (from, to) => {
-        writerFor(partitionKey(buf.timestamps[from]!)).addSeries(id, buf.timestamps.subarray(from, to), buf.values.subarray(from, to), to - from);
+      splitByMonth(buf, (from, to, partition) => {
+        writerFor(partition).addSeries(id, buf.timestamps.subarray(from, to), buf.values.subarray(from, to), to - from);
       });
     }
     const parts: WrittenPart[] = [];
@@ -96,16 +96,29 @@ function flushRows(job: FlushJob): Omit<JobResult, 'durationMs'> {
   }
 }
 
-/** Calls emit(from, to) for each run of samples within one calendar month. */
-function splitByMonth(buf: SampleBuffer, emit: (from: number, to: number) => void): void {
+/** The month last looked up: nearly every series of a flush falls in the same one. */
+const monthCache = { start: 0, end: 0, key: '' };
+
+function monthOf(t: number): typeof monthCache {
+  if (t < monthCache.start || t >= monthCache.end) {
+    [monthCache.start, monthCache.end] = monthRange(t);
+    monthCache.key = partitionKey(t);
+  }
+  return monthCache;
+}
+
+/** Calls emit(from, to, partition) for each run of samples within one calendar month. */
+function splitByMonth(buf: SampleBuffer, emit: (from: number, to: number, partition: string) => void): void {
   const ts = buf.timestamps;
   const n = buf.length;
   let from = 0;
   while (from < n) {
-    const end = monthRange(ts[from]!)[1];
+    const m = monthOf(ts[from]!);
+    const end = m.end;
+    const key = m.key;
     let to = from + 1;
     while (to < n && ts[to]! < end) to++;
-    emit(from, to);
+    emit(from, to, key);
     from = to;
   }
 }

@@ -4,7 +4,7 @@
  * timestamps.bin, values.bin — encoded column blocks, back to back.
  * index.bin — block headers of HEADER_SIZE bytes, sorted by (series id, min time), grouped into
  *   index blocks of up to HEADERS_PER_INDEX_BLOCK headers:
- *     f64 seriesId | f64 minT | f64 maxT | u32 count | u8 tsCodec | u8 valCodec | u16 0
+ *     f64 seriesId | f64 minT | f64 maxT | u32 count | u8 tsCodec | u8 valCodec | u16 0   (codec kinds: block-codec.ts)
  *     | f64 tsOffset | u32 tsSize | u32 valSize | f64 valOffset | u32 crc32(ts bytes ++ value bytes) | u32 0
  * metaindex.bin — one METAINDEX_ENTRY_SIZE entry per index block, loaded into memory:
  *     f64 firstId | f64 lastId | f64 minT | f64 maxT | f64 indexOffset | u32 headerCount | u32 0

@@ -131,6 +131,17 @@ export class Part {
     return new Part(dir, name, meta, metaindex);
   }
 
+  /** Recomputes the column files' checksums against metadata.json; throws PartCorruptError. */
+  verifyData(): void {
+    for (const f of ['timestamps.bin', 'values.bin'] as const) {
+      const actual = fileCrc(join(this.dir, f));
+      const expected = this.meta.files[f].crc32;
+      if (actual !== expected) {
+        throw new PartCorruptError(this.dir, `${f} checksum mismatch (crc32 ${actual.toString(16)}, metadata says ${expected.toString(16)})`);
+      }
+    }
+  }
+
   get type(): PartMetadata['type'] {
     return this.meta.type;
   }
@@ -168,10 +179,14 @@ export class Part {
     return this.fds;
   }
 
+  private readIndexBlockRaw(i: number): Buffer {
+    return readExact(this.fdsOrThrow().idx, this.miCount[i]! * HEADER_SIZE, this.miOffset[i]!);
+  }
+
   /** The headers of index block i. */
   readIndexBlock(i: number): BlockHeader[] {
     const count = this.miCount[i]!;
-    const buf = readExact(this.fdsOrThrow().idx, count * HEADER_SIZE, this.miOffset[i]!);
+    const buf = this.readIndexBlockRaw(i);
     const out: BlockHeader[] = new Array<BlockHeader>(count);
     for (let k = 0; k < count; k++) out[k] = readHeader(buf, k * HEADER_SIZE);
     return out;
@@ -215,13 +230,26 @@ export class Part {
       // Skip this index block entirely when no requested id falls in [first, last].
       while (k < ids.length && ids[k]! < this.miFirst[b]!) k++;
       if (k >= ids.length || ids[k]! > this.miLast[b]!) continue;
-      const headers = this.readIndexBlock(b);
-      let kk = k;
-      for (const h of headers) {
-        while (kk < ids.length && ids[kk]! < h.seriesId) kk++;
-        if (kk >= ids.length) break;
-        if (ids[kk] !== h.seriesId || h.maxT < minT || h.minT > maxT) continue;
-        this.readBlock(h, minT, maxT, bufferFor(h.seriesId), scratch);
+      // Binary-search the raw headers for each wanted id: a query for a few series out of a
+      // million must not parse every header it reads past.
+      const raw = this.readIndexBlockRaw(b);
+      const count = this.miCount[b]!;
+      let from = 0;
+      for (let kk = k; kk < ids.length && ids[kk]! <= this.miLast[b]!; kk++) {
+        const id = ids[kk]!;
+        let lo = from;
+        let hi = count;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (raw.readDoubleLE(mid * HEADER_SIZE) < id) lo = mid + 1;
+          else hi = mid;
+        }
+        from = lo;
+        for (let j = lo; j < count && raw.readDoubleLE(j * HEADER_SIZE) === id; j++) {
+          const off = j * HEADER_SIZE;
+          if (raw.readDoubleLE(off + 16) < minT || raw.readDoubleLE(off + 8) > maxT) continue;
+          this.readBlock(readHeader(raw, off), minT, maxT, bufferFor(id), scratch);
+        }
       }
       // The last id of this block may continue into the next one.
       while (k < ids.length && ids[k]! < this.miLast[b]!) k++;

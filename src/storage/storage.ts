@@ -30,6 +30,11 @@ export interface StorageOptions {
   maxPendingRows?: number;
   /** Run flushes and merges on a worker thread when the compiled worker exists (default true). */
   useWorker?: boolean;
+  /**
+   * Check every part's column-file checksums at open (default false: index files only; blocks
+   * are still checked one by one as they are read). Full checks read the whole data set.
+   */
+  verifyPartsOnOpen?: boolean;
   /** Location of the compiled merge worker, when not next to this module (tests from sources). */
   workerUrl?: URL;
   /** Where background errors and quarantined parts are reported (default console.error). */
@@ -93,13 +98,16 @@ export class Storage {
   private active = new Memtable();
   private sealed: Sealed[] = [];
   private readonly partitions = new Map<string, Partition>();
-  private readonly runner: JobRunner;
+  /** Flushes and merges get a thread each, so a long merge never holds up a flush. */
+  private readonly flushRunner: JobRunner;
+  private readonly mergeRunner: JobRunner;
   private readonly dataDir: string;
   private readonly quarantineDir: string;
   private wal!: Wal;
   private replay!: WalReplayStats;
   private partSeq = 1;
   private flushing: Promise<void> | null = null;
+  private flushQueued: Promise<void> | null = null;
   private merging: Promise<void> | null = null;
   private closed = false;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -125,7 +133,8 @@ export class Storage {
     this.maxPendingRows = opts.maxPendingRows ?? 1 << 21;
     this.now = opts.now ?? Date.now;
     this.report = opts.onError ?? ((e) => console.error(`[storage] ${e.message}`));
-    this.runner = new JobRunner(opts.useWorker ?? true, opts.workerUrl);
+    this.flushRunner = new JobRunner(opts.useWorker ?? true, opts.workerUrl);
+    this.mergeRunner = new JobRunner(opts.useWorker ?? true, opts.workerUrl);
   }
 
   static async open(opts: StorageOptions): Promise<Storage> {
@@ -157,7 +166,7 @@ export class Storage {
       const parts: Part[] = [];
       for (const pn of listed) {
         try {
-          parts.push(Part.open(join(dir, pn), pn, { verifyData: true }));
+          parts.push(Part.open(join(dir, pn), pn, { verifyData: this.opts.verifyPartsOnOpen ?? false }));
         } catch (e) {
           if (!(e instanceof PartCorruptError)) throw e;
           this.quarantine(name, pn, e);
@@ -345,6 +354,33 @@ export class Storage {
     part.retire();
   }
 
+  /**
+   * Recomputes the checksums of every live part's files (for `strata verify`); corrupt parts are
+   * quarantined as on open. Returns what was checked and what was taken out of service.
+   */
+  async verifyParts(): Promise<{ checked: number; quarantined: string[] }> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    const quarantined: string[] = [];
+    let checked = 0;
+    for (const p of [...this.partitions.values()]) {
+      for (const part of [...p.parts]) {
+        part.ref();
+        try {
+          part.verifyData();
+        } catch (e) {
+          if (!(e instanceof PartCorruptError)) throw e;
+          quarantined.push(part.dir);
+          this.dropCorruptPart(p.name, part, e);
+        } finally {
+          part.unref();
+        }
+        checked++;
+        await yieldToLoop();
+      }
+    }
+    return { checked, quarantined };
+  }
+
   // ---- flush -----------------------------------------------------------------------------
 
   private tick(): void {
@@ -364,13 +400,25 @@ export class Storage {
     return this.flush();
   }
 
+  /**
+   * One flush runs at a time. Callers arriving meanwhile share a single follow-up flush, which
+   * starts when the running one ends and so covers every row appended before they called.
+   */
   private flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flush());
-    const run = this.flushAll().finally(() => {
-      this.flushing = null;
-    });
-    this.flushing = run;
-    return run;
+    if (!this.flushing) {
+      const run = this.flushAll().finally(() => {
+        this.flushing = null;
+      });
+      this.flushing = run;
+      return run;
+    }
+    this.flushQueued ??= this.flushing
+      .catch(() => {})
+      .then(() => {
+        this.flushQueued = null;
+        return this.flush();
+      });
+    return this.flushQueued;
   }
 
   private async flushAll(): Promise<void> {
@@ -383,7 +431,7 @@ export class Storage {
       const s = this.sealed[0]!;
       const started = performance.now();
       const partName = this.nextPartName();
-      const rows = s.mt.rows(this.runner.inWorker);
+      const rows = s.mt.rows(this.flushRunner.inWorker);
       const job: Job = {
         kind: 'flush',
         dataDir: this.dataDir,
@@ -394,7 +442,7 @@ export class Storage {
         count: s.mt.length,
         dedupIntervalMs: this.opts.dedupIntervalMs,
       };
-      const result = await this.runner.run(job);
+      const result = await this.flushRunner.run(job);
       this.installParts(result, []);
       this.sealed.shift();
       this.wal.dropThrough(s.walSeq);
@@ -434,13 +482,18 @@ export class Storage {
         if (fresh) this.setParts(p, [...p.parts, fresh]);
         continue;
       }
-      // The merged part takes the place of the newest input, so newer parts still win ties.
-      const lastInput = inputs[inputs.length - 1]!;
+      // The merged part takes the place of the newest input still listed, so newer parts still
+      // win ties (an input may have been quarantined meanwhile; its rows were merged anyway).
+      let lastAt = -1;
+      p.parts.forEach((x, i) => {
+        if (inputs.includes(x)) lastAt = i;
+      });
       const next: Part[] = [];
-      for (const x of p.parts) {
+      p.parts.forEach((x, i) => {
         if (!inputs.includes(x)) next.push(x);
-        else if (x === lastInput && fresh) next.push(fresh);
-      }
+        if (i === lastAt && fresh) next.push(fresh);
+      });
+      if (lastAt < 0 && fresh) next.push(fresh);
       this.setParts(p, next);
       for (const x of inputs) {
         x.onRelease = () => fs.rmSync(x.dir, { recursive: true, force: true });
@@ -488,7 +541,7 @@ export class Storage {
       };
       let result: JobResult;
       try {
-        result = await this.runner.run(job);
+        result = await this.mergeRunner.run(job);
       } catch (e) {
         fs.rmSync(join(p.dir, tmpName(job.partName)), { recursive: true, force: true });
         throw e;
@@ -522,11 +575,19 @@ export class Storage {
     return Float64Array.from(out).sort();
   }
 
+  /** Resolves once no flush or merge is running (background work included). */
+  async whenIdle(): Promise<void> {
+    while (this.flushing || this.merging) {
+      await this.flushing?.catch(() => {});
+      await this.merging?.catch(() => {});
+    }
+  }
+
   /** Flushes, then merges every partition down to one part, applying dedup, retention and tombstones. */
   async forceMerge(): Promise<void> {
     if (this.closed) throw new StorageClosedError('storage is closed');
     await this.flush();
-    while (this.merging) await this.merging;
+    while (this.merging) await this.merging.catch(() => {});
     const run = (async () => {
       const minValid = this.minValidT();
       for (const p of [...this.partitions.values()]) {
@@ -603,7 +664,7 @@ export class Storage {
       walTruncatedBytes: this.replay.truncatedBytes,
       quarantinedParts: c.quarantined,
       backgroundErrorsTotal: c.errors,
-      mergesInWorker: this.runner.inWorker,
+      mergesInWorker: this.mergeRunner.inWorker,
     };
   }
 
@@ -614,7 +675,8 @@ export class Storage {
     await this.flush();
     this.closed = true;
     while (this.merging) await this.merging.catch(() => {});
-    await this.runner.close();
+    await this.flushRunner.close();
+    await this.mergeRunner.close();
     await this.wal.close();
     for (const p of this.partitions.values()) for (const part of p.parts) part.retire();
   }
@@ -622,9 +684,10 @@ export class Storage {
 
 /**
  * Tiered merge choice over a contiguous window of parts (contiguous so that "later part wins"
- * keeps meaning what it says): among windows of MIN..MAX_FAN_IN parts whose biggest part is
- * not most of the work, take the one with the smallest average part. When a partition has
- * too many parts, any window qualifies.
+ * keeps meaning what it says): among windows of MIN..MAX_FAN_IN parts whose biggest part is not
+ * most of the work, take the one with the smallest average part (ties: the longer window), so
+ * small parts merge with each other long before they are folded into big ones. When a
+ * partition has too many parts, any window of two or more qualifies.
  */
 export function pickMergeWindow(parts: readonly Part[]): [number, number] | null {
   return pickWindow(parts.map((p) => p.meta.rows));
@@ -651,7 +714,6 @@ export function pickWindow(rows: readonly number[]): [number, number] | null {
         best = [start, len];
       }
     }
-    if (best) return best;
   }
   return best;
 }

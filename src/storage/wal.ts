@@ -156,7 +156,24 @@ export class Wal {
     if (this.closed) throw new StorageError('WAL is closed');
     const rec = encodeRowsRecord(ids, ts, vs, from, count);
     let off = 0;
-    while (off < rec.length) off += fs.writeSync(this.fd, rec, off, rec.length - off);
+    try {
+      while (off < rec.length) off += fs.writeSync(this.fd, rec, off, rec.length - off);
+    } catch (e) {
+      // A half-written frame would end replay early and hide every later record: cut it off.
+      if (off > 0) {
+        try {
+          fs.ftruncateSync(this.fd, this.segmentBytes);
+        } catch {
+          // Cannot cut: leave the torn frame last in its segment and carry on in a new one.
+          this.sealed.push({ seq: this.seq, bytes: this.segmentBytes });
+          this.olderBytes += this.segmentBytes;
+          const old = this.fd;
+          this.openSegment(this.seq + 1);
+          void (this.inflight ?? Promise.resolve()).catch(() => {}).finally(() => fs.closeSync(old));
+        }
+      }
+      throw new StorageError(`WAL write failed, rows not stored: ${(e as Error).message}`);
+    }
     this.segmentBytes += rec.length;
     this.dirty = true;
   }

@@ -122,14 +122,14 @@ describe('corrupt parts in a storage', () => {
     return { path, parts: JSON.parse(readFileSync(join(pdir, 'manifest.json'), 'utf8')).parts as string[] };
   }
 
-  it('quarantines a part that fails its checksum at open, reports it and serves the rest', async () => {
+  it('with full verification on open, quarantines a part that fails its checksum, reports it and serves the rest', async () => {
     const { path, parts } = await storageWithTwoParts();
     const bad = join(path, 'data', '2026_11', parts[0]!, 'values.bin');
     const bytes = readFileSync(bad);
     bytes[0] ^= 0xff;
     writeFileSync(bad, bytes);
     const errors: Error[] = [];
-    const s = await openStorage(path, { onError: (e) => errors.push(e) });
+    const s = await openStorage(path, { onError: (e) => errors.push(e), verifyPartsOnOpen: true });
     cleanups.push(() => s.close());
     expect(errors.length).toBe(1);
     expect(errors[0]!.message).toMatch(/values\.bin checksum mismatch.*quarantined/);
@@ -152,5 +152,34 @@ describe('corrupt parts in a storage', () => {
     expect(s.stats().quarantinedParts).toBe(1);
     expect(errors[0]!.message).toMatch(/block checksum mismatch/);
     expect(existsSync(join(path, 'data', '2026_11', parts[1]!))).toBe(false);
+  });
+
+  it('always quarantines a part whose index fails its checksum at open', async () => {
+    const { path, parts } = await storageWithTwoParts();
+    const bad = join(path, 'data', '2026_11', parts[1]!, 'index.bin');
+    const bytes = readFileSync(bad);
+    bytes[0] ^= 0x01;
+    writeFileSync(bad, bytes);
+    const errors: Error[] = [];
+    const s = await openStorage(path, { onError: (e) => errors.push(e) });
+    cleanups.push(() => s.close());
+    expect(errors[0]!.message).toMatch(/index\.bin checksum mismatch/);
+    expect(asPairs((await s.read([1], 0, Infinity)).get(1))).toEqual([[T0, 1]]);
+  });
+
+  it('verifyParts() rechecks every file and takes corrupt parts out of service', async () => {
+    const { path, parts } = await storageWithTwoParts();
+    const errors: Error[] = [];
+    const s = await openStorage(path, { onError: (e) => errors.push(e) });
+    cleanups.push(() => s.close());
+    const bad = join(path, 'data', '2026_11', parts[0]!, 'values.bin');
+    const bytes = readFileSync(bad);
+    bytes[bytes.length - 1] ^= 0x10;
+    writeFileSync(bad, bytes);
+    const report = await s.verifyParts();
+    expect(report.checked).toBe(2);
+    expect(report.quarantined).toEqual([join(path, 'data', '2026_11', parts[0]!)]);
+    expect(s.stats().quarantinedParts).toBe(1);
+    expect(asPairs((await s.read([1], 0, Infinity)).get(1))).toEqual([[T0 + 1000, 2]]);
   });
 });

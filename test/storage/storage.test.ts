@@ -230,3 +230,70 @@ describe('Storage', () => {
     expect(s.stats().partsByType.small).toBe(1);
   });
 });
+
+describe('Storage options and reads', () => {
+  it('refuses bad options with a message naming the option', async () => {
+    const d = tempDir();
+    cleanups.push(d.cleanup);
+    await expect(openStorage(d.path, { walFsync: 'sometimes' as 'always' })).rejects.toThrow(/walFsync must be always, interval or never/);
+    await expect(openStorage(d.path, { flushIntervalMs: 0 })).rejects.toThrow(/flushIntervalMs/);
+    await expect(openStorage(d.path, { dedupIntervalMs: -5 })).rejects.toThrow(/dedupIntervalMs/);
+  });
+
+  it('accepts ids in any order and with repeats', async () => {
+    const { s } = await fresh();
+    await s.append(...rows([[1, T0, 1], [2, T0, 2]]));
+    const got = await s.read([2, 1, 2], T0, T0);
+    expect([...got.keys()].sort()).toEqual([1, 2]);
+  });
+
+  it('fails operations after close with a clear error', async () => {
+    const d = tempDir();
+    cleanups.push(d.cleanup);
+    const s = await openStorage(d.path);
+    await s.close();
+    await expect(s.append(...rows([[1, T0, 1]]))).rejects.toThrow(/closed/);
+    await expect(s.read([1], 0, 1)).rejects.toThrow(/closed/);
+  });
+
+  it('close() writes the memtable to a part, so a reopen replays nothing', async () => {
+    const d = tempDir();
+    cleanups.push(d.cleanup);
+    const s = await openStorage(d.path);
+    await s.append(...rows([[1, T0, 1]]));
+    await s.close();
+    const again = await openStorage(d.path);
+    cleanups.push(() => again.close());
+    expect(again.stats().walReplayedRows).toBe(0);
+    expect(asPairs((await again.read([1], 0, Infinity)).get(1))).toEqual([[T0, 1]]);
+  });
+});
+
+describe('Storage durability modes and backpressure', () => {
+  it('acknowledges appends in every fsync mode and replays them after a crash', async () => {
+    for (const walFsync of ['always', 'interval', 'never'] as const) {
+      const d = tempDir();
+      cleanups.push(d.cleanup);
+      const s = await openStorage(d.path, { walFsync, walFsyncIntervalMs: 5 });
+      const acks = await Promise.all([1, 2, 3].map((i) => s.append(...rows([[i, T0 + i, i]]))));
+      expect(acks.map((a) => a.stored)).toEqual([1, 1, 1]);
+      const again = await openStorage(d.path); // no close(): a crash
+      cleanups.push(() => again.close());
+      expect([...(await again.read([1, 2, 3], 0, Infinity)).keys()]).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('keeps pending rows bounded by flushing at maxPendingRows', async () => {
+    const { s } = await fresh({ maxPendingRows: 1000 });
+    let peak = 0;
+    for (let b = 0; b < 50; b++) {
+      const list: [number, number, number][] = Array.from({ length: 100 }, (_, i) => [i, T0 + b * 1000, b]);
+      await s.append(...rows(list));
+      peak = Math.max(peak, s.stats().pendingRows);
+    }
+    await s.whenIdle();
+    expect(peak).toBeLessThanOrEqual(2100);
+    expect(s.stats().flushesTotal).toBeGreaterThanOrEqual(4);
+    expect((await s.read([7], 0, Infinity)).get(7)!.values.length).toBe(50);
+  });
+});
