@@ -14,7 +14,7 @@ import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-proc
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const enabled = !!process.env.STRATA_SLOW_TESTS && has('prometheus') && has('prometheus-node-exporter');
-const RUN_SECONDS = Number(process.env.STRATA_COMPAT_SECONDS ?? 75);
+const RUN_SECONDS = Number(process.env.STRATA_COMPAT_SECONDS ?? 120);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
