@@ -4,7 +4,8 @@
  * only. Modules that do not exist yet are listed as n/a.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MicroRun } from './report.js';
@@ -24,11 +25,14 @@ export interface MicroBench {
 
 export const MICRO_BENCHES: readonly MicroBench[] = [
   { file: 'codec.js', fn: 'runCodecBench', name: 'codecs (bench/codec.ts)', quickArg: '{ seconds: 0.2 }' },
-  { file: 'index.js', fn: 'runIndexBench', name: 'label index (bench/index.ts)', quickArg: '{ quick: true }' },
+  {
+    file: 'index.js', fn: 'runIndexBench', name: 'label index (bench/index.ts)',
+    quickArg: '{ series: 50000, churnDays: 3, churnActive: 5000, churnPerHour: 200 }',
+  },
   { file: 'ingest.js', fn: 'runIngestBench', name: 'remote-write decode (bench/ingest.ts)', quickArg: '{ seconds: 1 }' },
   {
     file: 'storage.js', fn: 'runStorageBench', name: 'storage engine (bench/storage.ts)',
-    quickArg: '{ ...(m.DEFAULT_STORAGE_BENCH ?? {}), hours: 1, restartSeries: 100000 }',
+    quickArg: '{ ...(m.DEFAULT_STORAGE_BENCH ?? {}), hosts: 8, hours: 1, restartSeries: 100000 }',
   },
   { file: 'promql.js', fn: 'runPromqlBench', name: 'PromQL inner loops (bench/promql.ts)', quickArg: '{ quick: true }' },
 ];
@@ -47,8 +51,13 @@ export function runMicro(bench: MicroBench, opts: { quick: boolean; timeoutMs: n
     `process.exit(0);`,
   ].join('\n');
   const began = performance.now();
+  // A driver file rather than `--input-type=module -e`: worker threads inherit execArgv, and that
+  // flag makes every Worker the benchmark starts fail.
+  const driverDir = mkdtempSync(join(tmpdir(), 'strata-micro-'));
+  const driver = join(driverDir, 'driver.mjs');
+  writeFileSync(driver, script);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [driver], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timedOut = false;
@@ -65,6 +74,7 @@ export function runMicro(bench: MicroBench, opts: { quick: boolean; timeoutMs: n
     }, opts.timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
+      rmSync(driverDir, { recursive: true, force: true });
       const seconds = (performance.now() - began) / 1000;
       const at = out.lastIndexOf(MARK);
       if (timedOut) return resolve({ name: bench.name, error: `timed out after ${opts.timeoutMs / 1000} s`, seconds, result: null });

@@ -13,6 +13,10 @@ export interface QueryResult {
   /** Empty when the query ran; else why it is n/a. */
   readonly error: string;
   readonly seriesCount: number;
+  /** Points in the result (1 per series for instant vectors) and the sum of their finite values:
+   * a cheap fingerprint for comparing answers between systems. */
+  readonly points: number;
+  readonly valueSum: number;
   readonly expectedSeries: number | null;
   readonly p50Ms: number;
   readonly p90Ms: number;
@@ -41,7 +45,36 @@ export class QueryFailed extends Error {
   override name = 'QueryFailed';
 }
 
-async function runOnce(target: Target, url: string, agent: http.Agent, timeoutMs: number): Promise<number> {
+interface Answer {
+  readonly series: number;
+  readonly points: number;
+  readonly valueSum: number;
+}
+
+type PromSample = [number, string];
+
+/** Points and value sum of a Prometheus-shaped result, whatever its type. */
+function fingerprint(resultType: string | undefined, result: unknown): Answer {
+  let points = 0;
+  let valueSum = 0;
+  const add = (p: PromSample): void => {
+    points++;
+    const v = Number(p[1]);
+    if (Number.isFinite(v)) valueSum += v;
+  };
+  if (resultType === 'scalar' || resultType === 'string') {
+    add(result as PromSample);
+    return { series: 1, points, valueSum };
+  }
+  if (!Array.isArray(result)) throw new QueryFailed(`result of type ${resultType} is not an array`);
+  for (const s of result as { value?: PromSample; values?: PromSample[] }[]) {
+    if (s.value) add(s.value);
+    if (s.values) for (const p of s.values) add(p);
+  }
+  return { series: result.length, points, valueSum };
+}
+
+async function runOnce(url: string, agent: http.Agent, timeoutMs: number): Promise<Answer> {
   const r = await httpRequest(url, { agent, timeoutMs });
   if (r.status === 404 || r.status === 405 || r.status === 501) {
     throw new Unsupported(`GET ${new URL(url).pathname} returns ${r.status}`);
@@ -55,10 +88,7 @@ async function runOnce(target: Target, url: string, agent: http.Agent, timeoutMs
   if (r.status !== 200 || parsed.status !== 'success') {
     throw new QueryFailed(`HTTP ${r.status} ${parsed.errorType ?? ''}: ${(parsed.error ?? r.body.toString('utf8')).slice(0, 160)}`);
   }
-  const res = parsed.data?.result;
-  if (parsed.data?.resultType === 'scalar' || parsed.data?.resultType === 'string') return 1;
-  if (!Array.isArray(res)) throw new QueryFailed(`${target.label}: result is not an array`);
-  return res.length;
+  return fingerprint(parsed.data?.resultType, parsed.data?.result);
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -88,11 +118,11 @@ export async function runQueries(
     const url = buildUrl(target, q, dataset);
     const expectedSeries = q.expectedSeries ? q.expectedSeries(dataset) : null;
     const base = { id: q.id, expectedSeries };
-    let seriesCount: number;
+    let answer: Answer;
     try {
-      seriesCount = await runOnce(target, url, agent, opts.timeoutMs);
+      answer = await runOnce(url, agent, opts.timeoutMs);
     } catch (e) {
-      out.push({ ...base, error: (e as Error).message, seriesCount: 0, p50Ms: NaN, p90Ms: NaN, sequentialRuns: 0, qps: NaN, concurrentRuns: 0 });
+      out.push({ ...base, error: (e as Error).message, seriesCount: 0, points: 0, valueSum: NaN, p50Ms: NaN, p90Ms: NaN, sequentialRuns: 0, qps: NaN, concurrentRuns: 0 });
       log(`  ${target.label} ${q.id}: n/a (${(e as Error).message})`);
       continue;
     }
@@ -102,7 +132,7 @@ export async function runQueries(
     while (lat.length < opts.sequentialRuns && performance.now() - seqStart < opts.phaseBudgetMs) {
       const t = performance.now();
       try {
-        await runOnce(target, url, agent, opts.timeoutMs);
+        await runOnce(url, agent, opts.timeoutMs);
       } catch (e) {
         error = (e as Error).message;
         break;
@@ -117,7 +147,7 @@ export async function runQueries(
       while (started < opts.concurrentRequests && performance.now() - concStart < opts.phaseBudgetMs && !error) {
         started++;
         try {
-          await runOnce(target, url, agent, opts.timeoutMs);
+          await runOnce(url, agent, opts.timeoutMs);
           done++;
         } catch (e) {
           error = (e as Error).message;
@@ -129,7 +159,9 @@ export async function runQueries(
     const r: QueryResult = {
       ...base,
       error,
-      seriesCount,
+      seriesCount: answer.series,
+      points: answer.points,
+      valueSum: answer.valueSum,
       p50Ms: quantile(lat, 0.5),
       p90Ms: quantile(lat, 0.9),
       sequentialRuns: lat.length,
@@ -137,7 +169,7 @@ export async function runQueries(
       concurrentRuns: done,
     };
     out.push(r);
-    log(`  ${target.label} ${q.id}: ${seriesCount} series, p50 ${r.p50Ms.toFixed(1)} ms, ${r.qps.toFixed(1)} q/s${error ? ` (error: ${error})` : ''}`);
+    log(`  ${target.label} ${q.id}: ${answer.series} series, p50 ${r.p50Ms.toFixed(1)} ms, ${r.qps.toFixed(1)} q/s${error ? ` (error: ${error})` : ''}`);
   }
   agent.destroy();
   return out;

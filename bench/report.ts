@@ -141,6 +141,10 @@ function rows(report: BenchReport): Row[] {
       },
     },
     { name: 'ingest: server CPU s per 1M samples (↓)', cell: (t) => ingestCell(t, (r) => (r.samplesAccepted > 0 ? r.cpuSecondsPerMillion : null), ' s') },
+    {
+      name: 'ingest: server CPU s per 1M samples incl. flush/merge (↓)',
+      cell: (t) => ingestCell(t, (r) => (r.samplesAccepted > 0 && r.diskBytes !== null ? r.cpuSecondsPerMillionWithPersist : null), ' s', (r) => r.persistNote || 'no persist'),
+    },
     { name: 'ingest: peak RSS MiB (↓)', cell: (t) => ingestCell(t, (r) => r.peakRssBytes / MiB, '') },
     { name: 'ingest: steady RSS MiB after flush (↓)', cell: (t) => ingestCell(t, (r) => r.steadyRssBytes / MiB, '') },
     { name: 'disk: bytes per sample, total (↓)', cell: (t) => ingestCell(t, (r) => r.bytesPerSample, '', (r) => r.persistNote || 'no persist') },
@@ -171,7 +175,9 @@ function rows(report: BenchReport): Row[] {
         if (early) return early;
         const r = find(t)!;
         const check = seriesCheck(report, q, t);
-        return { value: r.p50Ms, text: `${fmt(r.p50Ms)} (p90 ${fmt(r.p90Ms)}) · ${r.seriesCount}${check}` };
+        const agree = t.id === 'strata' ? valueCheck(report, q, t) : null;
+        const vs = agree === null ? '' : agree.same ? ' · ≈P' : ' · ≠P';
+        return { value: r.p50Ms, text: `${fmt(r.p50Ms)} (p90 ${fmt(r.p90Ms)}) · ${r.seriesCount}${check}${vs}` };
       },
     });
     out.push({
@@ -200,6 +206,21 @@ function seriesCheck(report: BenchReport, q: BenchQuery, t: TargetRun): string {
     .filter((r): r is QueryResult => !!r && Number.isFinite(r.p50Ms));
   if (others.length === 0) return '';
   return others.every((o) => o.seriesCount === mine.seriesCount) ? ' =' : ' ≠';
+}
+
+/**
+ * Strata's answer against Prometheus's (the reference semantics; MetricsQL differs on purpose):
+ * same number of points and value sums equal within 1e-6 relative. null when either did not run.
+ */
+export function valueCheck(report: BenchReport, q: BenchQuery, t: TargetRun): { same: boolean; detail: string } | null {
+  const prom = byId(report, 'prometheus')?.queries.find((r) => r.id === q.id);
+  const mine = t.queries.find((r) => r.id === q.id);
+  if (!prom || !mine || !Number.isFinite(prom.p50Ms) || !Number.isFinite(mine.p50Ms)) return null;
+  if (prom.points !== mine.points) return { same: false, detail: `${mine.points} points, Prometheus ${prom.points}` };
+  const scale = Math.max(Math.abs(prom.valueSum), Math.abs(mine.valueSum), 1e-300);
+  const rel = Math.abs(prom.valueSum - mine.valueSum) / scale;
+  if (rel <= 1e-6 || prom.valueSum === mine.valueSum) return { same: true, detail: '' };
+  return { same: false, detail: `value sum ${mine.valueSum.toPrecision(8)}, Prometheus ${prom.valueSum.toPrecision(8)} (${(rel * 100).toPrecision(2)}% apart)` };
 }
 
 const byId = (report: BenchReport, id: TargetId): TargetRun | undefined => report.targets.find((t) => t.id === id);
@@ -241,9 +262,10 @@ export function renderReport(report: BenchReport): string {
   parts.push('');
   parts.push(
     'Ratios are Strata ÷ other (VM ÷ Prometheus in the last column); ↑ higher is better, ↓ lower is better. ' +
-      'Query cells: p50 (p90) ms sequentially · result series; ✓/✗ against the count the generator implies, =/≠ against the other targets. ' +
+      'Query cells: p50 (p90) ms sequentially · result series; ✓/✗ against the count the generator implies, =/≠ against the other targets; ' +
+      '≈P/≠P: Strata\'s points and value sum agree/disagree with Prometheus\'s (details in the notes). ' +
       'Disk: VictoriaMetrics data+indexdb after force_flush+force_merge; Prometheus the snapshot (head compacted, WAL excluded); Strata its data dir after force_flush+force_merge. ' +
-      'CPU is user+system time of the server process (all threads) while the requests were in flight.',
+      'CPU is user+system time of the server process (all threads) while the requests were in flight, and again up to the end of the flush/merge/snapshot.',
   );
   parts.push('');
   parts.push('Queries:');
@@ -267,6 +289,12 @@ export function renderReport(report: BenchReport): string {
     const byError = new Map<string, string[]>();
     for (const q of t.queries) if (q.error) byError.set(q.error, [...(byError.get(q.error) ?? []), q.id]);
     for (const [err, ids] of byError) notes.push(`${t.label} ${ids.join(', ')}: ${shorten(err, 200)}`);
+    if (t.id === 'strata') {
+      for (const q of report.queries) {
+        const c = valueCheck(report, q, t);
+        if (c && !c.same) notes.push(`Strata ${q.id} answer differs from Prometheus: ${c.detail}`);
+      }
+    }
   }
   if (notes.length) {
     parts.push('');

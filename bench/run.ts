@@ -4,7 +4,7 @@
  * loopback port, replays the same bytes, persists, runs the query list and stops it by PID; then
  * runs the in-process micro benchmarks and prints one table (also written to bench/results/).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +43,8 @@ export const PROFILES: Readonly<Record<'quick' | 'full', Profile>> = {
   quick: {
     name: 'quick', hosts: 40, scrapeIntervalSec: 15, durationMin: 120, churnFraction: 0.1, churnIntervalMin: 30,
     samplesPerRequest: 10_000, connections: 4,
-    query: { sequentialRuns: 5, concurrency: 16, concurrentRequests: 48, phaseBudgetMs: 2000, timeoutMs: 30_000 },
-    ingestBudgetSec: 60, microTimeoutSec: 25, runBudgetSec: 240,
+    query: { sequentialRuns: 5, concurrency: 16, concurrentRequests: 48, phaseBudgetMs: 1500, timeoutMs: 30_000 },
+    ingestBudgetSec: 60, microTimeoutSec: 40, runBudgetSec: 270,
   },
   full: {
     name: 'full', hosts: 200, scrapeIntervalSec: 10, durationMin: 180, churnFraction: 0.05, churnIntervalMin: 30,
@@ -69,6 +69,8 @@ export interface RunOptions {
   readonly outDir: string | null;
   readonly strataCli: string | undefined;
   readonly keepData: boolean;
+  /** Replace the table in bench/README.md with this run's. */
+  readonly updateReadme: boolean;
 }
 
 const USAGE = `usage: npm run bench [-- options]
@@ -80,7 +82,8 @@ const USAGE = `usage: npm run bench [-- options]
   --skip-micro --skip-queries
   --out=DIR                  where latest.md/latest.json go (default bench/results; '-' for none)
   --strata-cli=PATH          Strata CLI to run (default dist/cli.js)
-  --keep-data                keep the data directories`;
+  --keep-data                keep the data directories
+  --readme                   put this run's table into bench/README.md`;
 
 function num(name: string, v: string | undefined, lo: number, hi: number, fallback: number): number {
   if (v === undefined) return fallback;
@@ -100,7 +103,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
         duration: { type: 'string' }, churn: { type: 'string' }, connections: { type: 'string' },
         'samples-per-request': { type: 'string' }, seed: { type: 'string' }, 'no-install': { type: 'boolean' },
         'skip-micro': { type: 'boolean' }, 'skip-queries': { type: 'boolean' }, out: { type: 'string' },
-        'strata-cli': { type: 'string' }, 'keep-data': { type: 'boolean' },
+        'strata-cli': { type: 'string' }, 'keep-data': { type: 'boolean' }, readme: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -136,6 +139,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
     outDir: v.out === '-' ? null : (v.out ?? join(repoRoot(), 'bench', 'results')),
     strataCli: v['strata-cli'],
     keepData: !!v['keep-data'],
+    updateReadme: !!v.readme,
   };
 }
 
@@ -189,7 +193,10 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
   let current: Target | null = null;
   const onSignal = (): void => {
     log('interrupted: stopping servers');
-    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    void (current?.stop() ?? Promise.resolve()).finally(() => {
+      if (!opts.keepData) rmSync(workRoot, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -285,6 +292,18 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
   };
 }
 
+const START = '<!-- latest-table:start -->';
+const END = '<!-- latest-table:end -->';
+
+/** The README with the text between the latest-table markers replaced (headings one level down). */
+export function replaceLatestTable(readme: string, table: string): string {
+  const a = readme.indexOf(START);
+  const b = readme.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`bench/README.md has no ${START} … ${END} markers`);
+  const body = table.replace(/^(#{2,5}) /gm, '#$1 ');
+  return `${readme.slice(0, a + START.length)}\n${body.trim()}\n${readme.slice(b)}`;
+}
+
 async function main(): Promise<void> {
   let opts;
   try {
@@ -309,6 +328,11 @@ async function main(): Promise<void> {
     const { queries, ...rest } = report;
     writeFileSync(join(opts.outDir, `latest-${report.profile}.json`), JSON.stringify({ ...rest, queries: queries.map((q) => ({ id: q.id, window: q.window, expr: q.expr })) }, null, 2) + '\n');
     log(`wrote ${join(opts.outDir, `latest-${report.profile}.md`)}`);
+  }
+  if (opts.updateReadme) {
+    const readme = join(repoRoot(), 'bench', 'README.md');
+    writeFileSync(readme, replaceLatestTable(readFileSync(readme, 'utf8'), text));
+    log(`updated ${readme}`);
   }
 }
 

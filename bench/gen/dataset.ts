@@ -141,8 +141,8 @@ export function generateDataset(config: GenConfig): Dataset {
       }
     }
     for (const host of hosts) {
-      // Real scrapes land a few ms off their slot now and then.
-      const t = round - host.offsetMs + (jitterRng.next() < 0.1 ? jitterRng.int(5) : 0);
+      // Real scrapes land a few ms off their slot now and then (earlier, so no sample passes endMs).
+      const t = round - host.offsetMs - (jitterRng.next() < 0.1 ? jitterRng.int(5) : 0);
       if (host.lastT === host.lastT) host.model.advance((t - host.lastT) / 1000, t);
       host.lastT = t;
       const values = host.model.values;

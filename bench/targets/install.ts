@@ -45,8 +45,10 @@ export function ensureBinary(binary: string, pkg: string, install: boolean): { p
     try {
       console.error('[bench] installing victoria-metrics and prometheus with apt-get (this can take a few minutes)');
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' };
-      const up = spawnSync('apt-get', ['update'], { env, encoding: 'utf8' });
-      const inst = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'victoria-metrics', 'prometheus'], { env, encoding: 'utf8' });
+      // stdout is discarded (apt's progress can outgrow a pipe buffer); stderr is kept for the reason.
+      const io = { env, encoding: 'utf8' as const, stdio: ['ignore', 'ignore', 'pipe'] as ('ignore' | 'pipe')[], maxBuffer: 64 << 20 };
+      const up = spawnSync('apt-get', ['update'], io);
+      const inst = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'victoria-metrics', 'prometheus'], io);
       attemptLog = `${(up.stderr ?? '').slice(-500)}${(inst.stderr ?? '').slice(-500)}`;
       if (inst.status !== 0) console.error(`[bench] apt-get install failed: ${attemptLog}`);
     } finally {

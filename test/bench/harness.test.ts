@@ -132,6 +132,8 @@ describe('query driver', () => {
     const [r] = await runQueries(target, QUERIES.slice(0, 1), dataset, QUERY_OPTS);
     expect(r!.error).toBe('');
     expect(r!.seriesCount).toBe(2);
+    expect(r!.points).toBe(2);
+    expect(r!.valueSum).toBe(3);
     expect(r!.sequentialRuns).toBe(3);
     expect(r!.concurrentRuns).toBe(8);
     expect(r!.p50Ms).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunArgs, PROFILES, UsageError } from '../../bench/run.js';
-import { renderReport, type BenchReport } from '../../bench/report.js';
+import { parseRunArgs, PROFILES, replaceLatestTable, UsageError } from '../../bench/run.js';
+import { renderReport, valueCheck, type BenchReport, type TargetRun } from '../../bench/report.js';
 import { QUERIES } from '../../bench/queries.js';
 
 describe('bench command line', () => {
@@ -19,6 +19,13 @@ describe('bench command line', () => {
     expect(o.profile.hosts).toBe(7);
     expect(o.profile.scrapeIntervalSec).toBe(PROFILES.full.scrapeIntervalSec);
     expect(o.targets).toEqual(['strata', 'victoriametrics']);
+  });
+
+  it('replaces only the text between the README markers, one heading level down', () => {
+    const readme = 'intro\n<!-- latest-table:start -->\nold\n<!-- latest-table:end -->\noutro\n';
+    expect(replaceLatestTable(readme, '## Run\n\n| a |\n### Micro\n')).toBe(
+      'intro\n<!-- latest-table:start -->\n### Run\n\n| a |\n#### Micro\n<!-- latest-table:end -->\noutro\n',
+    );
   });
 
   it('rejects an unknown target, an out-of-range interval and an unknown flag with a UsageError', () => {
@@ -45,10 +52,10 @@ describe('bench report', () => {
         id: 'victoriametrics', label: 'VictoriaMetrics', version: 'v', skipped: '', ingestError: '', queryError: '',
         ingest: {
           samplesSent: 1000, samplesAccepted: 1000, requests: 1, failedRequests: 0, firstError: '', wallSeconds: 1, samplesPerSecond: 1000,
-          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
+          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, cpuSecondsPerMillionWithPersist: 600, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
           persistNote: '', persistSeconds: 0, complete: true,
         },
-        queries: [{ id: 'q01', error: '', seriesCount: 1, expectedSeries: 1, p50Ms: 2.5, p90Ms: 3.25, sequentialRuns: 5, qps: 100, concurrentRuns: 10 }],
+        queries: [{ id: 'q01', error: '', seriesCount: 1, points: 1, valueSum: 0.5, expectedSeries: 1, p50Ms: 2.5, p90Ms: 3.25, sequentialRuns: 5, qps: 100, concurrentRuns: 10 }],
       },
       { id: 'prometheus', label: 'Prometheus', version: '', skipped: 'prometheus not found', ingest: null, ingestError: '', queries: [], queryError: '' },
     ],
@@ -70,5 +77,40 @@ describe('bench report', () => {
   it('prints no ratio when either side is missing', () => {
     const row = text.split('\n').find((l) => l.startsWith('| disk: bytes per sample, total'))!;
     expect(row.split('|').slice(5, 8).map((c) => c.trim())).toEqual(['–', '–', '–']);
+  });
+});
+
+describe('answer cross-check against Prometheus', () => {
+  const q = QUERIES[0]!;
+  const run = (id: 'strata' | 'prometheus', points: number, valueSum: number): TargetRun => ({
+    id, label: id, version: '', skipped: '', ingest: null, ingestError: '', queryError: '',
+    queries: [{ id: q.id, error: '', seriesCount: 1, points, valueSum, expectedSeries: null, p50Ms: 1, p90Ms: 1, sequentialRuns: 1, qps: 1, concurrentRuns: 1 }],
+  });
+  const withRuns = (s: TargetRun, p: TargetRun): BenchReport => ({
+    profile: 'quick', startedAt: '', wallSeconds: 0,
+    machine: { cpuModel: '', cores: 1, memGiB: 1, kernel: '', node: '', load: '' },
+    dataset: {
+      hosts: 1, scrapeIntervalSec: 15, durationMin: 1, churn: '', totalSamples: 1, activeSeries: 1, seriesCreated: 1,
+      requests: 1, samplesPerRequest: 1, connections: 1, compressedMiB: 0, generationSec: 0,
+    },
+    queries: [q], targets: [s, p], micro: [],
+  });
+
+  it('accepts value sums equal within one part in a million', () => {
+    const s = run('strata', 10, 1000.0000001);
+    expect(valueCheck(withRuns(s, run('prometheus', 10, 1000)), q, s)).toEqual({ same: true, detail: '' });
+  });
+
+  it('flags a different number of points', () => {
+    const s = run('strata', 9, 1000);
+    expect(valueCheck(withRuns(s, run('prometheus', 10, 1000)), q, s)).toEqual({ same: false, detail: '9 points, Prometheus 10' });
+  });
+
+  it('flags different values and says so in the notes', () => {
+    const s = run('strata', 10, 1100);
+    const report = withRuns(s, run('prometheus', 10, 1000));
+    expect(valueCheck(report, q, s)!.same).toBe(false);
+    const text = renderReport(report);
+    expect(text).toContain('Strata q01 answer differs from Prometheus: value sum 1100.0000, Prometheus 1000.0000 (9.1% apart)');
   });
 });
