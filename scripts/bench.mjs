@@ -20,7 +20,9 @@ if (!process.argv.includes('--help') && !process.argv.includes('-h')) {
 
 // 2. src + bench → build/. tsc emits despite type errors; only a missing entry point is fatal.
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.bench.json'], { cwd: root, stdio: 'inherit' });
-const entry = join(root, 'build/bench/run.js');
+// `series` as the first argument runs the series-index scenario (bench/series.ts) instead of the suite.
+const scenario = process.argv[2] === 'series' ? 'series' : 'run';
+const entry = join(root, `build/bench/${scenario}.js`);
 if (tsc.status !== 0) say('tsc reported type errors (above); running what was emitted');
 if (!existsSync(entry)) {
   say(`${relative(root, entry)} was not produced`);
@@ -48,5 +50,5 @@ function copyGenerated(dir) {
 copyGenerated(join(root, 'src'));
 
 // 4. Run. The suite stops its own servers; we only pass the exit code on.
-const run = spawnSync(node, [entry, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const run = spawnSync(node, [entry, ...process.argv.slice(scenario === 'run' ? 2 : 3)], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);
