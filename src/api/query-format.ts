@@ -60,11 +60,19 @@ export function formatTimestamp(ms: number): string {
   return `${sign}${secs}.${String(frac).padStart(3, '0')}`;
 }
 
+/** Characters that JSON strings must escape (and the ones Go's encoder escapes for HTML safety). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\u007f-\uffff]/;
+
+/** A JSON string literal; plain ASCII names and values (nearly all labels) skip JSON.stringify. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
 function metricJSON(labels: Labels): string {
   let s = '{';
   for (let i = 0; i < labels.length; i++) {
     if (i > 0) s += ',';
-    s += JSON.stringify(labels[i]!.name) + ':' + JSON.stringify(labels[i]!.value);
+    s += jsonString(labels[i]!.name) + ':' + jsonString(labels[i]!.value);
   }
   return s + '}';
 }
@@ -81,16 +89,36 @@ export function formatQueryData(value: Value): string {
     case 'string':
       return `{"resultType":"string","result":[${formatTimestamp(value.t)},${JSON.stringify(value.v)}]}`;
     case 'vector': {
-      const parts = value.samples.map((s) => `{"metric":${metricJSON(s.labels)},"value":${pointJSON(s.t, s.v)}}`);
-      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
+      let out = '{"resultType":"vector","result":[';
+      for (let k = 0; k < value.samples.length; k++) {
+        const s = value.samples[k]!;
+        if (k > 0) out += ',';
+        out += '{"metric":' + metricJSON(s.labels) + ',"value":' + pointJSON(s.t, s.v) + '}';
+      }
+      return out + ']}';
     }
     case 'matrix': {
-      const parts = value.series.map((s) => {
-        const points: string[] = new Array(s.timestamps.length);
-        for (let i = 0; i < s.timestamps.length; i++) points[i] = pointJSON(s.timestamps[i]!, s.values[i]!);
-        return `{"metric":${metricJSON(s.labels)},"values":[${points.join(',')}]}`;
-      });
-      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+      // The series of a range query share one step grid: format each timestamp once.
+      const times = new Map<number, string>();
+      let out = '{"resultType":"matrix","result":[';
+      for (let k = 0; k < value.series.length; k++) {
+        const s = value.series[k]!;
+        if (k > 0) out += ',';
+        out += '{"metric":' + metricJSON(s.labels) + ',"values":[';
+        const ts = s.timestamps;
+        const vs = s.values;
+        for (let i = 0; i < ts.length; i++) {
+          const t = ts[i]!;
+          let tj = times.get(t);
+          if (tj === undefined) {
+            tj = formatTimestamp(t);
+            if (times.size < 100_000) times.set(t, tj);
+          }
+          out += (i > 0 ? ',[' : '[') + tj + ',"' + formatSampleValue(vs[i]!) + '"]';
+        }
+        out += ']}';
+      }
+      return out + ']}';
     }
   }
 }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { decodeColumn } from './block-codec.js';
+import { CODEC_STRATA, COMPRESSED, decodeColumn, inflateRaw } from './block-codec.js';
+import { decodeBlockRange, maxEncodedSize } from '../codec/index.js';
 import { PartCorruptError } from './errors.js';
 import {
   FILES,
@@ -46,6 +47,112 @@ function fileCrc(path: string): number {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * A cache entry: a block's columns as the codecs read them (checksum verified, deflate already
+ * undone), or the raw headers of an index block (`ts` then holds them and `vals` is empty).
+ */
+interface CachedBlock {
+  readonly tsKind: number;
+  readonly valKind: number;
+  readonly ts: Uint8Array;
+  readonly vals: Uint8Array;
+  /**
+   * The block's last TAIL_SAMPLES samples decoded (null for index blocks and unsorted blocks):
+   * queries at "now" (dashboards, rules) read only the newest minutes of each block, and these
+   * answer them without running the codecs.
+   */
+  readonly tailTs: Float64Array | null;
+  readonly tailVals: Float64Array | null;
+  /** Timestamp of the last sample before the tail (-Infinity when the tail is the whole block). */
+  readonly beforeTailT: number;
+  /** Set on a hit; the clock hand clears it once before evicting (second chance). */
+  hot: boolean;
+}
+
+/** 16 minutes of 15 s scrapes: covers a 5m lookback or a `[5m]` window at common intervals. */
+const TAIL_SAMPLES = 64;
+const NO_BYTES = new Uint8Array(0);
+
+function entrySize(b: CachedBlock): number {
+  return b.ts.byteLength + b.vals.byteLength + (b.tailTs ? 2 * b.tailTs.byteLength : 0) + 64;
+}
+
+/**
+ * Inflated, verified column bytes of recently queried blocks and their index blocks, shared by
+ * all parts (~2 bytes per sample, an eighth of decoded samples). A hit skips the two reads, the checksum and the inflate,
+ * which were most of a small block's cost; the query still runs the column codecs. Parts are
+ * immutable, so an entry never goes stale; a released part's entries are dropped with it.
+ */
+class BlockCache {
+  private readonly byPart = new Map<Part, Map<number, CachedBlock>>();
+  /** Clock order of entries: [part map, key] pairs; entries of released parts are skipped. */
+  private queue: { map: Map<number, CachedBlock>; key: number }[] = [];
+  private head = 0;
+  bytes = 0;
+
+  constructor(public budgetBytes: number) {}
+
+  get(part: Part, key: number): CachedBlock | undefined {
+    const b = this.byPart.get(part)?.get(key);
+    if (b) b.hot = true;
+    return b;
+  }
+
+  put(part: Part, key: number, block: CachedBlock): void {
+    const size = entrySize(block);
+    if (size > this.budgetBytes) return;
+    let map = this.byPart.get(part);
+    if (!map) this.byPart.set(part, (map = new Map()));
+    if (map.has(key)) return;
+    map.set(key, block);
+    this.queue.push({ map, key });
+    this.bytes += size;
+    this.trim();
+  }
+
+  /** Evicts until the cache fits its budget. */
+  trim(): void {
+    while (this.bytes > this.budgetBytes && this.head < this.queue.length) {
+      const e = this.queue[this.head++]!;
+      const victim = e.map.get(e.key);
+      if (!victim) continue; // its part was released
+      if (victim.hot) {
+        victim.hot = false;
+        this.queue.push(e);
+        continue;
+      }
+      e.map.delete(e.key);
+      this.bytes -= entrySize(victim);
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  drop(part: Part): void {
+    const map = this.byPart.get(part);
+    if (!map) return;
+    for (const b of map.values()) this.bytes -= entrySize(b);
+    map.clear();
+    this.byPart.delete(part);
+  }
+}
+
+const blockCache = new BlockCache(32 * 1024 * 1024);
+
+/** Sets the byte budget of the query block cache shared by all parts (0 turns it off). */
+export function setBlockCacheBytes(bytes: number): void {
+  if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`block cache size must be a non-negative number of bytes, got ${bytes}`);
+  blockCache.budgetBytes = bytes;
+  blockCache.trim();
+}
+
+/** Bytes the query block cache holds now. */
+export function blockCacheBytes(): number {
+  return blockCache.bytes;
 }
 
 /**
@@ -163,6 +270,7 @@ export class Part {
 
   private release(): void {
     if (!this.fds) return;
+    blockCache.drop(this);
     fs.closeSync(this.fds.ts);
     fs.closeSync(this.fds.vs);
     fs.closeSync(this.fds.idx);
@@ -183,6 +291,16 @@ export class Part {
     return readExact(this.fdsOrThrow().idx, this.miCount[i]! * HEADER_SIZE, this.miOffset[i]!);
   }
 
+  /** Index block i for queries, through the block cache (keyed below zero, apart from data blocks). */
+  private indexBlockCached(i: number): Buffer {
+    const key = -1 - i;
+    const hit = blockCache.get(this, key);
+    if (hit) return hit.ts as Buffer;
+    const raw = this.readIndexBlockRaw(i);
+    blockCache.put(this, key, { tsKind: 0, valKind: 0, ts: raw, vals: NO_BYTES, tailTs: null, tailVals: null, beforeTailT: Infinity, hot: false });
+    return raw;
+  }
+
   /** The headers of index block i. */
   readIndexBlock(i: number): BlockHeader[] {
     const count = this.miCount[i]!;
@@ -194,14 +312,8 @@ export class Part {
 
   /** Decodes one block into out (appending), keeping samples in [minT, maxT]; checks its CRC. */
   readBlock(h: BlockHeader, minT: number, maxT: number, out: SampleBuffer, scratch: Float64Array[]): void {
-    const fds = this.fdsOrThrow();
     const where = `${this.dir} (series ${h.seriesId})`;
-    if (h.tsOffset + h.tsSize > this.meta.files['timestamps.bin'].size || h.valOffset + h.valSize > this.meta.files['values.bin'].size) {
-      throw new PartCorruptError(this.dir, `block of series ${h.seriesId} points past the end of its column file`);
-    }
-    const tb = readExact(fds.ts, h.tsSize, h.tsOffset);
-    const vb = readExact(fds.vs, h.valSize, h.valOffset);
-    if (crc32(vb, crc32(tb)) !== h.crc) throw new PartCorruptError(this.dir, `block checksum mismatch for series ${h.seriesId} at offset ${h.tsOffset}`);
+    const [tb, vb] = this.readColumns(h);
     if (scratch[0]!.length < h.count) {
       scratch[0] = new Float64Array(h.count);
       scratch[1] = new Float64Array(h.count);
@@ -211,6 +323,81 @@ export class Part {
     decodeColumn(h.tsCodec, true, tb, h.count, t, where);
     decodeColumn(h.valCodec, false, vb, h.count, v, where);
     out.pushRange(t, v, h.count, minT, maxT);
+  }
+
+  /**
+   * readBlock for queries: the block's inflated, verified columns come from the block cache when
+   * a recent query read them, else from disk (and then go into the cache).
+   */
+  private readBlockCached(raw: Buffer, off: number, minT: number, maxT: number, out: SampleBuffer, scratch: Float64Array[]): void {
+    const tsOffset = raw.readDoubleLE(off + 32);
+    const count = raw.readUInt32LE(off + 24);
+    // Only an error message needs it: build it then, not for every block read.
+    const where = (): string => `${this.dir} (series ${raw.readDoubleLE(off)})`;
+    if (scratch[0]!.length < count) {
+      scratch[0] = new Float64Array(count);
+      scratch[1] = new Float64Array(count);
+    }
+    const t = scratch[0]!;
+    const v = scratch[1]!;
+    const b = blockCache.get(this, tsOffset);
+    if (!b) {
+      // First read: inflate, decode in full, keep the inflated columns and the decoded tail.
+      const h = readHeader(raw, off);
+      const [tb, vb] = this.readColumns(h);
+      const ts = h.tsCodec & COMPRESSED ? inflateColumn(tb, count, where) : tb;
+      const vals = h.valCodec & COMPRESSED ? inflateColumn(vb, count, where) : vb;
+      const tsKind = h.tsCodec & ~COMPRESSED;
+      const valKind = h.valCodec & ~COMPRESSED;
+      decodeColumn(tsKind, true, ts, count, t, where);
+      decodeColumn(valKind, false, vals, count, v, where);
+      const from = Math.max(0, count - TAIL_SAMPLES);
+      const sorted = isAscending(t, count);
+      blockCache.put(this, tsOffset, {
+        tsKind,
+        valKind,
+        ts,
+        vals,
+        tailTs: sorted ? t.slice(from, count) : null,
+        tailVals: sorted ? v.slice(from, count) : null,
+        beforeTailT: from > 0 ? t[from - 1]! : -Infinity,
+        hot: false,
+      });
+      pushSpan(t, v, count, minT, maxT, out);
+      return;
+    }
+    if (b.tailTs && minT > b.beforeTailT) {
+      // Every sample at or after minT is in the tail.
+      pushSpan(b.tailTs, b.tailVals!, b.tailTs.length, minT, maxT, out);
+      return;
+    }
+    if (b.tsKind === CODEC_STRATA && b.valKind === CODEC_STRATA) {
+      // One codec call for both columns that copies out only the samples in range and stops
+      // decoding values after the last one.
+      let n: number;
+      try {
+        n = decodeBlockRange(b.ts, b.vals, count, minT, maxT, t, v);
+      } catch (e) {
+        throw new PartCorruptError(where(), `block does not decode: ${(e as Error).message}`);
+      }
+      if (n > 0) out.pushRange(t, v, n, minT, maxT);
+      return;
+    }
+    decodeColumn(b.tsKind, true, b.ts, count, t, where);
+    decodeColumn(b.valKind, false, b.vals, count, v, where);
+    pushSpan(t, v, count, minT, maxT, out);
+  }
+
+  /** Reads a block's two column byte ranges and checks them against the header's CRC. */
+  private readColumns(h: BlockHeader): [Buffer, Buffer] {
+    const fds = this.fdsOrThrow();
+    if (h.tsOffset + h.tsSize > this.meta.files['timestamps.bin'].size || h.valOffset + h.valSize > this.meta.files['values.bin'].size) {
+      throw new PartCorruptError(this.dir, `block of series ${h.seriesId} points past the end of its column file`);
+    }
+    const tb = readExact(fds.ts, h.tsSize, h.tsOffset);
+    const vb = readExact(fds.vs, h.valSize, h.valOffset);
+    if (crc32(vb, crc32(tb)) !== h.crc) throw new PartCorruptError(this.dir, `block checksum mismatch for series ${h.seriesId} at offset ${h.tsOffset}`);
+    return [tb, vb];
   }
 
   /**
@@ -232,7 +419,7 @@ export class Part {
       if (k >= ids.length || ids[k]! > this.miLast[b]!) continue;
       // Binary-search the raw headers for each wanted id: a query for a few series out of a
       // million must not parse every header it reads past.
-      const raw = this.readIndexBlockRaw(b);
+      const raw = this.indexBlockCached(b);
       const count = this.miCount[b]!;
       let from = 0;
       for (let kk = k; kk < ids.length && ids[kk]! <= this.miLast[b]!; kk++) {
@@ -248,7 +435,7 @@ export class Part {
         for (let j = lo; j < count && raw.readDoubleLE(j * HEADER_SIZE) === id; j++) {
           const off = j * HEADER_SIZE;
           if (raw.readDoubleLE(off + 16) < minT || raw.readDoubleLE(off + 8) > maxT) continue;
-          this.readBlock(readHeader(raw, off), minT, maxT, bufferFor(id), scratch);
+          this.readBlockCached(raw, off, minT, maxT, bufferFor(id), scratch);
         }
       }
       // The last id of this block may continue into the next one.
@@ -264,4 +451,33 @@ export class Part {
       for (const h of this.readIndexBlock(b)) if (h.maxT >= minT && h.minT <= maxT) out.add(h.seriesId);
     }
   }
+}
+
+/** Inflates a column into a buffer of its own (inflateRaw's result is reused by the next call). */
+function inflateColumn(src: Uint8Array, count: number, where: () => string): Uint8Array {
+  try {
+    return inflateRaw(src, Math.max(count * 8, maxEncodedSize(count))).slice();
+  } catch (e) {
+    throw new PartCorruptError(where(), `compressed block does not decompress: ${(e as Error).message}`);
+  }
+}
+
+function isAscending(t: Float64Array, n: number): boolean {
+  for (let i = 1; i < n; i++) if (t[i]! < t[i - 1]!) return false;
+  return true;
+}
+
+/**
+ * Appends the samples of t/v[0, n) inside [minT, maxT], handing over only the span between the
+ * first sample ≥ minT and the last ≤ maxT so the series buffer grows by what the query keeps (an
+ * instant query keeps a few samples of hundreds), not by the whole block.
+ */
+function pushSpan(t: Float64Array, v: Float64Array, n: number, minT: number, maxT: number, out: SampleBuffer): void {
+  let lo = 0;
+  while (lo < n && t[lo]! < minT) lo++;
+  let hi = n;
+  while (hi > lo && t[hi - 1]! > maxT) hi--;
+  if (hi === lo) return;
+  if (lo === 0) out.pushRange(t, v, hi, minT, maxT);
+  else out.pushRange(t.subarray(lo, hi), v.subarray(lo, hi), hi - lo, minT, maxT);
 }

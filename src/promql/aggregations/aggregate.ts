@@ -94,6 +94,35 @@ export async function aggregate(input: readonly StepSeries[], spec: AggregateSpe
     const ser = input[s]!;
     const g = index[s]!;
     const base = g * numSteps;
+    if (op === 'sum') {
+      // The common case, without the per-sample dispatch below: Neumaier summation as kahanInc,
+      // inlined.
+      const present = ser.present;
+      const vals = ser.values;
+      let seenSum = false;
+      for (let i = 0; i < numSteps; i++) {
+        if (!present[i]) continue;
+        seenSum = true;
+        const f = vals[i]!;
+        const k = base + i;
+        if (count[k] === 0) {
+          count[k] = 1;
+          value[k] = f;
+          continue;
+        }
+        const sum = value[k]!;
+        const t = sum + f;
+        let c = comp[k]!;
+        if (t === Infinity || t === -Infinity) c = 0;
+        else if (Math.abs(sum) >= Math.abs(f)) c += sum - t + f;
+        else c += f - t + sum;
+        value[k] = t;
+        comp[k] = c;
+        count[k]!++;
+      }
+      if (seenSum && ser.dropName) out[g]!.dropName = true;
+      continue;
+    }
     let seen = false;
     for (let i = 0; i < numSteps; i++) {
       if (!ser.present[i]) continue;
@@ -117,12 +146,6 @@ export async function aggregate(input: readonly StepSeries[], spec: AggregateSpe
         continue;
       }
       switch (op) {
-        case 'sum':
-          kahanInc(f, value[k]!, comp[k]!, pair);
-          value[k] = pair[0]!;
-          comp[k] = pair[1]!;
-          count[k]!++;
-          break;
         case 'avg': {
           const n = ++count[k]!;
           if (!incremental[k]) {

@@ -12,6 +12,7 @@ import {
   clampValue,
   compileAnchored,
   expandTemplate,
+  extrapolatedRateSteps,
   isValidLabelName,
   naturalLess,
   newWindow,
@@ -26,7 +27,7 @@ import type { FetchedData } from './fetch.js';
 import { combineWithInfo, infoTimestampAndOffset, selectInfoSeries } from './info.js';
 import { selectInstant, selectSmoothed, stepSeriesToRange, withoutStaleMarkers } from './selectors.js';
 import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
-import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, countPresent, newStepSeries } from './types.js';
+import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, newStepSeries } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
 
 export interface EvaluatorOptions {
@@ -448,6 +449,13 @@ export class Evaluator {
     }
     this.checkCells(m.series.length, n);
     const keepName = NAME_KEEPING_RANGE_FUNCTIONS.has(name);
+    const counterKernel = name === 'rate' || name === 'increase';
+    const slab = new StepSlab(n, m.series.length);
+    const ends = m.ends;
+    const rangeMs = m.rangeMs;
+    const stepTimes = r.ts;
+    const checkQuantile = name === 'quantile_over_time';
+    const fastRate = mod === 0 && (name === 'rate' || name === 'increase' || name === 'delta');
     const w = this.window;
     const out: StepSeries[] = [];
     let warnedQuantile = false;
@@ -459,14 +467,17 @@ export class Evaluator {
       w.vs = s.values;
       w.rangeMs = m.rangeMs;
       w.mod = mod;
-      const o = newStepSeries(s.labels, n, !keepName || s.dropName);
+      w.monotonic = counterKernel && isMonotonic(s.values);
+      const o = slab.series(s.labels, !keepName || s.dropName);
       let any = false;
       let lo = 0;
       let hi = 0;
       let prevEnd = -Infinity;
-      for (let i = 0; i < n; i++) {
-        const end = m.ends[i]!;
-        const start = end - m.rangeMs;
+      // rate/increase/delta have a loop of their own; every other function goes window by window.
+      if (fastRate) any = extrapolatedRateSteps(ts, s.values, ends, rangeMs, name !== 'delta', name === 'rate', w.monotonic, o.values, o.present);
+      else for (let i = 0; i < n; i++) {
+        const end = ends[i]!;
+        const start = end - rangeMs;
         if (end < prevEnd) {
           lo = 0;
           hi = 0;
@@ -479,10 +490,10 @@ export class Evaluator {
         w.hi = hi;
         w.rangeStart = start;
         w.rangeEnd = end;
-        w.evalT = r.ts[i]!;
+        w.evalT = stepTimes[i]!;
         if (p0) w.p0 = p0[i]!;
         if (p1) w.p1 = p1[i]!;
-        if (name === 'quantile_over_time' && !warnedQuantile) {
+        if (checkQuantile && !warnedQuantile) {
           const q = w.p0;
           if (Number.isNaN(q) || q < 0 || q > 1) {
             this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(q)}`, args[0]!.pos);
@@ -495,7 +506,10 @@ export class Evaluator {
         o.present[i] = 1;
         any = true;
       }
-      if (!any) continue;
+      if (!any) {
+        slab.giveBack(o);
+        continue;
+      }
       out.push(o);
       if (name === 'rate' || name === 'increase') {
         const metric = getLabel(s.labels, METRIC_NAME);
@@ -759,4 +773,10 @@ export function parseGoFloat(s: string): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) && !/^[+-]?0x[0-9a-f]*\.?[0-9a-f]*p[+-]?\d+$/i.test(s)) return null;
   const v = Number(s);
   return Number.isNaN(v) ? null : v;
+}
+
+/** No value below its predecessor (NaN compares false, as in the kernels' own reset test). */
+function isMonotonic(vs: Float64Array): boolean {
+  for (let i = 1; i < vs.length; i++) if (vs[i]! < vs[i - 1]!) return false;
+  return true;
 }

@@ -1,5 +1,5 @@
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO, type Series } from '../../model/index.js';
-import type { RangeSeries, StepSeries } from './types.js';
+import { type RangeSeries, type StepSeries, StepSlab } from './types.js';
 
 /** A 32-bit view of a Float64Array to test NaN payloads without allocating per sample. */
 function bitsOf(vs: Float64Array): Uint32Array {
@@ -19,13 +19,14 @@ function isStale(vs: Float64Array, bits: Uint32Array, i: number): boolean {
 export function selectInstant(series: readonly Series[], refT: Float64Array, lookbackMs: number, timestamps: boolean): StepSeries[] {
   const n = refT.length;
   const out: StepSeries[] = [];
+  const slab = new StepSlab(n, series.length);
   for (const s of series) {
     const ts = s.timestamps;
     const vs = s.values;
     const bits = bitsOf(vs);
     const len = ts.length;
-    const values = new Float64Array(n);
-    const present = new Uint8Array(n);
+    const o = slab.series(s.labels);
+    const { values, present } = o;
     let any = false;
     let j = -1; // index of the last sample with t <= refT
     let prevRef = -Infinity;
@@ -42,7 +43,8 @@ export function selectInstant(series: readonly Series[], refT: Float64Array, loo
       present[i] = 1;
       any = true;
     }
-    if (any) out.push({ labels: s.labels, values, present, dropName: false });
+    if (any) out.push(o);
+    else slab.giveBack(o);
   }
   return out;
 }

@@ -63,3 +63,45 @@ export function countPresent(s: StepSeries): number {
   for (let i = 0; i < p.length; i++) n += p[i]!;
   return n;
 }
+
+/** Most step cells in one slab buffer: bounds the memory a few unused slots can pin. */
+const SLAB_MAX_CELLS = 1 << 20;
+
+/**
+ * Hands out the step arrays of many series as views of a few large buffers. A typed array of
+ * its own per series means a separate off-heap allocation (and GC bookkeeping) each; a range
+ * query over thousands of series spent more time there than computing the values.
+ */
+export class StepSlab {
+  private values = new Float64Array(0);
+  private present = new Uint8Array(0);
+  private used = 0;
+
+  constructor(
+    private readonly numSteps: number,
+    /** How many series the caller expects to ask for; sizes the first buffer. */
+    private readonly expectedSeries: number,
+  ) {}
+
+  series(labels: Labels, dropName = false): StepSeries {
+    const n = this.numSteps;
+    if (this.used + n > this.present.length) {
+      const cells = Math.max(n, Math.min(Math.max(1, this.expectedSeries) * n, SLAB_MAX_CELLS));
+      this.values = new Float64Array(cells);
+      this.present = new Uint8Array(cells);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += n;
+    return { labels, values: this.values.subarray(at, at + n), present: this.present.subarray(at, at + n), dropName };
+  }
+
+  /** Returns the last series handed out (it turned out empty) so its cells are used again. */
+  giveBack(s: StepSeries): void {
+    if (s.values.buffer === this.values.buffer && s.values.byteOffset === (this.used - this.numSteps) * 8) {
+      this.used -= this.numSteps;
+      s.values.fill(0);
+      s.present.fill(0);
+    }
+  }
+}

@@ -41,3 +41,4 @@ export { kahanInc } from './kahan.js';
 export { newWindow, type Window, type RangeKernel } from './window.js';
 export * as overTime from './over-time.js';
 export * as rateFunctions from './rate.js';
+export { extrapolatedRateSteps } from './rate.js';

@@ -13,7 +13,7 @@ export function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean)
   const firstT = ts[lo]!;
   const lastT = ts[hi - 1]!;
   let result = vs[hi - 1]! - vs[lo]!;
-  if (isCounter) {
+  if (isCounter && !w.monotonic) {
     for (let i = lo + 1; i < hi; i++) {
       const prev = vs[i - 1]!;
       if (vs[i]! < prev) result += prev;
@@ -38,6 +38,75 @@ export function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean)
   if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
   if (isRate) factor /= w.rangeMs / 1000;
   return result * factor;
+}
+
+/**
+ * rate/increase/delta of one series at every step, without range modifiers: the windows
+ * `(ends[i] - rangeMs, ends[i]]` slide along the samples and each value is extrapolatedRate's,
+ * computed in one loop without a Window or a kernel call per step (range queries evaluate this
+ * for thousands of series × hundreds of steps). Writes values/present; returns whether any step
+ * had a value.
+ */
+export function extrapolatedRateSteps(
+  ts: Float64Array,
+  vs: Float64Array,
+  ends: Float64Array,
+  rangeMs: number,
+  isCounter: boolean,
+  isRate: boolean,
+  monotonic: boolean,
+  values: Float64Array,
+  present: Uint8Array,
+): boolean {
+  const len = ts.length;
+  const n = ends.length;
+  const rangeSec = rangeMs / 1000;
+  let any = false;
+  let lo = 0;
+  let hi = 0;
+  let prevEnd = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const end = ends[i]!;
+    const start = end - rangeMs;
+    if (end < prevEnd) {
+      lo = 0;
+      hi = 0;
+    }
+    prevEnd = end;
+    while (hi < len && ts[hi]! <= end) hi++;
+    while (lo < hi && ts[lo]! <= start) lo++;
+    const count = hi - lo;
+    if (count < 2) continue;
+    const firstT = ts[lo]!;
+    const lastT = ts[hi - 1]!;
+    const firstV = vs[lo]!;
+    let result = vs[hi - 1]! - firstV;
+    if (isCounter && !monotonic) {
+      for (let j = lo + 1; j < hi; j++) {
+        const prev = vs[j - 1]!;
+        if (vs[j]! < prev) result += prev;
+      }
+    }
+    let durationToStart = (firstT - start) / 1000;
+    let durationToEnd = (end - lastT) / 1000;
+    const sampledInterval = (lastT - firstT) / 1000;
+    const averageDurationBetweenSamples = sampledInterval / (count - 1);
+    const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+    if (isCounter) {
+      let durationToZero = durationToStart;
+      if (result > 0 && firstV >= 0) durationToZero = sampledInterval * (firstV / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
+    if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+    let factor = 1;
+    if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+    if (isRate) factor /= rangeSec;
+    values[i] = result * factor;
+    present[i] = 1;
+    any = true;
+  }
+  return any;
 }
 
 /** First index in [lo, hi) whose timestamp satisfies the predicate, else hi (Go's sort.Search). */

@@ -18,6 +18,11 @@ export interface Window {
    * `[lo, hi)` also cover one lookback before the range (and, smoothed, after it).
    */
   mod: 0 | 1 | 2;
+  /**
+   * True when no value of the whole series is below its predecessor: counter functions then skip
+   * their per-window reset scan. False is always safe.
+   */
+  monotonic: boolean;
   /** Scalar arguments of the call at this step (quantile, prediction duration, smoothing factors). */
   p0: number;
   p1: number;
@@ -27,5 +32,5 @@ export interface Window {
 export type RangeKernel = (w: Window) => number | undefined;
 
 export function newWindow(): Window {
-  return { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStart: 0, rangeEnd: 0, rangeMs: 0, evalT: 0, mod: 0, p0: 0, p1: 0 };
+  return { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStart: 0, rangeEnd: 0, rangeMs: 0, evalT: 0, mod: 0, monotonic: false, p0: 0, p1: 0 };
 }
