@@ -1,5 +1,7 @@
-import { POSTINGS_ALL, POSTINGS_LABEL, TENANT_BYTES, decodeLabels, idBytes, labelKey, readId, seriesKey } from './keys.js';
-import type { Stores } from './stores.js';
+import { DAY_BYTES, POSTINGS_ALL, POSTINGS_LABEL, TENANT_BYTES, encodeLabels, labelKey, seriesKey, valueEnd } from './keys.js';
+import { labelBlocks } from './label-blocks.js';
+import { decodeEntry, listHas } from './posting-lists.js';
+import type { BinDb, Stores } from './stores.js';
 
 /**
  * Every live series is findable by its labels and in its postings, every posting names a live
@@ -12,31 +14,48 @@ export function checkConsistency(s: Stores, deleted: ReadonlySet<number>, nextId
     return problems.length >= maxProblems;
   };
   let maxId = 0;
-  for (const { key, value } of s.labels.getRange()) {
-    const id = readId(key);
-    maxId = Math.max(maxId, id);
-    const tb = Buffer.from(value.subarray(0, TENANT_BYTES));
-    const labels = decodeLabels(value, TENANT_BYTES);
-    const found = s.series.get(seriesKey(tb, value.subarray(TENANT_BYTES)));
-    if (deleted.has(id)) {
-      if (found === id && report(`deleted series ${id} is still findable by its labels`)) return problems;
-      continue;
-    }
-    if (found !== id && report(`series ${id} ${JSON.stringify(labels)}: labels resolve to ${found}`)) return problems;
-    if (!s.postings.doesExist(Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id) && report(`series ${id} missing from all-series postings`)) {
-      return problems;
-    }
-    const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
-    for (const l of labels) {
-      if (!s.postings.doesExist(labelKey(lp, l.name, l.value), id) && report(`series ${id} missing from postings of ${l.name}`)) return problems;
+  const labelled = new Set<number>();
+  for (const block of labelBlocks(s.labels)) {
+    const tb = block.tenant;
+    for (let k = 0; k < block.sets.length; k++) {
+      const id = block.first + k;
+      const labels = block.sets[k]!;
+      labelled.add(id);
+      maxId = Math.max(maxId, id);
+      const found = s.series.get(seriesKey(tb, encodeLabels(labels)));
+      if (deleted.has(id)) {
+        if (found === id && report(`deleted series ${id} is still findable by its labels`)) return problems;
+        continue;
+      }
+      if (found !== id && report(`series ${id} ${JSON.stringify(labels)}: labels resolve to ${found}`)) return problems;
+      if (!listHas(s.postings, Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id) && report(`series ${id} missing from all-series postings`)) {
+        return problems;
+      }
+      const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
+      for (const l of labels) {
+        if (!listHas(s.postings, labelKey(lp, l.name, l.value), id) && report(`series ${id} missing from postings of ${l.name}`)) return problems;
+      }
     }
   }
   for (const { key, value } of s.series.getRange()) {
-    if (!s.labels.doesExist(idBytes(value)) && report(`series key ${key.toString('hex')} names id ${value} without labels`)) return problems;
+    if (!labelled.has(value) && report(`series key ${key.toString('hex')} names id ${value} without labels`)) return problems;
   }
-  for (const db of [s.postings, s.dayPostings, s.daySeries]) {
-    for (const { value: id } of db.getRange()) {
-      if ((deleted.has(id) || !s.labels.doesExist(idBytes(id))) && report(`a posting names missing or deleted series ${id}`)) return problems;
+  // The length of a block's list key, from the key layouts of each database.
+  const labelListLength = (key: Buffer, at: number): number => valueEnd(key, key.indexOf(0, at) + 1) + 1;
+  const lists: [BinDb, (key: Buffer) => number][] = [
+    [s.postings, (key) => (key[TENANT_BYTES] === POSTINGS_ALL ? TENANT_BYTES + 1 : labelListLength(key, TENANT_BYTES + 1))],
+    [s.dayPostings, (key) => labelListLength(key, TENANT_BYTES + DAY_BYTES)],
+    [s.daySeries, () => TENANT_BYTES + DAY_BYTES],
+  ];
+  for (const [db, listLength] of lists) {
+    for (const { key, value } of db.getRange()) {
+      const ids: number[] = [];
+      decodeEntry(key, value, listLength(key), (id) => ids.push(id));
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (i > 0 && !(ids[i - 1]! < id) && report(`a postings block ${key.toString('hex')} is not ascending`)) return problems;
+        if ((deleted.has(id) || !labelled.has(id)) && report(`a posting names missing or deleted series ${id}`)) return problems;
+      }
     }
   }
   if (nextId <= maxId) report(`id counter ${nextId} is not past the largest id ${maxId}`);

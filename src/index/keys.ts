@@ -10,7 +10,10 @@ import { IndexError } from './errors.js';
 
 export const TENANT_BYTES = 8;
 export const DAY_BYTES = 4;
-/** LMDB (lmdb-js, 4 KiB pages) refuses keys over 1978 bytes; a postings key holds name and value. */
+/**
+ * LMDB (lmdb-js, 4 KiB pages) refuses keys over 1978 bytes; a postings block key holds tenant, day,
+ * name, value, two separators and the block's first id.
+ */
 export const MAX_LABEL_BYTES = 1900;
 const SERIES_HASH_BYTES = 16;
 /** Postings kinds under a tenant in the `postings` database. */
@@ -72,21 +75,77 @@ export function tenantDay(tenant: Buffer, day: number): Buffer {
   return b;
 }
 
-/** `prefix` + name \0 value: a postings key. */
+/**
+ * `prefix` + name \0 escaped-value \0: the key of one postings list; its blocks are this key plus
+ * the block's first id. A NUL inside a value is written as \0 \xff (UTF-8 never holds 0xff), so
+ * the terminating \0 is unambiguous and keys still sort by value bytes: another value's keys can
+ * start with this one's only as key + \xff, past every block of this list (see posting-lists.ts).
+ */
 export function labelKey(prefix: Buffer, name: string, value: string): Buffer {
   const nl = Buffer.byteLength(name);
   const vl = Buffer.byteLength(value);
-  const b = Buffer.allocUnsafe(prefix.length + nl + 1 + vl);
+  const b = Buffer.allocUnsafe(prefix.length + nl + 1 + vl + 1);
   prefix.copy(b, 0);
   b.write(name, prefix.length, 'utf8');
   b[prefix.length + nl] = 0;
   b.write(value, prefix.length + nl + 1, 'utf8');
-  return b;
+  b[b.length - 1] = 0;
+  return value.includes('\u0000') ? escapeNuls(b, prefix.length + nl + 1) : b;
+}
+
+function escapeNuls(b: Buffer, from: number): Buffer {
+  const parts: number[] = [];
+  for (let i = from; i < b.length - 1; i++) {
+    parts.push(b[i]!);
+    if (b[i] === 0) parts.push(0xff);
+  }
+  parts.push(0);
+  return Buffer.concat([b.subarray(0, from), Buffer.from(parts)]);
+}
+
+/** `prefix` + name \0 + the escaped bytes of `valuePrefix` (no terminator): a range-scan start. */
+export function labelValuePrefix(prefix: Buffer, name: string, valuePrefix: string): Buffer {
+  const k = labelKey(prefix, name, valuePrefix);
+  return k.subarray(0, k.length - 1);
 }
 
 /** `prefix` + name \0: the start of every postings key of one label name. */
 export function labelNamePrefix(prefix: Buffer, name: string): Buffer {
-  return labelKey(prefix, name, '');
+  return labelValuePrefix(prefix, name, '');
+}
+
+/**
+ * Where the escaped value that starts at `from` in a postings block key ends (the index of its
+ * terminating \0), and whether it holds escaped NULs.
+ */
+export function valueEnd(key: Uint8Array, from: number): number {
+  let i = from;
+  for (;;) {
+    const j = key.indexOf(0, i);
+    if (j < 0) return key.length;
+    if (key[j + 1] !== 0xff) return j;
+    i = j + 2;
+  }
+}
+
+/** The label value held in `key` between `from` and `end` (see valueEnd). */
+export function readValue(key: Buffer, from: number, end: number): string {
+  const raw = key.subarray(from, end);
+  if (raw.indexOf(0xff) < 0) return raw.toString('utf8');
+  const out: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    out.push(raw[i]!);
+    if (raw[i] === 0 && raw[i + 1] === 0xff) i++;
+  }
+  return Buffer.from(out).toString('utf8');
+}
+
+/** A postings block key: the list key plus the block's first id. */
+export function blockKey(listKey: Buffer, firstId: number): Buffer {
+  const b = Buffer.allocUnsafe(listKey.length + 8);
+  listKey.copy(b, 0);
+  writeId(b, listKey.length, firstId);
+  return b;
 }
 
 /** The smallest key greater than every key starting with `prefix`. */
@@ -171,10 +230,17 @@ export function canonicalLabels(labels: Labels): Labels {
       throw new IndexError(`invalid label name ${JSON.stringify(l.name)}: must be non-empty and contain no NUL`);
     }
     if (i > 0 && out[i - 1]!.name === l.name) throw new IndexError(`duplicate label name ${JSON.stringify(l.name)} in series`);
-    if (l.name.length + l.value.length > MAX_LABEL_BYTES / 3 && Buffer.byteLength(l.name) + Buffer.byteLength(l.value) > MAX_LABEL_BYTES) {
+    // A NUL in a value takes two bytes in postings keys (see labelKey): still at most 3 per UTF-16 unit.
+    if (l.name.length + l.value.length > MAX_LABEL_BYTES / 3 && Buffer.byteLength(l.name) + Buffer.byteLength(l.value) + nulCount(l.value) > MAX_LABEL_BYTES) {
       throw new IndexError(`label ${l.name} is too long: name and value together must be at most ${MAX_LABEL_BYTES} bytes of UTF-8`);
     }
   }
   if (out.length === 0) throw new IndexError('a series needs at least one label with a non-empty value');
   return out;
+}
+
+function nulCount(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\u0000'); i >= 0; i = s.indexOf('\u0000', i + 1)) n++;
+  return n;
 }

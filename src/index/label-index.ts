@@ -5,25 +5,31 @@ import { IndexError } from './errors.js';
 import {
   POSTINGS_ALL,
   POSTINGS_LABEL,
+  DAY_BYTES,
   TENANT_BYTES,
   canonicalLabels,
-  decodeLabels,
   encodeLabels,
   idBytes,
   labelKey,
   labelNamePrefix,
+  labelValuePrefix,
   prefixEnd,
   readId,
+  readValue,
   readTenant,
   seriesKey,
   tenantBytes,
   tenantDay,
+  valueEnd,
 } from './keys.js';
 import { planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 import { sortUtf8 } from './order.js';
-import { IdCollector, intersect, subtract, union } from './postings.js';
+import { IdCollector, intersect, sortUnique, subtract, union } from './postings.js';
+import { lastLabelledId, readLabelBlock, writeLabelSets, type LabelBlock } from './label-blocks.js';
 import { checkConsistency } from './consistency.js';
-import { openStores, type IdDb, type Stores } from './stores.js';
+import { PendingLists } from './pending-lists.js';
+import { decodeEntry, listCount, listEnd, listHas, missingFromList, readList, removeFromList } from './posting-lists.js';
+import { openStores, type BinDb, type Stores } from './stores.js';
 import { buildTsdbStatus, scanPostingsStatus, StatusAccumulator, TopCollector, type TsdbStatus } from './tsdb-status.js';
 
 export interface LabelIndexOptions {
@@ -54,11 +60,11 @@ const EMPTY = Buffer.alloc(0);
 
 /** Where a query reads postings: all time, or the union of some days. */
 interface Scope {
-  readonly db: IdDb;
+  readonly db: BinDb;
   /** Key prefixes of name\0value postings (one per day, or one for all time). */
   readonly labelPrefixes: readonly Buffer[];
-  /** The database and keys listing every series in scope. */
-  readonly allDb: IdDb;
+  /** The database and list keys listing every series in scope. */
+  readonly allDb: BinDb;
   readonly allKeys: readonly Buffer[];
 }
 
@@ -73,6 +79,8 @@ export class LabelIndex {
   private readonly dayMarks = new Map<string, Set<number>>();
   private readonly deleted = new Set<number>();
   private nextId: number;
+  /** The label block read last: ids are mostly looked up in runs from one batch. Blocks never change. */
+  private lastBlock: LabelBlock | undefined;
   private closed = false;
   private readonly filterByLabelsBelow: number;
 
@@ -86,8 +94,7 @@ export class LabelIndex {
     for (const key of s.deleted.getKeys()) this.deleted.add(readId(key));
     // The stored counter is authoritative; the last assigned id guards against a counter that
     // somehow lags (ids must never be reused, even after restoring an odd backup).
-    let last = 0;
-    for (const key of s.labels.getKeys({ reverse: true, limit: 1 })) last = readId(key);
+    const last = lastLabelledId(s.labels);
     this.nextId = Math.max(s.meta.get(META_NEXT_ID) ?? 1, last + 1);
   }
 
@@ -136,24 +143,36 @@ export class LabelIndex {
     const created = new Map<number, Labels>();
     try {
       this.s.env.transactionSync(() => {
+        // Postings are gathered per list and written once each, as packed blocks, at the end.
+        const pending = new PendingLists();
+        const newSets: Labels[] = [];
         for (let k = 0; k < missing.length; k++) {
           const lb = bytes[k]!;
           const sk = seriesKey(tb, lb);
           let id = this.s.series.get(sk);
-          if (id !== undefined) this.checkSameLabels(id, tb, lb);
-          else {
+          if (id !== undefined) {
+            const mine = created.get(id);
+            if (mine === undefined) this.checkSameLabels(id, tb, lb);
+            else if (!encodeLabels(mine).equals(lb)) throw new IndexError(`series key collision: series ${id} has other labels than the set being resolved`);
+          } else {
             id = this.nextId++;
-            this.writeSeries(tb, sk, lb, canon[k]!, id);
+            this.writeSeries(tb, sk, canon[k]!, id, pending);
             created.set(id, canon[k]!);
+            newSets.push(canon[k]!);
           }
           ids[missing[k]!] = id;
           if (!marks.has(id)) unmarked.push(id);
         }
-        if (this.nextId !== startId) this.s.meta.putSync(META_NEXT_ID, this.nextId);
-        for (const id of new Set(unmarked)) this.markDay(td, id, created.get(id));
+        if (this.nextId !== startId) {
+          writeLabelSets(this.s.labels, tb, startId, newSets);
+          this.s.meta.putSync(META_NEXT_ID, this.nextId);
+        }
+        this.markDays(td, unmarked, created, pending);
+        pending.flush();
       });
     } catch (e) {
       this.nextId = startId;
+      this.lastBlock = undefined; // it may come from the aborted transaction
       throw e;
     }
     for (let k = 0; k < missing.length; k++) this.seriesCache.set(prefix + labelsKey(labelSets[missing[k]!]!), ids[missing[k]!]!);
@@ -162,27 +181,47 @@ export class LabelIndex {
     return ids;
   }
 
+  /** The label block holding series `id`, if any. */
+  private labelBlock(id: number): LabelBlock | undefined {
+    const b = this.lastBlock;
+    if (b && id >= b.first && id < b.first + b.sets.length) return b;
+    const read = readLabelBlock(this.s.labels, id);
+    if (read) this.lastBlock = read;
+    return read;
+  }
+
   private checkSameLabels(id: number, tb: Buffer, lb: Buffer): void {
-    const stored = this.s.labels.getBinary(idBytes(id));
-    if (!stored || stored.compare(tb, 0, TENANT_BYTES, 0, TENANT_BYTES) !== 0 || stored.compare(lb, 0, lb.length, TENANT_BYTES) !== 0) {
+    const block = this.labelBlock(id);
+    if (!block || !block.tenant.equals(tb) || !encodeLabels(block.sets[id - block.first]!).equals(lb)) {
       throw new IndexError(`series key collision: series ${id} has other labels than the set being resolved`);
     }
   }
 
-  private writeSeries(tb: Buffer, sk: Buffer, lb: Buffer, labels: Labels, id: number): void {
+  private writeSeries(tb: Buffer, sk: Buffer, labels: Labels, id: number, pending: PendingLists): void {
     this.s.series.putSync(sk, id);
-    this.s.labels.putSync(idBytes(id), Buffer.concat([tb, lb]));
-    this.s.postings.putSync(Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id);
-    const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
-    for (const l of labels) this.s.postings.putSync(labelKey(lp, l.name, l.value), id);
+    pending.add(this.s.postings, allKey(tb), id);
+    const lp = labelPrefix(tb);
+    for (const l of labels) pending.add(this.s.postings, labelKey(lp, l.name, l.value), id);
   }
 
-  /** Within a write transaction: records `id` on the day `td` unless it is there already. */
-  private markDay(td: Buffer, id: number, knownLabels: Labels | undefined): void {
-    if (knownLabels === undefined && this.s.daySeries.doesExist(td, id)) return;
-    const labels = knownLabels ?? this.labelsOf(id);
-    this.s.daySeries.putSync(td, id);
-    for (const l of labels) this.s.dayPostings.putSync(labelKey(td, l.name, l.value), id);
+  /**
+   * Within a write transaction: records `ids` on the day `td`, except those already there. Series
+   * in `created` are new, so certainly not there yet; the others are checked against the day's list.
+   */
+  private markDays(td: Buffer, ids: readonly number[], created: ReadonlyMap<number, Labels>, pending: PendingLists): void {
+    const known: number[] = [];
+    for (const id of ids) {
+      const labels = created.get(id);
+      if (labels === undefined) known.push(id);
+      else this.markDay(td, id, labels, pending);
+    }
+    if (known.length === 0) return;
+    for (const id of missingFromList(this.s.daySeries, td, sortUnique(Float64Array.from(known)))) this.markDay(td, id, this.labelsOf(id), pending);
+  }
+
+  private markDay(td: Buffer, id: number, labels: Labels, pending: PendingLists): void {
+    pending.add(this.s.daySeries, td, id);
+    for (const l of labels) pending.add(this.s.dayPostings, labelKey(td, l.name, l.value), id);
   }
 
   private dayMarksFor(tenant: Tenant, day: number): Set<number> {
@@ -213,13 +252,15 @@ export class LabelIndex {
     }
     if (todo.length === 0) return;
     for (const id of todo) {
-      const stored = this.s.labels.getBinary(idBytes(id));
-      if (!stored || stored.compare(tb, 0, TENANT_BYTES, 0, TENANT_BYTES) !== 0) {
+      const block = this.labelBlock(id);
+      if (!block || !block.tenant.equals(tb)) {
         throw new IndexError(`unknown series id ${id} for tenant ${tenant.accountID}:${tenant.projectID}`);
       }
     }
     this.s.env.transactionSync(() => {
-      for (const id of todo) this.markDay(td, id, undefined);
+      const pending = new PendingLists();
+      this.markDays(td, todo, new Map(), pending);
+      pending.flush();
     });
     for (const id of todo) marks.add(id);
   }
@@ -227,18 +268,22 @@ export class LabelIndex {
   labelsOf(id: number): Labels {
     const cached = this.labelsCache.get(id);
     if (cached) return cached;
-    const buf = this.s.labels.getBinary(idBytes(id));
-    if (!buf) throw new IndexError(`unknown series id ${id}`);
-    const labels = decodeLabels(buf, TENANT_BYTES);
+    if (!Number.isInteger(id) || id < 0 || id > 2 ** 53) throw new IndexError(`invalid series id ${id}`);
+    const block = this.labelBlock(id);
+    if (!block) throw new IndexError(`unknown series id ${id}`);
+    // Neighbouring ids are usually wanted together (one batch, one job): keep the whole block.
+    for (let k = 0; k < block.sets.length; k++) if (block.first + k !== id) this.labelsCache.set(block.first + k, block.sets[k]!);
+    const labels = block.sets[id - block.first]!;
     this.labelsCache.set(id, labels);
     return labels;
   }
 
   /** The tenant owning a series id. */
   tenantOf(id: number): Tenant {
-    const buf = this.s.labels.getBinary(idBytes(id));
-    if (!buf) throw new IndexError(`unknown series id ${id}`);
-    return readTenant(buf, 0);
+    if (!Number.isInteger(id) || id < 0 || id > 2 ** 53) throw new IndexError(`invalid series id ${id}`);
+    const block = this.labelBlock(id);
+    if (!block) throw new IndexError(`unknown series id ${id}`);
+    return readTenant(block.tenant, 0);
   }
 
   // ---- queries ----
@@ -253,17 +298,13 @@ export class LabelIndex {
       return { db: this.s.dayPostings, labelPrefixes: keys, allDb: this.s.daySeries, allKeys: keys };
     }
     if (maxT < minT || maxT < 0) return { db: this.s.dayPostings, labelPrefixes: [], allDb: this.s.daySeries, allKeys: [] };
-    return {
-      db: this.s.postings,
-      labelPrefixes: [Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])])],
-      allDb: this.s.postings,
-      allKeys: [Buffer.concat([tb, Buffer.from([POSTINGS_ALL])])],
-    };
+    return { db: this.s.postings, labelPrefixes: [labelPrefix(tb)], allDb: this.s.postings, allKeys: [allKey(tb)] };
   }
 
   private allSeries(scope: Scope): number[] {
     const c = new IdCollector();
-    for (const key of scope.allKeys) for (const id of scope.allDb.getValues(key)) c.push(id);
+    const push = (id: number): void => c.push(id);
+    for (const key of scope.allKeys) readList(scope.allDb, key, push);
     return c.finish();
   }
 
@@ -271,17 +312,25 @@ export class LabelIndex {
   private postingsFor(scope: Scope, name: string, set: ValueSet): number[] {
     if (set.kind === 'none') return [];
     const c = new IdCollector();
+    const push = (id: number): void => c.push(id);
     for (const p of scope.labelPrefixes) {
       if (set.kind === 'exact') {
-        for (const v of set.values) for (const id of scope.db.getValues(labelKey(p, name, v))) c.push(id);
+        for (const v of set.values) readList(scope.db, labelKey(p, name, v), push);
         continue;
       }
-      const start = set.kind === 'prefix' ? labelKey(p, name, set.prefix) : labelNamePrefix(p, name);
+      const start = set.kind === 'prefix' ? labelValuePrefix(p, name, set.prefix) : labelNamePrefix(p, name);
       const valueAt = labelNamePrefix(p, name).length;
       const test = set.test;
-      for (const key of scope.db.getKeys({ start, end: prefixEnd(start) })) {
-        if (test && !test(key.toString('utf8', valueAt))) continue;
-        for (const id of scope.db.getValues(key)) c.push(id);
+      // A value's blocks are adjacent: test each value once, on its first block.
+      let lastValue: Buffer | undefined;
+      let pass = false;
+      for (const { key, value } of scope.db.getRange({ start, end: prefixEnd(start) })) {
+        const end = valueEnd(key, valueAt);
+        if (lastValue === undefined || key.compare(lastValue, 0, lastValue.length, valueAt, end) !== 0) {
+          lastValue = key.subarray(valueAt, end);
+          pass = !test || test(readValue(key, valueAt, end));
+        }
+        if (pass) decodeEntry(key, value, end + 1, push);
       }
     }
     return c.finish();
@@ -292,7 +341,7 @@ export class LabelIndex {
     if (set.kind === 'none') return 0;
     if (set.kind !== 'exact' || set.values.length * scope.labelPrefixes.length > 64) return Infinity;
     let n = 0;
-    for (const p of scope.labelPrefixes) for (const v of set.values) n += scope.db.getValuesCount(labelKey(p, name, v));
+    for (const p of scope.labelPrefixes) for (const v of set.values) n += listCount(scope.db, labelKey(p, name, v));
     return n;
   }
 
@@ -382,7 +431,7 @@ export class LabelIndex {
   }
 
   /** Distinct label names under a postings prefix, jumping over each name's values. */
-  private scanNames(db: IdDb, prefix: Buffer, out: Set<string>): void {
+  private scanNames(db: BinDb, prefix: Buffer, out: Set<string>): void {
     const end = prefixEnd(prefix);
     let start: Buffer = prefix;
     for (;;) {
@@ -414,8 +463,16 @@ export class LabelIndex {
       const max = limit !== undefined && limit > 0 ? limit : undefined;
       for (const p of scope.labelPrefixes) {
         const start = labelNamePrefix(p, name);
-        const range = max === undefined ? { start, end: prefixEnd(start) } : { start, end: prefixEnd(start), limit: max };
-        for (const key of scope.db.getKeys(range)) values.add(key.toString('utf8', start.length));
+        let taken = 0;
+        let lastValue: Buffer | undefined;
+        for (const key of scope.db.getKeys({ start, end: prefixEnd(start) })) {
+          const end = valueEnd(key, start.length);
+          if (lastValue !== undefined && key.compare(lastValue, 0, lastValue.length, start.length, end) === 0) continue;
+          if (max !== undefined && taken >= max) break;
+          lastValue = key.subarray(start.length, end);
+          values.add(readValue(key, start.length, end));
+          taken++;
+        }
       }
     } else {
       for (const id of ids) {
@@ -453,28 +510,45 @@ export class LabelIndex {
     const tb = tenantBytes(tenant);
     const ids = this.select(tenant, matchers, -Infinity, Infinity);
     if (ids.length === 0) return ids;
-    const all = Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]);
-    const lp = Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
-    const dayKeys = [...this.s.daySeries.getKeys({ start: tb, end: prefixEnd(tb) })];
+    const lp = labelPrefix(tb);
+    const dayKeys = this.daysOf(tb);
     this.s.env.transactionSync(() => {
+      // Gathered per list, then each affected block is rewritten once.
+      const gone = new PendingLists(removeFromList);
       for (const id of ids) {
         const labels = this.labelsOf(id);
         this.s.series.removeSync(seriesKey(tb, encodeLabels(labels)));
-        this.s.postings.removeSync(all, id);
-        for (const l of labels) this.s.postings.removeSync(labelKey(lp, l.name, l.value), id);
+        gone.add(this.s.postings, allKey(tb), id);
+        for (const l of labels) gone.add(this.s.postings, labelKey(lp, l.name, l.value), id);
         for (const td of dayKeys) {
-          if (!this.s.daySeries.doesExist(td, id)) continue;
-          this.s.daySeries.removeSync(td, id);
-          for (const l of labels) this.s.dayPostings.removeSync(labelKey(td, l.name, l.value), id);
+          if (!listHas(this.s.daySeries, td, id)) continue;
+          gone.add(this.s.daySeries, td, id);
+          for (const l of labels) gone.add(this.s.dayPostings, labelKey(td, l.name, l.value), id);
         }
         this.s.deleted.putSync(idBytes(id), EMPTY);
       }
+      gone.flush();
     });
     for (const id of ids) this.deleted.add(id);
     // The ingestion cache maps label sets to ids; a deleted series must get a new id if it returns.
     this.seriesCache.clear();
     for (const marks of this.dayMarks.values()) for (const id of ids) marks.delete(id);
     return ids;
+  }
+
+  /** The tenant+day list keys of every day with series, jumping from one day to the next. */
+  private daysOf(tb: Buffer): Buffer[] {
+    const days: Buffer[] = [];
+    const end = prefixEnd(tb);
+    let start = tb;
+    for (;;) {
+      let key: Buffer | undefined;
+      for (const k of this.s.daySeries.getKeys({ start, end, limit: 1 })) key = k;
+      if (!key) return days;
+      const td = Buffer.from(key.subarray(0, TENANT_BYTES + DAY_BYTES));
+      days.push(td);
+      start = listEnd(td);
+    }
   }
 
   deletedIds(): ReadonlySet<number> {
@@ -487,7 +561,7 @@ export class LabelIndex {
    */
   seriesCount(tenant?: Tenant): number {
     this.checkOpen();
-    if (tenant) return this.s.postings.getValuesCount(Buffer.concat([tenantBytes(tenant), Buffer.from([POSTINGS_ALL])]));
+    if (tenant) return listCount(this.s.postings, allKey(tenantBytes(tenant)));
     return this.nextId - 1 - this.deleted.size;
   }
 
@@ -521,6 +595,16 @@ export class LabelIndex {
     this.closed = true;
     void this.s.env.close();
   }
+}
+
+/** The list key of every series of a tenant, for all time. */
+function allKey(tb: Buffer): Buffer {
+  return Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]);
+}
+
+/** The prefix of a tenant's all-time label postings lists. */
+function labelPrefix(tb: Buffer): Buffer {
+  return Buffer.concat([tb, Buffer.from([POSTINGS_LABEL])]);
 }
 
 function valueOf(labels: Labels, name: string): string {

@@ -1,5 +1,6 @@
-import { prefixEnd } from './keys.js';
-import type { IdDb } from './stores.js';
+import { prefixEnd, readValue, valueEnd } from './keys.js';
+import { entryCount } from './posting-lists.js';
+import type { BinDb } from './stores.js';
 
 /** One row of a cardinality list, as VictoriaMetrics renders it: `{"name": ..., "value": count}`. */
 export interface TopEntry {
@@ -129,36 +130,55 @@ export class TopCollector {
 }
 
 /**
- * One scan over the postings keys under `prefix` (name-major, so each name's values are
- * contiguous), counting each list in LMDB; value strings are decoded only where a list uses them.
+ * One scan over the postings blocks under `prefix` (name-major, so each name's values, and each
+ * value's blocks, are contiguous), counting from block headers; value strings are decoded only
+ * where a list uses them.
  */
-export function scanPostingsStatus(db: IdDb, prefix: Buffer, acc: StatusAccumulator, pairs: TopCollector): void {
+export function scanPostingsStatus(db: BinDb, prefix: Buffer, acc: StatusAccumulator, pairs: TopCollector): void {
   let name: string | undefined;
   let nameBytes = Buffer.alloc(0);
   let distinct = 0;
   let series = 0;
   let values: Map<string, number> | undefined;
-  const flush = (): void => {
+  // The (name, value) list being counted: its first block key, where its value ends, its count.
+  let listKey: Buffer | undefined;
+  let listValueAt = 0;
+  let listValueEnd = 0;
+  let count = 0;
+  const flushValue = (): void => {
+    if (listKey === undefined) return;
+    distinct++;
+    series += count;
+    if (values || pairs.wants(count)) {
+      const value = readValue(listKey, listValueAt, listValueEnd);
+      values?.set(value, count);
+      if (pairs.wants(count)) pairs.push(`${name}=${value}`, count);
+    }
+    listKey = undefined;
+  };
+  const flushName = (): void => {
+    flushValue();
     if (name !== undefined) acc.addName(name, distinct, series, values);
   };
-  for (const key of db.getKeys({ start: prefix, end: prefixEnd(prefix) })) {
+  for (const { key, value } of db.getRange({ start: prefix, end: prefixEnd(prefix) })) {
     const nul = key.indexOf(0, prefix.length);
+    const end = valueEnd(key, nul + 1);
+    if (listKey !== undefined && end === listValueEnd && key.compare(listKey, 0, end, 0, end) === 0) {
+      count += entryCount(key, value, end + 1);
+      continue;
+    }
     if (nul - prefix.length !== nameBytes.length || key.compare(nameBytes, 0, nameBytes.length, prefix.length, nul) !== 0) {
-      flush();
+      flushName();
       nameBytes = Buffer.from(key.subarray(prefix.length, nul));
       name = nameBytes.toString('utf8');
       distinct = 0;
       series = 0;
       values = acc.wantsValuesOf(name) ? new Map() : undefined;
-    }
-    const count = db.getValuesCount(key);
-    distinct++;
-    series += count;
-    if (values || pairs.wants(count)) {
-      const value = key.toString('utf8', nul + 1);
-      values?.set(value, count);
-      if (pairs.wants(count)) pairs.push(`${name}=${value}`, count);
-    }
+    } else flushValue();
+    listKey = key;
+    listValueAt = nul + 1;
+    listValueEnd = end;
+    count = entryCount(key, value, end + 1);
   }
-  flush();
+  flushName();
 }
