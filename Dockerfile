@@ -13,7 +13,8 @@ RUN node scripts/build.mjs && npm pack --pack-destination /pkg
 
 # Runtime stage: the packed tarball installed with production dependencies only.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+# glibc: serve large allocations with mmap so memory freed after ingestion bursts returns to the OS.
+ENV NODE_ENV=production MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /opt/strata
 COPY --from=build /pkg/strata-*.tgz /tmp/strata.tgz
 RUN npm install --global --omit=dev --no-audit --no-fund /tmp/strata.tgz && rm /tmp/strata.tgz \

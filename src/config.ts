@@ -24,6 +24,7 @@ export interface Config {
   searchMaxSamplesPerQuery: number;
   searchMaxSeries: number;
   searchLookbackDeltaMs: number;
+  searchBlockCacheSize: number;
   loggerLevel: LogLevel;
   httpAuthUsername: string;
   httpAuthPassword: string;
@@ -161,6 +162,7 @@ export const FLAGS = [
   spec({ key: 'searchMaxSamplesPerQuery', flag: 'search.maxSamplesPerQuery', arg: 'n', default: '50000000', help: 'Queries loading more samples fail with 422 instead of exhausting memory', parse: positiveInt }),
   spec({ key: 'searchMaxSeries', flag: 'search.maxSeries', arg: 'n', default: '300000', help: 'Queries selecting more series fail with 422', parse: positiveInt }),
   spec({ key: 'searchLookbackDeltaMs', flag: 'search.lookbackDelta', arg: 'duration', default: '5m', help: 'How far back an instant selector looks for the latest sample', parse: parseDurationFlag }),
+  spec({ key: 'searchBlockCacheSize', flag: 'search.blockCacheSize', arg: 'size', default: '32MiB', help: 'Memory for recently read, decoded part blocks (speeds up repeated dashboard queries); 0 disables', parse: parseSize }),
   spec({ key: 'loggerLevel', flag: 'loggerLevel', arg: 'level', default: 'INFO', help: 'Minimum level of log lines: INFO | WARN | ERROR | FATAL | PANIC', parse: oneOf(['INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC'] as const) }),
   spec({ key: 'httpAuthUsername', flag: 'httpAuth.username', arg: 'user', default: '', help: 'Basic auth user required on every path except /health', parse: str }),
   spec({ key: 'httpAuthPassword', flag: 'httpAuth.password', arg: 'password', default: '', help: 'Basic auth password (with --httpAuth.username)', parse: str, secret: true }),

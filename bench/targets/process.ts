@@ -107,9 +107,9 @@ export interface ServerProcess {
 }
 
 /** Starts a server with stdout/stderr going to a log file, so a chatty server never blocks on a pipe. */
-export function spawnServer(command: string, args: readonly string[], logFile: string, cwd?: string): ServerProcess {
+export function spawnServer(command: string, args: readonly string[], logFile: string, cwd?: string, env?: Readonly<Record<string, string>>): ServerProcess {
   const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', fd, fd], cwd, detached: false });
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], cwd, detached: false, env: env ? { ...process.env, ...env } : process.env });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   let done = false;

@@ -15,7 +15,7 @@ export abstract class ServerTarget implements Target {
   protected dataDir = '';
 
   abstract prepare(opts: { install: boolean }): Promise<string | null>;
-  protected abstract command(dataDir: string, port: number): { cmd: string; args: string[]; cwd?: string };
+  protected abstract command(dataDir: string, port: number): { cmd: string; args: string[]; cwd?: string; env?: Record<string, string> };
   /** Path answering 2xx once the server accepts requests. */
   protected abstract readonly readyPath: string;
   abstract makeQueryable(): Promise<void>;
@@ -33,8 +33,8 @@ export abstract class ServerTarget implements Target {
   async start(dataDir: string, port: number, logFile: string): Promise<void> {
     this.dataDir = dataDir;
     this.port = port;
-    const { cmd, args, cwd } = this.command(dataDir, port);
-    this.proc = spawnServer(cmd, args, logFile, cwd);
+    const { cmd, args, cwd, env } = this.command(dataDir, port);
+    this.proc = spawnServer(cmd, args, logFile, cwd, env);
     const proc = this.proc;
     try {
       await waitHttpOk(this.baseUrl + this.readyPath, 60_000, () => !proc.exited());

@@ -52,8 +52,10 @@ export class StrataTarget extends ServerTarget {
     return r.status === 0 && r.stdout.trim().length > 0;
   }
 
-  protected command(dataDir: string, port: number): { cmd: string; args: string[]; cwd: string } {
+  protected command(dataDir: string, port: number): { cmd: string; args: string[]; cwd: string; env: Record<string, string> } {
     return {
+      // As `npm start` and the Docker image run it (see README, Design: memory).
+      env: { MALLOC_MMAP_THRESHOLD_: '131072' },
       cmd: process.execPath,
       args: [this.cli, 'serve', `--storageDataPath=${dataDir}`, `--httpListenAddr=127.0.0.1:${port}`],
       cwd: repoRoot(),

@@ -18,6 +18,7 @@ import { InsertLimiter } from '../server/insert-limiter.js';
 import { registerAdminRoutes } from '../server/routes-admin.js';
 import { registerIngestRoutes } from '../server/routes-ingest.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { startMemoryCollector } from './memory-collector.js';
 
 export interface RunningApp {
   readonly port: number;
@@ -32,6 +33,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   let ready = false;
   let db: Database | null = null;
   let decodePool: DecodePool | null = null;
+  let stopCollector = (): void => {};
   try {
     mkdirSync(config.storageDataPath, { recursive: true });
     const metrics = new MetricsRegistry();
@@ -47,10 +49,17 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       walFsync: config.walFsync,
       walFsyncIntervalMs: config.walFsyncIntervalMs,
       maxSeriesPerQuery: config.searchMaxSeries,
+      blockCacheBytes: config.searchBlockCacheSize,
     });
     const database = db;
     log.info('database opened', { ms: Date.now() - opened, series: database.stats().seriesTotal });
     metrics.addCollector(() => storageMetrics(database));
+    const collector = startMemoryCollector();
+    stopCollector = () => collector.stop();
+    metrics.addCollector(() => [
+      { name: 'strata_forced_gc_total', help: 'Full GCs run because ingestion garbage outside the JS heap had piled up.', type: 'counter', samples: [{ value: collector.collections }] },
+      { name: 'strata_forced_gc_seconds_total', help: 'Time spent in those GCs.', type: 'counter', samples: [{ value: collector.pauseMs / 1000 }] },
+    ]);
 
     const limits = resolveLimits({
       maxLabelsPerTimeseries: config.maxLabelsPerTimeseries,
@@ -100,6 +109,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
           server.stopAccepting();
           await server.drain(5000);
           unwatch();
+          stopCollector();
           await pool.close();
           await database.close();
           lock.release();
@@ -109,6 +119,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       },
     };
   } catch (e) {
+    stopCollector();
     await decodePool?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
     lock.release();

@@ -8,7 +8,7 @@ import { log } from '../logger.js';
 import { LabelIndex, TwoGenerationCache, type TsdbStatus } from '../index/index.js';
 import type { DecodedBatch, MetricMetadata } from '../ingest/index.js';
 import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
-import { Storage, type StorageStats } from '../storage/index.js';
+import { Storage, setBlockCacheBytes, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 
 export interface DatabaseOptions {
@@ -20,8 +20,12 @@ export interface DatabaseOptions {
   readonly walFsyncIntervalMs: number;
   /** A query selecting more series fails with a LimitError. */
   readonly maxSeriesPerQuery: number;
+  /** Memory for decoded part blocks shared by all queries (process-wide); default 32 MiB. */
+  readonly blockCacheBytes?: number;
   /** Capacity of the ingestion key → id cache (per tenant). */
   readonly seriesCacheSize?: number;
+  /** Capacity of the id → labels cache that queries read (default 16384). */
+  readonly labelsCacheSize?: number;
 }
 
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
@@ -34,6 +38,8 @@ export interface WriteResult {
 }
 
 const DAY_MS = 86_400_000;
+/** Batches with more rows than this do not use (or grow) the reusable id columns. */
+const MAX_SCRATCH_ROWS = 1 << 20;
 /** Series read from storage per call while streaming an export. */
 const EXPORT_CHUNK = 512;
 
@@ -42,6 +48,7 @@ export class Database {
   private readonly dayTrackers = new Map<string, DayTracker>();
   private readonly metadata = new Map<string, Map<string, MetricMetadata>>();
   private seriesCreated = 0;
+  private readonly scratchIds: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
 
   private constructor(
     readonly index: LabelIndex,
@@ -50,9 +57,13 @@ export class Database {
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
+    if (opts.blockCacheBytes !== undefined) setBlockCacheBytes(opts.blockCacheBytes);
     // Ingestion looks series up in this layer's cache by the decoder's key, so the index's own
     // label-set cache only serves misses: keep it small instead of holding every series twice.
-    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 65_536 });
+    // The id → labels cache holds Label objects (about 700 bytes a series): every series created
+    // lands in it, so at its default size it grew to 70 MB of heap for 100k series that no query
+    // had asked for. A miss costs one LMDB read and a decode of ~100 bytes.
+    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384 });
     try {
       const storage = await Storage.open({
         dataPath: opts.dataPath,
@@ -79,7 +90,7 @@ export class Database {
     const tkey = formatTenant(tenant);
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
-    const seriesIds = new Float64Array(n);
+    const seriesIds = this.scratch(0, n);
     let missing: Map<string, number[]> | null = null;
     for (let i = 0; i < n; i++) {
       const id = cache.get(batch.keys[i]!);
@@ -108,7 +119,8 @@ export class Database {
     }
 
     const count = batch.sampleCount;
-    const rowIds = new Float64Array(count);
+    // storage.append reads its columns before it first awaits, so the scratch can serve the next batch.
+    const rowIds = this.scratch(1, count);
     const days = this.dayTrackerFor(tkey);
     const newDays = new Map<number, number[]>();
     let prevId = -1;
@@ -223,6 +235,25 @@ export class Database {
     } finally {
       this.index.close();
     }
+  }
+
+  /**
+   * Reusable id columns for write(): every batch used to allocate two fresh arrays (160 KB for
+   * 10k samples), garbage that outlived the request's WAL commit and piled up outside the heap.
+   * Only used between awaits; big batches get arrays of their own.
+   */
+  private scratch(slot: 0 | 1, n: number): Float64Array {
+    if (n > MAX_SCRATCH_ROWS) return new Float64Array(n);
+    let a = this.scratchIds[slot];
+    if (a.length < n) {
+      let cap = 1024;
+      while (cap < n) cap *= 2;
+      this.scratchIds[slot] = a = new Float64Array(cap);
+    }
+    // Callers read only the first n entries, but clear them: a stale id must never leak through.
+    const view = a.subarray(0, n);
+    view.fill(0);
+    return view;
   }
 
   /** The ingestion key → id cache of a tenant: a known series costs one Map lookup, no LMDB read. */

@@ -35,6 +35,9 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
+/** Young-generation size of each decode worker's V8 heap. */
+const DECODE_YOUNG_GEN_MB = 8;
+
 function defaultWorkerUrl(): URL | null {
   const url = new URL('./decode-worker.js', import.meta.url);
   return existsSync(fileURLToPath(url)) ? url : null;
@@ -68,7 +71,10 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.workerUrl!, { workerData: { limits: this.limits } });
+    // A small young generation: a worker's garbage is short-lived (one body at a time) and its
+    // results leave as transferred buffers, while the default semi-spaces would keep tens of MB
+    // resident per worker.
+    const worker = new Worker(this.workerUrl!, { workerData: { limits: this.limits }, resourceLimits: { maxYoungGenerationSizeMb: DECODE_YOUNG_GEN_MB } });
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (res: DecodeResponse) => {
       const p = slot.pending.get(res.id);

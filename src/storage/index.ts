@@ -2,3 +2,4 @@ export { Storage, pickWindow } from './storage.js';
 export type { AppendResult, StorageOptions, StorageStats } from './storage.js';
 export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
+export { setBlockCacheBytes, blockCacheBytes } from './part.js';

@@ -77,9 +77,13 @@ export class JobRunner {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
       w.ref();
-      // Flush columns are private copies: hand their memory over instead of cloning it.
-      const transfer = job.kind === 'flush' ? [job.ids.buffer, job.timestamps.buffer, job.values.buffer] : [];
-      w.postMessage({ id, job }, transfer as ArrayBuffer[]);
+      // Flush columns are either shared with the worker (nothing to move) or private copies
+      // whose memory is handed over instead of cloned.
+      const transfer: ArrayBuffer[] = [];
+      if (job.kind === 'flush') {
+        for (const a of [job.timestamps, job.values, job.prev, job.seriesIds, job.heads]) if (a.buffer instanceof ArrayBuffer) transfer.push(a.buffer);
+      }
+      w.postMessage({ id, job }, transfer);
     }).finally(() => {
       if (this.pending.size === 0) this.worker?.unref();
     });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { loadCodec } from './block-codec.js';
-import { Memtable } from './memtable.js';
+import { collectChain, type MemtableChains } from './memtable.js';
 import { Part } from './part.js';
 import { type BlockHeader, type PartMetadata, monthRange, partitionKey } from './part-format.js';
 import { PartWriter } from './part-writer.js';
@@ -13,13 +13,11 @@ import { SampleBuffer, normalize } from './samples.js';
  * script is available (tests running from sources), in-process.
  */
 
-export interface FlushJob {
+/** A sealed memtable's rows, walked series by series along their row links (see Memtable.chains). */
+export interface FlushJob extends MemtableChains {
   kind: 'flush';
   dataDir: string;
   partName: string;
-  ids: Float64Array;
-  timestamps: Float64Array;
-  values: Float64Array;
   count: number;
   dedupIntervalMs: number;
 }
@@ -63,8 +61,6 @@ export function tmpName(name: string): string {
 }
 
 function flushRows(job: FlushJob): Omit<JobResult, 'durationMs'> {
-  const mt = new Memtable(Math.max(16, job.count));
-  mt.append(job.ids, job.timestamps, job.values, 0, job.count);
   const writers = new Map<string, PartWriter>();
   const buf = new SampleBuffer();
   const dataDir = job.dataDir;
@@ -79,9 +75,11 @@ function flushRows(job: FlushJob): Omit<JobResult, 'durationMs'> {
     return w;
   };
   try {
-    for (const id of mt.sortedIds()) {
+    const { seriesIds, heads, timestamps, values, prev } = job;
+    for (let k = 0; k < seriesIds.length; k++) {
+      const id = seriesIds[k]!;
       buf.reset();
-      mt.collect(id, -Infinity, Infinity, buf);
+      collectChain(timestamps, values, prev, heads[k]!, -Infinity, Infinity, buf);
       normalize(buf, job.dedupIntervalMs);
       splitByMonth(buf, (from, to, partition) => {
         writerFor(partition).addSeries(id, buf.timestamps.subarray(from, to), buf.values.subarray(from, to), to - from);

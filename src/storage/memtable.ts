@@ -1,4 +1,35 @@
-import { SampleBuffer } from './samples.js';
+import type { SampleBuffer } from './samples.js';
+
+/** A sealed memtable's rows as a flush reads them (see Memtable.chains). */
+export interface MemtableChains {
+  timestamps: Float64Array;
+  values: Float64Array;
+  /** Per row: the previous row of the same series, or -1. */
+  prev: Int32Array;
+  /** Series ids, ascending, and the newest row of each. */
+  seriesIds: Float64Array;
+  heads: Int32Array;
+}
+
+/** Appends one series' rows within [minT, maxT] to out, oldest write first, following its row links from `head`. */
+export function collectChain(ts: Float64Array, vs: Float64Array, prev: Int32Array, head: number, minT: number, maxT: number, out: SampleBuffer): void {
+  const start = out.length;
+  // The chain runs newest to oldest; push then reverse the pushed range.
+  for (let row = head; row >= 0; row = prev[row]!) {
+    const t = ts[row]!;
+    if (t >= minT && t <= maxT) out.push(t, vs[row]!);
+  }
+  const ot = out.timestamps;
+  const ov = out.values;
+  for (let a = start, b = out.length - 1; a < b; a++, b--) {
+    const t = ot[a]!;
+    ot[a] = ot[b]!;
+    ot[b] = t;
+    const v = ov[a]!;
+    ov[a] = ov[b]!;
+    ov[b] = v;
+  }
+}
 
 /**
  * In-memory rows not yet in a part. Rows are kept in arrival order in flat columns; each row
@@ -16,11 +47,40 @@ export class Memtable {
   minT = Infinity;
   maxT = -Infinity;
 
-  constructor(initialCapacity = 4096) {
-    this.ids = new Float64Array(initialCapacity);
-    this.ts = new Float64Array(initialCapacity);
-    this.vs = new Float64Array(initialCapacity);
-    this.prev = new Int32Array(initialCapacity);
+  /**
+   * `shared`: the row columns live in SharedArrayBuffers, so a sealed memtable can be handed to
+   * the flush worker as it is instead of being copied (it is never appended to once sealed).
+   */
+  constructor(
+    initialCapacity = 4096,
+    private readonly shared = false,
+  ) {
+    const cap = Math.max(1, initialCapacity);
+    this.ids = this.column(cap);
+    this.ts = this.column(cap);
+    this.vs = this.column(cap);
+    this.prev = this.links(cap);
+  }
+
+  private column(cap: number): Float64Array {
+    return this.shared ? new Float64Array(new SharedArrayBuffer(cap * 8)) : new Float64Array(cap);
+  }
+
+  private links(cap: number): Int32Array {
+    return this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
+  }
+
+  /** Empties the memtable, keeping its columns for reuse. Only for one nothing reads any more. */
+  reset(): void {
+    this.length = 0;
+    this.heads.clear();
+    this.minT = Infinity;
+    this.maxT = -Infinity;
+  }
+
+  /** Rows the columns hold before they must grow. */
+  get capacity(): number {
+    return this.ids.length;
   }
 
   get seriesCount(): number {
@@ -31,14 +91,14 @@ export class Memtable {
     let cap = this.ids.length * 2;
     while (cap < need) cap *= 2;
     const grow64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(cap);
+      const b = this.column(cap);
       b.set(a.subarray(0, this.length));
       return b;
     };
     this.ids = grow64(this.ids);
     this.ts = grow64(this.ts);
     this.vs = grow64(this.vs);
-    const p = new Int32Array(cap);
+    const p = this.links(cap);
     p.set(this.prev.subarray(0, this.length));
     this.prev = p;
   }
@@ -66,11 +126,30 @@ export class Memtable {
     this.maxT = maxT;
   }
 
-  /** The raw columns in arrival order; copies when they must outlive this memtable (transfer to a worker). */
-  rows(copy: boolean): { ids: Float64Array; timestamps: Float64Array; values: Float64Array } {
+  /**
+   * The raw columns in arrival order. `forWorker`: they are about to be posted to a worker thread,
+   * so unshared columns are copied (the copies can be transferred); shared ones go as they are.
+   */
+  rows(forWorker: boolean): { ids: Float64Array; timestamps: Float64Array; values: Float64Array } {
     const n = this.length;
+    const copy = forWorker && !this.shared;
     const pick = (a: Float64Array): Float64Array => (copy ? a.slice(0, n) : a.subarray(0, n));
     return { ids: pick(this.ids), timestamps: pick(this.ts), values: pick(this.vs) };
+  }
+
+  /**
+   * Everything a flush needs to walk the rows series by series without rebuilding this memtable:
+   * the columns, the row links, and each series' newest row, by ascending id. With `forWorker`,
+   * unshared columns are copied so they can be transferred.
+   */
+  chains(forWorker: boolean): MemtableChains {
+    const n = this.length;
+    const copy = forWorker && !this.shared;
+    const seriesIds = this.sortedIds();
+    const heads = new Int32Array(seriesIds.length);
+    for (let i = 0; i < seriesIds.length; i++) heads[i] = this.heads.get(seriesIds[i]!)!;
+    const pick = <T extends Float64Array | Int32Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+    return { timestamps: pick(this.ts), values: pick(this.vs), prev: pick(this.prev), seriesIds, heads };
   }
 
   has(id: number): boolean {
@@ -79,25 +158,9 @@ export class Memtable {
 
   /** Appends the series' rows within [minT, maxT] to out, oldest write first. */
   collect(id: number, minT: number, maxT: number, out: SampleBuffer): void {
-    let row = this.heads.get(id);
+    const row = this.heads.get(id);
     if (row === undefined) return;
-    const start = out.length;
-    // The chain runs newest to oldest; push then reverse the pushed range.
-    while (row >= 0) {
-      const t = this.ts[row]!;
-      if (t >= minT && t <= maxT) out.push(t, this.vs[row]!);
-      row = this.prev[row]!;
-    }
-    const ot = out.timestamps;
-    const ov = out.values;
-    for (let a = start, b = out.length - 1; a < b; a++, b--) {
-      const t = ot[a]!;
-      ot[a] = ot[b]!;
-      ot[b] = t;
-      const v = ov[a]!;
-      ov[a] = ov[b]!;
-      ov[b] = v;
-    }
+    collectChain(this.ts, this.vs, this.prev, row, minT, maxT, out);
   }
 
   /** Series ids present, ascending. */

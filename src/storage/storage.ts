@@ -26,7 +26,11 @@ export interface StorageOptions {
   walFsyncIntervalMs: number;
   /** Tombstones from the label index, applied by merges. */
   isDeleted?: (id: number) => boolean;
-  /** Memtable rows that trigger a flush before the interval (default 2^21). */
+  /**
+   * Memtable rows that trigger a flush before the interval (default 2^19: 14 MB of columns). The
+   * memtable's size follows the ingestion rate, not the series count, so it is kept small: a
+   * fast writer makes more small parts, which merges fold together anyway.
+   */
   maxPendingRows?: number;
   /** Run flushes and merges on a worker thread when the compiled worker exists (default true). */
   useWorker?: boolean;
@@ -92,10 +96,16 @@ const MAX_FAN_IN = 8;
 /** Above this many parts in a partition, merges take any window to bring the count down. */
 const MAX_PARTS = 24;
 const MAX_ID = 2 ** 53;
+const DEFAULT_MAX_PENDING_ROWS = 1 << 19;
+const MIN_MEMTABLE_ROWS = 4096;
 
 /** Single-node TSDB storage: WAL → memtable → immutable columnar parts in monthly partitions. */
 export class Storage {
-  private active = new Memtable();
+  private active: Memtable;
+  /** A flushed memtable kept for its columns, so the next one need not allocate (see newMemtable). */
+  private spare: Memtable | null = null;
+  /** Reads running now: a flushed memtable is recycled only when none can still be looking at it. */
+  private readsInFlight = 0;
   private sealed: Sealed[] = [];
   private readonly partitions = new Map<string, Partition>();
   /** Flushes and merges get a thread each, so a long merge never holds up a flush. */
@@ -130,11 +140,27 @@ export class Storage {
   private constructor(private readonly opts: StorageOptions) {
     this.dataDir = join(opts.dataPath, 'data');
     this.quarantineDir = join(opts.dataPath, 'data', 'quarantine');
-    this.maxPendingRows = opts.maxPendingRows ?? 1 << 21;
+    this.maxPendingRows = opts.maxPendingRows ?? DEFAULT_MAX_PENDING_ROWS;
     this.now = opts.now ?? Date.now;
     this.report = opts.onError ?? ((e) => console.error(`[storage] ${e.message}`));
     this.flushRunner = new JobRunner(opts.useWorker ?? true, opts.workerUrl);
     this.mergeRunner = new JobRunner(opts.useWorker ?? true, opts.workerUrl);
+    this.active = this.newMemtable(MIN_MEMTABLE_ROWS);
+  }
+
+  /**
+   * Sized like the memtable it follows (up to maxPendingRows), so a steady writer does not regrow
+   * its columns by doubling after every flush: the same few allocation sizes recur, which the
+   * allocator reuses instead of fragmenting its heap.
+   */
+  private newMemtable(rowsHint: number): Memtable {
+    let cap = MIN_MEMTABLE_ROWS;
+    const want = Math.min(rowsHint, this.maxPendingRows);
+    while (cap < want) cap *= 2;
+    const spare = this.spare;
+    this.spare = null;
+    if (spare && spare.capacity === cap) return spare;
+    return new Memtable(cap, this.flushRunner.inWorker);
   }
 
   static async open(opts: StorageOptions): Promise<Storage> {
@@ -265,7 +291,12 @@ export class Storage {
     const lo = Math.max(minT, this.minValidT());
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.readOnce(sorted, lo, maxT);
+        this.readsInFlight++;
+        try {
+          return await this.readOnce(sorted, lo, maxT);
+        } finally {
+          this.readsInFlight--;
+        }
       } catch (e) {
         // A part found corrupt mid-read has been quarantined; read again without it.
         if (!(e instanceof PartCorruptError) || attempt >= 3) throw e;
@@ -425,26 +456,28 @@ export class Storage {
     if (this.active.length > 0) {
       const walSeq = this.wal.rotate();
       this.sealed.push({ mt: this.active, walSeq });
-      this.active = new Memtable();
+      this.active = this.newMemtable(this.active.length);
     }
     while (this.sealed.length > 0) {
       const s = this.sealed[0]!;
       const started = performance.now();
       const partName = this.nextPartName();
-      const rows = s.mt.rows(this.flushRunner.inWorker);
       const job: Job = {
         kind: 'flush',
         dataDir: this.dataDir,
         partName,
-        ids: rows.ids,
-        timestamps: rows.timestamps,
-        values: rows.values,
+        ...s.mt.chains(this.flushRunner.inWorker),
         count: s.mt.length,
         dedupIntervalMs: this.opts.dedupIntervalMs,
       };
       const result = await this.flushRunner.run(job);
       this.installParts(result, []);
       this.sealed.shift();
+      // Reads take their list of memtables when they start and may still be walking this one.
+      if (this.readsInFlight === 0) {
+        s.mt.reset();
+        this.spare = s.mt;
+      }
       this.wal.dropThrough(s.walSeq);
       this.counters.flushes++;
       this.counters.flushSeconds += (performance.now() - started) / 1000;

@@ -42,9 +42,11 @@ function segmentName(seq: number): string {
   return String(seq).padStart(16, '0') + '.wal';
 }
 
-export function encodeRowsRecord(ids: Float64Array, ts: Float64Array, vs: Float64Array, from: number, count: number): Buffer {
+/** Encodes a rows frame, into `scratch` when it is big enough (the result is then a view of it). */
+export function encodeRowsRecord(ids: Float64Array, ts: Float64Array, vs: Float64Array, from: number, count: number, scratch?: Buffer): Buffer {
   const payloadLen = ROWS_HEADER + count * 24;
-  const buf = Buffer.allocUnsafe(FRAME_HEADER + payloadLen);
+  const len = FRAME_HEADER + payloadLen;
+  const buf = scratch && scratch.length >= len ? scratch.subarray(0, len) : Buffer.allocUnsafe(len);
   buf.writeUInt32LE(payloadLen, 0);
   buf.writeUInt32LE(KIND_ROWS, 8);
   buf.writeUInt32LE(count, 12);
@@ -74,7 +76,11 @@ function decodeRows(payload: Buffer, sink: RowsSink): number {
   return count;
 }
 
+/** Frames larger than this get a buffer of their own rather than growing the shared one. */
+const MAX_SCRATCH_BYTES = 8 * 1024 * 1024;
+
 export class Wal {
+  private scratch: Buffer = Buffer.alloc(0);
   private fd = -1;
   private seq = 0;
   private segmentBytes = 0;
@@ -152,9 +158,23 @@ export class Wal {
   }
 
   /** Writes one record; it survives a process kill on return (it is in the kernel's page cache). */
+  /**
+   * One reusable frame buffer: the write below is synchronous, so a frame never outlives the
+   * call, and a fresh buffer per batch was a few hundred KB of garbage per request.
+   */
+  private frameScratch(len: number): Buffer | undefined {
+    if (len > MAX_SCRATCH_BYTES) return undefined;
+    if (this.scratch.length < len) {
+      let cap = 64 * 1024;
+      while (cap < len) cap *= 2;
+      this.scratch = Buffer.allocUnsafeSlow(cap);
+    }
+    return this.scratch;
+  }
+
   append(ids: Float64Array, ts: Float64Array, vs: Float64Array, from: number, count: number): void {
     if (this.closed) throw new StorageError('WAL is closed');
-    const rec = encodeRowsRecord(ids, ts, vs, from, count);
+    const rec = encodeRowsRecord(ids, ts, vs, from, count, this.frameScratch(FRAME_HEADER + ROWS_HEADER + count * 24));
     let off = 0;
     try {
       while (off < rec.length) off += fs.writeSync(this.fd, rec, off, rec.length - off);

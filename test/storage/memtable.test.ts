@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Memtable } from '../../src/storage/memtable.js';
+import { Memtable, collectChain } from '../../src/storage/memtable.js';
 import { SampleBuffer } from '../../src/storage/samples.js';
 
 function table(rows: [number, number, number][]): Memtable {
@@ -40,5 +40,48 @@ describe('memtable', () => {
     const ids = new Set<number>();
     m.idsInRange(25, 40, ids);
     expect([...ids]).toEqual([2]);
+  });
+
+  it('keeps its columns in shared memory when asked, so a flush worker gets them without a copy', () => {
+    const m = new Memtable(2, true);
+    m.append(Float64Array.of(1, 2, 1), Float64Array.of(10, 20, 30), Float64Array.of(0.5, 1.5, 2.5), 0, 3);
+    const c = m.chains(true);
+    expect(c.timestamps.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(c.prev.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(m.rows(true).ids.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(c.timestamps)).toEqual([10, 20, 30]);
+  });
+
+  it('copies unshared columns handed to a worker, so they can be transferred', () => {
+    const m = table([[1, 10, 1]]);
+    const c = m.chains(true);
+    expect(c.timestamps.buffer).toBeInstanceOf(ArrayBuffer);
+    c.timestamps[0] = 99;
+    const b = new SampleBuffer();
+    m.collect(1, -Infinity, Infinity, b);
+    expect(b.timestamps[0]).toBe(10);
+  });
+
+  it('lists each series with its newest row, and following the links gives what collect gives', () => {
+    const rows: [number, number, number][] = Array.from({ length: 500 }, (_, i) => [(i * 7) % 13, 1000 - i, i]);
+    const m = table(rows);
+    const c = m.chains(false);
+    expect(Array.from(c.seriesIds)).toEqual(Array.from(m.sortedIds()));
+    for (let k = 0; k < c.seriesIds.length; k++) {
+      const viaChain = new SampleBuffer();
+      collectChain(c.timestamps, c.values, c.prev, c.heads[k]!, -Infinity, Infinity, viaChain);
+      const viaCollect = new SampleBuffer();
+      m.collect(c.seriesIds[k]!, -Infinity, Infinity, viaCollect);
+      expect(Array.from(viaChain.values.subarray(0, viaChain.length))).toEqual(Array.from(viaCollect.values.subarray(0, viaCollect.length)));
+      expect(viaChain.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports its capacity, which a full memtable may exceed only by growing', () => {
+    const m = new Memtable(4);
+    expect(m.capacity).toBe(4);
+    m.append(new Float64Array(5), Float64Array.of(1, 2, 3, 4, 5), new Float64Array(5), 0, 5);
+    expect(m.capacity).toBe(8);
+    expect(m.length).toBe(5);
   });
 });

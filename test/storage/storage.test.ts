@@ -283,6 +283,21 @@ describe('Storage durability modes and backpressure', () => {
     }
   });
 
+  it('reuses a flushed memtable for later rows without losing or mixing any', async () => {
+    const { s } = await fresh();
+    const batch = (round: number): [number, number, number][] => Array.from({ length: 300 }, (_, i) => [i + 1, T0 + round * 1000, round * 1000 + i]);
+    for (let round = 0; round < 4; round++) {
+      const reading = s.read([1, 300], T0, T0 + 10_000);
+      await s.append(...rows(batch(round)));
+      await Promise.all([s.forceFlush(), reading]);
+    }
+    await s.append(...rows(batch(4)));
+    const got = await s.read([1, 300], T0, T0 + 10_000);
+    expect(asPairs(got.get(1))).toEqual([0, 1, 2, 3, 4].map((r) => [T0 + r * 1000, r * 1000]));
+    expect(asPairs(got.get(300))).toEqual([0, 1, 2, 3, 4].map((r) => [T0 + r * 1000, r * 1000 + 299]));
+    expect(s.stats().pendingRows).toBe(300);
+  });
+
   it('keeps pending rows bounded by flushing at maxPendingRows', async () => {
     const { s } = await fresh({ maxPendingRows: 1000 });
     let peak = 0;

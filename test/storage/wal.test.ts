@@ -56,6 +56,28 @@ describe('WAL', () => {
     expect(rec.length).toBe(8 + 8 + 24);
   });
 
+  it('encodes a frame into a scratch buffer exactly as into a fresh one', () => {
+    const cols = [Float64Array.of(1, 2, 3), Float64Array.of(10, 20, 30), Float64Array.of(0.5, NaN, -0)] as const;
+    const fresh = encodeRowsRecord(cols[0], cols[1], cols[2], 1, 2);
+    const scratch = Buffer.alloc(4096, 0xee);
+    const reused = encodeRowsRecord(cols[0], cols[1], cols[2], 1, 2, scratch);
+    expect(reused.buffer).toBe(scratch.buffer);
+    expect(Buffer.compare(reused, fresh)).toBe(0);
+    // Too small a scratch is not used.
+    const small = Buffer.alloc(8);
+    expect(encodeRowsRecord(cols[0], cols[1], cols[2], 0, 3, small).buffer).not.toBe(small.buffer);
+  });
+
+  it('replays batches appended one after another through its reused frame buffer', async () => {
+    const path = dir();
+    const a = openCollect(path);
+    write(a.wal, [[1, 1, 1], [2, 2, 2], [3, 3, 3]]);
+    write(a.wal, [[4, 4, 4]]);
+    write(a.wal, [[5, 5, 5], [6, 6, 6]]);
+    await a.wal.close();
+    expect(openCollect(path).rows).toEqual([[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4], [5, 5, 5], [6, 6, 6]]);
+  });
+
   it('cuts a torn tail record and keeps everything before it', async () => {
     const path = dir();
     const a = openCollect(path);
