@@ -167,14 +167,19 @@ export class HttpServer {
     if (status >= 400) this.errors.inc(labels);
   }
 
+  /** Claims the response for writing once; false when it was answered already or the client left. */
+  private begin(state: ResponseState, label: string, status: number): boolean {
+    if (state.aborted || state.responded) return false;
+    state.responded = true;
+    this.count(label, status);
+    return true;
+  }
+
   /** Writes a whole response; `close` drops the connection (used when the body was left unread). */
   private respond(res: UwsResponse, state: ResponseState, label: string, r: Response, close = false): void {
-    if (state.aborted || state.responded) return;
-    state.responded = true;
-    this.count(label, r.status);
+    if (!this.begin(state, label, r.status)) return;
     res.cork(() => {
-      res.writeStatus(statusLine(r.status));
-      for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+      writeHead(res, r);
       res.end(r.body ?? '', close);
     });
   }
@@ -184,13 +189,8 @@ export class HttpServer {
       this.respond(res, state, label, head ? { status: r.status, headers: r.headers } : r);
       return;
     }
-    if (state.aborted || state.responded) return;
-    state.responded = true;
-    this.count(label, r.status);
-    res.cork(() => {
-      res.writeStatus(statusLine(r.status));
-      for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
-    });
+    if (!this.begin(state, label, r.status)) return;
+    res.cork(() => writeHead(res, r));
     try {
       for await (const chunk of r.stream) {
         if (state.aborted) return;
@@ -210,6 +210,11 @@ export class HttpServer {
 interface ResponseState {
   aborted: boolean;
   responded: boolean;
+}
+
+function writeHead(res: UwsResponse, r: Response): void {
+  res.writeStatus(statusLine(r.status));
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
 }
 
 function writeChunk(res: UwsResponse, chunk: Chunk): boolean {
