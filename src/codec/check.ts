@@ -16,3 +16,8 @@ export function checkHeader(what: string, version: number, blockCount: number, c
   if (version !== 1) throw new CodecError(`${what}: unsupported codec format version ${version}`);
   if (blockCount !== count) throw new CodecError(`${what}: block holds ${blockCount} samples, caller expected ${count}`);
 }
+
+export function checkRangeArgs(count: number, t1: number, t2: number): void {
+  if (!Number.isInteger(count) || count < 0) throw new CodecError(`decodeBlockRange: count must be a non-negative integer, got ${count}`);
+  if (Number.isNaN(t1) || Number.isNaN(t2)) throw new CodecError('decodeBlockRange: range bounds must not be NaN');
+}

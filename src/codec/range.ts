@@ -1,3 +1,4 @@
+import { checkRangeArgs } from './check.js';
 import { CodecError } from './errors.js';
 
 /** The primitives a range decode is built from; both the reference and the WASM backend provide them. */
@@ -23,8 +24,7 @@ export function decodeRangeWith(
   outTs: Float64Array,
   outVals: Float64Array,
 ): number {
-  if (!Number.isInteger(count) || count < 0) throw new CodecError(`decodeBlockRange: count must be a non-negative integer, got ${count}`);
-  if (Number.isNaN(t1) || Number.isNaN(t2)) throw new CodecError('decodeBlockRange: range bounds must not be NaN');
+  checkRangeArgs(count, t1, t2);
   if (tsScratch.length < count) tsScratch = new Float64Array(Math.max(count, tsScratch.length * 2));
   const ts = tsScratch;
   dec.decodeTimestamps(tsSrc, count, ts);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkDecodeArgs, checkEncodeArgs } from './check.js';
+import { checkDecodeArgs, checkEncodeArgs, checkRangeArgs } from './check.js';
 import { CodecError } from './errors.js';
 import { maxEncodedSize } from './format.js';
 import { referenceCodec, type CodecBackend } from './reference.js';
@@ -147,8 +147,7 @@ class WasmCodec implements CodecBackend {
     outTs: Float64Array,
     outVals: Float64Array,
   ): number {
-    if (!Number.isInteger(count) || count < 0) throw new CodecError(`decodeBlockRange: count must be a non-negative integer, got ${count}`);
-    if (Number.isNaN(t1) || Number.isNaN(t2)) throw new CodecError('decodeBlockRange: range bounds must not be NaN');
+    checkRangeArgs(count, t1, t2);
     if (count > WASM_MAX_COUNT) return referenceCodec.decodeBlockRange(tsSrc, valSrc, count, t1, t2, outTs, outVals);
     if (tsSrc.length === 0) throw new CodecError('decodeTimestamps: empty block');
     this.ensure(count);
