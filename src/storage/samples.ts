@@ -56,8 +56,12 @@ export class SampleBuffer {
   }
 
   /** Copies the current contents into exact-size arrays the caller may keep. */
+  /**
+   * Hands the filled part of the arrays over as views, without copying: the caller owns the result
+   * and this buffer must not be written again (reads build one buffer per series and drop it).
+   */
   snapshot(): { timestamps: Float64Array; values: Float64Array } {
-    return { timestamps: this.timestamps.slice(0, this.length), values: this.values.slice(0, this.length) };
+    return { timestamps: this.timestamps.subarray(0, this.length), values: this.values.subarray(0, this.length) };
   }
 }
 
