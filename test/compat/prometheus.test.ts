@@ -168,9 +168,15 @@ describe.skipIf(!enabled)('a real Prometheus remote-writing to Strata', () => {
     prom = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
     await waitFor(`${promUrl}/-/ready`, 30_000);
     await new Promise((r) => setTimeout(r, RUN_SECONDS * 1000));
-    // Evaluate where both certainly hold the same samples: well behind the remote-write queue.
+    // Evaluate where both hold the same samples: behind what Prometheus reports as sent, so a
+    // remote-write queue lagging on a busy machine cannot make the comparison flaky.
     const t = Math.floor(Date.now() / 1000) - 10;
     evalTimes = [t - 30, t - 17.5, t - 5, t];
+    const sentBy = Date.now() + 60_000;
+    while ((await metricValue(promUrl, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds')) < t + 2) {
+      if (Date.now() > sentBy) throw new Error('Prometheus did not send samples past the comparison time within 60 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }, RUN_SECONDS * 1000 + 60_000);
 
   afterAll(async () => {
@@ -213,8 +219,12 @@ describe.skipIf(!enabled)('a real Prometheus remote-writing to Strata', () => {
         continue; // not a range-able expression for Prometheus either
       }
       const b = await query(strata.url, '/api/v1/query_range', params);
-      if (JSON.stringify(canonical(a)) !== JSON.stringify(canonical(b))) mismatches.push(q);
+      const [ca, cb] = [canonical(a), canonical(b)];
+      if (JSON.stringify(ca) !== JSON.stringify(cb)) {
+        const diff = ca.map((l, i) => [l, cb[i] ?? '(none)']).find(([x, y]) => x !== y) ?? ['(none)', cb[ca.length] ?? '(none)'];
+        mismatches.push(`${q} [${params.start}..${params.end}]\n  prometheus: ${diff[0]}\n  strata:     ${diff[1]}`);
+      }
     }
-    expect(mismatches).toEqual([]);
+    expect(mismatches, mismatches.join('\n')).toEqual([]);
   });
 });
