@@ -4,7 +4,7 @@ import { IngestError } from './errors.js';
 import { formatPromFloat } from './float-format.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { isMetricType } from './metadata.js';
-import { decodeText } from './text.js';
+import { decodeText, forEachLine } from './text.js';
 import { isLegacyName } from './validate.js';
 
 /**
@@ -118,15 +118,7 @@ export function parsePrometheusText(input: string | Uint8Array, defaultTimestamp
   const text = decodeText(input);
   const out = new BatchBuilder(l, 1024);
   const families = new Map<string, Family>();
-  let lineNo = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    lineNo++;
-    let line = text.slice(start, nl);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    start = nl + 1;
+  forEachLine(text, (line, lineNo) => {
     try {
       parseLine(line, defaultTimestampMs, out, families);
     } catch (e) {
@@ -136,7 +128,7 @@ export function parsePrometheusText(input: string | Uint8Array, defaultTimestamp
       }
       throw e;
     }
-  }
+  });
   for (const [name, f] of families) {
     out.metadata.push({ metricFamilyName: name, type: f.type ?? 'unknown', help: f.help ?? '', unit: '' });
   }

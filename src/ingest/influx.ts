@@ -2,7 +2,7 @@ import { METRIC_NAME, type Label } from '../model/index.js';
 import { BatchBuilder, type DecodedBatch } from './batch.js';
 import { IngestError } from './errors.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
-import { decodeText } from './text.js';
+import { decodeText, forEachLine } from './text.js';
 
 /**
  * InfluxDB line protocol (`/write`, `/influx/write`), mapped as VictoriaMetrics maps it: each
@@ -126,15 +126,7 @@ export function parseInfluxLines(
   const l = resolveLimits(limits);
   const text = decodeText(input);
   const out = new BatchBuilder(l, 1024);
-  let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    lineNo++;
-    let line = text.slice(start, nl);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    start = nl + 1;
+  forEachLine(text, (line, lineNo) => {
     try {
       parseLine(line, precision, nowMs, opts, out);
     } catch (e) {
@@ -144,7 +136,7 @@ export function parseInfluxLines(
       }
       throw e;
     }
-  }
+  });
   return out.build();
 }
 

@@ -3,7 +3,7 @@ import { BatchBuilder, type DecodedBatch } from './batch.js';
 import { IngestError } from './errors.js';
 import { formatVMFloat } from './float-format.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
-import { decodeText } from './text.js';
+import { decodeText, forEachLine } from './text.js';
 
 /**
  * VictoriaMetrics JSON lines (`/api/v1/import`, `/api/v1/export`):
@@ -215,15 +215,7 @@ export function parseJsonLines(input: string | Uint8Array, limits?: Partial<Inge
   const l = resolveLimits(limits);
   const text = decodeText(input);
   const out = new BatchBuilder(l, 1024);
-  let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
-    lineNo++;
-    parseLine(text.slice(start, nl), lineNo, out);
-    start = nl + 1;
-  }
+  forEachLine(text, (line, lineNo) => parseLine(line, lineNo, out));
   return out.build();
 }
 
