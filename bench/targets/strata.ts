@@ -57,7 +57,9 @@ export class StrataTarget extends ServerTarget {
       // As `npm start` and the Docker image run it (see README, Design: memory).
       env: { MALLOC_MMAP_THRESHOLD_: '131072' },
       cmd: process.execPath,
-      args: [this.cli, 'serve', `--storageDataPath=${dataDir}`, `--httpListenAddr=127.0.0.1:${port}`],
+      // STRATA_BENCH_NODE_ARGS lets a profiling run add node flags (e.g. --cpu-prof), which
+      // NODE_OPTIONS refuses.
+      args: [...(process.env.STRATA_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), this.cli, 'serve', `--storageDataPath=${dataDir}`, `--httpListenAddr=127.0.0.1:${port}`],
       cwd: repoRoot(),
     };
   }

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { log } from '../logger.js';
-import { LabelIndex, TwoGenerationCache, type TsdbStatus } from '../index/index.js';
-import type { DecodedBatch, MetricMetadata } from '../ingest/index.js';
+import { LabelIndex, type TsdbStatus } from '../index/index.js';
+import { KEY_HASH_LANES, KeyHashCache, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
 import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, setBlockCacheBytes, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
@@ -44,7 +44,7 @@ const MAX_SCRATCH_ROWS = 1 << 20;
 const EXPORT_CHUNK = 512;
 
 export class Database {
-  private readonly idCaches = new Map<string, TwoGenerationCache<string, number>>();
+  private readonly idCaches = new Map<string, KeyHashCache>();
   private readonly dayTrackers = new Map<string, DayTracker>();
   private readonly metadata = new Map<string, Map<string, MetricMetadata>>();
   private seriesCreated = 0;
@@ -91,15 +91,17 @@ export class Database {
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
     const seriesIds = this.scratch(0, n);
+    const hashes = batch.keyHashes;
     let missing: Map<string, number[]> | null = null;
     for (let i = 0; i < n; i++) {
-      const id = cache.get(batch.keys[i]!);
-      if (id !== undefined) seriesIds[i] = id;
+      const id = cache.get(hashes, i * KEY_HASH_LANES);
+      if (id >= 0) seriesIds[i] = id;
       else {
         missing ??= new Map();
-        const list = missing.get(batch.keys[i]!);
+        const key = batch.key(i);
+        const list = missing.get(key);
         if (list) list.push(i);
-        else missing.set(batch.keys[i]!, [i]);
+        else missing.set(key, [i]);
       }
     }
     let created = 0;
@@ -114,7 +116,7 @@ export class Database {
       for (let g = 0; g < groups.length; g++) {
         const id = ids[g]!;
         for (const i of groups[g]!) seriesIds[i] = id;
-        cache.set(batch.keys[groups[g]![0]!]!, id);
+        cache.set(hashes, groups[g]![0]! * KEY_HASH_LANES, id);
       }
     }
 
@@ -257,9 +259,9 @@ export class Database {
   }
 
   /** The ingestion key → id cache of a tenant: a known series costs one Map lookup, no LMDB read. */
-  private cacheFor(tkey: string): TwoGenerationCache<string, number> {
+  private cacheFor(tkey: string): KeyHashCache {
     let c = this.idCaches.get(tkey);
-    if (!c) this.idCaches.set(tkey, (c = new TwoGenerationCache(this.opts.seriesCacheSize ?? 2_000_000)));
+    if (!c) this.idCaches.set(tkey, (c = new KeyHashCache(this.opts.seriesCacheSize ?? 2_000_000)));
     return c;
   }
 

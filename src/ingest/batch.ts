@@ -1,4 +1,5 @@
 import type { Label, Labels } from '../model/index.js';
+import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey } from './label-key.js';
 import type { IngestLimits } from './limits.js';
 import { checkLabels } from './validate.js';
@@ -30,6 +31,13 @@ export interface DroppedStats {
 export interface DecodedBatch {
   readonly seriesCount: number;
   readonly keys: readonly string[];
+  /** The key of series i alone (cheaper than `keys` when only a few are needed). */
+  key(i: number): string;
+  /**
+   * Per series, the 128-bit hash of its key as KEY_HASH_LANES u32s (see key-hash.ts): the
+   * database's series-id cache is keyed by it, so a known series needs no key string at all.
+   */
+  readonly keyHashes: Uint32Array;
   /** Labels of series i, sorted by name, validated, empty values removed. Built on each call. */
   labels(i: number): Labels;
   readonly sampleCount: number;
@@ -48,15 +56,23 @@ export interface DecodedBatch {
 
 /**
  * The plain, structured-clonable state of a batch (what a decode worker posts back). Keys come
- * either as strings or, across threads, as their latin1 bytes plus offsets: transferring one
- * buffer is cheaper than cloning thousands of strings, which are then built on first use.
+ * either as strings or, across threads, as byte ranges: transferring buffers is cheaper than
+ * cloning thousands of strings, which are then built only for the series that need them.
  */
 export interface BatchData {
   seriesCount: number;
   keys?: string[];
+  /**
+   * Key bytes: `keyBytes` is usually the decoded request body itself (a well-formed remote-write
+   * series' key is a slice of it), `keyExtra` holds keys that had to be rebuilt. A range starting
+   * at or past keyBytes.length lies in keyExtra, shifted by that length.
+   */
   keyBytes?: Uint8Array;
-  /** seriesCount + 1 offsets into keyBytes. */
-  keyOffsets?: Uint32Array;
+  keyExtra?: Uint8Array;
+  /** Per series its key's [start, end) (two u32s). */
+  keyRanges?: Uint32Array;
+  /** KEY_HASH_LANES per series; computed from the keys when absent. */
+  keyHashes?: Uint32Array;
   sampleCount: number;
   seriesIndex: Uint32Array;
   timestamps: Float64Array;
@@ -67,11 +83,17 @@ export interface BatchData {
   metadata: MetricMetadata[];
 }
 
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export class ColumnBatch implements DecodedBatch {
   readonly seriesCount: number;
   private keyStrings: string[] | undefined;
-  private readonly keyBytes: Uint8Array | undefined;
-  private readonly keyOffsets: Uint32Array | undefined;
+  private readonly keyBytes: Buffer | undefined;
+  private readonly keyExtra: Buffer | undefined;
+  private readonly keyRanges: Uint32Array | undefined;
+  private hashes: Uint32Array | undefined;
   readonly sampleCount: number;
   readonly seriesIndex: Uint32Array;
   readonly timestamps: Float64Array;
@@ -84,10 +106,12 @@ export class ColumnBatch implements DecodedBatch {
   constructor(d: BatchData) {
     this.seriesCount = d.seriesCount;
     this.keyStrings = d.keys;
-    this.keyBytes = d.keyBytes;
-    this.keyOffsets = d.keyOffsets;
-    if (this.keyStrings === undefined && (this.keyBytes === undefined || this.keyOffsets === undefined)) {
-      throw new TypeError('batch data needs keys or keyBytes + keyOffsets');
+    this.keyBytes = d.keyBytes && asBuffer(d.keyBytes);
+    this.keyExtra = d.keyExtra && asBuffer(d.keyExtra);
+    this.keyRanges = d.keyRanges;
+    this.hashes = d.keyHashes;
+    if (this.keyStrings === undefined && (this.keyBytes === undefined || this.keyRanges === undefined)) {
+      throw new TypeError('batch data needs keys or keyBytes + keyRanges');
     }
     this.sampleCount = d.sampleCount;
     this.seriesIndex = d.seriesIndex;
@@ -101,19 +125,31 @@ export class ColumnBatch implements DecodedBatch {
 
   get keys(): string[] {
     if (this.keyStrings !== undefined) return this.keyStrings;
-    const b = this.keyBytes!;
-    const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-    const off = this.keyOffsets!;
     const out = new Array<string>(this.seriesCount);
-    for (let i = 0; i < this.seriesCount; i++) out[i] = buf.toString('latin1', off[i]!, off[i + 1]!);
+    for (let i = 0; i < this.seriesCount; i++) out[i] = this.key(i);
     this.keyStrings = out;
     return out;
   }
 
+  key(i: number): string {
+    if (!(i >= 0 && i < this.seriesCount)) throw new RangeError(`series index ${i} out of range (batch has ${this.seriesCount} series)`);
+    if (this.keyStrings !== undefined) return this.keyStrings[i]!;
+    const s = this.keyRanges![2 * i]!;
+    const e = this.keyRanges![2 * i + 1]!;
+    const base = this.keyBytes!.length;
+    return s < base ? this.keyBytes!.toString('latin1', s, e) : this.keyExtra!.toString('latin1', s - base, e - base);
+  }
+
+  get keyHashes(): Uint32Array {
+    if (this.hashes !== undefined) return this.hashes;
+    const out = new Uint32Array(this.seriesCount * KEY_HASH_LANES);
+    for (let i = 0; i < this.seriesCount; i++) hashKeyString(this.key(i), out, i * KEY_HASH_LANES);
+    this.hashes = out;
+    return out;
+  }
+
   labels(i: number): Labels {
-    const k = this.keys[i];
-    if (k === undefined) throw new RangeError(`series index ${i} out of range (batch has ${this.seriesCount} series)`);
-    return labelsFromKey(k);
+    return labelsFromKey(this.key(i));
   }
 
   /** The clonable state; the typed arrays are trimmed views, their buffers can be transferred. */
@@ -122,7 +158,9 @@ export class ColumnBatch implements DecodedBatch {
       seriesCount: this.seriesCount,
       keys: this.keyStrings,
       keyBytes: this.keyStrings === undefined ? this.keyBytes : undefined,
-      keyOffsets: this.keyStrings === undefined ? this.keyOffsets : undefined,
+      keyExtra: this.keyStrings === undefined ? this.keyExtra : undefined,
+      keyRanges: this.keyStrings === undefined ? this.keyRanges : undefined,
+      keyHashes: this.hashes,
       sampleCount: this.sampleCount,
       seriesIndex: this.seriesIndex,
       timestamps: this.timestamps,
@@ -142,10 +180,16 @@ export class BatchBuilder {
   readonly keys: string[] = [];
   seriesCount = 0;
   sampleCount = 0;
-  /** In 'bytes' mode (decode workers) keys are collected as bytes, never as strings. */
+  /**
+   * In 'bytes' mode (decode workers) keys are collected as byte ranges, never as strings: ranges
+   * of `keySource` (the body being decoded, see `setKeySource`) as they are, others copied into
+   * `keyBuf`.
+   */
+  private keySource: Uint8Array | undefined;
   private keyBuf: Buffer | undefined;
   private keyLen = 0;
-  private keyOffsets: Uint32Array | undefined;
+  private keyRanges: Uint32Array | undefined;
+  private keyHashes: Uint32Array | undefined;
   seriesIndex: Uint32Array;
   timestamps: Float64Array;
   values: Float64Array;
@@ -165,8 +209,9 @@ export class BatchBuilder {
   ) {
     const c = Math.max(16, capacity);
     if (keyMode === 'bytes') {
-      this.keyBuf = Buffer.allocUnsafe(64 * 1024);
-      this.keyOffsets = new Uint32Array(1024);
+      this.keyBuf = Buffer.allocUnsafeSlow(4096);
+      this.keyRanges = new Uint32Array(2048);
+      this.keyHashes = new Uint32Array(1024 * KEY_HASH_LANES);
     }
     this.seriesIndex = new Uint32Array(c);
     this.timestamps = new Float64Array(c);
@@ -193,27 +238,53 @@ export class BatchBuilder {
     this.valueBytes = vb;
   }
 
+  /**
+   * In 'bytes' mode: keys passed as ranges of this buffer are referenced, not copied; the buffer
+   * becomes part of the built batch (so it must not be reused).
+   */
+  setKeySource(buf: Uint8Array): void {
+    if (this.keyBuf !== undefined && this.seriesCount === 0) this.keySource = buf;
+  }
+
+  private reserveKey(i: number): void {
+    if (2 * i + 2 > this.keyRanges!.length) {
+      const next = new Uint32Array(this.keyRanges!.length * 2);
+      next.set(this.keyRanges!);
+      this.keyRanges = next;
+      const hashes = new Uint32Array((next.length / 2) * KEY_HASH_LANES);
+      hashes.set(this.keyHashes!);
+      this.keyHashes = hashes;
+    }
+  }
+
   /** Adds a series whose canonical key is the bytes src[s, e); returns its index. */
-  pushKey(src: Buffer, s: number, e: number): number {
+  pushKey(src: Uint8Array, s: number, e: number): number {
     const i = this.seriesCount++;
     if (this.keyBuf === undefined) {
-      this.keys.push(src.toString('latin1', s, e));
+      this.keys.push(asBuffer(src).toString('latin1', s, e));
+      return i;
+    }
+    this.reserveKey(i);
+    hashKeyBytes(src, s, e, this.keyHashes!, i * KEY_HASH_LANES);
+    if (src === this.keySource) {
+      this.keyRanges![2 * i] = s;
+      this.keyRanges![2 * i + 1] = e;
       return i;
     }
     const len = e - s;
     if (this.keyLen + len > this.keyBuf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.keyBuf.length * 2, this.keyLen + len));
+      const next = Buffer.allocUnsafeSlow(Math.max(this.keyBuf.length * 2, this.keyLen + len));
       this.keyBuf.copy(next, 0, 0, this.keyLen);
       this.keyBuf = next;
     }
-    if (i + 2 > this.keyOffsets!.length) {
-      const next = new Uint32Array(this.keyOffsets!.length * 2);
-      next.set(this.keyOffsets!);
-      this.keyOffsets = next;
-    }
-    src.copy(this.keyBuf, this.keyLen, s, e);
+    // Rebuilt keys are ~100-300 bytes: a plain loop beats Buffer.copy's per-call argument handling.
+    const kb = this.keyBuf;
+    const at = this.keyLen;
+    for (let j = 0; j < len; j++) kb[at + j] = src[s + j]!;
+    const base = this.keySource?.length ?? 0;
+    this.keyRanges![2 * i] = base + at;
+    this.keyRanges![2 * i + 1] = base + at + len;
     this.keyLen += len;
-    this.keyOffsets![i + 1] = this.keyLen;
     return i;
   }
 
@@ -259,11 +330,16 @@ export class BatchBuilder {
       this.valueBytes = new Uint8Array(vs.buffer);
     }
     const bytes = this.keyBuf !== undefined;
+    // The body is sent whole to the main thread; a view into a shared pool is copied instead.
+    const src = this.keySource ?? new Uint8Array(0);
+    const keyBytes = src.byteOffset === 0 && src.byteLength === src.buffer.byteLength ? src : new Uint8Array(src);
     return new ColumnBatch({
       seriesCount: this.seriesCount,
       keys: bytes ? undefined : this.keys,
-      keyBytes: bytes ? this.keyBuf!.subarray(0, this.keyLen) : undefined,
-      keyOffsets: bytes ? this.keyOffsets!.subarray(0, this.seriesCount + 1) : undefined,
+      keyBytes: bytes ? keyBytes : undefined,
+      keyExtra: bytes ? this.keyBuf!.subarray(0, this.keyLen) : undefined,
+      keyRanges: bytes ? this.keyRanges!.subarray(0, 2 * this.seriesCount) : undefined,
+      keyHashes: bytes ? this.keyHashes!.subarray(0, this.seriesCount * KEY_HASH_LANES) : undefined,
       sampleCount: n,
       seriesIndex: this.seriesIndex.subarray(0, n),
       timestamps: this.timestamps.subarray(0, n),

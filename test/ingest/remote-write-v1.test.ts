@@ -7,6 +7,8 @@ import {
   decodeWriteRequestV1,
   encodeRemoteWriteV1,
   snappyCompress,
+  ColumnBatch,
+  KEY_HASH_LANES,
 } from '../../src/ingest/index.js';
 import { encodeV1 } from './protos.js';
 
@@ -342,5 +344,42 @@ describe('remote write 1.0 keys from unusual encodings', () => {
     const req = Buffer.concat([Buffer.from([0x0a, inner.length]), inner]);
     const b = decodeWriteRequestV1(req);
     expect(b.keys[0]).toBe(canonicalKey([{ name: '__name__', value: 'x' }, { name: 'job', value: 'n' }]));
+  });
+
+  it('gives the same keys and key hashes in bytes mode, after crossing a thread boundary, as in strings mode', () => {
+    const series = [
+      { labels: L({ __name__: 'up', job: 'a' }), timestamps: [1], values: [1] },
+      // Unsorted labels: the key is rebuilt rather than sliced from the body.
+      { labels: L({ job: 'b', __name__: 'up' }), timestamps: [1], values: [2] },
+      { labels: L({ __name__: 'up', job: 'c', zone: 'z'.repeat(300) }), timestamps: [1], values: [3] },
+    ];
+    const raw = decodeRemoteWriteV1(encodeRemoteWriteV1(series), {}, 'strings');
+    const sent = decodeRemoteWriteV1(encodeRemoteWriteV1(series), {}, 'bytes');
+    const received = new ColumnBatch(structuredClone(sent.toData()));
+    expect(received.seriesCount).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      expect(received.key(i)).toBe(raw.key(i));
+      expect(received.labels(i)).toEqual(raw.labels(i));
+    }
+    expect(received.keys).toEqual(raw.keys);
+    expect([...received.keyHashes]).toEqual([...raw.keyHashes]);
+    expect(received.keyHashes.length).toBe(3 * KEY_HASH_LANES);
+  });
+
+  it('in bytes mode, validates a series on every request until it has passed once', () => {
+    const bad = encodeRemoteWriteV1([
+      { labels: L({ __name__: 'up', long: 'x'.repeat(5000) }), timestamps: [1], values: [1] },
+      { labels: L({ __name__: 'up', job: 'ok' }), timestamps: [1], values: [1] },
+    ]);
+    for (let round = 0; round < 3; round++) {
+      const b = decodeRemoteWriteV1(bad, {}, 'bytes');
+      expect(b.seriesCount).toBe(1);
+      expect(b.dropped.series).toBe(1);
+      expect(b.dropped.reasons[0]).toContain('longer than 4096 bytes');
+    }
+    // A stricter limit is a different set of limits: what passed before is checked again.
+    const strict = decodeRemoteWriteV1(bad, { maxLabelValueLen: 1 }, 'bytes');
+    expect(strict.seriesCount).toBe(0);
+    expect(strict.dropped.series).toBe(2);
   });
 });
