@@ -10,6 +10,7 @@ import { KEY_HASH_LANES, KeyHashCache, type DecodedBatch, type MetricMetadata } 
 import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, setBlockCacheBytes, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
+import { MetadataStore } from './metadata-store.js';
 
 export interface DatabaseOptions {
   readonly dataPath: string;
@@ -46,7 +47,6 @@ const EXPORT_CHUNK = 512;
 export class Database {
   private readonly idCaches = new Map<string, KeyHashCache>();
   private readonly dayTrackers = new Map<string, DayTracker>();
-  private readonly metadata = new Map<string, Map<string, MetricMetadata>>();
   private seriesCreated = 0;
   private readonly scratchIds: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
 
@@ -54,6 +54,7 @@ export class Database {
     readonly index: LabelIndex,
     readonly storage: Storage,
     private readonly opts: DatabaseOptions,
+    private readonly metadata: MetadataStore,
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
@@ -75,7 +76,7 @@ export class Database {
         isDeleted: (id) => index.deletedIds().has(id),
         onError: (e) => log.error('storage background error', { error: e instanceof Error ? e.message : String(e) }),
       });
-      return new Database(index, storage, opts);
+      return new Database(index, storage, opts, MetadataStore.open(join(opts.dataPath, 'metadata.json'), opts.flushIntervalMs));
     } catch (e) {
       index.close();
       throw e;
@@ -139,7 +140,7 @@ export class Database {
     }
     for (const [day, ids] of newDays) this.index.addToDay(tenant, day, ids);
 
-    for (const m of batch.metadata) this.metadataFor(tkey).set(m.metricFamilyName, m);
+    for (const m of batch.metadata) this.metadata.set(tkey, m);
     const res = await this.storage.append(rowIds, batch.timestamps, batch.values, count);
     return { samplesWritten: res.stored, samplesDroppedOutOfRetention: res.droppedOutOfRetention, seriesCreated: created };
   }
@@ -205,7 +206,7 @@ export class Database {
   }
 
   metricMetadata(tenant: Tenant): ReadonlyMap<string, MetricMetadata> {
-    return this.metadataFor(formatTenant(tenant));
+    return this.metadata.get(formatTenant(tenant));
   }
 
   /** Deletes matching series: they vanish from queries now; their samples go at the next merge. */
@@ -233,6 +234,7 @@ export class Database {
 
   async close(): Promise<void> {
     try {
+      this.metadata.close();
       await this.storage.close();
     } finally {
       this.index.close();
@@ -269,11 +271,5 @@ export class Database {
     let d = this.dayTrackers.get(tkey);
     if (!d) this.dayTrackers.set(tkey, (d = new DayTracker()));
     return d;
-  }
-
-  private metadataFor(tkey: string): Map<string, MetricMetadata> {
-    let m = this.metadata.get(tkey);
-    if (!m) this.metadata.set(tkey, (m = new Map()));
-    return m;
   }
 }

@@ -1,7 +1,7 @@
 /** Acknowledged writes survive a SIGKILL and a restart, and a clean restart keeps everything. */
 import { describe, expect, it } from 'vitest';
 import { startStrata, tempDir } from '../helpers/strata-process.js';
-import { instant, series, writeV1 } from './client.js';
+import { api, instant, series, writeV1, writeV2 } from './client.js';
 
 const now = Math.floor(Date.now() / 1000) * 1000;
 
@@ -32,6 +32,21 @@ describe('durability across restarts', () => {
     const b = await startStrata({ dataDir });
     try {
       expect((await instant(b.url, 'graceful', now / 1000))[0]!.value[1]).toBe('7');
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('keeps remote-write 2.0 metric metadata across a restart', async () => {
+    const dataDir = tempDir();
+    const a = await startStrata({ dataDir });
+    const withMeta = { ...series('kept_total', {}, [now], [1]), metadata: { type: 'counter' as const, help: 'Things kept.', unit: 'things' } };
+    expect((await writeV2(a.url, [withMeta])).status).toBe(204);
+    expect(await a.stop()).toBe(0);
+    const b = await startStrata({ dataDir });
+    try {
+      const res = await api<Record<string, { type: string; help: string; unit: string }[]>>(b.url, '/api/v1/metadata');
+      expect(res.body.data!['kept_total']).toEqual([{ type: 'counter', help: 'Things kept.', unit: 'things' }]);
     } finally {
       await b.stop();
     }
