@@ -5,6 +5,7 @@ import { IngestError } from './errors.js';
 import type { IngestLimits } from './limits.js';
 import { decodeRemoteWriteV1 } from './remote-write-v1.js';
 import { decodeRemoteWriteV2 } from './remote-write-v2.js';
+import { WorkerGc } from './worker-gc.js';
 
 /**
  * A decode-pool worker: receives compressed remote-write bodies, answers with the batch's plain
@@ -24,6 +25,7 @@ export type DecodeResponse =
 const limits = (workerData as { limits: IngestLimits }).limits;
 const port = parentPort;
 if (port === null) throw new Error('decode-worker must run in a worker thread');
+const collector = new WorkerGc(32 * 1024 * 1024);
 
 port.on('message', (req: DecodeRequest) => {
   try {
@@ -35,6 +37,7 @@ port.on('message', (req: DecodeRequest) => {
     }
     const res: DecodeResponse = { id: req.id, ok: true, data };
     port.postMessage(res, transfer);
+    collector.note(req.body.byteLength);
   } catch (e) {
     const res: DecodeResponse =
       e instanceof IngestError
