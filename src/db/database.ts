@@ -74,6 +74,7 @@ export class Database {
         walFsync: opts.walFsync,
         walFsyncIntervalMs: opts.walFsyncIntervalMs,
         isDeleted: (id) => index.deletedIds().has(id),
+        anyDeleted: () => index.deletedIds().size > 0,
         onError: (e) => log.error('storage background error', { error: e instanceof Error ? e.message : String(e) }),
       });
       return new Database(index, storage, opts, MetadataStore.open(join(opts.dataPath, 'metadata.json'), opts.flushIntervalMs));

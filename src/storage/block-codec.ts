@@ -44,24 +44,24 @@ function rawEncode(col: Float64Array, count: number): Uint8Array {
   return new Uint8Array(col.slice(0, count).buffer);
 }
 
-export function encodeTimestampsColumn(ts: Float64Array, count: number): EncodedColumn {
+export function encodeTimestampsColumn(ts: Float64Array, count: number, deflate = true): EncodedColumn {
   let c: EncodedColumn;
   try {
     c = { kind: CODEC_STRATA, bytes: encodeTimestamps(ts, count) };
   } catch {
     c = { kind: CODEC_RAW, bytes: rawEncode(ts, count) };
   }
-  return maybeCompress(c);
+  return deflate ? maybeCompress(c) : c;
 }
 
-export function encodeValuesColumn(vs: Float64Array, count: number): EncodedColumn {
+export function encodeValuesColumn(vs: Float64Array, count: number, deflate = true): EncodedColumn {
   let c: EncodedColumn;
   try {
     c = { kind: CODEC_STRATA, bytes: encodeValues(vs, count) };
   } catch {
     c = { kind: CODEC_RAW, bytes: rawEncode(vs, count) };
   }
-  return maybeCompress(c);
+  return deflate ? maybeCompress(c) : c;
 }
 
 /** Where a block lives, for error messages; a function when building the text up front would cost. */

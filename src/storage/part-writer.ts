@@ -130,8 +130,11 @@ export class PartWriter {
   }
 
   private addBlock(id: number, ts: Float64Array, vs: Float64Array, count: number): void {
-    const et = encodeTimestampsColumn(ts, count);
-    const ev = encodeValuesColumn(vs, count);
+    // Parts written by a flush are merged away within minutes: deflating them cost about as much
+    // CPU as the rest of the flush (zlib sets up its state per block), for space held briefly.
+    const deflate = this.type === 'big';
+    const et = encodeTimestampsColumn(ts, count, deflate);
+    const ev = encodeValuesColumn(vs, count, deflate);
     const tsOffset = this.files['timestamps.bin'].write(et.bytes);
     const valOffset = this.files['values.bin'].write(ev.bytes);
     const minT = ts[0]!;

@@ -27,6 +27,11 @@ export interface StorageOptions {
   /** Tombstones from the label index, applied by merges. */
   isDeleted?: (id: number) => boolean;
   /**
+   * Whether there is any tombstone at all. False spares merges reading every input part's series
+   * ids on the main thread to look them up, and lets force_merge leave a lone clean part alone.
+   */
+  anyDeleted?: () => boolean;
+  /**
    * Memtable rows that trigger a flush before the interval (default 2^19: 14 MB of columns). The
    * memtable's size follows the ingestion rate, not the series count, so it is kept small: a
    * fast writer makes more small parts, which merges fold together anyway.
@@ -597,7 +602,7 @@ export class Storage {
 
   private async deletedIdsIn(parts: readonly Part[]): Promise<Float64Array> {
     const isDeleted = this.opts.isDeleted;
-    if (!isDeleted) return new Float64Array(0);
+    if (!isDeleted || this.opts.anyDeleted?.() === false) return new Float64Array(0);
     const ids = new Set<number>();
     for (const part of parts) {
       part.idsInRange(-Infinity, Infinity, ids);
@@ -629,9 +634,11 @@ export class Storage {
         const only = parts[0]!;
         const clean =
           parts.length === 1 &&
+          // A lone flush part is rewritten all the same: merged parts are the deflated ones.
+          only.meta.type === 'big' &&
           only.meta.dedupIntervalMs === this.opts.dedupIntervalMs &&
           only.meta.minT >= minValid &&
-          !this.opts.isDeleted;
+          (!this.opts.isDeleted || this.opts.anyDeleted?.() === false);
         if (clean) continue;
         await this.mergeWindow(p, parts);
       }

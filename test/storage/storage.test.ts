@@ -173,6 +173,23 @@ describe('Storage', () => {
     expect([...(await s.read([1, 2, 3], 0, Infinity)).keys()]).toEqual([1, 3]);
   });
 
+  it('force_merge leaves a lone merged part alone when nothing is deleted, and rewrites a lone flush part', async () => {
+    const deleted = new Set<number>();
+    const { s } = await fresh({ isDeleted: (id) => deleted.has(id), anyDeleted: () => deleted.size > 0 });
+    await s.append(...rows([[1, T0, 1], [2, T0, 2]]));
+    await s.forceFlush();
+    expect(s.stats().partsByType.small).toBe(1);
+    await s.forceMerge();
+    expect(s.stats().partsByType.big).toBe(1);
+    const merges = s.stats().mergesTotal;
+    await s.forceMerge();
+    expect(s.stats().mergesTotal).toBe(merges);
+    deleted.add(2);
+    await s.forceMerge();
+    expect(s.stats().mergesTotal).toBe(merges + 1);
+    expect([...(await s.read([1, 2], 0, Infinity)).keys()]).toEqual([1]);
+  });
+
   it('merges many small parts into fewer, keeping every sample', async () => {
     const { s } = await fresh();
     for (let i = 0; i < 12; i++) {
