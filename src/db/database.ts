@@ -41,6 +41,8 @@ export interface WriteResult {
 const DAY_MS = 86_400_000;
 /** Batches with more rows than this do not use (or grow) the reusable id columns. */
 const MAX_SCRATCH_ROWS = 1 << 20;
+/** How often the label index is checked for free pages worth compacting away. */
+const INDEX_COMPACT_CHECK_MS = 10 * 60_000;
 /** Series read from storage per call while streaming an export. */
 const EXPORT_CHUNK = 512;
 
@@ -48,6 +50,7 @@ export class Database {
   private readonly idCaches = new Map<string, KeyHashCache>();
   private readonly dayTrackers = new Map<string, DayTracker>();
   private seriesCreated = 0;
+  private readonly compactTimer: NodeJS.Timeout;
   private readonly scratchIds: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
 
   private constructor(
@@ -55,7 +58,15 @@ export class Database {
     readonly storage: Storage,
     private readonly opts: DatabaseOptions,
     private readonly metadata: MetadataStore,
-  ) {}
+  ) {
+    // Copy-on-write transactions leave free pages behind: ingestion alone leaves the index file
+    // about twice the size of its data. A compaction gives them back; it gives up rather than
+    // block while series keep being created.
+    this.compactTimer = setInterval(() => {
+      this.index.compactIfWasteful().catch((e: unknown) => log.error('index compaction failed', { error: e instanceof Error ? e.message : String(e) }));
+    }, INDEX_COMPACT_CHECK_MS);
+    this.compactTimer.unref();
+  }
 
   static async open(opts: DatabaseOptions): Promise<Database> {
     if (opts.blockCacheBytes !== undefined) setBlockCacheBytes(opts.blockCacheBytes);
@@ -225,8 +236,10 @@ export class Database {
     return this.storage.forceFlush();
   }
 
-  forceMerge(): Promise<void> {
-    return this.storage.forceMerge();
+  /** Merges each partition down to one part, then compacts the label index file. */
+  async forceMerge(): Promise<void> {
+    await this.storage.forceMerge();
+    await this.index.compact();
   }
 
   stats(): StorageStats & { seriesCreated: number; seriesTotal: number } {
@@ -234,6 +247,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.compactTimer);
     try {
       this.metadata.close();
       await this.storage.close();

@@ -1,4 +1,4 @@
-import { DAY_BYTES, POSTINGS_ALL, POSTINGS_LABEL, TENANT_BYTES, encodeLabels, labelKey, seriesKey, valueEnd } from './keys.js';
+import { DAY_BYTES, POSTINGS_ALL, POSTINGS_LABEL, TENANT_BYTES, decodeIdList, encodeLabels, labelKey, seriesKey, valueEnd } from './keys.js';
 import { labelBlocks } from './label-blocks.js';
 import { decodeEntry, listHas } from './posting-lists.js';
 import type { BinDb, Stores } from './stores.js';
@@ -22,12 +22,12 @@ export function checkConsistency(s: Stores, deleted: ReadonlySet<number>, nextId
       const labels = block.sets[k]!;
       labelled.add(id);
       maxId = Math.max(maxId, id);
-      const found = s.series.get(seriesKey(tb, encodeLabels(labels)));
+      const found = decodeIdList(s.series.getBinary(seriesKey(tb, encodeLabels(labels))) ?? new Uint8Array(0));
       if (deleted.has(id)) {
-        if (found === id && report(`deleted series ${id} is still findable by its labels`)) return problems;
+        if (found.includes(id) && report(`deleted series ${id} is still findable by its labels`)) return problems;
         continue;
       }
-      if (found !== id && report(`series ${id} ${JSON.stringify(labels)}: labels resolve to ${found}`)) return problems;
+      if (!found.includes(id) && report(`series ${id} ${JSON.stringify(labels)}: labels resolve to ${found.join(', ') || 'nothing'}`)) return problems;
       if (!listHas(s.postings, Buffer.concat([tb, Buffer.from([POSTINGS_ALL])]), id) && report(`series ${id} missing from all-series postings`)) {
         return problems;
       }
@@ -38,7 +38,9 @@ export function checkConsistency(s: Stores, deleted: ReadonlySet<number>, nextId
     }
   }
   for (const { key, value } of s.series.getRange()) {
-    if (!labelled.has(value) && report(`series key ${key.toString('hex')} names id ${value} without labels`)) return problems;
+    for (const id of decodeIdList(value)) {
+      if (!labelled.has(id) && report(`series key ${key.toString('hex')} names id ${id} without labels`)) return problems;
+    }
   }
   // The length of a block's list key, from the key layouts of each database.
   const labelListLength = (key: Buffer, at: number): number => valueEnd(key, key.indexOf(0, at) + 1) + 1;

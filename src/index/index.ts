@@ -1,4 +1,4 @@
-export { LabelIndex, MAX_DAYS_FOR_DAY_POSTINGS, type LabelIndexOptions, type TsdbStatusOptions } from './label-index.js';
+export { LabelIndex, MAX_DAYS_FOR_DAY_POSTINGS, type CompactOptions, type LabelIndexOptions, type TsdbStatusOptions } from './label-index.js';
 export { compileMatcher, planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 export { compileRegex, type CompiledRegex, type RegexPlan } from './regex.js';
 export { IndexError } from './errors.js';

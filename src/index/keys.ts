@@ -15,7 +15,6 @@ export const DAY_BYTES = 4;
  * name, value, two separators and the block's first id.
  */
 export const MAX_LABEL_BYTES = 1900;
-const SERIES_HASH_BYTES = 16;
 /** Postings kinds under a tenant in the `postings` database. */
 export const POSTINGS_ALL = 0x00;
 export const POSTINGS_LABEL = 0x01;
@@ -196,16 +195,52 @@ export function decodeLabels(buf: Uint8Array, off: number): Label[] {
 }
 
 /**
- * The `series` key of a label set: tenant + the first 16 bytes of SHA-256 of the canonical label
- * bytes. The labels themselves live once, in `labels`; keying by hash keeps this B-tree small
- * (a fixed 24-byte key instead of the whole label set). Lookups compare the stored labels, so a
- * collision (odds ~2^-64 at a billion series) is detected, never silently merged.
+ * The `series` key of a label set: the first 8 bytes of SHA-256 over the tenant and the canonical
+ * label bytes. The labels themselves live once, in `labels`; a short fixed key keeps this B-tree
+ * small (it was tenant + 16 hash bytes, a quarter of the whole index). The value lists every id
+ * whose label set has this key (see encodeIdList): lookups compare each one's stored tenant and
+ * labels, so a collision (odds ~2^-24 at a million series) only adds a second id to the list.
  */
 export function seriesKey(tenant: Buffer, labelBytes: Buffer): Buffer {
-  const b = Buffer.allocUnsafe(TENANT_BYTES + SERIES_HASH_BYTES);
-  tenant.copy(b, 0);
-  createHash('sha256').update(labelBytes).digest().copy(b, TENANT_BYTES, 0, SERIES_HASH_BYTES);
-  return b;
+  const h = createHash('sha256').update(tenant).update(labelBytes).digest();
+  return Buffer.from(h.buffer, h.byteOffset, SERIES_KEY_BYTES);
+}
+
+export const SERIES_KEY_BYTES = 8;
+
+/** A `series` value: the ids as varints, in the order they were added. */
+export function encodeIdList(ids: readonly number[]): Buffer {
+  const b = Buffer.allocUnsafe(ids.length * 8);
+  let off = 0;
+  for (let v of ids) {
+    while (v >= 0x80000000) {
+      b[off++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    while (v > 0x7f) {
+      b[off++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    b[off++] = v;
+  }
+  return b.subarray(0, off);
+}
+
+export function decodeIdList(buf: Uint8Array): number[] {
+  const out: number[] = [];
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!;
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      out.push(v);
+      v = 0;
+      mul = 1;
+    } else mul *= 128;
+  }
+  if (mul !== 1) throw new IndexError('corrupt series id list: it ends inside a varint');
+  return out;
 }
 
 /**

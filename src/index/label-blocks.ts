@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Label, Labels } from '../model/index.js';
 import { IndexError } from './errors.js';
 import { TENANT_BYTES, idBytes, readId } from './keys.js';
@@ -10,14 +11,30 @@ import type { BinDb } from './stores.js';
  * per series, and a few bytes per repeated label instead of its name and value.
  *
  * Key: the block's first id (8 bytes big-endian); ids in a block are consecutive.
- * Value: tenant (8 bytes), varint count, then per set: varint label count, then per label a tag:
- * 0 = same label as the previous set's at this position, 1 = same name, new value (varint length +
- * UTF-8), 2 = new name and value (each varint length + UTF-8).
+ * Value: tenant (8 bytes), then the body — varint count, then per set: varint label count, then
+ * per label a tag: 0 = same label as the previous set's at this position, 1 = same name, new value
+ * (varint length + UTF-8), 2 = new name and value (each varint length + UTF-8) — either as it is
+ * or, when that is smaller, as a 0 byte followed by the body deflated (raw DEFLATE). A body never
+ * starts with 0 (a block holds at least one set), so both forms read back; blocks written before
+ * compression existed are plain bodies.
  */
 
+/**
+ * At most this many sets a block. Bigger blocks deflate better (64 sets: 48 pages for 12k
+ * node_exporter series, 32: 58, 16: 71, plain: 151) but every label lookup that misses the
+ * cache inflates a whole block (zlib's fixed cost, ~15 µs, dominates up to 64 sets).
+ */
 const BLOCK_SERIES = 32;
-/** Blocks stop growing past this many bytes, so most stay inline in a 4 KiB page. */
-const BLOCK_BYTES = 1200;
+/** A block stops growing once its names and values reach this many characters. */
+const BLOCK_CHARS = 2048;
+/**
+ * A stored block bigger than this is split in two (unless it holds one set): an LMDB value past
+ * about half a 4 KiB page moves to overflow pages of its own, most of them empty.
+ */
+const MAX_STORED_BYTES = 1800;
+const DEFLATED = 0;
+/** The inflate limit of a block body: far past any real one, short of a memory problem. */
+const MAX_BODY_BYTES = 64 << 20;
 
 /** One decoded block. */
 export interface LabelBlock {
@@ -55,11 +72,8 @@ class Writer {
   }
 }
 
-function encodeBlock(tenant: Buffer, sets: readonly Labels[]): Buffer {
+function encodeBody(sets: readonly Labels[]): Buffer {
   const w = new Writer();
-  w.ensure(TENANT_BYTES);
-  tenant.copy(w.buf, 0);
-  w.off = TENANT_BYTES;
   w.varint(sets.length);
   let prev: Labels = [];
   for (const set of sets) {
@@ -79,11 +93,28 @@ function encodeBlock(tenant: Buffer, sets: readonly Labels[]): Buffer {
     }
     prev = set;
   }
-  return Buffer.from(w.buf.subarray(0, w.off));
+  return w.buf.subarray(0, w.off);
 }
 
-function decodeBlock(first: number, value: Buffer): LabelBlock {
+function encodeBlock(tenant: Buffer, sets: readonly Labels[]): Buffer {
+  const body = encodeBody(sets);
+  const deflated = deflateRawSync(body, { level: 6 });
+  if (deflated.length + 1 < body.length) return Buffer.concat([tenant, Buffer.from([DEFLATED]), deflated]);
+  return Buffer.concat([tenant, body]);
+}
+
+function decodeBlock(first: number, stored: Buffer): LabelBlock {
+  const tenant = Buffer.from(stored.subarray(0, TENANT_BYTES));
+  let value = stored;
   let off = TENANT_BYTES;
+  if (stored.length > TENANT_BYTES && stored[TENANT_BYTES] === DEFLATED) {
+    try {
+      value = inflateRawSync(stored.subarray(TENANT_BYTES + 1), { maxOutputLength: MAX_BODY_BYTES });
+    } catch (e) {
+      throw new IndexError(`corrupt label block at series ${first}: ${(e as Error).message}`);
+    }
+    off = 0;
+  }
   const varint = (): number => {
     let v = 0;
     let mul = 1;
@@ -97,6 +128,7 @@ function decodeBlock(first: number, value: Buffer): LabelBlock {
   };
   const str = (): string => {
     const n = varint();
+    if (off + n > value.length) throw new IndexError(`corrupt label block at series ${first}`);
     const s = value.toString('utf8', off, off + n);
     off += n;
     return s;
@@ -120,7 +152,8 @@ function decodeBlock(first: number, value: Buffer): LabelBlock {
     sets.push(set);
     prev = set;
   }
-  return { first, tenant: Buffer.from(value.subarray(0, TENANT_BYTES)), sets };
+  if (off !== value.length) throw new IndexError(`corrupt label block at series ${first}: bytes past its last set`);
+  return { first, tenant, sets };
 }
 
 /**
@@ -131,12 +164,18 @@ export function writeLabelSets(db: BinDb, tenant: Buffer, firstId: number, sets:
   let i = 0;
   while (i < sets.length) {
     let j = i;
-    let bytes = 0;
-    while (j < sets.length && j - i < BLOCK_SERIES && bytes < BLOCK_BYTES) {
-      for (const l of sets[j]!) bytes += l.name.length + l.value.length;
+    let chars = 0;
+    while (j < sets.length && j - i < BLOCK_SERIES && chars < BLOCK_CHARS) {
+      for (const l of sets[j]!) chars += l.name.length + l.value.length;
       j++;
     }
-    db.putSync(idBytes(firstId + i), encodeBlock(tenant, sets.slice(i, j)));
+    // Halve until the stored block fits inline in a page (or is a single set).
+    let value = encodeBlock(tenant, sets.slice(i, j));
+    while (value.length > MAX_STORED_BYTES && j - i > 1) {
+      j = i + ((j - i) >> 1);
+      value = encodeBlock(tenant, sets.slice(i, j));
+    }
+    db.putSync(idBytes(firstId + i), value);
     i = j;
   }
 }

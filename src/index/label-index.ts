@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { labelsKey, type Label, type LabelMatcher, type Labels, type Tenant } from '../model/index.js';
 import { TwoGenerationCache } from './cache.js';
 import { IndexError } from './errors.js';
@@ -8,6 +9,8 @@ import {
   DAY_BYTES,
   TENANT_BYTES,
   canonicalLabels,
+  decodeIdList,
+  encodeIdList,
   encodeLabels,
   idBytes,
   labelKey,
@@ -17,6 +20,7 @@ import {
   readId,
   readValue,
   readTenant,
+  SERIES_KEY_BYTES,
   seriesKey,
   tenantBytes,
   tenantDay,
@@ -25,11 +29,12 @@ import {
 import { planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 import { sortUtf8 } from './order.js';
 import { IdCollector, intersect, sortUnique, subtract, union } from './postings.js';
-import { lastLabelledId, readLabelBlock, writeLabelSets, type LabelBlock } from './label-blocks.js';
+import { labelBlocks, lastLabelledId, readLabelBlock, writeLabelSets, type LabelBlock } from './label-blocks.js';
 import { checkConsistency } from './consistency.js';
 import { PendingLists } from './pending-lists.js';
 import { decodeEntry, listCount, listEnd, listHas, missingFromList, readList, removeFromList } from './posting-lists.js';
 import { openStores, type BinDb, type Stores } from './stores.js';
+import { buildCompactCopy, closeEnvNow, COMPACT_CHUNK_ENTRIES, COMPACT_DIR, installCompactCopy, removeCompactLeftovers } from './compaction.js';
 import { buildTsdbStatus, scanPostingsStatus, StatusAccumulator, TopCollector, type TsdbStatus } from './tsdb-status.js';
 
 export interface LabelIndexOptions {
@@ -42,6 +47,13 @@ export interface LabelIndexOptions {
    * each series' labels instead of reading more postings (default 2000; 0 = always postings).
    */
   filterByLabelsBelow?: number;
+}
+
+export interface CompactOptions {
+  /** Entries copied between turns of the event loop (default 5000). */
+  chunkEntries?: number;
+  /** Copy in one go after two attempts interrupted by writes, rather than give up (default true). */
+  mustFinish?: boolean;
 }
 
 export interface TsdbStatusOptions {
@@ -57,6 +69,14 @@ const DAY_MS = 86_400_000;
 export const MAX_DAYS_FOR_DAY_POSTINGS = 40;
 const META_NEXT_ID = Buffer.from('next_id');
 const EMPTY = Buffer.alloc(0);
+
+/** The page counts lmdb-js reports for an environment or a database. */
+interface LmdbStats {
+  pageSize: number;
+  treeBranchPageCount: number;
+  treeLeafPageCount: number;
+  overflowPages: number;
+}
 
 /** Where a query reads postings: all time, or the union of some days. */
 interface Scope {
@@ -83,15 +103,22 @@ export class LabelIndex {
   private lastBlock: LabelBlock | undefined;
   private closed = false;
   private readonly filterByLabelsBelow: number;
+  /** Counts write transactions, so a compaction copying between other work can tell it missed one. */
+  private writes = 0;
+  private swapping = false;
+  /** Backups and compactions run one at a time: a compaction closes the environment a backup reads. */
+  private maintenance: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly s: Stores,
+    private readonly dir: string,
+    private s: Stores,
     opts: LabelIndexOptions,
   ) {
     this.seriesCache = new TwoGenerationCache(opts.seriesCacheSize ?? 1_000_000);
     this.labelsCache = new TwoGenerationCache(opts.labelsCacheSize ?? 262_144);
     this.filterByLabelsBelow = opts.filterByLabelsBelow ?? 2000;
     for (const key of s.deleted.getKeys()) this.deleted.add(readId(key));
+    rekeySeriesIfOld(s, this.deleted);
     // The stored counter is authoritative; the last assigned id guards against a counter that
     // somehow lags (ids must never be reused, even after restoring an odd backup).
     const last = lastLabelledId(s.labels);
@@ -100,11 +127,13 @@ export class LabelIndex {
 
   /** Opens (creating if needed) the index environment in `dir` (normally `<data>/index`). */
   static open(dir: string, opts: LabelIndexOptions = {}): LabelIndex {
-    return new LabelIndex(openStores(dir), opts);
+    removeCompactLeftovers(dir);
+    return new LabelIndex(dir, openStores(dir), opts);
   }
 
   private checkOpen(): void {
     if (this.closed) throw new IndexError('label index is closed');
+    if (this.swapping) throw new IndexError('label index is reopening after a compaction; try again');
   }
 
   private static cachePrefix(t: Tenant): string {
@@ -141,6 +170,7 @@ export class LabelIndex {
     const bytes = canon.map((l) => encodeLabels(l));
     const startId = this.nextId;
     const created = new Map<number, Labels>();
+    this.writes++;
     try {
       this.s.env.transactionSync(() => {
         // Postings are gathered per list and written once each, as packed blocks, at the end.
@@ -149,14 +179,21 @@ export class LabelIndex {
         for (let k = 0; k < missing.length; k++) {
           const lb = bytes[k]!;
           const sk = seriesKey(tb, lb);
-          let id = this.s.series.get(sk);
-          if (id !== undefined) {
-            const mine = created.get(id);
-            if (mine === undefined) this.checkSameLabels(id, tb, lb);
-            else if (!encodeLabels(mine).equals(lb)) throw new IndexError(`series key collision: series ${id} has other labels than the set being resolved`);
-          } else {
+          const stored = this.s.series.getBinary(sk);
+          const candidates = stored ? decodeIdList(stored) : [];
+          let id: number | undefined;
+          for (const c of candidates) {
+            const mine = created.get(c);
+            if (mine !== undefined ? encodeLabels(mine).equals(lb) : this.hasLabels(c, tb, lb)) {
+              id = c;
+              break;
+            }
+          }
+          if (id === undefined) {
             id = this.nextId++;
-            this.writeSeries(tb, sk, canon[k]!, id, pending);
+            // Another id under this key is a hash collision: both stay listed.
+            this.s.series.putSync(sk, encodeIdList([...candidates, id]));
+            this.writePostings(tb, canon[k]!, id, pending);
             created.set(id, canon[k]!);
             newSets.push(canon[k]!);
           }
@@ -190,15 +227,13 @@ export class LabelIndex {
     return read;
   }
 
-  private checkSameLabels(id: number, tb: Buffer, lb: Buffer): void {
+  /** Whether series `id` belongs to tenant `tb` and has the canonical label bytes `lb`. */
+  private hasLabels(id: number, tb: Buffer, lb: Buffer): boolean {
     const block = this.labelBlock(id);
-    if (!block || !block.tenant.equals(tb) || !encodeLabels(block.sets[id - block.first]!).equals(lb)) {
-      throw new IndexError(`series key collision: series ${id} has other labels than the set being resolved`);
-    }
+    return block !== undefined && block.tenant.equals(tb) && encodeLabels(block.sets[id - block.first]!).equals(lb);
   }
 
-  private writeSeries(tb: Buffer, sk: Buffer, labels: Labels, id: number, pending: PendingLists): void {
-    this.s.series.putSync(sk, id);
+  private writePostings(tb: Buffer, labels: Labels, id: number, pending: PendingLists): void {
     pending.add(this.s.postings, allKey(tb), id);
     const lp = labelPrefix(tb);
     for (const l of labels) pending.add(this.s.postings, labelKey(lp, l.name, l.value), id);
@@ -257,6 +292,7 @@ export class LabelIndex {
         throw new IndexError(`unknown series id ${id} for tenant ${tenant.accountID}:${tenant.projectID}`);
       }
     }
+    this.writes++;
     this.s.env.transactionSync(() => {
       const pending = new PendingLists();
       this.markDays(td, todo, new Map(), pending);
@@ -512,12 +548,16 @@ export class LabelIndex {
     if (ids.length === 0) return ids;
     const lp = labelPrefix(tb);
     const dayKeys = this.daysOf(tb);
+    this.writes++;
     this.s.env.transactionSync(() => {
       // Gathered per list, then each affected block is rewritten once.
       const gone = new PendingLists(removeFromList);
       for (const id of ids) {
         const labels = this.labelsOf(id);
-        this.s.series.removeSync(seriesKey(tb, encodeLabels(labels)));
+        const sk = seriesKey(tb, encodeLabels(labels));
+        const rest = decodeIdList(this.s.series.getBinary(sk) ?? EMPTY).filter((other) => other !== id);
+        if (rest.length > 0) this.s.series.putSync(sk, encodeIdList(rest));
+        else this.s.series.removeSync(sk);
         gone.add(this.s.postings, allKey(tb), id);
         for (const l of labels) gone.add(this.s.postings, labelKey(lp, l.name, l.value), id);
         for (const td of dayKeys) {
@@ -579,10 +619,100 @@ export class LabelIndex {
    * index stays in use. LMDB rewrites its data file in place, so a hard link is not a snapshot:
    * backups must copy through here. `compact` drops free pages (slower, smaller).
    */
-  async backup(dir: string, compact = false): Promise<void> {
+  backup(dir: string, compact = false): Promise<void> {
     this.checkOpen();
-    mkdirSync(dir, { recursive: true });
-    await this.s.env.backup(dir, compact);
+    return this.serially(async () => {
+      this.checkOpen();
+      mkdirSync(dir, { recursive: true });
+      await this.s.env.backup(dir, compact);
+    });
+  }
+
+  /**
+   * Rewrites the index file without its free pages and with full B-tree pages (see
+   * compaction.ts), while the index stays in use: the copy is built a chunk at a time between
+   * other work and started over if a write came in meanwhile; the swap itself — close, rename,
+   * reopen — runs without yielding, so no call ever meets a closed environment and no write is
+   * lost. After two interrupted attempts the third copies in one go (blocking other work for
+   * about 3 s a million series) unless `mustFinish` is false; then it gives up. Resolves to
+   * whether the file was replaced. Meant for the end of a force merge, as VictoriaMetrics
+   * compacts its indexdb then.
+   */
+  compact(opts: CompactOptions = {}): Promise<boolean> {
+    const chunkEntries = opts.chunkEntries ?? COMPACT_CHUNK_ENTRIES;
+    const mustFinish = opts.mustFinish ?? true;
+    if (!Number.isInteger(chunkEntries) || chunkEntries < 1) throw new IndexError(`invalid chunk size ${chunkEntries}: want a positive integer`);
+    this.checkOpen();
+    return this.serially(async () => {
+      const copyDir = join(this.dir, COMPACT_DIR);
+      try {
+        for (let attempt = 0; ; attempt++) {
+          if (this.closed) return false;
+          if (attempt >= 2 && !mustFinish) return false;
+          const writesBefore = this.writes;
+          const inOneGo = attempt >= 2;
+          const copied = await buildCompactCopy(this.s.env, copyDir, chunkEntries, !inOneGo, () => this.closed || this.writes !== writesBefore);
+          if (this.closed) return false;
+          if (copied && this.writes === writesBefore) break;
+        }
+        // From here to the reopen nothing yields.
+        const { closedNow, done } = closeEnvNow(this.s.env);
+        if (!closedNow) {
+          // Not expected (every access is synchronous); calls fail cleanly until the reopen.
+          this.swapping = true;
+          try {
+            await done;
+          } finally {
+            this.swapping = false;
+          }
+        }
+        try {
+          installCompactCopy(this.dir, copyDir);
+        } finally {
+          // The compacted file if the rename happened, else the untouched live one.
+          this.s = openStores(this.dir);
+          this.lastBlock = undefined;
+        }
+        if (this.closed) void this.s.env.close();
+        return true;
+      } finally {
+        removeCompactLeftovers(this.dir);
+      }
+    });
+  }
+
+  /**
+   * compact() when free pages make up at least `minFreeFraction` of the file and `minFreeBytes`
+   * in all, never blocking (mustFinish false): a policy to run on an idle timer. Resolves to
+   * whether it compacted.
+   */
+  async compactIfWasteful(minFreeFraction = 0.5, minFreeBytes = 16 << 20): Promise<boolean> {
+    const { fileBytes, usedBytes } = this.spaceStats();
+    const free = fileBytes - usedBytes;
+    if (free < minFreeBytes || free < fileBytes * minFreeFraction) return false;
+    return this.compact({ mustFinish: false });
+  }
+
+  /**
+   * The index file's size and the bytes its B-trees occupy (pages in use, whatever their fill):
+   * the rest is free pages that only compact() gives back. Cheap (LMDB keeps the counts).
+   */
+  spaceStats(): { fileBytes: number; usedBytes: number } {
+    this.checkOpen();
+    const env = this.s.env.getStats() as LmdbStats & { free?: LmdbStats };
+    const pagesOf = (st: LmdbStats | undefined): number => (st ? st.treeBranchPageCount + st.treeLeafPageCount + st.overflowPages : 0);
+    // Two meta pages, the main database (it names the others), the free list, then each database.
+    let pages = 2 + pagesOf(env) + pagesOf(env.free);
+    for (const db of [this.s.series, this.s.labels, this.s.postings, this.s.dayPostings, this.s.daySeries, this.s.deleted, this.s.meta]) {
+      pages += pagesOf(db.getStats() as LmdbStats);
+    }
+    return { fileBytes: statSync(join(this.dir, 'data.mdb')).size, usedBytes: pages * env.pageSize };
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(work);
+    this.maintenance = run.catch(() => undefined);
+    return run;
   }
 
   /** The id the next new series will get (ids below it were assigned once, never again). */
@@ -595,6 +725,28 @@ export class LabelIndex {
     this.closed = true;
     void this.s.env.close();
   }
+}
+
+/**
+ * Indexes written before the series keys were shortened (tenant + 16 hash bytes → one 8-byte id)
+ * get their `series` database rebuilt from the label blocks, once, on open.
+ */
+function rekeySeriesIfOld(s: Stores, deleted: ReadonlySet<number>): void {
+  let old = false;
+  for (const key of s.series.getKeys({ limit: 1 })) old = key.length !== SERIES_KEY_BYTES;
+  if (!old) return;
+  s.env.transactionSync(() => {
+    s.series.clearSync();
+    for (const block of labelBlocks(s.labels)) {
+      for (let k = 0; k < block.sets.length; k++) {
+        const id = block.first + k;
+        if (deleted.has(id)) continue;
+        const sk = seriesKey(block.tenant, encodeLabels(block.sets[k]!));
+        const others = s.series.getBinary(sk);
+        s.series.putSync(sk, encodeIdList(others ? [...decodeIdList(others), id] : [id]));
+      }
+    }
+  });
 }
 
 /** The list key of every series of a tenant, for all time. */

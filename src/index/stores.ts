@@ -10,9 +10,9 @@ export type BinDb = Database<Buffer, Buffer>;
 /** The named databases of the index environment (see ARCHITECTURE.md, "Label index"). */
 export interface Stores {
   readonly env: RootDatabase;
-  /** tenant + hash of the canonical label bytes → id. */
-  readonly series: IdDb;
-  /** first id → a block of consecutive series' tenant and label sets (see label-blocks.ts). */
+  /** hash of tenant and canonical label bytes → the ids with that hash (see keys.ts, seriesKey). */
+  readonly series: BinDb;
+  /** first id → a block of consecutive series' tenant and label sets, deflated (see label-blocks.ts). */
   readonly labels: BinDb;
   /**
    * Postings lists as packed blocks (see posting-lists.ts), all time: list key tenant + kind
@@ -28,6 +28,9 @@ export interface Stores {
   /** small named values: the id counter. */
   readonly meta: IdDb;
 }
+
+/** Every named database of the environment, by its LMDB name (compaction copies them all). */
+export const DB_NAMES = ['series', 'label_blocks', 'block_postings', 'block_day_postings', 'block_day_series', 'deleted', 'meta'] as const;
 
 /** Address space reserved for the index map: 1 TiB, far beyond any index this process could hold. */
 const INDEX_MAP_SIZE = 2 ** 40;
@@ -49,7 +52,7 @@ export function openStores(dir: string): Stores {
   const bin = (name: string): BinDb => env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
   return {
     env,
-    series: ids('series', false),
+    series: bin('series'),
     labels: bin('label_blocks'),
     postings: bin('block_postings'),
     dayPostings: bin('block_day_postings'),

@@ -1,16 +1,24 @@
+import { inflateRawSync, deflateRawSync } from 'node:zlib';
+
 /**
  * On-disk layout of a part directory (all little-endian):
  *
  * timestamps.bin, values.bin — encoded column blocks, back to back.
- * index.bin — block headers of HEADER_SIZE bytes, sorted by (series id, min time), grouped into
- *   index blocks of up to HEADERS_PER_INDEX_BLOCK headers:
+ * index.bin — block headers sorted by (series id, min time), grouped into index blocks of up to
+ *   HEADERS_PER_INDEX_BLOCK headers; each index block is stored compressed (encodeIndexBlock:
+ *   its headers as columns of varints, then raw DEFLATE) and read back into the fixed in-memory
+ *   layout below, HEADER_SIZE bytes a header:
  *     f64 seriesId | f64 minT | f64 maxT | u32 count | u8 tsCodec | u8 valCodec | u16 0   (codec kinds: block-codec.ts)
  *     | f64 tsOffset | u32 tsSize | u32 valSize | f64 valOffset | u32 crc32(ts bytes ++ value bytes) | u32 0
  * metaindex.bin — one METAINDEX_ENTRY_SIZE entry per index block, loaded into memory:
- *     f64 firstId | f64 lastId | f64 minT | f64 maxT | f64 indexOffset | u32 headerCount | u32 0
+ *     f64 firstId | f64 lastId | f64 minT | f64 maxT | f64 indexOffset | u32 headerCount | u32 stored bytes
  * metadata.json — PartMetadata, written last: a part without it was never finished.
+ *
+ * Format versions: 1 stored index blocks as the raw 64-byte headers (0.17 bytes a sample on
+ * node_exporter-like data, a tenth of the whole part); 2 compresses them (about 8 bytes a header).
+ * Version 1 parts are still read (part.ts); every part written is version 2.
  */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const HEADER_SIZE = 64;
 export const HEADERS_PER_INDEX_BLOCK = 256;
 export const METAINDEX_ENTRY_SIZE = 48;
@@ -105,4 +113,265 @@ export function partitionRange(name: string): [number, number] {
   const y = Number(m[1]);
   const mo = Number(m[2]) - 1;
   return [Date.UTC(y, mo, 1), Date.UTC(y, mo + 1, 1)];
+}
+
+// ---- compressed index blocks (format version 2) ----
+
+/** An index block that does not decode: the message says what was wrong. */
+export class IndexBlockError extends Error {
+  override name = 'IndexBlockError';
+}
+
+/** The largest encoded size of one header (every field at its widest), bounding an inflate. */
+const MAX_ENCODED_HEADER = 8 * 9 + 2 + 4 * 5 + 4;
+/** Time and offset deltas below this go in varints; a block with a larger one stores that column as f64s. */
+const VARINT_SAFE = 2 ** 51;
+/** Mode byte of a column stored as plain f64s; smaller modes name the predictor used. */
+const COLUMN_F64 = 0xff;
+
+class ByteWriter {
+  buf: Buffer;
+  off = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  private ensure(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(next, 0, 0, this.off);
+    this.buf = next;
+  }
+
+  byte(v: number): void {
+    this.ensure(1);
+    this.buf[this.off++] = v;
+  }
+
+  /** A non-negative integer up to 2^53. */
+  varint(v: number): void {
+    this.ensure(8);
+    while (v >= 0x80000000) {
+      this.buf[this.off++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    while (v > 0x7f) {
+      this.buf[this.off++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buf[this.off++] = v;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.off);
+    this.off += 8;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.off);
+    this.off += 4;
+  }
+}
+
+class ByteReader {
+  off = 0;
+
+  constructor(private readonly buf: Buffer) {}
+
+  private need(n: number): void {
+    if (this.off + n > this.buf.length) throw new IndexBlockError(`truncated at byte ${this.off}`);
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.buf[this.off++]!;
+  }
+
+  varint(): number {
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 128;
+    }
+    throw new IndexBlockError(`varint longer than 8 bytes at byte ${this.off}`);
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleLE(this.off);
+    this.off += 8;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.off);
+    this.off += 4;
+    return v;
+  }
+
+  get done(): boolean {
+    return this.off === this.buf.length;
+  }
+}
+
+type Predictor = (i: number) => number;
+
+function varintBytes(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * A column of integers stored as differences from a prediction (each predictor uses values
+ * already written): zig-zag varints against whichever predictor makes them smallest (its index
+ * is the column's mode byte), or the plain f64 values when some difference is too big to stay exact.
+ */
+function writePredicted(w: ByteWriter, n: number, value: (i: number) => number, predictors: readonly Predictor[]): void {
+  let best = COLUMN_F64;
+  let bestBytes = Infinity;
+  for (let p = 0; p < predictors.length; p++) {
+    const predict = predictors[p]!;
+    let bytes = 0;
+    for (let i = 0; i < n && bytes < bestBytes; i++) {
+      const d = value(i) - predict(i);
+      if (!(Math.abs(d) < VARINT_SAFE) || !Number.isInteger(d)) bytes = Infinity;
+      else bytes += varintBytes(d >= 0 ? d * 2 : -d * 2 - 1);
+    }
+    if (bytes < bestBytes) {
+      best = p;
+      bestBytes = bytes;
+    }
+  }
+  w.byte(best);
+  for (let i = 0; i < n; i++) {
+    const v = value(i);
+    if (best === COLUMN_F64) w.f64(v);
+    else {
+      const d = v - predictors[best]!(i);
+      w.varint(d >= 0 ? d * 2 : -d * 2 - 1);
+    }
+  }
+}
+
+/** Reads a column written by writePredicted into `out` at byte offset `field` of each header. */
+function readPredicted(r: ByteReader, n: number, out: Buffer, field: number, predictors: readonly Predictor[]): void {
+  const mode = r.byte();
+  if (mode !== COLUMN_F64 && mode >= predictors.length) throw new IndexBlockError(`unknown column mode ${mode}`);
+  const predict = predictors[mode];
+  for (let i = 0; i < n; i++) {
+    let v: number;
+    if (predict === undefined) v = r.f64();
+    else {
+      const z = r.varint();
+      v = predict(i) + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+    }
+    out.writeDoubleLE(v, i * HEADER_SIZE + field);
+  }
+}
+
+/**
+ * How each predicted column is guessed from the fields before it (the order of each list is part
+ * of the format: a column's mode byte is an index into it). A block's data usually follows the
+ * one before it; a timestamp column may instead be shared with the block before (part-writer.ts).
+ */
+function predictorsOf(f64: (i: number, field: number) => number, u32: (i: number, field: number) => number) {
+  const afterPrevious = (offset: number, size: number): Predictor => (i) => (i > 0 ? f64(i - 1, offset) + u32(i - 1, size) : 0);
+  const previous = (offset: number): Predictor => (i) => (i > 0 ? f64(i - 1, offset) : 0);
+  // The end of the furthest column so far: where the next newly written column starts.
+  const furthestEnd = (offset: number, size: number): Predictor => {
+    const ends = [0];
+    return (i) => {
+      for (let k = ends.length - 1; k < i; k++) ends.push(Math.max(ends[k]!, f64(k, offset) + u32(k, size)));
+      return ends[i]!;
+    };
+  };
+  return {
+    minT: [previous(8)],
+    maxT: [(i: number) => f64(i, 8)],
+    tsOffset: [afterPrevious(32, 40), previous(32), furthestEnd(32, 40)],
+    valOffset: [afterPrevious(48, 44), furthestEnd(48, 44)],
+  } satisfies Record<string, Predictor[]>;
+}
+
+/**
+ * Encodes `n` headers held in the in-memory layout (HEADER_SIZE bytes each) as a stored index
+ * block. Each field becomes a column, written as small differences where neighbours are alike —
+ * ids ascend, blocks of one scrape share their times, a block's data follows the one before it —
+ * and the whole is deflated.
+ */
+export function encodeIndexBlock(headers: Buffer, n: number): Buffer {
+  const w = new ByteWriter(n * 24 + 16);
+  const f64 = (i: number, field: number): number => headers.readDoubleLE(i * HEADER_SIZE + field);
+  const u32 = (i: number, field: number): number => headers.readUInt32LE(i * HEADER_SIZE + field);
+  w.varint(n);
+  for (let i = 0; i < n; i++) w.varint(f64(i, 0) - (i > 0 ? f64(i - 1, 0) : 0));
+  const p = predictorsOf(f64, u32);
+  writePredicted(w, n, (i) => f64(i, 8), p.minT);
+  writePredicted(w, n, (i) => f64(i, 16), p.maxT);
+  for (let i = 0; i < n; i++) w.varint(u32(i, 24));
+  for (let i = 0; i < n; i++) w.byte(headers[i * HEADER_SIZE + 28]!);
+  for (let i = 0; i < n; i++) w.byte(headers[i * HEADER_SIZE + 29]!);
+  for (let i = 0; i < n; i++) w.varint(u32(i, 40));
+  for (let i = 0; i < n; i++) w.varint(u32(i, 44));
+  writePredicted(w, n, (i) => f64(i, 32), p.tsOffset);
+  writePredicted(w, n, (i) => f64(i, 48), p.valOffset);
+  for (let i = 0; i < n; i++) w.u32(u32(i, 56));
+  return deflateRawSync(w.buf.subarray(0, w.off), { level: 6 });
+}
+
+/**
+ * Decodes a stored index block of `n` headers into the in-memory layout (HEADER_SIZE bytes a
+ * header); throws IndexBlockError on any inconsistency.
+ */
+export function decodeIndexBlock(stored: Uint8Array, n: number): Buffer {
+  let plain: Buffer;
+  try {
+    plain = inflateRawSync(stored, { maxOutputLength: 16 + n * MAX_ENCODED_HEADER });
+  } catch (e) {
+    throw new IndexBlockError(`does not inflate: ${(e as Error).message}`);
+  }
+  const r = new ByteReader(plain);
+  const count = r.varint();
+  if (count !== n) throw new IndexBlockError(`holds ${count} headers, the metaindex says ${n}`);
+  const out = Buffer.alloc(n * HEADER_SIZE);
+  const f64 = (i: number, field: number): number => out.readDoubleLE(i * HEADER_SIZE + field);
+  const u32 = (i: number, field: number): number => out.readUInt32LE(i * HEADER_SIZE + field);
+  let id = 0;
+  for (let i = 0; i < n; i++) {
+    id += r.varint();
+    out.writeDoubleLE(id, i * HEADER_SIZE);
+  }
+  const p = predictorsOf(f64, u32);
+  readPredicted(r, n, out, 8, p.minT);
+  readPredicted(r, n, out, 16, p.maxT);
+  for (let i = 0; i < n; i++) {
+    const c = r.varint();
+    if (c > 0xffffffff) throw new IndexBlockError(`sample count ${c} out of range`);
+    out.writeUInt32LE(c, i * HEADER_SIZE + 24);
+  }
+  for (let i = 0; i < n; i++) out[i * HEADER_SIZE + 28] = r.byte();
+  for (let i = 0; i < n; i++) out[i * HEADER_SIZE + 29] = r.byte();
+  for (const field of [40, 44]) {
+    for (let i = 0; i < n; i++) {
+      const size = r.varint();
+      if (size > 0xffffffff) throw new IndexBlockError(`block size ${size} out of range`);
+      out.writeUInt32LE(size, i * HEADER_SIZE + field);
+    }
+  }
+  readPredicted(r, n, out, 32, p.tsOffset);
+  readPredicted(r, n, out, 48, p.valOffset);
+  for (let i = 0; i < n; i++) out.writeUInt32LE(r.u32(), i * HEADER_SIZE + 56);
+  if (!r.done) throw new IndexBlockError('has bytes past its last header');
+  return out;
 }

@@ -11,9 +11,14 @@ import {
   METAINDEX_ENTRY_SIZE,
   type BlockHeader,
   type PartMetadata,
+  decodeIndexBlock,
+  HEADERS_PER_INDEX_BLOCK,
   readHeader,
 } from './part-format.js';
 import type { SampleBuffer } from './samples.js';
+
+/** Parts of format version 1 stored index blocks uncompressed; they are still read. */
+const RAW_INDEX_VERSION = 1;
 
 export interface OpenPartOptions {
   /** Check the checksums of the column files too (index files are always checked). */
@@ -171,6 +176,10 @@ export class Part {
   private readonly miMaxT: Float64Array;
   private readonly miOffset: Float64Array;
   private readonly miCount: Uint32Array;
+  /** Stored (compressed) byte size of each index block. */
+  private readonly miSize: Uint32Array;
+  /** A version 1 part: its index blocks are the plain 64-byte headers. */
+  private readonly rawIndex: boolean;
   corrupt: PartCorruptError | null = null;
   onRelease: (() => void) | null = null;
 
@@ -187,6 +196,10 @@ export class Part {
     this.miMaxT = new Float64Array(n);
     this.miOffset = new Float64Array(n);
     this.miCount = new Uint32Array(n);
+    this.miSize = new Uint32Array(n);
+    this.rawIndex = meta.formatVersion === RAW_INDEX_VERSION;
+    const indexBytes = meta.files['index.bin'].size;
+    let expectedOffset = 0;
     for (let i = 0; i < n; i++) {
       const o = i * METAINDEX_ENTRY_SIZE;
       this.miFirst[i] = metaindex.readDoubleLE(o);
@@ -195,7 +208,14 @@ export class Part {
       this.miMaxT[i] = metaindex.readDoubleLE(o + 24);
       this.miOffset[i] = metaindex.readDoubleLE(o + 32);
       this.miCount[i] = metaindex.readUInt32LE(o + 40);
+      this.miSize[i] = this.rawIndex ? this.miCount[i]! * HEADER_SIZE : metaindex.readUInt32LE(o + 44);
+      // Index blocks lie back to back: anything else is a damaged metaindex.
+      if (this.miOffset[i] !== expectedOffset || this.miCount[i]! === 0 || this.miCount[i]! > HEADERS_PER_INDEX_BLOCK) {
+        throw new PartCorruptError(dir, `metaindex.bin entry ${i} does not match the index blocks (offset ${this.miOffset[i]}, ${this.miCount[i]} headers)`);
+      }
+      expectedOffset += this.miSize[i]!;
     }
+    if (expectedOffset !== indexBytes) throw new PartCorruptError(dir, `metaindex.bin covers ${expectedOffset} bytes of index.bin, which has ${indexBytes}`);
     this.fds = {
       ts: fs.openSync(join(dir, 'timestamps.bin'), 'r'),
       vs: fs.openSync(join(dir, 'values.bin'), 'r'),
@@ -212,8 +232,8 @@ export class Part {
     } catch (e) {
       throw new PartCorruptError(where, `metadata.json is missing or not JSON (${(e as Error).message})`);
     }
-    if (meta.formatVersion !== FORMAT_VERSION) {
-      throw new PartCorruptError(where, `format version ${String(meta.formatVersion)}, this build reads ${FORMAT_VERSION}`);
+    if (meta.formatVersion !== FORMAT_VERSION && meta.formatVersion !== RAW_INDEX_VERSION) {
+      throw new PartCorruptError(where, `format version ${String(meta.formatVersion)}, this build reads ${RAW_INDEX_VERSION} and ${FORMAT_VERSION}`);
     }
     if (!meta.files || typeof meta.rows !== 'number') throw new PartCorruptError(where, 'metadata.json lacks files/rows');
     for (const f of FILES) {
@@ -287,8 +307,14 @@ export class Part {
     return this.fds;
   }
 
+  /** Index block i in the in-memory header layout (HEADER_SIZE bytes a header). */
   private readIndexBlockRaw(i: number): Buffer {
-    return readExact(this.fdsOrThrow().idx, this.miCount[i]! * HEADER_SIZE, this.miOffset[i]!);
+    const stored = readExact(this.fdsOrThrow().idx, this.miSize[i]!, this.miOffset[i]!);
+    try {
+      return this.rawIndex ? stored : decodeIndexBlock(stored, this.miCount[i]!);
+    } catch (e) {
+      throw new PartCorruptError(this.dir, `index block ${i} of index.bin does not decode: ${(e as Error).message}`);
+    }
   }
 
   /** Index block i for queries, through the block cache (keyed below zero, apart from data blocks). */
@@ -329,8 +355,7 @@ export class Part {
    * readBlock for queries: the block's inflated, verified columns come from the block cache when
    * a recent query read them, else from disk (and then go into the cache).
    */
-  private readBlockCached(raw: Buffer, off: number, minT: number, maxT: number, out: SampleBuffer, scratch: Float64Array[]): void {
-    const tsOffset = raw.readDoubleLE(off + 32);
+  private readBlockCached(raw: Buffer, off: number, key: number, minT: number, maxT: number, out: SampleBuffer, scratch: Float64Array[]): void {
     const count = raw.readUInt32LE(off + 24);
     // Only an error message needs it: build it then, not for every block read.
     const where = (): string => `${this.dir} (series ${raw.readDoubleLE(off)})`;
@@ -340,7 +365,7 @@ export class Part {
     }
     const t = scratch[0]!;
     const v = scratch[1]!;
-    const b = blockCache.get(this, tsOffset);
+    const b = blockCache.get(this, key);
     if (!b) {
       // First read: inflate, decode in full, keep the inflated columns and the decoded tail.
       const h = readHeader(raw, off);
@@ -353,7 +378,7 @@ export class Part {
       decodeColumn(valKind, false, vals, count, v, where);
       const from = Math.max(0, count - TAIL_SAMPLES);
       const sorted = isAscending(t, count);
-      blockCache.put(this, tsOffset, {
+      blockCache.put(this, key, {
         tsKind,
         valKind,
         ts,
@@ -435,7 +460,8 @@ export class Part {
         for (let j = lo; j < count && raw.readDoubleLE(j * HEADER_SIZE) === id; j++) {
           const off = j * HEADER_SIZE;
           if (raw.readDoubleLE(off + 16) < minT || raw.readDoubleLE(off + 8) > maxT) continue;
-          this.readBlockCached(raw, off, minT, maxT, bufferFor(id), scratch);
+          // Keyed by block number: blocks may share a timestamp column, so offsets are not unique.
+          this.readBlockCached(raw, off, b * HEADERS_PER_INDEX_BLOCK + j, minT, maxT, bufferFor(id), scratch);
         }
       }
       // The last id of this block may continue into the next one.

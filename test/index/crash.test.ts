@@ -46,13 +46,30 @@ for (let batch = Number(process.argv[3]); ; batch++) {
 }
 `,
   );
+  // The same writer, compacting the index every few batches while it keeps creating series.
+  writeFileSync(
+    join(work.dir, 'child-compact.js'),
+    `import { LabelIndex } from './out/src/index/index.js';
+const idx = LabelIndex.open(process.argv[2]);
+const t = { accountID: 0, projectID: 0 };
+let compacting = null;
+for (let batch = Number(process.argv[3]); ; batch++) {
+  const sets = [];
+  for (let i = 0; i < ${BATCH}; i++) sets.push([{ name: '__name__', value: 'crash' }, { name: 'batch', value: String(batch) }, { name: 'i', value: String(i).padStart(4, '0') }]);
+  const ids = idx.resolve(t, sets, 20000 + (batch % 3));
+  process.stdout.write(batch + ' ' + ids.join(',') + '\\n');
+  if (batch % 4 === 0 && !compacting) compacting = idx.compact({ chunkEntries: 64 }).then(() => (compacting = null));
+  await new Promise((resolve) => setImmediate(resolve));
+}
+`,
+  );
 }, 120_000);
 
 afterAll(() => work.cleanup());
 
-function runAndKill(indexDir: string, firstBatch: number, killAfterMs: number): Promise<Map<number, number[]>> {
+function runAndKill(indexDir: string, firstBatch: number, killAfterMs: number, script = 'child.js'): Promise<Map<number, number[]>> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(work.dir, 'child.js'), indexDir, String(firstBatch)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(work.dir, script), indexDir, String(firstBatch)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked = new Map<number, number[]>();
     let buf = '';
     let stderr = '';
@@ -78,12 +95,18 @@ function runAndKill(indexDir: string, firstBatch: number, killAfterMs: number): 
 }
 
 describe('a writer killed with SIGKILL during series creation', () => {
-  it(`leaves a consistent index that kept every acknowledged id (${CYCLES} kills)`, async () => {
-    const indexDir = join(work.dir, 'index');
+  it(`leaves a consistent index that kept every acknowledged id (${CYCLES} kills)`, () => killLoop('index', 'child.js'), 300_000);
+
+  it(`leaves a consistent index when killed while compacting (${CYCLES} kills)`, () => killLoop('index-compact', 'child-compact.js'), 300_000);
+});
+
+async function killLoop(name: string, script: string): Promise<void> {
+  {
+    const indexDir = join(work.dir, name);
     const all = new Map<number, number[]>();
     let next = 0;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      const acked = await runAndKill(indexDir, next, 30 + ((cycle * 37) % 150));
+      const acked = await runAndKill(indexDir, next, 30 + ((cycle * 37) % 150), script);
       expect(acked.size).toBeGreaterThan(0);
       for (const [b, ids] of acked) all.set(b, ids);
       next = Math.max(...acked.keys()) + 1;
@@ -102,5 +125,5 @@ describe('a writer killed with SIGKILL during series creation', () => {
         idx.close();
       }
     }
-  }, 300_000);
-});
+  }
+}

@@ -47,3 +47,57 @@ describe('label sets stored in blocks', () => {
     expect(bytes).toBeLessThan(raw / 5);
   });
 });
+
+describe('label blocks on disk', () => {
+  let work: { dir: string; cleanup: () => void };
+  let env: RootDatabase;
+  let db: BinDb;
+  beforeEach(() => {
+    work = tempDir('label-blocks-disk');
+    env = open({ path: work.dir });
+    db = env.openDB<Buffer, Buffer>({ name: 'labels', keyEncoding: 'binary', encoding: 'binary' });
+  });
+  afterEach(async () => {
+    await env.close();
+    work.cleanup();
+  });
+
+  const tenant = Buffer.alloc(8);
+  const keyOf = (id: number): Buffer => {
+    const k = Buffer.alloc(8);
+    k.writeUInt32BE(id, 4);
+    return k;
+  };
+
+  it('are deflated when that is smaller, and each fits inline in a page', () => {
+    const sets: Labels[] = [];
+    for (let i = 0; i < 2000; i++) sets.push(ls('node_network_receive_bytes_total', { device: `eth${i % 4}`, instance: `10.1.${i >> 8}.${i & 255}:9100`, job: 'node' }));
+    env.transactionSync(() => writeLabelSets(db, tenant, 1, sets));
+    const values = [...db.getRange()].map((e) => e.value);
+    expect(values.every((v) => v[8] === 0 && v.length <= 1800)).toBe(true);
+    expect([...labelBlocks(db)].flatMap((b) => b.sets)).toEqual(sets);
+  });
+
+  it('keep a single label set bigger than a page as one block', () => {
+    const big: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) big[`l${i}`] = `${i}`.repeat(1500) + Math.random();
+    const sets = [ls('a'), ls('huge', big), ls('b')];
+    env.transactionSync(() => writeLabelSets(db, tenant, 10, sets));
+    expect(readLabelBlock(db, 11)!.sets[11 - readLabelBlock(db, 11)!.first]).toEqual(sets[1]);
+    expect([...labelBlocks(db)].flatMap((b) => b.sets)).toEqual(sets);
+  });
+
+  it('read blocks stored plain, as they were before compression', () => {
+    // tenant, count 2, set 1: 1 label, tag 2 "__name__"="up"; set 2: 1 label, tag 1 value "down".
+    const body = Buffer.from([2, 1, 2, 8, ...Buffer.from('__name__'), 2, ...Buffer.from('up'), 1, 1, 4, ...Buffer.from('down')]);
+    env.transactionSync(() => db.putSync(keyOf(5), Buffer.concat([tenant, body])));
+    expect(readLabelBlock(db, 6)!.sets).toEqual([ls('up'), ls('down')]);
+  });
+
+  it('report a damaged block as IndexError', () => {
+    env.transactionSync(() => db.putSync(keyOf(5), Buffer.concat([tenant, Buffer.from([0, 0xff, 0xff, 0x13])])));
+    expect(() => readLabelBlock(db, 5)).toThrow(/corrupt label block at series 5/);
+    env.transactionSync(() => db.putSync(keyOf(5), Buffer.concat([tenant, Buffer.from([3, 1, 2, 200])])));
+    expect(() => readLabelBlock(db, 5)).toThrow(/corrupt label block at series 5/);
+  });
+});

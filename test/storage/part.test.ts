@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PartCorruptError } from '../../src/storage/index.js';
 import { Part } from '../../src/storage/part.js';
 import { PartWriter } from '../../src/storage/part-writer.js';
+import { HEADER_SIZE, METAINDEX_ENTRY_SIZE, writeHeader } from '../../src/storage/part-format.js';
+import { crc32 } from 'node:zlib';
 import { SampleBuffer } from '../../src/storage/samples.js';
 import { T0, asPairs, openStorage, rows, tempDir } from './helpers.js';
 
@@ -57,6 +59,74 @@ describe('part writer and reader', () => {
     part.retire();
   });
 
+  it('writes a timestamp column shared by many series once, and reads each series back through it', () => {
+    const path = writePart(dir(), Object.fromEntries(Array.from({ length: 300 }, (_, i) => [i + 1, 360])));
+    const single = writePart(dir(), { 1: 360 });
+    // 300 series with the same timestamps take no more room for them than one series does.
+    expect(statSync(join(path, 'timestamps.bin')).size).toBe(statSync(join(single, 'timestamps.bin')).size);
+    const part = Part.open(path, 'p', { verifyData: true });
+    for (let pass = 0; pass < 2; pass++) {
+      // The second pass is served from the block cache, which must not confuse blocks sharing a column.
+      const got = readAll(part, [1, 2, 150, 300]);
+      for (const id of [1, 2, 150, 300]) {
+        expect(got.get(id)!.length).toBe(360);
+        expect(got.get(id)!.values[359]).toBe(id * 1e6 + 359);
+        expect(got.get(id)!.timestamps[359]).toBe(T0 + 359 * 10_000);
+      }
+    }
+    part.retire();
+  });
+
+  it('writes a values column repeated by other series once, and reads it back for each', () => {
+    const root = dir();
+    const final = join(root, 'p');
+    const w = new PartWriter(join(root, 'tmp'), final, 'big', 0);
+    const ts = Float64Array.from({ length: 500 }, (_, i) => T0 + i * 15_000);
+    const ramp = Float64Array.from({ length: 500 }, (_, i) => i * 3.5);
+    const other = Float64Array.from({ length: 500 }, (_, i) => i * 7);
+    for (let id = 1; id <= 40; id++) w.addSeries(id, ts, id % 2 ? ramp : other, 500);
+    w.finish();
+    const part = Part.open(final, 'p', { verifyData: true });
+    const got = readAll(part, [1, 2, 39, 40]);
+    expect(Array.from(got.get(39)!.values.subarray(0, 500))).toEqual(Array.from(ramp));
+    expect(Array.from(got.get(40)!.values.subarray(0, 500))).toEqual(Array.from(other));
+    expect(got.get(2)!.timestamps[499]).toBe(T0 + 499 * 15_000);
+    expect(part.meta.files['values.bin'].size).toBeLessThan(2 * 1000);
+    part.retire();
+  });
+
+  it('reads version 1 parts, whose index blocks are plain 64-byte headers', () => {
+    const path = writePart(dir(), Object.fromEntries(Array.from({ length: 300 }, (_, i) => [i + 1, i % 5 === 0 ? 9000 : 20])));
+    // Rewrite the part as version 1 wrote it: raw headers, metaindex without stored sizes.
+    const v2 = Part.open(path, 'p', { verifyData: false });
+    const headers: Buffer[] = [];
+    const metaindex = readFileSync(join(path, 'metaindex.bin'));
+    let offset = 0;
+    for (let b = 0; b < v2.indexBlocks; b++) {
+      const group = v2.readIndexBlock(b);
+      const raw = Buffer.alloc(group.length * HEADER_SIZE);
+      group.forEach((h, k) => writeHeader(raw, k * HEADER_SIZE, h));
+      headers.push(raw);
+      metaindex.writeDoubleLE(offset, b * METAINDEX_ENTRY_SIZE + 32);
+      metaindex.writeUInt32LE(0, b * METAINDEX_ENTRY_SIZE + 44);
+      offset += raw.length;
+    }
+    v2.retire();
+    const index = Buffer.concat(headers);
+    writeFileSync(join(path, 'index.bin'), index);
+    writeFileSync(join(path, 'metaindex.bin'), metaindex);
+    const meta = JSON.parse(readFileSync(join(path, 'metadata.json'), 'utf8'));
+    meta.formatVersion = 1;
+    meta.files['index.bin'] = { size: index.length, crc32: crc32(index) };
+    meta.files['metaindex.bin'] = { size: metaindex.length, crc32: crc32(metaindex) };
+    writeFileSync(join(path, 'metadata.json'), JSON.stringify(meta));
+    const part = Part.open(path, 'p', { verifyData: true });
+    const got = readAll(part, [1, 2, 300]);
+    expect(got.get(1)!.length).toBe(9000);
+    expect(got.get(300)!.values[19]).toBe(300e6 + 19);
+    part.retire();
+  });
+
   it('reads only the requested time range', () => {
     const part = Part.open(writePart(dir(), { 5: 100 }), 'p', { verifyData: true });
     const got = readAll(part, [5], T0 + 20_000, T0 + 40_000);
@@ -67,7 +137,7 @@ describe('part writer and reader', () => {
 
   it('records format version, rows, time range and per-file checksums in metadata.json', () => {
     const meta = JSON.parse(readFileSync(join(writePart(dir(), { 1: 10 }), 'metadata.json'), 'utf8'));
-    expect(meta.formatVersion).toBe(1);
+    expect(meta.formatVersion).toBe(2);
     expect(meta.rows).toBe(10);
     expect(meta.minT).toBe(T0);
     expect(meta.maxT).toBe(T0 + 90_000);
@@ -99,7 +169,7 @@ describe('part writer and reader', () => {
   it('rejects truncated files and unreadable metadata with clear messages', () => {
     const a = writePart(dir(), { 1: 50 });
     writeFileSync(join(a, 'index.bin'), Buffer.alloc(3));
-    expect(() => Part.open(a, 'p', { verifyData: false })).toThrow(/index\.bin is 3 bytes, metadata says 64/);
+    expect(() => Part.open(a, 'p', { verifyData: false })).toThrow(/index\.bin is 3 bytes, metadata says \d+/);
     const b = writePart(dir(), { 1: 50 });
     writeFileSync(join(b, 'metadata.json'), '{"formatVersion": 1, "ro');
     expect(() => Part.open(b, 'p', { verifyData: false })).toThrow(/metadata\.json is missing or not JSON/);
