@@ -31,7 +31,8 @@ export function loadCodec(): Promise<void> {
   return Promise.resolve();
 }
 
-function maybeCompress(c: EncodedColumn): EncodedColumn {
+/** The column deflated (flag COMPRESSED) when that saves at least 1/32, else as it was. */
+export function compressColumn(c: EncodedColumn): EncodedColumn {
   if (c.bytes.length < COMPRESS_MIN_BYTES) return c;
   // Level 6 costs no more than level 1 on blocks of a few KB and saves ~3%; a 16 KB window and
   // a smaller hash table (128 KB of zlib state instead of 384 KB) lose nothing at this size.
@@ -51,7 +52,7 @@ export function encodeTimestampsColumn(ts: Float64Array, count: number, deflate 
   } catch {
     c = { kind: CODEC_RAW, bytes: rawEncode(ts, count) };
   }
-  return deflate ? maybeCompress(c) : c;
+  return deflate ? compressColumn(c) : c;
 }
 
 export function encodeValuesColumn(vs: Float64Array, count: number, deflate = true): EncodedColumn {
@@ -61,7 +62,7 @@ export function encodeValuesColumn(vs: Float64Array, count: number, deflate = tr
   } catch {
     c = { kind: CODEC_RAW, bytes: rawEncode(vs, count) };
   }
-  return deflate ? maybeCompress(c) : c;
+  return deflate ? compressColumn(c) : c;
 }
 
 /** Where a block lives, for error messages; a function when building the text up front would cost. */

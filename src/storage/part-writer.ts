@@ -15,6 +15,7 @@ import {
   encodeIndexBlock,
   writeHeader,
 } from './part-format.js';
+import { DeflateAdvisor } from './deflate-advisor.js';
 import { syncDir } from './wal.js';
 
 const STAGE_BYTES = 1 << 20;
@@ -138,6 +139,7 @@ export class PartWriter {
   private readonly metaEntry = Buffer.alloc(METAINDEX_ENTRY_SIZE);
   private readonly sharedTimestamps = new SharedColumns();
   private readonly sharedValues = new SharedColumns();
+  private readonly deflater = new DeflateAdvisor();
   private rows = 0;
   private blocks = 0;
   private series = 0;
@@ -181,8 +183,12 @@ export class PartWriter {
     // Parts written by a flush are merged away within minutes: deflating them cost about as much
     // CPU as the rest of the flush (zlib sets up its state per block), for space held briefly.
     const deflate = this.type === 'big';
-    const et = encodeTimestampsColumn(ts, count, deflate);
-    const ev = encodeValuesColumn(vs, count, deflate);
+    let et = encodeTimestampsColumn(ts, count, false);
+    let ev = encodeValuesColumn(vs, count, false);
+    if (deflate) {
+      et = this.deflater.apply('timestamps', et);
+      ev = this.deflater.apply('values', ev);
+    }
     const tsCrc = crc32(et.bytes);
     const tsOffset = this.sharedTimestamps.offsetOf(et.kind, et.bytes, tsCrc) ?? this.sharedTimestamps.add(et.kind, et.bytes, tsCrc, this.files['timestamps.bin'].write(et.bytes));
     const valCrc = crc32(ev.bytes);
