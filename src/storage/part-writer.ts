@@ -81,7 +81,7 @@ class ColumnFile {
 /** Bytes of distinct columns remembered per file of a part; past this the memory starts over. */
 const MAX_SHARED_MEMORY = 4 << 20;
 /** Columns longer than this are not remembered (a long column is rarely repeated whole). */
-const MAX_SHARED_BYTES = 4096;
+const MAX_SHARED_BYTES = 4096; // fits SharedColumns.key's 13 bits
 
 /**
  * Columns already written to this part, by content: a block whose column is identical to one
@@ -95,11 +95,12 @@ const MAX_SHARED_BYTES = 4096;
  * values.bin.
  */
 class SharedColumns {
-  private readonly byKey = new Map<string, { bytes: Uint8Array; offset: number }>();
+  private readonly byKey = new Map<number, { bytes: Uint8Array; offset: number }>();
   private held = 0;
 
-  private static key(kind: number, size: number, crc: number): string {
-    return `${kind}:${size}:${crc}`;
+  /** kind (8 bits), size (13 bits: ≤ MAX_SHARED_BYTES) and CRC32 as one exact integer (53 bits). */
+  private static key(kind: number, size: number, crc: number): number {
+    return ((crc >>> 0) * 8192 + size) * 256 + (kind & 0xff);
   }
 
   /** Where identical bytes of the same codec kind were written before, if they were. */
@@ -118,7 +119,7 @@ class SharedColumns {
     }
     this.held += bytes.length + 64;
     // A copy: the encoder may reuse its output buffer.
-    this.byKey.set(SharedColumns.key(kind, bytes.length, crc), { bytes: Uint8Array.from(bytes), offset });
+    this.byKey.set(SharedColumns.key(kind, bytes.length, crc), { bytes: bytes.slice(), offset });
     return offset;
   }
 }
