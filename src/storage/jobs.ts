@@ -33,6 +33,8 @@ export interface MergeJob {
   minValidT: number;
   /** Sorted ids of deleted series: their samples are dropped. */
   deletedIds: Float64Array;
+  /** Deflate the output's column blocks (big and final merges; see Storage.mergeWindow). */
+  deflate: boolean;
 }
 
 export type Job = FlushJob | MergeJob;
@@ -164,7 +166,7 @@ function isDeleted(sorted: Float64Array, id: number): boolean {
 function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
   const parts = job.inputs.map((dir) => Part.open(dir, dir, { verifyData: false }));
   const cursors = parts.map((p) => new HeaderCursor(p));
-  const writer = new PartWriter(join(job.partitionDir, tmpName(job.partName)), join(job.partitionDir, job.partName), 'big', job.dedupIntervalMs);
+  const writer = new PartWriter(join(job.partitionDir, tmpName(job.partName)), join(job.partitionDir, job.partName), 'big', job.dedupIntervalMs, job.deflate);
   const buf = new SampleBuffer();
   const scratch = [new Float64Array(8192), new Float64Array(8192)];
   let rowsIn = 0;

@@ -40,6 +40,8 @@ export interface PartMetadata {
   maxT: number;
   /** Dedup interval the data was already deduplicated with (0: none). */
   dedupIntervalMs: number;
+  /** Whether column blocks were deflated where that pays (absent in older parts: they were). */
+  deflated?: boolean;
   createdAt: string;
   files: Record<PartFile, { size: number; crc32: number }>;
 }

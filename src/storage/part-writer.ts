@@ -153,6 +153,8 @@ export class PartWriter {
     private readonly finalDir: string,
     private readonly type: PartType,
     private readonly dedupIntervalMs: number,
+    /** Deflate column blocks (where it pays); flush parts never do. */
+    private readonly deflate = type === 'big',
   ) {
     fs.rmSync(tmpDir, { recursive: true, force: true });
     fs.mkdirSync(tmpDir, { recursive: true });
@@ -181,9 +183,10 @@ export class PartWriter {
   }
 
   private addBlock(id: number, ts: Float64Array, vs: Float64Array, count: number): void {
-    // Parts written by a flush are merged away within minutes: deflating them cost about as much
-    // CPU as the rest of the flush (zlib sets up its state per block), for space held briefly.
-    const deflate = this.type === 'big';
+    // Parts written by a flush, or by merges of a few of them, are merged again within minutes:
+    // deflating them cost about as much CPU as the rest of the work (zlib sets up its state per
+    // block), for space held briefly.
+    const deflate = this.deflate;
     let et = encodeTimestampsColumn(ts, count, false);
     let ev = encodeValuesColumn(vs, count, false);
     if (deflate) {
@@ -251,6 +254,7 @@ export class PartWriter {
     const meta: PartMetadata = {
       formatVersion: FORMAT_VERSION,
       type: this.type,
+      deflated: this.deflate,
       rows: this.rows,
       blocks: this.blocks,
       series: this.series,

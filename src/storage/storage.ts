@@ -101,6 +101,12 @@ const MAX_FAN_IN = 8;
 /** Above this many parts in a partition, merges take any window to bring the count down. */
 const MAX_PARTS = 24;
 const MAX_ID = 2 ** 53;
+/**
+ * Merges whose inputs hold fewer rows than this write without deflate: their output is merged
+ * again soon (zlib cost ~25 µs a block, as much CPU as the rest of such a merge). Bigger merges,
+ * and every force_merge, deflate. VictoriaMetrics likewise picks its zstd level by part size.
+ */
+const DEFLATE_MIN_MERGE_ROWS = 8 << 20;
 const DEFAULT_MAX_PENDING_ROWS = 1 << 19;
 const MIN_MEMTABLE_ROWS = 4096;
 
@@ -563,7 +569,8 @@ export class Storage {
     return run;
   }
 
-  private async mergeWindow(p: Partition, inputs: readonly Part[]): Promise<void> {
+  /** `final`: a force_merge, whose output is the partition's one part (always deflated). */
+  private async mergeWindow(p: Partition, inputs: readonly Part[], final = false): Promise<void> {
     for (const x of inputs) x.ref();
     try {
       const started = performance.now();
@@ -576,6 +583,7 @@ export class Storage {
         dedupIntervalMs: this.opts.dedupIntervalMs,
         minValidT: this.minValidT(),
         deletedIds: deleted,
+        deflate: final || inputs.reduce((n, x) => n + x.meta.rows, 0) >= DEFLATE_MIN_MERGE_ROWS,
       };
       let result: JobResult;
       try {
@@ -636,11 +644,12 @@ export class Storage {
           parts.length === 1 &&
           // A lone flush part is rewritten all the same: merged parts are the deflated ones.
           only.meta.type === 'big' &&
+          only.meta.deflated !== false &&
           only.meta.dedupIntervalMs === this.opts.dedupIntervalMs &&
           only.meta.minT >= minValid &&
           (!this.opts.isDeleted || this.opts.anyDeleted?.() === false);
         if (clean) continue;
-        await this.mergeWindow(p, parts);
+        await this.mergeWindow(p, parts, true);
       }
     })().finally(() => {
       this.merging = null;

@@ -95,6 +95,26 @@ describe('part writer and reader', () => {
     part.retire();
   });
 
+  it('deflates column blocks only when asked to, and records that in the metadata', () => {
+    // Gauges rounded to one decimal that repeat their steps: deflate finds plenty here.
+    const ts = Float64Array.from({ length: 2000 }, (_, i) => T0 + i * 15_000);
+    const vs = Float64Array.from({ length: 2000 }, (_, i) => Math.round((50 + 10 * Math.sin(i / 7)) * 10) / 10);
+    const sizes: number[] = [];
+    for (const deflate of [true, false]) {
+      const root = dir();
+      const final = join(root, 'p');
+      const w = new PartWriter(join(root, 'tmp'), final, 'big', 0, deflate);
+      for (let id = 1; id <= 20; id++) w.addSeries(id, ts, vs.map((v) => v + id), 2000);
+      w.finish();
+      const part = Part.open(final, 'p', { verifyData: true });
+      expect(part.meta.deflated).toBe(deflate);
+      expect(Array.from(readAll(part, [7]).get(7)!.values.subarray(0, 2000))).toEqual(Array.from(vs.map((v) => v + 7)));
+      sizes.push(part.meta.files['values.bin'].size);
+      part.retire();
+    }
+    expect(sizes[0]!).toBeLessThan(sizes[1]!);
+  });
+
   it('reads version 1 parts, whose index blocks are plain 64-byte headers', () => {
     const path = writePart(dir(), Object.fromEntries(Array.from({ length: 300 }, (_, i) => [i + 1, i % 5 === 0 ? 9000 : 20])));
     // Rewrite the part as version 1 wrote it: raw headers, metaindex without stored sizes.
