@@ -191,7 +191,36 @@ function rows(report: BenchReport): Row[] {
       },
     });
   }
+  out.push(geomeanRow(report, 'p50'), geomeanRow(report, 'p90'));
   return out;
+}
+
+/**
+ * The geometric mean of a latency quantile over the queries every running target answered. Over
+ * one common set of queries, the ratio of two targets' geomeans is the geomean of the per-query
+ * ratios: the one-number comparison the ratio columns then show.
+ */
+function geomeanRow(report: BenchReport, which: 'p50' | 'p90'): Row {
+  const pick = (r: QueryResult): number => (which === 'p50' ? r.p50Ms : r.p90Ms);
+  const running = report.targets.filter((t) => !t.skipped && t.ingest && !t.queryError);
+  const answered = (t: TargetRun, id: string): number | null => {
+    const r = t.queries.find((x) => x.id === id);
+    return r && Number.isFinite(pick(r)) && pick(r) > 0 ? pick(r) : null;
+  };
+  const common = report.queries.map((q) => q.id).filter((id) => running.length > 0 && running.every((t) => answered(t, id) !== null));
+  return {
+    name: `queries: ${which} geomean ms (↓)`,
+    cell: (t) => {
+      if (t.skipped) return na(t.skipped);
+      if (!running.includes(t)) return na(t.queryError || t.ingestError || 'no queries run');
+      if (common.length === 0) return na('no query answered by every target');
+      let logSum = 0;
+      for (const id of common) logSum += Math.log(answered(t, id)!);
+      const g = Math.exp(logSum / common.length);
+      const of = common.length < report.queries.length ? ` (${common.length} of ${report.queries.length} queries)` : ` (${common.length} queries)`;
+      return { value: g, text: `${fmt(g)}${of}` };
+    },
+  };
 }
 
 /** '' when the count matches what is expected (or every other target agrees), else a flag. */

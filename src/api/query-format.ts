@@ -7,6 +7,7 @@
 import type { Labels } from '../model/index.js';
 import type { Annotation, QueryResult, Value } from '../promql/engine.js';
 import { formatPosition } from '../promql/parser.js';
+import { JsonWriter } from './json-writer.js';
 
 export type ApiErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'not_found' | 'unavailable';
 
@@ -60,67 +61,116 @@ export function formatTimestamp(ms: number): string {
   return `${sign}${secs}.${String(frac).padStart(3, '0')}`;
 }
 
-/** Characters that JSON strings must escape (and the ones Go's encoder escapes for HTML safety). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\u007f-\uffff]/;
-
-/** A JSON string literal; plain ASCII names and values (nearly all labels) skip JSON.stringify. */
-function jsonString(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
-}
-
-function metricJSON(labels: Labels): string {
-  let s = '{';
+function writeMetric(w: JsonWriter, labels: Labels): void {
+  w.byte(0x7b);
   for (let i = 0; i < labels.length; i++) {
-    if (i > 0) s += ',';
-    s += jsonString(labels[i]!.name) + ':' + jsonString(labels[i]!.value);
+    if (i > 0) w.byte(0x2c);
+    w.jsonString(labels[i]!.name);
+    w.byte(0x3a);
+    w.jsonString(labels[i]!.value);
   }
-  return s + '}';
+  w.byte(0x7d);
 }
 
-function pointJSON(t: number, v: number): string {
-  return `[${formatTimestamp(t)},"${formatSampleValue(v)}"]`;
+/** `[<timestamp>,"<value>"]` */
+function writePoint(w: JsonWriter, t: number, v: number): void {
+  w.byte(0x5b);
+  w.timestamp(t);
+  w.byte(0x2c);
+  w.byte(0x22);
+  w.sampleValue(v, formatSampleValue);
+  w.byte(0x22);
+  w.byte(0x5d);
+}
+
+/** Bytes a result will take, roughly, so the writer seldom regrows. */
+function sizeHint(value: Value): number {
+  switch (value.type) {
+    case 'vector':
+      return 64 + value.samples.length * 160;
+    case 'matrix': {
+      let points = 0;
+      for (const s of value.series) points += s.timestamps.length;
+      return 64 + value.series.length * 160 + points * 30;
+    }
+    default:
+      return 256;
+  }
+}
+
+/** Writes the `data` object of a query response: `{"resultType":...,"result":...}`. */
+export function writeQueryData(w: JsonWriter, value: Value): void {
+  switch (value.type) {
+    case 'scalar':
+      w.ascii('{"resultType":"scalar","result":');
+      writePoint(w, value.t, value.v);
+      w.byte(0x7d);
+      return;
+    case 'string':
+      w.ascii('{"resultType":"string","result":[');
+      w.timestamp(value.t);
+      w.byte(0x2c);
+      w.utf8(JSON.stringify(value.v));
+      w.ascii(']}');
+      return;
+    case 'vector': {
+      w.ascii('{"resultType":"vector","result":[');
+      for (let k = 0; k < value.samples.length; k++) {
+        const s = value.samples[k]!;
+        w.ascii(k > 0 ? ',{"metric":' : '{"metric":');
+        writeMetric(w, s.labels);
+        w.ascii(',"value":');
+        writePoint(w, s.t, s.v);
+        w.byte(0x7d);
+      }
+      w.ascii(']}');
+      return;
+    }
+    case 'matrix': {
+      w.ascii('{"resultType":"matrix","result":[');
+      for (let k = 0; k < value.series.length; k++) {
+        const s = value.series[k]!;
+        w.ascii(k > 0 ? ',{"metric":' : '{"metric":');
+        writeMetric(w, s.labels);
+        w.ascii(',"values":[');
+        const ts = s.timestamps;
+        const vs = s.values;
+        for (let i = 0; i < ts.length; i++) {
+          if (i > 0) w.byte(0x2c);
+          writePoint(w, ts[i]!, vs[i]!);
+        }
+        w.ascii(']}');
+      }
+      w.ascii(']}');
+      return;
+    }
+  }
 }
 
 /** The `data` object of a query response: `{"resultType":...,"result":...}`. */
 export function formatQueryData(value: Value): string {
-  switch (value.type) {
-    case 'scalar':
-      return `{"resultType":"scalar","result":${pointJSON(value.t, value.v)}}`;
-    case 'string':
-      return `{"resultType":"string","result":[${formatTimestamp(value.t)},${JSON.stringify(value.v)}]}`;
-    case 'vector': {
-      let out = '{"resultType":"vector","result":[';
-      for (let k = 0; k < value.samples.length; k++) {
-        const s = value.samples[k]!;
-        if (k > 0) out += ',';
-        out += '{"metric":' + metricJSON(s.labels) + ',"value":' + pointJSON(s.t, s.v) + '}';
-      }
-      return out + ']}';
-    }
-    case 'matrix': {
-      // The series of a range query share one step grid: format each timestamp once.
-      const times = new Map<number, string>();
-      let out = '{"resultType":"matrix","result":[';
-      for (let k = 0; k < value.series.length; k++) {
-        const s = value.series[k]!;
-        if (k > 0) out += ',';
-        out += '{"metric":' + metricJSON(s.labels) + ',"values":[';
-        const ts = s.timestamps;
-        const vs = s.values;
-        for (let i = 0; i < ts.length; i++) {
-          const t = ts[i]!;
-          let tj = times.get(t);
-          if (tj === undefined) {
-            tj = formatTimestamp(t);
-            if (times.size < 100_000) times.set(t, tj);
-          }
-          out += (i > 0 ? ',[' : '[') + tj + ',"' + formatSampleValue(vs[i]!) + '"]';
-        }
-        out += ']}';
-      }
-      return out + ']}';
-    }
+  const w = new JsonWriter(sizeHint(value));
+  writeQueryData(w, value);
+  return w.toString();
+}
+
+/**
+ * The whole success body of a query as bytes: the result, then `extraData` (already serialised
+ * JSON members such as `"stats":{...}`, or '') inside `data`, then the annotations.
+ */
+export function formatQueryBody(value: Value, warnings: readonly string[], infos: readonly string[], extraData = ''): Uint8Array {
+  const w = new JsonWriter(sizeHint(value) + extraData.length + 64);
+  w.ascii('{"status":"success","data":');
+  writeQueryData(w, value);
+  if (extraData) {
+    w.back(1);
+    w.byte(0x2c);
+    w.utf8(extraData);
+    w.byte(0x7d);
   }
+  w.utf8(annotationFields(warnings, infos));
+  w.byte(0x7d);
+  return w.bytes();
 }
 
 /** Most annotations of each kind listed in a response; the rest are summarised in one line. */

@@ -8,7 +8,7 @@ import { log } from '../logger.js';
 import { LabelIndex, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, KeyHashCache, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
 import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
-import { Storage, setBlockCacheBytes, type StorageStats } from '../storage/index.js';
+import { Storage, setBlockCacheBytes, type SampleArena, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 
@@ -157,17 +157,20 @@ export class Database {
     return { samplesWritten: res.stored, samplesDroppedOutOfRetention: res.droppedOutOfRetention, seriesCreated: created };
   }
 
-  /** The Querier PromQL evaluates against, bound to one tenant. */
-  querier(tenant: Tenant): Querier {
-    return { select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT) };
+  /**
+   * The Querier PromQL evaluates against, bound to one tenant. With an arena, the samples of its
+   * selects are views of the arena's chunks: the caller releases it once the query is done.
+   */
+  querier(tenant: Tenant, arena?: SampleArena): Querier {
+    return { select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena) };
   }
 
-  async select(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<Series[]> {
+  async select(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number, arena?: SampleArena): Promise<Series[]> {
     const ids = this.index.select(tenant, matchers, minT, maxT);
     if (ids.length > this.opts.maxSeriesPerQuery) {
       throw new LimitError(`the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`);
     }
-    const samples = await this.storage.read(ids, minT, maxT);
+    const samples = await this.storage.read(ids, minT, maxT, arena);
     const out: Series[] = [];
     for (const id of ids) {
       const s = samples.get(id);

@@ -3,7 +3,7 @@
  * the whole expression over all steps at once and shapes the result as Prometheus does.
  */
 import type { Expr } from './ast.js';
-import { type Labels, type Querier, compareLabels, labelsKey } from '../model/index.js';
+import { type Labels, type Querier, compareLabels } from '../model/index.js';
 import { parseExpr } from './parser.js';
 import { type Annotation, Annotations } from './eval/annotations.js';
 import type { QueryBounds } from './eval/durations.js';
@@ -15,7 +15,7 @@ import { extendFloats } from './eval/selectors.js';
 import { StepLimitError, stepRange } from './eval/steps.js';
 import type { EvalValue, StepSeries } from './eval/types.js';
 import { documentedType, typeOf } from './eval/types-of.js';
-import { mergeSameLabels } from './binary/index.js';
+import { hasDuplicateLabels, mergeSameLabels } from './binary/index.js';
 
 export { PromQLError, type PromQLErrorType } from './eval/errors.js';
 export { formatAnnotation, positionString, type Annotation } from './eval/annotations.js';
@@ -122,8 +122,14 @@ export class Engine {
       bounds,
       annos,
     );
-    const v = await wrapErrors(() => evaluator.eval(expr, r));
-    const value = instant ? instantValue(v, start) : rangeValue(v, r.ts);
+    let value: Value;
+    try {
+      const v = await wrapErrors(() => evaluator.eval(expr, r));
+      value = instant ? instantValue(v, start) : rangeValue(v, r.ts);
+    } finally {
+      // The shaped value holds copies: the evaluation's pooled step cells can serve the next query.
+      evaluator.release();
+    }
     return { value, warnings: annos.warnings, infos: annos.infos, stats: { samples: fetchedSamples, series: fetchedSeries } };
   }
 }
@@ -184,16 +190,12 @@ function instantValue(v: EvalValue, t: number): Value {
     case 'string':
       return { type: 'string', t, v: v.value };
     case 'vector': {
-      const cleaned = v.series.map((s) => (s.dropName ? { ...s, labels: dropMetricName(s.labels) } : s));
-      const seen = new Set<string>();
       const samples: { labels: Labels; t: number; v: number }[] = [];
-      for (const s of cleaned) {
+      for (const s of v.series) {
         if (!s.present[0]) continue;
-        const key = labelsKey(s.labels);
-        if (seen.has(key)) throw new PromQLError('execution', DUPLICATE_LABELSET);
-        seen.add(key);
-        samples.push({ labels: s.labels, t, v: s.values[0]! });
+        samples.push({ labels: s.dropName ? dropMetricName(s.labels) : s.labels, t, v: s.values[0]! });
       }
+      if (hasDuplicateLabels(samples)) throw new PromQLError('execution', DUPLICATE_LABELSET);
       return { type: 'vector', samples };
     }
     case 'matrix': {

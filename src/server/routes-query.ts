@@ -5,12 +5,12 @@
 import {
   errorResponse as apiErrorResponse,
   formatFormatQueryResponse,
-  formatQueryData,
-  formatSuccess,
+  formatQueryBody,
   annotationStrings,
 } from '../api/query-format.js';
 import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from '../api/query-params.js';
 import { LimitError, type Database } from '../db/index.js';
+import { SampleArena } from '../storage/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/engine.js';
 import { prettyExpr } from '../promql/index.js';
 import { QueryTracker } from './query-tracker.js';
@@ -32,6 +32,8 @@ function apiError(e: unknown): Response {
   const r = apiErrorResponse(e);
   return { status: r.status, headers: { 'Content-Type': 'application/json' }, body: r.body };
 }
+
+const JSON_HEADERS: Readonly<Record<string, string>> = { 'Content-Type': 'application/json' };
 
 function jsonBody(body: string, status = 200): Response {
   return { status, headers: { 'Content-Type': 'application/json' }, body };
@@ -62,9 +64,8 @@ function queryResponse(result: QueryResult, query: string, limit: number, withSt
   const warnings = annotationStrings(result.warnings, query, 'warning');
   const infos = annotationStrings(result.infos, query, 'info');
   const value = applyLimit(result.value, limit, warnings);
-  let data = formatQueryData(value);
-  if (withStats) data = `${data.slice(0, -1)},"stats":${statsJSON(result, elapsedMs)}}`;
-  return jsonBody(formatSuccess(data, warnings, infos));
+  const body = formatQueryBody(value, warnings, infos, withStats ? `"stats":${statsJSON(result, elapsedMs)}` : '');
+  return { status: 200, headers: JSON_HEADERS, body };
 }
 
 export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
@@ -83,7 +84,14 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const form = await req.form();
       const p = parseInstantQueryParams(form, Date.now());
       const started = Date.now();
-      const result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(deps.db.querier(req.tenant), p.expr, p.timeMs, req.signal));
+      const arena = SampleArena.pooled();
+      let result;
+      try {
+        result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(deps.db.querier(req.tenant, arena), p.expr, p.timeMs, req.signal));
+      } finally {
+        // The result holds copies, never views of the read chunks: they can serve the next query.
+        arena.release();
+      }
       return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
     } catch (e) {
       return apiError(e);
@@ -95,9 +103,15 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const form = await req.form();
       const p = parseRangeQueryParams(form);
       const started = Date.now();
-      const result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
-        engineFor(p.timeoutMs).rangeQuery(deps.db.querier(req.tenant), p.expr, p.startMs, p.endMs, p.stepMs, req.signal),
-      );
+      const arena = SampleArena.pooled();
+      let result;
+      try {
+        result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
+          engineFor(p.timeoutMs).rangeQuery(deps.db.querier(req.tenant, arena), p.expr, p.startMs, p.endMs, p.stepMs, req.signal),
+        );
+      } finally {
+        arena.release();
+      }
       return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
     } catch (e) {
       return apiError(e);

@@ -3,3 +3,4 @@ export type { AppendResult, StorageOptions, StorageStats } from './storage.js';
 export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
 export { setBlockCacheBytes, blockCacheBytes } from './part.js';
+export { ChunkPool, ReadAbandonedError, SampleArena, readChunkPool } from './samples.js';

@@ -1,18 +1,147 @@
 import { isStaleNaNAt } from '../model/index.js';
+import { StorageError } from './errors.js';
+
+const NO_SAMPLES = new Float64Array(0);
+
+/**
+ * Fixed-size Float64Array chunks kept for reuse between queries. Memory the process has not
+ * touched yet costs a page fault per 4 KiB on first write (a few µs each on a VM), and large
+ * typed arrays come from fresh mappings every time: a range query over thousands of series spent
+ * milliseconds there. Chunks are handed out as they were left; callers must not read what they
+ * have not written.
+ */
+export class ChunkPool {
+  private readonly free: Float64Array[] = [];
+
+  constructor(
+    readonly chunkSize = 1 << 15,
+    /** Most idle chunks kept (bounds the memory the pool holds on to). */
+    private readonly maxFree = 48,
+  ) {}
+
+  take(): Float64Array {
+    return this.free.pop() ?? new Float64Array(this.chunkSize);
+  }
+
+  give(chunk: Float64Array): void {
+    if (this.free.length < this.maxFree && chunk.length === this.chunkSize) this.free.push(chunk);
+  }
+
+  /** Idle chunks held now. */
+  get idle(): number {
+    return this.free.length;
+  }
+}
+
+/** A read whose arena was released (its query gave up on it) stops rather than write on. */
+export class ReadAbandonedError extends StorageError {
+  constructor() {
+    super('read abandoned: its arena was released before it finished');
+  }
+}
+
+/** The pool query reads draw from (see SampleArena). */
+export const readChunkPool = new ChunkPool();
+
+/**
+ * Hands out column space for the series of one read as views of a few large arrays. A typed
+ * array of its own per series is an off-heap allocation each (and GC bookkeeping); a range read
+ * of thousands of series spent more time there than decoding.
+ *
+ * Without a pool, views keep their chunk alive, so an arena lives as long as the results of the
+ * read that filled it. With a pool, the owner calls release() once nothing reads the results any
+ * more: the chunks then serve later reads, and this arena hands out fresh memory only.
+ */
+export class SampleArena {
+  private ts: Float64Array = NO_SAMPLES;
+  private vs: Float64Array = NO_SAMPLES;
+  private used = 0;
+  private nextChunk: number;
+  private readonly taken: Float64Array[] = [];
+  private isReleased = false;
+
+  constructor(
+    firstChunk = 4096,
+    private readonly maxChunk = 1 << 20,
+    private readonly pool: ChunkPool | null = null,
+  ) {
+    this.nextChunk = firstChunk;
+  }
+
+  /** An arena drawing its chunks from pool (reads of one query; see release()). */
+  static pooled(pool: ChunkPool = readChunkPool): SampleArena {
+    return new SampleArena(pool.chunkSize, pool.chunkSize, pool);
+  }
+
+  get released(): boolean {
+    return this.isReleased;
+  }
+
+  /** Gives pooled chunks back; results of this arena's reads must no longer be read. */
+  release(): void {
+    if (this.isReleased) return;
+    this.isReleased = true;
+    if (this.pool) for (const c of this.taken) this.pool.give(c);
+    this.taken.length = 0;
+    this.ts = NO_SAMPLES;
+    this.vs = NO_SAMPLES;
+    this.used = 0;
+  }
+
+  private newChunk(cap: number): void {
+    const pool = this.pool;
+    if (pool && !this.isReleased && cap <= pool.chunkSize) {
+      this.ts = pool.take();
+      this.vs = pool.take();
+      this.taken.push(this.ts, this.vs);
+    } else {
+      const size = Math.max(cap, this.nextChunk);
+      this.nextChunk = Math.min(this.nextChunk * 2, this.maxChunk);
+      this.ts = new Float64Array(size);
+      this.vs = new Float64Array(size);
+    }
+    this.used = 0;
+  }
+
+  /** Points buf's columns at fresh space for cap samples, keeping its first buf.length samples. */
+  moveTo(buf: SampleBuffer, cap: number): void {
+    if (this.used + cap > this.ts.length) this.newChunk(cap);
+    const at = this.used;
+    this.used += cap;
+    const ts = this.ts.subarray(at, at + cap);
+    const vs = this.vs.subarray(at, at + cap);
+    const n = buf.length;
+    if (n > 0) {
+      ts.set(n === buf.timestamps.length ? buf.timestamps : buf.timestamps.subarray(0, n));
+      vs.set(n === buf.values.length ? buf.values : buf.values.subarray(0, n));
+    }
+    buf.timestamps = ts;
+    buf.values = vs;
+  }
+}
 
 /**
  * A growable pair of columns used as scratch space while collecting one series from several
- * sources; it is reused across series so the hot loops allocate only when a series is larger
- * than any seen before.
+ * sources. Without an arena it is reused across series so the hot loops allocate only when a
+ * series is larger than any seen before; with one (reads: one buffer per series) it starts empty
+ * and takes exactly the space its first source needs from the arena.
  */
 export class SampleBuffer {
   timestamps: Float64Array;
   values: Float64Array;
   length = 0;
 
-  constructor(capacity = 256) {
-    this.timestamps = new Float64Array(capacity);
-    this.values = new Float64Array(capacity);
+  constructor(
+    capacity = 256,
+    private readonly arena: SampleArena | null = null,
+  ) {
+    if (arena) {
+      this.timestamps = NO_SAMPLES;
+      this.values = NO_SAMPLES;
+    } else {
+      this.timestamps = new Float64Array(capacity);
+      this.values = new Float64Array(capacity);
+    }
   }
 
   reset(): void {
@@ -21,8 +150,14 @@ export class SampleBuffer {
 
   reserve(extra: number): void {
     const need = this.length + extra;
-    if (need <= this.timestamps.length) return;
-    let cap = this.timestamps.length * 2;
+    const have = this.timestamps.length;
+    if (need <= have) return;
+    if (this.arena) {
+      // Exact for the first source (usually the only one); doubling after that.
+      this.arena.moveTo(this, have === 0 ? need : Math.max(need, have * 2));
+      return;
+    }
+    let cap = Math.max(have * 2, 1);
     while (cap < need) cap *= 2;
     const ts = new Float64Array(cap);
     ts.set(this.timestamps.subarray(0, this.length));
@@ -41,7 +176,10 @@ export class SampleBuffer {
 
   /** Appends the samples of src with minT <= t <= maxT. */
   pushRange(ts: Float64Array, vs: Float64Array, n: number, minT: number, maxT: number): void {
+    if (n <= 0) return;
     this.reserve(n);
+    // A plain loop: for the few hundred samples of a block it beats subarray() + set(), whose
+    // fixed cost (a new view object per call) dominates at that size.
     let k = this.length;
     const dt = this.timestamps;
     const dv = this.values;
@@ -55,7 +193,6 @@ export class SampleBuffer {
     this.length = k;
   }
 
-  /** Copies the current contents into exact-size arrays the caller may keep. */
   /**
    * Hands the filled part of the arrays over as views, without copying: the caller owns the result
    * and this buffer must not be written again (reads build one buffer per series and drop it).
@@ -150,8 +287,19 @@ export function dedupVictoriaMetrics(buf: SampleBuffer, d: number): void {
   buf.length = k;
 }
 
+function isStrictlyAscending(ts: Float64Array, n: number): boolean {
+  for (let i = 1; i < n; i++) if (!(ts[i]! > ts[i - 1]!)) return false;
+  return true;
+}
+
 /** Sorted, one sample per timestamp, dedup applied: the shape every reader returns. */
 export function normalize(buf: SampleBuffer, dedupIntervalMs: number): void {
+  // Already sorted with one sample per timestamp (one source, or sources in time order): only
+  // dedup could still change anything.
+  if (isStrictlyAscending(buf.timestamps, buf.length)) {
+    if (dedupIntervalMs > 0) dedupVictoriaMetrics(buf, dedupIntervalMs);
+    return;
+  }
   sortStable(buf);
   if (dedupIntervalMs > 0) {
     collapseEqualMaxValue(buf);

@@ -10,7 +10,7 @@ import { MANIFEST, readManifest, writeManifest } from './manifest.js';
 import { Memtable } from './memtable.js';
 import { Part } from './part.js';
 import { PARTITION_RE, partitionRange, type PartType } from './part-format.js';
-import { SampleBuffer, normalize } from './samples.js';
+import { ReadAbandonedError, SampleArena, SampleBuffer, normalize } from './samples.js';
 import { Wal, type WalFsync, type WalReplayStats } from './wal.js';
 
 export interface StorageOptions {
@@ -107,6 +107,11 @@ const MAX_ID = 2 ** 53;
  * and every force_merge, deflate. VictoriaMetrics likewise picks its zstd level by part size.
  */
 const DEFLATE_MIN_MERGE_ROWS = 8 << 20;
+/**
+ * Decode scratch shared by all reads: a part's collect() uses it only synchronously (decode, then
+ * copy into the series buffer), so reads interleaving at their awaits never see each other's data.
+ */
+const readScratch = [new Float64Array(8192), new Float64Array(8192)];
 const DEFAULT_MAX_PENDING_ROWS = 1 << 19;
 const MIN_MEMTABLE_ROWS = 4096;
 
@@ -289,7 +294,13 @@ export class Storage {
 
   // ---- reads -----------------------------------------------------------------------------
 
-  async read(ids: readonly number[], minT: number, maxT: number): Promise<Map<number, SeriesSamples>> {
+  /**
+   * The samples of each id in [minT, maxT], sorted, deduplicated. The arrays are views of
+   * `arena` when one is given (else of memory of their own); a pooled arena's owner releases it
+   * once the results are no longer read, and a read still running then fails instead of writing
+   * into chunks that another read may already use.
+   */
+  async read(ids: readonly number[], minT: number, maxT: number, arena?: SampleArena): Promise<Map<number, SeriesSamples>> {
     if (this.closed) throw new StorageClosedError('storage is closed');
     if (Number.isNaN(minT) || Number.isNaN(maxT)) throw new StorageError('read: minT and maxT must be numbers');
     let sorted = ids;
@@ -304,7 +315,7 @@ export class Storage {
       try {
         this.readsInFlight++;
         try {
-          return await this.readOnce(sorted, lo, maxT);
+          return await this.readOnce(sorted, lo, maxT, arena);
         } finally {
           this.readsInFlight--;
         }
@@ -315,7 +326,7 @@ export class Storage {
     }
   }
 
-  private async readOnce(ids: readonly number[], minT: number, maxT: number): Promise<Map<number, SeriesSamples>> {
+  private async readOnce(ids: readonly number[], minT: number, maxT: number, given?: SampleArena): Promise<Map<number, SeriesSamples>> {
     const result = new Map<number, SeriesSamples>();
     if (ids.length === 0 || minT > maxT) return result;
     // Snapshot: the part lists and memtables as they are now. Merges may replace parts meanwhile;
@@ -330,12 +341,15 @@ export class Storage {
     }
     const memtables = [...this.sealed.map((s) => s.mt), this.active];
     const bufs = new Map<number, SampleBuffer>();
+    // The results are views of a few arena chunks, sized to what this read turns out to hold.
+    const arena = given ?? new SampleArena(Math.min(1 << 16, Math.max(256, ids.length * 64)));
+    if (arena.released) throw new ReadAbandonedError();
     const bufferFor = (id: number): SampleBuffer => {
       let b = bufs.get(id);
-      if (!b) bufs.set(id, (b = new SampleBuffer(16)));
+      if (!b) bufs.set(id, (b = new SampleBuffer(0, arena)));
       return b;
     };
-    const scratch = [new Float64Array(8192), new Float64Array(8192)];
+    const scratch = readScratch;
     try {
       let last = performance.now();
       for (const { partition, part } of snapshot) {
@@ -347,6 +361,7 @@ export class Storage {
         }
         if (performance.now() - last > 20) {
           await yieldToLoop();
+          if (arena.released) throw new ReadAbandonedError();
           last = performance.now();
         }
       }

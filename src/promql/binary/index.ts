@@ -1,2 +1,2 @@
 export { arithmetic, compare, isComparison, isSetOp } from './ops.js';
-export { vectorScalarBinop, vectorVectorBinop, setOperation, mergeSameLabels, sortByLabels } from './vector-binop.js';
+export { vectorScalarBinop, vectorVectorBinop, setOperation, mergeSameLabels, hasDuplicateLabels, sortByLabels } from './vector-binop.js';

@@ -257,8 +257,27 @@ export async function setOperation(op: SetOp, lhs: readonly StepSeries[], rhs: r
  * Merges series whose label sets are equal (they arise when names are dropped or labels
  * rewritten); two of them holding a point at the same step is Prometheus's duplicate-labelset error.
  */
+/**
+ * Whether two of the series share one label set. Results mostly arrive sorted by labels (selector
+ * order survives most operations): one pass over neighbours then answers, without building a key
+ * string per series; otherwise a sorted copy is checked the same way.
+ */
+export function hasDuplicateLabels(series: readonly { labels: Labels }[]): boolean {
+  const n = series.length;
+  for (let i = 1; i < n; i++) {
+    const c = compareLabels(series[i - 1]!.labels, series[i]!.labels);
+    if (c === 0) return true;
+    if (c > 0) {
+      const sorted = series.map((s) => s.labels).sort(compareLabels);
+      for (let j = 1; j < n; j++) if (compareLabels(sorted[j - 1]!, sorted[j]!) === 0) return true;
+      return false;
+    }
+  }
+  return false;
+}
+
 export function mergeSameLabels(series: StepSeries[]): StepSeries[] {
-  if (series.length < 2) return series;
+  if (series.length < 2 || !hasDuplicateLabels(series)) return series;
   const byKey = new Map<string, StepSeries>();
   let merged = false;
   const out: StepSeries[] = [];

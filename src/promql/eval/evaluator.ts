@@ -27,7 +27,7 @@ import type { FetchedData } from './fetch.js';
 import { combineWithInfo, infoTimestampAndOffset, selectInfoSeries } from './info.js';
 import { selectInstant, selectSmoothed, stepSeriesToRange, withoutStaleMarkers } from './selectors.js';
 import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
-import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, newStepSeries } from './types.js';
+import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, newStepSeries, stepSlabPool } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
 
 export interface EvaluatorOptions {
@@ -58,6 +58,7 @@ export class Evaluator {
   private readonly window = newWindow();
   private lastYield = Date.now();
   private readonly pause = (): Promise<void> => this.tick();
+  private readonly slabs: StepSlab[] = [];
 
   constructor(
     private readonly data: FetchedData,
@@ -90,6 +91,22 @@ export class Evaluator {
       case 'BinaryExpr':
         return await this.binary(e, r);
     }
+  }
+
+  /** Step cells from the shared pool, given back by release(). */
+  private newSlab(numSteps: number, expectedSeries: number): StepSlab {
+    const slab = new StepSlab(numSteps, expectedSeries, stepSlabPool);
+    this.slabs.push(slab);
+    return slab;
+  }
+
+  /**
+   * Returns the pooled step cells of this evaluation. Call once its result has been copied out
+   * (the engine's final shaping does); the series it produced must no longer be read.
+   */
+  release(): void {
+    for (const s of this.slabs) s.release();
+    this.slabs.length = 0;
   }
 
   /**
@@ -160,9 +177,10 @@ export class Evaluator {
       return { kind: 'vector', series };
     }
     const series: StepSeries[] = [];
+    const slab = this.newSlab(r.numSteps, input.length);
     for (let i = 0; i < input.length; i += SELECT_CHUNK) {
       if (i > 0) await this.tick();
-      series.push(...selectInstant(input.slice(i, i + SELECT_CHUNK), refT, this.opts.lookbackDeltaMs, timestamps));
+      series.push(...selectInstant(input.slice(i, i + SELECT_CHUNK), refT, this.opts.lookbackDeltaMs, timestamps, slab));
     }
     this.count(series);
     return { kind: 'vector', series };
@@ -450,7 +468,7 @@ export class Evaluator {
     this.checkCells(m.series.length, n);
     const keepName = NAME_KEEPING_RANGE_FUNCTIONS.has(name);
     const counterKernel = name === 'rate' || name === 'increase';
-    const slab = new StepSlab(n, m.series.length);
+    const slab = this.newSlab(n, m.series.length);
     const ends = m.ends;
     const rangeMs = m.rangeMs;
     const stepTimes = r.ts;
@@ -459,8 +477,10 @@ export class Evaluator {
     const w = this.window;
     const out: StepSeries[] = [];
     let warnedQuantile = false;
+    let visited = 0;
     for (const s of m.series) {
-      await this.tick();
+      // Each await costs a microtask turn: check the clock every few series, not for each.
+      if ((visited++ & 15) === 0) await this.tick();
       const ts = s.timestamps;
       const len = ts.length;
       w.ts = ts;

@@ -11,19 +11,31 @@ function isStale(vs: Float64Array, bits: Uint32Array, i: number): boolean {
   return v !== v && bits[2 * i] === STALE_NAN_BITS_LO && bits[2 * i + 1] === STALE_NAN_BITS_HI;
 }
 
+/** How many staleness markers vs holds; the bit view is made only once a NaN turns up. */
+function countStale(vs: Float64Array): number {
+  let stale = 0;
+  let bits: Uint32Array | null = null;
+  for (let i = 0; i < vs.length; i++) {
+    const v = vs[i]!;
+    if (v === v) continue;
+    bits ??= bitsOf(vs);
+    if (bits[2 * i] === STALE_NAN_BITS_LO && bits[2 * i + 1] === STALE_NAN_BITS_HI) stale++;
+  }
+  return stale;
+}
+
 /**
  * Instant-vector selection for every step: the last sample at or before `refT[i]` and newer than
  * `refT[i] - lookback`, unless it is a staleness marker. With `timestamps` the value is the
  * sample's timestamp in seconds (what `timestamp(selector)` returns).
  */
-export function selectInstant(series: readonly Series[], refT: Float64Array, lookbackMs: number, timestamps: boolean): StepSeries[] {
+export function selectInstant(series: readonly Series[], refT: Float64Array, lookbackMs: number, timestamps: boolean, slab = new StepSlab(refT.length, series.length)): StepSeries[] {
   const n = refT.length;
   const out: StepSeries[] = [];
-  const slab = new StepSlab(n, series.length);
   for (const s of series) {
     const ts = s.timestamps;
     const vs = s.values;
-    const bits = bitsOf(vs);
+    let bits: Uint32Array | null = null;
     const len = ts.length;
     const o = slab.series(s.labels);
     const { values, present } = o;
@@ -38,8 +50,9 @@ export function selectInstant(series: readonly Series[], refT: Float64Array, loo
       if (j < 0) continue;
       const t = ts[j]!;
       if (t <= r - lookbackMs) continue;
-      if (isStale(vs, bits, j)) continue;
-      values[i] = timestamps ? t / 1000 : vs[j]!;
+      const v = vs[j]!;
+      if (v !== v && isStale(vs, (bits ??= bitsOf(vs)), j)) continue;
+      values[i] = timestamps ? t / 1000 : v;
       present[i] = 1;
       any = true;
     }
@@ -54,13 +67,12 @@ export function withoutStaleMarkers(series: readonly Series[]): RangeSeries[] {
   const out: RangeSeries[] = [];
   for (const s of series) {
     const vs = s.values;
-    const bits = bitsOf(vs);
-    let stale = 0;
-    for (let i = 0; i < vs.length; i++) if (isStale(vs, bits, i)) stale++;
+    const stale = countStale(vs);
     if (stale === 0) {
       out.push({ labels: s.labels, timestamps: s.timestamps, values: s.values, dropName: false });
       continue;
     }
+    const bits = bitsOf(vs);
     const n = vs.length - stale;
     const ts = new Float64Array(n);
     const v = new Float64Array(n);
