@@ -422,7 +422,8 @@ export class Part {
         beforeTailT: from > 0 ? t[from - 1]! : -Infinity,
         hot: false,
       });
-      pushSpan(t, v, count, minT, maxT, out);
+      if (sorted) pushSpan(t, v, count, minT, maxT, out);
+      else out.pushRange(t, v, count, minT, maxT);
       return;
     }
     if (b.tailTs && minT > b.beforeTailT) {
@@ -444,7 +445,7 @@ export class Part {
     }
     decodeColumn(b.tsKind, true, b.ts, count, t, where);
     decodeColumn(b.valKind, false, b.vals, count, v, where);
-    pushSpan(t, v, count, minT, maxT, out);
+    out.pushRange(t, v, count, minT, maxT);
   }
 
   /** Reads a block's two column byte ranges and checks them against the header's CRC. */
@@ -534,12 +535,25 @@ function isAscending(t: Float64Array, n: number): boolean {
  * first sample ≥ minT and the last ≤ maxT so the series buffer grows by what the query keeps (an
  * instant query keeps a few samples of hundreds), not by the whole block.
  */
-function pushSpan(t: Float64Array, v: Float64Array, n: number, minT: number, maxT: number, out: SampleBuffer): void {
+/** The first index in t[0, n) whose time is ≥ x (t ascending). */
+function lowerBound(t: Float64Array, n: number, x: number): number {
   let lo = 0;
-  while (lo < n && t[lo]! < minT) lo++;
   let hi = n;
-  while (hi > lo && t[hi - 1]! > maxT) hi--;
-  if (hi === lo) return;
-  if (lo === 0) out.pushRange(t, v, hi, minT, maxT);
-  else out.pushRange(t.subarray(lo, hi), v.subarray(lo, hi), hi - lo, minT, maxT);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Appends the samples of a time-sorted block within [minT, maxT]. Binary searches find the span:
+ * an instant query's window is the last few samples of a block of hundreds.
+ */
+function pushSpan(t: Float64Array, v: Float64Array, n: number, minT: number, maxT: number, out: SampleBuffer): void {
+  const lo = minT <= t[0]! ? 0 : lowerBound(t, n, minT);
+  // First index past maxT: the lower bound of the next representable time (times are integers).
+  const hi = maxT >= t[n - 1]! ? n : lowerBound(t, n, Math.floor(maxT) + 1);
+  if (hi > lo) out.pushSlice(t, v, lo, hi);
 }

@@ -193,6 +193,21 @@ export class SampleBuffer {
     this.length = k;
   }
 
+  /** Appends samples [from, to) of the columns as they are (the caller has bounded the range). */
+  pushSlice(ts: Float64Array, vs: Float64Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    this.reserve(n);
+    const k = this.length;
+    const dt = this.timestamps;
+    const dv = this.values;
+    for (let i = 0; i < n; i++) {
+      dt[k + i] = ts[from + i]!;
+      dv[k + i] = vs[from + i]!;
+    }
+    this.length = k + n;
+  }
+
   /**
    * Hands the filled part of the arrays over as views, without copying: the caller owns the result
    * and this buffer must not be written again (reads build one buffer per series and drop it).
