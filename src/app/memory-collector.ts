@@ -1,5 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { exposeGc } from '../runtime/index.js';
 
 /**
  * Ingestion leaves most of its garbage outside the JS heap: request bodies, decoded columns and
@@ -30,21 +29,6 @@ export interface MemoryCollector {
   /** Milliseconds spent in them. */
   readonly pauseMs: number;
   stop(): void;
-}
-
-type GcFn = () => void;
-
-/** The `gc` function, made available at run time (no command-line flag needed); null if V8 refuses. */
-function exposeGc(): GcFn | null {
-  const existing = (globalThis as { gc?: unknown }).gc;
-  if (typeof existing === 'function') return existing as GcFn;
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as GcFn) : null;
-  } catch {
-    return null;
-  }
 }
 
 export function startMemoryCollector(opts: MemoryCollectorOptions = {}): MemoryCollector {

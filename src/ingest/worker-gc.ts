@@ -1,5 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { exposeGc } from '../runtime/index.js';
 
 /**
  * Full collections for a decode worker, driven by the bytes it has handled. A worker's heap is
@@ -22,17 +21,5 @@ export class WorkerGc {
     if (this.pending < this.everyBytes || this.gc === null) return;
     this.pending = 0;
     this.gc();
-  }
-}
-
-function exposeGc(): (() => void) | null {
-  const existing = (globalThis as { gc?: unknown }).gc;
-  if (typeof existing === 'function') return existing as () => void;
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
   }
 }

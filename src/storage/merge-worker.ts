@@ -2,9 +2,8 @@
  * Entry point of the storage worker thread: runs flush and merge jobs (see jobs.ts) off the main
  * thread so ingestion and queries never wait for encoding or merging.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
+import { exposeGc } from '../runtime/index.js';
 import { type Job, runJob } from './jobs.js';
 
 interface Request {
@@ -18,19 +17,9 @@ interface Request {
  * the last merges rather than the number of active series. A full GC of this small heap after
  * each job costs a few milliseconds against jobs of hundreds.
  */
-function collector(): (() => void) | null {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
-}
-
 const port = parentPort;
 if (port) {
-  const gc = collector();
+  const gc = exposeGc();
   port.on('message', (req: Request) => {
     runJob(req.job).then(
       (result) => {

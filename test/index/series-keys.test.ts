@@ -1,29 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { DEFAULT_TENANT, type LabelMatcher } from '../../src/model/index.js';
 import { LabelIndex } from '../../src/index/index.js';
 import { decodeIdList, encodeIdList, encodeLabels, idBytes, seriesKey, tenantBytes } from '../../src/index/keys.js';
 import type { Stores } from '../../src/index/stores.js';
-import { ls, tempDir } from './helpers.js';
+import { ls, matcher, useTempIndex } from './helpers.js';
 
 /** The `series` database: short hash keys, collisions resolved by comparing the stored labels. */
 const T = DEFAULT_TENANT;
 const D0 = 20000;
-const m = (name: string, type: LabelMatcher['type'], value: string): LabelMatcher => ({ name, type, value });
-
-let work: { dir: string; cleanup: () => void };
-let idx: LabelIndex;
-beforeEach(() => {
-  work = tempDir('series-keys');
-  idx = LabelIndex.open(work.dir);
-});
-afterEach(() => {
-  idx.close();
-  work.cleanup();
-});
+const m = matcher;
+const fx = useTempIndex('series-keys');
 
 /** The index's databases, to stage states that real data reaches only with odds of 2^-64. */
-const stores = (): Stores => (idx as unknown as { s: Stores }).s;
+const stores = (): Stores => (fx.idx as unknown as { s: Stores }).s;
 const keyOf = (labels: ReturnType<typeof ls>, tenant = T): Buffer => seriesKey(tenantBytes(tenant), encodeLabels(labels));
 
 describe('series keys', () => {
@@ -43,36 +33,35 @@ describe('series keys', () => {
   it('give a colliding label set an id of its own, listed next to the other, and find both again', () => {
     const a = ls('up', { job: 'a' });
     const b = ls('up', { job: 'b' });
-    const [idA] = idx.resolve(T, [a], D0);
+    const [idA] = fx.idx.resolve(T, [a], D0);
     // Stage a collision: b's key already lists series a.
     stores().series.putSync(keyOf(b), encodeIdList([idA!]));
-    const [idB] = idx.resolve(T, [b], D0);
+    const [idB] = fx.idx.resolve(T, [b], D0);
     expect(idB).not.toBe(idA);
     expect(decodeIdList(stores().series.getBinary(keyOf(b))!)).toEqual([idA, idB]);
-    idx.close();
-    idx = LabelIndex.open(work.dir); // no cache: both go through the shared key
-    expect(idx.resolve(T, [b, a], D0)).toEqual([idB, idA]);
-    expect(idx.labelsOf(idB!)).toEqual(b);
-    expect(idx.checkConsistency()).toEqual([]);
+    fx.reopen(); // no cache: both go through the shared key
+    expect(fx.idx.resolve(T, [b, a], D0)).toEqual([idB, idA]);
+    expect(fx.idx.labelsOf(idB!)).toEqual(b);
+    expect(fx.idx.checkConsistency()).toEqual([]);
   });
 
   it('drop only the deleted series from a shared key', () => {
     const a = ls('up', { job: 'a' });
     const b = ls('up', { job: 'b' });
-    const [idA] = idx.resolve(T, [a], D0);
+    const [idA] = fx.idx.resolve(T, [a], D0);
     stores().series.putSync(keyOf(b), encodeIdList([idA!]));
-    const [idB] = idx.resolve(T, [b], D0);
-    expect(idx.deleteSeries(T, [m('job', '=', 'b')])).toEqual([idB]);
+    const [idB] = fx.idx.resolve(T, [b], D0);
+    expect(fx.idx.deleteSeries(T, [m('job', '=', 'b')])).toEqual([idB]);
     expect(decodeIdList(stores().series.getBinary(keyOf(b))!)).toEqual([idA]);
-    expect(idx.resolve(T, [a], D0)).toEqual([idA]);
-    const [again] = idx.resolve(T, [b], D0);
+    expect(fx.idx.resolve(T, [a], D0)).toEqual([idA]);
+    const [again] = fx.idx.resolve(T, [b], D0);
     expect(again).toBeGreaterThan(idB!);
   });
 
   it('are rebuilt on open from an index written with the older 24-byte keys', () => {
     const sets = [ls('up', { job: 'a' }), ls('up', { job: 'b' }), ls('gone')];
-    const ids = idx.resolve(T, sets, D0);
-    idx.deleteSeries(T, [m('__name__', '=', 'gone')]);
+    const ids = fx.idx.resolve(T, sets, D0);
+    fx.idx.deleteSeries(T, [m('__name__', '=', 'gone')]);
     // Rewrite the series database as the older format had it: tenant + 16 hash bytes → 8-byte id.
     const s = stores();
     s.env.transactionSync(() => {
@@ -82,11 +71,10 @@ describe('series keys', () => {
         s.series.putSync(key, idBytes(ids[i]!));
       }
     });
-    idx.close();
-    idx = LabelIndex.open(work.dir);
-    expect(idx.checkConsistency()).toEqual([]);
+    fx.reopen();
+    expect(fx.idx.checkConsistency()).toEqual([]);
     expect(decodeIdList(stores().series.getBinary(keyOf(sets[1]!))!)).toEqual([ids[1]]);
-    expect(idx.resolve(T, sets.slice(0, 2), D0)).toEqual(ids.slice(0, 2));
-    expect(idx.resolve(T, [ls('gone')], D0)[0]).toBeGreaterThan(ids[2]!);
+    expect(fx.idx.resolve(T, sets.slice(0, 2), D0)).toEqual(ids.slice(0, 2));
+    expect(fx.idx.resolve(T, [ls('gone')], D0)[0]).toBeGreaterThan(ids[2]!);
   });
 });

@@ -1,0 +1,1 @@
+export { exposeGc } from './gc.js';
