@@ -1,3 +1,4 @@
+import { IdHeads } from './id-heads.js';
 import type { SampleBuffer } from './samples.js';
 
 /** A sealed memtable's rows as a flush reads them (see Memtable.chains). */
@@ -42,7 +43,7 @@ export class Memtable {
   private ts: Float64Array;
   private vs: Float64Array;
   private prev: Int32Array;
-  private readonly heads = new Map<number, number>();
+  private readonly heads = new IdHeads();
   length = 0;
   minT = Infinity;
   maxT = -Infinity;
@@ -115,9 +116,7 @@ export class Memtable {
       this.ids[row] = id;
       this.ts[row] = t;
       this.vs[row] = vs[i]!;
-      const h = heads.get(id);
-      this.prev[row] = h === undefined ? -1 : h;
-      heads.set(id, row);
+      this.prev[row] = heads.swap(id, row);
       if (t < minT) minT = t;
       if (t > maxT) maxT = t;
     }
@@ -147,19 +146,19 @@ export class Memtable {
     const copy = forWorker && !this.shared;
     const seriesIds = this.sortedIds();
     const heads = new Int32Array(seriesIds.length);
-    for (let i = 0; i < seriesIds.length; i++) heads[i] = this.heads.get(seriesIds[i]!)!;
+    for (let i = 0; i < seriesIds.length; i++) heads[i] = this.heads.get(seriesIds[i]!);
     const pick = <T extends Float64Array | Int32Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     return { timestamps: pick(this.ts), values: pick(this.vs), prev: pick(this.prev), seriesIds, heads };
   }
 
   has(id: number): boolean {
-    return this.heads.has(id);
+    return this.heads.get(id) >= 0;
   }
 
   /** Appends the series' rows within [minT, maxT] to out, oldest write first. */
   collect(id: number, minT: number, maxT: number, out: SampleBuffer): void {
     const row = this.heads.get(id);
-    if (row === undefined) return;
+    if (row < 0) return;
     collectChain(this.ts, this.vs, this.prev, row, minT, maxT, out);
   }
 
@@ -167,7 +166,9 @@ export class Memtable {
   sortedIds(): Float64Array {
     const ids = new Float64Array(this.heads.size);
     let i = 0;
-    for (const id of this.heads.keys()) ids[i++] = id;
+    this.heads.forEach((id) => {
+      ids[i++] = id;
+    });
     return ids.sort();
   }
 
