@@ -84,7 +84,9 @@ function flushRows(job: FlushJob): Omit<JobResult, 'durationMs'> {
       collectChain(timestamps, values, prev, heads[k]!, -Infinity, Infinity, buf);
       normalize(buf, job.dedupIntervalMs);
       splitByMonth(buf, (from, to, partition) => {
-        writerFor(partition).addSeries(id, buf.timestamps.subarray(from, to), buf.values.subarray(from, to), to - from);
+        const w = writerFor(partition);
+        if (from === 0) w.addSeries(id, buf.timestamps, buf.values, to);
+        else w.addSeries(id, buf.timestamps.subarray(from, to), buf.values.subarray(from, to), to - from);
       });
     }
     const parts: WrittenPart[] = [];

@@ -176,6 +176,11 @@ export class PartWriter {
     if (id <= this.lastId) throw new Error(`PartWriter: series ${id} added after ${this.lastId}`);
     this.lastId = id;
     this.series++;
+    // One block (the usual case in a flush): the columns as they are, no views to allocate.
+    if (n <= MAX_BLOCK_SAMPLES) {
+      this.addBlock(id, ts, vs, n);
+      return;
+    }
     for (let from = 0; from < n; from += MAX_BLOCK_SAMPLES) {
       const count = Math.min(MAX_BLOCK_SAMPLES, n - from);
       this.addBlock(id, ts.subarray(from, from + count), vs.subarray(from, from + count), count);
@@ -195,8 +200,16 @@ export class PartWriter {
     }
     const tsCrc = crc32(et.bytes);
     const tsOffset = this.sharedTimestamps.offsetOf(et.kind, et.bytes, tsCrc) ?? this.sharedTimestamps.add(et.kind, et.bytes, tsCrc, this.files['timestamps.bin'].write(et.bytes));
-    const valCrc = crc32(ev.bytes);
-    const valOffset = this.sharedValues.offsetOf(ev.kind, ev.bytes, valCrc) ?? this.sharedValues.add(ev.kind, ev.bytes, valCrc, this.files['values.bin'].write(ev.bytes));
+    // Value columns repeat less often than timestamps (constant series, histogram buckets): a
+    // flush part, merged again within minutes, writes them without looking (a lookup per block
+    // cost as much as the rest of a flush with 100k series of a few samples each).
+    let valOffset: number;
+    if (this.type === 'big') {
+      const valCrc = crc32(ev.bytes);
+      valOffset = this.sharedValues.offsetOf(ev.kind, ev.bytes, valCrc) ?? this.sharedValues.add(ev.kind, ev.bytes, valCrc, this.files['values.bin'].write(ev.bytes));
+    } else {
+      valOffset = this.files['values.bin'].write(ev.bytes);
+    }
     const minT = ts[0]!;
     const maxT = ts[count - 1]!;
     if (this.headersInBlock === 0) this.blockFirstId = id;
