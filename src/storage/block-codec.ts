@@ -45,24 +45,22 @@ function rawEncode(col: Float64Array, count: number): Uint8Array {
   return new Uint8Array(col.slice(0, count).buffer);
 }
 
-export function encodeTimestampsColumn(ts: Float64Array, count: number, deflate = true): EncodedColumn {
-  let c: EncodedColumn;
+/** The codec's encoding of a timestamp column (deflate, where it pays, is the DeflateAdvisor's call). */
+export function encodeTimestampsColumn(ts: Float64Array, count: number): EncodedColumn {
   try {
-    c = { kind: CODEC_STRATA, bytes: encodeTimestamps(ts, count) };
+    return { kind: CODEC_STRATA, bytes: encodeTimestamps(ts, count) };
   } catch {
-    c = { kind: CODEC_RAW, bytes: rawEncode(ts, count) };
+    return { kind: CODEC_RAW, bytes: rawEncode(ts, count) };
   }
-  return deflate ? compressColumn(c) : c;
 }
 
-export function encodeValuesColumn(vs: Float64Array, count: number, deflate = true): EncodedColumn {
-  let c: EncodedColumn;
+/** The codec's encoding of a value column. */
+export function encodeValuesColumn(vs: Float64Array, count: number): EncodedColumn {
   try {
-    c = { kind: CODEC_STRATA, bytes: encodeValues(vs, count) };
+    return { kind: CODEC_STRATA, bytes: encodeValues(vs, count) };
   } catch {
-    c = { kind: CODEC_RAW, bytes: rawEncode(vs, count) };
+    return { kind: CODEC_RAW, bytes: rawEncode(vs, count) };
   }
-  return deflate ? compressColumn(c) : c;
 }
 
 /** Where a block lives, for error messages; a function when building the text up front would cost. */

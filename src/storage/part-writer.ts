@@ -188,13 +188,10 @@ export class PartWriter {
   }
 
   private addBlock(id: number, ts: Float64Array, vs: Float64Array, count: number): void {
-    // Parts written by a flush, or by merges of a few of them, are merged again within minutes:
-    // deflating them cost about as much CPU as the rest of the work (zlib sets up its state per
-    // block), for space held briefly.
-    const deflate = this.deflate;
-    let et = encodeTimestampsColumn(ts, count, false);
-    let ev = encodeValuesColumn(vs, count, false);
-    if (deflate) {
+    // Which parts deflate is Storage's choice (flush parts and small merges do not).
+    let et = encodeTimestampsColumn(ts, count);
+    let ev = encodeValuesColumn(vs, count);
+    if (this.deflate) {
       et = this.deflater.apply('timestamps', et);
       ev = this.deflater.apply('values', ev);
     }
