@@ -14,7 +14,8 @@ const TWO_31 = 0x80000000;
 
 let scratch = new Uint8Array(BLOCK_BYTES + 2 * MAX_VARINT);
 
-function writeVarint(buf: Uint8Array, off: number, v: number): number {
+/** Writes v (an integer in [0, 2^53]) as a LEB128 varint at off; returns the offset after it. */
+export function writeVarint(buf: Uint8Array, off: number, v: number): number {
   while (v >= TWO_31) {
     buf[off++] = (v % 128) | 0x80;
     v = Math.floor(v / 128);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Label, Labels, Tenant } from '../model/index.js';
+import { writeVarint } from './blocks.js';
 import { IndexError } from './errors.js';
 
 /**
@@ -212,17 +213,7 @@ export const SERIES_KEY_BYTES = 8;
 export function encodeIdList(ids: readonly number[]): Buffer {
   const b = Buffer.allocUnsafe(ids.length * 8);
   let off = 0;
-  for (let v of ids) {
-    while (v >= 0x80000000) {
-      b[off++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    while (v > 0x7f) {
-      b[off++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    b[off++] = v;
-  }
+  for (const v of ids) off = writeVarint(b, off, v);
   return b.subarray(0, off);
 }
 
