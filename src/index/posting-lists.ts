@@ -155,14 +155,28 @@ function rewriteClosed(db: BinDb, listKey: Buffer, b: Block, ids: readonly numbe
   for (const e of encodeBlocks(ids)) db.putSync(blockKey(listKey, e.first), e.value);
 }
 
+/** How many of the ascending `ids` lie below `first`: those go to closed blocks, the rest to the tail. */
+function countBelow(ids: ArrayLike<number>, first: number): number {
+  let split = ids.length;
+  while (split > 0 && ids[split - 1]! >= first) split--;
+  return split;
+}
+
+/** The end of the run ids[i, j) that closed block `b` covers: up to the next closed block or the tail. */
+function runEnd(db: BinDb, listKey: Buffer, b: Block, tailFirst: number, ids: ArrayLike<number>, i: number, split: number): number {
+  const bound = nextClosedFirst(db, listKey, b.first) ?? tailFirst;
+  let j = i;
+  while (j < split && ids[j]! < bound) j++;
+  return j;
+}
+
 /** Adds ascending unique `ids` to a list (ids already there are left alone). */
 export function addToList(db: BinDb, listKey: Buffer, ids: ArrayLike<number>): void {
   if (ids.length === 0) return;
   const tail = getTail(db, listKey);
   if (!tail) return putEnd(db, listKey, ids);
   // Ids at or past the tail's first id go to the tail: the common case, new series, only this.
-  let split = ids.length;
-  while (split > 0 && ids[split - 1]! >= tail.first) split--;
+  const split = countBelow(ids, tail.first);
   if (split < ids.length) {
     const old = blockIds(tail.first, tail.body);
     if (isFull(tail.body) && ids[split]! > old[old.length - 1]!) {
@@ -183,9 +197,7 @@ export function addToList(db: BinDb, listKey: Buffer, ids: ArrayLike<number>): v
       for (const e of encodeBlocks(ids, i, split)) db.putSync(blockKey(listKey, e.first), e.value);
       return;
     }
-    const bound = nextClosedFirst(db, listKey, b.first) ?? tail.first;
-    let j = i;
-    while (j < split && ids[j]! < bound) j++;
+    const j = runEnd(db, listKey, b, tail.first, ids, i, split);
     const old = blockIds(b.first, b.body);
     const merged = mergeUnique(old, ids, i, j);
     if (merged.length !== old.length) rewriteClosed(db, listKey, b, merged);
@@ -197,8 +209,7 @@ export function addToList(db: BinDb, listKey: Buffer, ids: ArrayLike<number>): v
 export function removeFromList(db: BinDb, listKey: Buffer, ids: ArrayLike<number>): void {
   const tail = getTail(db, listKey);
   if (!tail || ids.length === 0) return;
-  let split = ids.length;
-  while (split > 0 && ids[split - 1]! >= tail.first) split--;
+  const split = countBelow(ids, tail.first);
   let i = 0;
   while (i < split) {
     const b = floorClosed(db, listKey, ids[i]!);
@@ -206,9 +217,7 @@ export function removeFromList(db: BinDb, listKey: Buffer, ids: ArrayLike<number
       i++; // below every block: not in the list
       continue;
     }
-    const bound = nextClosedFirst(db, listKey, b.first) ?? tail.first;
-    let j = i;
-    while (j < split && ids[j]! < bound) j++;
+    const j = runEnd(db, listKey, b, tail.first, ids, i, split);
     const gone = new Set<number>();
     for (let k = i; k < j; k++) gone.add(ids[k]!);
     const old = blockIds(b.first, b.body);
@@ -249,8 +258,7 @@ export function missingFromList(db: BinDb, listKey: Buffer, ids: ArrayLike<numbe
       if (h >= have.length || have[h] !== id) out.push(id);
     }
   };
-  let split = ids.length;
-  while (split > 0 && ids[split - 1]! >= tail.first) split--;
+  const split = countBelow(ids, tail.first);
   let i = 0;
   while (i < split) {
     const b = floorClosed(db, listKey, ids[i]!);
@@ -258,9 +266,7 @@ export function missingFromList(db: BinDb, listKey: Buffer, ids: ArrayLike<numbe
       out.push(ids[i++]!);
       continue;
     }
-    const bound = nextClosedFirst(db, listKey, b.first) ?? tail.first;
-    let j = i;
-    while (j < split && ids[j]! < bound) j++;
+    const j = runEnd(db, listKey, b, tail.first, ids, i, split);
     keepMissing(blockIds(b.first, b.body), i, j);
     i = j;
   }
