@@ -6,11 +6,12 @@
 import { join } from 'node:path';
 import { log } from '../logger.js';
 import { LabelIndex, type TsdbStatus } from '../index/index.js';
-import { KEY_HASH_LANES, KeyHashCache, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
+import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
 import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, setBlockCacheBytes, type SampleArena, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
+import { SeriesIdCache } from './series-id-cache.js';
 
 export interface DatabaseOptions {
   readonly dataPath: string;
@@ -47,7 +48,7 @@ const INDEX_COMPACT_CHECK_MS = 10 * 60_000;
 const EXPORT_CHUNK = 512;
 
 export class Database {
-  private readonly idCaches = new Map<string, KeyHashCache>();
+  private readonly idCaches = new Map<string, SeriesIdCache>();
   private readonly dayTrackers = new Map<string, DayTracker>();
   private seriesCreated = 0;
   private readonly compactTimer: NodeJS.Timeout;
@@ -279,9 +280,9 @@ export class Database {
   }
 
   /** The ingestion key → id cache of a tenant: a known series costs one Map lookup, no LMDB read. */
-  private cacheFor(tkey: string): KeyHashCache {
+  private cacheFor(tkey: string): SeriesIdCache {
     let c = this.idCaches.get(tkey);
-    if (!c) this.idCaches.set(tkey, (c = new KeyHashCache(this.opts.seriesCacheSize ?? 2_000_000)));
+    if (!c) this.idCaches.set(tkey, (c = new SeriesIdCache(this.opts.seriesCacheSize ?? 2_000_000)));
     return c;
   }
 

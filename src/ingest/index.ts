@@ -3,7 +3,6 @@ export { DEFAULT_LIMITS, resolveLimits, type IngestLimits } from './limits.js';
 export { ColumnBatch, BatchBuilder, type DecodedBatch, type BatchData, type DroppedStats, type KeyMode, type MetricMetadata, type MetricType } from './batch.js';
 export { canonicalKey, labelsFromKey } from './label-key.js';
 export { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
-export { KeyHashCache } from './key-hash-cache.js';
 export { checkLabels } from './validate.js';
 export { snappyUncompress, snappyCompress } from './snappy.js';
 export { decodeRemoteWriteV1, decodeWriteRequestV1 } from './remote-write-v1.js';

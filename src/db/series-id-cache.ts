@@ -1,7 +1,6 @@
 /**
- * A bounded cache from a series key's 128-bit hash (four u32 lanes, see key-hash.ts) to a
- * number — the database's series id cache, and the decode workers' set of keys already validated:
- * open addressing over typed arrays, so a lookup is a few integer compares with
+ * The ingestion cache from a series key's 128-bit hash (four u32 lanes, see ingest/key-hash.ts)
+ * to its series id: open addressing over typed arrays, so a lookup is a few integer compares with
  * no string built or hashed and nothing for the garbage collector. Two generations as
  * VictoriaMetrics keeps them: when `current` holds its share it becomes `previous` and the old
  * `previous` is dropped whole; a hit in `previous` is copied forward. Tables start small and
@@ -89,7 +88,7 @@ class HashTable {
   }
 }
 
-export class KeyHashCache {
+export class SeriesIdCache {
   private current = new HashTable(MIN_SLOTS);
   private previous = new HashTable(MIN_SLOTS);
   /** Entries a generation holds before it rotates. */
@@ -100,7 +99,7 @@ export class KeyHashCache {
     this.half = Math.max(1, Math.floor(capacity / 2));
   }
 
-  /** The value (a non-negative number) cached for the hash at h[o .. o+4), or -1. */
+  /** The series id cached for the hash at h[o .. o+4), or -1. */
   get(h: Uint32Array, o: number): number {
     const cur = this.current;
     const s = cur.find(h, o);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashKeyString, KEY_HASH_LANES, KeyHashCache } from '../../src/ingest/index.js';
+import { SeriesIdCache } from '../../src/db/series-id-cache.js';
+import { hashKeyString, KEY_HASH_LANES } from '../../src/ingest/index.js';
 
 const h = (key: string): Uint32Array => {
   const out = new Uint32Array(KEY_HASH_LANES);
@@ -7,9 +8,9 @@ const h = (key: string): Uint32Array => {
   return out;
 };
 
-describe('key hash cache', () => {
+describe('series id cache', () => {
   it('returns -1 for an unknown hash and the id set for a known one (id 0 included)', () => {
-    const c = new KeyHashCache(100);
+    const c = new SeriesIdCache(100);
     expect(c.get(h('a'), 0)).toBe(-1);
     c.set(h('a'), 0, 0);
     c.set(h('b'), 0, 2 ** 40);
@@ -18,7 +19,7 @@ describe('key hash cache', () => {
   });
 
   it('reads the hash at an offset of a larger array', () => {
-    const c = new KeyHashCache(100);
+    const c = new SeriesIdCache(100);
     const many = new Uint32Array(3 * KEY_HASH_LANES);
     many.set(h('x'), 0);
     many.set(h('y'), KEY_HASH_LANES);
@@ -30,14 +31,14 @@ describe('key hash cache', () => {
   });
 
   it('keeps every entry while it grows past its initial table size', () => {
-    const c = new KeyHashCache(1_000_000);
+    const c = new SeriesIdCache(1_000_000);
     for (let i = 0; i < 50_000; i++) c.set(h(`series-${i}`), 0, i);
     for (let i = 0; i < 50_000; i++) expect(c.get(h(`series-${i}`), 0)).toBe(i);
     expect(c.size).toBe(50_000);
   });
 
   it('holds at most its capacity, dropping the generation not used recently', () => {
-    const c = new KeyHashCache(1000);
+    const c = new SeriesIdCache(1000);
     for (let i = 0; i < 5000; i++) c.set(h(`s${i}`), 0, i);
     expect(c.size).toBeLessThanOrEqual(1000);
     expect(c.get(h('s4999'), 0)).toBe(4999);
@@ -45,7 +46,7 @@ describe('key hash cache', () => {
   });
 
   it('keeps an entry that is read while its generation ages out', () => {
-    const c = new KeyHashCache(1000);
+    const c = new SeriesIdCache(1000);
     c.set(h('hot'), 0, 1);
     for (let i = 0; i < 5000; i++) {
       c.set(h(`cold${i}`), 0, i + 10);
@@ -55,7 +56,7 @@ describe('key hash cache', () => {
   });
 
   it('forgets everything on clear', () => {
-    const c = new KeyHashCache(100);
+    const c = new SeriesIdCache(100);
     c.set(h('a'), 0, 1);
     c.clear();
     expect(c.get(h('a'), 0)).toBe(-1);
