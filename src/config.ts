@@ -12,6 +12,7 @@ export interface Config {
   httpListenAddr: { host: string; port: number };
   retentionPeriodMs: number;
   dedupMinScrapeIntervalMs: number;
+  futureTimestampLimitMs: number;
   flushIntervalMs: number;
   walFsync: WalFsync;
   walFsyncIntervalMs: number;
@@ -150,6 +151,7 @@ export const FLAGS = [
   spec({ key: 'httpListenAddr', flag: 'httpListenAddr', arg: 'addr', default: ':8428', help: 'TCP address to listen on for HTTP requests', parse: parseListenAddr }),
   spec({ key: 'retentionPeriodMs', flag: 'retentionPeriod', arg: 'period', default: '1', help: 'How long data is kept: a bare number is months; or a duration such as 30d, 2w, 1y', parse: parseRetention }),
   spec({ key: 'dedupMinScrapeIntervalMs', flag: 'dedup.minScrapeInterval', arg: 'duration', default: '0', help: 'Keep one sample per this interval per series (deduplicates HA Prometheus pairs); 0 disables', parse: parseDurationFlag }),
+  spec({ key: 'futureTimestampLimitMs', flag: 'futureTimestampLimit', arg: 'duration', default: '2d', help: 'Samples with timestamps further ahead of now are refused (400, counted as out_of_bounds)', parse: parseDurationFlag }),
   spec({ key: 'flushIntervalMs', flag: 'flushInterval', arg: 'duration', default: '5s', help: 'How often in-memory rows are written to a new part on disk', parse: (r) => Math.max(100, parseDurationFlag(r)) }),
   spec({ key: 'walFsync', flag: 'wal.fsync', arg: 'mode', default: 'interval', help: 'When the WAL is fsynced before acknowledging writes: always | interval (group commit) | never', parse: oneOf(['always', 'interval', 'never'] as const) }),
   spec({ key: 'walFsyncIntervalMs', flag: 'wal.fsyncInterval', arg: 'duration', default: '1s', help: 'Group-commit interval for --wal.fsync=interval', parse: (r) => Math.max(1, parseDurationFlag(r)) }),

@@ -86,6 +86,21 @@ export function parseTime(s: string): number {
   throw new ApiParamError(`cannot parse ${JSON.stringify(s)} to a valid timestamp`);
 }
 
+/**
+ * The `timestamp` arg of `/api/v1/import/prometheus`: integer milliseconds, as VictoriaMetrics
+ * reads it (not seconds, unlike the query API), or RFC 3339. Returns integer milliseconds.
+ */
+export function parseImportTimestamp(s: string): number {
+  if (/^-?\d+(\.\d+)?$/.test(s)) {
+    const ms = Math.round(Number(s));
+    if (!Number.isSafeInteger(ms)) throw new ApiParamError(`timestamp ${JSON.stringify(s)} is out of range: want milliseconds since 1970`);
+    return ms;
+  }
+  const t = parseRfc3339(s);
+  if (t === null) throw new ApiParamError(`cannot parse ${JSON.stringify(s)}: want milliseconds since 1970 or RFC 3339`);
+  return t;
+}
+
 /** A duration parameter: float seconds (`15`, `0.5`) or a Prometheus duration (`1m30s`). Milliseconds. */
 export function parseApiDuration(s: string): number {
   const f = goParseFloat(s);

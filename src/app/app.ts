@@ -44,6 +44,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     db = await Database.open({
       dataPath: config.storageDataPath,
       retentionMs: config.retentionPeriodMs,
+      futureTimestampLimitMs: config.futureTimestampLimitMs,
       dedupIntervalMs: config.dedupMinScrapeIntervalMs,
       flushIntervalMs: config.flushIntervalMs,
       walFsync: config.walFsync,

@@ -5,9 +5,9 @@
  */
 import { join } from 'node:path';
 import { log } from '../logger.js';
-import { LabelIndex, type TsdbStatus } from '../index/index.js';
+import { LabelIndex, dayOf, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
-import { compareLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
+import { compareLabels, formatLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, setBlockCacheBytes, type SampleArena, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
@@ -16,6 +16,8 @@ import { SeriesIdCache } from './series-id-cache.js';
 export interface DatabaseOptions {
   readonly dataPath: string;
   readonly retentionMs: number;
+  /** Samples further ahead of now are refused (--futureTimestampLimit); default: no limit. */
+  readonly futureTimestampLimitMs?: number;
   readonly dedupIntervalMs: number;
   readonly flushIntervalMs: number;
   readonly walFsync: 'always' | 'interval' | 'never';
@@ -36,10 +38,32 @@ export class LimitError extends Error {}
 export interface WriteResult {
   readonly samplesWritten: number;
   readonly samplesDroppedOutOfRetention: number;
+  /** Samples refused for timestamps before 1970 or past --futureTimestampLimit. */
+  readonly samplesDroppedOutOfBounds: number;
+  /** The first refused sample, for the error message. */
+  readonly firstOutOfBounds: OutOfBoundsSample | null;
   readonly seriesCreated: number;
 }
 
-const DAY_MS = 86_400_000;
+export interface OutOfBoundsSample {
+  readonly labels: string;
+  readonly timestamp: number;
+  /** The latest timestamp accepted when it was refused. */
+  readonly limit: number;
+}
+
+interface RowsInRange {
+  readonly count: number;
+  readonly seriesIndex: Uint32Array;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+  /** Per series of the batch, whether any of its rows is kept; null when all are. */
+  readonly used: Uint8Array | null;
+  readonly tooOld: number;
+  readonly outOfBounds: number;
+  readonly firstOutOfBounds: OutOfBoundsSample | null;
+}
+
 /** Batches with more rows than this do not use (or grow) the reusable id columns. */
 const MAX_SCRATCH_ROWS = 1 << 20;
 /** How often the label index is checked for free pages worth compacting away. */
@@ -81,6 +105,7 @@ export class Database {
       const storage = await Storage.open({
         dataPath: opts.dataPath,
         retentionMs: opts.retentionMs,
+        maxFutureMs: opts.futureTimestampLimitMs,
         dedupIntervalMs: opts.dedupIntervalMs,
         flushIntervalMs: opts.flushIntervalMs,
         walFsync: opts.walFsync,
@@ -104,10 +129,13 @@ export class Database {
     const tkey = formatTenant(tenant);
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
+    const rows = this.rowsInRange(batch);
     const seriesIds = this.scratch(0, n);
     const hashes = batch.keyHashes;
     let missing: Map<string, number[]> | null = null;
     for (let i = 0; i < n; i++) {
+      // A series none of whose samples is taken is not created: the index lists no empty series.
+      if (rows.used !== null && rows.used[i] === 0) continue;
       const id = cache.get(hashes, i * KEY_HASH_LANES);
       if (id >= 0) seriesIds[i] = id;
       else {
@@ -118,12 +146,13 @@ export class Database {
         else missing.set(key, [i]);
       }
     }
+    const count = rows.count;
     let created = 0;
     if (missing) {
       const groups = [...missing.values()];
       const labelSets = groups.map((g) => batch.labels(g[0]!));
       const before = this.index.seriesCount();
-      const firstDay = batch.sampleCount > 0 ? Math.floor(batch.timestamps[0]! / DAY_MS) : Math.floor(Date.now() / DAY_MS);
+      const firstDay = count > 0 ? dayOf(rows.timestamps[0]!) : dayOf(Date.now());
       const ids = this.index.resolve(tenant, labelSets, firstDay);
       created = this.index.seriesCount() - before;
       this.seriesCreated += created;
@@ -134,7 +163,6 @@ export class Database {
       }
     }
 
-    const count = batch.sampleCount;
     // storage.append reads its columns before it first awaits, so the scratch can serve the next batch.
     const rowIds = this.scratch(1, count);
     const days = this.dayTrackerFor(tkey);
@@ -142,9 +170,9 @@ export class Database {
     let prevId = -1;
     let prevDay = NaN;
     for (let j = 0; j < count; j++) {
-      const id = seriesIds[batch.seriesIndex[j]!]!;
+      const id = seriesIds[rows.seriesIndex[j]!]!;
       rowIds[j] = id;
-      const day = Math.floor(batch.timestamps[j]! / DAY_MS);
+      const day = dayOf(rows.timestamps[j]!);
       if (id !== prevId || day !== prevDay) {
         days.collectNew(day, id, newDays);
         prevId = id;
@@ -154,8 +182,62 @@ export class Database {
     for (const [day, ids] of newDays) this.index.addToDay(tenant, day, ids);
 
     for (const m of batch.metadata) this.metadata.set(tkey, m);
-    const res = await this.storage.append(rowIds, batch.timestamps, batch.values, count);
-    return { samplesWritten: res.stored, samplesDroppedOutOfRetention: res.droppedOutOfRetention, seriesCreated: created };
+    const res = await this.storage.append(rowIds, rows.timestamps, rows.values, count);
+    return {
+      samplesWritten: res.stored,
+      samplesDroppedOutOfRetention: rows.tooOld + res.droppedOutOfRetention,
+      samplesDroppedOutOfBounds: rows.outOfBounds + res.droppedOutOfBounds,
+      firstOutOfBounds: rows.firstOutOfBounds,
+      seriesCreated: created,
+    };
+  }
+
+  /**
+   * The batch's rows that storage will take, judged before any series is created or registered
+   * for a day: rows before the retention window are dropped quietly (as VictoriaMetrics does),
+   * rows before 1970 or past --futureTimestampLimit are refused and reported.
+   */
+  private rowsInRange(batch: DecodedBatch): RowsInRange {
+    const count = batch.sampleCount;
+    const ts = batch.timestamps;
+    const { lo: retained, hi } = this.storage.acceptedRange();
+    const lo = Math.max(0, retained);
+    let rejected = 0;
+    for (let j = 0; j < count; j++) {
+      const t = ts[j]!;
+      if (t < lo || t > hi) rejected++;
+    }
+    const all = { count, seriesIndex: batch.seriesIndex, timestamps: ts, values: batch.values, used: null, tooOld: 0, outOfBounds: 0, firstOutOfBounds: null };
+    if (rejected === 0) return all;
+    const kept = count - rejected;
+    const seriesIndex = new Uint32Array(kept);
+    const timestamps = new Float64Array(kept);
+    const values = new Float64Array(kept);
+    const used = new Uint8Array(batch.seriesCount);
+    let tooOld = 0;
+    let firstOutOfBounds: { series: number; t: number } | null = null;
+    for (let j = 0, k = 0; j < count; j++) {
+      const t = ts[j]!;
+      if (t >= lo && t <= hi) {
+        const s = batch.seriesIndex[j]!;
+        seriesIndex[k] = s;
+        timestamps[k] = t;
+        values[k++] = batch.values[j]!;
+        used[s] = 1;
+      } else if (t >= 0 && t < retained) tooOld++;
+      else firstOutOfBounds ??= { series: batch.seriesIndex[j]!, t };
+    }
+    const outOfBounds = rejected - tooOld;
+    return {
+      count: kept,
+      seriesIndex,
+      timestamps,
+      values,
+      used,
+      tooOld,
+      outOfBounds,
+      firstOutOfBounds: firstOutOfBounds && { labels: formatLabels(batch.labels(firstOutOfBounds.series)), timestamp: firstOutOfBounds.t, limit: hi },
+    };
   }
 
   /**
@@ -233,6 +315,17 @@ export class Database {
       this.idCaches.get(formatTenant(tenant))?.clear();
       this.dayTrackers.get(formatTenant(tenant))?.clear();
     }
+    return ids.length;
+  }
+
+  /**
+   * Deletes the samples of matching series within [minT, maxT] (Prometheus's ranged
+   * delete_series): hidden from queries at once, dropped at the next merge of their parts. The
+   * series stay in the index, since they may have samples outside the range.
+   */
+  async deleteSamples(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<number> {
+    const ids = this.index.select(tenant, matchers, -Infinity, Infinity);
+    await this.storage.deleteRange(ids, minT, maxT);
     return ids.length;
   }
 

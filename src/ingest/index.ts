@@ -28,7 +28,9 @@ export {
   parseRelabelConfigs,
   compileRelabelRegex,
   expandTemplate,
+  extraLabelConfigs,
   type RelabelConfig,
   type RelabelAction,
 } from './relabel.js';
+export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompress.js';
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';

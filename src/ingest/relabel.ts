@@ -126,6 +126,28 @@ function toConfig(raw: unknown, i: number): RelabelConfig {
   return cfg;
 }
 
+/**
+ * VictoriaMetrics's `extra_label=name=value` query args as relabel steps that set each label,
+ * overriding one of the same name. Throws RelabelConfigError for an arg without `=` or a name.
+ */
+export function extraLabelConfigs(args: readonly string[]): RelabelConfig[] {
+  return args.map((arg) => {
+    const eq = arg.indexOf('=');
+    if (eq <= 0) throw new RelabelConfigError(`invalid extra_label ${JSON.stringify(arg)}: want name=value`);
+    return {
+      action: 'replace',
+      sourceLabels: [],
+      separator: ';',
+      regexSource: DEFAULT_REGEX,
+      regex: compileRelabelRegex(DEFAULT_REGEX),
+      modulus: 0,
+      targetLabel: arg.slice(0, eq),
+      // The value is literal: escape the template's `$`.
+      replacement: arg.slice(eq + 1).replaceAll('$', '$$$$'),
+    };
+  });
+}
+
 /** Parses relabel configs from YAML: a list, or a mapping with a `relabel_configs` list. */
 export function parseRelabelConfigs(yamlText: string, source = 'relabel config'): RelabelConfig[] {
   let doc: unknown;

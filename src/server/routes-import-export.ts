@@ -2,9 +2,11 @@
  * VictoriaMetrics-style import/export and Prometheus federation: JSON lines in and out,
  * Prometheus text exposition in and out, and InfluxDB line protocol in.
  */
-import { parseTime } from '../api/query-params.js';
+import { parseImportTimestamp, parseTime } from '../api/query-params.js';
 import {
   ExpositionWriter,
+  decompressBody,
+  parseBodyEncoding,
   formatJsonLine,
   parseInfluxLines,
   parseInfluxPrecision,
@@ -39,7 +41,8 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     deps.limiter.run(async () => {
       let batch: DecodedBatch;
       try {
-        batch = decode(req, await req.body());
+        const encoding = parseBodyEncoding(req.headers.get('content-encoding'));
+        batch = decode(req, await decompressBody(encoding, await req.body(), deps.limits.maxDecompressedBytes));
       } catch (e) {
         throw asHttpError(e);
       }
@@ -53,7 +56,7 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     let defaultTs = Date.now();
     if (ts) {
       try {
-        defaultTs = parseTime(ts);
+        defaultTs = parseImportTimestamp(ts);
       } catch (e) {
         throw new HttpError(400, `invalid timestamp query arg: ${(e as Error).message}`);
       }

@@ -8,10 +8,12 @@ import {
   checkContentEncoding,
   parseContentType,
   type DecodePool,
-  type Relabeler,
   remoteWriteV2ResponseHeaders,
   type DecodedBatch,
   type IngestLimits,
+  Relabeler,
+  RelabelConfigError,
+  extraLabelConfigs,
 } from '../ingest/index.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { HttpError } from './errors.js';
@@ -39,7 +41,7 @@ export interface IngestCounters {
 export function ingestCounters(metrics: MetricsRegistry): IngestCounters {
   return {
     rows: metrics.counter('strata_rows_inserted_total', 'Samples stored, by ingestion protocol.'),
-    dropped: metrics.counter('strata_rows_dropped_total', 'Samples not stored, by reason (invalid series, out of retention).'),
+    dropped: metrics.counter('strata_rows_dropped_total', 'Samples not stored, by reason (invalid series, out of retention, out of bounds).'),
     notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored yet.'),
   };
 }
@@ -49,18 +51,40 @@ export function asHttpError(e: unknown): unknown {
   return e instanceof IngestError ? new HttpError(e.status, e.message) : e;
 }
 
+const NO_EXTRA_LABELS = new Relabeler([]);
+
+/** `extra_label=name=value` args (VictoriaMetrics): labels set on every series of the request. */
+function extraLabels(req: Request, limits: IngestLimits): Relabeler {
+  const args = req.query.getAll('extra_label');
+  if (args.length === 0) return NO_EXTRA_LABELS;
+  try {
+    return new Relabeler(extraLabelConfigs(args), limits);
+  } catch (e) {
+    if (e instanceof RelabelConfigError) throw new HttpError(400, e.message);
+    throw e;
+  }
+}
+
 /** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
 export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
-  const batch = deps.relabeler.relabelBatch(decoded);
+  const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
   const res = await deps.db.write(req.tenant, batch);
   counters.rows.inc({ type: protocol }, res.samplesWritten);
   if (res.samplesDroppedOutOfRetention > 0) counters.dropped.inc({ reason: 'out_of_retention' }, res.samplesDroppedOutOfRetention);
   if (batch.dropped.samples > 0 || batch.dropped.series > 0) counters.dropped.inc({ reason: 'invalid_series' }, batch.dropped.samples);
   if (batch.exemplars > 0) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars);
   if (batch.histograms > 0) counters.notStored.inc({ kind: 'native_histogram' }, batch.histograms);
+  if (res.samplesDroppedOutOfBounds > 0) counters.dropped.inc({ reason: 'out_of_bounds' }, res.samplesDroppedOutOfBounds);
   const headers = extraHeaders(res.samplesWritten);
-  if (batch.dropped.series > 0) {
-    const msg = `stored ${res.samplesWritten} samples; dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`;
+  const problems: string[] = [];
+  if (batch.dropped.series > 0) problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
+  const oob = res.firstOutOfBounds;
+  if (oob) {
+    // Prometheus answers out-of-bounds samples with 400 so that the sender drops them instead of retrying.
+    problems.push(`dropped ${res.samplesDroppedOutOfBounds} samples out of bounds: timestamps must lie between 1970-01-01 and ${new Date(oob.limit).toISOString()} (now + --futureTimestampLimit); first: ${oob.labels} at ${oob.timestamp} ms`);
+  }
+  if (problems.length > 0) {
+    const msg = `stored ${res.samplesWritten} samples; ${problems.join('; ')}`;
     return { status: 400, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: msg + '\n' };
   }
   return { status: 204, headers };

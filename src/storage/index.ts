@@ -1,4 +1,5 @@
 export { Storage, pickWindow } from './storage.js';
+export { MAX_STORABLE_T, MIN_STORABLE_T } from './part-format.js';
 export type { AppendResult, StorageOptions, StorageStats } from './storage.js';
 export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { loadCodec } from './block-codec.js';
 import { collectChain, type MemtableChains } from './memtable.js';
 import { Part } from './part.js';
-import { type BlockHeader, type PartMetadata, monthRange, partitionKey } from './part-format.js';
+import { type BlockHeader, type PartMetadata, MAX_STORABLE_T, MIN_STORABLE_T, monthRange, partitionKey } from './part-format.js';
 import { PartWriter } from './part-writer.js';
 import { SampleBuffer, normalize } from './samples.js';
+import { cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
 
 /**
  * The heavy work of the engine — turning memtable rows into parts and merging parts — as plain
@@ -35,6 +36,8 @@ export interface MergeJob {
   deletedIds: Float64Array;
   /** Deflate the output's column blocks (big and final merges; see Storage.mergeWindow). */
   deflate: boolean;
+  /** Ranged deletions over the inputs: their samples are dropped (tombstones.ts). */
+  tombstones: Tombstone[];
 }
 
 export type Job = FlushJob | MergeJob;
@@ -109,11 +112,17 @@ function monthOf(t: number): typeof monthCache {
   return monthCache;
 }
 
-/** Calls emit(from, to, partition) for each run of samples within one calendar month. */
+/**
+ * Calls emit(from, to, partition) for each run of samples within one calendar month. Samples
+ * outside the storable range have no month: they are skipped (appends refuse them, but a WAL
+ * written by an older version may still hold some), so no single row can fail a whole flush.
+ */
 function splitByMonth(buf: SampleBuffer, emit: (from: number, to: number, partition: string) => void): void {
   const ts = buf.timestamps;
-  const n = buf.length;
+  let n = buf.length;
   let from = 0;
+  while (from < n && ts[from]! < MIN_STORABLE_T) from++;
+  while (n > from && ts[n - 1]! > MAX_STORABLE_T) n--;
   while (from < n) {
     const m = monthOf(ts[from]!);
     const end = m.end;
@@ -168,6 +177,7 @@ function isDeleted(sorted: Float64Array, id: number): boolean {
 function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
   const parts = job.inputs.map((dir) => Part.open(dir, dir, { verifyData: false }));
   const cursors = parts.map((p) => new HeaderCursor(p));
+  const seqs = job.inputs.map((dir) => parseInt(partitionNameOf(dir), 16));
   const writer = new PartWriter(join(job.partitionDir, tmpName(job.partName)), join(job.partitionDir, job.partName), 'big', job.dedupIntervalMs, job.deflate);
   const buf = new SampleBuffer();
   const scratch = [new Float64Array(8192), new Float64Array(8192)];
@@ -182,13 +192,16 @@ function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       if (id === Infinity) break;
       buf.reset();
       const drop = isDeleted(job.deletedIds, id);
-      for (const c of cursors) {
+      cursors.forEach((c, i) => {
+        const from = buf.length;
         for (let h = c.current; h && h.seriesId === id; c.next(), h = c.current) {
           rowsIn += h.count;
           if (drop || h.maxT < job.minValidT) continue;
           c.part.readBlock(h, job.minValidT, Infinity, buf, scratch);
         }
-      }
+        const cut = job.tombstones.length > 0 ? intervalsFor(job.tombstones, id, seqs[i]!) : null;
+        if (cut) cutIntervals(buf, from, cut);
+      });
       if (buf.length === 0) continue;
       normalize(buf, job.dedupIntervalMs);
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);

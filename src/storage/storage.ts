@@ -9,8 +9,9 @@ import { type Job, type JobResult, tmpName } from './jobs.js';
 import { MANIFEST, readManifest, writeManifest } from './manifest.js';
 import { Memtable } from './memtable.js';
 import { Part } from './part.js';
-import { PARTITION_RE, partitionRange, type PartType } from './part-format.js';
+import { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE, partitionRange, type PartType } from './part-format.js';
 import { ReadAbandonedError, SampleArena, SampleBuffer, normalize } from './samples.js';
+import { TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
 import { Wal, type WalFsync, type WalReplayStats } from './wal.js';
 
 export interface StorageOptions {
@@ -48,6 +49,11 @@ export interface StorageOptions {
   workerUrl?: URL;
   /** Where background errors and quarantined parts are reported (default console.error). */
   onError?: (err: Error) => void;
+  /**
+   * Rows more than this many ms ahead of now are refused (default: none beyond the storable
+   * range). `--futureTimestampLimit`.
+   */
+  maxFutureMs?: number;
   /** Clock, for tests of retention. */
   now?: () => number;
 }
@@ -55,6 +61,8 @@ export interface StorageOptions {
 export interface AppendResult {
   stored: number;
   droppedOutOfRetention: number;
+  /** Rows past now + maxFutureMs or outside the storable range. */
+  droppedOutOfBounds: number;
 }
 
 export interface StorageStats {
@@ -115,6 +123,32 @@ const readScratch = [new Float64Array(8192), new Float64Array(8192)];
 const DEFAULT_MAX_PENDING_ROWS = 1 << 19;
 const MIN_MEMTABLE_ROWS = 4096;
 
+/**
+ * part.collect with the samples under tombstones cut out: the samples one part gives a series
+ * are appended in one run, so each is cut where it starts.
+ */
+function collectWithout(
+  part: Part,
+  tombs: readonly Tombstone[],
+  ids: readonly number[],
+  minT: number,
+  maxT: number,
+  bufferFor: (id: number) => SampleBuffer,
+  scratch: Float64Array[],
+): void {
+  const seq = parseInt(part.name, 16);
+  const starts = new Map<number, number>();
+  part.collect(ids, minT, maxT, (id) => {
+    const b = bufferFor(id);
+    if (!starts.has(id)) starts.set(id, b.length);
+    return b;
+  }, scratch);
+  for (const [id, from] of starts) {
+    const cut = intervalsFor(tombs, id, seq);
+    if (cut) cutIntervals(bufferFor(id), from, cut);
+  }
+}
+
 /** Single-node TSDB storage: WAL → memtable → immutable columnar parts in monthly partitions. */
 export class Storage {
   private active: Memtable;
@@ -131,6 +165,7 @@ export class Storage {
   private readonly quarantineDir: string;
   private wal!: Wal;
   private replay!: WalReplayStats;
+  private tombstones!: TombstoneSet;
   private partSeq = 1;
   private flushing: Promise<void> | null = null;
   private flushQueued: Promise<void> | null = null;
@@ -185,6 +220,8 @@ export class Storage {
     const s = new Storage(opts);
     fs.mkdirSync(s.dataDir, { recursive: true });
     s.loadPartitions();
+    s.tombstones = TombstoneSet.load(s.dataDir);
+    s.pruneTombstones();
     const { wal, replay } = Wal.open(
       { dir: join(opts.dataPath, 'wal'), fsync: opts.walFsync, fsyncIntervalMs: opts.walFsyncIntervalMs },
       (ids, ts, vs, n) => s.active.append(ids, ts, vs, 0, n),
@@ -248,34 +285,48 @@ export class Storage {
     return r > 0 && Number.isFinite(r) ? this.now() - r : -Infinity;
   }
 
+  /**
+   * Timestamps an append takes now, [lo, hi]: rows before lo are out of retention, rows after hi
+   * are too far in the future (or past what a partition can be named for). Callers that index
+   * rows before appending them filter with the same bounds.
+   */
+  acceptedRange(): { lo: number; hi: number } {
+    const ahead = this.opts.maxFutureMs;
+    const hi = ahead !== undefined && Number.isFinite(ahead) ? Math.min(MAX_STORABLE_T, this.now() + ahead) : MAX_STORABLE_T;
+    return { lo: Math.max(MIN_STORABLE_T, this.minValidT()), hi };
+  }
+
   async append(ids: Float64Array, timestamps: Float64Array, values: Float64Array, count: number): Promise<AppendResult> {
     if (this.closed) throw new StorageClosedError('storage is closed');
     if (!Number.isInteger(count) || count < 0 || count > ids.length || count > timestamps.length || count > values.length) {
       throw new InvalidRowsError(`append: count ${count} does not fit arrays of ${ids.length}/${timestamps.length}/${values.length} rows`);
     }
-    const minT = this.minValidT();
-    let dropped = 0;
+    const { lo, hi } = this.acceptedRange();
+    let old = 0;
+    let ahead = 0;
     for (let i = 0; i < count; i++) {
       const id = ids[i]!;
       const t = timestamps[i]!;
       if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new InvalidRowsError(`append: row ${i} has series id ${id}, want an integer in [0, 2^53]`);
       if (!Number.isInteger(t)) throw new InvalidRowsError(`append: row ${i} has timestamp ${t}, want integer milliseconds`);
-      if (t < minT) dropped++;
+      if (t < lo) old++;
+      else if (t > hi) ahead++;
     }
     let [ri, rt, rv, n] = [ids, timestamps, values, count];
-    if (dropped > 0) {
-      n = count - dropped;
+    if (old + ahead > 0) {
+      n = count - old - ahead;
       ri = new Float64Array(n);
       rt = new Float64Array(n);
       rv = new Float64Array(n);
       for (let i = 0, k = 0; i < count; i++) {
-        if (timestamps[i]! < minT) continue;
+        const t = timestamps[i]!;
+        if (t < lo || t > hi) continue;
         ri[k] = ids[i]!;
-        rt[k] = timestamps[i]!;
+        rt[k] = t;
         rv[k] = values[i]!;
         k++;
       }
-      this.counters.rowsDropped += dropped;
+      this.counters.rowsDropped += old + ahead;
     }
     if (n > 0) {
       this.wal.append(ri, rt, rv, 0, n);
@@ -289,7 +340,7 @@ export class Storage {
     while (this.flushing && this.pendingRows() >= 2 * this.maxPendingRows && !this.closed) {
       await this.flushing.catch(() => {});
     }
-    return { stored: n, droppedOutOfRetention: dropped };
+    return { stored: n, droppedOutOfRetention: old, droppedOutOfBounds: ahead };
   }
 
   // ---- reads -----------------------------------------------------------------------------
@@ -354,7 +405,9 @@ export class Storage {
       let last = performance.now();
       for (const { partition, part } of snapshot) {
         try {
-          part.collect(ids, minT, maxT, bufferFor, scratch);
+          const tombs = this.tombstonesOver(part);
+          if (tombs.length === 0) part.collect(ids, minT, maxT, bufferFor, scratch);
+          else collectWithout(part, tombs, ids, minT, maxT, bufferFor, scratch);
         } catch (e) {
           if (e instanceof PartCorruptError) this.dropCorruptPart(partition, part, e);
           throw e;
@@ -598,6 +651,7 @@ export class Storage {
         dedupIntervalMs: this.opts.dedupIntervalMs,
         minValidT: this.minValidT(),
         deletedIds: deleted,
+        tombstones: inputs.flatMap((x) => this.tombstonesOver(x)).filter((t, i, all) => all.indexOf(t) === i),
         deflate: final || inputs.reduce((n, x) => n + x.meta.rows, 0) >= DEFLATE_MIN_MERGE_ROWS,
       };
       let result: JobResult;
@@ -613,6 +667,7 @@ export class Storage {
         return;
       }
       this.installParts(result, inputs);
+      this.pruneTombstones();
       const secs = (performance.now() - started) / 1000;
       this.counters.merges++;
       this.counters.mergeSeconds += secs;
@@ -634,6 +689,34 @@ export class Storage {
     const out: number[] = [];
     for (const id of ids) if (isDeleted(id)) out.push(id);
     return Float64Array.from(out).sort();
+  }
+
+  // ---- ranged deletion -------------------------------------------------------------------
+
+  /**
+   * Hides the samples of `ids` within [minT, maxT] from now on, and has merges drop them. Rows
+   * acknowledged before the call are flushed first, so the tombstone covers exactly the parts
+   * that exist when it is made; samples written afterwards stay visible.
+   */
+  async deleteRange(ids: readonly number[], minT: number, maxT: number): Promise<void> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    if (ids.length === 0 || minT > maxT) return;
+    await this.flush();
+    this.tombstones.add({ seq: this.partSeq, minT, maxT, ids: Float64Array.from(ids).sort() });
+  }
+
+  /** The tombstones that may hide samples of this part: made after it, overlapping its time range. */
+  private tombstonesOver(part: Part): Tombstone[] {
+    if (this.tombstones.size === 0) return [];
+    const seq = parseInt(part.name, 16);
+    return this.tombstones.all.filter((t) => seq < t.seq && t.minT <= part.meta.maxT && t.maxT >= part.meta.minT);
+  }
+
+  /** Drops tombstones no live part lies under any more (merged away, or dropped by retention). */
+  private pruneTombstones(): void {
+    if (this.tombstones.size === 0) return;
+    const parts = [...this.partitions.values()].flatMap((p) => p.parts);
+    this.tombstones.prune((t) => parts.some((part) => this.tombstonesOver(part).includes(t)));
   }
 
   /** Resolves once no flush or merge is running (background work included). */
@@ -662,6 +745,7 @@ export class Storage {
           only.meta.deflated !== false &&
           only.meta.dedupIntervalMs === this.opts.dedupIntervalMs &&
           only.meta.minT >= minValid &&
+          this.tombstonesOver(only).length === 0 &&
           (!this.opts.isDeleted || this.opts.anyDeleted?.() === false);
         if (clean) continue;
         await this.mergeWindow(p, parts, true);

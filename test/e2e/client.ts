@@ -8,8 +8,8 @@ export function series(name: string, labels: Record<string, string>, timestamps:
   return { labels: [{ name: '__name__', value: name }, ...Object.entries(labels).map(([n, v]) => ({ name: n, value: v }))], timestamps, values };
 }
 
-export function writeV1(url: string, s: EncodeSeries[], extraHeaders: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV1(s), headers: { ...RW1_HEADERS, ...extraHeaders } });
+export function writeV1(url: string, s: EncodeSeries[], extraHeaders: Record<string, string> = {}, query = ''): Promise<Response> {
+  return fetch(`${url}/api/v1/write${query}`, { method: 'POST', body: encodeRemoteWriteV1(s), headers: { ...RW1_HEADERS, ...extraHeaders } });
 }
 
 export function writeV2(url: string, s: EncodeSeries[]): Promise<Response> {

@@ -33,7 +33,7 @@ describe('import and export', () => {
 
   it('imports Prometheus text exposition with a timestamp argument', async () => {
     const body = '# TYPE http_requests_total counter\nhttp_requests_total{code="200"} 1027\nhttp_requests_total{code="500"} 3\n';
-    const r = await fetch(`${s.url}/api/v1/import/prometheus?timestamp=${base / 1000}`, { method: 'POST', body });
+    const r = await fetch(`${s.url}/api/v1/import/prometheus?timestamp=${base}`, { method: 'POST', body });
     expect(r.status).toBe(204);
     const res = await instant(s.url, 'http_requests_total', base / 1000);
     expect(res.map((x) => x.value[1]).sort()).toEqual(['1027', '3']);

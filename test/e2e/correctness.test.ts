@@ -1,0 +1,211 @@
+/**
+ * Data-safety and compatibility fixes, each reproduced as a user would over real HTTP against a
+ * real server: far-future samples, ranged deletes, import timestamps, compressed imports and
+ * extra labels.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
+import { api, instant, series, writeV1 } from './client.js';
+
+const DAY = 86_400_000;
+const now = Math.floor(Date.now() / 1000) * 1000;
+
+type ExportLine = { metric: Record<string, string>; values: number[]; timestamps: number[] };
+
+async function exportLines(url: string, match: string): Promise<ExportLine[]> {
+  const r = await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(match)}`);
+  expect(r.status).toBe(200);
+  const text = (await r.text()).trim();
+  return text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as ExportLine);
+}
+
+async function metric(url: string, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sel = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+  const m = new RegExp(`^${name}\\{${sel}\\} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+describe('correctness over real HTTP', () => {
+  let s: StrataProcess;
+  beforeAll(async () => {
+    s = await startStrata({ args: ['--retentionPeriod=100y'] });
+  });
+  afterAll(() => s.stop());
+
+  describe('far-future samples', () => {
+    it('refuses a sample past --futureTimestampLimit with 400 out of bounds and stores the rest', async () => {
+      const r = await writeV1(s.url, [series('future_m', { k: 'far' }, [now * 1000], [1]), series('future_m', { k: 'ok' }, [now], [2])]);
+      expect(r.status).toBe(400);
+      expect(await r.text()).toMatch(/out of bounds/);
+      expect((await exportLines(s.url, 'future_m')).map((l) => l.metric.k)).toEqual(['ok']);
+      expect(await metric(s.url, 'strata_rows_dropped_total', { reason: 'out_of_bounds' })).toBeGreaterThanOrEqual(1);
+    });
+
+    it('does not create a series whose only sample was refused', async () => {
+      await writeV1(s.url, [series('future_only', { k: 'x' }, [now + 10 * DAY], [1])]);
+      const r = await api<unknown[]>(s.url, '/api/v1/series', { 'match[]': 'future_only' });
+      expect(r.body.data).toEqual([]);
+    });
+
+    it('keeps flushing after a millisecond timestamp was sent where seconds were once expected', async () => {
+      // The old reading of ?timestamp= as seconds put this sample in year 58,902 and stopped every flush.
+      const r = await fetch(`${s.url}/api/v1/import/prometheus?timestamp=${now}`, { method: 'POST', body: 'flush_probe 42\n' });
+      expect(r.status).toBe(204);
+      expect((await fetch(`${s.url}/internal/force_flush`)).status).toBe(200);
+      await writeV1(s.url, [series('after_probe', {}, [now], [7])]);
+      expect((await fetch(`${s.url}/internal/force_flush`)).status).toBe(200);
+      expect((await instant(s.url, 'after_probe', now / 1000)).map((x) => x.value[1])).toEqual(['7']);
+    });
+  });
+
+  describe('/api/v1/import/prometheus timestamp', () => {
+    it('reads ?timestamp= as milliseconds, as VictoriaMetrics does', async () => {
+      const t = now - 60_000;
+      expect((await fetch(`${s.url}/api/v1/import/prometheus?timestamp=${t}`, { method: 'POST', body: 'ts_ms 1\n' })).status).toBe(204);
+      expect((await exportLines(s.url, 'ts_ms'))[0]!.timestamps).toEqual([t]);
+    });
+
+    it('reads an RFC 3339 ?timestamp=', async () => {
+      const t = now - 120_000;
+      const r = await fetch(`${s.url}/api/v1/import/prometheus?timestamp=${new Date(t).toISOString()}`, { method: 'POST', body: 'ts_rfc 1\n' });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'ts_rfc'))[0]!.timestamps).toEqual([t]);
+    });
+
+    it('answers 400 for a timestamp it cannot read', async () => {
+      const r = await fetch(`${s.url}/api/v1/import/prometheus?timestamp=yesterday`, { method: 'POST', body: 'ts_bad 1\n' });
+      expect(r.status).toBe(400);
+      expect(await r.text()).toMatch(/timestamp/);
+    });
+  });
+
+  describe('ranged delete_series', () => {
+    const t0 = now - 3_600_000;
+    const ts = Array.from({ length: 10 }, (_, i) => t0 + i * 60_000);
+
+    it('deletes only the samples within start..end', async () => {
+      await writeV1(s.url, [series('del_range', { k: 'a' }, ts, ts.map((_, i) => i))]);
+      const form = new URLSearchParams({ 'match[]': 'del_range', start: String((t0 + 3 * 60_000) / 1000), end: String((t0 + 5 * 60_000) / 1000) });
+      const r = await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'POST', body: form });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'del_range'))[0]!.values).toEqual([0, 1, 2, 6, 7, 8, 9]);
+    });
+
+    it('keeps the range deleted through a merge and takes the tombstone away after it', async () => {
+      await writeV1(s.url, [series('del_merge', { k: 'a' }, ts, ts.map((_, i) => i))]);
+      const form = new URLSearchParams({ 'match[]': 'del_merge', start: String(t0 / 1000), end: String((t0 + 60_000) / 1000) });
+      expect((await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'PUT', body: form })).status).toBe(204);
+      expect((await fetch(`${s.url}/internal/force_merge`)).status).toBe(200);
+      expect((await exportLines(s.url, 'del_merge'))[0]!.values).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+      const tomb = JSON.parse(readFileSync(join(s.dataDir, 'data', 'tombstones.json'), 'utf8')) as { tombstones: unknown[] };
+      expect(tomb.tombstones).toEqual([]);
+    });
+
+    it('leaves samples written after the deletion visible', async () => {
+      await writeV1(s.url, [series('del_after', {}, ts.slice(0, 5), [0, 1, 2, 3, 4])]);
+      const form = new URLSearchParams({ 'match[]': 'del_after', start: String(t0 / 1000), end: String((t0 + 9 * 60_000) / 1000) });
+      await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'POST', body: form });
+      await writeV1(s.url, [series('del_after', {}, ts.slice(5), [5, 6, 7, 8, 9])]);
+      expect((await exportLines(s.url, 'del_after'))[0]!.values).toEqual([5, 6, 7, 8, 9]);
+    });
+
+    it('deletes whole series when no range is given', async () => {
+      await writeV1(s.url, [series('del_whole', {}, ts, ts.map(() => 1))]);
+      await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'POST', body: new URLSearchParams({ 'match[]': 'del_whole' }) });
+      expect(await exportLines(s.url, 'del_whole')).toEqual([]);
+    });
+
+    it('refuses GET', async () => {
+      const r = await fetch(`${s.url}/api/v1/admin/tsdb/delete_series?match[]=del_range`);
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      expect((await exportLines(s.url, 'del_range')).length).toBe(1);
+    });
+
+    it('answers 400 when end is before start', async () => {
+      const form = new URLSearchParams({ 'match[]': 'del_range', start: '200', end: '100' });
+      expect((await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'POST', body: form })).status).toBe(400);
+    });
+  });
+
+  describe('compressed import bodies', () => {
+    const line = (name: string) => `{"metric":{"__name__":"${name}"},"values":[5],"timestamps":[${now}]}\n`;
+
+    it('accepts gzip on /api/v1/import', async () => {
+      const r = await fetch(`${s.url}/api/v1/import`, { method: 'POST', body: gzipSync(line('gz_import')), headers: { 'Content-Encoding': 'gzip' } });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'gz_import')).length).toBe(1);
+    });
+
+    it('accepts deflate on /api/v1/import/prometheus', async () => {
+      const r = await fetch(`${s.url}/api/v1/import/prometheus`, { method: 'POST', body: deflateSync('deflate_prom 3\n'), headers: { 'Content-Encoding': 'deflate' } });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'deflate_prom')).length).toBe(1);
+    });
+
+    it('accepts gzip on the Influx endpoint (Telegraf v2 output)', async () => {
+      const r = await fetch(`${s.url}/api/v2/write`, { method: 'POST', body: gzipSync(`gzcpu,host=h usage=1 ${now * 1e6}\n`), headers: { 'Content-Encoding': 'gzip' } });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'gzcpu_usage')).length).toBe(1);
+    });
+
+    it('accepts zstd written by the zstd tool', async () => {
+      const body = readFileSync(join(import.meta.dirname, 'testdata', 'import.jsonl.zst'));
+      const r = await fetch(`${s.url}/api/v1/import`, { method: 'POST', body, headers: { 'Content-Encoding': 'zstd' } });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'zstd_import'))[0]!.values).toEqual([1, 2, 3]);
+    });
+
+    it('answers 415 for an unknown encoding', async () => {
+      const r = await fetch(`${s.url}/api/v1/import`, { method: 'POST', body: line('br_import'), headers: { 'Content-Encoding': 'br' } });
+      expect(r.status).toBe(415);
+      expect(await r.text()).toMatch(/Content-Encoding/);
+    });
+
+    it('answers 400 for a body that is not what its encoding says', async () => {
+      const r = await fetch(`${s.url}/api/v1/import`, { method: 'POST', body: line('notgz'), headers: { 'Content-Encoding': 'gzip' } });
+      expect(r.status).toBe(400);
+    });
+
+    it('answers 413 when the decompressed body passes the limit', async () => {
+      const bomb = gzipSync(Buffer.alloc(300 * 1024 * 1024, 0x20));
+      const r = await fetch(`${s.url}/api/v1/import`, { method: 'POST', body: bomb, headers: { 'Content-Encoding': 'gzip' } });
+      expect(r.status).toBe(413);
+    });
+  });
+
+  describe('extra_label', () => {
+    it('adds a label on import, overriding one of the same name', async () => {
+      const body = `{"metric":{"__name__":"xl_import","env":"dev"},"values":[1],"timestamps":[${now}]}\n`;
+      const r = await fetch(`${s.url}/api/v1/import?extra_label=env=prod&extra_label=dc=eu`, { method: 'POST', body });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'xl_import'))[0]!.metric).toEqual({ __name__: 'xl_import', env: 'prod', dc: 'eu' });
+    });
+
+    it('adds a label on remote write', async () => {
+      await writeV1(`${s.url}`, [series('xl_rw', {}, [now], [1])], {}, '?extra_label=cluster=c1');
+      expect((await exportLines(s.url, 'xl_rw'))[0]!.metric).toEqual({ __name__: 'xl_rw', cluster: 'c1' });
+    });
+
+    it('adds a label on Influx line protocol', async () => {
+      const r = await fetch(`${s.url}/write?extra_label=site=x`, { method: 'POST', body: `xlinflux v=1 ${now * 1e6}\n` });
+      expect(r.status).toBe(204);
+      expect((await exportLines(s.url, 'xlinflux_v'))[0]!.metric.site).toBe('x');
+    });
+
+    it('keeps a literal $ in the value', async () => {
+      const body = `xl_dollar 1 ${now}\n`;
+      await fetch(`${s.url}/api/v1/import/prometheus?extra_label=v=$1`, { method: 'POST', body });
+      expect((await exportLines(s.url, 'xl_dollar'))[0]!.metric.v).toBe('$1');
+    });
+
+    it('answers 400 for an extra_label without =', async () => {
+      const r = await fetch(`${s.url}/api/v1/import/prometheus?extra_label=oops`, { method: 'POST', body: 'xl_bad 1\n' });
+      expect(r.status).toBe(400);
+      expect(await r.text()).toMatch(/extra_label/);
+    });
+  });
+});
