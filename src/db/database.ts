@@ -8,7 +8,7 @@ import { log } from '../logger.js';
 import { LabelIndex, dayOf, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
 import { compareLabels, formatLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
-import { Storage, setBlockCacheBytes, type SampleArena, type StorageStats } from '../storage/index.js';
+import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 import { SeriesIdCache } from './series-id-cache.js';
@@ -34,6 +34,12 @@ export interface DatabaseOptions {
 
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
 export class LimitError extends Error {}
+
+/** A Querier that also tells what it could not read (damaged or quarantined data it touched). */
+export interface DbQuerier extends Querier {
+  /** Prometheus `warnings` lines, one per partition with damage the selects touched. */
+  warnings(): string[];
+}
 
 export interface WriteResult {
   readonly samplesWritten: number;
@@ -244,16 +250,21 @@ export class Database {
    * The Querier PromQL evaluates against, bound to one tenant. With an arena, the samples of its
    * selects are views of the arena's chunks: the caller releases it once the query is done.
    */
-  querier(tenant: Tenant, arena?: SampleArena): Querier {
-    return { select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena) };
+  querier(tenant: Tenant, arena?: SampleArena): DbQuerier {
+    const damage = new Map<string, DamageEntry>();
+    return {
+      select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena, damage),
+      warnings: () => damageWarnings([...damage.values()]),
+    };
   }
 
-  async select(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number, arena?: SampleArena): Promise<Series[]> {
+  async select(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number, arena?: SampleArena, damage?: Map<string, DamageEntry>): Promise<Series[]> {
     const ids = this.index.select(tenant, matchers, minT, maxT);
     if (ids.length > this.opts.maxSeriesPerQuery) {
       throw new LimitError(`the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`);
     }
     const samples = await this.storage.read(ids, minT, maxT, arena);
+    if (damage) for (const e of this.damageFor(ids, minT, maxT)) damage.set(`${e.partition}/${e.part}/${e.seriesId}/${e.minT}`, e);
     const out: Series[] = [];
     for (const id of ids) {
       const s = samples.get(id);
@@ -262,6 +273,23 @@ export class Database {
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;
+  }
+
+  /**
+   * What storage cannot serve of these series in [minT, maxT]: their damaged blocks, and any
+   * quarantined part of the range (whose series are unknown). Read after the samples, so damage
+   * the read itself found is included.
+   */
+  damageFor(ids: readonly number[], minT: number, maxT: number): DamageEntry[] {
+    const found = this.storage.damageIn(minT, maxT);
+    if (found.length === 0) return found;
+    const wanted = new Set(ids);
+    return found.filter((e) => e.seriesId === null || wanted.has(e.seriesId));
+  }
+
+  /** Every damaged block and quarantined part, for status pages. */
+  damaged(): DamageEntry[] {
+    return this.storage.damaged();
   }
 
   /** Every matching series with its samples in [minT, maxT], read in chunks for streaming exports. */

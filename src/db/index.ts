@@ -1,1 +1,1 @@
-export { Database, LimitError, type DatabaseOptions, type WriteResult } from './database.js';
+export { Database, LimitError, type DatabaseOptions, type DbQuerier, type WriteResult } from './database.js';

@@ -89,6 +89,7 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
       date = Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 86_400_000);
     }
     const focusLabel = form.get('focusLabel') ?? undefined;
-    return apiSuccess(deps.db.tsdbStatus(req.tenant, { topN, date, focusLabel, matchers: sel.matchers }));
+    // Beyond both anchors' shapes: what storage cannot serve (damaged blocks, quarantined parts).
+    return apiSuccess({ ...deps.db.tsdbStatus(req.tenant, { topN, date, focusLabel, matchers: sel.matchers }), quarantined: deps.db.damaged() });
   });
 }

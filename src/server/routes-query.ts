@@ -60,8 +60,8 @@ function statsJSON(result: QueryResult, elapsedMs: number): string {
   });
 }
 
-function queryResponse(result: QueryResult, query: string, limit: number, withStats: boolean, elapsedMs: number): Response {
-  const warnings = annotationStrings(result.warnings, query, 'warning');
+function queryResponse(result: QueryResult, query: string, limit: number, withStats: boolean, elapsedMs: number, storageWarnings: readonly string[]): Response {
+  const warnings = [...annotationStrings(result.warnings, query, 'warning'), ...storageWarnings];
   const infos = annotationStrings(result.infos, query, 'info');
   const value = applyLimit(result.value, limit, warnings);
   const body = formatQueryBody(value, warnings, infos, withStats ? `"stats":${statsJSON(result, elapsedMs)}` : '');
@@ -85,14 +85,15 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const p = parseInstantQueryParams(form, Date.now());
       const started = Date.now();
       const arena = SampleArena.pooled();
+      const querier = deps.db.querier(req.tenant, arena);
       let result;
       try {
-        result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(deps.db.querier(req.tenant, arena), p.expr, p.timeMs, req.signal));
+        result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(querier, p.expr, p.timeMs, req.signal));
       } finally {
         // The result holds copies, never views of the read chunks: they can serve the next query.
         arena.release();
       }
-      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
+      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings());
     } catch (e) {
       return apiError(e);
     }
@@ -104,15 +105,16 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const p = parseRangeQueryParams(form);
       const started = Date.now();
       const arena = SampleArena.pooled();
+      const querier = deps.db.querier(req.tenant, arena);
       let result;
       try {
         result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
-          engineFor(p.timeoutMs).rangeQuery(deps.db.querier(req.tenant, arena), p.expr, p.startMs, p.endMs, p.stepMs, req.signal),
+          engineFor(p.timeoutMs).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal),
         );
       } finally {
         arena.release();
       }
-      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started);
+      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings());
     } catch (e) {
       return apiError(e);
     }

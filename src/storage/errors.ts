@@ -18,3 +18,19 @@ export class PartCorruptError extends StorageError {
 
 /** The storage was used after close(), or opened twice on one directory. */
 export class StorageClosedError extends StorageError {}
+
+/**
+ * One block of a part does not match its checksum or does not decode. The rest of the part is
+ * fine: readers skip the block and report it instead of taking the whole part out of service.
+ */
+export class BlockCorruptError extends PartCorruptError {
+  constructor(
+    partPath: string,
+    readonly seriesId: number,
+    readonly minT: number,
+    readonly maxT: number,
+    readonly reason: string,
+  ) {
+    super(partPath, reason);
+  }
+}

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { loadCodec } from './block-codec.js';
 import { collectChain, type MemtableChains } from './memtable.js';
+import { PartCorruptError } from './errors.js';
 import { Part } from './part.js';
 import { type BlockHeader, type PartMetadata, MAX_STORABLE_T, MIN_STORABLE_T, monthRange, partitionKey } from './part-format.js';
 import { PartWriter } from './part-writer.js';
@@ -48,8 +49,18 @@ export interface WrittenPart {
   meta: PartMetadata;
 }
 
+/** A block a merge could not read (checksum or decode failure): skipped, its samples lost. */
+export interface LostBlock {
+  seriesId: number;
+  minT: number;
+  maxT: number;
+  reason: string;
+}
+
 export interface JobResult {
   parts: WrittenPart[];
+  /** Merges only: blocks of the inputs that were damaged and left out. */
+  lostBlocks?: LostBlock[];
   rowsIn: number;
   durationMs: number;
 }
@@ -182,6 +193,7 @@ function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
   const buf = new SampleBuffer();
   const scratch = [new Float64Array(8192), new Float64Array(8192)];
   let rowsIn = 0;
+  const lostBlocks: LostBlock[] = [];
   try {
     for (;;) {
       let id = Infinity;
@@ -197,7 +209,15 @@ function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
         for (let h = c.current; h && h.seriesId === id; c.next(), h = c.current) {
           rowsIn += h.count;
           if (drop || h.maxT < job.minValidT) continue;
-          c.part.readBlock(h, job.minValidT, Infinity, buf, scratch);
+          const before = buf.length;
+          try {
+            c.part.readBlock(h, job.minValidT, Infinity, buf, scratch);
+          } catch (e) {
+            // One damaged block must not stop every merge of its partition for good.
+            if (!(e instanceof PartCorruptError)) throw e;
+            buf.length = before;
+            lostBlocks.push({ seriesId: id, minT: h.minT, maxT: h.maxT, reason: e.message });
+          }
         }
         const cut = job.tombstones.length > 0 ? intervalsFor(job.tombstones, id, seqs[i]!) : null;
         if (cut) cutIntervals(buf, from, cut);
@@ -207,7 +227,7 @@ function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);
     }
     const meta = writer.finish();
-    return { parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }], rowsIn };
+    return { parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }], rowsIn, lostBlocks };
   } catch (e) {
     writer.abort();
     throw e;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { CODEC_STRATA, COMPRESSED, decodeColumn, inflateRaw } from './block-codec.js';
 import { decodeBlockRange, maxEncodedSize } from '../codec/index.js';
-import { PartCorruptError } from './errors.js';
+import { BlockCorruptError, PartCorruptError } from './errors.js';
 import {
   FILES,
   FORMAT_VERSION,
@@ -466,7 +466,14 @@ export class Part {
    * For ascending ids, appends each series' samples in [minT, maxT] to the buffer the callback
    * returns for it (called in id order, only for ids this part holds in range).
    */
-  collect(ids: readonly number[], minT: number, maxT: number, bufferFor: (id: number) => SampleBuffer, scratch: Float64Array[]): void {
+  collect(
+    ids: readonly number[],
+    minT: number,
+    maxT: number,
+    bufferFor: (id: number) => SampleBuffer,
+    scratch: Float64Array[],
+    onBadBlock?: (err: BlockCorruptError) => void,
+  ): void {
     if (ids.length === 0 || this.meta.maxT < minT || this.meta.minT > maxT) return;
     let k = 0;
     const nb = this.miFirst.length;
@@ -498,7 +505,13 @@ export class Part {
           const off = j * HEADER_SIZE;
           if (raw.readDoubleLE(off + 16) < minT || raw.readDoubleLE(off + 8) > maxT) continue;
           // Keyed by block number: blocks may share a timestamp column, so offsets are not unique.
-          this.readBlockCached(raw, off, b * HEADERS_PER_INDEX_BLOCK + j, minT, maxT, bufferFor(id), scratch);
+          try {
+            this.readBlockCached(raw, off, b * HEADERS_PER_INDEX_BLOCK + j, minT, maxT, bufferFor(id), scratch);
+          } catch (e) {
+            // A bad block costs its own samples only: the caller reports it, the read goes on.
+            if (!onBadBlock || !(e instanceof PartCorruptError)) throw e;
+            onBadBlock(new BlockCorruptError(this.dir, id, raw.readDoubleLE(off + 8), raw.readDoubleLE(off + 16), e.message));
+          }
         }
       }
       // The last id of this block may continue into the next one.

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { SeriesSamples } from '../model/index.js';
 import { loadCodec } from './block-codec.js';
-import { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
+import { type BlockCorruptError, InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
+import { DamageLog, type DamageEntry } from './damage.js';
 import { JobRunner } from './job-runner.js';
 import { type Job, type JobResult, tmpName } from './jobs.js';
 import { MANIFEST, readManifest, writeManifest } from './manifest.js';
@@ -85,6 +86,8 @@ export interface StorageStats {
   walReplayedRows: number;
   walTruncatedBytes: number;
   quarantinedParts: number;
+  /** Damaged blocks found since start (skipped by reads, dropped by merges). */
+  damagedBlocks: number;
   backgroundErrorsTotal: number;
   mergesInWorker: boolean;
 }
@@ -135,6 +138,7 @@ function collectWithout(
   maxT: number,
   bufferFor: (id: number) => SampleBuffer,
   scratch: Float64Array[],
+  onBadBlock: (err: BlockCorruptError) => void,
 ): void {
   const seq = parseInt(part.name, 16);
   const starts = new Map<number, number>();
@@ -142,7 +146,7 @@ function collectWithout(
     const b = bufferFor(id);
     if (!starts.has(id)) starts.set(id, b.length);
     return b;
-  }, scratch);
+  }, scratch, onBadBlock);
   for (const [id, from] of starts) {
     const cut = intervalsFor(tombs, id, seq);
     if (cut) cutIntervals(bufferFor(id), from, cut);
@@ -166,6 +170,7 @@ export class Storage {
   private wal!: Wal;
   private replay!: WalReplayStats;
   private tombstones!: TombstoneSet;
+  private damage!: DamageLog;
   private partSeq = 1;
   private flushing: Promise<void> | null = null;
   private flushQueued: Promise<void> | null = null;
@@ -185,6 +190,7 @@ export class Storage {
     lastMergeSeconds: 0,
     mergedRows: 0,
     quarantined: 0,
+    badBlocks: 0,
     errors: 0,
   };
 
@@ -219,6 +225,7 @@ export class Storage {
     await loadCodec();
     const s = new Storage(opts);
     fs.mkdirSync(s.dataDir, { recursive: true });
+    s.damage = DamageLog.load(s.dataDir);
     s.loadPartitions();
     s.tombstones = TombstoneSet.load(s.dataDir);
     s.pruneTombstones();
@@ -266,8 +273,11 @@ export class Storage {
   }
 
   /** Moves a bad part out of the way (kept for inspection) and says so. */
-  private quarantine(partition: string, partName: string, err: PartCorruptError): void {
+  private quarantine(partition: string, partName: string, err: PartCorruptError, range?: { minT: number; maxT: number }): void {
     this.counters.quarantined++;
+    // Without readable metadata the part's time range is unknown: its whole month is suspect.
+    const [start, end] = partitionRange(partition);
+    this.damage.record({ partition, part: partName, kind: 'part', seriesId: null, minT: range?.minT ?? start, maxT: range?.maxT ?? end - 1, reason: err.message, lost: false });
     fs.mkdirSync(this.quarantineDir, { recursive: true });
     const dest = join(this.quarantineDir, `${partition}_${partName}_${Date.now()}`);
     try {
@@ -406,8 +416,9 @@ export class Storage {
       for (const { partition, part } of snapshot) {
         try {
           const tombs = this.tombstonesOver(part);
-          if (tombs.length === 0) part.collect(ids, minT, maxT, bufferFor, scratch);
-          else collectWithout(part, tombs, ids, minT, maxT, bufferFor, scratch);
+          const onBadBlock = (e: BlockCorruptError) => this.badBlock(partition, part.name, e, false);
+          if (tombs.length === 0) part.collect(ids, minT, maxT, bufferFor, scratch, onBadBlock);
+          else collectWithout(part, tombs, ids, minT, maxT, bufferFor, scratch, onBadBlock);
         } catch (e) {
           if (e instanceof PartCorruptError) this.dropCorruptPart(partition, part, e);
           throw e;
@@ -456,11 +467,30 @@ export class Storage {
     return [...out].sort((a, b) => a - b);
   }
 
+  /** Records a damaged block (once) and says so; `lost`: a merge left it out for good. */
+  private badBlock(partition: string, partName: string, e: { seriesId: number; minT: number; maxT: number; reason?: string; message?: string }, lost: boolean): void {
+    const reason = e.reason ?? e.message ?? 'damaged';
+    const fresh = this.damage.record({ partition, part: partName, kind: 'block', seriesId: e.seriesId, minT: e.minT, maxT: e.maxT, reason, lost });
+    if (!fresh) return;
+    this.counters.badBlocks++;
+    this.report(new StorageError(`partition ${partition}: ${lost ? 'merge dropped' : 'not serving'} a damaged block of series ${e.seriesId} (${new Date(e.minT).toISOString()} to ${new Date(e.maxT).toISOString()}): ${reason}`));
+  }
+
+  /** What storage knows it cannot serve in [minT, maxT] (for query warnings). */
+  damageIn(minT: number, maxT: number): DamageEntry[] {
+    return this.damage.size === 0 ? [] : this.damage.overlapping(minT, maxT);
+  }
+
+  /** Every damaged block and quarantined part still within retention. */
+  damaged(): DamageEntry[] {
+    return this.damage.all;
+  }
+
   private dropCorruptPart(partition: string, part: Part, err: PartCorruptError): void {
     const p = this.partitions.get(partition);
     if (!p || !p.parts.includes(part)) return;
     this.setParts(p, p.parts.filter((x) => x !== part));
-    part.onRelease = () => this.quarantine(partition, part.name, err);
+    part.onRelease = () => this.quarantine(partition, part.name, err, part.meta);
     part.retire();
   }
 
@@ -668,6 +698,7 @@ export class Storage {
       }
       this.installParts(result, inputs);
       this.pruneTombstones();
+      for (const b of result.lostBlocks ?? []) this.badBlock(p.name, job.partName, b, true);
       const secs = (performance.now() - started) / 1000;
       this.counters.merges++;
       this.counters.mergeSeconds += secs;
@@ -769,6 +800,7 @@ export class Storage {
       // Open readers keep their file descriptors; on POSIX the data stays readable for them.
       fs.rmSync(p.dir, { recursive: true, force: true });
     }
+    if (this.damage.size > 0) this.damage.retain(new Set(this.partitions.keys()));
   }
 
   // ---- stats and lifecycle ---------------------------------------------------------------
@@ -811,6 +843,7 @@ export class Storage {
       walReplayedRows: this.replay.rows,
       walTruncatedBytes: this.replay.truncatedBytes,
       quarantinedParts: c.quarantined,
+      damagedBlocks: c.badBlocks,
       backgroundErrorsTotal: c.errors,
       mergesInWorker: this.mergeRunner.inWorker,
     };

@@ -3,7 +3,7 @@
  * real server: far-future samples, ranged deletes, import timestamps, compressed imports and
  * extra labels.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,5 +207,74 @@ describe('correctness over real HTTP', () => {
       expect(r.status).toBe(400);
       expect(await r.text()).toMatch(/extra_label/);
     });
+  });
+});
+
+describe('a flipped byte in a part', () => {
+  let s: StrataProcess;
+  const t0 = now - 600_000;
+  const ts = Array.from({ length: 20 }, (_, i) => t0 + i * 15_000);
+  beforeAll(async () => {
+    s = await startStrata();
+    // Distinct values so the two series do not share a value column; a is created first (lower id).
+    await writeV1(s.url, [series('dmg', { s: 'a' }, ts, ts.map((_, i) => i * 1.5))]);
+    await writeV1(s.url, [series('dmg', { s: 'b' }, ts, ts.map((_, i) => 1000 + i * 7.25))]);
+    await fetch(`${s.url}/internal/force_flush`);
+    const dataDir = join(s.dataDir, 'data');
+    const partition = readdirSync(dataDir).find((n) => /^\d{4}_\d{2}$/.test(n))!;
+    const part = readdirSync(join(dataDir, partition)).find((n) => /^[0-9a-f]{16}$/.test(n))!;
+    const file = join(dataDir, partition, part, 'values.bin');
+    const bytes = readFileSync(file);
+    bytes[0] ^= 0xff; // the first block in the file: series a's
+    writeFileSync(file, bytes);
+  });
+  afterAll(() => s.stop());
+
+  it('keeps serving the other series of the part', async () => {
+    const res = await api<{ result: unknown[] }>(s.url, '/api/v1/query', { query: 'count_over_time(dmg{s="b"}[10m])', time: String(now / 1000) });
+    expect(res.status).toBe(200);
+    expect(res.body.data.result).toHaveLength(1);
+    expect(res.body.warnings ?? []).toEqual([]);
+  });
+
+  it('answers a query over the damaged block with a warning naming the partition', async () => {
+    const res = await api<{ result: unknown[] }>(s.url, '/api/v1/query_range', { query: 'dmg', start: String(t0 / 1000), end: String(now / 1000), step: '15' });
+    expect(res.status).toBe(200);
+    expect(res.body.warnings?.join('\n')).toMatch(/partition \d{4}_\d{2}: 1 damaged block/);
+  });
+
+  it('lists the damaged block in /api/v1/status/tsdb and counts it in /metrics', async () => {
+    const st = await api<{ quarantined: { kind: string; seriesId: number }[] }>(s.url, '/api/v1/status/tsdb');
+    expect(st.body.data.quarantined.map((q) => q.kind)).toEqual(['block']);
+    expect(/^strata_storage_damaged_blocks_total 1$/m.test(await (await fetch(`${s.url}/metrics`)).text())).toBe(true);
+  });
+
+  it('merges the partition without the damaged block and keeps warning about it', async () => {
+    expect((await fetch(`${s.url}/internal/force_merge`)).status).toBe(200);
+    expect((await exportLines(s.url, 'dmg{s="b"}'))[0]!.values).toHaveLength(20);
+    const res = await api<{ result: unknown[] }>(s.url, '/api/v1/query', { query: 'count_over_time(dmg{s="a"}[10m])', time: String(now / 1000) });
+    expect(res.body.warnings?.join('\n')).toMatch(/damaged block/);
+  });
+});
+
+describe('a part whose metadata is unreadable', () => {
+  it('is quarantined whole, and queries over its month warn about it', async () => {
+    let s = await startStrata();
+    const t = now - 60_000;
+    await writeV1(s.url, [series('meta_gone', {}, [t], [1])]);
+    await fetch(`${s.url}/internal/force_flush`);
+    await s.stop();
+    const dataDir = join(s.dataDir, 'data');
+    const partition = readdirSync(dataDir).find((n) => /^\d{4}_\d{2}$/.test(n))!;
+    const part = readdirSync(join(dataDir, partition)).find((n) => /^[0-9a-f]{16}$/.test(n))!;
+    writeFileSync(join(dataDir, partition, part, 'metadata.json'), '{"formatVersion": 2, "rows"');
+    s = await startStrata({ dataDir: s.dataDir });
+    try {
+      const res = await api<{ result: unknown[] }>(s.url, '/api/v1/query', { query: 'count_over_time({__name__=~"meta.*"}[5m])', time: String(now / 1000) });
+      expect(res.status).toBe(200);
+      expect(res.body.warnings?.join('\n')).toContain(`partition ${partition}: 1 quarantined part`);
+    } finally {
+      await s.stop();
+    }
   });
 });

@@ -229,7 +229,7 @@ describe('corrupt parts in a storage', () => {
     expect(JSON.parse(readFileSync(join(path, 'data', '2026_11', 'manifest.json'), 'utf8')).parts).toEqual([parts[1]]);
   });
 
-  it('quarantines a part whose block turns out corrupt during a read, and answers without it', async () => {
+  it('skips a block that turns out corrupt during a read, reports it once and keeps serving the part', async () => {
     const { path, parts } = await storageWithTwoParts();
     const errors: Error[] = [];
     const s = await openStorage(path, { onError: (e) => errors.push(e) });
@@ -239,9 +239,12 @@ describe('corrupt parts in a storage', () => {
     bytes[0] ^= 0xff;
     writeFileSync(f, bytes);
     expect(asPairs((await s.read([1], 0, Infinity)).get(1))).toEqual([[T0, 1]]);
-    expect(s.stats().quarantinedParts).toBe(1);
-    expect(errors[0]!.message).toMatch(/block checksum mismatch/);
-    expect(existsSync(join(path, 'data', '2026_11', parts[1]!))).toBe(false);
+    expect(asPairs((await s.read([1], 0, Infinity)).get(1))).toEqual([[T0, 1]]);
+    expect(s.stats().quarantinedParts).toBe(0);
+    expect(s.stats().damagedBlocks).toBe(1);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/block checksum mismatch/)]);
+    expect(s.damageIn(T0, T0 + 1000).map((d) => [d.kind, d.seriesId])).toEqual([['block', 1]]);
+    expect(existsSync(join(path, 'data', '2026_11', parts[1]!))).toBe(true);
   });
 
   it('always quarantines a part whose index fails its checksum at open', async () => {

@@ -122,7 +122,7 @@ describe('Storage', () => {
     const now = T0 + 10 * 86_400_000;
     const { s } = await fresh({ retentionMs: 86_400_000, now: () => now });
     const r = await s.append(...rows([[1, now - 2 * 86_400_000, 1], [1, now - 1000, 2]]));
-    expect(r).toEqual({ stored: 1, droppedOutOfRetention: 1 });
+    expect(r).toEqual({ stored: 1, droppedOutOfRetention: 1, droppedOutOfBounds: 0 });
     expect(s.stats().rowsDroppedOutOfRetention).toBe(1);
     expect(asPairs((await s.read([1], 0, now)).get(1))).toEqual([[now - 1000, 2]]);
   });
