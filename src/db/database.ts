@@ -308,23 +308,45 @@ export class Database {
   }
 
   /** Labels of the series matching any of the matcher sets (all series when none), for /api/v1/series. */
-  series(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): Labels[] {
+  /**
+   * Series with samples in [minT, maxT], sorted. The index narrows by day; storage then says which
+   * of them really hold a sample in range, so the answer is exact as Prometheus's is (a series
+   * whose data left retention, or whose only sample was elsewhere that day, is not listed).
+   */
+  async series(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): Promise<Labels[]> {
+    const [lo, hi] = this.dataRange(minT, maxT);
+    if (lo > hi) return [];
     const idSet = new Set<number>();
-    for (const ms of matcherSets) {
-      for (const id of this.index.select(tenant, ms, minT, maxT, limit)) {
-        idSet.add(id);
-        if (limit !== undefined && idSet.size >= limit) break;
-      }
+    for (const ms of matcherSets) for (const id of this.index.select(tenant, ms, lo, hi)) idSet.add(id);
+    if (idSet.size === 0) return [];
+    const present = await this.storage.seriesIdsInRange(lo, hi);
+    const out: Labels[] = [];
+    for (const id of present) {
+      if (!idSet.has(id)) continue;
+      out.push(this.index.labelsOf(id));
     }
-    return [...idSet].map((id) => this.index.labelsOf(id)).sort(compareLabels);
+    out.sort(compareLabels);
+    return limit !== undefined ? out.slice(0, limit) : out;
   }
 
   labelNames(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): string[] {
-    return this.index.labelNames(tenant, matcherSets, minT, maxT, limit);
+    const [lo, hi] = this.dataRange(minT, maxT);
+    return lo > hi ? [] : this.index.labelNames(tenant, matcherSets, lo, hi, limit);
   }
 
   labelValues(tenant: Tenant, name: string, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): string[] {
-    return this.index.labelValues(tenant, name, matcherSets, minT, maxT, limit);
+    const [lo, hi] = this.dataRange(minT, maxT);
+    return lo > hi ? [] : this.index.labelValues(tenant, name, matcherSets, lo, hi, limit);
+  }
+
+  /**
+   * A requested range cut to where data can be: within retention and not past the future limit.
+   * An open range (no `start`/`end`) then spans retention's days, which the index answers from its
+   * per-day postings instead of all-time lists that still hold series whose data has expired.
+   */
+  private dataRange(minT: number, maxT: number): [number, number] {
+    const { lo, hi } = this.storage.acceptedRange();
+    return [Math.max(minT, lo, 0), Math.min(maxT, hi)];
   }
 
   tsdbStatus(tenant: Tenant, opts: Parameters<LabelIndex['tsdbStatus']>[1]): TsdbStatus {

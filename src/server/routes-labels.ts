@@ -53,7 +53,7 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
   router.add(['GET', 'POST'], '/api/v1/series', async (req) => {
     const sel = parseSelection(await req.form(), true);
     const limit = sel.limit > 0 ? sel.limit : deps.maxSeries;
-    const series = deps.db.series(req.tenant, sel.matchers, sel.minT, sel.maxT, limit + 1);
+    const series = await deps.db.series(req.tenant, sel.matchers, sel.minT, sel.maxT, limit + 1);
     const warnings = series.length > limit ? ['results truncated due to limit'] : [];
     return apiSuccess(series.slice(0, limit).map(labelsObject), { warnings });
   });

@@ -278,3 +278,33 @@ describe('a part whose metadata is unreadable', () => {
     }
   });
 });
+
+describe('/api/v1/series and label values list only series with data in range', () => {
+  it('leaves out a series whose samples all lie outside the range, even on the same day', async () => {
+    const s = await startStrata();
+    try {
+      await writeV1(s.url, [series('exact_a', {}, [now - 3_600_000], [1]), series('exact_b', {}, [now - 60_000], [1])]);
+      const r = await api<Record<string, string>[]>(s.url, '/api/v1/series', { 'match[]': '{__name__=~"exact_.*"}', start: String((now - 600_000) / 1000), end: String(now / 1000) });
+      expect(r.body.data.map((x) => x.__name__)).toEqual(['exact_b']);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('leaves out series whose data has left retention, with and without a range', async () => {
+    let s = await startStrata({ args: ['--retentionPeriod=100y'] });
+    await writeV1(s.url, [series('aged', { v: 'old' }, [now - 3 * DAY], [1]), series('aged', { v: 'new' }, [now - 60_000], [1])]);
+    await s.stop();
+    s = await startStrata({ dataDir: s.dataDir, args: ['--retentionPeriod=2d'] });
+    try {
+      const all = await api<Record<string, string>[]>(s.url, '/api/v1/series', { 'match[]': 'aged' });
+      expect(all.body.data.map((x) => x.v)).toEqual(['new']);
+      const ranged = await api<Record<string, string>[]>(s.url, '/api/v1/series', { 'match[]': 'aged', start: String((now - 5 * DAY) / 1000), end: String(now / 1000) });
+      expect(ranged.body.data.map((x) => x.v)).toEqual(['new']);
+      const values = await api<string[]>(s.url, '/api/v1/label/v/values');
+      expect(values.body.data).toEqual(['new']);
+    } finally {
+      await s.stop();
+    }
+  });
+});
