@@ -1,39 +1,21 @@
 /**
- * Float formatting exactly as VictoriaMetrics's export (quicktemplate `F`: an integral value in
- * int range prints as an integer, anything else as Go `strconv.FormatFloat(f, 'f', -1, 64)`: the
- * shortest digits that round-trip, never an exponent; NaN/±Inf as `NaN`, `+Inf`, `-Inf`), so that
- * imported lines export byte for byte. JS's Number→string picks the same shortest digits as Go;
- * only the notation differs, which is what this rewrites.
+ * Float formatting for JSON-lines export: VictoriaMetrics's notation (an integral value prints as
+ * an integer, every digit within int64; NaN/±Inf as `NaN`, `+Inf`, `-Inf`; otherwise the shortest
+ * digits that round-trip), but lossless and compact where VictoriaMetrics is not: -0 keeps its
+ * sign, as the query API shows it, and very small or large values keep JavaScript's exponent form
+ * (`1e-300`, not 300 zeros). VictoriaMetrics's importer reads both.
  */
 export function formatVMFloat(v: number): string {
   if (v !== v) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
+  if (Object.is(v, -0)) return '-0';
   if (Number.isInteger(v)) {
-    if (v === 0) return '0'; // -0 too: Go's int(-0.0) is 0
     if (v > -9007199254740992 && v < 9007199254740992) return String(v);
-    // Within int64 Go prints int(f) exactly, every digit; beyond it falls to 'f' (shortest digits).
+    // Within int64 Go prints int(f) exactly, every digit; beyond it the shortest digits.
     if (v >= -9223372036854775808 && v < 9223372036854775808) return BigInt(v).toString();
   }
-  const s = String(v);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  return expandExponent(s, e);
-}
-
-/** `d.ddde-N` → `0.000dddd` (non-integral finite values only ever need negative exponents). */
-function expandExponent(s: string, e: number): string {
-  const neg = s[0] === '-';
-  const mant = s.slice(neg ? 1 : 0, e);
-  const exp = Number(s.slice(e + 1));
-  const digits = mant.replace('.', '');
-  const dot = mant.indexOf('.');
-  const intLen = (dot < 0 ? mant.length : dot) + exp; // digits before the decimal point
-  let out: string;
-  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
-  else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
-  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
-  return neg ? '-' + out : out;
+  return String(v);
 }
 
 /**

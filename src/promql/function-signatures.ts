@@ -100,7 +100,6 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSignature>> = Object.fre
   sort_by_label_desc: { name: 'sort_by_label_desc', argTypes: ['vector', 'string'], variadic: -1, returnType: 'vector', experimental: true },
   sqrt: { name: 'sqrt', argTypes: ['vector'], variadic: 0, returnType: 'vector', experimental: false },
   start: { name: 'start', argTypes: [], variadic: 0, returnType: 'scalar', experimental: true },
-  start_timestamp: { name: 'start_timestamp', argTypes: ['vector'], variadic: 0, returnType: 'vector', experimental: true },
   step: { name: 'step', argTypes: [], variadic: 0, returnType: 'scalar', experimental: true },
   stddev_over_time: { name: 'stddev_over_time', argTypes: ['matrix'], variadic: 0, returnType: 'vector', experimental: false },
   stdvar_over_time: { name: 'stdvar_over_time', argTypes: ['matrix'], variadic: 0, returnType: 'vector', experimental: false },
@@ -113,6 +112,23 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSignature>> = Object.fre
   year: { name: 'year', argTypes: ['vector'], variadic: 1, returnType: 'vector', experimental: false },
 });
 
+/** Old names still written in dashboards: Prometheus 2.x's `holt_winters` was renamed in 3.0. */
+const ALIASES: Readonly<Record<string, string>> = Object.freeze({ holt_winters: 'double_exponential_smoothing' });
+
+/** Prometheus functions Strata refuses at parse time, with the reason the error gives. */
+const UNSUPPORTED: Readonly<Record<string, string>> = Object.freeze({
+  start_timestamp: 'Strata does not store start (created) timestamps',
+});
+
+/** The signature of a function by name or old alias (an alias yields the current name's signature). */
 export function getFunction(name: string): FunctionSignature | undefined {
-  return Object.prototype.hasOwnProperty.call(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+  const own = (n: string): boolean => Object.prototype.hasOwnProperty.call(FUNCTIONS, n);
+  if (own(name)) return FUNCTIONS[name];
+  const alias = Object.prototype.hasOwnProperty.call(ALIASES, name) ? ALIASES[name]! : undefined;
+  return alias !== undefined && own(alias) ? FUNCTIONS[alias] : undefined;
+}
+
+/** Why a Prometheus function is refused here, or undefined when it is not one of those. */
+export function unsupportedFunction(name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(UNSUPPORTED, name) ? UNSUPPORTED[name] : undefined;
 }

@@ -31,7 +31,7 @@ import type {
 } from './ast.js';
 import type { LabelMatcher, MatchType } from '../model/index.js';
 import { DurationError, parseDuration } from './duration.js';
-import { getFunction } from './function-signatures.js';
+import { getFunction, unsupportedFunction } from './function-signatures.js';
 import { explainSyntaxError } from './syntax-errors.js';
 import { parseNumber, unquoteString } from './literals.js';
 import { compileLabelRegex, matcherMatchesEmpty } from './label-regex.js';
@@ -452,6 +452,8 @@ class Builder {
   private call(r: RawCall): Call {
     const fn = getFunction(r.name);
     const namePos = r.namePos ?? r.pos;
+    const refused = unsupportedFunction(r.name);
+    if (refused) throw new BuildError(namePos, `function ${goQuote(r.name)} is not supported: ${refused}`);
     if (!fn) throw new BuildError(namePos, `unknown function with name ${goQuote(r.name)}`);
     const args = this.args(r);
     const nargs = fn.argTypes.length;

@@ -177,6 +177,17 @@ describe('correctness over real HTTP', () => {
     });
   });
 
+  describe('/api/v1/export numbers', () => {
+    it('keeps the sign of -0 and writes 1e-300 in its shortest form', async () => {
+      const body = `{"metric":{"__name__":"exp_fmt"},"values":[-0,1e-300],"timestamps":[${now - 1000},${now}]}\n`;
+      expect((await fetch(`${s.url}/api/v1/import`, { method: 'POST', body })).status).toBe(204);
+      const text = await (await fetch(`${s.url}/api/v1/export?match[]=exp_fmt`)).text();
+      expect(text).toContain('"values":[-0,1e-300]');
+      const q = await api<{ result: { value: [number, string] }[] }>(s.url, '/api/v1/query', { query: 'exp_fmt', time: String((now - 1000) / 1000) });
+      expect(q.body.data.result[0]!.value[1]).toBe('-0');
+    });
+  });
+
   describe('extra_label', () => {
     it('adds a label on import, overriding one of the same name', async () => {
       const body = `{"metric":{"__name__":"xl_import","env":"dev"},"values":[1],"timestamps":[${now}]}\n`;

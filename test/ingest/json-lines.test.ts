@@ -7,7 +7,6 @@ const L = (o: Record<string, string>) => Object.entries(o).map(([name, value]) =
 describe('VictoriaMetrics float formatting', () => {
   it('prints integral values as integers', () => {
     expect(formatVMFloat(0)).toBe('0');
-    expect(formatVMFloat(-0)).toBe('0');
     expect(formatVMFloat(42)).toBe('42');
     expect(formatVMFloat(-7)).toBe('-7');
     expect(formatVMFloat(1e15)).toBe('1000000000000000');
@@ -23,17 +22,30 @@ describe('VictoriaMetrics float formatting', () => {
     expect(formatVMFloat(2 ** 63)).toBe('9223372036854776000');
   });
 
-  it('prints huge integral values in full, never with an exponent', () => {
-    expect(formatVMFloat(1e21)).toBe('1000000000000000000000');
-    expect(formatVMFloat(-1.5e22)).toBe('-15000000000000000000000');
+  it('keeps the sign of -0, as the query API does', () => {
+    expect(formatVMFloat(-0)).toBe('-0');
   });
 
-  it('prints fractions with the shortest round-trip digits and no exponent', () => {
+  it('prints huge integral values in the shortest exponent form', () => {
+    expect(formatVMFloat(1e21)).toBe('1e+21');
+    expect(formatVMFloat(-1.5e22)).toBe('-1.5e+22');
+  });
+
+  it('prints fractions with the shortest round-trip digits, tiny ones with an exponent', () => {
     expect(formatVMFloat(0.1)).toBe('0.1');
-    expect(formatVMFloat(1.5e-7)).toBe('0.00000015');
-    expect(formatVMFloat(-2.5e-10)).toBe('-0.00000000025');
+    expect(formatVMFloat(0.000001)).toBe('0.000001');
+    expect(formatVMFloat(1.5e-7)).toBe('1.5e-7');
     expect(formatVMFloat(123.456)).toBe('123.456');
-    expect(formatVMFloat(5e-324)).toBe('0.' + '0'.repeat(323) + '5');
+    expect(formatVMFloat(1e-300)).toBe('1e-300');
+    expect(formatVMFloat(5e-324)).toBe('5e-324');
+  });
+
+  it('prints every finite value so that JSON reads back the same bits', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => {
+        expect(Object.is(JSON.parse(formatVMFloat(v)), v)).toBe(true);
+      }),
+    );
   });
 
   it('prints NaN and infinities as VictoriaMetrics does', () => {
@@ -137,7 +149,7 @@ describe('JSON lines export', () => {
 
   it('round-trips a VictoriaMetrics export line byte for byte through import', () => {
     const original =
-      '{"metric":{"__name__":"node_load1","instance":"h:9100","job":"node"},"values":[0.15,0.0000001,NaN,+Inf,1152921504606846976,12345678901234567000,-3.5],"timestamps":[1,2,3,4,5,6,7]}\n';
+      '{"metric":{"__name__":"node_load1","instance":"h:9100","job":"node"},"values":[0.15,0.000015,NaN,+Inf,1152921504606846976,12345678901234567000,-3.5],"timestamps":[1,2,3,4,5,6,7]}\n';
     const b = parseJsonLines(original);
     expect(formatJsonLine(b.labels(0), b.timestamps, b.values)).toBe(original);
   });

@@ -13,7 +13,8 @@ const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/
 
 function evalExpressions(): string[] {
   const out: string[] = [];
-  for (const f of readdirSync(TESTDATA).filter((n) => n.endsWith('.test'))) {
+  // start_timestamps.test needs start timestamps in storage; Strata refuses start_timestamp() at parse time.
+  for (const f of readdirSync(TESTDATA).filter((n) => n.endsWith('.test') && n !== 'start_timestamps.test')) {
     for (const line of readFileSync(join(TESTDATA, f), 'utf8').split('\n')) {
       const t = line.trim();
       const inst = /^eval(?:_(?:fail|warn|ordered|info))?\s+instant\s+(?:at\s+(?:.+?))?\s+(.+)$/.exec(t);

@@ -110,17 +110,20 @@ export async function vectorVectorBinop(
   interface Out { series: StepSeries; lastStep: number; lastSig: number }
   const outputs = new Map<string, Out>();
   const pairCache = new Map<string, Out>();
-  const outputFor = (li: number, ri: number, lLabels: Labels, rLabels: Labels): Out => {
+  // A comparison filters the left side: a name that side was already to lose (it came out of a
+  // function such as avg_over_time) is still dropped from the result.
+  const outputFor = (li: number, ri: number, lLabels: Labels, rLabels: Labels, lDropName: boolean): Out => {
     const pk = li + ':' + ri;
     let o = pairCache.get(pk);
     if (o) return o;
     const labels = resultLabels(lLabels, rLabels, op, matching);
     const key = labelsKey(labels);
+    const dropName = returnBool || (cmp && lDropName);
     o = outputs.get(key);
     if (!o) {
-      o = { series: newStepSeries(labels, numSteps, returnBool), lastStep: -1, lastSig: -1 };
+      o = { series: newStepSeries(labels, numSteps, dropName), lastStep: -1, lastSig: -1 };
       outputs.set(key, o);
-    }
+    } else o.series.dropName ||= dropName;
     pairCache.set(pk, o);
     return o;
   };
@@ -187,7 +190,7 @@ export async function vectorVectorBinop(
         if (matchedAt[sig]! >= 0) throw new PromQLError('execution', 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
         matchedAt[sig] = l;
       } else matchedAt[sig] = l;
-      const o = outputFor(l, r >= 0 ? r : -1 - sig, ls.labels, rLabels);
+      const o = outputFor(l, r >= 0 ? r : -1 - sig, ls.labels, rLabels, ls.dropName);
       const lv = ls.values[step]!;
       if (swapped) apply(o, sig, step, rv, lv);
       else apply(o, sig, step, lv, rv);
@@ -200,7 +203,7 @@ export async function vectorVectorBinop(
         const sig = rsig[r]!;
         if (matchedAt[sig]! >= 0) continue;
         const lLabels = matchLabels(rs.labels, matching.on, matchNames);
-        const o = outputFor(-1 - sig, r, lLabels, rs.labels);
+        const o = outputFor(-1 - sig, r, lLabels, rs.labels, false);
         const rv = rs.values[step]!;
         if (swapped) apply(o, sig, step, rv, fillOther);
         else apply(o, sig, step, fillOther, rv);

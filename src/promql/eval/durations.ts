@@ -1,4 +1,5 @@
-import type { AtModifier, Duration, Expr } from '../ast.js';
+import type { AtModifier, Duration } from '../ast.js';
+import { DurationError, resolveDuration } from '../duration.js';
 import { PromQLError } from './errors.js';
 
 /** The query's own bounds, which `start()`, `end()`, `range()`, `step()` and `@ start()` refer to. */
@@ -8,57 +9,23 @@ export interface QueryBounds {
   readonly stepMs: number;
 }
 
-/** Milliseconds of a duration literal or duration expression (whose numbers are seconds). */
-export function durationMs(d: Duration | null, bounds: QueryBounds): number {
+/**
+ * Milliseconds of a range, step or offset (`offset`: may be negative). Duration expressions are
+ * resolved by promql/duration.ts, the one implementation (seconds arithmetic, then truncated to
+ * whole milliseconds as Prometheus does: `[2s/3]` is 666 ms).
+ */
+export function durationMs(d: Duration | null, bounds: QueryBounds, offset = false): number {
   if (d === null) return 0;
-  if (d.kind === 'DurationLiteral') return d.ms;
-  const seconds = constantSeconds(d.expr, bounds);
-  if (!Number.isFinite(seconds)) throw new PromQLError('bad_data', `duration expression evaluates to a non-finite value: ${seconds}`);
-  return Math.round(seconds * 1000);
+  try {
+    return resolveDuration(d, { stepMs: bounds.stepMs, rangeMs: bounds.endMs - bounds.startMs }, offset);
+  } catch (e) {
+    if (e instanceof DurationError) throw new PromQLError('bad_data', e.message);
+    throw e;
+  }
 }
 
 export function atMs(at: AtModifier | null, bounds: QueryBounds): number | null {
   if (at === null) return null;
   if (at.kind === 'time') return at.ms;
   return at.kind === 'start' ? bounds.startMs : bounds.endMs;
-}
-
-function constantSeconds(e: Expr, b: QueryBounds): number {
-  switch (e.kind) {
-    case 'NumberLiteral':
-      return e.value;
-    case 'ParenExpr':
-      return constantSeconds(e.expr, b);
-    case 'UnaryExpr':
-      return e.op === '-' ? -constantSeconds(e.expr, b) : constantSeconds(e.expr, b);
-    case 'BinaryExpr': {
-      const l = constantSeconds(e.lhs, b);
-      const r = constantSeconds(e.rhs, b);
-      switch (e.op) {
-        case '+': return l + r;
-        case '-': return l - r;
-        case '*': return l * r;
-        case '/': return l / r;
-        case '%': return l % r;
-        case '^': return l ** r;
-        default: break;
-      }
-      break;
-    }
-    case 'Call':
-      switch (e.func) {
-        case 'step': return b.stepMs / 1000;
-        case 'range': return (b.endMs - b.startMs) / 1000;
-        case 'start': return b.startMs / 1000;
-        case 'end': return b.endMs / 1000;
-        case 'time': return b.startMs / 1000;
-        case 'min_of': return Math.min(constantSeconds(e.args[0]!, b), constantSeconds(e.args[1]!, b));
-        case 'max_of': return Math.max(constantSeconds(e.args[0]!, b), constantSeconds(e.args[1]!, b));
-        default: break;
-      }
-      break;
-    default:
-      break;
-  }
-  throw new PromQLError('bad_data', `unsupported expression in a duration: ${e.kind}`);
 }

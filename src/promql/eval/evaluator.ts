@@ -168,7 +168,7 @@ export class Evaluator {
   }
 
   private async vectorSelector(e: VectorSelector, r: StepRange, timestamps = false): Promise<VectorValue> {
-    const refT = this.refTimes(atMs(e.at, this.bounds), durationMs(e.offset, this.bounds), r);
+    const refT = this.refTimes(atMs(e.at, this.bounds), durationMs(e.offset, this.bounds, true), r);
     const input = this.data.get(e) ?? [];
     this.checkCells(input.length, r.numSteps);
     if (e.modifier === 'smoothed' && !timestamps) {
@@ -188,7 +188,7 @@ export class Evaluator {
 
   private matrixSelector(e: MatrixSelector, r: StepRange): MatrixValue {
     const vs = e.vector;
-    const ends = this.refTimes(atMs(vs.at, this.bounds), durationMs(vs.offset, this.bounds), r);
+    const ends = this.refTimes(atMs(vs.at, this.bounds), durationMs(vs.offset, this.bounds, true), r);
     const m: MatrixValue = { kind: 'matrix', series: withoutStaleMarkers(this.data.get(vs) ?? []), rangeMs: durationMs(e.range, this.bounds), ends };
     if (e.modifier) {
       m.modifier = e.modifier;
@@ -199,7 +199,7 @@ export class Evaluator {
 
   private async subquery(e: SubqueryExpr, r: StepRange): Promise<MatrixValue> {
     const at = atMs(e.at, this.bounds);
-    const offset = durationMs(e.offset, this.bounds);
+    const offset = durationMs(e.offset, this.bounds, true);
     const range = durationMs(e.range, this.bounds);
     const step = e.step ? durationMs(e.step, this.bounds) : this.opts.defaultSubqueryStepMs;
     if (!(step > 0)) throw new PromQLError('bad_data', 'zero or negative subquery step');

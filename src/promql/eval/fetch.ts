@@ -35,14 +35,14 @@ export function planSelectors(
     switch (e.kind) {
       case 'VectorSelector': {
         const at = atMs(e.at, bounds);
-        const off = durationMs(e.offset, bounds);
+        const off = durationMs(e.offset, bounds, true);
         note(e, e.matchers, (at ?? start) - off - lookbackMs, (at ?? end) - off + (e.modifier === 'smoothed' ? lookbackMs : 0));
         return;
       }
       case 'MatrixSelector': {
         const vs = e.vector;
         const at = atMs(vs.at, bounds);
-        const off = durationMs(vs.offset, bounds);
+        const off = durationMs(vs.offset, bounds, true);
         const range = durationMs(e.range, bounds);
         const extra = e.modifier ? 2 * lookbackMs : 0;
         note(vs, vs.matchers, (at ?? start) - off - range - extra, (at ?? end) - off + extra);
@@ -50,7 +50,7 @@ export function planSelectors(
       }
       case 'SubqueryExpr': {
         const at = atMs(e.at, bounds);
-        const off = durationMs(e.offset, bounds);
+        const off = durationMs(e.offset, bounds, true);
         const range = durationMs(e.range, bounds);
         const step = e.step ? durationMs(e.step, bounds) : defaultSubqueryStepMs;
         if (step <= 0) return;

@@ -57,7 +57,7 @@ export function infoTimestampAndOffset(arg: Expr, bounds: QueryBounds): { at: nu
     if (found) return;
     if (e.kind === 'VectorSelector') {
       let at = atMs(e.at, bounds);
-      let offset = durationMs(e.offset, bounds);
+      let offset = durationMs(e.offset, bounds, true);
       for (let i = path.length - 1; at === null && i >= 0; i--) {
         const p = path[i]!;
         if (p.kind === 'SubqueryExpr') {
