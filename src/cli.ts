@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `strata serve | ...`: the command line. Flag definitions live in config.ts. */
 import { Command, CommanderError, Option } from 'commander';
-import { FLAGS, FlagError, buildConfig, flagValues } from './config.js';
+import { FLAGS, FlagError, buildConfig, flagValues, type FlagValue } from './config.js';
 import { DataDirLockedError } from './app/data-dir-lock.js';
 import { startApp } from './app/app.js';
 import { log } from './logger.js';
@@ -25,11 +25,12 @@ function usageError(message: string): never {
 function addServeFlags(cmd: Command): void {
   for (const f of FLAGS) {
     const opt = f.flag === 'tls' ? new Option(`--${f.flag} [${f.arg}]`, f.help) : new Option(`--${f.flag} <${f.arg}>`, f.help);
-    cmd.addOption(opt.default(f.default));
+    if ('repeatable' in f && f.repeatable) cmd.addOption(opt.argParser((v: string, prev: readonly string[] | undefined) => [...(prev ?? []), v]));
+    else cmd.addOption(opt.default(f.default));
   }
 }
 
-async function serve(values: Record<string, string | boolean | undefined>): Promise<void> {
+async function serve(values: Record<string, FlagValue>): Promise<void> {
   let config;
   try {
     config = buildConfig(values);
@@ -87,7 +88,7 @@ function main(): void {
   const serveCmd = program.command('serve').description('run the server (remote write, PromQL API, UI)');
   addServeFlags(serveCmd);
   serveCmd.exitOverride().configureOutput({ outputError: () => undefined });
-  serveCmd.action((opts: Record<string, string | boolean | undefined>) => serve(opts));
+  serveCmd.action((opts: Record<string, FlagValue>) => serve(opts));
 
   const flagHelp = FLAGS.map((f) => `  --${f.flag.padEnd(28)} ${f.help} (default: ${JSON.stringify(f.default)})`).join('\n');
   program.addHelpText('after', `\nFlags of 'strata serve':\n${flagHelp}\n`);

@@ -3,6 +3,11 @@
  * validation. Names follow VictoriaMetrics where it has one, so its users' scripts carry over.
  */
 import { cpus } from 'node:os';
+import { DURATION_UNITS, parseDurationFlag } from './duration-flag.js';
+import { parseDownsamplingRule, parseRetentionFilter, type DownsamplingRule, type RetentionFilter } from './lifecycle/index.js';
+import type { DownsampleMode } from './storage/index.js';
+
+export { parseDurationFlag };
 
 export type WalFsync = 'always' | 'interval' | 'never';
 export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'PANIC';
@@ -33,7 +38,15 @@ export interface Config {
   tlsCertFile: string;
   tlsKeyFile: string;
   adminAuthKey: string;
+  retentionFilters: RetentionFilter[];
+  downsampling: DownsamplingRule[];
+  downsamplingKeep: DownsampleMode;
+  maxHourlySeries: number;
+  maxDailySeries: number;
 }
+
+/** A flag as commander hands it over: repeatable flags come as a list of occurrences. */
+export type FlagValue = string | boolean | readonly string[] | undefined;
 
 /** A flag's value could not be understood; the message names the flag and says why. */
 export class FlagError extends Error {}
@@ -49,32 +62,21 @@ interface FlagSpec<K extends keyof Config> {
   parse: Parser<Config[K]>;
   /** Flags whose value must not be echoed by /api/v1/status/flags. */
   secret?: boolean;
+  /** May be given several times: `parse` gets the occurrences joined by NUL (see eachOf). */
+  repeatable?: boolean;
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-  y: 365 * 86_400_000,
-};
+/** Occurrences of a repeatable flag arrive joined by NUL (no shell argument holds one). */
+const SEP = '\u0000';
 
-/** `500ms`, `1h30m`, `2.5s`, `0`: Go/VictoriaMetrics-style durations into milliseconds. */
-export function parseDurationFlag(raw: string): number {
-  const s = raw.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/gy;
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (pos === 0 || pos !== s.length) throw new Error(`cannot parse duration ${JSON.stringify(raw)}: want e.g. 30s, 5m, 1h30m`);
-  return Math.round(total);
+function eachOf<T>(parse: Parser<T>): Parser<T[]> {
+  return (raw) => (raw === '' ? [] : raw.split(SEP).map(parse));
+}
+
+function nonNegativeInt(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`want a non-negative integer, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 /** Retention as VictoriaMetrics reads it: a bare number is months; otherwise a duration (30d, 1y, 2w). */
@@ -171,6 +173,11 @@ export const FLAGS = [
   spec({ key: 'tls', flag: 'tls', arg: 'bool', default: 'false', help: 'Serve HTTPS using --tlsCertFile and --tlsKeyFile', parse: bool }),
   spec({ key: 'tlsCertFile', flag: 'tlsCertFile', arg: 'file', default: '', help: 'PEM certificate for --tls', parse: str }),
   spec({ key: 'tlsKeyFile', flag: 'tlsKeyFile', arg: 'file', default: '', help: 'PEM private key for --tls', parse: str }),
+  spec({ key: 'retentionFilters', flag: 'retentionFilter', arg: 'filter', default: '', repeatable: true, help: "Per-series retention as {SELECTOR}:DURATION, e.g. '{env=\"dev\"}:7d'; repeatable, the first match wins, at most --retentionPeriod", parse: eachOf((r) => parseRetentionFilter(r, Infinity)) }),
+  spec({ key: 'downsampling', flag: 'downsampling.period', arg: 'rule', default: '', repeatable: true, help: "Keep one sample per INTERVAL of data older than OFFSET: OFFSET:INTERVAL[,...] (e.g. 30d:5m,180d:1h), optionally for matching series only ({SELECTOR}:30d:1m); :0s drops; repeatable", parse: eachOf(parseDownsamplingRule) }),
+  spec({ key: 'downsamplingKeep', flag: 'downsampling.keep', arg: 'mode', default: 'last', help: 'What downsampling keeps per interval: last (as VictoriaMetrics) | extremes (the minimum, maximum and last sample: max_over_time, min_over_time and counters stay exact)', parse: oneOf(['last', 'extremes'] as const) }),
+  spec({ key: 'maxHourlySeries', flag: 'storage.maxHourlySeries', arg: 'n', default: '0', help: 'Most unique series written per hour; samples of further new series are dropped (400, counted); 0 = no limit', parse: nonNegativeInt }),
+  spec({ key: 'maxDailySeries', flag: 'storage.maxDailySeries', arg: 'n', default: '0', help: 'Most unique series written per day; samples of further new series are dropped (400, counted); 0 = no limit', parse: nonNegativeInt }),
   spec({ key: 'adminAuthKey', flag: 'adminAuthKey', arg: 'key', default: '', help: 'Key (authKey query arg) guarding /internal/*, delete and snapshot endpoints', parse: str, secret: true }),
 ] as const;
 
@@ -180,18 +187,28 @@ export type FlagTable = typeof FLAGS;
  * Builds a Config from flag values given as strings (missing ones take their default), then checks
  * the rules that span several flags. Throws FlagError naming the flag.
  */
-export function buildConfig(values: Readonly<Record<string, string | boolean | undefined>>): Config {
+export function buildConfig(values: Readonly<Record<string, FlagValue>>): Config {
   const cfg: Partial<Record<keyof Config, unknown>> = {};
   for (const f of FLAGS) {
     const given = values[f.flag];
-    const raw = given === undefined ? f.default : given === true ? 'true' : given === false ? 'false' : given;
+    const raw = given === undefined ? f.default : given === true ? 'true' : given === false ? 'false' : typeof given === 'string' ? given : given.join(SEP);
     try {
       cfg[f.key] = f.parse(raw);
     } catch (e) {
-      throw new FlagError(`invalid value ${JSON.stringify(raw)} for flag --${f.flag}: ${(e as Error).message}`);
+      // A repeatable flag names the occurrence that failed.
+      const shown = raw.split(SEP).find((one) => { try { f.parse(one); return false; } catch { return true; } }) ?? raw;
+      throw new FlagError(`invalid value ${JSON.stringify(shown)} for flag --${f.flag}: ${(e as Error).message}`);
     }
   }
   const config = cfg as Config;
+  for (const f of config.retentionFilters) {
+    if (f.retentionMs > config.retentionPeriodMs) {
+      throw new FlagError(`invalid value for flag --retentionFilter: retention of ${f.selector} exceeds --retentionPeriod; a filter can only shorten it`);
+    }
+  }
+  if (config.downsampling.filter((r) => r.selector === null).length > 1) {
+    throw new FlagError('flag --downsampling.period is given more than once without a series selector');
+  }
   if (config.tls && (!config.tlsCertFile || !config.tlsKeyFile)) {
     throw new FlagError('flag --tls needs both --tlsCertFile and --tlsKeyFile');
   }
@@ -202,11 +219,11 @@ export function buildConfig(values: Readonly<Record<string, string | boolean | u
 }
 
 /** The flags and their effective values as /api/v1/status/flags reports them (secrets masked). */
-export function flagValues(values: Readonly<Record<string, string | boolean | undefined>>): Record<string, string> {
+export function flagValues(values: Readonly<Record<string, FlagValue>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of FLAGS) {
     const given = values[f.flag];
-    const raw = given === undefined ? f.default : String(given);
+    const raw = given === undefined ? f.default : typeof given === 'string' || typeof given === 'boolean' ? String(given) : given.join(' ');
     out[f.flag] = 'secret' in f && f.secret && raw !== '' ? 'secret' : raw;
   }
   return out;

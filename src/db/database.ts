@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { log } from '../logger.js';
 import { LabelIndex, dayOf, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
-import { compareLabels, formatLabels, formatTenant, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
+import { compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
+import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
 import { SeriesIdCache } from './series-id-cache.js';
+import { SeriesLimiter, type LimitName } from './series-limiter.js';
 
 export interface DatabaseOptions {
   readonly dataPath: string;
@@ -30,10 +32,21 @@ export interface DatabaseOptions {
   readonly seriesCacheSize?: number;
   /** Capacity of the id → labels cache that queries read (default 16384). */
   readonly labelsCacheSize?: number;
+  /** Per-series retention filters and downsampling (none by default). */
+  readonly lifecycle?: Omit<LifecycleConfig, 'retentionMs'>;
+  /** --storage.maxHourlySeries / --storage.maxDailySeries; 0 = no limit. */
+  readonly maxHourlySeries?: number;
+  readonly maxDailySeries?: number;
 }
 
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
 export class LimitError extends Error {}
+
+/** Series of a selection that follow the same lifecycle rules. */
+export interface LifecycleGroup extends AppliedPolicy {
+  series: number;
+  example: string;
+}
 
 /** A Querier that also tells what it could not read (damaged or quarantined data it touched). */
 export interface DbQuerier extends Querier {
@@ -48,6 +61,9 @@ export interface WriteResult {
   readonly samplesDroppedOutOfBounds: number;
   /** The first refused sample, for the error message. */
   readonly firstOutOfBounds: OutOfBoundsSample | null;
+  /** Samples of series refused by --storage.maxHourlySeries / maxDailySeries. */
+  readonly samplesDroppedByLimit: number;
+  readonly limit: { name: LimitName; max: number } | null;
   readonly seriesCreated: number;
 }
 
@@ -70,6 +86,8 @@ interface RowsInRange {
   readonly firstOutOfBounds: OutOfBoundsSample | null;
 }
 
+/** seriesIds entry of a series the limiter refused. */
+const REFUSED = -1;
 /** Batches with more rows than this do not use (or grow) the reusable id columns. */
 const MAX_SCRATCH_ROWS = 1 << 20;
 /** How often the label index is checked for free pages worth compacting away. */
@@ -83,13 +101,17 @@ export class Database {
   private seriesCreated = 0;
   private readonly compactTimer: NodeJS.Timeout;
   private readonly scratchIds: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
+  private readonly limiter: SeriesLimiter;
 
   private constructor(
     readonly index: LabelIndex,
     readonly storage: Storage,
     private readonly opts: DatabaseOptions,
     private readonly metadata: MetadataStore,
+    /** Which retention and downsampling rules apply to which series. */
+    readonly policies: SeriesPolicies,
   ) {
+    this.limiter = new SeriesLimiter(opts.maxHourlySeries ?? 0, opts.maxDailySeries ?? 0);
     // Copy-on-write transactions leave free pages behind: ingestion alone leaves the index file
     // about twice the size of its data. A compaction gives them back; it gives up rather than
     // block while series keep being created.
@@ -107,11 +129,13 @@ export class Database {
     // lands in it, so at its default size it grew to 70 MB of heap for 100k series that no query
     // had asked for. A miss costs one LMDB read and a decode of ~100 bytes.
     const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384 });
+    const policies = new SeriesPolicies({ retentionMs: opts.retentionMs, retentionFilters: [], downsampling: [], mode: 'last', ...opts.lifecycle }, (id) => index.labelsOf(id));
     try {
       const storage = await Storage.open({
         dataPath: opts.dataPath,
         retentionMs: opts.retentionMs,
         maxFutureMs: opts.futureTimestampLimitMs,
+        ...(policies.active ? { lifecycle: policies } : {}),
         dedupIntervalMs: opts.dedupIntervalMs,
         flushIntervalMs: opts.flushIntervalMs,
         walFsync: opts.walFsync,
@@ -120,7 +144,7 @@ export class Database {
         anyDeleted: () => index.deletedIds().size > 0,
         onError: (e) => log.error('storage background error', { error: e instanceof Error ? e.message : String(e) }),
       });
-      return new Database(index, storage, opts, MetadataStore.open(join(opts.dataPath, 'metadata.json'), opts.flushIntervalMs));
+      return new Database(index, storage, opts, MetadataStore.open(join(opts.dataPath, 'metadata.json'), opts.flushIntervalMs), policies);
     } catch (e) {
       index.close();
       throw e;
@@ -135,16 +159,22 @@ export class Database {
     const tkey = formatTenant(tenant);
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
-    const rows = this.rowsInRange(batch);
+    let rows = this.rowsInRange(batch);
     const seriesIds = this.scratch(0, n);
     const hashes = batch.keyHashes;
     let missing: Map<string, number[]> | null = null;
+    const limiter = this.limiter.active ? this.limiter : null;
+    const now = Date.now();
+    let refused: { limit: LimitName; series: number } | null = null;
     for (let i = 0; i < n; i++) {
       // A series none of whose samples is taken is not created: the index lists no empty series.
       if (rows.used !== null && rows.used[i] === 0) continue;
       const id = cache.get(hashes, i * KEY_HASH_LANES);
-      if (id >= 0) seriesIds[i] = id;
-      else {
+      if (id >= 0) {
+        const limit = limiter?.admit(id, now) ?? null;
+        seriesIds[i] = limit === null ? id : REFUSED;
+        if (limit !== null) refused ??= { limit, series: i };
+      } else {
         missing ??= new Map();
         const key = batch.key(i);
         const list = missing.get(key);
@@ -152,13 +182,22 @@ export class Database {
         else missing.set(key, [i]);
       }
     }
-    const count = rows.count;
     let created = 0;
-    if (missing) {
+    if (missing && limiter) {
+      // Series not written lately may join the windows only while there is room: the rest are not created.
+      const room = limiter.room(now);
+      const all = [...missing.values()];
+      for (const g of all.slice(room.n)) {
+        for (const i of g) seriesIds[i] = REFUSED;
+        refused ??= { limit: room.limit, series: g[0]! };
+      }
+      missing = all.length > room.n ? new Map([...missing].slice(0, room.n)) : missing;
+    }
+    if (missing && missing.size > 0) {
       const groups = [...missing.values()];
       const labelSets = groups.map((g) => batch.labels(g[0]!));
       const before = this.index.seriesCount();
-      const firstDay = count > 0 ? dayOf(rows.timestamps[0]!) : dayOf(Date.now());
+      const firstDay = rows.count > 0 ? dayOf(rows.timestamps[0]!) : dayOf(now);
       const ids = this.index.resolve(tenant, labelSets, firstDay);
       created = this.index.seriesCount() - before;
       this.seriesCreated += created;
@@ -166,9 +205,19 @@ export class Database {
         const id = ids[g]!;
         for (const i of groups[g]!) seriesIds[i] = id;
         cache.set(hashes, groups[g]![0]! * KEY_HASH_LANES, id);
+        limiter?.added(id);
       }
     }
+    let limited = 0;
+    if (refused) {
+      const kept = this.withoutRefused(rows, seriesIds);
+      limited = rows.count - kept.count;
+      rows = kept;
+      this.limiter.dropped[refused.limit] += limited;
+      this.logRefused(refused.limit, batch.labels(refused.series));
+    }
 
+    const count = rows.count;
     // storage.append reads its columns before it first awaits, so the scratch can serve the next batch.
     const rowIds = this.scratch(1, count);
     const days = this.dayTrackerFor(tkey);
@@ -194,8 +243,40 @@ export class Database {
       samplesDroppedOutOfRetention: rows.tooOld + res.droppedOutOfRetention,
       samplesDroppedOutOfBounds: rows.outOfBounds + res.droppedOutOfBounds,
       firstOutOfBounds: rows.firstOutOfBounds,
+      samplesDroppedByLimit: limited,
+      limit: refused && { name: refused.limit, max: refused.limit === 'hourly' ? this.limiter.hourly.limit : this.limiter.daily.limit },
       seriesCreated: created,
     };
+  }
+
+  /** The rows of series the limiter let through. */
+  private withoutRefused(rows: RowsInRange, seriesIds: Float64Array): RowsInRange {
+    let kept = 0;
+    for (let j = 0; j < rows.count; j++) if (seriesIds[rows.seriesIndex[j]!] !== REFUSED) kept++;
+    const seriesIndex = new Uint32Array(kept);
+    const timestamps = new Float64Array(kept);
+    const values = new Float64Array(kept);
+    for (let j = 0, k = 0; j < rows.count; j++) {
+      const s = rows.seriesIndex[j]!;
+      if (seriesIds[s] === REFUSED) continue;
+      seriesIndex[k] = s;
+      timestamps[k] = rows.timestamps[j]!;
+      // copyWithin-free: one value, but its NaN payload (staleness marker) must survive.
+      new Uint32Array(values.buffer, k * 8, 2).set(new Uint32Array(rows.values.buffer, rows.values.byteOffset + j * 8, 2));
+      k++;
+    }
+    return { ...rows, count: kept, seriesIndex, timestamps, values };
+  }
+
+  private lastLimitLog = 0;
+
+  /** A rate-limited warning naming one series a limit refused. */
+  private logRefused(limit: LimitName, labels: Labels): void {
+    const now = Date.now();
+    if (now - this.lastLimitLog < 10_000) return;
+    this.lastLimitLog = now;
+    const flag = limit === 'hourly' ? 'storage.maxHourlySeries' : 'storage.maxDailySeries';
+    log.warn(`--${flag} reached: samples of new series are dropped`, { example: formatLabels(labels), dropped: this.limiter.dropped[limit] });
   }
 
   /**
@@ -264,6 +345,7 @@ export class Database {
       throw new LimitError(`the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`);
     }
     const samples = await this.storage.read(ids, minT, maxT, arena);
+    if (this.policies.hasRetentionFilters) this.hideExpired(samples);
     if (damage) for (const e of this.damageFor(ids, minT, maxT)) damage.set(`${e.partition}/${e.part}/${e.seriesId}/${e.minT}`, e);
     const out: Series[] = [];
     for (const id of ids) {
@@ -276,6 +358,27 @@ export class Database {
   }
 
   /**
+   * Cuts the samples a retention filter has expired: they stay on disk until the next merge of
+   * their partition, but no query sees them from the moment they expire.
+   */
+  private hideExpired(samples: Map<number, SeriesSamples>): void {
+    const now = Date.now();
+    for (const [id, s] of samples) {
+      const cutoff = now - this.policies.retentionMsOf(id);
+      const ts = s.timestamps;
+      if (ts.length === 0 || ts[0]! >= cutoff) continue;
+      let lo = 0;
+      let hi = ts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ts[mid]! < cutoff) lo = mid + 1;
+        else hi = mid;
+      }
+      samples.set(id, { timestamps: ts.subarray(lo), values: s.values.subarray(lo) });
+    }
+  }
+
+  /**
    * What storage cannot serve of these series in [minT, maxT]: their damaged blocks, and any
    * quarantined part of the range (whose series are unknown). Read after the samples, so damage
    * the read itself found is included.
@@ -285,6 +388,33 @@ export class Database {
     if (found.length === 0) return found;
     const wanted = new Set(ids);
     return found.filter((e) => e.seriesId === null || wanted.has(e.seriesId));
+  }
+
+  /**
+   * Which retention filter and downsampling rule apply to the series of a selection, grouped:
+   * for checking a configuration, as VictoriaMetrics's retention-filters debug page does.
+   */
+  lifecycleStatus(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[]): LifecycleGroup[] {
+    const groups = new Map<string, LifecycleGroup>();
+    const seen = new Set<number>();
+    for (const ms of matcherSets) {
+      for (const id of this.index.select(tenant, ms, -Infinity, Infinity)) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const labels = this.index.labelsOf(id);
+        const p = this.policies.describe(labels);
+        const key = JSON.stringify(p);
+        const g = groups.get(key);
+        if (g) g.series++;
+        else groups.set(key, { ...p, series: 1, example: formatLabels(labels) });
+      }
+    }
+    return [...groups.values()];
+  }
+
+  /** The resolution downsampling gives data at t (ms; 0 = raw), or null when none is configured. */
+  resolutionAt(t: number): number | null {
+    return this.policies.hasDownsampling ? this.policies.resolutionAt(t, Date.now()) : null;
   }
 
   /** Every damaged block and quarantined part, for status pages. */
@@ -300,6 +430,7 @@ export class Database {
     for (let i = 0; i < ids.length; i += EXPORT_CHUNK) {
       const chunk = ids.slice(i, i + EXPORT_CHUNK);
       const samples = await this.storage.read(chunk, minT, maxT);
+      if (this.policies.hasRetentionFilters) this.hideExpired(samples);
       for (const id of chunk) {
         const s = samples.get(id);
         if (s && s.timestamps.length > 0) yield { labels: this.index.labelsOf(id), timestamps: s.timestamps, values: s.values };
@@ -321,8 +452,10 @@ export class Database {
     if (idSet.size === 0) return [];
     const present = await this.storage.seriesIdsInRange(lo, hi);
     const out: Labels[] = [];
+    const now = Date.now();
     for (const id of present) {
       if (!idSet.has(id)) continue;
+      if (this.policies.hasRetentionFilters && hi < now - this.policies.retentionMsOf(id)) continue;
       out.push(this.index.labelsOf(id));
     }
     out.sort(compareLabels);

@@ -83,6 +83,12 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
     // Prometheus answers out-of-bounds samples with 400 so that the sender drops them instead of retrying.
     problems.push(`dropped ${res.samplesDroppedOutOfBounds} samples out of bounds: timestamps must lie between 1970-01-01 and ${new Date(oob.limit).toISOString()} (now + --futureTimestampLimit); first: ${oob.labels} at ${oob.timestamp} ms`);
   }
+  if (res.limit) {
+    counters.dropped.inc({ reason: `${res.limit.name}_series_limit` }, res.samplesDroppedByLimit);
+    // A 4xx other than 429: Prometheus drops the samples instead of retrying them forever.
+    const flag = res.limit.name === 'hourly' ? 'storage.maxHourlySeries' : 'storage.maxDailySeries';
+    problems.push(`dropped ${res.samplesDroppedByLimit} samples of new series over the ${res.limit.name} series limit (--${flag}=${res.limit.max})`);
+  }
   if (problems.length > 0) {
     const msg = `stored ${res.samplesWritten} samples; ${problems.join('; ')}`;
     return { status: 400, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: msg + '\n' };

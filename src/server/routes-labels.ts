@@ -1,6 +1,7 @@
 /** Series, label names, label values and cardinality (`/api/v1/status/tsdb`): the index's API face. */
 import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseMatchParams, parseTime } from '../api/query-params.js';
 import type { Database } from '../db/index.js';
+import { formatDuration } from '../promql/index.js';
 import type { LabelMatcher, Labels } from '../model/index.js';
 import { HttpError } from './errors.js';
 import { apiSuccess } from './request.js';
@@ -91,5 +92,18 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
     const focusLabel = form.get('focusLabel') ?? undefined;
     // Beyond both anchors' shapes: what storage cannot serve (damaged blocks, quarantined parts).
     return apiSuccess({ ...deps.db.tsdbStatus(req.tenant, { topN, date, focusLabel, matchers: sel.matchers }), quarantined: deps.db.damaged() });
+  });
+
+  // Which --retentionFilter and --downsampling.period rule each selected series follows.
+  router.add(['GET', 'POST'], '/api/v1/status/retention', async (req) => {
+    const sel = parseSelection(await req.form(), true);
+    return apiSuccess(deps.db.lifecycleStatus(req.tenant, sel.matchers).map((g) => ({
+      retentionFilter: g.retentionFilter,
+      retention: Number.isFinite(g.retentionMs) ? formatDuration(g.retentionMs) : 'forever',
+      downsampling: g.downsampling,
+      levels: g.levels.map((l) => `${formatDuration(l.afterMs)}:${l.intervalMs === 0 ? '0s' : formatDuration(l.intervalMs)}`),
+      series: g.series,
+      example: g.example,
+    })));
   });
 }

@@ -12,7 +12,7 @@ import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams 
 import { LimitError, type Database } from '../db/index.js';
 import { SampleArena } from '../storage/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/engine.js';
-import { prettyExpr } from '../promql/index.js';
+import { formatDuration, prettyExpr } from '../promql/index.js';
 import { QueryTracker } from './query-tracker.js';
 import { apiSuccess, type Request, type Response } from './request.js';
 import type { Router } from './router.js';
@@ -53,18 +53,20 @@ function applyLimit(value: Value, limit: number, warnings: string[]): Value {
   return value;
 }
 
-function statsJSON(result: QueryResult, elapsedMs: number): string {
+function statsJSON(result: QueryResult, elapsedMs: number, resolutionMs: number | null): string {
   return JSON.stringify({
+    // Beyond Prometheus's shape: the sample resolution downsampling leaves at the query's start.
+    ...(resolutionMs === null ? {} : { resolution: resolutionMs === 0 ? 'raw' : formatDuration(resolutionMs) }),
     timings: { evalTotalTime: elapsedMs / 1000, resultSortTime: 0, queryPreparationTime: 0, innerEvalTime: elapsedMs / 1000, execQueueTime: 0, execTotalTime: elapsedMs / 1000 },
     samples: { totalQueryableSamples: result.stats?.samples ?? 0, peakSamples: result.stats?.samples ?? 0 },
   });
 }
 
-function queryResponse(result: QueryResult, query: string, limit: number, withStats: boolean, elapsedMs: number, storageWarnings: readonly string[]): Response {
+function queryResponse(result: QueryResult, query: string, limit: number, withStats: boolean, elapsedMs: number, storageWarnings: readonly string[], resolutionMs: number | null): Response {
   const warnings = [...annotationStrings(result.warnings, query, 'warning'), ...storageWarnings];
   const infos = annotationStrings(result.infos, query, 'info');
   const value = applyLimit(result.value, limit, warnings);
-  const body = formatQueryBody(value, warnings, infos, withStats ? `"stats":${statsJSON(result, elapsedMs)}` : '');
+  const body = formatQueryBody(value, warnings, infos, withStats ? `"stats":${statsJSON(result, elapsedMs, resolutionMs)}` : '');
   return { status: 200, headers: JSON_HEADERS, body };
 }
 
@@ -93,7 +95,7 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
         // The result holds copies, never views of the read chunks: they can serve the next query.
         arena.release();
       }
-      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings());
+      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.timeMs));
     } catch (e) {
       return apiError(e);
     }
@@ -114,7 +116,7 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       } finally {
         arena.release();
       }
-      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings());
+      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.startMs));
     } catch (e) {
       return apiError(e);
     }

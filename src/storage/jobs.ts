@@ -8,6 +8,7 @@ import { type BlockHeader, type PartMetadata, MAX_STORABLE_T, MIN_STORABLE_T, mo
 import { PartWriter } from './part-writer.js';
 import { SampleBuffer, normalize } from './samples.js';
 import { cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
+import { downsample, ruleFor, type MergeRules } from './downsample.js';
 
 /**
  * The heavy work of the engine — turning memtable rows into parts and merging parts — as plain
@@ -39,6 +40,10 @@ export interface MergeJob {
   deflate: boolean;
   /** Ranged deletions over the inputs: their samples are dropped (tombstones.ts). */
   tombstones: Tombstone[];
+  /** Per-series retention and downsampling (downsample.ts); null when none is configured. */
+  rules: MergeRules | null;
+  /** Recorded in the output's metadata when rules were applied. */
+  policy?: { at: number; signature: string };
 }
 
 export type Job = FlushJob | MergeJob;
@@ -204,14 +209,16 @@ function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       if (id === Infinity) break;
       buf.reset();
       const drop = isDeleted(job.deletedIds, id);
+      const rule = job.rules ? ruleFor(job.rules, id) : null;
+      const minValidT = rule ? Math.max(job.minValidT, rule.minValidT) : job.minValidT;
       cursors.forEach((c, i) => {
         const from = buf.length;
         for (let h = c.current; h && h.seriesId === id; c.next(), h = c.current) {
           rowsIn += h.count;
-          if (drop || h.maxT < job.minValidT) continue;
+          if (drop || h.maxT < minValidT) continue;
           const before = buf.length;
           try {
-            c.part.readBlock(h, job.minValidT, Infinity, buf, scratch);
+            c.part.readBlock(h, minValidT, Infinity, buf, scratch);
           } catch (e) {
             // One damaged block must not stop every merge of its partition for good.
             if (!(e instanceof PartCorruptError)) throw e;
@@ -224,9 +231,11 @@ function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       });
       if (buf.length === 0) continue;
       normalize(buf, job.dedupIntervalMs);
+      if (rule && rule.levels.length > 0) downsample(buf, rule.levels, job.rules!.mode);
+      if (buf.length === 0) continue;
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);
     }
-    const meta = writer.finish();
+    const meta = writer.finish(job.policy);
     return { parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }], rowsIn, lostBlocks };
   } catch (e) {
     writer.abort();

@@ -43,6 +43,11 @@ export interface PartMetadata {
   /** Whether column blocks were deflated where that pays (absent in older parts: they were). */
   deflated?: boolean;
   createdAt: string;
+  /**
+   * Lifecycle rules (retention filters, downsampling) a merge applied: when (`at`, Unix ms) and
+   * which (`signature` of the configuration). Absent: none were applied.
+   */
+  policy?: { at: number; signature: string };
   files: Record<PartFile, { size: number; crc32: number }>;
 }
 

@@ -253,7 +253,7 @@ export class PartWriter {
   }
 
   /** Completes the part and renames it into place; returns its metadata. */
-  finish(): PartMetadata {
+  finish(policy?: PartMetadata['policy']): PartMetadata {
     this.flushIndexBlock();
     const files = {} as PartMetadata['files'];
     for (const name of FILES) {
@@ -272,6 +272,7 @@ export class PartWriter {
       maxT: this.rows ? this.maxT : 0,
       dedupIntervalMs: this.dedupIntervalMs,
       createdAt: new Date().toISOString(),
+      ...(policy ? { policy } : {}),
       files,
     };
     const metaPath = join(this.tmpDir, 'metadata.json');

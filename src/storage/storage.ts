@@ -13,6 +13,7 @@ import { Part } from './part.js';
 import { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE, partitionRange, type PartType } from './part-format.js';
 import { ReadAbandonedError, SampleArena, SampleBuffer, normalize } from './samples.js';
 import { TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
+import type { MergeRules } from './downsample.js';
 import { Wal, type WalFsync, type WalReplayStats } from './wal.js';
 
 export interface StorageOptions {
@@ -55,9 +56,29 @@ export interface StorageOptions {
    * range). `--futureTimestampLimit`.
    */
   maxFutureMs?: number;
+  /** Per-series retention filters and downsampling, applied by merges (none by default). */
+  lifecycle?: StorageLifecycle;
   /** Clock, for tests of retention. */
   now?: () => number;
 }
+
+/** What storage needs to apply per-series lifecycle rules without knowing labels. */
+export interface StorageLifecycle {
+  /** The rules for a merge over these series, with ages turned into cutoffs from `now`. */
+  rulesFor(ids: readonly number[], now: number): MergeRules;
+  /**
+   * The ages (ms) at which data crosses a rule (each downsampling offset, each filter's
+   * retention): a part holding data that crossed one since its last merge is merged again.
+   */
+  readonly thresholdsMs: readonly number[];
+  /** Identifies the configuration; a part merged under another one is merged again. */
+  readonly signature: string;
+}
+
+/** A partition is re-merged for crossed lifecycle thresholds at most this often. */
+const REMERGE_GAP_MS = 3_600_000;
+/** How often partitions are checked for data that crossed a lifecycle threshold. */
+const LIFECYCLE_CHECK_MS = 60_000;
 
 export interface AppendResult {
   stored: number;
@@ -526,6 +547,7 @@ export class Storage {
   private tick(): void {
     this.background(this.flush());
     this.background(this.applyRetention());
+    this.background(this.applyLifecycle());
   }
 
   private background(p: Promise<unknown>): void {
@@ -672,7 +694,11 @@ export class Storage {
     for (const x of inputs) x.ref();
     try {
       const started = performance.now();
-      const deleted = await this.deletedIdsIn(inputs);
+      const lc = this.opts.lifecycle;
+      const anyDeleted = !!this.opts.isDeleted && this.opts.anyDeleted?.() !== false;
+      const ids = lc || anyDeleted ? await this.idsIn(inputs) : [];
+      const deleted = anyDeleted ? Float64Array.from(ids.filter((id) => this.opts.isDeleted!(id))) : new Float64Array(0);
+      const now = this.now();
       const job: Job = {
         kind: 'merge',
         partitionDir: p.dir,
@@ -683,6 +709,8 @@ export class Storage {
         deletedIds: deleted,
         tombstones: inputs.flatMap((x) => this.tombstonesOver(x)).filter((t, i, all) => all.indexOf(t) === i),
         deflate: final || inputs.reduce((n, x) => n + x.meta.rows, 0) >= DEFLATE_MIN_MERGE_ROWS,
+        rules: lc ? lc.rulesFor(ids, now) : null,
+        ...(lc ? { policy: { at: now, signature: lc.signature } } : {}),
       };
       let result: JobResult;
       try {
@@ -709,17 +737,50 @@ export class Storage {
     }
   }
 
-  private async deletedIdsIn(parts: readonly Part[]): Promise<Float64Array> {
-    const isDeleted = this.opts.isDeleted;
-    if (!isDeleted || this.opts.anyDeleted?.() === false) return new Float64Array(0);
+  /** Every series id in these parts, ascending. */
+  private async idsIn(parts: readonly Part[]): Promise<number[]> {
     const ids = new Set<number>();
     for (const part of parts) {
       part.idsInRange(-Infinity, Infinity, ids);
       await yieldToLoop();
     }
-    const out: number[] = [];
-    for (const id of ids) if (isDeleted(id)) out.push(id);
-    return Float64Array.from(out).sort();
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /**
+   * Whether a part holds data its lifecycle rules have not been applied to: it was written
+   * without them (or under another configuration) and holds data past a threshold, or data in it
+   * crossed a threshold since its merge (`gapMs` apart at least, so a partition the threshold is
+   * sliding through is not merged again every minute).
+   */
+  private needsLifecycleMerge(part: Part, now: number, gapMs: number): boolean {
+    const lc = this.opts.lifecycle;
+    if (!lc || lc.thresholdsMs.length === 0) return false;
+    const pol = part.meta.policy;
+    const { minT, maxT } = part.meta;
+    if (!pol || pol.signature !== lc.signature) return lc.thresholdsMs.some((age) => minT < now - age);
+    if (now - pol.at < gapMs) return false;
+    return lc.thresholdsMs.some((age) => minT < now - age && maxT >= pol.at - age);
+  }
+
+  private lastLifecycleCheck = 0;
+
+  /** Merges again the partitions where data crossed a lifecycle threshold (downsampling runs there). */
+  private async applyLifecycle(): Promise<void> {
+    const now = this.now();
+    if (!this.opts.lifecycle || this.merging || now - this.lastLifecycleCheck < LIFECYCLE_CHECK_MS) return;
+    this.lastLifecycleCheck = now;
+    const due = [...this.partitions.values()].filter((p) => p.parts.some((x) => this.needsLifecycleMerge(x, now, REMERGE_GAP_MS)));
+    if (due.length === 0) return;
+    const run = (async () => {
+      for (const p of due) if (this.partitions.has(p.name) && p.parts.length > 0) await this.mergeWindow(p, p.parts, true);
+    })().finally(() => {
+      this.merging = null;
+    });
+    this.merging = run;
+    await run;
   }
 
   // ---- ranged deletion -------------------------------------------------------------------
@@ -777,6 +838,7 @@ export class Storage {
           only.meta.dedupIntervalMs === this.opts.dedupIntervalMs &&
           only.meta.minT >= minValid &&
           this.tombstonesOver(only).length === 0 &&
+          !this.needsLifecycleMerge(only, this.now(), 0) &&
           (!this.opts.isDeleted || this.opts.anyDeleted?.() === false);
         if (clean) continue;
         await this.mergeWindow(p, parts, true);

@@ -77,4 +77,37 @@ describe('crash safety over HTTP', () => {
       await s.stop();
     }
   }, 600_000);
+
+  it(`keeps what downsampling must keep through ${KILLS} SIGKILLs during downsampling merges`, async () => {
+    const dataDir = tempDir('strata-crash-ds-');
+    const args = ['--downsampling.period=1d:1h'];
+    const HOUR = 3_600_000;
+    const firstHour = Math.floor((Date.now() - 3 * 86_400_000) / HOUR) * HOUR;
+    const ackedHours: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const s = await startStrata({ dataDir, args });
+      const hour = firstHour + k * HOUR;
+      const ts = Array.from({ length: 60 }, (_, i) => hour + i * 60_000);
+      const batch = Array.from({ length: 20 }, (_, j) => series('crash_ds', { s: String(j) }, ts, ts.map((_, i) => k * 100 + i)));
+      if ((await writeV1(s.url, batch)).status === 204) ackedHours.push(k);
+      // A merge (which downsamples) is running when the kill comes, or has just finished.
+      void fetch(`${s.url}/internal/force_merge`).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 400));
+      await s.stop('SIGKILL');
+    }
+    const s = await startStrata({ dataDir, args });
+    try {
+      await fetch(`${s.url}/internal/force_merge`);
+      const text = (await (await fetch(`${s.url}/api/v1/export?match[]=crash_ds&start=0`)).text()).trim();
+      const lines = text.split('\n').map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
+      expect(lines).toHaveLength(20);
+      for (const l of lines) {
+        // One sample an hour, the last of each acknowledged hour, with its value.
+        expect(l.timestamps).toEqual(ackedHours.map((k) => firstHour + k * HOUR + 59 * 60_000));
+        expect(l.values).toEqual(ackedHours.map((k) => k * 100 + 59));
+      }
+    } finally {
+      await s.stop();
+    }
+  }, 600_000);
 });
