@@ -116,6 +116,8 @@ export class Database {
     // about twice the size of its data. A compaction gives them back; it gives up rather than
     // block while series keep being created.
     this.compactTimer = setInterval(() => {
+      // Lifecycle rules empty series over time (retention filters, :0s): take them out of the index.
+      if (this.policies.active) this.dropEmptySeries().catch((e: unknown) => log.error('dropping empty series failed', { error: e instanceof Error ? e.message : String(e) }));
       this.index.compactIfWasteful().catch((e: unknown) => log.error('index compaction failed', { error: e instanceof Error ? e.message : String(e) }));
     }, INDEX_COMPACT_CHECK_MS);
     this.compactTimer.unref();
@@ -516,10 +518,33 @@ export class Database {
     return this.storage.forceFlush();
   }
 
-  /** Merges each partition down to one part, then compacts the label index file. */
+  /** Merges each partition down to one part, drops series left without samples, then compacts the label index file. */
   async forceMerge(): Promise<void> {
     await this.storage.forceMerge();
+    await this.dropEmptySeries();
     await this.index.compact();
+  }
+
+  /**
+   * Removes from the index the series that have no sample left anywhere: expired by retention (a
+   * filter's or the global one) or dropped by downsampling's `:0s`, once merges have removed the
+   * samples. Only ids that existed before the scan began are candidates, and a series' first
+   * samples reach the memtable in the same step that creates it, so a new series is never lost.
+   */
+  async dropEmptySeries(): Promise<number> {
+    const upTo = this.index.peekNextId();
+    const present = new Set(await this.storage.seriesIdsInRange(-Infinity, Infinity));
+    // A series that lost samples to damage stays findable, so queries for it keep warning.
+    for (const e of this.storage.damaged()) if (e.seriesId !== null) present.add(e.seriesId);
+    const gone: number[] = [];
+    for (let id = 1; id < upTo; id++) if (!present.has(id)) gone.push(id);
+    const n = gone.length > 0 ? this.index.deleteByIds(gone) : 0;
+    if (n > 0) {
+      for (const c of this.idCaches.values()) c.clear();
+      for (const d of this.dayTrackers.values()) d.clear();
+      log.info('series without samples removed from the index', { series: n });
+    }
+    return n;
   }
 
   stats(): StorageStats & { seriesCreated: number; seriesTotal: number } {

@@ -543,9 +543,36 @@ export class LabelIndex {
   deleteSeries(tenant: Tenant, matchers: readonly LabelMatcher[]): number[] {
     this.checkOpen();
     if (matchers.length === 0) throw new IndexError('deleteSeries needs at least one matcher');
-    const tb = tenantBytes(tenant);
     const ids = this.select(tenant, matchers, -Infinity, Infinity);
-    if (ids.length === 0) return ids;
+    if (ids.length > 0) this.deleteIds(tenant, ids);
+    return ids;
+  }
+
+  /**
+   * Removes series of every tenant by id (those whose samples are all gone): grouped by tenant,
+   * one transaction each. Unknown or already deleted ids are skipped.
+   */
+  deleteByIds(ids: readonly number[]): number {
+    this.checkOpen();
+    const byTenant = new Map<string, { tenant: Tenant; ids: number[] }>();
+    for (const id of ids) {
+      if (this.deleted.has(id) || !this.labelBlock(id)) continue;
+      const tenant = this.tenantOf(id);
+      const key = `${tenant.accountID}:${tenant.projectID}`;
+      let g = byTenant.get(key);
+      if (!g) byTenant.set(key, (g = { tenant, ids: [] }));
+      g.ids.push(id);
+    }
+    let n = 0;
+    for (const g of byTenant.values()) {
+      this.deleteIds(g.tenant, g.ids);
+      n += g.ids.length;
+    }
+    return n;
+  }
+
+  private deleteIds(tenant: Tenant, ids: readonly number[]): void {
+    const tb = tenantBytes(tenant);
     const lp = labelPrefix(tb);
     const dayKeys = this.daysOf(tb);
     this.writes++;
@@ -573,7 +600,6 @@ export class LabelIndex {
     // The ingestion cache maps label sets to ids; a deleted series must get a new id if it returns.
     this.seriesCache.clear();
     for (const marks of this.dayMarks.values()) for (const id of ids) marks.delete(id);
-    return ids;
   }
 
   /** The tenant+day list keys of every day with series, jumping from one day to the next. */

@@ -725,6 +725,12 @@ export class Storage {
         return;
       }
       this.installParts(result, inputs);
+      // Every row expired (a retention filter, downsampling's :0s): the partition goes whole. Only
+      // while no flush runs, since a flush may be writing into its directory.
+      if (p.parts.length === 0 && !this.flushing && this.partitions.get(p.name) === p) {
+        this.partitions.delete(p.name);
+        fs.rmSync(p.dir, { recursive: true, force: true });
+      }
       this.pruneTombstones();
       for (const b of result.lostBlocks ?? []) this.badBlock(p.name, job.partName, b, true);
       const secs = (performance.now() - started) / 1000;

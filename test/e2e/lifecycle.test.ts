@@ -2,6 +2,8 @@
  * Per-series retention, downsampling and the series limiter, over real HTTP on a real data dir,
  * with restarts where what is on disk matters.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startStrata, type StrataProcess } from '../helpers/strata-process.js';
 import { api, series, writeV1 } from './client.js';
@@ -43,6 +45,20 @@ describe('per-series retention (--retentionFilter)', () => {
     await withServer(['--retentionPeriod=30d'], dataDir, async (s) => {
       const lines = await exportLines(s.url, 'rf');
       expect(lines.map((l) => [l.metric.env, l.values])).toEqual([['dev', [2]], ['prod', [3]]]);
+    });
+  });
+
+  it('removes a series whose samples all expired from the index, and its emptied partition from disk', async () => {
+    await withServer(args, undefined, async (s) => {
+      const old = now - 3 * DAY;
+      await writeV1(s.url, [series('gone', { env: 'dev' }, [old], [1]), series('kept', { env: 'prod' }, [now], [1])]);
+      const total = async () => Number(/^strata_series_total (\d+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())![1]);
+      expect(await total()).toBe(2);
+      await fetch(`${s.url}/internal/force_merge`);
+      expect(await total()).toBe(1);
+      const monthOfOld = new Date(old).toISOString().slice(0, 7).replace('-', '_');
+      const monthOfNow = new Date(now).toISOString().slice(0, 7).replace('-', '_');
+      if (monthOfOld !== monthOfNow) expect(existsSync(join(s.dataDir, 'data', monthOfOld))).toBe(false);
     });
   });
 
