@@ -33,6 +33,7 @@ const VOLUME = `${unique}-data`;
 const FIRST = `${unique}-first`;
 const SECOND = `${unique}-second`;
 const BAD_FLAG = `${unique}-bad-flag`;
+const OTHER_PORT = `${unique}-other-port`;
 
 interface Run {
   code: number | null;
@@ -198,7 +199,7 @@ describe.skipIf(!enabled)('the Docker image under podman', () => {
     await stopChild(prom);
     await stopChild(exporter);
     // -v: the bad-flag container got an anonymous volume for VOLUME /data.
-    for (const c of [FIRST, SECOND, BAD_FLAG]) await podman(['rm', '-f', '-v', '-t', '10', c]);
+    for (const c of [FIRST, SECOND, BAD_FLAG, OTHER_PORT]) await podman(['rm', '-f', '-v', '-t', '10', c]);
     await podman(['volume', 'rm', '-f', VOLUME]);
     await podman(['rmi', '-f', IMAGE]);
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -231,6 +232,14 @@ describe.skipIf(!enabled)('the Docker image under podman', () => {
 
   it('passes its HEALTHCHECK', async () => {
     expect((await podman(['healthcheck', 'run', FIRST])).code).toBe(0);
+  });
+
+  it('passes its HEALTHCHECK when --httpListenAddr after the image name moves the port', async () => {
+    const port = await freePort();
+    await podmanOk(['run', '-d', '--name', OTHER_PORT, '-p', `127.0.0.1:${port}:9000`, IMAGE, '--httpListenAddr=:9000']);
+    await waitFor(`http://127.0.0.1:${port}/health`, 30_000);
+    expect((await podman(['healthcheck', 'run', OTHER_PORT])).code).toBe(0);
+    await podmanOk(['rm', '-f', '-v', '-t', '10', OTHER_PORT]);
   });
 
   it(`takes writes through the API and from a real Prometheus running deploy/prometheus.yml for ${PROM_SECONDS} s`, async () => {
