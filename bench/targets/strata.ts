@@ -28,7 +28,7 @@ export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url)))
 
 export class StrataTarget extends ServerTarget {
   readonly id: TargetId = 'strata';
-  readonly label = 'Strata';
+  readonly label: string = 'Strata';
   protected readonly readyPath = '/health';
   private cli = '';
 
