@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { log } from '../logger.js';
 import { LabelIndex, dayOf, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
-import { compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
+import { METRIC_NAME, compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
@@ -425,10 +425,20 @@ export class Database {
   }
 
   /** Every matching series with its samples in [minT, maxT], read in chunks for streaming exports. */
-  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number): AsyncGenerator<Series> {
+  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, order: 'id' | 'labels' = 'id'): AsyncGenerator<Series> {
     const idSet = new Set<number>();
     for (const ms of matcherSets) for (const id of this.index.select(tenant, ms, minT, maxT)) idSet.add(id);
-    const ids = [...idSet].sort((a, b) => a - b);
+    let ids = [...idSet].sort((a, b) => a - b);
+    if (order === 'labels') {
+      // Formats that group series into families (OpenMetrics) need each metric name's series together.
+      const labels = new Map(ids.map((id) => [id, this.index.labelsOf(id)]));
+      const nameOf = (id: number) => labels.get(id)!.find((l) => l.name === METRIC_NAME)?.value ?? '';
+      ids = ids.sort((a, b) => {
+        const na = nameOf(a);
+        const nb = nameOf(b);
+        return na < nb ? -1 : na > nb ? 1 : compareLabels(labels.get(a)!, labels.get(b)!);
+      });
+    }
     for (let i = 0; i < ids.length; i += EXPORT_CHUNK) {
       const chunk = ids.slice(i, i + EXPORT_CHUNK);
       const samples = await this.storage.read(chunk, minT, maxT);
@@ -440,7 +450,6 @@ export class Database {
     }
   }
 
-  /** Labels of the series matching any of the matcher sets (all series when none), for /api/v1/series. */
   /**
    * Series with samples in [minT, maxT], sorted. The index narrows by day; storage then says which
    * of them really hold a sample in range, so the answer is exact as Prometheus's is (a series

@@ -1,4 +1,4 @@
-import { METRIC_NAME, isStaleNaN, type Label, type Labels } from '../model/index.js';
+import { METRIC_NAME, isStaleNaN, isStaleNaNAt, type Label, type Labels } from '../model/index.js';
 import { BatchBuilder, type DecodedBatch, type MetricType } from './batch.js';
 import { IngestError } from './errors.js';
 import { formatPromFloat } from './float-format.js';
@@ -223,6 +223,11 @@ function nameToken(s: string, colon: boolean): string {
 
 /** One sample line: `name{a="b"} value timestamp`, UTF-8 names in Prometheus 3's quoted form. */
 export function formatExpositionLine(labels: Labels, timestamp: number, value: number): string {
+  return `${seriesToken(labels)} ${formatPromFloat(value)} ${timestamp}\n`;
+}
+
+/** A series as the text formats write it before the value: `name{a="b"}`. */
+function seriesToken(labels: Labels): string {
   let name = '';
   const parts: string[] = [];
   for (const l of labels) {
@@ -232,7 +237,7 @@ export function formatExpositionLine(labels: Labels, timestamp: number, value: n
   let head: string;
   if (name !== '' && !isLegacyName(name, true)) head = `{${[`"${escapeValue(name)}"`, ...parts].join(',')}}`;
   else head = parts.length > 0 ? `${name}{${parts.join(',')}}` : name;
-  return `${head} ${formatPromFloat(value)} ${timestamp}\n`;
+  return head;
 }
 
 export interface ExpositionSample {
@@ -266,4 +271,58 @@ export function formatExposition(samples: Iterable<ExpositionSample>): string {
   let s = '';
   for (const x of samples) s += w.write(x.labels, x.timestamp, x.value);
   return s;
+}
+
+/** A metric family's type and help as OpenMetrics writes them (from stored metadata). */
+export interface FamilyMetadata {
+  readonly type: string;
+  readonly help: string;
+}
+
+/**
+ * Streams OpenMetrics text (`/api/v1/export/openmetrics`) for `promtool tsdb
+ * create-blocks-from openmetrics`: series sorted by metric name so each family is contiguous,
+ * `# TYPE` (and `# HELP`) from metadata, timestamps in seconds, staleness markers skipped, and
+ * `# EOF` last. A counter family is written only for names ending in `_total`, as the format
+ * requires; anything else whose type cannot be stated exactly is `unknown`.
+ */
+export class OpenMetricsWriter {
+  private current = '';
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly metadata: (name: string) => FamilyMetadata | undefined) {}
+
+  private familyOf(name: string): { family: string; type: string; help: string } {
+    const meta = this.metadata(name) ?? (name.endsWith('_total') ? this.metadata(name.slice(0, -6)) : undefined);
+    const help = meta?.help ?? '';
+    if (meta?.type === 'counter' && name.endsWith('_total')) return { family: name.slice(0, -6), type: 'counter', help };
+    if (meta?.type === 'gauge') return { family: name, type: 'gauge', help };
+    return { family: name, type: 'unknown', help };
+  }
+
+  /** The lines of one series (family header first when a new family starts). */
+  series(labels: Labels, timestamps: Float64Array, values: Float64Array): string {
+    let name = '';
+    for (const l of labels) if (l.name === METRIC_NAME) name = l.value;
+    let out = '';
+    if (name !== this.current) {
+      this.current = name;
+      let f = this.familyOf(name);
+      // Two names must not open the same family (x_total as counter x, and a gauge x).
+      if (this.seen.has(f.family)) f = { family: name, type: 'unknown', help: f.help };
+      this.seen.add(f.family);
+      out += `# TYPE ${nameToken(f.family, true)} ${f.type}\n`;
+      if (f.help !== '') out += `# HELP ${nameToken(f.family, true)} ${f.help.replace(/[\\\n"]/g, (c) => (c === '\n' ? '\\n' : '\\' + c))}\n`;
+    }
+    const head = seriesToken(labels);
+    for (let i = 0; i < timestamps.length; i++) {
+      if (isStaleNaNAt(values, i)) continue;
+      out += `${head} ${formatPromFloat(values[i]!)} ${timestamps[i]! / 1000}\n`;
+    }
+    return out;
+  }
+
+  end(): string {
+    return '# EOF\n';
+  }
 }

@@ -17,8 +17,11 @@ export {
   formatExposition,
   formatExpositionLine,
   ExpositionWriter,
+  OpenMetricsWriter,
   type ExpositionSample,
+  type FamilyMetadata,
 } from './exposition.js';
+export { parseCsv, parseCsvImportFormat, parseCsvExportFormat, formatCsvRows, type CsvExportField, type CsvImportColumn } from './csv.js';
 export { parseInfluxLines, parseInfluxPrecision, type InfluxPrecision, type InfluxOptions } from './influx.js';
 export {
   Relabeler,

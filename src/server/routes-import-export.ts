@@ -5,6 +5,12 @@
 import { parseImportTimestamp, parseTime } from '../api/query-params.js';
 import {
   ExpositionWriter,
+  OpenMetricsWriter,
+  formatCsvRows,
+  parseCsv,
+  parseCsvExportFormat,
+  parseCsvImportFormat,
+  type CsvExportField,
   decompressBody,
   parseBodyEncoding,
   formatJsonLine,
@@ -84,6 +90,34 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
       stream: chunked(series, (s) => formatJsonLine(s.labels, s.timestamps, s.values)),
     };
   });
+
+  // OpenMetrics for `promtool tsdb create-blocks-from openmetrics`: the way out to TSDB blocks.
+  router.add(['GET', 'POST'], '/api/v1/export/openmetrics', async (req) => {
+    const sel = parseSelection(await req.form(), true);
+    const meta = deps.db.metricMetadata(req.tenant);
+    const writer = new OpenMetricsWriter((name) => meta.get(name));
+    const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT, 'labels');
+    async function* withEof(): AsyncGenerator<Chunk> {
+      yield* chunked(series, (s) => writer.series(s.labels, s.timestamps, s.values));
+      yield writer.end();
+    }
+    return { status: 200, headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }, stream: withEof() };
+  });
+
+  router.add(['GET', 'POST'], '/api/v1/export/csv', async (req) => {
+    const form = await req.form();
+    let fields: CsvExportField[];
+    try {
+      fields = parseCsvExportFormat(form.get('format'));
+    } catch (e) {
+      throw asHttpError(e);
+    }
+    const sel = parseSelection(form, true);
+    const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT);
+    return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, stream: chunked(series, (s) => formatCsvRows(s.labels, s.timestamps, s.values, fields)) };
+  });
+
+  router.add('POST', '/api/v1/import/csv', importWith('csv', (req, body) => parseCsv(body, parseCsvImportFormat(req.query.get('format')), Date.now(), deps.limits)), { errorFormat: 'text', deadlineMs: 120_000 });
 
   router.add(['GET', 'POST'], '/federate', async (req) => {
     const form = await req.form();
