@@ -43,6 +43,17 @@ export interface Config {
   downsamplingKeep: DownsampleMode;
   maxHourlySeries: number;
   maxDailySeries: number;
+  remoteWriteUrls: string[];
+  remoteWriteHeaders: string[];
+  remoteWriteBasicAuthUsername: string[];
+  remoteWriteBasicAuthPassword: string[];
+  remoteWriteBearerToken: string[];
+  remoteWriteMaxDiskUsagePerUrl: number;
+  remoteWriteRetryMinIntervalMs: number;
+  remoteWriteRetryMaxIntervalMs: number;
+  remoteWriteQueues: number;
+  remoteWriteRelabelConfig: string;
+  remoteWriteProtocol: 1 | 2;
 }
 
 /** A flag as commander hands it over: repeatable flags come as a list of occurrences. */
@@ -71,6 +82,26 @@ const SEP = '\u0000';
 
 function eachOf<T>(parse: Parser<T>): Parser<T[]> {
   return (raw) => (raw === '' ? [] : raw.split(SEP).map(parse));
+}
+
+function httpUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`not a URL: ${JSON.stringify(raw)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`want an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** `Name:value^^Name2:value2` as vmagent writes it. */
+function headerList(raw: string): string {
+  for (const h of raw.split('^^')) {
+    const colon = h.indexOf(':');
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.slice(0, colon).trim())) throw new Error(`want Name:value pairs separated by ^^, got ${JSON.stringify(h)}`);
+  }
+  return raw;
 }
 
 function nonNegativeInt(raw: string): number {
@@ -178,6 +209,17 @@ export const FLAGS = [
   spec({ key: 'downsamplingKeep', flag: 'downsampling.keep', arg: 'mode', default: 'last', help: 'What downsampling keeps per interval: last (as VictoriaMetrics) | extremes (the minimum, maximum and last sample: max_over_time, min_over_time and counters stay exact)', parse: oneOf(['last', 'extremes'] as const) }),
   spec({ key: 'maxHourlySeries', flag: 'storage.maxHourlySeries', arg: 'n', default: '0', help: 'Most unique series written per hour; samples of further new series are dropped (400, counted); 0 = no limit', parse: nonNegativeInt }),
   spec({ key: 'maxDailySeries', flag: 'storage.maxDailySeries', arg: 'n', default: '0', help: 'Most unique series written per day; samples of further new series are dropped (400, counted); 0 = no limit', parse: nonNegativeInt }),
+  spec({ key: 'remoteWriteUrls', flag: 'remoteWrite.url', arg: 'url', default: '', repeatable: true, help: 'Forward every acknowledged sample from the WAL to this remote-write URL (vminsert, Mimir, Thanos Receive, Prometheus); repeatable; at least once', parse: eachOf(httpUrl) }),
+  spec({ key: 'remoteWriteHeaders', flag: 'remoteWrite.headers', arg: 'headers', default: '', repeatable: true, help: "HTTP headers for the corresponding --remoteWrite.url, 'Name:value^^Name2:value2' (one value applies to every URL)", parse: eachOf(headerList) }),
+  spec({ key: 'remoteWriteBasicAuthUsername', flag: 'remoteWrite.basicAuth.username', arg: 'user', default: '', repeatable: true, help: 'Basic auth user for the corresponding --remoteWrite.url', parse: eachOf(str) }),
+  spec({ key: 'remoteWriteBasicAuthPassword', flag: 'remoteWrite.basicAuth.password', arg: 'password', default: '', repeatable: true, secret: true, help: 'Basic auth password for the corresponding --remoteWrite.url', parse: eachOf(str) }),
+  spec({ key: 'remoteWriteBearerToken', flag: 'remoteWrite.bearerToken', arg: 'token', default: '', repeatable: true, secret: true, help: 'Bearer token for the corresponding --remoteWrite.url', parse: eachOf(str) }),
+  spec({ key: 'remoteWriteMaxDiskUsagePerUrl', flag: 'remoteWrite.maxDiskUsagePerURL', arg: 'size', default: '0', help: 'WAL bytes kept for a lagging destination; past it the oldest are dropped and counted; 0 = no limit', parse: parseSize }),
+  spec({ key: 'remoteWriteRetryMinIntervalMs', flag: 'remoteWrite.retryMinInterval', arg: 'duration', default: '1s', help: 'First retry delay after a failed send (doubles up to --remoteWrite.retryMaxInterval)', parse: (r) => Math.max(1, parseDurationFlag(r)) }),
+  spec({ key: 'remoteWriteRetryMaxIntervalMs', flag: 'remoteWrite.retryMaxInterval', arg: 'duration', default: '1m', help: 'Longest retry delay', parse: (r) => Math.max(1, parseDurationFlag(r)) }),
+  spec({ key: 'remoteWriteQueues', flag: 'remoteWrite.queues', arg: 'n', default: '2', help: 'Requests in flight per destination (series are split among them, each keeping its order)', parse: positiveInt }),
+  spec({ key: 'remoteWriteRelabelConfig', flag: 'remoteWrite.relabelConfig', arg: 'file', default: '', help: 'relabel_configs applied to forwarded series (not to stored ones)', parse: str }),
+  spec({ key: 'remoteWriteProtocol', flag: 'remoteWrite.protocol', arg: '1|2', default: '1', help: 'Remote write protocol version to forward with', parse: (r) => oneOf(['1', '2'] as const)(r) === '2' ? 2 : 1 }),
   spec({ key: 'adminAuthKey', flag: 'adminAuthKey', arg: 'key', default: '', help: 'Key (authKey query arg) guarding /internal/*, delete and snapshot endpoints', parse: str, secret: true }),
 ] as const;
 
@@ -204,6 +246,11 @@ export function buildConfig(values: Readonly<Record<string, FlagValue>>): Config
   for (const f of config.retentionFilters) {
     if (f.retentionMs > config.retentionPeriodMs) {
       throw new FlagError(`invalid value for flag --retentionFilter: retention of ${f.selector} exceeds --retentionPeriod; a filter can only shorten it`);
+    }
+  }
+  for (const [flag, list] of [['remoteWrite.headers', config.remoteWriteHeaders], ['remoteWrite.basicAuth.username', config.remoteWriteBasicAuthUsername], ['remoteWrite.basicAuth.password', config.remoteWriteBasicAuthPassword], ['remoteWrite.bearerToken', config.remoteWriteBearerToken]] as const) {
+    if (list.length > 1 && list.length !== config.remoteWriteUrls.length) {
+      throw new FlagError(`flag --${flag} is given ${list.length} times for ${config.remoteWriteUrls.length} --remoteWrite.url: give it once (for every URL) or once per URL`);
     }
   }
   if (config.downsampling.filter((r) => r.selector === null).length > 1) {

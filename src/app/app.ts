@@ -7,7 +7,8 @@ import type { Config } from '../config.js';
 import { log, setLogLevel } from '../logger.js';
 import { MetricsRegistry, type CollectedMetric } from '../metrics.js';
 import { Database } from '../db/index.js';
-import { DecodePool, Relabeler, resolveLimits } from '../ingest/index.js';
+import { DecodePool, Relabeler, loadRelabelConfig, resolveLimits } from '../ingest/index.js';
+import { Forwarder, type ForwardOptions } from '../forward/index.js';
 import { parseSeriesSelector } from '../promql/parser.js';
 import { registerImportExportRoutes } from '../server/routes-import-export.js';
 import { registerLabelRoutes } from '../server/routes-labels.js';
@@ -40,8 +41,11 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     const router = new Router();
     registerStatusRoutes(router, { metrics, flags, isReady: () => ready });
 
+    // Forwarding must be in place before the WAL opens: it keeps flushed segments it still needs.
+    const forwarder = config.remoteWriteUrls.length > 0 ? new Forwarder(forwardOptions(config), metrics) : null;
     const opened = Date.now();
     db = await Database.open({
+      ...(forwarder ? { walArchive: forwarder.archive } : {}),
       dataPath: config.storageDataPath,
       retentionMs: config.retentionPeriodMs,
       futureTimestampLimitMs: config.futureTimestampLimitMs,
@@ -57,6 +61,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     });
     const database = db;
     log.info('database opened', { ms: Date.now() - opened, series: database.stats().seriesTotal });
+    forwarder?.start((id) => database.index.labelsOf(id));
     metrics.addCollector(() => storageMetrics(database));
     const collector = startMemoryCollector();
     stopCollector = () => collector.stop();
@@ -114,6 +119,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
           await server.drain(5000);
           unwatch();
           stopCollector();
+          await forwarder?.stop();
           await pool.close();
           await database.close();
           lock.release();
@@ -155,4 +161,30 @@ function storageMetrics(db: Database): CollectedMetric[] {
     }
   }
   return out;
+}
+
+/** --remoteWrite.* flags as the forwarder takes them; list flags given once apply to every URL. */
+function forwardOptions(config: Config): ForwardOptions {
+  const nth = (list: readonly string[], i: number): string => (list.length === 1 ? list[0]! : (list[i] ?? ''));
+  return {
+    dataPath: config.storageDataPath,
+    queues: config.remoteWriteQueues,
+    maxDiskUsagePerUrl: config.remoteWriteMaxDiskUsagePerUrl,
+    relabel: config.remoteWriteRelabelConfig === '' ? [] : loadRelabelConfig(config.remoteWriteRelabelConfig),
+    destinations: config.remoteWriteUrls.map((url, i) => {
+      const headers: Record<string, string> = {};
+      const raw = nth(config.remoteWriteHeaders, i);
+      if (raw !== '') {
+        for (const h of raw.split('^^')) {
+          const colon = h.indexOf(':');
+          headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+        }
+      }
+      const user = nth(config.remoteWriteBasicAuthUsername, i);
+      const token = nth(config.remoteWriteBearerToken, i);
+      if (user !== '') headers['Authorization'] = 'Basic ' + Buffer.from(`${user}:${nth(config.remoteWriteBasicAuthPassword, i)}`).toString('base64');
+      else if (token !== '') headers['Authorization'] = `Bearer ${token}`;
+      return { url, headers, protocol: config.remoteWriteProtocol, retryMinMs: config.remoteWriteRetryMinIntervalMs, retryMaxMs: config.remoteWriteRetryMaxIntervalMs };
+    }),
+  };
 }

@@ -34,6 +34,8 @@ export interface DatabaseOptions {
   readonly labelsCacheSize?: number;
   /** Per-series retention filters and downsampling (none by default). */
   readonly lifecycle?: Omit<LifecycleConfig, 'retentionMs'>;
+  /** Offered each flushed WAL segment before it is deleted (forwarding keeps what it still needs). */
+  readonly walArchive?: (path: string, seq: number) => boolean;
   /** --storage.maxHourlySeries / --storage.maxDailySeries; 0 = no limit. */
   readonly maxHourlySeries?: number;
   readonly maxDailySeries?: number;
@@ -138,6 +140,7 @@ export class Database {
         retentionMs: opts.retentionMs,
         maxFutureMs: opts.futureTimestampLimitMs,
         ...(policies.active ? { lifecycle: policies } : {}),
+        ...(opts.walArchive ? { walArchive: opts.walArchive } : {}),
         dedupIntervalMs: opts.dedupIntervalMs,
         flushIntervalMs: opts.flushIntervalMs,
         walFsync: opts.walFsync,

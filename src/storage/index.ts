@@ -1,5 +1,6 @@
 export { Storage, pickWindow } from './storage.js';
 export { MAX_STORABLE_T, MIN_STORABLE_T } from './part-format.js';
+export { SEGMENT_RE, decodeFrames, segmentName } from './wal.js';
 export { damageWarnings, type DamageEntry } from './damage.js';
 export type { AppendResult, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';
 export type { DownsampleMode, MergeRules, RuleGroup, SeriesRule } from './downsample.js';

@@ -58,6 +58,8 @@ export interface StorageOptions {
   maxFutureMs?: number;
   /** Per-series retention filters and downsampling, applied by merges (none by default). */
   lifecycle?: StorageLifecycle;
+  /** Offered each WAL segment once its rows are in parts (see WalOptions.archive). */
+  walArchive?: (path: string, seq: number) => boolean;
   /** Clock, for tests of retention. */
   now?: () => number;
 }
@@ -251,7 +253,7 @@ export class Storage {
     s.tombstones = TombstoneSet.load(s.dataDir);
     s.pruneTombstones();
     const { wal, replay } = Wal.open(
-      { dir: join(opts.dataPath, 'wal'), fsync: opts.walFsync, fsyncIntervalMs: opts.walFsyncIntervalMs },
+      { dir: join(opts.dataPath, 'wal'), fsync: opts.walFsync, fsyncIntervalMs: opts.walFsyncIntervalMs, ...(opts.walArchive ? { archive: opts.walArchive } : {}) },
       (ids, ts, vs, n) => s.active.append(ids, ts, vs, 0, n),
     );
     s.wal = wal;

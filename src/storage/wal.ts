@@ -24,6 +24,11 @@ export interface WalOptions {
   dir: string;
   fsync: WalFsync;
   fsyncIntervalMs: number;
+  /**
+   * Offered each segment whose rows are safely in parts, before it is deleted: returns true when
+   * it took the file (moved it elsewhere, e.g. for forwarding to remote storage).
+   */
+  archive?: (path: string, seq: number) => boolean;
 }
 
 export interface WalReplayStats {
@@ -36,9 +41,9 @@ export interface WalReplayStats {
 
 export type RowsSink = (ids: Float64Array, timestamps: Float64Array, values: Float64Array, count: number) => void;
 
-const SEGMENT_RE = /^(\d{16})\.wal$/;
+export const SEGMENT_RE = /^(\d{16})\.wal$/;
 
-function segmentName(seq: number): string {
+export function segmentName(seq: number): string {
   return String(seq).padStart(16, '0') + '.wal';
 }
 
@@ -74,6 +79,31 @@ function decodeRows(payload: Buffer, sink: RowsSink): number {
   new Uint8Array(aligned.buffer).set(payload.subarray(ROWS_HEADER));
   sink(aligned.subarray(0, count), aligned.subarray(count, 2 * count), aligned.subarray(2 * count), count);
   return count;
+}
+
+/**
+ * Decodes the complete, valid frames of `data` from `from` on into sink, stopping at the first
+ * short, torn or nonsensical one, or once `maxRows` rows were handed out (whole frames); returns
+ * where it stopped (the end of the valid log in `data`, when it ran to it).
+ * The one reader of the frame format: replay and forwarding both use it.
+ */
+export function decodeFrames(data: Buffer, from: number, sink: RowsSink, maxRows = Infinity): number {
+  let off = from;
+  let rows = 0;
+  while (off + FRAME_HEADER <= data.length && rows < maxRows) {
+    const len = data.readUInt32LE(off);
+    const sum = data.readUInt32LE(off + 4);
+    if (len > MAX_PAYLOAD || off + FRAME_HEADER + len > data.length) break;
+    const payload = data.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len);
+    if (crc32(payload) !== sum) break;
+    try {
+      rows += decodeRows(payload, sink);
+    } catch {
+      break; // a frame with a valid CRC but nonsense inside is treated like a torn one
+    }
+    off += FRAME_HEADER + len;
+  }
+  return off;
 }
 
 /** Frames larger than this get a buffer of their own rather than growing the shared one. */
@@ -120,21 +150,11 @@ export class Wal {
     for (const seq of seqs) {
       const path = join(this.opts.dir, segmentName(seq));
       const data = fs.readFileSync(path);
-      let off = 0;
-      while (off + FRAME_HEADER <= data.length) {
-        const len = data.readUInt32LE(off);
-        const sum = data.readUInt32LE(off + 4);
-        if (len > MAX_PAYLOAD || off + FRAME_HEADER + len > data.length) break;
-        const payload = data.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len);
-        if (crc32(payload) !== sum) break;
-        try {
-          stats.rows += decodeRows(payload, sink);
-        } catch {
-          break; // a frame with a valid CRC but nonsense inside is treated like a torn one
-        }
+      const off = decodeFrames(data, 0, (ids, ts, vs, n) => {
+        sink(ids, ts, vs, n);
+        stats.rows += n;
         stats.records++;
-        off += FRAME_HEADER + len;
-      }
+      });
       if (off < data.length) {
         stats.truncatedBytes += data.length - off;
         fs.truncateSync(path, off);
@@ -245,7 +265,8 @@ export class Wal {
   dropThrough(seq: number): void {
     while (this.sealed.length > 0 && this.sealed[0]!.seq <= seq) {
       const s = this.sealed.shift()!;
-      fs.rmSync(join(this.opts.dir, segmentName(s.seq)), { force: true });
+      const path = join(this.opts.dir, segmentName(s.seq));
+      if (!this.opts.archive?.(path, s.seq)) fs.rmSync(path, { force: true });
       this.olderBytes -= s.bytes;
     }
     syncDir(this.opts.dir);

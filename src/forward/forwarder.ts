@@ -1,0 +1,250 @@
+/**
+ * Forwarding acknowledged samples from the WAL to remote-write destinations (a VictoriaMetrics
+ * cluster's vminsert, Mimir, Thanos Receive, another Prometheus), like vmagent's
+ * `-remoteWrite.url` but from the log on disk: a `kill -9` during an outage loses nothing. Each
+ * destination reads the log at its own cursor; segments storage has flushed are kept (moved to
+ * `forward/segments/`) until every cursor has passed them, up to --remoteWrite.maxDiskUsagePerURL.
+ * Ingestion never waits for a destination.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { applyRelabel, encodeRemoteWriteV1, encodeRemoteWriteV2, type EncodeSeries, type RelabelConfig } from '../ingest/index.js';
+import { log } from '../logger.js';
+import type { MetricsRegistry } from '../metrics.js';
+import type { Labels } from '../model/index.js';
+import { CursorFile } from './cursor.js';
+import { Destination, type DestinationConfig } from './destination.js';
+import { SegmentSource, type Position, type Rows } from './segments.js';
+
+export interface ForwardOptions {
+  readonly dataPath: string;
+  readonly destinations: readonly DestinationConfig[];
+  /** Requests sent at once per destination; series are split among them by id, keeping their order. */
+  readonly queues: number;
+  /** Log bytes kept for a destination that lags (0: no limit); the oldest segments go first. */
+  readonly maxDiskUsagePerUrl: number;
+  /** --remoteWrite.relabelConfig: applied to what is sent, not to what is stored. */
+  readonly relabel: readonly RelabelConfig[];
+}
+
+/** Where the forwarder finds a series' labels (null: deleted or unknown; its rows are skipped). */
+export type LabelsLookup = (id: number) => Labels | null;
+
+const BATCH_ROWS = 10_000;
+const IDLE_POLL_MS = 250;
+const LABELS_CACHE = 200_000;
+
+interface Lane {
+  readonly dest: Destination;
+  readonly cursorFile: CursorFile;
+  cursor: Position;
+  /** When the lane last had nothing left to send (lag is measured from there). */
+  caughtUpAt: number;
+  caughtUp: boolean;
+}
+
+export class Forwarder {
+  private readonly source: SegmentSource;
+  private readonly lanes: Lane[];
+  private lookup: LabelsLookup | null = null;
+  private readonly labelsCache = new Map<number, Labels | null>();
+  private stopping = false;
+  private readonly wakers = new Set<() => void>();
+  private loops: Promise<void>[] = [];
+  private readonly m;
+
+  constructor(
+    private readonly opts: ForwardOptions,
+    metrics: MetricsRegistry,
+  ) {
+    const dir = join(opts.dataPath, 'forward');
+    fs.mkdirSync(dir, { recursive: true });
+    this.source = new SegmentSource(join(opts.dataPath, 'wal'), join(dir, 'segments'));
+    const oldest = this.source.list()[0]?.seq ?? 0;
+    this.lanes = opts.destinations.map((cfg) => {
+      const dest = new Destination(cfg, (ms) => this.sleep(ms));
+      const cursorFile = new CursorFile(dir, cfg.url);
+      return { dest, cursorFile, cursor: cursorFile.load() ?? { seq: oldest, off: 0 }, caughtUpAt: Date.now(), caughtUp: false };
+    });
+    this.m = {
+      sent: metrics.counter('strata_forward_samples_sent_total', 'Samples a remote-write destination accepted.'),
+      dropped: metrics.counter('strata_forward_samples_dropped_total', 'Samples not forwarded, by destination and reason (rejected by it, relabeling, disk cap).'),
+      retried: metrics.counter('strata_forward_requests_retried_total', 'Requests to a destination that were retried.'),
+      pending: metrics.gauge('strata_forward_pending_bytes', 'WAL bytes not yet sent to a destination.'),
+      lag: metrics.gauge('strata_forward_lag_seconds', 'How long a destination has had unsent samples (0 when caught up).'),
+    };
+    metrics.addCollector(() => {
+      this.refreshGauges();
+      return [];
+    });
+  }
+
+  /** Storage's WAL hook: keeps a flushed segment while some destination still has to read it. */
+  readonly archive = (path: string, seq: number): boolean => {
+    if (this.lanes.every((l) => l.cursor.seq > seq)) return false;
+    try {
+      fs.renameSync(path, this.source.archivePath(seq));
+      return true;
+    } catch (e) {
+      log.error('forwarding: cannot keep a WAL segment; its samples will not be forwarded', { segment: path, error: (e as Error).message });
+      return false;
+    }
+  };
+
+  start(lookup: LabelsLookup): void {
+    this.lookup = lookup;
+    this.loops = this.lanes.map((lane) => this.run(lane).catch((e: unknown) => log.error('forwarding stopped', { url: lane.dest.shown, error: (e as Error).message })));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const w of this.wakers) w();
+    await Promise.all(this.loops);
+  }
+
+  /** Waits ms; false when stopping (the caller gives up then). Disk caps are enforced meanwhile. */
+  private sleep(ms: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    this.enforceDiskCap();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.wakers.delete(done);
+        resolve(!this.stopping);
+      };
+      const t = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+
+  private async run(lane: Lane): Promise<void> {
+    while (!this.stopping) {
+      const { rows, next } = this.source.read(lane.cursor, BATCH_ROWS);
+      if (rows.count === 0) {
+        if (next.seq !== lane.cursor.seq || next.off !== lane.cursor.off) this.advance(lane, next);
+        if (!lane.caughtUp) {
+          lane.caughtUp = true;
+          lane.caughtUpAt = Date.now();
+        }
+        if (!(await this.sleep(IDLE_POLL_MS))) return;
+        continue;
+      }
+      if (lane.caughtUp) {
+        lane.caughtUp = false;
+        lane.caughtUpAt = Date.now();
+      }
+      const outcome = await this.sendRows(lane, rows);
+      if (outcome === 'stopped') return;
+      // A disk cap may have moved the cursor past this batch meanwhile: never move it back.
+      if (next.seq > lane.cursor.seq || (next.seq === lane.cursor.seq && next.off > lane.cursor.off)) this.advance(lane, next);
+    }
+  }
+
+  private advance(lane: Lane, to: Position): void {
+    lane.cursor = to;
+    lane.cursorFile.save(to, lane.dest.shown);
+    this.dropPassedSegments();
+  }
+
+  /** Archived segments every destination has read are deleted. */
+  private dropPassedSegments(): void {
+    const min = Math.min(...this.lanes.map((l) => l.cursor.seq));
+    for (const seg of this.source.list()) {
+      if (!seg.live && seg.seq < min) fs.rmSync(seg.path, { force: true });
+    }
+  }
+
+  private labelsOf(id: number): Labels | null {
+    let l = this.labelsCache.get(id);
+    if (l === undefined) {
+      let raw: Labels | null = null;
+      try {
+        raw = this.lookup!(id);
+      } catch {
+        raw = null;
+      }
+      l = raw && this.opts.relabel.length > 0 ? applyRelabel(this.opts.relabel, raw) : raw;
+      if (this.labelsCache.size >= LABELS_CACHE) this.labelsCache.clear();
+      this.labelsCache.set(id, l);
+    }
+    return l;
+  }
+
+  /** Groups rows by series (their order kept), splits series among the queues and sends them all. */
+  private async sendRows(lane: Lane, rows: Rows): Promise<'done' | 'stopped'> {
+    const queues = Math.max(1, this.opts.queues);
+    const bySeries = new Map<number, { ts: number[]; idx: number[] }>();
+    let skipped = 0;
+    for (let i = 0; i < rows.count; i++) {
+      const id = rows.ids[i]!;
+      let s = bySeries.get(id);
+      if (!s) bySeries.set(id, (s = { ts: [], idx: [] }));
+      s.ts.push(rows.timestamps[i]!);
+      s.idx.push(i);
+    }
+    const requests: EncodeSeries[][] = Array.from({ length: queues }, () => []);
+    const counts = new Array<number>(queues).fill(0);
+    for (const [id, s] of bySeries) {
+      const labels = this.labelsOf(id);
+      if (!labels) {
+        skipped += s.ts.length;
+        continue;
+      }
+      // Values copied through a typed array keep staleness markers' NaN bits.
+      const values = new Float64Array(s.idx.length);
+      s.idx.forEach((i, k) => values.set(rows.values.subarray(i, i + 1), k));
+      const q = id % queues;
+      requests[q]!.push({ labels, timestamps: s.ts, values });
+      counts[q]! += s.ts.length;
+    }
+    if (skipped > 0) this.m.dropped.inc({ url: lane.dest.shown, reason: 'relabeled_or_deleted' }, skipped);
+    const before = lane.dest.retries;
+    const results = await Promise.all(
+      requests.map(async (series, q) => {
+        if (series.length === 0) return 'done' as const;
+        const body = lane.dest.cfg.protocol === 2 ? encodeRemoteWriteV2(series) : encodeRemoteWriteV1(series);
+        const r = await lane.dest.send(body);
+        if (r === 'stopped') return r;
+        if (r.kind === 'sent') this.m.sent.inc({ url: lane.dest.shown }, counts[q]!);
+        else {
+          this.m.dropped.inc({ url: lane.dest.shown, reason: `http_${r.status}` }, counts[q]!);
+          log.warn('forwarding: destination refused samples; they are dropped, not retried', { url: lane.dest.shown, status: r.status, samples: counts[q]!, error: r.reason });
+        }
+        return 'done' as const;
+      }),
+    );
+    if (lane.dest.retries > before) this.m.retried.inc({ url: lane.dest.shown }, lane.dest.retries - before);
+    return results.includes('stopped') ? 'stopped' : 'done';
+  }
+
+  /** Past --remoteWrite.maxDiskUsagePerURL a lagging destination loses its oldest segments, counted. */
+  private enforceDiskCap(): void {
+    const cap = this.opts.maxDiskUsagePerUrl;
+    if (cap <= 0) return;
+    for (const lane of this.lanes) {
+      let pending = this.source.pendingBytes(lane.cursor);
+      if (pending <= cap) continue;
+      const segs = this.source.list();
+      const newest = segs[segs.length - 1]?.seq ?? 0;
+      for (const seg of segs) {
+        if (pending <= cap || seg.seq >= newest) break;
+        if (seg.seq < lane.cursor.seq) continue;
+        const dropped = this.source.countRows(seg.seq, seg.seq === lane.cursor.seq ? lane.cursor.off : 0);
+        pending -= seg.seq === lane.cursor.seq ? seg.size - lane.cursor.off : seg.size;
+        this.m.dropped.inc({ url: lane.dest.shown, reason: 'disk_cap' }, dropped);
+        log.warn('forwarding: --remoteWrite.maxDiskUsagePerURL reached; oldest samples dropped', { url: lane.dest.shown, samples: dropped });
+        lane.cursor = { seq: seg.seq + 1, off: 0 };
+        lane.cursorFile.save(lane.cursor, lane.dest.shown);
+      }
+    }
+    this.dropPassedSegments();
+  }
+
+  private refreshGauges(): void {
+    const now = Date.now();
+    for (const lane of this.lanes) {
+      this.m.pending.set({ url: lane.dest.shown }, this.source.pendingBytes(lane.cursor));
+      this.m.lag.set({ url: lane.dest.shown }, lane.caughtUp ? 0 : (now - lane.caughtUpAt) / 1000);
+    }
+  }
+}

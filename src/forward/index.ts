@@ -1,0 +1,2 @@
+export { Forwarder, type ForwardOptions, type LabelsLookup } from './forwarder.js';
+export { displayUrl, retryAfterMs, type DestinationConfig } from './destination.js';

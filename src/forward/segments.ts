@@ -1,0 +1,161 @@
+/**
+ * WAL segments as the forwarder reads them: the live ones in `<data>/wal` and the ones storage
+ * handed over after flushing (archived in `<data>/forward/segments` while some destination still
+ * needs them). Sequence numbers order them across both directories.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { SEGMENT_RE, decodeFrames, segmentName } from '../storage/index.js';
+
+/** A position in the log: segment sequence number and byte offset in it. */
+export interface Position {
+  readonly seq: number;
+  readonly off: number;
+}
+
+export interface Rows {
+  ids: Float64Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+  count: number;
+}
+
+export interface ReadResult {
+  readonly rows: Rows;
+  /** Where the next read starts. */
+  readonly next: Position;
+}
+
+/** Largest amount of a segment read at once (a frame is at most this big in practice). */
+const READ_BYTES = 16 << 20;
+
+export class SegmentSource {
+  constructor(
+    readonly walDir: string,
+    readonly archiveDir: string,
+  ) {
+    fs.mkdirSync(archiveDir, { recursive: true });
+  }
+
+  /** Every segment in both places, ascending, with its size and path. */
+  list(): { seq: number; path: string; size: number; live: boolean }[] {
+    const out: { seq: number; path: string; size: number; live: boolean }[] = [];
+    for (const [dir, live] of [[this.archiveDir, false], [this.walDir, true]] as const) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const m = SEGMENT_RE.exec(name);
+        if (!m) continue;
+        const path = join(dir, name);
+        try {
+          out.push({ seq: Number(m[1]), path, size: fs.statSync(path).size, live });
+        } catch {
+          // Moved or deleted between the listing and the stat: the next listing has it right.
+        }
+      }
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The newest segment, the one being written. */
+  private newestSeq(list: readonly { seq: number }[]): number {
+    return list.length > 0 ? list[list.length - 1]!.seq : 0;
+  }
+
+  /**
+   * Rows from `from` on, up to about `maxRows` (whole records), and the position after them. An
+   * unreadable tail of a finished segment is skipped (a crash cut it; replay did the same).
+   */
+  read(from: Position, maxRows: number): ReadResult {
+    const list = this.list();
+    const newest = this.newestSeq(list);
+    const parts: Rows[] = [];
+    let total = 0;
+    let pos = from;
+    for (const seg of list) {
+      if (seg.seq < pos.seq) continue;
+      if (seg.seq > pos.seq) pos = { seq: seg.seq, off: 0 };
+      if (pos.off < seg.size) {
+        const want = Math.min(seg.size - pos.off, READ_BYTES);
+        const partial = want < seg.size - pos.off;
+        let data: Buffer;
+        try {
+          const fd = fs.openSync(seg.path, 'r');
+          try {
+            data = Buffer.allocUnsafe(want);
+            const n = fs.readSync(fd, data, 0, want, pos.off);
+            data = data.subarray(0, n);
+          } finally {
+            fs.closeSync(fd);
+          }
+        } catch {
+          break; // moved to the archive meanwhile: read again next time
+        }
+        const end = decodeFrames(
+          data,
+          0,
+          (ids, timestamps, values, count) => {
+            parts.push({ ids: ids.slice(), timestamps: timestamps.slice(), values: values.slice(), count });
+            total += count;
+          },
+          maxRows - total,
+        );
+        pos = { seq: pos.seq, off: pos.off + end };
+        // A read cut short by READ_BYTES goes on from here next time.
+        if (total >= maxRows || partial) break;
+        // In the segment being written the next frame is not complete yet; in an older one, what
+        // does not decode is a tail a crash cut (replay cut it too): go on with the next segment.
+        if (end < data.length && seg.seq === newest) break;
+      }
+      if (seg.seq === newest) break;
+    }
+    return { rows: concat(parts, total), next: pos };
+  }
+
+  /** Rows in one segment from an offset on (what dropping it loses). */
+  countRows(seq: number, off: number): number {
+    const seg = this.list().find((x) => x.seq === seq);
+    if (!seg) return 0;
+    let n = 0;
+    try {
+      decodeFrames(fs.readFileSync(seg.path), off, (_ids, _ts, _vs, count) => {
+        n += count;
+      });
+    } catch {
+      // Gone meanwhile: nothing left to count.
+    }
+    return n;
+  }
+
+  /** Bytes from `from` to the end of the log. */
+  pendingBytes(from: Position): number {
+    let n = 0;
+    for (const seg of this.list()) {
+      if (seg.seq < from.seq) continue;
+      n += seg.seq === from.seq ? Math.max(0, seg.size - from.off) : seg.size;
+    }
+    return n;
+  }
+
+  archivePath(seq: number): string {
+    return join(this.archiveDir, segmentName(seq));
+  }
+}
+
+function concat(parts: Rows[], total: number): Rows {
+  if (parts.length === 1) return parts[0]!;
+  const out: Rows = { ids: new Float64Array(total), timestamps: new Float64Array(total), values: new Float64Array(total), count: total };
+  let at = 0;
+  for (const p of parts) {
+    out.ids.set(p.ids, at);
+    out.timestamps.set(p.timestamps, at);
+    // Copied as a typed-array set: NaN payloads (staleness markers) keep their bits.
+    out.values.set(p.values, at);
+    at += p.count;
+  }
+  return out;
+}
