@@ -1,29 +1,9 @@
 /**
- * The byte format shared by the TypeScript reference codecs and the WASM module (native/codec.ts).
- * Both must produce identical bytes; test/codec/golden.test.ts pins them.
- *
- * Every column block starts with one header byte (high nibble = format version, low nibble = kind)
- * and the sample count as an unsigned LEB128 varint, so a reader never guesses and can check the
- * count its caller expects. "zz" below is a zig-zag LEB128 varint of a signed integer.
- *
- * Timestamps (integer ms):
- *   CONST  zz first, zz interval                       every interval equal: size independent of count
- *   DELTA  integer sequence of deltas                  (below)
- *   DOD    integer sequence of delta-of-deltas         (below)
- *   RAW    count × float64 little-endian               anything else: fractions, -0, NaN, |t| > 2^50
- * Values (float64, bit-exact):
- *   CONST            the 8 bytes of the one bit pattern
- *   DECIMAL_DELTA    exp (int8), uvarint #exceptions, exceptions, integer sequence of mantissa deltas
- *   DECIMAL_DOD      same, mantissa delta-of-deltas
- *   GORILLA          XOR bit stream (gorilla.ts) to the end of the block
- * Decimal: value = mantissa × 10^exp (exp ≥ 0) or mantissa / 10^−exp (exp < 0), one correctly
- * rounded operation on exact operands, so decoding is exact and identical everywhere. Exceptions
- * (NaN payloads, ±Inf, -0, staleness markers, values with no short decimal form; at most count/8)
- * are stored as (uvarint gap since the previous exception index, 8 raw bytes); their mantissa slot
- * repeats its neighbour so they cost nothing in the sequence.
- * Integer sequence (intseq.ts): zz first, [DOD: zz first delta], then the deltas or delta-of-deltas in
- * chunks of 128 (chunks.ts): zz chunk minimum, width byte, ceil(width × n / 8) bytes of
- * (value − minimum) packed LSB-first. The encoder picks delta or delta-of-delta by packed size.
+ * The byte format shared by the TypeScript reference codecs and the WASM module (native/codec.ts),
+ * described in docs/format/codec.md. Both must produce identical bytes; test/codec/golden.test.ts
+ * pins them. Every block names its format version, kind and sample count up front, so a reader
+ * never guesses and can check the count its caller expects. Decimal values decode with one
+ * correctly rounded operation on exact operands, so decoding is exact and identical everywhere.
  */
 export const FORMAT_VERSION = 1;
 

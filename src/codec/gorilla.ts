@@ -2,10 +2,8 @@ import type { Reader, Writer } from './bits.js';
 import { CodecError } from './errors.js';
 
 /**
- * Gorilla XOR (Pelkonen et al., 2015) over float64 bit patterns held as (hi, lo) uint32 pairs.
- * First value: 64 raw bits (lo then hi). Then per value: bit 0 = same as previous; bits 1,0 = XOR
- * fits the previous window, meaningful bits follow; bits 1,1 = new window: 5 bits leading zeros
- * (capped at 31), 6 bits (length − 1), then the meaningful bits. All fields LSB-first.
+ * Gorilla XOR (Pelkonen et al., 2015) over float64 bit patterns held as (hi, lo) uint32 pairs;
+ * bit layout: docs/format/codec.md.
  */
 export function writeGorilla(w: Writer, words: Uint32Array, count: number): void {
   if (count === 0) return;

@@ -7,6 +7,7 @@ import type { MetricMetadata, MetricType } from '../ingest/index.js';
  * and 2.0 series carry it, kept in memory for `/api/v1/metadata` and saved to one JSON file so it
  * survives a restart. Saving is periodic (and on close): senders repeat metadata every minute or
  * so, so a crash loses at most one interval of changes that will come again anyway.
+ * File layout: docs/format/manifest.md.
  */
 
 const FORMAT_VERSION = 1;

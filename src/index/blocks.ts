@@ -1,9 +1,7 @@
 /**
- * Postings lists stored as packed blocks: one LMDB value holds many ascending series ids, so
- * creating 10k series with `job="node"` writes a few values instead of 10k dupSort rows.
- *
- * A block's key is the list key plus its first id (8 bytes big-endian), so blocks sort by id.
- * Its value is varint(count) then count - 1 varint gaps between consecutive ids.
+ * Postings lists stored as packed blocks (layout: docs/format/index.md): one LMDB value holds many
+ * ascending series ids, so creating 10k series with `job="node"` writes a few values instead of
+ * 10k dupSort rows.
  */
 
 /** Blocks are cut near this size: several fit in one 4 KiB page, so none spill to overflow pages. */

@@ -4,9 +4,9 @@ import { writeVarint } from './blocks.js';
 import { IndexError } from './errors.js';
 
 /**
- * Byte layouts of the LMDB keys. Every key starts with the tenant (accountID, projectID as u32
- * big-endian) so tenants never see each other's series and a tenant's keys form one range.
- * Ids are 8-byte big-endian so LMDB's byte order is numeric order.
+ * LMDB key and value layouts: docs/format/index.md. Keys start with the tenant so tenants never
+ * see each other's series and a tenant's keys form one range; fixed-width numbers are big-endian
+ * so LMDB's byte order is numeric order.
  */
 
 export const TENANT_BYTES = 8;

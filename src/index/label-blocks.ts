@@ -5,18 +5,11 @@ import { TENANT_BYTES, idBytes, readId } from './keys.js';
 import type { BinDb } from './stores.js';
 
 /**
- * The label sets of series, by id, packed in blocks: the series created by one batch (one tenant)
- * share blocks of up to BLOCK_SERIES sets, each set written as its difference from the one before
- * (series created together mostly share names and many values). One LMDB row per block instead of
- * per series, and a few bytes per repeated label instead of its name and value.
- *
- * Key: the block's first id (8 bytes big-endian); ids in a block are consecutive.
- * Value: tenant (8 bytes), then the body — varint count, then per set: varint label count, then
- * per label a tag: 0 = same label as the previous set's at this position, 1 = same name, new value
- * (varint length + UTF-8), 2 = new name and value (each varint length + UTF-8) — either as it is
- * or, when that is smaller, as a 0 byte followed by the body deflated (raw DEFLATE). A body never
- * starts with 0 (a block holds at least one set), so both forms read back; blocks written before
- * compression existed are plain bodies.
+ * The label sets of series, by id, packed in blocks (layout: docs/format/index.md, `label_blocks`):
+ * the series created by one batch (one tenant) share blocks of up to BLOCK_SERIES sets, each set
+ * written as its difference from the one before (series created together mostly share names and
+ * many values). One LMDB row per block instead of per series, and a few bytes per repeated label
+ * instead of its name and value.
  */
 
 /**

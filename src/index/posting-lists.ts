@@ -3,12 +3,10 @@ import { blockKey, readId } from './keys.js';
 import type { BinDb } from './stores.js';
 
 /**
- * Postings lists in LMDB as runs of packed blocks (see blocks.ts). A list is named by its list key K.
- * Its largest ids sit in the open "tail" block at the fixed key K + 0x7f, whose value starts with
- * the block's first id (a varint); full blocks before it are "closed", keyed K + first id (whose
- * first byte is 0, ids being ≤ 2^53). So appending to a list — the whole of series creation — is
- * one point read of the tail and one write, and all of a list's blocks lie in [K, K + 0x80), ids
- * ascending. Writers must run inside a write transaction.
+ * Postings lists in LMDB as runs of packed blocks (layout: docs/format/index.md). The largest ids
+ * sit in an open "tail" block at a fixed key, so appending to a list — the whole of series
+ * creation — is one point read of the tail and one write. Writers must run inside a write
+ * transaction.
  */
 
 const TAIL = 0x7f;

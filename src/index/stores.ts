@@ -7,7 +7,7 @@ export type IdDb = Database<number, Buffer>;
 /** A database of raw bytes to raw bytes. */
 export type BinDb = Database<Buffer, Buffer>;
 
-/** The named databases of the index environment (see ARCHITECTURE.md, "Label index"). */
+/** The named databases of the index environment; key and value layouts: docs/format/index.md. */
 export interface Stores {
   readonly env: RootDatabase;
   /** hash of tenant and canonical label bytes → the ids with that hash (see keys.ts, seriesKey). */

@@ -3,7 +3,8 @@ import { decodeTimestamps, decodeValues, encodeTimestamps, encodeValues, maxEnco
 import { PartCorruptError } from './errors.js';
 
 /**
- * The column codecs as storage sees them. The codecs live in src/codec; each block records which
+ * The column codecs as storage sees them (kind byte and deflate flag: docs/format/part.md and
+ * docs/format/codec.md). The codecs live in src/codec; each block records which
  * kind wrote it so parts stay readable if the choice changes. Kind 0 (raw little-endian float64)
  * is a safety net: a block the codec refuses to encode is stored raw instead of failing a flush.
  */

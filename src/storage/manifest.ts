@@ -4,9 +4,9 @@ import { StorageError } from './errors.js';
 import { syncDir } from './wal.js';
 
 /**
- * A partition's manifest names its live parts, oldest data first (on equal timestamps a later
- * part wins). It is replaced atomically: written to a temporary file, fsynced, renamed over the
- * old one, and the directory fsynced. A part directory not named here is garbage from a crash.
+ * A partition's manifest (docs/format/manifest.md) names its live parts, oldest data first (on
+ * equal timestamps a later part wins). It is replaced atomically, so a part directory not named
+ * here is garbage from a crash.
  */
 export interface Manifest {
   formatVersion: 1;

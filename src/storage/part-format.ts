@@ -1,22 +1,10 @@
 import { inflateRawSync, deflateRawSync } from 'node:zlib';
 
 /**
- * On-disk layout of a part directory (all little-endian):
+ * Part directory layout (both format versions, byte by byte): docs/format/part.md.
  *
- * timestamps.bin, values.bin — encoded column blocks, back to back.
- * index.bin — block headers sorted by (series id, min time), grouped into index blocks of up to
- *   HEADERS_PER_INDEX_BLOCK headers; each index block is stored compressed (encodeIndexBlock:
- *   its headers as columns of varints, then raw DEFLATE) and read back into the fixed in-memory
- *   layout below, HEADER_SIZE bytes a header:
- *     f64 seriesId | f64 minT | f64 maxT | u32 count | u8 tsCodec | u8 valCodec | u16 0   (codec kinds: block-codec.ts)
- *     | f64 tsOffset | u32 tsSize | u32 valSize | f64 valOffset | u32 crc32(ts bytes ++ value bytes) | u32 0
- * metaindex.bin — one METAINDEX_ENTRY_SIZE entry per index block, loaded into memory:
- *     f64 firstId | f64 lastId | f64 minT | f64 maxT | f64 indexOffset | u32 headerCount | u32 stored bytes
- * metadata.json — PartMetadata, written last: a part without it was never finished.
- *
- * Format versions: 1 stored index blocks as the raw 64-byte headers (0.17 bytes a sample on
- * node_exporter-like data, a tenth of the whole part); 2 compresses them (about 8 bytes a header).
- * Version 1 parts are still read (part.ts); every part written is version 2.
+ * Version 2 compresses index blocks because version 1's raw 64-byte headers cost 0.17 bytes a
+ * sample on node_exporter-like data, a tenth of the whole part (compressed: about 8 bytes a header).
  */
 export const FORMAT_VERSION = 2;
 export const HEADER_SIZE = 64;

@@ -4,12 +4,9 @@ import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
 
 /**
- * Write-ahead log. Segment files `<seq>.wal` hold framed records:
- *   u32 payloadLength | u32 crc32(payload) | payload
- * and a rows payload is
- *   u8 kind (1) | 3 bytes zero | u32 count | f64 ids[count] | f64 timestamps[count] | f64 values[count]
- * all little-endian. A frame that is short or fails its CRC marks the end of the valid log: it is
- * what a crash in the middle of write() leaves behind, so replay cuts it off instead of failing.
+ * Write-ahead log; segment and frame layout: docs/format/wal.md. A frame that is short or fails
+ * its CRC marks the end of the valid log: it is what a crash in the middle of write() leaves
+ * behind, so replay cuts it off instead of failing.
  */
 
 export type WalFsync = 'always' | 'interval' | 'never';
