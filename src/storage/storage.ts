@@ -768,7 +768,9 @@ export class Storage {
     if (!lc || lc.thresholdsMs.length === 0) return false;
     const pol = part.meta.policy;
     const { minT, maxT } = part.meta;
-    if (!pol || pol.signature !== lc.signature) return lc.thresholdsMs.some((age) => minT < now - age);
+    // A part written without these rules goes through them once it is gapMs old: younger parts
+    // are merged soon anyway (and re-merging a partition per fresh flush would thrash a backfill).
+    if (!pol || pol.signature !== lc.signature) return now - Date.parse(part.meta.createdAt) >= gapMs && lc.thresholdsMs.some((age) => minT < now - age);
     if (now - pol.at < gapMs) return false;
     return lc.thresholdsMs.some((age) => minT < now - age && maxT >= pol.at - age);
   }

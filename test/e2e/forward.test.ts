@@ -15,7 +15,7 @@ import { series, writeV1 } from './client.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const now = Math.floor(Date.now() / 1000) * 1000;
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
