@@ -6,6 +6,7 @@
  * each level's cutoff. Downsampling runs only here, in merges, never on the query path.
  */
 import type { SampleBuffer } from './samples.js';
+import { hasId } from './sorted-ids.js';
 
 export type DownsampleMode = 'last' | 'extremes';
 
@@ -34,21 +35,8 @@ export interface MergeRules {
   readonly mode: DownsampleMode;
 }
 
-function contains(sorted: Float64Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 export function ruleFor(rules: MergeRules, id: number): SeriesRule {
-  for (const g of rules.groups) if (contains(g.ids, id)) return g.rule;
+  for (const g of rules.groups) if (hasId(g.ids, id)) return g.rule;
   return rules.fallback;
 }
 

@@ -9,6 +9,7 @@ import { PartWriter } from './part-writer.js';
 import { SampleBuffer, normalize } from './samples.js';
 import { cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
 import { downsample, ruleFor, type MergeRules } from './downsample.js';
+import { hasId } from './sorted-ids.js';
 
 /**
  * The heavy work of the engine — turning memtable rows into parts and merging parts — as plain
@@ -177,19 +178,6 @@ class HeaderCursor {
   }
 }
 
-function isDeleted(sorted: Float64Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
   const parts = job.inputs.map((dir) => Part.open(dir, dir, { verifyData: false }));
   const cursors = parts.map((p) => new HeaderCursor(p));
@@ -208,7 +196,7 @@ function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       }
       if (id === Infinity) break;
       buf.reset();
-      const drop = isDeleted(job.deletedIds, id);
+      const drop = hasId(job.deletedIds, id);
       const rule = job.rules ? ruleFor(job.rules, id) : null;
       const minValidT = rule ? Math.max(job.minValidT, rule.minValidT) : job.minValidT;
       cursors.forEach((c, i) => {

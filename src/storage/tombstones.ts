@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { SampleBuffer } from './samples.js';
+import { hasId } from './sorted-ids.js';
 
 /** One deletion: sorted series ids and the inclusive time range removed from them. */
 export interface Tombstone {
@@ -33,24 +34,11 @@ interface StoredTombstone {
   ids: number[];
 }
 
-function contains(sorted: Float64Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid]!;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 /** The ranges of `tombstones` that cover series `id` in a part of sequence `partSeq`, or null. */
 export function intervalsFor(tombstones: readonly Tombstone[], id: number, partSeq: number): Interval[] | null {
   let out: Interval[] | null = null;
   for (const t of tombstones) {
-    if (partSeq < t.seq && contains(t.ids, id)) (out ??= []).push([t.minT, t.maxT]);
+    if (partSeq < t.seq && hasId(t.ids, id)) (out ??= []).push([t.minT, t.maxT]);
   }
   return out;
 }
