@@ -77,6 +77,7 @@ const html = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Strata</title>
+<link rel="icon" href="data:,">
 ${cssKey ? `<link rel="stylesheet" href="assets/${rel(cssKey)}">\n` : ''}<script type="module" src="assets/${rel(entryKey)}"></script>
 </head>
 <body><div id="app"></div></body>

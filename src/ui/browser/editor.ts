@@ -77,7 +77,12 @@ function toExplain(node: SyntaxNode, doc: string): ExplainNode {
   return { type: node.name, text: doc.slice(node.from, node.to), children };
 }
 
-export function createEditor(parent: HTMLElement, opts: EditorOptions): EditorHandle {
+export function createEditor(host: HTMLElement, opts: EditorOptions): EditorHandle {
+  // CodeMirror puts its styles in a <style> element in a document, which `style-src 'self'`
+  // forbids; inside a shadow root it uses a constructed style sheet, which CSP allows.
+  const root = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+  const parent = document.createElement('div');
+  root.appendChild(parent);
   const runKeys = Prec.highest(
     keymap.of([
       // Enter picks a completion while the list is open, and runs the query otherwise.
@@ -97,6 +102,7 @@ export function createEditor(parent: HTMLElement, opts: EditorOptions): EditorHa
   );
   const view = new EditorView({
     parent,
+    root,
     state: EditorState.create({
       doc: opts.value,
       extensions: [
