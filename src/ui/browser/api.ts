@@ -46,8 +46,9 @@ export async function fetchApi<T>(path: string, params: Params = {}, signal?: Ab
   const r = await fetch(apiUrl(path, params), { signal });
   const raw = await r.text();
   if (!r.ok) throw errorOf(r.status, raw);
-  const body = JSON.parse(raw) as { data: T; stats?: QueryStats; warnings?: string[] };
-  return { data: body.data, raw, stats: body.stats, warnings: body.warnings, ms: performance.now() - started };
+  const body = JSON.parse(raw) as { data: T & { stats?: QueryStats }; stats?: QueryStats; warnings?: string[] };
+  // Prometheus puts query stats inside `data`.
+  return { data: body.data, raw, stats: body.data?.stats ?? body.stats, warnings: body.warnings, ms: performance.now() - started };
 }
 
 function errorOf(status: number, body: string): ApiError {

@@ -4,7 +4,13 @@ import type { EditorHandle } from './editor.js';
 import { loadHistory } from './history.js';
 
 export interface QueryEditorProps {
+  /** The text being edited (shown by the plain field until the editor arrives). */
   value: string;
+  /**
+   * The committed query from the URL. The editor text is replaced only when this changes (Back,
+   * reload): pushing every draft back in would race with fast typing and undo keystrokes.
+   */
+  committed: string;
   onChange(v: string): void;
   onRun(): void;
   onHandle?(h: EditorHandle | null): void;
@@ -52,7 +58,7 @@ export function QueryEditor(props: QueryEditorProps) {
     };
   }, []);
 
-  useEffect(() => handle.current?.setValue(props.value), [props.value]);
+  useEffect(() => handle.current?.setValue(props.committed), [props.committed]);
 
   return (
     <div class="query-editor" ref={box}>

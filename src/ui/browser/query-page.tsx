@@ -218,6 +218,7 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
           </label>
           <QueryEditor
             value={drafts[i] ?? ''}
+            committed={q.expr}
             onChange={(v) => setDrafts((d) => d.map((x, j) => (j === i ? v : x)))}
             onRun={run}
             onHandle={(h) => (editors.current[i] = h)}
@@ -236,16 +237,16 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
         <button onClick={() => set({ queries: [...state.queries, { expr: '', hidden: false }] })}>Add query</button>
         <label>
           range{' '}
-          <input class="short" list="ranges" value={state.range} onChange={(e) => set({ range: (e.target as HTMLInputElement).value.trim() })} data-testid="range" />
+          <input class="short" list="ranges" value={state.range} {...commitField((v) => set({ range: v }))} data-testid="range" />
         </label>
         <datalist id="ranges">{RANGES.map((r) => <option value={r} key={r} />)}</datalist>
         <label>
           end{' '}
-          <input class="mid" placeholder="now" value={state.end} onChange={(e) => set({ end: (e.target as HTMLInputElement).value.trim() })} data-testid="end" />
+          <input class="mid" placeholder="now" value={state.end} {...commitField((v) => set({ end: v }))} data-testid="end" />
         </label>
         <label>
           step{' '}
-          <input class="short" placeholder={w.error ? 'auto' : `auto ${formatDuration(w.stepSec)}`} value={state.step} onChange={(e) => set({ step: (e.target as HTMLInputElement).value.trim() })} data-testid="step" />
+          <input class="short" placeholder={w.error ? 'auto' : `auto ${formatDuration(w.stepSec)}`} value={state.step} {...commitField((v) => set({ step: v }))} data-testid="step" />
         </label>
         <label>
           refresh{' '}
@@ -323,6 +324,18 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
       )}
     </div>
   );
+}
+
+/** Text fields apply on change and on Enter (Chrome fires no change event for an unedited Enter). */
+function commitField(apply: (v: string) => void) {
+  let last: string | null = null;
+  const commit = (e: Event) => {
+    const v = (e.target as HTMLInputElement).value.trim();
+    if (v === last) return;
+    last = v;
+    apply(v);
+  };
+  return { onChange: commit, onKeyDown: (e: KeyboardEvent) => e.key === 'Enter' && commit(e), onFocus: (e: FocusEvent) => (last = (e.target as HTMLInputElement).value.trim()) };
 }
 
 function prettyJson(raw: string): string {

@@ -1,0 +1,284 @@
+/**
+ * The web UI in a real Chromium (Debian's /usr/bin/chromium driven by playwright-core) against
+ * the real server on a real port, with real data ingested through the API. Any request leaving
+ * 127.0.0.1, any page error and any console error fails the test. Runs with STRATA_SLOW_TESTS=1.
+ * With STRATA_UI_SCREENSHOT=<path> it also writes the README screenshot (scripts/ui-screenshot.mjs).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page, Request } from 'playwright-core';
+import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
+import { COUNTER, HISTOGRAM, INSTANCES_PER_JOB, JOBS, ingestUiData } from '../helpers/ui-data.js';
+
+const CHROMIUM = process.env['STRATA_CHROMIUM'] ?? '/usr/bin/chromium';
+const enabled = !!process.env['STRATA_SLOW_TESTS'] && existsSync(CHROMIUM);
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+
+describe.skipIf(!enabled)('web UI in Chromium', () => {
+  let strata: StrataProcess;
+  let ctx: BrowserContext;
+  let page: Page;
+  let profile: string;
+  let problems: string[] = [];
+  let apiRequests: URL[] = [];
+
+  beforeAll(async () => {
+    strata = await startStrata();
+    await ingestUiData(strata.url, Date.now());
+    const { chromium } = await import('playwright-core');
+    profile = mkdtempSync(join(tmpdir(), 'strata-chromium-'));
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      colorScheme: 'light',
+      viewport: { width: 1280, height: 860 },
+      acceptDownloads: true,
+    });
+    await ctx.route('**/*', (route) => {
+      const u = new URL(route.request().url());
+      if (u.protocol === 'data:' || u.protocol === 'blob:' || u.hostname === '127.0.0.1') return route.continue();
+      problems.push(`request left 127.0.0.1: ${u.href}`);
+      return route.abort();
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await ctx?.close();
+    await strata?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    problems = [];
+    apiRequests = [];
+    page = await ctx.newPage();
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('request', (r: Request) => {
+      const u = new URL(r.url());
+      if (u.pathname.includes('/api/v1/')) apiRequests.push(u);
+    });
+  });
+
+  afterEach(async () => {
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  const queryRanges = () => apiRequests.filter((u) => u.pathname.endsWith('/api/v1/query_range'));
+  const instants = () => apiRequests.filter((u) => u.pathname.endsWith('/api/v1/query'));
+  const editor = () => page.locator('.cm-content').first();
+  const typeQuery = async (text: string) => {
+    await editor().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type(text);
+  };
+  const graphFor = (expr: string, extra = '') => `${strata.url}/graph?g0.expr=${encodeURIComponent(expr)}${extra}`;
+  const waitForQueryRanges = async (n: number) => expect.poll(() => queryRanges().length, { timeout: 10_000 }).toBe(n);
+
+  it('redirects /, /vmui and /graph (also under /prometheus/ and a tenant) into the UI', async () => {
+    for (const [from, to] of [
+      ['/', '/vmui/'],
+      ['/vmui', '/vmui/'],
+      ['/prometheus/', '/prometheus/vmui/'],
+      ['/select/0/prometheus/graph', '/select/0/prometheus/vmui/'],
+    ]) {
+      const r = await page.goto(strata.url + from);
+      expect(r?.status(), from).toBe(200);
+      expect(new URL(page.url()).pathname, from).toBe(to);
+    }
+  });
+
+  it('/graph?g0.expr=…&g0.tab=table opens the Table tab with one instant query', async () => {
+    await page.goto(graphFor(`sum by (job) (${COUNTER})`, '&g0.tab=table'));
+    await expect.poll(() => page.locator('[data-testid=table] tbody tr').count(), { timeout: 10_000 }).toBe(JOBS.length);
+    expect(await page.locator('[data-testid=tab-table]').getAttribute('aria-selected')).toBe('true');
+    expect(instants()).toHaveLength(1);
+    expect(queryRanges()).toHaveLength(0);
+  });
+
+  it('completes functions after rate(, metric names with their type, and label names after {j', async () => {
+    await page.goto(`${strata.url}/vmui/`);
+    await typeQuery('rate(');
+    const list = page.locator('.cm-tooltip-autocomplete');
+    await expect.poll(() => list.textContent(), { timeout: 10_000 }).toContain('irate');
+    await typeQuery('ui_test_req');
+    await expect.poll(() => list.textContent(), { timeout: 10_000 }).toContain(COUNTER);
+    expect(await list.textContent()).toContain('counter');
+    await typeQuery(`${COUNTER}{j`);
+    await expect.poll(() => list.textContent(), { timeout: 10_000 }).toContain('job');
+    const completions = apiRequests.filter((u) => /\/api\/v1\/(label|labels|series|metadata)/.test(u.pathname));
+    expect(completions.length).toBeGreaterThan(0);
+    for (const u of completions) expect(u.searchParams.get('limit'), u.href).not.toBeNull();
+  });
+
+  it('Enter runs exactly one query_range, draws a canvas, lists label sets and caps 1,000 series at 20', async () => {
+    await page.goto(`${strata.url}/vmui/`);
+    await typeQuery(COUNTER);
+    await page.keyboard.press('Escape');
+    const started = Date.now();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=cap-banner]').waitFor({ timeout: 10_000 });
+    console.log(`[ui] 1,000 series × 241 points painted ${Date.now() - started} ms after Enter`);
+    expect(queryRanges()).toHaveLength(1);
+    expect(await page.locator('.chart canvas').count()).toBe(1);
+    expect(await page.locator('[data-testid=cap-banner]').textContent()).toContain('20 of 1000');
+    expect(await page.locator('.legend-row').count()).toBe(20);
+    expect(await page.locator('.legend-row').first().textContent()).toMatch(/ui_test_requests_total\{instance="i-\d{3}", job="\w+"\}/);
+    await page.locator('[data-testid=show-all]').click();
+    await expect.poll(() => page.locator('.legend-row').count()).toBe(1000);
+    expect(queryRanges()).toHaveLength(1);
+  });
+
+  it('keeps the query in the URL: reload and Back restore it', async () => {
+    await page.goto(`${strata.url}/vmui/`);
+    await typeQuery(`sum(${COUNTER})`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url().replace('#/', '')).searchParams.get('g0.expr')).toBe(`sum(${COUNTER})`);
+    await typeQuery(`max(${COUNTER})`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url().replace('#/', '')).searchParams.get('g0.expr')).toBe(`max(${COUNTER})`);
+    await page.reload();
+    await expect.poll(() => editor().textContent(), { timeout: 10_000 }).toBe(`max(${COUNTER})`);
+    await page.goBack();
+    await expect.poll(() => editor().textContent(), { timeout: 10_000 }).toBe(`sum(${COUNTER})`);
+    await expect.poll(() => queryRanges().at(-1)?.searchParams.get('query')).toBe(`sum(${COUNTER})`);
+  });
+
+  it('range, step and drag-to-zoom change the request', async () => {
+    await page.goto(graphFor(`sum(${COUNTER})`, '&g0.range_input=1h'));
+    await waitForQueryRanges(1);
+    const span = (u: URL) => Number(u.searchParams.get('end')) - Number(u.searchParams.get('start'));
+    expect(span(queryRanges()[0]!)).toBe(3600);
+    await page.locator('[data-testid=range]').fill('30m');
+    await page.locator('[data-testid=range]').press('Enter');
+    await waitForQueryRanges(2);
+    expect(span(queryRanges()[1]!)).toBe(1800);
+    await page.locator('[data-testid=step]').fill('60s');
+    await page.locator('[data-testid=step]').press('Enter');
+    await waitForQueryRanges(3);
+    expect(queryRanges()[2]!.searchParams.get('step')).toBe('60');
+    const over = page.locator('.u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await waitForQueryRanges(4);
+    const zoomed = span(queryRanges()[3]!);
+    expect(zoomed).toBeGreaterThan(300);
+    expect(zoomed).toBeLessThan(600);
+    await page.locator('[data-testid=reset-zoom]').click();
+    expect(await page.locator('[data-testid=range]').inputValue()).toBe('30m');
+    expect(await page.locator('[data-testid=end]').inputValue()).toBe('');
+  });
+
+  it('hiding a query redraws without refetching', async () => {
+    await page.goto(graphFor(`sum(${COUNTER})`) + `&g1.expr=${encodeURIComponent(`max(${COUNTER})`)}`);
+    await waitForQueryRanges(2);
+    await expect.poll(() => page.locator('.legend-row').count()).toBe(2);
+    await page.locator('[data-testid=query-visible-1]').uncheck();
+    await expect.poll(() => page.locator('.legend-row').count()).toBe(1);
+    await page.locator('[data-testid=query-visible-1]').check();
+    await expect.poll(() => page.locator('.legend-row').count()).toBe(2);
+    await page.waitForTimeout(300);
+    expect(queryRanges()).toHaveLength(2);
+  });
+
+  it('the table sorts, the JSON tab shows the raw response and the CSV download has a header row', async () => {
+    await page.goto(graphFor(`sum by (job) (${COUNTER})`, '&g0.tab=table'));
+    const firstCells = () => page.locator('[data-testid=table] tbody tr td:first-child').allTextContents();
+    await expect.poll(async () => (await firstCells()).length, { timeout: 10_000 }).toBe(JOBS.length);
+    const asc = await firstCells();
+    expect(asc).toEqual([...asc].sort());
+    await page.locator('[data-testid=sort-series]').click();
+    expect(await firstCells()).toEqual([...asc].reverse());
+    await page.locator('[data-testid=sort-value]').click();
+    const values = (await page.locator('[data-testid=table] tbody tr td:nth-child(2)').allTextContents()).map(Number);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+
+    await page.locator('[data-testid=tab-json]').click();
+    const json = page.locator('[data-testid=json] pre');
+    await json.waitFor({ timeout: 10_000 });
+    const body = JSON.parse((await json.textContent())!) as { status: string; data: { resultType: string; result: unknown[] } };
+    expect(body.status).toBe('success');
+    expect(body.data.resultType).toBe('matrix');
+    expect(body.data.result).toHaveLength(JOBS.length);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=download-csv]').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').split('\n');
+    expect(csv[0]).toBe('series,timestamp,value');
+    expect(csv.length).toBeGreaterThan(JOBS.length * 200);
+  });
+
+  it("a syntax error shows the server's message and the page keeps working", async () => {
+    await page.goto(graphFor(`sum(${COUNTER}`));
+    const err = page.locator('[data-testid=query-error]');
+    await err.waitFor({ timeout: 10_000 });
+    // The server's 400 is logged by Chromium as a failed resource load; that one is expected.
+    await expect.poll(() => problems.length).toBeGreaterThan(0);
+    problems = problems.filter((p) => !/status of 400/.test(p));
+    const r = await fetch(`${strata.url}/api/v1/query_range?query=${encodeURIComponent(`sum(${COUNTER}`)}&start=0&end=60&step=15`);
+    const serverMessage = ((await r.json()) as { error: string }).error;
+    expect(await err.textContent()).toContain(serverMessage);
+    await typeQuery(`sum(${COUNTER})`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.legend-row').count(), { timeout: 10_000 }).toBe(1);
+    expect(await err.count()).toBe(0);
+  });
+
+  it('the cardinality page shows the series counts and focusLabel narrows them', async () => {
+    await page.goto(`${strata.url}/vmui/#/cardinality`);
+    const total = page.locator('[data-testid=card-total]');
+    await total.waitFor({ timeout: 10_000 });
+    const histogramSeries = 6 + 2;
+    expect(await total.textContent()).toContain(`Total series: ${JOBS.length * INSTANCES_PER_JOB + histogramSeries}`);
+    const byName = page.locator('[data-testid=card-seriesCountByMetricName] tbody tr', { hasText: COUNTER });
+    expect(await byName.locator('td').nth(1).textContent()).toBe(String(JOBS.length * INSTANCES_PER_JOB));
+    await page.locator('[data-testid=card-focus]').fill('job');
+    await page.locator('[data-testid=card-apply]').click();
+    const focus = page.locator('[data-testid=card-seriesCountByFocusLabelValue] tbody tr');
+    await expect.poll(() => focus.count(), { timeout: 10_000 }).toBe(JOBS.length);
+    const web = page.locator('[data-testid=card-seriesCountByFocusLabelValue] tbody tr', { hasText: 'web' });
+    expect(await web.locator('td').nth(1).textContent()).toBe(String(INSTANCES_PER_JOB));
+    await web.locator('button').click();
+    await expect.poll(() => total.textContent(), { timeout: 10_000 }).toContain(`Total series: ${INSTANCES_PER_JOB}`);
+    expect(new URL(page.url().replace('#/cardinality', '')).searchParams.get('match')).toBe('{job="web"}');
+  });
+
+  it('top queries lists a query that was just run', async () => {
+    const expr = `count(${HISTOGRAM}_bucket) by (le)`;
+    await page.goto(graphFor(expr));
+    await waitForQueryRanges(1);
+    await page.goto(`${strata.url}/vmui/#/top-queries`);
+    await expect.poll(() => page.locator('[data-testid=top-topByCount]').textContent(), { timeout: 10_000 }).toContain(expr);
+  });
+
+  it('dark mode holds across a reload', async () => {
+    await page.goto(`${strata.url}/vmui/`);
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('light');
+    await page.locator('[data-testid=theme]').selectOption('dark');
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+    await page.reload();
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+    await page.locator('[data-testid=theme]').selectOption('auto');
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('light');
+  });
+
+  it.runIf(!!process.env['STRATA_UI_SCREENSHOT'])('writes the README screenshot', async () => {
+    await page.goto(graphFor(`sum by (job) (rate(${COUNTER}[5m]))`) + `&g1.expr=${encodeURIComponent(`histogram_quantile(0.9, sum by (le) (rate(${HISTOGRAM}_bucket[5m])))`)}`);
+    await waitForQueryRanges(2);
+    await page.locator('.chart canvas').waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: process.env['STRATA_UI_SCREENSHOT']!, fullPage: false });
+  });
+});
