@@ -265,13 +265,83 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
 
   it('dark mode holds across a reload', async () => {
     await page.goto(`${strata.url}/vmui/`);
-    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('light');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('light');
     await page.locator('[data-testid=theme]').selectOption('dark');
-    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.reload();
-    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.locator('[data-testid=theme]').selectOption('auto');
-    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('light');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('light');
+  });
+
+  it('the legend isolates a series on click, toggles one on Ctrl-click, and the tooltip follows the cursor', async () => {
+    await page.goto(graphFor(`sum by (job) (${COUNTER})`));
+    const rows = page.locator('.legend-row');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(JOBS.length);
+    const off = () => page.locator('.legend-row.off').count();
+    await rows.nth(1).click();
+    expect(await off()).toBe(JOBS.length - 1);
+    await rows.nth(2).click({ modifiers: ['Control'] });
+    expect(await off()).toBe(JOBS.length - 2);
+    await rows.nth(2).click({ modifiers: ['Control'] });
+    await rows.nth(1).click();
+    expect(await off()).toBe(0);
+    const box = (await page.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.2);
+    await expect.poll(() => page.locator('[data-testid=tooltip]').textContent()).toContain('job=');
+    expect(queryRanges()).toHaveLength(1);
+  });
+
+  it('lints while typing and recalls history with Ctrl+Up after a reload', async () => {
+    await page.goto(`${strata.url}/vmui/`);
+    await typeQuery(`${COUNTER} +`);
+    await expect.poll(() => page.locator('.cm-lintRange-error, .cm-lintPoint-error').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await typeQuery(`min(${COUNTER})`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await waitForQueryRanges(1);
+    await page.goto(`${strata.url}/vmui/`);
+    await editor().click();
+    await page.keyboard.press('Control+ArrowUp');
+    await expect.poll(() => editor().textContent()).toBe(`min(${COUNTER})`);
+  });
+
+  it('overlays the same queries a day earlier, dashed', async () => {
+    const now = Date.now();
+    const lines = ['# TYPE ui_test_compare gauge'];
+    for (let k = 0; k < 60; k++) for (const t of [now - k * 30_000, now - 86_400_000 - k * 30_000]) lines.push(`ui_test_compare ${k} ${t}`);
+    expect((await fetch(`${strata.url}/api/v1/import/prometheus`, { method: 'POST', body: lines.join('\n') + '\n' })).status).toBe(204);
+    await page.goto(graphFor('sum(ui_test_compare)', '&compare=1d&g0.range_input=30m'));
+    await expect.poll(() => page.locator('.legend-row .swatch.dashed').count(), { timeout: 10_000 }).toBe(1);
+    await waitForQueryRanges(2);
+    const [current, earlier] = queryRanges().map((u) => Number(u.searchParams.get('end')));
+    expect(current! - earlier!).toBe(86_400);
+  });
+
+  it('Copy link freezes a relative range; PNG download is a PNG; Explain lists runnable sub-expressions', async () => {
+    await page.goto(graphFor(`sum(rate(${COUNTER}[5m]))`));
+    await page.locator('.chart canvas').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=copy-link]').click();
+    const link = new URL(await page.locator('[data-testid=copied-link]').inputValue());
+    const frozen = new URLSearchParams(link.hash.replace(/^#\/\?/, ''));
+    expect(Number(queryRanges()[0]!.searchParams.get('end'))).toBe(Date.parse(frozen.get('g0.end_input')!.replace(' ', 'T') + 'Z') / 1000);
+
+    const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=download-png]').click()]);
+    expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG');
+
+    await page.locator('[data-testid=explain]').click();
+    const tree = page.locator('[data-testid=explain-tree]');
+    await expect.poll(() => tree.textContent()).toContain(`rate(${COUNTER}[5m])`);
+    await tree.locator('li', { hasText: /^FunctionCall/ }).locator('button').first().click();
+    await expect.poll(() => new URL(page.url().replace('#/', '')).searchParams.get('g1.expr')).toBe(`rate(${COUNTER}[5m])`);
+    await waitForQueryRanges(2);
+  });
+
+  it('auto-refresh moves a relative range forward', async () => {
+    await page.goto(graphFor(`sum(${COUNTER})`, '&refresh=5s'));
+    await waitForQueryRanges(1);
+    await expect.poll(() => queryRanges().length, { timeout: 12_000 }).toBeGreaterThan(1);
+    expect(Number(queryRanges()[1]!.searchParams.get('end'))).toBeGreaterThan(Number(queryRanges()[0]!.searchParams.get('end')));
   });
 
   it.runIf(!!process.env['STRATA_UI_SCREENSHOT'])('writes the README screenshot', async () => {

@@ -427,7 +427,8 @@ function ResultTable({ requests, outcomes, sort, setSort }: TableProps) {
 }
 
 function Explain({ node, onRun }: { node: ExplainNode; onRun(text: string): void }) {
-  const runnable = /Expr$|^VectorSelector$|^MatrixSelector$|^NumberDurationLiteral|^StringLiteral$/;
+  // Nodes a range query can evaluate on their own (a bare range vector cannot be graphed).
+  const runnable = /^(AggregateExpr|BinaryExpr|FunctionCall|ParenExpr|SubqueryExpr|UnaryExpr|VectorSelector|NumberDurationLiteral|NumberLiteral)$/;
   const render = (n: ExplainNode, depth: number): preact.JSX.Element => {
     const kids = n.children.filter((c) => c.text.trim() !== '');
     // Wrapper nodes with one child of the same text add nothing to read.
