@@ -113,6 +113,8 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
     expect(await list.textContent()).toContain('counter');
     await typeQuery(`${COUNTER}{j`);
     await expect.poll(() => list.textContent(), { timeout: 10_000 }).toContain('job');
+    await typeQuery(`${COUNTER}{job="`);
+    await expect.poll(() => list.textContent(), { timeout: 10_000 }).toContain('cache');
     const completions = apiRequests.filter((u) => /\/api\/v1\/(label|labels|series|metadata)/.test(u.pathname));
     expect(completions.length).toBeGreaterThan(0);
     for (const u of completions) expect(u.searchParams.get('limit'), u.href).not.toBeNull();
@@ -342,6 +344,45 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
     await waitForQueryRanges(1);
     await expect.poll(() => queryRanges().length, { timeout: 12_000 }).toBeGreaterThan(1);
     expect(Number(queryRanges()[1]!.searchParams.get('end'))).toBeGreaterThan(Number(queryRanges()[0]!.searchParams.get('end')));
+  });
+
+  it('the metrics explorer lists metric names with their metadata type and help', async () => {
+    await page.goto(`${strata.url}/vmui/#/metrics?q=ui_test`);
+    const row = page.locator('[data-testid=metrics-table] tbody tr', { hasText: COUNTER });
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('counter');
+    expect(await row.textContent()).toContain('Requests handled');
+    expect(await page.locator('[data-testid=metrics-table] tbody tr', { hasText: 'latency' }).count()).toBeGreaterThan(0);
+  });
+
+  it('raw samples shows the exported samples of a selector', async () => {
+    await page.goto(`${strata.url}/vmui/#/raw?match=${encodeURIComponent(`${COUNTER}{job="db",instance="i-007"}`)}&range=1h`);
+    const card = page.locator('.card', { hasText: 'i-007' });
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toMatch(/\d+ samples/);
+    const n = Number(/(\d+) samples/.exec((await card.textContent())!)![1]);
+    expect(n).toBeGreaterThanOrEqual(236);
+    expect(n).toBeLessThanOrEqual(241);
+    expect(apiRequests.some((u) => u.pathname.endsWith('/api/v1/export'))).toBe(true);
+  });
+
+  it('the status page shows build info, flags, runtime info and storage figures from /metrics', async () => {
+    await page.goto(`${strata.url}/vmui/#/status`);
+    await expect.poll(() => page.locator('[data-testid=status-build]').textContent(), { timeout: 10_000 }).toContain('version');
+    expect(await page.locator('[data-testid=status-flags]').textContent()).toContain('storageDataPath');
+    expect(await page.locator('[data-testid=status-runtime]').textContent()).toContain('startTime');
+    expect(await page.locator('[data-testid=status-storage]').textContent()).toMatch(/strata_\w+/);
+  });
+
+  it('paints a /graph link: measured for 20 and for 1,000 series', async () => {
+    for (const [expr, label] of [
+      [`${COUNTER}{instance=~"i-00[0-4]"}`, '20 series'],
+      [COUNTER, '1,000 series × 241 points'],
+    ] as const) {
+      const started = Date.now();
+      await page.goto(graphFor(expr));
+      await page.locator('.chart canvas').waitFor({ timeout: 10_000 });
+      await expect.poll(() => page.locator('.legend-row').count()).toBe(20);
+      console.log(`[ui] /graph with ${label}: painted ${Date.now() - started} ms after navigation`);
+    }
   });
 
   it.runIf(!!process.env['STRATA_UI_SCREENSHOT'])('writes the README screenshot', async () => {

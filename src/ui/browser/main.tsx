@@ -5,7 +5,6 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { CardinalityPage, MetricsPage, RawPage, StatusPage, TopQueriesPage } from './pages.js';
 import { QueryPage } from './query-page.js';
-import { loadEditor } from './query-editor.js';
 import { applyTheme, effectiveTheme, setThemeChoice, themeChoice, watchOsTheme, type ThemeChoice } from './theme.js';
 import { currentRoute, pushRoute, readQueryState, replaceRoute, routeHref, writeQueryState, type QueryState } from './url-state.js';
 
@@ -96,5 +95,3 @@ function App() {
 }
 
 render(<App />, document.getElementById('app')!);
-// Start fetching the editor at once; the page is usable before it arrives.
-void loadEditor();

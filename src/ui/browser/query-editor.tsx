@@ -19,6 +19,17 @@ export interface QueryEditorProps {
 let editorModule: Promise<typeof import('./editor.js')> | null = null;
 export const loadEditor = () => (editorModule ??= import('./editor.js'));
 
+// Parsing the editor chunk takes the main thread for a few hundred ms on a slow machine, so a
+// page opened from a /graph link draws its graph first: the editor is loaded once the first
+// results are on screen, when the plain field gets focus, or after EDITOR_DELAY_MS at the latest.
+const EDITOR_DELAY_MS = 1500;
+let openGate: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => {
+  openGate = resolve;
+  setTimeout(resolve, EDITOR_DELAY_MS);
+});
+export const allowEditor = (): void => openGate();
+
 export function QueryEditor(props: QueryEditorProps) {
   const box = useRef<HTMLDivElement>(null);
   const handle = useRef<EditorHandle | null>(null);
@@ -26,10 +37,11 @@ export function QueryEditor(props: QueryEditorProps) {
   const latest = useRef(props);
   latest.current = props;
   const historyPos = useRef<number | null>(null);
+  const fallback = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     let gone = false;
-    void loadEditor().then((m) => {
+    void gate.then(loadEditor).then((m) => {
       if (gone || !box.current) return;
       handle.current = m.createEditor(box.current, {
         value: latest.current.value,
@@ -47,7 +59,9 @@ export function QueryEditor(props: QueryEditorProps) {
           return pos === h.length ? '' : h[pos]!;
         },
       });
+      const hadFocus = document.activeElement === fallback.current;
       setReady(true);
+      if (hadFocus) handle.current.focus();
       latest.current.onHandle?.(handle.current);
     });
     return () => {
@@ -64,6 +78,8 @@ export function QueryEditor(props: QueryEditorProps) {
     <div class="query-editor" ref={box}>
       {!ready && (
         <input
+          ref={fallback}
+          onFocus={allowEditor}
           class="mono fallback-input"
           value={props.value}
           placeholder="Expression (loading editor…)"

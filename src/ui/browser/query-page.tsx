@@ -5,7 +5,7 @@ import { errorText, fetchApi, formatLabels, type ApiResult, type QueryData, type
 import { Chart, formatValue, type ChartSeries } from './chart.js';
 import type { EditorHandle, ExplainNode } from './editor.js';
 import { remember } from './history.js';
-import { QueryEditor } from './query-editor.js';
+import { allowEditor, QueryEditor } from './query-editor.js';
 import { autoStep, formatDuration, formatTime, parseDuration, parseTime, writeQueryState, type QueryState, type Tab } from './url-state.js';
 
 export const SERIES_CAP = 20;
@@ -99,6 +99,7 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
     const done = () => setOutcomes(new Map(requests.map((r) => [r.key, cache.current.get(r.key) ?? {}])));
     if (missing.length === 0) {
       done();
+      allowEditor();
       return;
     }
     setLoading(true);
@@ -117,6 +118,8 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
       if (cache.current.size > 200) for (const k of [...cache.current.keys()].slice(0, 100)) cache.current.delete(k);
       setLoading(false);
       done();
+      // After the browser has painted the results.
+      requestAnimationFrame(() => setTimeout(allowEditor, 0));
     });
     return () => ctl.abort();
   }, [requestKey, runSeq]);
