@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
-import { COUNTER, HISTOGRAM, INSTANCES_PER_JOB, JOBS, ingestUiData } from '../helpers/ui-data.js';
+import { BUCKETS, COUNTER, HISTOGRAM, INSTANCES_PER_JOB, JOBS, ingestUiData } from '../helpers/ui-data.js';
 
 const CHROMIUM = process.env['STRATA_CHROMIUM'] ?? '/usr/bin/chromium';
 const enabled = !!process.env['STRATA_SLOW_TESTS'] && existsSync(CHROMIUM);
@@ -383,6 +383,17 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
       await expect.poll(() => page.locator('.legend-row').count()).toBe(20);
       console.log(`[ui] /graph with ${label}: painted ${Date.now() - started} ms after navigation`);
     }
+  });
+
+  it('draws classic histogram buckets as a heatmap, one row per le', async () => {
+    await page.goto(graphFor(`sum by (le) (rate(${HISTOGRAM}_bucket[5m]))`));
+    await page.locator('[data-testid=heatmap-toggle]').check({ timeout: 10_000 });
+    const heatmap = page.locator('[data-testid=heatmap]');
+    expect(await heatmap.getAttribute('data-buckets')).toBe(String(BUCKETS.length));
+    const box = (await heatmap.locator('canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.9, box.y + 10);
+    await expect.poll(() => page.locator('[data-testid=heatmap-tip]').textContent()).toContain('(1, +Inf]');
+    expect(new URL(page.url().replace('#/', '')).searchParams.get('heatmap')).toBe('1');
   });
 
   it.runIf(!!process.env['STRATA_UI_SCREENSHOT'])('writes the README screenshot', async () => {

@@ -25,7 +25,7 @@ function useApi<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): 
 }
 
 function queryLink(expr: string): string {
-  return routeHref('query', writeQueryState({ queries: [{ expr, hidden: false }], range: '1h', end: '', step: '', tab: 'graph', refresh: '', compare: '', showAll: false }));
+  return routeHref('query', writeQueryState({ queries: [{ expr, hidden: false }], range: '1h', end: '', step: '', tab: 'graph', refresh: '', compare: '', showAll: false, heatmap: false }));
 }
 
 function Status({ error, loading }: { error?: string; loading: boolean }) {

@@ -4,6 +4,7 @@ import type uPlot from 'uplot';
 import { errorText, fetchApi, formatLabels, type ApiResult, type QueryData, type RangeSeries } from './api.js';
 import { Chart, formatValue, type ChartSeries } from './chart.js';
 import type { EditorHandle, ExplainNode } from './editor.js';
+import { Heatmap, heatmapOf, type HeatmapData } from './heatmap.js';
 import { remember } from './history.js';
 import { allowEditor, QueryEditor } from './query-editor.js';
 import { autoStep, formatDuration, formatTime, parseDuration, parseTime, writeQueryState, type QueryState, type Tab } from './url-state.js';
@@ -160,6 +161,13 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
         else overlays.set(key, s);
       }
     }
+    let heatmap: HeatmapData | null = null;
+    for (const r of requests) {
+      const res = outcomes.get(r.key)?.result?.data;
+      if (r.shiftSec !== 0 || !res || res.resultType !== 'matrix') continue;
+      heatmap = heatmapOf(res.result, xs, w.startSec, w.stepSec);
+      if (heatmap) break;
+    }
     const total = all.length;
     const drawn = state.showAll ? all : all.slice(0, SERIES_CAP);
     const toValues = (s: RangeSeries, shift: number): Array<number | null> => {
@@ -176,7 +184,7 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
       const o = overlays.get(d.key);
       if (o) series.push({ key: `${d.key}|-${state.compare}`, label: `${d.label} (${state.compare} earlier)`, values: toValues(o, shift), overlayOf: d.key });
     }
-    return { xs, series, total, drawn: drawn.length };
+    return { xs, series, total, drawn: drawn.length, heatmap };
   }, [outcomes, state.tab, state.showAll, state.compare, w.startSec, w.endSec, w.stepSec, state.queries.length]);
 
   const onZoom = (from: number, to: number) => {
@@ -208,7 +216,10 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
     }
     download(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }), 'strata-query.csv');
   };
-  const downloadPng = () => plot.current?.ctx.canvas.toBlob((b) => b && download(b, 'strata-graph.png'));
+  const downloadPng = () => {
+    const canvas = state.heatmap ? document.querySelector<HTMLCanvasElement>('.heatmap canvas') : plot.current?.ctx.canvas;
+    canvas?.toBlob((b) => b && download(b, 'strata-graph.png'));
+  };
 
   const errors = requests.map((r) => ({ r, o: outcomes.get(r.key) })).filter((x) => x.o?.error);
 
@@ -280,6 +291,11 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
         ))}
         <span class="spacer" />
         <button class="link" onClick={copyLink} data-testid="copy-link">Copy link</button>
+        {graph?.heatmap && (
+          <label class="small">
+            <input type="checkbox" checked={state.heatmap} onChange={() => set({ heatmap: !state.heatmap })} data-testid="heatmap-toggle" /> heatmap
+          </label>
+        )}
         {state.tab === 'graph' && <button class="link" onClick={downloadPng} data-testid="download-png">PNG</button>}
         <button class="link" onClick={downloadCsv} data-testid="download-csv">CSV</button>
         <button class="link" onClick={() => setExplain(explain ? null : editors.current[0]?.tree() ?? null)} data-testid="explain">Explain</button>
@@ -309,7 +325,9 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
               Showing all {graph.total} series. <button class="link" onClick={() => set({ showAll: false })}>Show {SERIES_CAP}</button>
             </div>
           )}
-          {graph.series.length > 0 ? (
+          {state.heatmap && graph.heatmap ? (
+            <Heatmap data={graph.heatmap} theme={theme} />
+          ) : graph.series.length > 0 ? (
             <Chart xs={graph.xs} series={graph.series} theme={theme} onZoom={onZoom} onPlot={(u) => (plot.current = u)} />
           ) : (
             !loading && requests.length > 0 && errors.length === 0 && <div class="muted">No data in this range.</div>

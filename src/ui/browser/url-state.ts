@@ -22,6 +22,8 @@ export interface QueryState {
   refresh: string;
   compare: string;
   showAll: boolean;
+  /** Draw classic histogram buckets (`le`) as a heatmap. */
+  heatmap: boolean;
 }
 
 export interface Route {
@@ -70,6 +72,7 @@ export function readQueryState(p: URLSearchParams): QueryState {
     refresh: p.get('refresh') ?? '',
     compare: p.get('compare') ?? '',
     showAll: p.get('show_all') === '1',
+    heatmap: p.get('heatmap') === '1',
   };
 }
 
@@ -86,6 +89,7 @@ export function writeQueryState(s: QueryState): URLSearchParams {
   if (s.refresh) p.set('refresh', s.refresh);
   if (s.compare) p.set('compare', s.compare);
   if (s.showAll) p.set('show_all', '1');
+  if (s.heatmap) p.set('heatmap', '1');
   return p;
 }
 
