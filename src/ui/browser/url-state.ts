@@ -57,7 +57,8 @@ export function pushRoute(page: string, params: URLSearchParams): void {
   history.pushState(null, '', href);
 }
 
-const TAB_NAMES: Record<string, Tab> = { '0': 'graph', '1': 'table', graph: 'graph', table: 'table', json: 'json' };
+// Prometheus 2's numeric tabs (0 graph, 1 table) and vmui's (2 table), then names.
+const TAB_NAMES: Record<string, Tab> = { '0': 'graph', '1': 'table', '2': 'table', graph: 'graph', table: 'table', json: 'json' };
 
 export function readQueryState(p: URLSearchParams): QueryState {
   const queries: QueryItem[] = [];
