@@ -396,6 +396,24 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
     expect(new URL(page.url().replace('#/', '')).searchParams.get('heatmap')).toBe('1');
   });
 
+  it('completes metric names by prefix from 100,000 names without freezing the page', async () => {
+    const now = Date.now();
+    const lines: string[] = [];
+    for (let i = 0; i < 100_000; i++) lines.push(`ui_many_${i} 1 ${now}`);
+    expect((await fetch(`${strata.url}/api/v1/import/prometheus`, { method: 'POST', body: lines.join('\n') + '\n' })).status).toBe(204);
+    await page.goto(`${strata.url}/vmui/`);
+    await typeQuery('ui_many_9999');
+    const list = page.locator('.cm-tooltip-autocomplete');
+    await expect.poll(() => list.textContent(), { timeout: 15_000 }).toContain('ui_many_99999');
+    const started = Date.now();
+    await page.evaluate(() => 1);
+    expect(Date.now() - started).toBeLessThan(1000);
+    const names = apiRequests.filter((u) => u.pathname.endsWith('/api/v1/label/__name__/values'));
+    expect(names.length).toBeGreaterThan(0);
+    for (const u of names) expect(u.searchParams.get('limit')).toBe('500');
+    expect(names.some((u) => u.searchParams.get('match[]') === '{__name__=~"ui_many_9999.*"}')).toBe(true);
+  });
+
   it.runIf(!!process.env['STRATA_UI_SCREENSHOT'])('writes the README screenshot', async () => {
     await page.goto(graphFor(`sum by (job) (rate(${COUNTER}[5m]))`) + `&g1.expr=${encodeURIComponent(`histogram_quantile(0.9, sum by (le) (rate(${HISTOGRAM}_bucket[5m])))`)}`);
     await waitForQueryRanges(2);

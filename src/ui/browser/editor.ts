@@ -12,10 +12,7 @@ import { tags } from '@lezer/highlight';
 import { PromQLExtension } from '@prometheus-io/codemirror-promql';
 import { syntaxTree } from '@codemirror/language';
 import type { SyntaxNode } from '@lezer/common';
-import { apiBase } from './api.js';
-
-/** Every completion request asks for at most this many names, so 100k metric names never freeze the page. */
-export const COMPLETION_LIMIT = 500;
+import { COMPLETION_LIMIT, completionClient } from './completion-client.js';
 
 export interface EditorOptions {
   value: string;
@@ -39,17 +36,7 @@ export interface ExplainNode {
   readonly children: ExplainNode[];
 }
 
-// Adds `limit` to the completion requests codemirror-promql makes (labels, values, series, metadata).
-const limitedFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-  const u = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, location.href);
-  if (!u.searchParams.has('limit')) u.searchParams.set('limit', String(COMPLETION_LIMIT));
-  return fetch(u.toString(), init);
-};
-
-const promql = new PromQLExtension().setComplete({
-  remote: { url: apiBase.replace(/\/$/, ''), httpMethod: 'GET', fetchFn: limitedFetch, lookbackInterval: 12 * 3600 * 1000 },
-  maxMetricsMetadata: COMPLETION_LIMIT,
-});
+const promql = new PromQLExtension().setComplete({ remote: completionClient, maxMetricsMetadata: COMPLETION_LIMIT });
 
 const highlight = HighlightStyle.define([
   { tag: tags.keyword, color: 'var(--hl-keyword)' },
