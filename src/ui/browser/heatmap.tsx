@@ -79,7 +79,9 @@ export function Heatmap({ data, theme }: { data: HeatmapData; theme: string }) {
         if (v === null || max === 0) return;
         const f = v / max;
         g.fillStyle = `hsla(${220 - 200 * f}, 85%, ${theme === 'dark' ? 30 + 35 * f : 85 - 40 * f}%, ${0.15 + 0.85 * f})`;
-        g.fillRect(LEFT + t * cw, y, Math.ceil(cw), Math.ceil(ch));
+        // Whole-pixel edges: fractional ones leave hairline gaps between neighbouring cells.
+        const x0 = Math.floor(LEFT + t * cw);
+        g.fillRect(x0, Math.floor(y), Math.floor(LEFT + (t + 1) * cw) - x0, Math.floor(y + ch) - Math.floor(y));
       });
     });
     g.fillStyle = fg;
