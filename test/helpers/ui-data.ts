@@ -15,21 +15,25 @@ export const POINTS = 241;
 export async function ingestUiData(url: string, endMs: number): Promise<void> {
   const end = Math.floor(endMs / STEP_MS) * STEP_MS;
   const start = end - (POINTS - 1) * STEP_MS;
-  for (const job of JOBS) {
+  for (const [j, job] of JOBS.entries()) {
     const lines = [`# HELP ${COUNTER} Requests handled, by job and instance.`, `# TYPE ${COUNTER} counter`];
     for (let i = 0; i < INSTANCES_PER_JOB; i++) {
       const inst = `i-${String(i).padStart(3, '0')}`;
-      const rate = 1 + ((i * 7 + job.length) % 13);
+      const rate = (1 + ((i * 7) % 13)) * (j + 1);
       for (let k = 0; k < POINTS; k++) lines.push(`${COUNTER}{job="${job}",instance="${inst}"} ${rate * k * 15 + i} ${start + k * STEP_MS}`);
     }
     await post(url, lines.join('\n') + '\n');
   }
   const h = [`# HELP ${HISTOGRAM} Request latency.`, `# TYPE ${HISTOGRAM} histogram`];
+  // Observations per bucket and step drift over the hour, so quantiles and the heatmap move.
+  const totals = BUCKETS.map(() => 0);
   for (let k = 0; k < POINTS; k++) {
     const t = start + k * STEP_MS;
+    const weights = [40 + 30 * Math.sin(k / 20), 30, 15 + 10 * Math.cos(k / 30), 8 + 6 * Math.sin(k / 15), 4 + 3 * Math.cos(k / 25), 3];
     let cum = 0;
     BUCKETS.forEach((le, j) => {
-      cum += (j + 1) * 10 * k;
+      totals[j]! += Math.round(weights[j]!);
+      cum += totals[j]!;
       h.push(`${HISTOGRAM}_bucket{job="api",le="${le}"} ${cum} ${t}`);
     });
     h.push(`${HISTOGRAM}_sum{job="api"} ${cum * 0.2} ${t}`, `${HISTOGRAM}_count{job="api"} ${cum} ${t}`);

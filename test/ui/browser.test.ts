@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
-import { BUCKETS, COUNTER, HISTOGRAM, INSTANCES_PER_JOB, JOBS, ingestUiData } from '../helpers/ui-data.js';
+import { BUCKETS, COUNTER, HISTOGRAM, INSTANCES_PER_JOB, JOBS, POINTS, ingestUiData } from '../helpers/ui-data.js';
 
 const CHROMIUM = process.env['STRATA_CHROMIUM'] ?? '/usr/bin/chromium';
 const enabled = !!process.env['STRATA_SLOW_TESTS'] && existsSync(CHROMIUM);
@@ -23,10 +23,12 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
   let profile: string;
   let problems: string[] = [];
   let apiRequests: URL[] = [];
+  let dataEnd = 0;
 
   beforeAll(async () => {
     strata = await startStrata();
-    await ingestUiData(strata.url, Date.now());
+    dataEnd = Date.now();
+    await ingestUiData(strata.url, dataEnd);
     const { chromium } = await import('playwright-core');
     profile = mkdtempSync(join(tmpdir(), 'strata-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, {
@@ -355,12 +357,11 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
   });
 
   it('raw samples shows the exported samples of a selector', async () => {
-    await page.goto(`${strata.url}/vmui/#/raw?match=${encodeURIComponent(`${COUNTER}{job="db",instance="i-007"}`)}&range=1h`);
+    await page.goto(`${strata.url}/vmui/#/raw?match=${encodeURIComponent(`${COUNTER}{job="db",instance="i-007"}`)}&range=6h`);
     const card = page.locator('.card', { hasText: 'i-007' });
     await expect.poll(() => card.textContent(), { timeout: 10_000 }).toMatch(/\d+ samples/);
     const n = Number(/(\d+) samples/.exec((await card.textContent())!)![1]);
-    expect(n).toBeGreaterThanOrEqual(236);
-    expect(n).toBeLessThanOrEqual(241);
+    expect(n).toBe(POINTS);
     expect(apiRequests.some((u) => u.pathname.endsWith('/api/v1/export'))).toBe(true);
   });
 
@@ -415,9 +416,14 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
   });
 
   it.runIf(!!process.env['STRATA_UI_SCREENSHOT'])('writes the README screenshot', async () => {
-    await page.goto(graphFor(`sum by (job) (rate(${COUNTER}[5m]))`) + `&g1.expr=${encodeURIComponent(`histogram_quantile(0.9, sum by (le) (rate(${HISTOGRAM}_bucket[5m])))`)}`);
+    const end = new Date(dataEnd).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+    await page.goto(
+      graphFor(`histogram_quantile(0.9, sum by (le) (rate(${HISTOGRAM}_bucket[5m])))`, `&g0.end_input=${encodeURIComponent(end)}&g0.range_input=55m`) +
+        `&g1.expr=${encodeURIComponent(`histogram_quantile(0.5, sum by (le) (rate(${HISTOGRAM}_bucket[5m])))`)}`,
+    );
     await waitForQueryRanges(2);
     await page.locator('.chart canvas').waitFor();
+    await expect.poll(() => page.locator('.cm-content').count()).toBe(2);
     await page.waitForTimeout(500);
     await page.screenshot({ path: process.env['STRATA_UI_SCREENSHOT']!, fullPage: false });
   });

@@ -155,7 +155,8 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
       const res = outcomes.get(r.key)?.result?.data;
       if (!res || res.resultType !== 'matrix') continue;
       for (const s of res.result) {
-        const label = formatLabels(s.metric);
+        // A result without labels (an aggregate over everything) is named by its query.
+        const label = Object.keys(s.metric).length === 0 ? state.queries[r.query]!.expr : formatLabels(s.metric);
         const key = `${r.query}|${label}`;
         if (r.shiftSec === 0) all.push({ key, label: state.queries.length > 1 ? `#${r.query + 1} ${label}` : label, s, query: r.query });
         else overlays.set(key, s);
