@@ -1,5 +1,5 @@
 /** The query page: several queries on one graph, Graph/Table/JSON tabs, range controls, stats. */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { errorText, fetchApi, formatLabels, type ApiResult, type QueryData, type RangeSeries } from './api.js';
 import { Chart, formatValue, type ChartSeries } from './chart.js';
@@ -94,7 +94,8 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
   const requests = requestsOf(state, w);
   const requestKey = requests.map((r) => r.key).join('\n');
 
-  useEffect(() => {
+  // A layout effect: the requests leave before the first paint instead of after it.
+  useLayoutEffect(() => {
     const ctl = new AbortController();
     const missing = requests.filter((r) => !cache.current.has(r.key));
     const done = () => setOutcomes(new Map(requests.map((r) => [r.key, cache.current.get(r.key) ?? {}])));
