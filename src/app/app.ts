@@ -18,6 +18,7 @@ import { HttpServer, Router, registerStatusRoutes } from '../server/index.js';
 import { InsertLimiter } from '../server/insert-limiter.js';
 import { registerAdminRoutes } from '../server/routes-admin.js';
 import { registerIngestRoutes } from '../server/routes-ingest.js';
+import { registerUiRoutes } from '../ui/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startMemoryCollector } from './memory-collector.js';
 
@@ -96,6 +97,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       flags,
       startedAt: new Date(),
     });
+    registerUiRoutes(router);
 
     const server = new HttpServer(router, {
       auth: { username: config.httpAuthUsername, password: config.httpAuthPassword, adminAuthKey: config.adminAuthKey },

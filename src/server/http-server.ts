@@ -82,7 +82,8 @@ export class HttpServer {
     // Everything from `req` must be copied now: uWS frees it when this callback returns.
     const method = req.getCaseSensitiveMethod().toUpperCase();
     const rawPath = req.getUrl();
-    const query = new URLSearchParams(req.getQuery() ?? '');
+    const rawQuery = req.getQuery() ?? '';
+    const query = new URLSearchParams(rawQuery);
     const headers = new Map<string, string>();
     req.forEach((k, v) => headers.set(k, v));
     const ctl = new AbortController();
@@ -121,6 +122,7 @@ export class HttpServer {
       path: match.path,
       rawPath,
       query,
+      rawQuery,
       headers,
       params: match.params,
       tenant: match.tenant,

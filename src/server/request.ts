@@ -9,6 +9,8 @@ export interface Request {
   /** The path as received. */
   readonly rawPath: string;
   readonly query: URLSearchParams;
+  /** The query string as received, without `?` (redirects pass it on unchanged). */
+  readonly rawQuery: string;
   /** Lower-case header names. */
   readonly headers: ReadonlyMap<string, string>;
   /** Route parameters (`:name` segments). */

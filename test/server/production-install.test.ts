@@ -25,6 +25,11 @@ describe('production install (what the Dockerfile does)', () => {
     const s = await startStrata({ cli: join(installDir, 'node_modules', '.bin', 'strata') });
     try {
       expect((await fetch(`${s.url}/health`)).status).toBe(200);
+      // The web UI ships prebuilt inside dist/: no bundler or UI library is installed.
+      const ui = await fetch(`${s.url}/vmui/`);
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toContain('<script type="module"');
+      expect(existsSync(join(installDir, 'node_modules', 'esbuild'))).toBe(false);
     } finally {
       expect(await s.stop()).toBe(0);
     }
