@@ -72,7 +72,13 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     );
     decodePool = new DecodePool({ limits });
     const pool = decodePool;
-    const ingest = { db: database, limits, limiter: new InsertLimiter(config.maxConcurrentInserts), metrics, decodePool: pool, relabeler };
+    const limiter = new InsertLimiter(config.maxConcurrentInserts);
+    metrics.addCollector(() => [
+      { name: 'strata_concurrent_inserts_current', help: 'Insert slots held right now (reading a body or storing it).', type: 'gauge', samples: [{ value: limiter.current }] },
+      { name: 'strata_concurrent_inserts_capacity', help: 'Insert slots in all (--maxConcurrentInserts).', type: 'gauge', samples: [{ value: limiter.capacity }] },
+      { name: 'strata_concurrent_inserts_queued', help: 'Insert requests waiting for a slot.', type: 'gauge', samples: [{ value: limiter.queued }] },
+    ]);
+    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler };
     const counters = ingestCounters(metrics);
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
@@ -91,6 +97,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     const server = new HttpServer(router, {
       auth: { username: config.httpAuthUsername, password: config.httpAuthPassword, adminAuthKey: config.adminAuthKey },
       maxBodySize: config.maxInsertRequestSize,
+      bodyReadTimeoutMs: config.insertMaxBodyReadDurationMs,
       tls: config.tls ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined,
       metrics,
     });

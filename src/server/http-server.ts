@@ -17,6 +17,8 @@ export interface HttpServerOptions {
   readonly auth: AuthConfig;
   /** Default body limit for routes that do not set one (--maxInsertRequestSize). */
   readonly maxBodySize: number;
+  /** A request body must arrive in full within this long (--insert.maxBodyReadDuration); 0 = no limit. */
+  readonly bodyReadTimeoutMs?: number;
   readonly tls?: { certFile: string; keyFile: string };
   readonly metrics: MetricsRegistry;
 }
@@ -86,10 +88,12 @@ export class HttpServer {
     const headers = new Map<string, string>();
     req.forEach((k, v) => headers.set(k, v));
     const ctl = new AbortController();
-    const state = { aborted: false, responded: false };
+    const state: ResponseState = { aborted: false, responded: false, bodyPending: false };
     res.onAborted(() => {
       state.aborted = true;
-      ctl.abort(new Error('client closed the connection'));
+      // Not an error of ours: handlers waiting on the body or an insert slot settle with it, and
+      // nothing is sent (the client is gone).
+      ctl.abort(new HttpError(400, 'client closed the connection', 'canceled'));
     });
 
     let match: RouteMatch;
@@ -111,7 +115,7 @@ export class HttpServer {
         this.respond(res, state, label, errorResponse(tooLarge(declared, limit), route.errorFormat), true);
         return;
       }
-      bodyPromise = readBody(res, limit, Number.isFinite(declared) && declared > 0 ? declared : 0);
+      bodyPromise = readBody(res, state, limit, Number.isFinite(declared) && declared > 0 ? declared : 0, ctl, this.opts.bodyReadTimeoutMs ?? 0);
       bodyPromise.catch(() => undefined); // observed by the handler; never an unhandled rejection
     }
 
@@ -140,8 +144,9 @@ export class HttpServer {
       if (route.deadlineMs !== undefined) {
         const deadline = new Promise<Response>((resolve) => {
           timer = setTimeout(() => {
-            ctl.abort(new Error('deadline exceeded'));
-            resolve(errorResponse(new HttpError(503, `request did not finish within ${route.deadlineMs} ms`, 'timeout'), route.errorFormat));
+            const err = new HttpError(503, `request did not finish within ${route.deadlineMs} ms`, 'timeout');
+            ctl.abort(err);
+            resolve(errorResponse(err, route.errorFormat));
           }, route.deadlineMs);
         });
         response = await Promise.race([handled.catch((e: unknown) => errorResponse(e, route.errorFormat)), deadline]);
@@ -175,12 +180,12 @@ export class HttpServer {
     return true;
   }
 
-  /** Writes a whole response; `close` drops the connection (used when the body was left unread). */
+  /** Writes a whole response; `close` drops the connection (also done when the body was left unread). */
   private respond(res: UwsResponse, state: ResponseState, label: string, r: Response, close = false): void {
     if (!this.begin(state, label, r.status)) return;
     res.cork(() => {
       writeHead(res, r);
-      res.end(r.body ?? '', close);
+      res.end(r.body ?? '', close || state.bodyPending);
     });
   }
 
@@ -210,6 +215,8 @@ export class HttpServer {
 interface ResponseState {
   aborted: boolean;
   responded: boolean;
+  /** The body is still arriving: answering now must close the connection, or its rest would be read as the next request. */
+  bodyPending: boolean;
 }
 
 function writeHead(res: UwsResponse, r: Response): void {
@@ -248,18 +255,45 @@ function tooLarge(size: number, limit: number): HttpError {
   return new HttpError(413, `request body of ${size} bytes exceeds the limit of ${limit} bytes (--maxInsertRequestSize)`);
 }
 
-/** Reads the body; must be called synchronously inside the uWS handler, before any await. */
-function readBody(res: UwsResponse, limit: number, declared: number): Promise<Uint8Array> {
+/**
+ * Reads the body; must be called synchronously inside the uWS handler, before any await. Settles
+ * on every path, because an insert slot is held while it is awaited: it rejects when the client
+ * leaves, when the route's deadline aborts the request, past the size limit, and when the body
+ * has not arrived within `timeoutMs` (slow or stalled clients), which also aborts the request so
+ * one still queued for an insert slot is answered at once.
+ */
+function readBody(res: UwsResponse, state: ResponseState, limit: number, declared: number, ctl: AbortController, timeoutMs: number): Promise<Uint8Array> {
+  state.bodyPending = true;
   return new Promise((resolve, reject) => {
     let buf = new Uint8Array(Math.min(declared, limit) || 16 * 1024);
     let len = 0;
-    let failed = false;
+    let settled = false;
+    const settle = (err: unknown, body?: Uint8Array) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      ctl.signal.removeEventListener('abort', onAbort);
+      if (body) {
+        state.bodyPending = false;
+        resolve(body);
+      } else {
+        reject(err);
+      }
+    };
+    const onAbort = () => settle(ctl.signal.reason);
+    ctl.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs > 0
+      ? setTimeout(() => {
+          const err = new HttpError(408, `the request body did not arrive within ${timeoutMs} ms (received ${len} bytes; --insert.maxBodyReadDuration)`);
+          settle(err);
+          ctl.abort(err);
+        }, timeoutMs)
+      : undefined;
     res.onData((ab, isLast) => {
-      if (failed) return;
+      if (settled) return;
       const chunk = new Uint8Array(ab);
       if (len + chunk.length > limit) {
-        failed = true;
-        reject(tooLarge(len + chunk.length, limit));
+        settle(tooLarge(len + chunk.length, limit));
         return;
       }
       if (len + chunk.length > buf.length) {
@@ -269,7 +303,7 @@ function readBody(res: UwsResponse, limit: number, declared: number): Promise<Ui
       }
       buf.set(chunk, len); // copies: uWS neuters `ab` after this callback
       len += chunk.length;
-      if (isLast) resolve(buf.subarray(0, len));
+      if (isLast) settle(null, buf.subarray(0, len));
     });
   });
 }

@@ -44,7 +44,7 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
         throw asHttpError(e);
       }
       return storeBatch(deps, counters, req, batch, protocol);
-    });
+    }, req.signal);
 
   router.add('POST', '/api/v1/import', importWith('vmimport', (_req, body) => parseJsonLines(body, deps.limits)), { errorFormat: 'text', deadlineMs: 120_000 });
 

@@ -83,7 +83,7 @@ export function registerIngestRoutes(router: Router, deps: IngestDeps, counters:
       return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written) =>
         v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms: 0, exemplars: 0 }) : {},
       );
-    });
+    }, req.signal);
 
   for (const path of ['/api/v1/write', '/api/v1/push']) {
     router.add('POST', path, remoteWrite, { errorFormat: 'text', deadlineMs: 60_000 });
