@@ -5,6 +5,7 @@
  */
 // The regex engine alone, not the index face (which would load LMDB into the query engine).
 import { IndexError } from '../index/errors.js';
+import { MAX_LABEL_BYTES } from '../index/keys.js';
 import { compileCapturingRegex, type CapturingRegex } from '../index/regex.js';
 import type { LabelMatcher } from '../model/index.js';
 
@@ -40,4 +41,19 @@ export function matcherMatchesEmpty(m: LabelMatcher): boolean {
     case '!~':
       return !compileLabelRegex(m.value).test('');
   }
+}
+
+/**
+ * Why the label index cannot look the matcher up, or null: a label name, or a name and an
+ * equality value, over its key limit (no series can hold them: writes reject such labels).
+ */
+export function matcherIndexProblem(m: LabelMatcher): string | null {
+  if (m.name.includes('\u0000')) return 'label names cannot contain NUL';
+  const nameBytes = Buffer.byteLength(m.name);
+  if (nameBytes > MAX_LABEL_BYTES) return `label name of ${nameBytes} bytes in a matcher is longer than the index's limit of ${MAX_LABEL_BYTES} bytes`;
+  if (m.type === '=' || m.type === '!=') {
+    const bytes = nameBytes + Buffer.byteLength(m.value);
+    if (bytes > MAX_LABEL_BYTES) return `matcher ${m.name}${m.type}"…" is too long: name and value together are ${bytes} bytes, the index's limit is ${MAX_LABEL_BYTES}`;
+  }
+  return null;
 }
