@@ -112,7 +112,10 @@ export class HttpServer {
     if (BODY_METHODS.has(method)) {
       const declared = Number(headers.get('content-length') ?? '');
       if (Number.isFinite(declared) && declared > limit) {
-        this.respond(res, state, label, errorResponse(tooLarge(declared, limit), route.errorFormat), true);
+        // Answered at once, without running the handler, and the connection is kept: uWS reads
+        // the declared body and throws it away. Closing with unread bytes in the socket would
+        // make the kernel send a reset, and the client would lose the 413 before reading it.
+        this.respond(res, state, label, errorResponse(tooLarge(declared, limit), route.errorFormat));
         return;
       }
       bodyPromise = readBody(res, state, limit, Number.isFinite(declared) && declared > 0 ? declared : 0, ctl, this.opts.bodyReadTimeoutMs ?? 0);
@@ -154,7 +157,7 @@ export class HttpServer {
         response = await handled.catch((e: unknown) => errorResponse(e, route.errorFormat));
       }
       if (response.status >= 500) log.error('request failed', { path: request.rawPath, status: response.status });
-      await this.respondAsync(res, state, label, response, request.method === 'HEAD');
+      await this.respondAsync(res, state, label, response, request.method === 'HEAD', route.errorFormat);
     } finally {
       if (timer) clearTimeout(timer);
       this.inFlight--;
@@ -189,17 +192,33 @@ export class HttpServer {
     });
   }
 
-  private async respondAsync(res: UwsResponse, state: ResponseState, label: string, r: Response, head: boolean): Promise<void> {
+  private async respondAsync(res: UwsResponse, state: ResponseState, label: string, r: Response, head: boolean, format: 'json' | 'text'): Promise<void> {
     if (!r.stream || head) {
       this.respond(res, state, label, head ? { status: r.status, headers: r.headers } : r);
       return;
     }
-    if (!this.begin(state, label, r.status)) return;
+    // The first chunk is produced before the status line is sent, so a stream that fails at once
+    // (a bad selector, a limit) still gets its 4xx instead of a cut connection.
+    const it = r.stream[Symbol.asyncIterator]();
+    let first: IteratorResult<Chunk>;
+    try {
+      first = await it.next();
+    } catch (e) {
+      this.respond(res, state, label, errorResponse(e, format));
+      return;
+    }
+    if (!this.begin(state, label, r.status)) {
+      await it.return?.();
+      return;
+    }
     res.cork(() => writeHead(res, r));
     try {
-      for await (const chunk of r.stream) {
-        if (state.aborted) return;
-        if (!writeChunk(res, chunk)) await writable(res, state);
+      for (let next = first; !next.done; next = await it.next()) {
+        if (state.aborted) {
+          await it.return?.();
+          return;
+        }
+        if (!writeChunk(res, next.value)) await writable(res, state);
       }
     } catch (e) {
       // Headers are gone already: the only honest signal left is to cut the connection.
@@ -291,11 +310,14 @@ function readBody(res: UwsResponse, state: ResponseState, limit: number, declare
       : undefined;
     res.onData((ab, isLast) => {
       if (settled) return;
-      const chunk = new Uint8Array(ab);
-      if (len + chunk.length > limit) {
-        settle(tooLarge(len + chunk.length, limit));
+      if (len + ab.byteLength > limit) {
+        // uWS reads the rest of the declared body and drops it, so the connection stays usable
+        // and the 413 is not lost to a reset (see the early 413 in onRequest).
+        state.bodyPending = false;
+        settle(tooLarge(len + ab.byteLength, limit));
         return;
       }
+      const chunk = new Uint8Array(ab);
       if (len + chunk.length > buf.length) {
         const grown = new Uint8Array(Math.min(limit, Math.max(buf.length * 2, len + chunk.length)));
         grown.set(buf.subarray(0, len));
