@@ -19,6 +19,7 @@ import { registerAdminRoutes } from '../server/routes-admin.js';
 import { registerIngestRoutes } from '../server/routes-ingest.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startMemoryCollector } from './memory-collector.js';
+import { WriteHealth } from './write-health.js';
 
 export interface RunningApp {
   readonly port: number;
@@ -34,11 +35,12 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   let db: Database | null = null;
   let decodePool: DecodePool | null = null;
   let stopCollector = (): void => {};
+  let health: WriteHealth | null = null;
   try {
     mkdirSync(config.storageDataPath, { recursive: true });
     const metrics = new MetricsRegistry();
     const router = new Router();
-    registerStatusRoutes(router, { metrics, flags, isReady: () => ready });
+    registerStatusRoutes(router, { metrics, flags, isReady: () => ready, notReadyReason: () => health?.readOnlyReason() ?? null });
 
     const opened = Date.now();
     db = await Database.open({
@@ -50,8 +52,17 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       walFsyncIntervalMs: config.walFsyncIntervalMs,
       maxSeriesPerQuery: config.searchMaxSeries,
       blockCacheBytes: config.searchBlockCacheSize,
+      onStorageError: (message) => health?.noteStorageError(message),
     });
     const database = db;
+    const writeHealth = new WriteHealth({
+      dataPath: config.storageDataPath,
+      minFreeDiskSpaceBytes: config.storageMinFreeDiskSpaceBytes,
+      progress: () => database.stats(),
+    });
+    health = writeHealth;
+    writeHealth.start();
+    metrics.addCollector(() => writeHealth.metrics());
     log.info('database opened', { ms: Date.now() - opened, series: database.stats().seriesTotal });
     metrics.addCollector(() => storageMetrics(database));
     const collector = startMemoryCollector();
@@ -78,7 +89,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       { name: 'strata_concurrent_inserts_capacity', help: 'Insert slots in all (--maxConcurrentInserts).', type: 'gauge', samples: [{ value: limiter.capacity }] },
       { name: 'strata_concurrent_inserts_queued', help: 'Insert requests waiting for a slot.', type: 'gauge', samples: [{ value: limiter.queued }] },
     ]);
-    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler };
+    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler, readOnlyReason: () => writeHealth.readOnlyReason() };
     const counters = ingestCounters(metrics);
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
@@ -113,6 +124,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       stop() {
         stopping ??= (async () => {
           ready = false;
+          writeHealth.stop();
           server.stopAccepting();
           await server.drain(5000);
           unwatch();
@@ -126,6 +138,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       },
     };
   } catch (e) {
+    health?.stop();
     stopCollector();
     await decodePool?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);

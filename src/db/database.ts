@@ -28,6 +28,8 @@ export interface DatabaseOptions {
   readonly seriesCacheSize?: number;
   /** Capacity of the id → labels cache that queries read (default 16384). */
   readonly labelsCacheSize?: number;
+  /** Hears every background storage error (flushes, merges, retention) after it is logged. */
+  readonly onStorageError?: (message: string) => void;
 }
 
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
@@ -87,7 +89,11 @@ export class Database {
         walFsyncIntervalMs: opts.walFsyncIntervalMs,
         isDeleted: (id) => index.deletedIds().has(id),
         anyDeleted: () => index.deletedIds().size > 0,
-        onError: (e) => log.error('storage background error', { error: e instanceof Error ? e.message : String(e) }),
+        onError: (e) => {
+          const message = e instanceof Error ? e.message : String(e);
+          log.error('storage background error', { error: message });
+          opts.onStorageError?.(message);
+        },
       });
       return new Database(index, storage, opts, MetadataStore.open(join(opts.dataPath, 'metadata.json'), opts.flushIntervalMs));
     } catch (e) {

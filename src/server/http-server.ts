@@ -156,7 +156,8 @@ export class HttpServer {
       } else {
         response = await handled.catch((e: unknown) => errorResponse(e, route.errorFormat));
       }
-      if (response.status >= 500) log.error('request failed', { path: request.rawPath, status: response.status });
+      // 503 is a state (read-only, overloaded, timed out) that is logged where it starts, not per request.
+      if (response.status >= 500 && response.status !== 503) log.error('request failed', { path: request.rawPath, status: response.status });
       await this.respondAsync(res, state, label, response, request.method === 'HEAD', route.errorFormat);
     } finally {
       if (timer) clearTimeout(timer);
