@@ -43,7 +43,9 @@ const STORAGE_UNAVAILABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPE
 
 function storageUnavailable(e: unknown): unknown {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string' && STORAGE_UNAVAILABLE.has(code)) {
+  // The storage engine wraps system errors in its own, keeping their text (`WAL write failed: ENOSPC: …`).
+  const named = e instanceof Error && /\b(ENOSPC|EDQUOT|EROFS|EIO)\b|No space left on device|Read-only file system|Input\/output error/.test(e.message);
+  if ((typeof code === 'string' && STORAGE_UNAVAILABLE.has(code)) || named) {
     return new HttpError(503, `cannot store the samples now: ${(e as Error).message}`, 'unavailable', { 'Retry-After': '10' });
   }
   return e;

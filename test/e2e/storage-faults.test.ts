@@ -121,6 +121,26 @@ describe.skipIf(!ROOT)('storage faults', () => {
     expect(await exportedCount(server.url)).toBe(acked.length);
   });
 
+  it('a disk that fills up anyway (check off) answers 503 naming the cause, never 500, and recovers', async () => {
+    const mnt = tempDir('strata-enospc-');
+    mount(['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs'], mnt);
+    server = await startStrata({ dataDir: join(mnt, 'd'), args: ['--storage.minFreeDiskSpaceBytes=0'] });
+    execFileSync('fallocate', ['-l', '7m', join(mnt, 'filler')]);
+    // Many new series: the index and the WAL both need room the disk no longer has.
+    const body = Array.from({ length: 20_000 }, (_, i) => `fault_full{n="${i}",pad="${'p'.repeat(64)}"} 1`).join('\n') + '\n';
+    const statuses = new Set<number>();
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${server.url}/api/v1/import/prometheus`, { method: 'POST', body });
+      statuses.add(r.status);
+      if (r.status !== 204) expect(await r.text()).toMatch(/^cannot store the samples now: .*(Input\/output error|ENOSPC|No space left)/);
+    }
+    expect(statuses.has(500)).toBe(false);
+    expect(statuses.has(503)).toBe(true);
+    rmSync(join(mnt, 'filler'));
+    const r = await fetch(`${server.url}/api/v1/import/prometheus`, { method: 'POST', body });
+    expect(r.status).toBe(204);
+  });
+
   it('a data directory turned read-only refuses writes with the cause and recovers when it is writable again', async () => {
     const dataDir = tempDir('strata-ro-');
     server = await startStrata({ dataDir, args: ['--flushInterval=500ms'] });
