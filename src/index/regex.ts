@@ -439,8 +439,18 @@ export interface CapturingRegex {
  * engine would pick, without its exponential worst case (`(a+)+$` on a long value).
  */
 export function compileCapturingRegex(source: string): CapturingRegex {
-  const { node, groupNames } = parseRegexWithCaptures(source);
   const matcher = compileRegex(source);
+  // Most callers only test (matchers); the capture program is built on the first exec.
+  let exec: ((value: string) => RegexMatch | null) | null = null;
+  return {
+    source,
+    test: (v) => matcher.test(v),
+    exec: (v) => (exec ??= captureMatcher(source, matcher))(v),
+  };
+}
+
+function captureMatcher(source: string, matcher: CompiledRegex): (value: string) => RegexMatch | null {
+  const { node, groupNames } = parseRegexWithCaptures(source);
   const prog = new Program(source);
   prog.compile(node);
   prog.emit(OP_MATCH);
@@ -538,5 +548,5 @@ export function compileCapturingRegex(source: string): CapturingRegex {
     }
     return null;
   };
-  return { source, test: (v) => matcher.test(v), exec };
+  return exec;
 }

@@ -88,7 +88,7 @@ export class HttpServer {
     const headers = new Map<string, string>();
     req.forEach((k, v) => headers.set(k, v));
     const ctl = new AbortController();
-    const state: ResponseState = { aborted: false, responded: false, bodyPending: false };
+    const state: ResponseState = { aborted: false, responded: false, stalled: false, bodyArrived: null };
     res.onAborted(() => {
       state.aborted = true;
       // Not an error of ours: handlers waiting on the body or an insert slot settle with it, and
@@ -158,6 +158,7 @@ export class HttpServer {
       }
       // 503 is a state (read-only, overloaded, timed out) that is logged where it starts, not per request.
       if (response.status >= 500 && response.status !== 503) log.error('request failed', { path: request.rawPath, status: response.status });
+      if (state.bodyArrived) await state.bodyArrived;
       await this.respondAsync(res, state, label, response, request.method === 'HEAD', route.errorFormat);
     } finally {
       if (timer) clearTimeout(timer);
@@ -184,12 +185,12 @@ export class HttpServer {
     return true;
   }
 
-  /** Writes a whole response; `close` drops the connection (also done when the body was left unread). */
+  /** Writes a whole response; `close` drops the connection (also done when the body stalled). */
   private respond(res: UwsResponse, state: ResponseState, label: string, r: Response, close = false): void {
     if (!this.begin(state, label, r.status)) return;
     res.cork(() => {
       writeHead(res, r);
-      res.end(r.body ?? '', close || state.bodyPending);
+      res.end(r.body ?? '', close || state.stalled);
     });
   }
 
@@ -235,8 +236,15 @@ export class HttpServer {
 interface ResponseState {
   aborted: boolean;
   responded: boolean;
-  /** The body is still arriving: answering now must close the connection, or its rest would be read as the next request. */
-  bodyPending: boolean;
+  /** The body did not arrive in full before its deadline: the answer closes the connection. */
+  stalled: boolean;
+  /**
+   * Settles once the whole body has arrived, stalled past its deadline, or the request was
+   * aborted (null: nothing to wait for). An answer ready earlier (a 4xx before reading the body)
+   * waits for it: closing with body bytes unread makes the kernel send a reset that can destroy
+   * the answer, and keeping the connection for a client that never finishes would let it linger.
+   */
+  bodyArrived: Promise<void> | null;
 }
 
 function writeHead(res: UwsResponse, r: Response): void {
@@ -283,39 +291,53 @@ function tooLarge(size: number, limit: number): HttpError {
  * one still queued for an insert slot is answered at once.
  */
 function readBody(res: UwsResponse, state: ResponseState, limit: number, declared: number, ctl: AbortController, timeoutMs: number): Promise<Uint8Array> {
-  state.bodyPending = true;
+  let arrived = (): void => {};
+  // Without a deadline a stalled body would hold its answer forever: answer at once instead.
+  if (timeoutMs > 0) state.bodyArrived = new Promise<void>((r) => (arrived = r));
   return new Promise((resolve, reject) => {
     let buf = new Uint8Array(Math.min(declared, limit) || 16 * 1024);
     let len = 0;
     let settled = false;
+    let finished = false;
     const settle = (err: unknown, body?: Uint8Array) => {
       if (settled) return;
       settled = true;
-      if (timer) clearTimeout(timer);
-      ctl.signal.removeEventListener('abort', onAbort);
       if (body) {
-        state.bodyPending = false;
         resolve(body);
       } else {
         reject(err);
       }
     };
-    const onAbort = () => settle(ctl.signal.reason);
+    const finish = (stalled: boolean) => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      ctl.signal.removeEventListener('abort', onAbort);
+      state.stalled = stalled;
+      arrived();
+    };
+    const onAbort = () => {
+      settle(ctl.signal.reason);
+      finish(true);
+    };
     ctl.signal.addEventListener('abort', onAbort, { once: true });
     const timer = timeoutMs > 0
       ? setTimeout(() => {
           const err = new HttpError(408, `the request body did not arrive within ${timeoutMs} ms (received ${len} bytes; --insert.maxBodyReadDuration)`);
           settle(err);
+          finish(true);
           ctl.abort(err);
         }, timeoutMs)
       : undefined;
     res.onData((ab, isLast) => {
-      if (settled) return;
+      if (settled) {
+        // Answered already (over the limit): the rest is read and dropped before the answer goes.
+        if (isLast) finish(false);
+        return;
+      }
       if (len + ab.byteLength > limit) {
-        // uWS reads the rest of the declared body and drops it, so the connection stays usable
-        // and the 413 is not lost to a reset (see the early 413 in onRequest).
-        state.bodyPending = false;
         settle(tooLarge(len + ab.byteLength, limit));
+        if (isLast) finish(false);
         return;
       }
       const chunk = new Uint8Array(ab);
@@ -326,7 +348,10 @@ function readBody(res: UwsResponse, state: ResponseState, limit: number, declare
       }
       buf.set(chunk, len); // copies: uWS neuters `ab` after this callback
       len += chunk.length;
-      if (isLast) settle(null, buf.subarray(0, len));
+      if (isLast) {
+        finish(false);
+        settle(null, buf.subarray(0, len));
+      }
     });
   });
 }

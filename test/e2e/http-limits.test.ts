@@ -27,6 +27,15 @@ describe('limits are answered, not reset', () => {
     expect((await writeV1(s.url, [series('after_413', {}, [now], [1])])).status).toBe(204);
   });
 
+  it('a large body answered before it is read (wrong Content-Type) gets its 415, every time', async () => {
+    const body = new Uint8Array(20 * 1024 * 1024).fill(0x20);
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${s.url}/api/v1/write`, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
+      expect(r.status).toBe(415);
+      await r.text();
+    }
+  });
+
   for (const path of ['/api/v1/export', '/federate']) {
     it(`${path} answers 400 for a selector over the index key limit`, async () => {
       const r = await fetch(`${s.url}${path}?${new URLSearchParams({ 'match[]': `{job="${'j'.repeat(3000)}"}` })}`);
