@@ -58,6 +58,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     const writeHealth = new WriteHealth({
       dataPath: config.storageDataPath,
       minFreeDiskSpaceBytes: config.storageMinFreeDiskSpaceBytes,
+      flushIntervalMs: config.flushIntervalMs,
       progress: () => database.stats(),
     });
     health = writeHealth;

@@ -4,8 +4,9 @@
  * - free space on the data directory's file system is below --storage.minFreeDiskSpaceBytes;
  * - a directory Strata writes into is not writable (read-only mount, permissions): access(2)
  *   asks the file system itself, so nothing is created to find out;
- * - flushes keep failing: rows are pending, no flush has completed, and the storage engine has
- *   reported FLUSH_FAILURES errors since the last one that did.
+ * - flushes keep failing: rows are pending, no flush has completed for two flush intervals, and
+ *   the storage engine has reported FLUSH_FAILURES errors since the last one that did (so a
+ *   failing merge between two good flushes does not count).
  * Every condition clears by itself once the next check finds it gone (a completed flush clears
  * the last one), and each change is logged.
  */
@@ -27,6 +28,8 @@ export interface WriteHealthOptions {
   readonly dataPath: string;
   readonly minFreeDiskSpaceBytes: number;
   readonly checkIntervalMs?: number;
+  /** --flushInterval: a flush is overdue after two of them. */
+  readonly flushIntervalMs: number;
   readonly progress: () => StorageProgress;
 }
 
@@ -37,6 +40,7 @@ export class WriteHealth {
   private readonly causes = new Map<ReadOnlyCause, string>();
   private freeBytes = NaN;
   private lastFlushes = -1;
+  private lastFlushAt = Date.now();
   private lastErrors = 0;
   private failuresSinceFlush = 0;
   private lastStorageError = '';
@@ -131,16 +135,18 @@ export class WriteHealth {
 
   private checkFlushes(): void {
     const p = this.opts.progress();
-    if (p.flushesTotal !== this.lastFlushes) {
+    if (p.flushesTotal !== this.lastFlushes || p.pendingRows === 0) {
       this.lastFlushes = p.flushesTotal;
+      this.lastFlushAt = Date.now();
       this.failuresSinceFlush = 0;
-    } else if (p.pendingRows > 0 && p.backgroundErrorsTotal > this.lastErrors) {
+    } else if (p.backgroundErrorsTotal > this.lastErrors) {
       this.failuresSinceFlush += p.backgroundErrorsTotal - this.lastErrors;
     }
     this.lastErrors = p.backgroundErrorsTotal;
+    const overdue = Date.now() - this.lastFlushAt > 2 * this.opts.flushIntervalMs;
     this.set(
       'flushes_failing',
-      this.failuresSinceFlush >= FLUSH_FAILURES ? `flushes to disk keep failing (last error: ${this.lastStorageError || 'unknown'})` : null,
+      overdue && this.failuresSinceFlush >= FLUSH_FAILURES ? `flushes to disk keep failing (last error: ${this.lastStorageError || 'unknown'})` : null,
     );
   }
 }
