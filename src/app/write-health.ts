@@ -53,7 +53,14 @@ export class WriteHealth {
 
   start(): void {
     this.check();
-    this.timer = setInterval(() => this.check(), this.opts.checkIntervalMs ?? 1000);
+    this.timer = setInterval(() => {
+      // A timer's exception would end the process: a health check must never do that.
+      try {
+        this.check();
+      } catch (e) {
+        log.error('write health check failed', { error: e instanceof Error ? e.message : String(e) });
+      }
+    }, this.opts.checkIntervalMs ?? 1000);
     this.timer.unref();
   }
 

@@ -74,8 +74,13 @@ let seq = 0;
 async function writeOne(url: string): Promise<{ status: number; text: string; name: string }> {
   const name = `fault_${seq++}`;
   const now = Date.now();
-  const r = await writeV1(url, [series(name, {}, [now], [seq])]);
-  return { status: r.status, text: await r.text(), name };
+  try {
+    const r = await writeV1(url, [series(name, {}, [now], [seq])]);
+    return { status: r.status, text: await r.text(), name };
+  } catch (e) {
+    // A dropped connection here means the server died or hung up: show what it said last.
+    throw new Error(`write failed: ${(e as Error).message}; server exit ${server?.child.exitCode} ${server?.child.signalCode}; stderr tail:\n${server?.stderr().slice(-4000)}`);
+  }
 }
 
 async function ready(url: string): Promise<{ status: number; text: string }> {
