@@ -33,7 +33,7 @@ export interface PromqlBenchRow {
 
 /** All series in memory, sorted by labels, answering `select` by scanning: the evaluator is what is measured. */
 class MemoryQuerier implements Querier {
-  private readonly regexCache = new Map<string, RegExp>();
+  private readonly regexCache = new Map<string, { test(v: string): boolean }>();
   constructor(private readonly series: readonly Series[]) {}
 
   private matches(l: Labels, m: LabelMatcher): boolean {
@@ -46,7 +46,7 @@ class MemoryQuerier implements Querier {
     }
   }
 
-  private re(p: string): RegExp {
+  private re(p: string): { test(v: string): boolean } {
     let r = this.regexCache.get(p);
     if (!r) this.regexCache.set(p, (r = compileLabelRegex(p)));
     return r;

@@ -21,6 +21,7 @@ import { registerIngestRoutes } from '../server/routes-ingest.js';
 import { registerUiRoutes } from '../ui/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startMemoryCollector } from './memory-collector.js';
+import { WriteHealth } from './write-health.js';
 
 export interface RunningApp {
   readonly port: number;
@@ -36,11 +37,12 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   let db: Database | null = null;
   let decodePool: DecodePool | null = null;
   let stopCollector = (): void => {};
+  let health: WriteHealth | null = null;
   try {
     mkdirSync(config.storageDataPath, { recursive: true });
     const metrics = new MetricsRegistry();
     const router = new Router();
-    registerStatusRoutes(router, { metrics, flags, isReady: () => ready });
+    registerStatusRoutes(router, { metrics, flags, isReady: () => ready, notReadyReason: () => health?.readOnlyReason() ?? null });
 
     // Forwarding must be in place before the WAL opens: it keeps flushed segments it still needs.
     const forwarder = config.remoteWriteUrls.length > 0 ? new Forwarder(forwardOptions(config), metrics) : null;
@@ -59,8 +61,18 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       walFsyncIntervalMs: config.walFsyncIntervalMs,
       maxSeriesPerQuery: config.searchMaxSeries,
       blockCacheBytes: config.searchBlockCacheSize,
+      onStorageError: (message) => health?.noteStorageError(message),
     });
     const database = db;
+    const writeHealth = new WriteHealth({
+      dataPath: config.storageDataPath,
+      minFreeDiskSpaceBytes: config.storageMinFreeDiskSpaceBytes,
+      flushIntervalMs: config.flushIntervalMs,
+      progress: () => database.stats(),
+    });
+    health = writeHealth;
+    writeHealth.start();
+    metrics.addCollector(() => writeHealth.metrics());
     log.info('database opened', { ms: Date.now() - opened, series: database.stats().seriesTotal });
     forwarder?.start((id) => database.index.labelsOf(id));
     metrics.addCollector(() => storageMetrics(database));
@@ -82,7 +94,13 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     );
     decodePool = new DecodePool({ limits });
     const pool = decodePool;
-    const ingest = { db: database, limits, limiter: new InsertLimiter(config.maxConcurrentInserts), metrics, decodePool: pool, relabeler };
+    const limiter = new InsertLimiter(config.maxConcurrentInserts);
+    metrics.addCollector(() => [
+      { name: 'strata_concurrent_inserts_current', help: 'Insert slots held right now (reading a body or storing it).', type: 'gauge', samples: [{ value: limiter.current }] },
+      { name: 'strata_concurrent_inserts_capacity', help: 'Insert slots in all (--maxConcurrentInserts).', type: 'gauge', samples: [{ value: limiter.capacity }] },
+      { name: 'strata_concurrent_inserts_queued', help: 'Insert requests waiting for a slot.', type: 'gauge', samples: [{ value: limiter.queued }] },
+    ]);
+    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler, readOnlyReason: () => writeHealth.readOnlyReason() };
     const counters = ingestCounters(metrics);
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
@@ -102,6 +120,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     const server = new HttpServer(router, {
       auth: { username: config.httpAuthUsername, password: config.httpAuthPassword, adminAuthKey: config.adminAuthKey },
       maxBodySize: config.maxInsertRequestSize,
+      bodyReadTimeoutMs: config.insertMaxBodyReadDurationMs,
       tls: config.tls ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined,
       metrics,
     });
@@ -117,6 +136,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       stop() {
         stopping ??= (async () => {
           ready = false;
+          writeHealth.stop();
           server.stopAccepting();
           await server.drain(5000);
           unwatch();
@@ -131,6 +151,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       },
     };
   } catch (e) {
+    health?.stop();
     stopCollector();
     await decodePool?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);

@@ -23,13 +23,39 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A file-system error as the operator needs it: the cause in words, then the system's text. */
+function fsCause(e: unknown, dir: string): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'EROFS':
+      return `the data directory ${dir} is on a read-only file system (${err.message})`;
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to write in the data directory ${dir} as uid ${process.getuid?.() ?? '?'} (${err.message})`;
+    case 'ENOSPC':
+      return `no space left on the device of ${dir} (${err.message})`;
+    default:
+      return err.message;
+  }
+}
+
+function openSyncNaming(path: string): number {
+  try {
+    return openSync(path, 'wx');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw e;
+    throw new DataDirLockedError(`cannot create the lock file ${path}: ${fsCause(e, resolve(path, '..'))}`);
+  }
+}
+
 export function lockDataDir(dataDir: string): DataDirLock {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'flock.lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(path, 'wx');
+      const fd = openSyncNaming(path);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
       let released = false;
@@ -61,8 +87,12 @@ export function lockDataDir(dataDir: string): DataDirLock {
     }
     try {
       unlinkSync(path); // stale: its owner is gone
-    } catch {
-      // another starter removed it first; the next attempt decides
+    } catch (e) {
+      // ENOENT: another starter removed it first, and the next attempt decides. Anything else
+      // (a read-only file system, no permission) will not change by retrying: name it.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new DataDirLockedError(`cannot take over the stale lock ${path} (its owner, pid ${holder}, is gone): ${fsCause(e, dir)}`);
+      }
     }
   }
   throw new DataDirLockedError(`could not lock data directory ${dir}: ${path} keeps changing hands`);

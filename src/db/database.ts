@@ -39,6 +39,8 @@ export interface DatabaseOptions {
   /** --storage.maxHourlySeries / --storage.maxDailySeries; 0 = no limit. */
   readonly maxHourlySeries?: number;
   readonly maxDailySeries?: number;
+  /** Hears every background storage error (flushes, merges, retention) after it is logged. */
+  readonly onStorageError?: (message: string) => void;
 }
 
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
@@ -147,7 +149,11 @@ export class Database {
         walFsyncIntervalMs: opts.walFsyncIntervalMs,
         isDeleted: (id) => index.deletedIds().has(id),
         anyDeleted: () => index.deletedIds().size > 0,
-        onError: (e) => log.error('storage background error', { error: e instanceof Error ? e.message : String(e) }),
+        onError: (e) => {
+          const message = e instanceof Error ? e.message : String(e);
+          log.error('storage background error', { error: message });
+          opts.onStorageError?.(message);
+        },
       });
       return new Database(index, storage, opts, MetadataStore.open(join(opts.dataPath, 'metadata.json'), opts.flushIntervalMs), policies);
     } catch (e) {

@@ -14,7 +14,9 @@ export type RegexNode =
   | { readonly t: 'assert'; readonly kind: AssertKind }
   | { readonly t: 'cat'; readonly items: readonly RegexNode[] }
   | { readonly t: 'alt'; readonly items: readonly RegexNode[] }
-  | { readonly t: 'rep'; readonly min: number; readonly max: number; readonly greedy: boolean; readonly body: RegexNode };
+  | { readonly t: 'rep'; readonly min: number; readonly max: number; readonly greedy: boolean; readonly body: RegexNode }
+  // A capture group; only produced when parsing with captures (label_replace, relabeling). `index` counts from 1.
+  | { readonly t: 'cap'; readonly index: number; readonly name: string | undefined; readonly body: RegexNode };
 
 export type Range = readonly [number, number];
 export type AssertKind = 'bot' | 'eot' | 'bol' | 'eol' | 'wordb' | 'nwordb';
@@ -134,8 +136,10 @@ class Parser {
   private depth = 0;
   private readonly names = new Set<string>();
   private readonly cps: number[];
+  /** Capture groups opened so far; group names by index (undefined for unnamed ones). */
+  readonly groupNames: (string | undefined)[] = [];
 
-  constructor(private readonly src: string) {
+  constructor(private readonly src: string, private readonly captures = false) {
     this.cps = Array.from(src, (c) => c.codePointAt(0)!);
   }
 
@@ -237,12 +241,15 @@ class Parser {
   private parseGroup(f: Flags): RegexNode | undefined {
     this.pos++; // (
     let inner: Flags = f;
+    let capture = true;
+    let name: string | undefined;
     if (this.peek() === 0x3f /* ? */) {
       const rest = String.fromCodePoint(...this.cps.slice(this.pos, this.pos + 40));
       const named = /^\?P?<([A-Za-z0-9_]+)>/.exec(rest);
       if (named) {
         if (this.names.has(named[1]!)) this.fail(`duplicate capture group name ${named[1]}`);
         this.names.add(named[1]!);
+        name = named[1]!;
         this.pos += named[0].length;
       } else if (/^\?(P=|=|!|<=|<!|>|#|\||P>)/.test(rest) || /^\?<[^A-Za-z0-9_]/.test(rest)) {
         this.fail(`unsupported group syntax (${rest.slice(0, 3)} (RE2 has no lookaround, backreferences or atomic groups)`);
@@ -270,17 +277,20 @@ class Parser {
               return undefined;
             }
             inner = nf;
+            capture = false;
             break;
           } else this.fail(`invalid flag ${JSON.stringify(ch)} in group`);
         }
       }
     }
     if (++this.depth > MAX_NESTING) this.fail('expression nests too deeply');
+    const index = capture && this.captures ? this.groupNames.push(name) : 0;
     const body = this.parseAlt(inner);
     this.depth--;
     if (this.peek() !== 0x29) this.fail('missing closing )');
     this.pos++;
-    // Captures do not change whether a value matches: every group is a plain node.
+    // Captures do not change whether a value matches: without `captures` every group is a plain node.
+    if (index > 0) return { t: 'cap', index, name, body };
     return body.t === 'cat' && body.items.length === 1 ? body.items[0]! : body;
   }
 
@@ -481,6 +491,13 @@ function cat(items: RegexNode[]): RegexNode {
 /** Parses an RE2 pattern (without Prometheus's anchoring) or throws IndexError naming it. */
 export function parseRegex(src: string): RegexNode {
   return new Parser(src).parse();
+}
+
+/** parseRegex keeping capture groups as `cap` nodes; `groupNames[i - 1]` names group i. */
+export function parseRegexWithCaptures(src: string): { node: RegexNode; groupNames: readonly (string | undefined)[] } {
+  const p = new Parser(src, true);
+  const node = p.parse();
+  return { node, groupNames: p.groupNames };
 }
 
 export function isWordCodePoint(cp: number): boolean {

@@ -1,5 +1,5 @@
 import { IndexError } from './errors.js';
-import { isWordCodePoint, parseRegex, type AssertKind, type Range, type RegexNode } from './regex-syntax.js';
+import { isWordCodePoint, parseRegex, parseRegexWithCaptures, type AssertKind, type Range, type RegexNode } from './regex-syntax.js';
 
 /**
  * How to find the label values a regex can match without testing every value:
@@ -84,6 +84,8 @@ export function literalSet(node: RegexNode, limit = LITERAL_SET_LIMIT): string[]
       }
       return out.size <= limit ? [...out] : undefined;
     }
+    case 'cap':
+      return literalSet(node.body, limit);
     case 'any':
     case 'assert':
       return undefined;
@@ -159,6 +161,8 @@ function emitJs(n: RegexNode): string {
         : `{${n.min},${n.max}}`;
       return `(?:${emitJs(n.body)})${q}${n.greedy ? '' : '?'}`;
     }
+    case 'cap':
+      return `(?:${emitJs(n.body)})`;
   }
 }
 
@@ -181,6 +185,8 @@ export function backtrackRisk(node: RegexNode): boolean {
         if (n.max > 16) unbounded++;
         if (insideRep && n.max > 1) return true;
         return walk(n.body, insideRep || n.max > 1);
+      case 'cap':
+        return walk(n.body, insideRep);
       default:
         return false;
     }
@@ -195,6 +201,7 @@ const OP_SPLIT = 1;
 const OP_JMP = 2;
 const OP_ASSERT = 3;
 const OP_MATCH = 4;
+const OP_SAVE = 5; // records the position in capture slot `y`, then continues at `x`
 
 type CharPred = (cp: number) => boolean;
 
@@ -251,12 +258,17 @@ class Program {
       }
       case 'rep': {
         for (let k = 0; k < n.min; k++) this.compile(n.body);
+        // `x` is the preferred branch: only the capture matcher's answers depend on the order.
+        const prefer = (split: number) => {
+          if (!n.greedy) [this.x[split], this.y[split]] = [this.y[split]!, this.x[split]!];
+        };
         if (n.max === Infinity) {
           const split = this.emit(OP_SPLIT);
           this.x[split] = split + 1;
           this.compile(n.body);
           this.emit(OP_JMP, split);
           this.y[split] = this.op.length;
+          prefer(split);
         } else {
           const splits: number[] = [];
           for (let k = n.min; k < n.max; k++) {
@@ -265,8 +277,19 @@ class Program {
             splits.push(split);
             this.compile(n.body);
           }
-          for (const s of splits) this.y[s] = this.op.length;
+          for (const s of splits) {
+            this.y[s] = this.op.length;
+            prefer(s);
+          }
         }
+        return;
+      }
+      case 'cap': {
+        const open = this.emit(OP_SAVE, 0, n.index * 2);
+        this.x[open] = this.op.length;
+        this.compile(n.body);
+        const close = this.emit(OP_SAVE, 0, n.index * 2 + 1);
+        this.x[close] = this.op.length;
         return;
       }
     }
@@ -335,6 +358,7 @@ function automatonMatcher(node: RegexNode, source: string): (value: string) => b
       mark[pc] = gen;
       switch (op[pc]) {
         case OP_JMP:
+        case OP_SAVE:
           stack[sp++] = x[pc]!;
           break;
         case OP_SPLIT:
@@ -395,4 +419,134 @@ export function compileRegexWith(source: string, engine: 'auto' | 'js' | 'automa
     test = (value) => re.test(value);
   }
   return { source, test, plan: planRegex(node), matchesEmpty: test('') };
+}
+
+/** An anchored match: index 0 is the whole value, then each group (undefined when it took no part). */
+export type RegexMatch = Array<string | undefined> & { groups?: Record<string, string | undefined> };
+
+export interface CapturingRegex {
+  readonly source: string;
+  /** Full (anchored) match, as compileRegex. */
+  test(value: string): boolean;
+  /** Full (anchored) match with the submatches Go's regexp would report (leftmost-first), or null. */
+  exec(value: string): RegexMatch | null;
+}
+
+/**
+ * Compiles an RE2 pattern, anchored as Prometheus anchors label_replace and relabeling regexes
+ * (`^(?s:re)$`), for matching with capture groups in linear time: a Pike VM whose threads carry
+ * their capture slots, kept in priority order so the submatches are the ones a backtracking
+ * engine would pick, without its exponential worst case (`(a+)+$` on a long value).
+ */
+export function compileCapturingRegex(source: string): CapturingRegex {
+  const matcher = compileRegex(source);
+  // Most callers only test (matchers); the capture program is built on the first exec.
+  let exec: ((value: string) => RegexMatch | null) | null = null;
+  return {
+    source,
+    test: (v) => matcher.test(v),
+    exec: (v) => (exec ??= captureMatcher(source, matcher))(v),
+  };
+}
+
+function captureMatcher(source: string, matcher: CompiledRegex): (value: string) => RegexMatch | null {
+  const { node, groupNames } = parseRegexWithCaptures(source);
+  const prog = new Program(source);
+  prog.compile(node);
+  prog.emit(OP_MATCH);
+  const { op, x, y, preds } = prog;
+  const size = op.length;
+  const slots = (groupNames.length + 1) * 2;
+  const mark = new Int32Array(size);
+  let gen = 0;
+  const stackPc: number[] = [];
+  const stackCaps: Int32Array[] = [];
+
+  /** Adds pc0's closure to the list in priority order; a thread's slots are copied only when it saves. */
+  const add = (pcs: number[], caps: Int32Array[], pc0: number, caps0: Int32Array, cps: readonly number[], pos: number): void => {
+    stackPc.push(pc0);
+    stackCaps.push(caps0);
+    while (stackPc.length > 0) {
+      const pc = stackPc.pop()!;
+      const c = stackCaps.pop()!;
+      if (mark[pc] === gen) continue;
+      mark[pc] = gen;
+      switch (op[pc]) {
+        case OP_JMP:
+          stackPc.push(x[pc]!);
+          stackCaps.push(c);
+          break;
+        case OP_SPLIT:
+          stackPc.push(y[pc]!, x[pc]!);
+          stackCaps.push(c, c);
+          break;
+        case OP_ASSERT:
+          if (assertHolds(preds[pc] as AssertKind, cps, pos)) {
+            stackPc.push(x[pc]!);
+            stackCaps.push(c);
+          }
+          break;
+        case OP_SAVE: {
+          const copy = c.slice();
+          copy[y[pc]!] = pos;
+          stackPc.push(x[pc]!);
+          stackCaps.push(copy);
+          break;
+        }
+        default:
+          pcs.push(pc);
+          caps.push(c);
+      }
+    }
+  };
+
+  const exec = (value: string): RegexMatch | null => {
+    if (!matcher.test(value)) return null; // the common miss costs no capture bookkeeping
+    const cps: number[] = [];
+    const offsets: number[] = [];
+    for (let i = 0; i < value.length; ) {
+      const cp = value.codePointAt(i)!;
+      cps.push(cp);
+      offsets.push(i);
+      i += cp > 0xffff ? 2 : 1;
+    }
+    offsets.push(value.length);
+    let cpcs: number[] = [];
+    let ccaps: Int32Array[] = [];
+    let npcs: number[] = [];
+    let ncaps: Int32Array[] = [];
+    gen++;
+    add(cpcs, ccaps, 0, new Int32Array(slots).fill(-1), cps, 0);
+    for (let pos = 0; pos < cps.length && cpcs.length > 0; pos++) {
+      const cp = cps[pos]!;
+      gen++;
+      for (let i = 0; i < cpcs.length; i++) {
+        const pc = cpcs[i]!;
+        if (op[pc] === OP_CHAR && (preds[pc] as CharPred)(cp)) add(npcs, ncaps, pc + 1, ccaps[i]!, cps, pos + 1);
+      }
+      [cpcs, npcs] = [npcs, cpcs];
+      [ccaps, ncaps] = [ncaps, ccaps];
+      npcs.length = 0;
+      ncaps.length = 0;
+    }
+    for (let i = 0; i < cpcs.length; i++) {
+      if (op[cpcs[i]!] !== OP_MATCH) continue;
+      const c = ccaps[i]!;
+      const m: RegexMatch = [value];
+      for (let g = 1; g <= groupNames.length; g++) {
+        const a = c[g * 2]!;
+        const b = c[g * 2 + 1]!;
+        m.push(a >= 0 && b >= 0 ? value.slice(offsets[a], offsets[b]) : undefined);
+      }
+      if (groupNames.some((n) => n !== undefined)) {
+        m.groups = {};
+        groupNames.forEach((n, k) => {
+          if (n !== undefined) m.groups![n] = m[k + 1];
+        });
+      }
+      return m;
+    }
+    return null;
+  };
+  return exec;
 }

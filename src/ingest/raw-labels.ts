@@ -1,6 +1,7 @@
 import type { Label } from '../model/index.js';
 import type { KeyWriter } from './label-key.js';
 import type { IngestLimits } from './limits.js';
+import { MAX_LABEL_BYTES } from '../index/keys.js';
 import { describeSeries, isLegacyNameBytes, isValidUtf8Range, quote } from './validate.js';
 
 const NAME_BYTES = [0x5f, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x5f, 0x5f]; // "__name__"
@@ -114,7 +115,7 @@ export class RawLabelSet {
       }
       const d = vs[i]!;
       const e = ve[i]!;
-      if (e - d > maxValue) return false;
+      if (e - d > maxValue || b - a + (e - d) > MAX_LABEL_BYTES / 2) return false;
       for (let k = d; k < e; k++) if (buf[k]! >= 0x80) return false;
       if (legacy && b - a === 8 && isMetricNameLabel(buf, a, b) && !isLegacyNameBytes(buf, d, e, true)) return false;
     }
@@ -157,11 +158,23 @@ export class RawLabelSet {
       if (d - c > limits.maxLabelValueLen) {
         return `value of label ${quote(this.str(buf, a, b))} in series ${this.describe(buf)} is longer than ${limits.maxLabelValueLen} bytes (--maxLabelValueLen)`;
       }
+      const why = this.indexKeyProblem(buf, a, b, c, d);
+      if (why !== null) return why;
       if (legacy && isMetricNameLabel(buf, a, b) && !isLegacyNameBytes(buf, c, d, true)) {
         return `invalid metric name ${quote(this.str(buf, c, d))} in series ${this.describe(buf)}`;
       }
     }
     return null;
+  }
+
+  /** validate.ts's indexKeyProblem on bytes: a NUL in a name; name + value over the index's key limit. */
+  private indexKeyProblem(buf: Uint8Array, a: number, b: number, c: number, d: number): string | null {
+    if (buf.subarray(a, b).includes(0)) return `invalid label name ${quote(this.str(buf, a, b))} in series ${this.describe(buf)}: label names cannot contain NUL`;
+    let bytes = b - a + (d - c);
+    if (bytes <= MAX_LABEL_BYTES / 2) return null;
+    for (let k = c; k < d; k++) if (buf[k] === 0) bytes++; // a NUL in a value takes two bytes in the index's keys
+    if (bytes <= MAX_LABEL_BYTES) return null;
+    return `label ${quote(this.str(buf, a, b))} in series ${this.describe(buf)} is too long for the index: name and value together are ${bytes} bytes, the limit is ${MAX_LABEL_BYTES}`;
   }
 
   /** Writes the canonical key (see label-key.ts) into `kw`. Call after a successful check. */

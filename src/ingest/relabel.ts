@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+// The regex engine alone, not the index face: that would load LMDB into every importer.
+import { compileCapturingRegex, type CapturingRegex, type RegexMatch } from '../index/regex.js';
 import { sortLabels, type Label, type Labels } from '../model/index.js';
 import { ColumnBatch, type DecodedBatch } from './batch.js';
 import { canonicalKey } from './label-key.js';
@@ -36,7 +38,7 @@ export interface RelabelConfig {
   /** The pattern as written (unanchored). */
   readonly regexSource: string;
   /** Anchored, compiled. */
-  readonly regex: RegExp;
+  readonly regex: CapturingRegex;
   readonly modulus: number;
   readonly targetLabel: string;
   readonly replacement: string;
@@ -51,21 +53,15 @@ export class RelabelConfigError extends Error {
 
 const DEFAULT_REGEX = '(.*)';
 
-/** RE2 (Go) syntax → a JS RegExp anchored as Prometheus anchors it: `^(?s:re)$`. */
-export function compileRelabelRegex(src: string): RegExp {
-  let flags = 's';
-  let body = src;
-  const m = /^\(\?([imsU]+)\)/.exec(body);
-  if (m) {
-    if (m[1]!.includes('i')) flags += 'i';
-    if (m[1]!.includes('m')) flags += 'm';
-    body = body.slice(m[0].length);
-  }
-  body = body.replace(/\(\?P</g, '(?<');
+/**
+ * RE2 (Go) syntax anchored as Prometheus anchors it (`^(?s:re)$`), matched in linear time with
+ * capture groups: a relabel regex must not be able to stall ingestion on a long label value.
+ */
+export function compileRelabelRegex(src: string): CapturingRegex {
   try {
-    return new RegExp(`^(?:${body})$`, flags);
+    return compileCapturingRegex(src);
   } catch (e) {
-    throw new RelabelConfigError(`invalid regex ${JSON.stringify(src)}: ${(e as Error).message}`);
+    throw new RelabelConfigError(`invalid regex ${JSON.stringify(src)}: ${(e as Error).message.replace(/^invalid regex "(?:[^"\\]|\\.)*": /, '')}`);
   }
 }
 
@@ -92,7 +88,7 @@ function toConfig(raw: unknown, i: number): RelabelConfig {
   let regexSource = DEFAULT_REGEX;
   if (Array.isArray(o['regex'])) regexSource = o['regex'].map((s) => str(s, 'regex', i, '')).join('|'); // VictoriaMetrics's list form
   else regexSource = str(o['regex'], 'regex', i, DEFAULT_REGEX);
-  let regex: RegExp;
+  let regex: CapturingRegex;
   try {
     regex = compileRelabelRegex(regexSource);
   } catch (e) {
@@ -178,7 +174,7 @@ export function loadRelabelConfig(path: string): RelabelConfig[] {
 }
 
 /** Go regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; unknown or unmatched groups expand to ''. */
-export function expandTemplate(template: string, m: RegExpExecArray): string {
+export function expandTemplate(template: string, m: RegexMatch): string {
   if (!template.includes('$')) return template;
   let out = '';
   let i = 0;

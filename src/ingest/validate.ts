@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { METRIC_NAME, formatLabels, type Label, type Labels } from '../model/index.js';
+import { MAX_LABEL_BYTES } from '../index/keys.js';
 import type { IngestLimits } from './limits.js';
 
 /**
@@ -105,6 +106,25 @@ export function checkLabels(labels: Label[], limits: IngestLimits): string | nul
     if (!isWellFormed(value)) return `invalid UTF-8 in the value of label ${quote(name)} in series ${describeSeries(labels)}`;
     if (utf8LengthExceeds(value, limits.maxLabelValueLen)) {
       return `value of label ${quote(name)} in series ${describeSeries(labels)} is longer than ${limits.maxLabelValueLen} bytes (--maxLabelValueLen)`;
+    }
+    const why = indexKeyProblem(name, value, labels);
+    if (why !== null) return why;
+  }
+  return null;
+}
+
+/**
+ * What the label index cannot store (a NUL in a name ends its keys; a name and value over the
+ * LMDB key limit), said before the series reaches it so only that series is dropped.
+ */
+export function indexKeyProblem(name: string, value: string, labels: Labels): string | null {
+  if (name.includes('\u0000')) return `invalid label name ${quote(name)} in series ${describeSeries(labels)}: label names cannot contain NUL`;
+  if (name.length + value.length > MAX_LABEL_BYTES / 3) {
+    // A NUL in a value takes two bytes in the index's keys.
+    let bytes = Buffer.byteLength(name) + Buffer.byteLength(value);
+    for (let i = value.indexOf('\u0000'); i >= 0; i = value.indexOf('\u0000', i + 1)) bytes++;
+    if (bytes > MAX_LABEL_BYTES) {
+      return `label ${quote(name)} in series ${describeSeries(labels)} is too long for the index: name and value together are ${bytes} bytes, the limit is ${MAX_LABEL_BYTES}`;
     }
   }
   return null;

@@ -34,7 +34,7 @@ import { DurationError, parseDuration } from './duration.js';
 import { getFunction, unsupportedFunction } from './function-signatures.js';
 import { explainSyntaxError } from './syntax-errors.js';
 import { parseNumber, unquoteString } from './literals.js';
-import { compileLabelRegex, matcherMatchesEmpty } from './label-regex.js';
+import { compileLabelRegex, matcherIndexProblem, matcherMatchesEmpty } from './label-regex.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -354,6 +354,10 @@ class Builder {
         }
       }
       matchers.push({ name: '__name__', type: '=', value: r.name });
+    }
+    for (const m of matchers) {
+      const why = matcherIndexProblem(m);
+      if (why !== null) throw new BuildError(r.pos, why);
     }
     return {
       kind: 'VectorSelector',

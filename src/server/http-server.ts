@@ -17,6 +17,8 @@ export interface HttpServerOptions {
   readonly auth: AuthConfig;
   /** Default body limit for routes that do not set one (--maxInsertRequestSize). */
   readonly maxBodySize: number;
+  /** A request body must arrive in full within this long (--insert.maxBodyReadDuration); 0 = no limit. */
+  readonly bodyReadTimeoutMs?: number;
   readonly tls?: { certFile: string; keyFile: string };
   readonly metrics: MetricsRegistry;
 }
@@ -87,10 +89,12 @@ export class HttpServer {
     const headers = new Map<string, string>();
     req.forEach((k, v) => headers.set(k, v));
     const ctl = new AbortController();
-    const state = { aborted: false, responded: false };
+    const state: ResponseState = { aborted: false, responded: false, stalled: false, bodyArrived: null };
     res.onAborted(() => {
       state.aborted = true;
-      ctl.abort(new Error('client closed the connection'));
+      // Not an error of ours: handlers waiting on the body or an insert slot settle with it, and
+      // nothing is sent (the client is gone).
+      ctl.abort(new HttpError(400, 'client closed the connection', 'canceled'));
     });
 
     let match: RouteMatch;
@@ -109,10 +113,13 @@ export class HttpServer {
     if (BODY_METHODS.has(method)) {
       const declared = Number(headers.get('content-length') ?? '');
       if (Number.isFinite(declared) && declared > limit) {
-        this.respond(res, state, label, errorResponse(tooLarge(declared, limit), route.errorFormat), true);
+        // Answered at once, without running the handler, and the connection is kept: uWS reads
+        // the declared body and throws it away. Closing with unread bytes in the socket would
+        // make the kernel send a reset, and the client would lose the 413 before reading it.
+        this.respond(res, state, label, errorResponse(tooLarge(declared, limit), route.errorFormat));
         return;
       }
-      bodyPromise = readBody(res, limit, Number.isFinite(declared) && declared > 0 ? declared : 0);
+      bodyPromise = readBody(res, state, limit, Number.isFinite(declared) && declared > 0 ? declared : 0, ctl, this.opts.bodyReadTimeoutMs ?? 0);
       bodyPromise.catch(() => undefined); // observed by the handler; never an unhandled rejection
     }
 
@@ -142,16 +149,19 @@ export class HttpServer {
       if (route.deadlineMs !== undefined) {
         const deadline = new Promise<Response>((resolve) => {
           timer = setTimeout(() => {
-            ctl.abort(new Error('deadline exceeded'));
-            resolve(errorResponse(new HttpError(503, `request did not finish within ${route.deadlineMs} ms`, 'timeout'), route.errorFormat));
+            const err = new HttpError(503, `request did not finish within ${route.deadlineMs} ms`, 'timeout');
+            ctl.abort(err);
+            resolve(errorResponse(err, route.errorFormat));
           }, route.deadlineMs);
         });
         response = await Promise.race([handled.catch((e: unknown) => errorResponse(e, route.errorFormat)), deadline]);
       } else {
         response = await handled.catch((e: unknown) => errorResponse(e, route.errorFormat));
       }
-      if (response.status >= 500) log.error('request failed', { path: request.rawPath, status: response.status });
-      await this.respondAsync(res, state, label, response, request.method === 'HEAD');
+      // 503 is a state (read-only, overloaded, timed out) that is logged where it starts, not per request.
+      if (response.status >= 500 && response.status !== 503) log.error('request failed', { path: request.rawPath, status: response.status });
+      if (state.bodyArrived) await state.bodyArrived;
+      await this.respondAsync(res, state, label, response, request.method === 'HEAD', route.errorFormat);
     } finally {
       if (timer) clearTimeout(timer);
       this.inFlight--;
@@ -177,26 +187,42 @@ export class HttpServer {
     return true;
   }
 
-  /** Writes a whole response; `close` drops the connection (used when the body was left unread). */
+  /** Writes a whole response; `close` drops the connection (also done when the body stalled). */
   private respond(res: UwsResponse, state: ResponseState, label: string, r: Response, close = false): void {
     if (!this.begin(state, label, r.status)) return;
     res.cork(() => {
       writeHead(res, r);
-      res.end(r.body ?? '', close);
+      res.end(r.body ?? '', close || state.stalled);
     });
   }
 
-  private async respondAsync(res: UwsResponse, state: ResponseState, label: string, r: Response, head: boolean): Promise<void> {
+  private async respondAsync(res: UwsResponse, state: ResponseState, label: string, r: Response, head: boolean, format: 'json' | 'text'): Promise<void> {
     if (!r.stream || head) {
       this.respond(res, state, label, head ? { status: r.status, headers: r.headers } : r);
       return;
     }
-    if (!this.begin(state, label, r.status)) return;
+    // The first chunk is produced before the status line is sent, so a stream that fails at once
+    // (a bad selector, a limit) still gets its 4xx instead of a cut connection.
+    const it = r.stream[Symbol.asyncIterator]();
+    let first: IteratorResult<Chunk>;
+    try {
+      first = await it.next();
+    } catch (e) {
+      this.respond(res, state, label, errorResponse(e, format));
+      return;
+    }
+    if (!this.begin(state, label, r.status)) {
+      await it.return?.();
+      return;
+    }
     res.cork(() => writeHead(res, r));
     try {
-      for await (const chunk of r.stream) {
-        if (state.aborted) return;
-        if (!writeChunk(res, chunk)) await writable(res, state);
+      for (let next = first; !next.done; next = await it.next()) {
+        if (state.aborted) {
+          await it.return?.();
+          return;
+        }
+        if (!writeChunk(res, next.value)) await writable(res, state);
       }
     } catch (e) {
       // Headers are gone already: the only honest signal left is to cut the connection.
@@ -212,6 +238,15 @@ export class HttpServer {
 interface ResponseState {
   aborted: boolean;
   responded: boolean;
+  /** The body did not arrive in full before its deadline: the answer closes the connection. */
+  stalled: boolean;
+  /**
+   * Settles once the whole body has arrived, stalled past its deadline, or the request was
+   * aborted (null: nothing to wait for). An answer ready earlier (a 4xx before reading the body)
+   * waits for it: closing with body bytes unread makes the kernel send a reset that can destroy
+   * the answer, and keeping the connection for a client that never finishes would let it linger.
+   */
+  bodyArrived: Promise<void> | null;
 }
 
 function writeHead(res: UwsResponse, r: Response): void {
@@ -250,20 +285,64 @@ function tooLarge(size: number, limit: number): HttpError {
   return new HttpError(413, `request body of ${size} bytes exceeds the limit of ${limit} bytes (--maxInsertRequestSize)`);
 }
 
-/** Reads the body; must be called synchronously inside the uWS handler, before any await. */
-function readBody(res: UwsResponse, limit: number, declared: number): Promise<Uint8Array> {
+/**
+ * Reads the body; must be called synchronously inside the uWS handler, before any await. Settles
+ * on every path, because an insert slot is held while it is awaited: it rejects when the client
+ * leaves, when the route's deadline aborts the request, past the size limit, and when the body
+ * has not arrived within `timeoutMs` (slow or stalled clients), which also aborts the request so
+ * one still queued for an insert slot is answered at once.
+ */
+function readBody(res: UwsResponse, state: ResponseState, limit: number, declared: number, ctl: AbortController, timeoutMs: number): Promise<Uint8Array> {
+  let arrived = (): void => {};
+  // Without a deadline a stalled body would hold its answer forever: answer at once instead.
+  if (timeoutMs > 0) state.bodyArrived = new Promise<void>((r) => (arrived = r));
   return new Promise((resolve, reject) => {
     let buf = new Uint8Array(Math.min(declared, limit) || 16 * 1024);
     let len = 0;
-    let failed = false;
+    let settled = false;
+    let finished = false;
+    const settle = (err: unknown, body?: Uint8Array) => {
+      if (settled) return;
+      settled = true;
+      if (body) {
+        resolve(body);
+      } else {
+        reject(err);
+      }
+    };
+    const finish = (stalled: boolean) => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      ctl.signal.removeEventListener('abort', onAbort);
+      state.stalled = stalled;
+      arrived();
+    };
+    const onAbort = () => {
+      settle(ctl.signal.reason);
+      finish(true);
+    };
+    ctl.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs > 0
+      ? setTimeout(() => {
+          const err = new HttpError(408, `the request body did not arrive within ${timeoutMs} ms (received ${len} bytes; --insert.maxBodyReadDuration)`);
+          settle(err);
+          finish(true);
+          ctl.abort(err);
+        }, timeoutMs)
+      : undefined;
     res.onData((ab, isLast) => {
-      if (failed) return;
-      const chunk = new Uint8Array(ab);
-      if (len + chunk.length > limit) {
-        failed = true;
-        reject(tooLarge(len + chunk.length, limit));
+      if (settled) {
+        // Answered already (over the limit): the rest is read and dropped before the answer goes.
+        if (isLast) finish(false);
         return;
       }
+      if (len + ab.byteLength > limit) {
+        settle(tooLarge(len + ab.byteLength, limit));
+        if (isLast) finish(false);
+        return;
+      }
+      const chunk = new Uint8Array(ab);
       if (len + chunk.length > buf.length) {
         const grown = new Uint8Array(Math.min(limit, Math.max(buf.length * 2, len + chunk.length)));
         grown.set(buf.subarray(0, len));
@@ -271,7 +350,10 @@ function readBody(res: UwsResponse, limit: number, declared: number): Promise<Ui
       }
       buf.set(chunk, len); // copies: uWS neuters `ab` after this callback
       len += chunk.length;
-      if (isLast) resolve(buf.subarray(0, len));
+      if (isLast) {
+        finish(false);
+        settle(null, buf.subarray(0, len));
+      }
     });
   });
 }

@@ -24,7 +24,7 @@ import type { Series } from '../model/index.js';
 import { HttpError } from './errors.js';
 import type { Chunk, Request, Response } from './request.js';
 import type { Router } from './router.js';
-import { asHttpError, storeBatch, type IngestCounters, type IngestDeps } from './routes-ingest.js';
+import { asHttpError, assertWritable, storeBatch, type IngestCounters, type IngestDeps } from './routes-ingest.js';
 import { parseSelection } from './routes-labels.js';
 
 /** Lines of output gathered before a write, so streaming costs few syscalls. */
@@ -43,8 +43,9 @@ async function* chunked(series: AsyncIterable<Series>, format: (s: Series) => st
 }
 
 export function registerImportExportRoutes(router: Router, deps: IngestDeps, counters: IngestCounters): void {
-  const importWith = (protocol: string, decode: (req: Request, body: Uint8Array) => DecodedBatch) => async (req: Request): Promise<Response> =>
-    deps.limiter.run(async () => {
+  const importWith = (protocol: string, decode: (req: Request, body: Uint8Array) => DecodedBatch) => async (req: Request): Promise<Response> => {
+    assertWritable(deps);
+    return deps.limiter.run(async () => {
       let batch: DecodedBatch;
       try {
         const encoding = parseBodyEncoding(req.headers.get('content-encoding'));
@@ -53,7 +54,8 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
         throw asHttpError(e);
       }
       return storeBatch(deps, counters, req, batch, protocol);
-    });
+    }, req.signal);
+  };
 
   router.add('POST', '/api/v1/import', importWith('vmimport', (_req, body) => parseJsonLines(body, deps.limits)), { errorFormat: 'text', deadlineMs: 120_000 });
 

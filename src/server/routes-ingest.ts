@@ -30,6 +30,27 @@ export interface IngestDeps {
   readonly decodePool: DecodePool;
   /** --relabelConfig; a no-op when none is set. */
   readonly relabeler: Relabeler;
+  /** Why writes are refused right now (`read-only: …`), or null (app/write-health.ts). */
+  readonly readOnlyReason?: () => string | null;
+}
+
+/** Refuses a write while the server cannot keep it: 503, so Prometheus keeps the samples and retries. */
+export function assertWritable(deps: IngestDeps): void {
+  const why = deps.readOnlyReason?.() ?? null;
+  if (why !== null) throw new HttpError(503, why, 'unavailable', { 'Retry-After': '10' });
+}
+
+/** File-system failures while storing are the server's state, not a bug: 503 naming them. */
+const STORAGE_UNAVAILABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+
+function storageUnavailable(e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  // The storage engine wraps system errors in its own, keeping their text (`WAL write failed: ENOSPC: …`).
+  const named = e instanceof Error && /\b(ENOSPC|EDQUOT|EROFS|EIO)\b|No space left on device|Read-only file system|Input\/output error/.test(e.message);
+  if ((typeof code === 'string' && STORAGE_UNAVAILABLE.has(code)) || named) {
+    return new HttpError(503, `cannot store the samples now: ${(e as Error).message}`, 'unavailable', { 'Retry-After': '10' });
+  }
+  return e;
 }
 
 export interface IngestCounters {
@@ -68,7 +89,12 @@ function extraLabels(req: Request, limits: IngestLimits): Relabeler {
 /** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
 export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
   const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
-  const res = await deps.db.write(req.tenant, batch);
+  let res;
+  try {
+    res = await deps.db.write(req.tenant, batch);
+  } catch (e) {
+    throw storageUnavailable(e);
+  }
   counters.rows.inc({ type: protocol }, res.samplesWritten);
   if (res.samplesDroppedOutOfRetention > 0) counters.dropped.inc({ reason: 'out_of_retention' }, res.samplesDroppedOutOfRetention);
   if (batch.dropped.samples > 0 || batch.dropped.series > 0) counters.dropped.inc({ reason: 'invalid_series' }, batch.dropped.samples);
@@ -97,8 +123,9 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
 }
 
 export function registerIngestRoutes(router: Router, deps: IngestDeps, counters: IngestCounters): void {
-  const remoteWrite = (req: Request): Promise<Response> =>
-    deps.limiter.run(async () => {
+  const remoteWrite = (req: Request): Promise<Response> => {
+    assertWritable(deps);
+    return deps.limiter.run(async () => {
       let version;
       let batch: DecodedBatch;
       try {
@@ -113,7 +140,8 @@ export function registerIngestRoutes(router: Router, deps: IngestDeps, counters:
       return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written) =>
         v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms: 0, exemplars: 0 }) : {},
       );
-    });
+    }, req.signal);
+  };
 
   for (const path of ['/api/v1/write', '/api/v1/push']) {
     router.add('POST', path, remoteWrite, { errorFormat: 'text', deadlineMs: 60_000 });

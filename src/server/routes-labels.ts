@@ -2,6 +2,7 @@
 import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseMatchParams, parseTime } from '../api/query-params.js';
 import type { Database } from '../db/index.js';
 import { formatDuration } from '../promql/index.js';
+import { MAX_LABEL_BYTES } from '../index/index.js';
 import type { LabelMatcher, Labels } from '../model/index.js';
 import { HttpError } from './errors.js';
 import { apiSuccess } from './request.js';
@@ -44,6 +45,13 @@ export function parseSelection(form: URLSearchParams, requireMatch: boolean): { 
   return { matchers, minT, maxT, limit };
 }
 
+/** A label name the index cannot hold (NUL, or over its key limit) is a 400, not a failed lookup. */
+function checkLabelName(name: string, what: string): void {
+  if (name.includes('\u0000')) throw new HttpError(400, `invalid ${what}: label names cannot contain NUL`);
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_LABEL_BYTES) throw new HttpError(400, `invalid ${what}: ${bytes} bytes, longer than the index's limit of ${MAX_LABEL_BYTES} bytes`);
+}
+
 function labelsObject(labels: Labels): Record<string, string> {
   const o: Record<string, string> = {};
   for (const l of labels) o[l.name] = l.value;
@@ -71,6 +79,7 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
     let name = req.params['name']!;
     // Prometheus 3 escapes UTF-8 label names in this path as U__<hex-escaped>.
     if (name.startsWith('U__')) name = name.slice(3).replace(/_([0-9a-fA-F]+)_/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/__/g, '_');
+    checkLabelName(name, 'label name in the path');
     const values = deps.db.labelValues(req.tenant, name, sel.matchers, sel.minT, sel.maxT, sel.limit > 0 ? sel.limit + 1 : undefined);
     const cut = sel.limit > 0 && values.length > sel.limit;
     return apiSuccess(cut ? values.slice(0, sel.limit) : values, { warnings: cut ? ['results truncated due to limit'] : [] });
@@ -90,6 +99,7 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
       date = Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 86_400_000);
     }
     const focusLabel = form.get('focusLabel') ?? undefined;
+    if (focusLabel !== undefined) checkLabelName(focusLabel, 'parameter "focusLabel"');
     // Beyond both anchors' shapes: what storage cannot serve (damaged blocks, quarantined parts).
     return apiSuccess({ ...deps.db.tsdbStatus(req.tenant, { topN, date, focusLabel, matchers: sel.matchers }), quarantined: deps.db.damaged() });
   });

@@ -9,12 +9,18 @@ export interface StatusDeps {
   readonly flags: Readonly<Record<string, string>>;
   /** False while starting (WAL replay) or shutting down. */
   readonly isReady: () => boolean;
+  /** Why the server is not ready although running (writes refused: read-only), or null. */
+  readonly notReadyReason?: () => string | null;
 }
 
 export function registerStatusRoutes(router: Router, deps: StatusDeps): void {
   router.add('GET', '/health', () => text('OK'), { auth: 'none' });
   router.add('GET', '/-/healthy', () => text('Strata is Healthy.\n'));
-  router.add('GET', '/-/ready', () => (deps.isReady() ? text('Strata is Ready.\n') : text('Service Unavailable\n', 503)));
+  router.add('GET', '/-/ready', () => {
+    if (!deps.isReady()) return text('Service Unavailable\n', 503);
+    const why = deps.notReadyReason?.() ?? null;
+    return why === null ? text('Strata is Ready.\n') : text(`Service Unavailable: ${why}\n`, 503);
+  });
   router.add('GET', '/metrics', () => text(deps.metrics.render(), 200, 'text/plain; version=0.0.4; charset=utf-8'));
   router.add(['GET', 'POST'], '/api/v1/status/buildinfo', () => apiSuccess(buildInfo));
   router.add(['GET', 'POST'], '/api/v1/status/flags', () => apiSuccess(deps.flags));

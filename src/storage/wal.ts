@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { log } from '../logger.js';
 import { StorageError } from './errors.js';
 
 /**
@@ -153,6 +154,8 @@ export class Wal {
         stats.records++;
       });
       if (off < data.length) {
+        // Rows past a torn or corrupt frame are gone: say where and how much, not just count it.
+        log.warn('WAL segment has a damaged tail; dropped it', { segment: path, offset: off, bytesDropped: data.length - off, segmentBytes: data.length });
         stats.truncatedBytes += data.length - off;
         fs.truncateSync(path, off);
         const fd = fs.openSync(path, 'r+');
@@ -168,8 +171,8 @@ export class Wal {
   }
 
   private openSegment(seq: number): void {
-    this.seq = seq;
     this.fd = fs.openSync(join(this.opts.dir, segmentName(seq)), 'a');
+    this.seq = seq;
     this.segmentBytes = 0;
     syncDir(this.opts.dir);
   }
@@ -229,6 +232,8 @@ export class Wal {
       this.inflight = run.finally(() => {
         if (this.inflight === guarded) this.inflight = null;
       });
+      // Waiters only order themselves after it; the failure reaches the caller through `run`.
+      this.inflight.catch(() => {});
       const guarded = this.inflight;
       return run;
     };
@@ -248,14 +253,17 @@ export class Wal {
    */
   rotate(): number {
     const old = this.fd;
+    const oldSeq = this.seq;
+    const oldBytes = this.segmentBytes;
     if (this.opts.fsync !== 'never') fs.fsyncSync(old);
+    // The new segment first: when it cannot be created (no space, no inodes, read-only) the
+    // current one stays open and in use, instead of appends and syncs going to a closed fd.
+    this.openSegment(oldSeq + 1);
     const waitFor = this.inflight ?? Promise.resolve();
     void waitFor.catch(() => {}).finally(() => fs.closeSync(old));
-    this.sealed.push({ seq: this.seq, bytes: this.segmentBytes });
-    this.olderBytes += this.segmentBytes;
-    const upTo = this.seq;
-    this.openSegment(this.seq + 1);
-    return upTo;
+    this.sealed.push({ seq: oldSeq, bytes: oldBytes });
+    this.olderBytes += oldBytes;
+    return oldSeq;
   }
 
   /** Deletes sealed segments up to and including seq. */

@@ -17,7 +17,7 @@ interface StoredSeries {
 
 export class MemoryQuerier implements Querier {
   private readonly series = new Map<string, StoredSeries>();
-  private readonly regexCache = new Map<string, RegExp>();
+  private readonly regexCache = new Map<string, { test(v: string): boolean }>();
 
   clear(): void {
     this.series.clear();

@@ -1,11 +1,12 @@
 import { PromQLError } from '../eval/errors.js';
-import { compileLabelRegex } from '../parser.js';
+import { compileLabelRegex, type LabelRegex } from '../label-regex.js';
+import type { RegexMatch } from '../../index/regex.js';
 
 /**
  * Compiles a `label_replace` regex anchored at both ends with `.` matching newlines, as
  * Prometheus's `^(?s:re)$`.
  */
-export function compileAnchored(re: string): RegExp {
+export function compileAnchored(re: string): LabelRegex {
   try {
     return compileLabelRegex(re);
   } catch {
@@ -18,7 +19,7 @@ export function compileAnchored(re: string): RegExp {
  * run of letters, digits and `_`, so `$1x` means group "1x"); `$$` is a literal `$`; unknown
  * groups expand to "".
  */
-export function expandTemplate(template: string, m: RegExpExecArray): string {
+export function expandTemplate(template: string, m: RegexMatch): string {
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const ch = template[i]!;
@@ -58,7 +59,7 @@ export function expandTemplate(template: string, m: RegExpExecArray): string {
   return out;
 }
 
-function groupValue(m: RegExpExecArray, name: string): string {
+function groupValue(m: RegexMatch, name: string): string {
   if (/^\d+$/.test(name)) {
     const n = Number(name);
     return n < m.length ? (m[n] ?? '') : '';
