@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { applyRelabel, encodeRemoteWriteV1, encodeRemoteWriteV2, type EncodeSeries, type RelabelConfig } from '../ingest/index.js';
+import { applyRelabel, encodeRemoteWriteV2, type EncodeSeries, type RelabelConfig } from '../ingest/index.js';
+import { RequestEncoder, encodeLabelFields } from './encode.js';
 import { log } from '../logger.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Labels } from '../model/index.js';
@@ -47,7 +48,7 @@ export class Forwarder {
   private readonly source: SegmentSource;
   private readonly lanes: Lane[];
   private lookup: LabelsLookup | null = null;
-  private readonly labelsCache = new Map<number, Labels | null>();
+  private readonly labelsCache = new Map<number, { labels: Labels; fields: Uint8Array } | null>();
   private stopping = false;
   private readonly wakers = new Set<() => void>();
   private loops: Promise<void>[] = [];
@@ -154,7 +155,8 @@ export class Forwarder {
     }
   }
 
-  private labelsOf(id: number): Labels | null {
+  /** A series' labels after --remoteWrite.relabelConfig, and their encoded fields; null: not sent. */
+  private seriesOf(id: number): { labels: Labels; fields: Uint8Array } | null {
     let l = this.labelsCache.get(id);
     if (l === undefined) {
       let raw: Labels | null = null;
@@ -163,7 +165,8 @@ export class Forwarder {
       } catch {
         raw = null;
       }
-      l = raw && this.opts.relabel.length > 0 ? applyRelabel(this.opts.relabel, raw) : raw;
+      const labels = raw && this.opts.relabel.length > 0 ? applyRelabel(this.opts.relabel, raw) : raw;
+      l = labels && { labels, fields: encodeLabelFields(labels) };
       if (this.labelsCache.size >= LABELS_CACHE) this.labelsCache.clear();
       this.labelsCache.set(id, l);
     }
@@ -173,42 +176,71 @@ export class Forwarder {
   /** Groups rows by series (their order kept), splits series among the queues and sends them all. */
   private async sendRows(lane: Lane, rows: Rows): Promise<'done' | 'stopped'> {
     const queues = Math.max(1, this.opts.queues);
-    const bySeries = new Map<number, { ts: number[]; idx: number[] }>();
-    let skipped = 0;
+    // Rows ordered by series with a counting sort: each series' rows stay in log order.
+    const slotOf = new Map<number, number>();
+    const ids: number[] = [];
+    const rowSlot = new Uint32Array(rows.count);
+    const counts: number[] = [];
     for (let i = 0; i < rows.count; i++) {
       const id = rows.ids[i]!;
-      let s = bySeries.get(id);
-      if (!s) bySeries.set(id, (s = { ts: [], idx: [] }));
-      s.ts.push(rows.timestamps[i]!);
-      s.idx.push(i);
+      let s = slotOf.get(id);
+      if (s === undefined) {
+        s = ids.length;
+        slotOf.set(id, s);
+        ids.push(id);
+        counts.push(0);
+      }
+      rowSlot[i] = s;
+      counts[s]!++;
     }
-    const requests: EncodeSeries[][] = Array.from({ length: queues }, () => []);
-    const counts = new Array<number>(queues).fill(0);
-    for (const [id, s] of bySeries) {
-      const labels = this.labelsOf(id);
-      if (!labels) {
-        skipped += s.ts.length;
+    const starts = new Uint32Array(ids.length + 1);
+    for (let s = 0; s < ids.length; s++) starts[s + 1] = starts[s]! + counts[s]!;
+    const fill = starts.slice(0, ids.length);
+    const idx = new Uint32Array(rows.count);
+    for (let i = 0; i < rows.count; i++) idx[fill[rowSlot[i]!]!++] = i;
+
+    const v2 = lane.dest.cfg.protocol === 2;
+    const encoders = Array.from({ length: queues }, () => new RequestEncoder());
+    const v2series: EncodeSeries[][] = Array.from({ length: queues }, () => []);
+    const counted = new Array<number>(queues).fill(0);
+    let skipped = 0;
+    for (let s = 0; s < ids.length; s++) {
+      const id = ids[s]!;
+      const series = this.seriesOf(id);
+      const from = starts[s]!;
+      const to = starts[s + 1]!;
+      if (!series) {
+        skipped += to - from;
         continue;
       }
-      // Values copied through a typed array keep staleness markers' NaN bits.
-      const values = new Float64Array(s.idx.length);
-      s.idx.forEach((i, k) => values.set(rows.values.subarray(i, i + 1), k));
       const q = id % queues;
-      requests[q]!.push({ labels, timestamps: s.ts, values });
-      counts[q]! += s.ts.length;
+      counted[q]! += to - from;
+      if (!v2) {
+        encoders[q]!.series(series.fields, rows.timestamps, rows.values, idx, from, to);
+        continue;
+      }
+      const ts = new Float64Array(to - from);
+      const vs = new Float64Array(to - from);
+      const vb = new Uint8Array(vs.buffer);
+      const src = new Uint8Array(rows.values.buffer, rows.values.byteOffset, rows.count * 8);
+      for (let k = from; k < to; k++) {
+        ts[k - from] = rows.timestamps[idx[k]!]!;
+        vb.set(src.subarray(idx[k]! * 8, idx[k]! * 8 + 8), (k - from) * 8);
+      }
+      v2series[q]!.push({ labels: series.labels, timestamps: ts, values: vs });
     }
     if (skipped > 0) this.m.dropped.inc({ url: lane.dest.shown, reason: 'relabeled_or_deleted' }, skipped);
     const before = lane.dest.retries;
     const results = await Promise.all(
-      requests.map(async (series, q) => {
-        if (series.length === 0) return 'done' as const;
-        const body = lane.dest.cfg.protocol === 2 ? encodeRemoteWriteV2(series) : encodeRemoteWriteV1(series);
+      encoders.map(async (enc, q) => {
+        if (counted[q] === 0) return 'done' as const;
+        const body = v2 ? encodeRemoteWriteV2(v2series[q]!) : enc.finish();
         const r = await lane.dest.send(body);
         if (r === 'stopped') return r;
-        if (r.kind === 'sent') this.m.sent.inc({ url: lane.dest.shown }, counts[q]!);
+        if (r.kind === 'sent') this.m.sent.inc({ url: lane.dest.shown }, counted[q]!);
         else {
-          this.m.dropped.inc({ url: lane.dest.shown, reason: `http_${r.status}` }, counts[q]!);
-          log.warn('forwarding: destination refused samples; they are dropped, not retried', { url: lane.dest.shown, status: r.status, samples: counts[q]!, error: r.reason });
+          this.m.dropped.inc({ url: lane.dest.shown, reason: `http_${r.status}` }, counted[q]!);
+          log.warn('forwarding: destination refused samples; they are dropped, not retried', { url: lane.dest.shown, status: r.status, samples: counted[q]!, error: r.reason });
         }
         return 'done' as const;
       }),

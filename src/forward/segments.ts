@@ -99,7 +99,8 @@ export class SegmentSource {
           data,
           0,
           (ids, timestamps, values, count) => {
-            parts.push({ ids: ids.slice(), timestamps: timestamps.slice(), values: values.slice(), count });
+            // Each frame decodes into arrays of its own (decodeFrames), so they are kept as they are.
+            parts.push({ ids, timestamps, values, count });
             total += count;
           },
           maxRows - total,
