@@ -101,9 +101,8 @@ function fuzzSeries(n: number): EncodeSeries[] {
     const labels: Record<string, string> = { job: pick(['a', 'b', '']), i: String(i) };
     if (rand() < 0.2) labels[pick(['le', 'x', '__bad', 'a\u0000b', 'ü'])] = pick(['1', '', 'v'.repeat(int(2500)), '\u0000', 'é']);
     const count = int(4);
-    // Timestamps out of the storable range (-1, 2^53, now + 1e12) are issue 12's (they still
-    // answer `500 invalid day` / stop flushes on this branch): add them here once it has landed.
-    const ts = Array.from({ length: count }, (_, k) => pick([now - k * 1000, 0, now - 86_400_000, 1.5]));
+    // Out-of-range timestamps (before 1970, 2^53, far future) are refused with a 400 and never stop flushing.
+    const ts = Array.from({ length: count }, (_, k) => pick([now - k * 1000, 0, now - 86_400_000, 1.5, -1, 2 ** 53, now + 1e12]));
     const vs = Array.from({ length: count }, () => pick([1, NaN, Infinity, -0, 1e308]));
     return series(pick(['fz_metric', 'fz:other', '', '0bad']), labels, ts, vs);
   });
@@ -165,7 +164,7 @@ async function importJson(): Promise<void> {
 
 async function importText(): Promise<void> {
   const body = '# TYPE fz_text counter\nfz_text{a="1"} 3\nfz_text_bucket{le="+Inf"} 1\n';
-  const ts = pick(['', '?timestamp=1700000000', '?timestamp=nan']); // '?timestamp=9999999999999999', '?timestamp=-5' once issue 12 has landed
+  const ts = pick(['', '?timestamp=1700000000000', '?timestamp=nan', '?timestamp=9999999999999999', '?timestamp=-5', '?timestamp=2026-01-01T00:00:00Z']);
   await send('text import', `${s.url}/api/v1/import/prometheus${ts}`, { method: 'POST', body: mutateText(body) });
 }
 
