@@ -26,8 +26,11 @@ export interface ReadResult {
   readonly next: Position;
 }
 
-/** Largest amount of a segment read at once (a frame is at most this big in practice). */
-const READ_BYTES = 16 << 20;
+/** A row takes 24 bytes in a frame; reads ask for what the row budget needs, plus slack for headers. */
+const ROW_BYTES = 24;
+const READ_SLACK = 64 * 1024;
+/** Frame header: u32 length, u32 crc. */
+const FRAME_HEADER = 8;
 
 export class SegmentSource {
   constructor(
@@ -80,21 +83,29 @@ export class SegmentSource {
       if (seg.seq < pos.seq) continue;
       if (seg.seq > pos.seq) pos = { seq: seg.seq, off: 0 };
       if (pos.off < seg.size) {
-        const want = Math.min(seg.size - pos.off, READ_BYTES);
-        const partial = want < seg.size - pos.off;
+        // Read only what this batch can use: reading a whole large segment for every batch made
+        // forwarding cost more than ingesting. A first frame bigger than that is read whole.
+        const left = seg.size - pos.off;
+        let want = Math.min(left, (maxRows - total) * ROW_BYTES + READ_SLACK);
         let data: Buffer;
         try {
           const fd = fs.openSync(seg.path, 'r');
           try {
-            data = Buffer.allocUnsafe(want);
-            const n = fs.readSync(fd, data, 0, want, pos.off);
-            data = data.subarray(0, n);
+            data = readAt(fd, want, pos.off);
+            if (data.length >= FRAME_HEADER) {
+              const first = FRAME_HEADER + data.readUInt32LE(0);
+              if (first > data.length && first <= left) {
+                want = first;
+                data = readAt(fd, want, pos.off);
+              }
+            }
           } finally {
             fs.closeSync(fd);
           }
         } catch {
           break; // moved to the archive meanwhile: read again next time
         }
+        const partial = want < left;
         const end = decodeFrames(
           data,
           0,
@@ -106,11 +117,19 @@ export class SegmentSource {
           maxRows - total,
         );
         pos = { seq: pos.seq, off: pos.off + end };
-        // A read cut short by READ_BYTES goes on from here next time.
-        if (total >= maxRows || partial) break;
-        // In the segment being written the next frame is not complete yet; in an older one, what
-        // does not decode is a tail a crash cut (replay cut it too): go on with the next segment.
-        if (end < data.length && seg.seq === newest) break;
+        if (total >= maxRows) break;
+        if (end < data.length) {
+          // Stopped inside what was read: either the next frame is only partly read (go on from
+          // here next time), or it is whole and does not decode, or the file ends inside it.
+          const whole = data.length - end >= FRAME_HEADER && FRAME_HEADER + data.readUInt32LE(end) <= data.length - end;
+          if (!whole && partial) break;
+          // In the segment being written the next frame is not complete yet; in an older one, what
+          // does not decode is a tail a crash cut (replay cut it too): go on with the next segment.
+          if (seg.seq === newest) break;
+          continue;
+        }
+        // A read cut short by the batch's budget goes on from here next time.
+        if (partial) break;
       }
       if (seg.seq === newest) break;
     }
@@ -145,6 +164,12 @@ export class SegmentSource {
   archivePath(seq: number): string {
     return join(this.archiveDir, segmentName(seq));
   }
+}
+
+function readAt(fd: number, len: number, pos: number): Buffer {
+  const buf = Buffer.allocUnsafe(len);
+  const n = fs.readSync(fd, buf, 0, len, pos);
+  return buf.subarray(0, n);
 }
 
 function concat(parts: Rows[], total: number): Rows {
