@@ -31,7 +31,8 @@ export interface ForwardOptions {
 /** Where the forwarder finds a series' labels (null: deleted or unknown; its rows are skipped). */
 export type LabelsLookup = (id: number) => Labels | null;
 
-const BATCH_ROWS = 10_000;
+/** Rows read per round: one cursor fsync per round, so rounds are large; queues split them. */
+const BATCH_ROWS = 40_000;
 const IDLE_POLL_MS = 250;
 const LABELS_CACHE = 200_000;
 
