@@ -40,7 +40,7 @@ describe('backup and restore to fs://', () => {
   const acked: { s: number; t: number }[] = [];
 
   beforeAll(async () => {
-    source = await startStrata();
+    source = await startStrata({ args: ['--retentionPeriod=1y'] });
     repo = tempDir('strata-repo-');
     await ingest(source.url, { batches: 8, seriesCount: 100, points: 30, start });
   });
@@ -100,7 +100,8 @@ describe('backup and restore to fs://', () => {
   it('a second backup after new data uploads only what changed and says how much it reused', async () => {
     const first = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${repo}/daily`, '-progress=json']);
     expect(first.code).toBe(0);
-    await ingest(source.url, { name: 'new_metric', batches: 1, seriesCount: 10, points: 5, start: start + 5 * HOUR });
+    // Into another month's partition, so no merge of the new part can rewrite the old ones.
+    await ingest(source.url, { name: 'new_metric', batches: 1, seriesCount: 10, points: 5, start: start - 40 * 24 * HOUR });
     const second = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${repo}/daily`, '-progress=json']);
     expect(second.code).toBe(0);
     const s = summaryOf(second.stdout);
