@@ -3,11 +3,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FLAGS, FlagError, buildConfig, flagValues, type FlagValue } from './config.js';
 import { DataDirLockedError } from './app/data-dir-lock.js';
-import { startApp } from './app/app.js';
+import { BACKUP_FLAG_NAMES, registerBackupCommands } from './backup/commands.js';
 import { log } from './logger.js';
 import { manifest } from './version.js';
 
-const FLAG_NAMES = new Set<string>(FLAGS.map((f) => f.flag));
+const FLAG_NAMES = new Set<string>([...FLAGS.map((f) => f.flag), ...BACKUP_FLAG_NAMES]);
 
 /** VictoriaMetrics users write `-retentionPeriod=1y`; accept the single-dash spelling for our flags. */
 function normaliseArgv(argv: readonly string[]): string[] {
@@ -66,6 +66,8 @@ async function serve(values: Record<string, FlagValue>): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    // Loaded here, not at the top: the backup commands need none of the server.
+    const { startApp } = await import('./app/app.js');
     const app = await startApp(config, flagValues(values));
     stop = () => app.stop();
   } catch (e) {
@@ -82,6 +84,7 @@ function main(): void {
     .description('Strata: a single-node time-series database and long-term store for Prometheus')
     .version(manifest.version)
     .exitOverride()
+    .enablePositionalOptions()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
 
@@ -90,18 +93,23 @@ function main(): void {
   serveCmd.exitOverride().configureOutput({ outputError: () => undefined });
   serveCmd.action((opts: Record<string, FlagValue>) => serve(opts));
 
+  registerBackupCommands(program);
+  const exitOverride = (c: Command): void => {
+    c.exitOverride().configureOutput({ outputError: () => undefined });
+    c.commands.forEach(exitOverride);
+  };
+  program.commands.forEach(exitOverride);
+
   const flagHelp = FLAGS.map((f) => `  --${f.flag.padEnd(28)} ${f.help} (default: ${JSON.stringify(f.default)})`).join('\n');
   program.addHelpText('after', `\nFlags of 'strata serve':\n${flagHelp}\n`);
 
-  try {
-    program.parse(normaliseArgv(process.argv));
-  } catch (e) {
+  program.parseAsync(normaliseArgv(process.argv)).catch((e: unknown) => {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
       usageError(e.message);
     }
     throw e;
-  }
+  });
 }
 
 main();

@@ -56,6 +56,8 @@ export interface Config {
   remoteWriteQueues: number;
   remoteWriteRelabelConfig: string;
   remoteWriteProtocol: 1 | 2;
+  snapshotAuthKey: string;
+  snapshotsMaxAgeMs: number;
 }
 
 /** A flag as commander hands it over: repeatable flags come as a list of occurrences. */
@@ -225,6 +227,8 @@ export const FLAGS = [
   spec({ key: 'remoteWriteRelabelConfig', flag: 'remoteWrite.relabelConfig', arg: 'file', default: '', help: 'relabel_configs applied to forwarded series (not to stored ones)', parse: str }),
   spec({ key: 'remoteWriteProtocol', flag: 'remoteWrite.protocol', arg: '1|2', default: '1', help: 'Remote write protocol version to forward with', parse: (r) => oneOf(['1', '2'] as const)(r) === '2' ? 2 : 1 }),
   spec({ key: 'adminAuthKey', flag: 'adminAuthKey', arg: 'key', default: '', help: 'Key (authKey query arg) guarding /internal/*, delete and snapshot endpoints', parse: str, secret: true }),
+  spec({ key: 'snapshotAuthKey', flag: 'snapshotAuthKey', arg: 'key', default: '', help: "VictoriaMetrics's name for --adminAuthKey (the two must not differ)", parse: str, secret: true }),
+  spec({ key: 'snapshotsMaxAgeMs', flag: 'snapshotsMaxAge', arg: 'duration', default: '0', help: 'Snapshots older than this are deleted (checked every minute and at start); 0 keeps them', parse: parseDurationFlag }),
 ] as const;
 
 export type FlagTable = typeof FLAGS;
@@ -265,6 +269,12 @@ export function buildConfig(values: Readonly<Record<string, FlagValue>>): Config
   }
   if ((config.httpAuthUsername === '') !== (config.httpAuthPassword === '')) {
     throw new FlagError('flags --httpAuth.username and --httpAuth.password must be set together');
+  }
+  if (config.snapshotAuthKey !== '') {
+    if (config.adminAuthKey !== '' && config.adminAuthKey !== config.snapshotAuthKey) {
+      throw new FlagError('flags --adminAuthKey and --snapshotAuthKey name one key: give one of them, or the same value');
+    }
+    config.adminAuthKey = config.snapshotAuthKey;
   }
   return config;
 }

@@ -17,6 +17,8 @@ import { ingestCounters } from '../server/routes-ingest.js';
 import { HttpServer, Router, registerStatusRoutes } from '../server/index.js';
 import { InsertLimiter } from '../server/insert-limiter.js';
 import { registerAdminRoutes } from '../server/routes-admin.js';
+import { registerSnapshotRoutes } from '../server/routes-snapshot.js';
+import { assertNotHalfRestored } from '../snapshot/index.js';
 import { registerIngestRoutes } from '../server/routes-ingest.js';
 import { registerUiRoutes } from '../ui/index.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -38,8 +40,10 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   let decodePool: DecodePool | null = null;
   let stopCollector = (): void => {};
   let health: WriteHealth | null = null;
+  let snapshotTimer: NodeJS.Timeout | null = null;
   try {
     mkdirSync(config.storageDataPath, { recursive: true });
+    assertNotHalfRestored(config.storageDataPath);
     const metrics = new MetricsRegistry();
     const router = new Router();
     registerStatusRoutes(router, { metrics, flags, isReady: () => ready, notReadyReason: () => health?.readOnlyReason() ?? null });
@@ -105,6 +109,20 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
     registerAdminRoutes(router, { db: database, parseSelector: parseSeriesSelector });
+    registerSnapshotRoutes(router, { snapshots: database.snapshots });
+    if (config.snapshotsMaxAgeMs > 0) {
+      const expire = () => {
+        try {
+          database.snapshots.deleteOlderThan(config.snapshotsMaxAgeMs);
+        } catch (e) {
+          log.error('deleting old snapshots failed', { error: (e as Error).message });
+        }
+      };
+      expire();
+      // Every minute, or more often for ages under four minutes (they are mostly tests).
+      snapshotTimer = setInterval(expire, Math.min(60_000, Math.max(1000, config.snapshotsMaxAgeMs / 4)));
+      snapshotTimer.unref();
+    }
     registerLabelRoutes(router, { db: database, maxSeries: config.searchMaxSeries });
     registerQueryRoutes(router, {
       db: database,
@@ -142,6 +160,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
           unwatch();
           stopCollector();
           await forwarder?.stop();
+          if (snapshotTimer) clearInterval(snapshotTimer);
           await pool.close();
           await database.close();
           lock.release();
@@ -153,6 +172,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   } catch (e) {
     health?.stop();
     stopCollector();
+    if (snapshotTimer) clearInterval(snapshotTimer);
     await decodePool?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
     lock.release();

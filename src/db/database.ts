@@ -14,6 +14,7 @@ import { MetadataStore } from './metadata-store.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
 import { SeriesIdCache } from './series-id-cache.js';
 import { SeriesLimiter, type LimitName } from './series-limiter.js';
+import { Snapshots } from './snapshots.js';
 
 export interface DatabaseOptions {
   readonly dataPath: string;
@@ -106,6 +107,8 @@ export class Database {
   private readonly compactTimer: NodeJS.Timeout;
   private readonly scratchIds: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
   private readonly limiter: SeriesLimiter;
+  /** `<data>/snapshots/`: consistent, hard-linked copies for backups. */
+  readonly snapshots: Snapshots;
 
   private constructor(
     readonly index: LabelIndex,
@@ -116,6 +119,7 @@ export class Database {
     readonly policies: SeriesPolicies,
   ) {
     this.limiter = new SeriesLimiter(opts.maxHourlySeries ?? 0, opts.maxDailySeries ?? 0);
+    this.snapshots = new Snapshots({ dataPath: opts.dataPath, storage, index, saveMetadata: () => metadata.save() });
     // Copy-on-write transactions leave free pages behind: ingestion alone leaves the index file
     // about twice the size of its data. A compaction gives them back; it gives up rather than
     // block while series keep being created.

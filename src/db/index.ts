@@ -1,1 +1,2 @@
 export { Database, LimitError, type DatabaseOptions, type DbQuerier, type WriteResult } from './database.js';
+export { SnapshotNotFoundError, type Snapshots } from './snapshots.js';

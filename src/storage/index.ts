@@ -8,3 +8,4 @@ export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
 export { setBlockCacheBytes, blockCacheBytes } from './part.js';
 export { ChunkPool, ReadAbandonedError, SampleArena, readChunkPool } from './samples.js';
+export { inspectPart } from './part-check.js';

@@ -4,7 +4,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { SeriesSamples } from '../model/index.js';
 import { loadCodec } from './block-codec.js';
 import { type BlockCorruptError, InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
-import { DamageLog, type DamageEntry } from './damage.js';
+import { DAMAGE_FILE, DamageLog, type DamageEntry } from './damage.js';
 import { JobRunner } from './job-runner.js';
 import { type Job, type JobResult, tmpName } from './jobs.js';
 import { MANIFEST, readManifest, writeManifest } from './manifest.js';
@@ -12,7 +12,7 @@ import { Memtable } from './memtable.js';
 import { Part } from './part.js';
 import { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE, partitionRange, type PartType } from './part-format.js';
 import { ReadAbandonedError, SampleArena, SampleBuffer, normalize } from './samples.js';
-import { TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
+import { TOMBSTONES_FILE, TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
 import type { MergeRules } from './downsample.js';
 import { Wal, type WalFsync, type WalReplayStats } from './wal.js';
 
@@ -542,6 +542,41 @@ export class Storage {
       }
     }
     return { checked, quarantined };
+  }
+
+  /**
+   * Hard-links every file of every live part under `destDataDir/<partition>/<part>/`, writes each
+   * partition's manifest there and copies the tombstones and damage log; returns the paths made,
+   * relative to `destDataDir`. Runs without yielding: merges install their output and delete
+   * retired parts, and retention drops partitions, only on this thread, so the set linked is
+   * exactly one moment's manifests and no file can vanish between reading a manifest and linking
+   * its parts.
+   */
+  linkLiveParts(destDataDir: string): string[] {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    const made: string[] = [];
+    fs.mkdirSync(destDataDir, { recursive: true });
+    for (const p of this.partitions.values()) {
+      const dest = join(destDataDir, p.name);
+      fs.mkdirSync(dest, { recursive: true });
+      for (const part of p.parts) {
+        const partDest = join(dest, part.name);
+        fs.mkdirSync(partDest);
+        for (const f of fs.readdirSync(part.dir)) {
+          fs.linkSync(join(part.dir, f), join(partDest, f));
+          made.push(`${p.name}/${part.name}/${f}`);
+        }
+      }
+      writeManifest(dest, p.parts.map((x) => x.name));
+      made.push(`${p.name}/${MANIFEST}`);
+    }
+    // Ranged deletions name the parts they cover, and the damage log what those parts lack.
+    for (const f of [TOMBSTONES_FILE, DAMAGE_FILE]) {
+      if (!fs.existsSync(join(this.dataDir, f))) continue;
+      fs.copyFileSync(join(this.dataDir, f), join(destDataDir, f));
+      made.push(f);
+    }
+    return made;
   }
 
   // ---- flush -----------------------------------------------------------------------------
