@@ -253,16 +253,16 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
         <button onClick={() => set({ queries: [...state.queries, { expr: '', hidden: false }] })}>Add query</button>
         <label>
           range{' '}
-          <input class="short" list="ranges" value={state.range} {...commitField((v) => set({ range: v }))} data-testid="range" />
+          <FieldInput class="short" list="ranges" value={state.range} onCommit={(v) => set({ range: v })} testid="range" />
         </label>
         <datalist id="ranges">{RANGES.map((r) => <option value={r} key={r} />)}</datalist>
         <label>
           end{' '}
-          <input class="mid" placeholder="now" value={state.end} {...commitField((v) => set({ end: v }))} data-testid="end" />
+          <FieldInput class="mid" placeholder="now" value={state.end} onCommit={(v) => set({ end: v })} testid="end" />
         </label>
         <label>
           step{' '}
-          <input class="short" placeholder={w.error ? 'auto' : `auto ${formatDuration(w.stepSec)}`} value={state.step} {...commitField((v) => set({ step: v }))} data-testid="step" />
+          <FieldInput class="short" placeholder={w.error ? 'auto' : `auto ${formatDuration(w.stepSec)}`} value={state.step} onCommit={(v) => set({ step: v })} testid="step" />
         </label>
         <label>
           refresh{' '}
@@ -350,15 +350,36 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
 }
 
 /** Text fields apply on change and on Enter (Chrome fires no change event for an unedited Enter). */
-function commitField(apply: (v: string) => void) {
-  let last: string | null = null;
-  const commit = (e: Event) => {
-    const v = (e.target as HTMLInputElement).value.trim();
-    if (v === last) return;
-    last = v;
-    apply(v);
+/**
+ * A text field applied on Enter or change. What is typed is kept as a draft until then: the field
+ * is controlled, and a render in between (a query result arriving) must not put the old value back
+ * under the user's cursor.
+ */
+function FieldInput(props: { value: string; onCommit: (v: string) => void; testid: string; class: string; placeholder?: string; list?: string }) {
+  const [draft, setDraft] = useState(props.value);
+  const committed = useRef(props.value);
+  useEffect(() => {
+    committed.current = props.value;
+    setDraft(props.value);
+  }, [props.value]);
+  const commit = (v: string) => {
+    const t = v.trim();
+    if (t === committed.current) return;
+    committed.current = t;
+    props.onCommit(t);
   };
-  return { onChange: commit, onKeyDown: (e: KeyboardEvent) => e.key === 'Enter' && commit(e), onFocus: (e: FocusEvent) => (last = (e.target as HTMLInputElement).value.trim()) };
+  return (
+    <input
+      class={props.class}
+      placeholder={props.placeholder}
+      list={props.list}
+      value={draft}
+      onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+      onChange={(e) => commit((e.target as HTMLInputElement).value)}
+      onKeyDown={(e) => e.key === 'Enter' && commit((e.target as HTMLInputElement).value)}
+      data-testid={props.testid}
+    />
+  );
 }
 
 function prettyJson(raw: string): string {
