@@ -12,10 +12,9 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { open as openLmdb } from 'lmdb';
 import { LabelIndex } from '../index/index.js';
-import { inspectPart, PartCorruptError } from '../storage/index.js';
+import { fileCrc32, inspectPart, PARTITION_RE, PartCorruptError } from '../storage/index.js';
 import { hashFile, readSnapshotInfo, SnapshotFormatError } from '../snapshot/index.js';
 import { IntegrityError, TransferError, UsageError } from './errors.js';
 import { corruptLine } from './hashing.js';
@@ -149,50 +148,42 @@ async function checkStructure(root: string, indexDir: string, report: (l: string
   }
 }
 
+/**
+ * Every part listed in the partition manifests under `dataDir` (partition name, part name), in
+ * order; an unreadable manifest is reported and its partition skipped.
+ */
+function* listedParts(dataDir: string, report: (l: string) => void): Generator<{ partition: string; part: string }> {
+  let partitions: string[] = [];
+  try {
+    partitions = fs.readdirSync(dataDir).filter((n) => PARTITION_RE.test(n));
+  } catch {
+    return; // an empty data dir has no partitions yet
+  }
+  for (const partition of partitions.sort()) {
+    let parts: string[];
+    try {
+      parts = (JSON.parse(fs.readFileSync(join(dataDir, partition, 'manifest.json'), 'utf8')) as { parts: string[] }).parts;
+    } catch (e) {
+      report(`CORRUPT data/${partition}/manifest.json ${(e as Error).message}`);
+      continue;
+    }
+    for (const part of parts) yield { partition, part };
+  }
+}
+
 /** Every part in every partition manifest under `root/data`; returns the series ids they hold. */
 async function walkParts(root: string, verifyData: boolean, report: (l: string) => void): Promise<Set<number>> {
   const ids = new Set<number>();
   const dataDir = join(root, 'data');
-  let partitions: string[] = [];
-  try {
-    partitions = fs.readdirSync(dataDir).filter((n) => /^\d{4}_\d{2}$/.test(n));
-  } catch {
-    return ids;
-  }
-  for (const p of partitions.sort()) {
-    let parts: string[];
+  for (const { partition: p, part } of listedParts(dataDir, report)) {
     try {
-      parts = (JSON.parse(fs.readFileSync(join(dataDir, p, 'manifest.json'), 'utf8')) as { parts: string[] }).parts;
+      for (const id of await inspectPart(join(dataDir, p, part), part, verifyData)) ids.add(id);
     } catch (e) {
-      report(`CORRUPT data/${p}/manifest.json ${(e as Error).message}`);
-      continue;
-    }
-    for (const part of parts) {
-      try {
-        for (const id of await inspectPart(join(dataDir, p, part), part, verifyData)) ids.add(id);
-      } catch (e) {
-        if (!(e instanceof PartCorruptError)) throw e;
-        report(`CORRUPT data/${p}/${part} ${e.message.replace(/^part \S+ is corrupt: /, '')}`);
-      }
+      if (!(e instanceof PartCorruptError)) throw e;
+      report(`CORRUPT data/${p}/${part} ${e.message.replace(/^part \S+ is corrupt: /, '')}`);
     }
   }
   return ids;
-}
-
-function fileCrc(path: string): number {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 22);
-    let crc = 0;
-    for (let pos = 0; ; ) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos);
-      if (n === 0) return crc;
-      crc = crc32(buf.subarray(0, n), crc);
-      pos += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 interface PartMeta {
@@ -208,56 +199,41 @@ async function verifyDataDir(dir: string, level: VerifyLevel, report: (l: string
   const dataDir = join(dir, 'data');
   if (!fs.existsSync(dir)) throw new UsageError(`-storageDataPath=${dir} does not exist`);
   let files = 0;
-  let partitions: string[] = [];
-  try {
-    partitions = fs.readdirSync(dataDir).filter((n) => /^\d{4}_\d{2}$/.test(n));
-  } catch {
-    // an empty data dir has no partitions yet
-  }
-  for (const p of partitions.sort()) {
-    let parts: string[];
+  for (const { partition: p, part } of listedParts(dataDir, report)) {
+    const partDir = join(dataDir, p, part);
+    const rel = `data/${p}/${part}`;
+    let meta: PartMeta;
     try {
-      parts = (JSON.parse(fs.readFileSync(join(dataDir, p, 'manifest.json'), 'utf8')) as { parts: string[] }).parts;
+      meta = JSON.parse(fs.readFileSync(join(partDir, 'metadata.json'), 'utf8')) as PartMeta;
     } catch (e) {
-      report(`CORRUPT data/${p}/manifest.json ${(e as Error).message}`);
+      if (!fs.existsSync(partDir)) continue; // merged away since the manifest was read
+      report(`CORRUPT ${rel}/metadata.json ${(e as Error).message}`);
       continue;
     }
-    for (const part of parts) {
-      const partDir = join(dataDir, p, part);
-      const rel = `data/${p}/${part}`;
-      let meta: PartMeta;
+    for (const f of PART_FILES) {
+      files++;
+      const want = meta.files[f];
+      const path = join(partDir, f);
+      let size: number;
       try {
-        meta = JSON.parse(fs.readFileSync(join(partDir, 'metadata.json'), 'utf8')) as PartMeta;
-      } catch (e) {
-        if (!fs.existsSync(partDir)) continue; // merged away since the manifest was read
-        report(`CORRUPT ${rel}/metadata.json ${(e as Error).message}`);
+        size = fs.statSync(path).size;
+      } catch {
+        if (fs.existsSync(partDir)) report(`MISSING ${rel}/${f}`);
         continue;
       }
-      for (const f of PART_FILES) {
-        files++;
-        const want = meta.files[f];
-        const path = join(partDir, f);
-        let size: number;
-        try {
-          size = fs.statSync(path).size;
-        } catch {
-          if (fs.existsSync(partDir)) report(`MISSING ${rel}/${f}`);
-          continue;
-        }
-        if (!want) report(`CORRUPT ${rel}/metadata.json has no entry for ${f}`);
-        else if (size !== want.size) report(corruptLine(`${rel}/${f}`, `size:${want.size}`, `size:${size}`));
-        else if (level === 'full') {
-          const got = fileCrc(path);
-          if (got !== want.crc32) report(corruptLine(`${rel}/${f}`, `crc32:${want.crc32.toString(16).padStart(8, '0')}`, `crc32:${got.toString(16).padStart(8, '0')}`));
-        }
+      if (!want) report(`CORRUPT ${rel}/metadata.json has no entry for ${f}`);
+      else if (size !== want.size) report(corruptLine(`${rel}/${f}`, `size:${want.size}`, `size:${size}`));
+      else if (level === 'full') {
+        const got = fileCrc32(path);
+        if (got !== want.crc32) report(corruptLine(`${rel}/${f}`, `crc32:${want.crc32.toString(16).padStart(8, '0')}`, `crc32:${got.toString(16).padStart(8, '0')}`));
       }
-      if (level === 'full') {
-        try {
-          await inspectPart(partDir, part, false);
-        } catch (e) {
-          if (!(e instanceof PartCorruptError)) throw e;
-          if (fs.existsSync(partDir)) report(`CORRUPT ${rel} ${e.message.replace(/^part \S+ is corrupt: /, '')}`);
-        }
+    }
+    if (level === 'full') {
+      try {
+        await inspectPart(partDir, part, false);
+      } catch (e) {
+        if (!(e instanceof PartCorruptError)) throw e;
+        if (fs.existsSync(partDir)) report(`CORRUPT ${rel} ${e.message.replace(/^part \S+ is corrupt: /, '')}`);
       }
     }
   }
@@ -279,7 +255,7 @@ async function verifyDataDir(dir: string, level: VerifyLevel, report: (l: string
         report(`CORRUPT index/data.mdb cannot be read: ${(e as Error).message}`);
       }
     }
-  } else if (partitions.length > 0) report('MISSING index/data.mdb');
+  } else if (files > 0) report('MISSING index/data.mdb');
   return files;
 }
 

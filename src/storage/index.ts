@@ -1,11 +1,11 @@
 export { Storage, pickWindow } from './storage.js';
-export { MAX_STORABLE_T, MIN_STORABLE_T } from './part-format.js';
+export { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE } from './part-format.js';
 export { SEGMENT_RE, decodeFrames, segmentName } from './wal.js';
 export { damageWarnings, type DamageEntry } from './damage.js';
 export type { AppendResult, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';
 export type { DownsampleMode, MergeRules, RuleGroup, SeriesRule } from './downsample.js';
 export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
-export { setBlockCacheBytes, blockCacheBytes } from './part.js';
+export { setBlockCacheBytes, blockCacheBytes, fileCrc32 } from './part.js';
 export { ChunkPool, ReadAbandonedError, SampleArena, readChunkPool } from './samples.js';
 export { inspectPart } from './part-check.js';

@@ -69,7 +69,8 @@ class ReadAhead {
   }
 }
 
-function fileCrc(path: string): number {
+/** CRC32 of a whole file, read in 4 MiB pieces (the checksum part metadata records per file). */
+export function fileCrc32(path: string): number {
   const fd = fs.openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 22);
@@ -280,7 +281,7 @@ export class Part {
       }
       if (size !== expected.size) throw new PartCorruptError(where, `${f} is ${size} bytes, metadata says ${expected.size}`);
       if (f === 'index.bin' || f === 'metaindex.bin' || opts.verifyData) {
-        const actual = fileCrc(join(dir, f));
+        const actual = fileCrc32(join(dir, f));
         if (actual !== expected.crc32) {
           throw new PartCorruptError(where, `${f} checksum mismatch (crc32 ${actual.toString(16)}, metadata says ${expected.crc32.toString(16)})`);
         }
@@ -294,7 +295,7 @@ export class Part {
   /** Recomputes the column files' checksums against metadata.json; throws PartCorruptError. */
   verifyData(): void {
     for (const f of ['timestamps.bin', 'values.bin'] as const) {
-      const actual = fileCrc(join(this.dir, f));
+      const actual = fileCrc32(join(this.dir, f));
       const expected = this.meta.files[f].crc32;
       if (actual !== expected) {
         throw new PartCorruptError(this.dir, `${f} checksum mismatch (crc32 ${actual.toString(16)}, metadata says ${expected.toString(16)})`);
