@@ -7,38 +7,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
+import { freePort, waitForOk } from '../helpers/net.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const enabled = !!process.env.STRATA_SLOW_TESTS && has('prometheus') && has('prometheus-node-exporter');
 const RUN_SECONDS = Number(process.env.STRATA_COMPAT_SECONDS ?? 120);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up within ${timeoutMs} ms`);
-}
 
 async function metricValue(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -177,7 +155,7 @@ describe.skipIf(!enabled)('a real Prometheus remote-writing to Strata', () => {
     );
     promUrl = `http://127.0.0.1:${promPort}`;
     prom = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
-    await waitFor(`${promUrl}/-/ready`, 30_000);
+    await waitForOk(`${promUrl}/-/ready`, 30_000);
     await new Promise((r) => setTimeout(r, RUN_SECONDS * 1000));
     // Evaluate where both hold the same samples: behind what Prometheus reports as sent, so a
     // remote-write queue lagging on a busy machine cannot make the comparison flaky.

@@ -13,12 +13,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ROOT, runCli, tempDir } from '../helpers/strata-process.js';
 import { series, writeV1 } from '../e2e/client.js';
+import { freePort, waitForOk } from '../helpers/net.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const enabled = !!process.env.STRATA_SLOW_TESTS && has('podman') && has('prometheus') && has('prometheus-node-exporter');
@@ -67,34 +67,12 @@ async function podmanOk(args: string[], timeoutMs?: number): Promise<string> {
   return r.stdout.trim();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up within ${timeoutMs} ms`);
-}
 
 async function startContainer(name: string, port: number): Promise<string> {
   await podmanOk(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:8428`, '-v', `${VOLUME}:/data`, IMAGE]);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/health`, 30_000);
+  await waitForOk(`${url}/health`, 30_000);
   return url;
 }
 
@@ -237,7 +215,7 @@ describe.skipIf(!enabled)('the Docker image under podman', () => {
   it('passes its HEALTHCHECK when --httpListenAddr after the image name moves the port', async () => {
     const port = await freePort();
     await podmanOk(['run', '-d', '--name', OTHER_PORT, '-p', `127.0.0.1:${port}:9000`, IMAGE, '--httpListenAddr=:9000']);
-    await waitFor(`http://127.0.0.1:${port}/health`, 30_000);
+    await waitForOk(`http://127.0.0.1:${port}/health`, 30_000);
     expect((await podman(['healthcheck', 'run', OTHER_PORT])).code).toBe(0);
     await podmanOk(['rm', '-f', '-v', '-t', '10', OTHER_PORT]);
   });
@@ -270,7 +248,7 @@ describe.skipIf(!enabled)('the Docker image under podman', () => {
     writeFileSync(cfgFile, JSON.stringify(cfg));
     promUrl = `http://127.0.0.1:${promPort}`;
     prom = spawn('prometheus', [`--config.file=${cfgFile}`, `--storage.tsdb.path=${join(dir, 'prometheus')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
-    await waitFor(`${promUrl}/-/ready`, 30_000);
+    await waitForOk(`${promUrl}/-/ready`, 30_000);
     await new Promise((r) => setTimeout(r, PROM_SECONDS * 1000));
 
     // Samples up to evalTime count as acknowledged once Prometheus reports having sent past it by

@@ -10,6 +10,7 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
 import { series, writeV1 } from './client.js';
 
@@ -20,14 +21,6 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => res(p));
-    });
-  });
-}
 
 async function waitFor(what: string, fn: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
