@@ -49,7 +49,10 @@ async function crashLoop(kills: number, modes: string[]): Promise<void> {
     for (let i = 0; i < kills; i++) {
       const ms = 80 + Math.floor(Math.random() * 500);
       const r = await runAndKill(d.path, next, modes[i % modes.length]!, ms);
-      expect(r.stderr).toBe('');
+      // A kill mid-write leaves a torn WAL tail, which the next open repairs and reports at WARN:
+      // expected here; anything else on stderr is not.
+      const unexpected = r.stderr.split('\n').filter((l) => l !== '' && !l.includes('"msg":"WAL segment has a damaged tail; dropped it"'));
+      expect(unexpected).toEqual([]);
       acked.push(...r.acked);
       // Batches past the last ack may or may not be stored; start the next run past them so
       // every timestamp is written by one batch only.
