@@ -120,7 +120,16 @@ function record(what: string, status: number, body: string, allowed: readonly nu
 }
 
 async function send(what: string, url: string, init: RequestInit, allowed: readonly number[] = []): Promise<void> {
-  const r = await fetch(url, { ...init, signal: AbortSignal.timeout(40_000) });
+  let r: Response;
+  try {
+    r = await fetch(url, { ...init, signal: AbortSignal.timeout(40_000) });
+  } catch (e) {
+    // A connection cut once may be the machine's load (a deadline reached while the body was still
+    // on its way); the same request cut twice is the server's doing and fails the suite.
+    r = await fetch(url, { ...init, signal: AbortSignal.timeout(40_000) }).catch((again: unknown) => {
+      throw new Error(`${what}: connection cut twice (${(e as Error).message}; ${(again as Error).message})`);
+    });
+  }
   record(what, r.status, await r.text(), allowed);
 }
 
@@ -253,7 +262,10 @@ async function badClient(): Promise<void> {
 }
 
 beforeAll(async () => {
-  s = await startStrata({ args: ['--insert.maxBodyReadDuration=2s', '--search.maxQueryDuration=5s', '--maxConcurrentInserts=4'] });
+  // The bad clients here all leave within a second (which frees their slots at once); the body-read
+  // deadline itself is tested in insert-slots. At 2 s it cut honest multi-megabyte selection bodies
+  // on a loaded CI machine (answered 408 and closed while the client was still writing: EPIPE).
+  s = await startStrata({ args: ['--insert.maxBodyReadDuration=20s', '--search.maxQueryDuration=5s', '--maxConcurrentInserts=4'] });
 });
 
 afterAll(async () => {
@@ -275,7 +287,7 @@ describe(`HTTP fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
     await writeTruth();
     expect(failures).toEqual([]);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    // Slow clients still within their body-read deadline may hold a slot for up to 2 s.
+    // A bad client's slot is freed when it leaves (within a second of its start).
     await new Promise((r) => setTimeout(r, 2500));
     expect(/^strata_concurrent_inserts_current (\d+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]).toBe('0');
     expect(metrics).toContain('strata_concurrent_inserts_capacity 4');
