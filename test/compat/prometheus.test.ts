@@ -10,27 +10,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
-import { freePort, waitForOk } from '../helpers/net.js';
+import { freePort, metricValue, waitForOk } from '../helpers/net.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const enabled = !!process.env.STRATA_SLOW_TESTS && has('prometheus') && has('prometheus-node-exporter');
 const RUN_SECONDS = Number(process.env.STRATA_COMPAT_SECONDS ?? 120);
-
-
-
-async function metricValue(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  let found = false;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(name + ' ') || line.startsWith(name + '{')) {
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-      found = true;
-    }
-  }
-  if (!found) throw new Error(`metric ${name} not exposed by ${url}`);
-  return sum;
-}
 
 interface Result {
   resultType: string;

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ROOT, runCli, tempDir } from '../helpers/strata-process.js';
 import { series, writeV1 } from '../e2e/client.js';
-import { freePort, waitForOk } from '../helpers/net.js';
+import { freePort, metricValue, waitForOk } from '../helpers/net.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const enabled = !!process.env.STRATA_SLOW_TESTS && has('podman') && has('prometheus') && has('prometheus-node-exporter');
@@ -67,8 +67,6 @@ async function podmanOk(args: string[], timeoutMs?: number): Promise<string> {
   return r.stdout.trim();
 }
 
-
-
 async function startContainer(name: string, port: number): Promise<string> {
   await podmanOk(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:8428`, '-v', `${VOLUME}:/data`, IMAGE]);
   const url = `http://127.0.0.1:${port}`;
@@ -76,19 +74,6 @@ async function startContainer(name: string, port: number): Promise<string> {
   return url;
 }
 
-async function metricValue(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  let found = false;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(name + ' ') || line.startsWith(name + '{')) {
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-      found = true;
-    }
-  }
-  if (!found) throw new Error(`metric ${name} not exposed by ${url}`);
-  return sum;
-}
 
 const seriesKey = (metric: Record<string, string>) =>
   Object.entries(metric)

@@ -26,3 +26,18 @@ export async function waitForOk(url: string, timeoutMs: number): Promise<void> {
   }
   throw new Error(`${url} did not come up within ${timeoutMs} ms`);
 }
+
+/** The sum of every sample of a metric on a server's `/metrics` page; throws when it is not exposed. */
+export async function metricValue(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name + ' ') || line.startsWith(name + '{')) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      found = true;
+    }
+  }
+  if (!found) throw new Error(`metric ${name} not exposed by ${url}`);
+  return sum;
+}
