@@ -3,3 +3,4 @@ export * from './tenant.js';
 export * from './matcher.js';
 export * from './sample.js';
 export * from './querier.js';
+export * from './histogram.js';

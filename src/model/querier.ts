@@ -1,11 +1,17 @@
 import type { Labels } from './labels.js';
 import type { LabelMatcher } from './matcher.js';
+import type { HistogramSamples } from './histogram.js';
 
 /** One series' samples in a time range, sorted by timestamp (ms), staleness markers included. */
 export interface Series {
   readonly labels: Labels;
   readonly timestamps: Float64Array;
   readonly values: Float64Array;
+  /**
+   * Native-histogram samples of the same series, when it has any. Their timestamps never
+   * coincide with a float sample's: a series may switch between the two kinds over time.
+   */
+  readonly histograms?: HistogramSamples;
 }
 
 /**
