@@ -6,6 +6,7 @@
 import type { Labels, LabelMatcher, Querier, Series } from '../../src/model/index.js';
 import { compareLabels, labelsKey, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../src/model/index.js';
 import { compileLabelRegex } from '../../src/promql/parser.js';
+import type { FloatHistogram } from '../../src/model/histogram.js';
 
 interface StoredSeries {
   labels: Labels;
@@ -13,6 +14,8 @@ interface StoredSeries {
   values: number[];
   /** Parallel to values: true where the sample is a staleness marker. */
   stale: boolean[];
+  htimestamps: number[];
+  histograms: FloatHistogram[];
 }
 
 export class MemoryQuerier implements Querier {
@@ -28,8 +31,13 @@ export class MemoryQuerier implements Querier {
     const key = labelsKey(labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, timestamps: [], values: [], stale: [] };
+      s = { labels, timestamps: [], values: [], stale: [], htimestamps: [], histograms: [] };
       this.series.set(key, s);
+    }
+    const hAt = s.htimestamps.indexOf(t);
+    if (hAt >= 0) {
+      s.htimestamps.splice(hAt, 1);
+      s.histograms.splice(hAt, 1);
     }
     const n = s.timestamps.length;
     if (n > 0 && s.timestamps[n - 1]! >= t) {
@@ -49,6 +57,30 @@ export class MemoryQuerier implements Querier {
     s.timestamps.push(t);
     s.values.push(v);
     s.stale.push(stale);
+  }
+
+  /** Appends one native-histogram sample (replacing a float or histogram at the same time). */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+    const key = labelsKey(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels, timestamps: [], values: [], stale: [], htimestamps: [], histograms: [] };
+      this.series.set(key, s);
+    }
+    const f = s.timestamps.indexOf(t);
+    if (f >= 0) {
+      s.timestamps.splice(f, 1);
+      s.values.splice(f, 1);
+      s.stale.splice(f, 1);
+    }
+    let i = s.htimestamps.length - 1;
+    while (i >= 0 && s.htimestamps[i]! > t) i--;
+    if (i >= 0 && s.htimestamps[i] === t) {
+      s.histograms[i] = h;
+      return;
+    }
+    s.htimestamps.splice(i + 1, 0, t);
+    s.histograms.splice(i + 1, 0, h);
   }
 
   /** Removes a series entirely (a later `load` line for the same labels replaces it). */
@@ -93,7 +125,12 @@ export class MemoryQuerier implements Querier {
       while (lo < s.timestamps.length && s.timestamps[lo]! < minT) lo++;
       let hi = lo;
       while (hi < s.timestamps.length && s.timestamps[hi]! <= maxT) hi++;
-      if (hi === lo) continue;
+      let hlo = 0;
+      while (hlo < s.htimestamps.length && s.htimestamps[hlo]! < minT) hlo++;
+      let hhi = hlo;
+      while (hhi < s.htimestamps.length && s.htimestamps[hhi]! <= maxT) hhi++;
+      if (hi === lo && hhi === hlo) continue;
+      const histograms = hhi > hlo ? { timestamps: Float64Array.from(s.htimestamps.slice(hlo, hhi)), histograms: s.histograms.slice(hlo, hhi) } : undefined;
       const timestamps = new Float64Array(hi - lo);
       const values = new Float64Array(hi - lo);
       const bits = new Uint32Array(values.buffer);
@@ -105,7 +142,7 @@ export class MemoryQuerier implements Querier {
           bits[(i - lo) * 2 + 1] = STALE_NAN_BITS_HI;
         } else values[i - lo] = s.values[i]!;
       }
-      out.push({ labels: s.labels, timestamps, values });
+      out.push(histograms ? { labels: s.labels, timestamps, values, histograms } : { labels: s.labels, timestamps, values });
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;

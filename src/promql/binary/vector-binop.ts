@@ -294,10 +294,14 @@ export function mergeSameLabels(series: StepSeries[]): StepSeries[] {
     }
     merged = true;
     for (let i = 0; i < s.present.length; i++) {
-      if (!s.present[i]) continue;
-      if (prev.present[i]) throw new PromQLError('execution', 'vector cannot contain metrics with the same labelset');
-      prev.present[i] = 1;
-      prev.values[i] = s.values[i]!;
+      const h = s.hist?.[i];
+      if (!s.present[i] && !h) continue;
+      if (prev.present[i] || prev.hist?.[i]) throw new PromQLError('execution', 'vector cannot contain metrics with the same labelset');
+      if (h) (prev.hist ??= new Array(s.present.length))[i] = h;
+      else {
+        prev.present[i] = 1;
+        prev.values[i] = s.values[i]!;
+      }
     }
     prev.dropName = prev.dropName || s.dropName;
   }

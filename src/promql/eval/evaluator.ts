@@ -29,6 +29,9 @@ import { selectInstant, selectSmoothed, stepSeriesToRange, withoutStaleMarkers }
 import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
 import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, newStepSeries, stepSlabPool } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
+import { type RangeNotes, histogramRangeSteps } from './histogram-steps.js';
+import { reportHistogramNotes } from './histogram-notes.js';
+import { HISTOGRAM_PROPERTIES, mapHistograms, nativeHistogramStats, openMetricsFloat } from './histogram-functions.js';
 
 export interface EvaluatorOptions {
   lookbackDeltaMs: number;
@@ -393,10 +396,11 @@ export class Evaluator {
       case 'histogram_sum':
       case 'histogram_avg':
       case 'histogram_stddev':
-      case 'histogram_stdvar':
+      case 'histogram_stdvar': {
         // Only native histogram samples have these; float samples are ignored.
-        await this.vector(args[0]!, r);
-        return { kind: 'vector', series: [] };
+        const f = HISTOGRAM_PROPERTIES[name];
+        return mapHistograms(await this.vector(args[0]!, r), (h) => f(h));
+      }
       default:
         break;
     }
@@ -526,12 +530,17 @@ export class Evaluator {
         o.present[i] = 1;
         any = true;
       }
+      if (s.histograms) {
+        const notes: RangeNotes = {};
+        if (histogramRangeSteps(name, s, o, ends, rangeMs, before, after, notes)) any = true;
+        reportHistogramNotes(this.annos, notes, getLabel(s.labels, METRIC_NAME), args[mIndex]!.pos);
+      }
       if (!any) {
         slab.giveBack(o);
         continue;
       }
       out.push(o);
-      if (name === 'rate' || name === 'increase') {
+      if ((name === 'rate' || name === 'increase') && s.timestamps.length > 0) {
         const metric = getLabel(s.labels, METRIC_NAME);
         if (metric !== '' && !COUNTER_SUFFIXES.some((x) => metric.endsWith(x))) {
           this.annos.information(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${goQuote(metric)}`, args[mIndex]!.pos);
@@ -677,7 +686,12 @@ export class Evaluator {
     interface Group { labels: Labels; name: string; members: { s: StepSeries; le: number }[]; outs: StepSeries[] }
     const groups = new Map<string, Group>();
     const bad: StepSeries[] = [];
+    const natives = v.series.filter((s) => s.hist);
+    const nativeOut = natives.length > 0 ? nativeHistogramStats(natives, { qs, quantileLabel, lower, upper }, n, this.annos, e.func, vecArg.pos, qArgs) : [];
+    const nativeKeys = new Map<string, StepSeries>();
+    for (const s of natives) nativeKeys.set(labelsKey(s.labels), s);
     for (const s of v.series) {
+      if (s.present.indexOf(1) < 0) continue;
       const le = parseGoFloat(getLabel(s.labels, 'le'));
       if (le === null) {
         bad.push(s);
@@ -710,10 +724,16 @@ export class Evaluator {
         if (quantileLabel !== '') labels = setLabel(labels, quantileLabel, openMetricsFloat(qs[k]![0]!));
         g.outs.push(newStepSeries(labels, n, true));
       }
+      const native = nativeKeys.get(labelsKey(g.labels));
       for (let i = 0; i < n; i++) {
         buckets.length = 0;
         for (const m of g.members) if (m.s.present[i]) buckets.push({ upperBound: m.le, count: m.s.values[i]! });
         if (buckets.length === 0) continue;
+        if (native?.hist?.[i]) {
+          this.annos.warning(`vector contains a mix of classic and native histograms for metric name ${goQuote(g.name)}`, vecArg.pos);
+          for (const o of nativeOut) if (o.src === native) o.out.present[i] = 0;
+          continue;
+        }
         for (let k = 0; k < outputs; k++) {
           let value: number;
           if (lower) value = bucketFraction(lower[i]!, upper![i]!, buckets);
@@ -739,6 +759,7 @@ export class Evaluator {
     }
     // Outputs are grouped by quantile first, as Prometheus emits them.
     if (outputs > 1) out.sort((a, b) => outIndex(a) - outIndex(b));
+    for (const o of nativeOut) if (o.out.present.includes(1)) out.push(o.out);
     return { kind: 'vector', series: mergeSameLabels(out) };
 
     function outIndex(s: StepSeries): number {
@@ -749,12 +770,6 @@ export class Evaluator {
       return 0;
     }
   }
-}
-
-/** OpenMetrics float text (`0.0`, `1.0`, `0.25`, `+Inf`), used for quantile label values. */
-function openMetricsFloat(v: number): string {
-  const s = goFloat(v);
-  return /^[-+]?\d+$/.test(s) ? s + '.0' : s;
 }
 
 function nameSuffix(name: string): string {

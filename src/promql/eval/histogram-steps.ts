@@ -1,0 +1,184 @@
+/**
+ * The histogram side of a range-vector function call, run after the float kernels for a series
+ * that has native-histogram samples: fills histogram results into `o.hist`, and settles windows
+ * holding both kinds the way Prometheus does (mix warning, or floats only with an info).
+ */
+import type { FloatHistogram } from '../../model/histogram.js';
+import { detectReset, histogramsIdentical } from '../histogram/index.js';
+import { type HistogramNotes, histogramInstantDelta, histogramRate, histogramSumOverTime } from '../functions/histogram-range.js';
+import type { RangeSeries, StepSeries } from './types.js';
+
+export interface RangeNotes extends HistogramNotes {
+  /** A window held both kinds and the function read only the floats. */
+  ignoredInMixedRange?: boolean;
+}
+
+/** Functions that read only floats: histograms in the window are dropped (with an info when floats are there too). */
+const FLOAT_ONLY = new Set([
+  'min_over_time', 'max_over_time', 'stddev_over_time', 'stdvar_over_time', 'quantile_over_time', 'mad_over_time',
+  'deriv', 'predict_linear', 'double_exponential_smoothing', 'ts_of_min_over_time', 'ts_of_max_over_time',
+]);
+
+function upper(ts: Float64Array, x: number, lo = 0): number {
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function setHist(o: StepSeries, i: number, h: FloatHistogram): void {
+  o.present[i] = 0;
+  (o.hist ??= new Array<FloatHistogram | undefined>(o.present.length))[i] = h;
+}
+
+/** Returns whether any step got a histogram or float value from this pass. */
+export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries, ends: Float64Array, rangeMs: number, before: number, after: number, notes: RangeNotes): boolean {
+  const hts = s.histograms!.timestamps;
+  const hs = s.histograms!.histograms;
+  const fts = s.timestamps;
+  let any = false;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i]!;
+    const start = end - rangeMs;
+    const hlo = upper(hts, start - before);
+    const hhi = upper(hts, end + after);
+    if (hlo >= hhi) continue;
+    const flo = upper(fts, start - before);
+    const fhi = upper(fts, end + after);
+    const floats = fhi - flo;
+    const mixed = floats > 0;
+    switch (name) {
+      case 'rate':
+      case 'increase':
+      case 'delta': {
+        if (mixed) {
+          notes.mixedFloats = true;
+          o.present[i] = 0;
+          continue;
+        }
+        const h = histogramRate(hts, hs, hlo, hhi, start, end, rangeMs, name !== 'delta', name === 'rate', notes);
+        if (h) {
+          setHist(o, i, h);
+          any = true;
+        }
+        continue;
+      }
+      case 'irate':
+      case 'idelta': {
+        // The last two samples of the window, whatever their kind.
+        const lastH = hts[hhi - 1]!;
+        const lastF = floats > 0 ? fts[fhi - 1]! : -Infinity;
+        if (floats === 0) {
+          if (hhi - hlo < 2) continue;
+          const h = histogramInstantDelta(hts[hhi - 2]!, hs[hhi - 2]!, lastH, hs[hhi - 1]!, name === 'irate', notes);
+          if (h) {
+            setHist(o, i, h);
+            any = true;
+          }
+          continue;
+        }
+        const prevH = hhi - hlo >= 2 ? hts[hhi - 2]! : -Infinity;
+        const prevF = floats >= 2 ? fts[fhi - 2]! : -Infinity;
+        // Both last two are floats: the float kernel's value stands.
+        if (lastF > lastH && prevF > lastH) continue;
+        if (lastH > lastF && prevH > lastF) {
+          const h = histogramInstantDelta(hts[hhi - 2]!, hs[hhi - 2]!, lastH, hs[hhi - 1]!, name === 'irate', notes);
+          o.present[i] = 0;
+          if (h) {
+            setHist(o, i, h);
+            any = true;
+          }
+          continue;
+        }
+        notes.mixedFloats = true;
+        o.present[i] = 0;
+        continue;
+      }
+      case 'last_over_time':
+      case 'first_over_time': {
+        const last = name === 'last_over_time';
+        const hT = last ? hts[hhi - 1]! : hts[hlo]!;
+        if (floats > 0) {
+          const fT = last ? fts[fhi - 1]! : fts[flo]!;
+          if (last ? fT > hT : fT < hT) continue;
+        }
+        setHist(o, i, last ? hs[hhi - 1]! : hs[hlo]!);
+        any = true;
+        continue;
+      }
+      case 'ts_of_last_over_time':
+      case 'ts_of_first_over_time': {
+        const last = name === 'ts_of_last_over_time';
+        let t = last ? hts[hhi - 1]! : hts[hlo]!;
+        if (floats > 0) t = last ? Math.max(t, fts[fhi - 1]!) : Math.min(t, fts[flo]!);
+        o.values[i] = t / 1000;
+        o.present[i] = 1;
+        any = true;
+        continue;
+      }
+      case 'count_over_time':
+        o.values[i] = floats + (hhi - hlo);
+        o.present[i] = 1;
+        any = true;
+        continue;
+      case 'present_over_time':
+        o.values[i] = 1;
+        o.present[i] = 1;
+        any = true;
+        continue;
+      case 'sum_over_time':
+      case 'avg_over_time': {
+        if (mixed) {
+          notes.mixedFloats = true;
+          o.present[i] = 0;
+          continue;
+        }
+        const h = histogramSumOverTime(hs, hlo, hhi, name === 'avg_over_time', notes);
+        if (h) {
+          setHist(o, i, h);
+          any = true;
+        }
+        continue;
+      }
+      case 'changes':
+      case 'resets': {
+        o.values[i] = changesOrResets(fts, s.values, flo, fhi, hts, hs, hlo, hhi, name === 'resets');
+        o.present[i] = 1;
+        any = true;
+        continue;
+      }
+      default:
+        if (FLOAT_ONLY.has(name) && mixed) notes.ignoredInMixedRange = true;
+        continue;
+    }
+  }
+  return any;
+}
+
+/** changes()/resets() over floats and histograms in time order; a switch of kind counts as both. */
+function changesOrResets(fts: Float64Array, fvs: Float64Array, flo: number, fhi: number, hts: Float64Array, hs: readonly FloatHistogram[], hlo: number, hhi: number, resets: boolean): number {
+  let n = 0;
+  let prevF: number | null = null;
+  let prevH: FloatHistogram | null = null;
+  let f = flo;
+  let h = hlo;
+  while (f < fhi || h < hhi) {
+    if (h >= hhi || (f < fhi && fts[f]! < hts[h]!)) {
+      const v = fvs[f++]!;
+      if (prevH) n++;
+      else if (prevF !== null && (resets ? v < prevF : v !== prevF && !(Number.isNaN(v) && Number.isNaN(prevF)))) n++;
+      prevF = v;
+      prevH = null;
+    } else {
+      const cur = hs[h++]!;
+      if (prevF !== null) n++;
+      else if (prevH && (resets ? detectReset(cur, prevH) : !histogramsIdentical(cur, prevH))) n++;
+      prevH = cur;
+      prevF = null;
+    }
+  }
+  return n;
+}

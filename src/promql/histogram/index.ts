@@ -1,0 +1,2 @@
+export * from './float-histogram.js';
+export * from './stats.js';
