@@ -305,7 +305,9 @@ async function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, num
     if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     const p = param[i]!;
     for (const m of members) m.length = 0;
-    for (let s = 0; s < input.length; s++) if (input[s]!.present[i]) members[index[s]!]!.push(s);
+    // limitk/limit_ratio pick series, whatever their samples' kind; topk/bottomk rank floats only.
+    const anyKind = op === 'limitk' || op === 'limit_ratio';
+    for (let s = 0; s < input.length; s++) if (input[s]!.present[i] || (anyKind && input[s]!.hist?.[i])) members[index[s]!]!.push(s);
     for (let g = 0; g < G; g++) {
       const cand = members[g]!;
       if (cand.length === 0) continue;
@@ -329,8 +331,12 @@ async function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, num
           outs[s] = o;
           order.push(s);
         }
-        o.values[i] = input[s]!.values[i]!;
-        o.present[i] = 1;
+        const h = input[s]!.hist?.[i];
+        if (h) (o.hist ??= new Array(numSteps))[i] = h;
+        else {
+          o.values[i] = input[s]!.values[i]!;
+          o.present[i] = 1;
+        }
       }
     }
   }

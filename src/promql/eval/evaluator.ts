@@ -30,7 +30,10 @@ import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
 import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, newStepSeries, stepSlabPool } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
 import { type RangeNotes, histogramRangeSteps } from './histogram-steps.js';
-import { reportHistogramNotes } from './histogram-notes.js';
+import { histogramMessages, reportBinopNotes, reportHistogramNotes } from './histogram-notes.js';
+import type { BinopNotes } from '../binary/histogram-binop.js';
+import { type HistogramAggregateNotes, HISTOGRAM_IGNORING_AGGREGATIONS, aggregateHistograms, countHistogramValues, hasHistograms, histogramsAsPresent } from '../aggregations/histogram-aggregate.js';
+import type { AggregateSpec } from '../aggregations/aggregate.js';
 import { HISTOGRAM_PROPERTIES, mapHistograms, nativeHistogramStats, openMetricsFloat } from './histogram-functions.js';
 
 export interface EvaluatorOptions {
@@ -248,19 +251,23 @@ export class Evaluator {
       return { kind: 'vector', series: await setOperation(op as SetOp, l.series, rv.series, e.matching ?? defaultMatching('many-to-many'), r.numSteps, this.pause) };
     }
     const arithOrCmp = op as ArithmeticOp | ComparisonOp;
+    const notes: BinopNotes = {};
+    let series: StepSeries[];
     if (lt === 'vector' && rt === 'scalar') {
       const l = await this.vector(e.lhs, r);
-      return { kind: 'vector', series: vectorScalarBinop(arithOrCmp, l.series, await this.scalar(e.rhs, r), false, e.returnBool) };
-    }
-    if (lt === 'scalar' && rt === 'vector') {
+      series = vectorScalarBinop(arithOrCmp, l.series, await this.scalar(e.rhs, r), false, e.returnBool, notes);
+    } else if (lt === 'scalar' && rt === 'vector') {
       const s = await this.scalar(e.lhs, r);
-      return { kind: 'vector', series: vectorScalarBinop(arithOrCmp, (await this.vector(e.rhs, r)).series, s, true, e.returnBool) };
+      series = vectorScalarBinop(arithOrCmp, (await this.vector(e.rhs, r)).series, s, true, e.returnBool, notes);
+    } else {
+      const l = await this.vector(e.lhs, r);
+      const rv = await this.vector(e.rhs, r);
+      series = await vectorVectorBinop(arithOrCmp, l.series, rv.series, e.matching ?? defaultMatching('one-to-one'), e.returnBool, r.numSteps, this.pause, notes);
+      this.count(series);
+      series = mergeSameLabels(series);
     }
-    const l = await this.vector(e.lhs, r);
-    const rv = await this.vector(e.rhs, r);
-    const series = await vectorVectorBinop(arithOrCmp, l.series, rv.series, e.matching ?? defaultMatching('one-to-one'), e.returnBool, r.numSteps, this.pause);
-    this.count(series);
-    return { kind: 'vector', series: mergeSameLabels(series) };
+    reportBinopNotes(this.annos, notes, op, e.pos);
+    return { kind: 'vector', series };
   }
 
   // ---------------------------------------------------------------- aggregations
@@ -276,7 +283,33 @@ export class Evaluator {
     }
     const input = await this.vector(e.expr, r);
     if (param && e.param) this.checkAggregationParam(e, param);
-    const series = await aggregate(input.series, { op: e.op, grouping: e.grouping, without: e.without, param, label }, r.numSteps, this.pause);
+    const spec = { op: e.op, grouping: e.grouping, without: e.without, param, label };
+    if (hasHistograms(input.series)) return await this.aggregateWithHistograms(e, input.series, spec, r);
+    const series = await aggregate(input.series, spec, r.numSteps, this.pause);
+    this.count(series);
+    return { kind: 'vector', series };
+  }
+
+  /** The aggregation rules for inputs holding native histograms (the float path stays as is). */
+  private async aggregateWithHistograms(e: AggregateExpr, input: StepSeries[], spec: AggregateSpec, r: StepRange): Promise<VectorValue> {
+    const op = e.op;
+    let series: StepSeries[];
+    const notes: HistogramAggregateNotes = {};
+    if (op === 'count' || op === 'group') series = await aggregate(histogramsAsPresent(input), spec, r.numSteps, this.pause);
+    else if (op === 'count_values') {
+      series = await aggregate(input, spec, r.numSteps, this.pause);
+      series.push(...countHistogramValues(input, spec, r.numSteps));
+      series = mergeSameLabels(series);
+    } else if (op === 'sum' || op === 'avg') {
+      series = aggregateHistograms(input, await aggregate(input, spec, r.numSteps, this.pause), op, e.grouping, e.without, r.numSteps, notes);
+    } else {
+      if (HISTOGRAM_IGNORING_AGGREGATIONS.has(op)) this.annos.information(histogramMessages.ignoredInAggregation(op), e.pos);
+      series = await aggregate(input, spec, r.numSteps, this.pause);
+    }
+    if (notes.mixedFloats) this.annos.warning(histogramMessages.mixedFloatsAggregation(op), e.pos);
+    if (notes.mixedSchemas) this.annos.warning(histogramMessages.mixedSchemasAggregation(), e.pos);
+    if (notes.resetCollision) this.annos.warning(histogramMessages.conflictingResets(), e.pos);
+    if (notes.reconciled) this.annos.information(histogramMessages.reconciled('aggregation'), e.pos);
     this.count(series);
     return { kind: 'vector', series };
   }
