@@ -284,7 +284,7 @@ export function combine(a: FloatHistogram, b: FloatHistogram, sign: 1 | -1): Com
     zero: x.zeroCount,
   }));
   let threshold = Math.max(a.zeroThreshold, b.zeroThreshold);
-  if (a.zeroThreshold !== b.zeroThreshold || threshold > 0) threshold = widenZero(schema, threshold, parts);
+  if (a.zeroThreshold !== b.zeroThreshold) threshold = widenZero(schema, threshold, parts);
   const [pa, pb] = parts as [(typeof parts)[0], (typeof parts)[0]];
   const h = makeHistogram(
     { schema, counterResetHint: hint, zeroThreshold: threshold, zeroCount: pa.zero + sign * pb.zero, count, sum, customValues: a.customValues },
@@ -318,7 +318,7 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
     neg: reduce(toSparse(prev.negativeSpans, prev.negativeBuckets), prev.schema, schema),
     zero: prev.zeroCount,
   };
-  if (cur.zeroThreshold > 0 || prev.zeroThreshold > 0) {
+  if (cur.zeroThreshold !== prev.zeroThreshold) {
     const t = widenZero(schema, cur.zeroThreshold, [p]);
     if (t !== cur.zeroThreshold) return true;
   }
