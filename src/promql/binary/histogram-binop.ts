@@ -3,9 +3,9 @@
  * `vectorElemBinop`): histogram ± histogram, histogram × or ÷ float, float × histogram, and
  * == / != between histograms. Every other pairing drops the element with an info.
  */
-import type { ArithmeticOp, ComparisonOp } from '../ast.js';
+import type { ArithmeticOp, ComparisonOp, TrimOp } from '../ast.js';
 import type { FloatHistogram } from '../../model/histogram.js';
-import { HistogramMixError, combine, compact, divide, histogramsIdentical, scale } from '../histogram/index.js';
+import { HistogramMixError, combine, compact, divide, histogramsIdentical, scale, trimHistogram } from '../histogram/index.js';
 
 export interface BinopNotes {
   /** `incompatible sample types` infos, as `left op right` descriptions. */
@@ -18,7 +18,11 @@ export interface BinopNotes {
 /** The result: a float, a histogram, or nothing (the element is dropped). */
 export type ElemResult = { h: FloatHistogram } | { f: number } | null;
 
-export function histogramElemBinop(op: ArithmeticOp | ComparisonOp, lf: number, lh: FloatHistogram | undefined, rf: number, rh: FloatHistogram | undefined, returnBool: boolean, notes: BinopNotes): ElemResult {
+export function isTrim(op: string): op is TrimOp {
+  return op === '</' || op === '>/';
+}
+
+export function histogramElemBinop(op: ArithmeticOp | ComparisonOp | TrimOp, lf: number, lh: FloatHistogram | undefined, rf: number, rh: FloatHistogram | undefined, returnBool: boolean, notes: BinopNotes): ElemResult {
   const incompatible = (): null => {
     (notes.incompatible ??= new Set()).add(`${lh ? 'histogram' : 'float'} ${op} ${rh ? 'histogram' : 'float'}`);
     return null;
@@ -30,9 +34,10 @@ export function histogramElemBinop(op: ArithmeticOp | ComparisonOp, lf: number, 
   if (lh && !rh) {
     if (op === '*') return { h: compact(scale(lh, rf)) };
     if (op === '/') return { h: compact(divide(lh, rf)) };
+    if (isTrim(op)) return { h: trimHistogram(lh, rf, op === '</') };
     return incompatible();
   }
-  if (!lh || !rh) return null;
+  if (!lh || !rh) return isTrim(op) ? incompatible() : null;
   switch (op) {
     case '+':
     case '-': {

@@ -1,4 +1,4 @@
-import type { ArithmeticOp, BinaryOp, ComparisonOp, SetOp, VectorMatching } from '../ast.js';
+import type { ArithmeticOp, BinaryOp, ComparisonOp, SetOp, TrimOp, VectorMatching } from '../ast.js';
 import { type Labels, METRIC_NAME, compareLabels, labelsKey } from '../../model/index.js';
 import { PromQLError } from '../eval/errors.js';
 import { dropMetricName, goLabelsString, matchSignature, setLabel } from '../eval/labels.js';
@@ -6,7 +6,7 @@ import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { arithmetic, compare, isComparison } from './ops.js';
 import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
 import type { FloatHistogram } from '../../model/histogram.js';
-import { type BinopNotes, type ElemResult, histogramElemBinop } from './histogram-binop.js';
+import { type BinopNotes, type ElemResult, histogramElemBinop, isTrim } from './histogram-binop.js';
 
 function setResult(o: StepSeries, i: number, r: ElemResult): boolean {
   if (!r) return false;
@@ -29,14 +29,20 @@ export function vectorScalarBinop(
 ): StepSeries[] {
   const out: StepSeries[] = [];
   const cmp = isComparison(op);
+  const trim = isTrim(op);
   for (const s of vec) {
     const n = s.values.length;
-    const o = newStepSeries(s.labels, n, s.dropName || !cmp || returnBool);
+    const o = newStepSeries(s.labels, n, s.dropName || !(cmp || trim) || returnBool);
     let any = false;
     for (let i = 0; i < n; i++) {
       if (!s.present[i]) {
         const h = s.hist?.[i];
-        if (h && setResult(o, i, swap ? histogramElemBinop(op as ArithmeticOp | ComparisonOp, scalar[i]!, undefined, 0, h, returnBool, notes) : histogramElemBinop(op as ArithmeticOp | ComparisonOp, 0, h, scalar[i]!, undefined, returnBool, notes))) any = true;
+        if (h && setResult(o, i, swap ? histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, scalar[i]!, undefined, 0, h, returnBool, notes) : histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, 0, h, scalar[i]!, undefined, returnBool, notes))) any = true;
+        continue;
+      }
+      if (trim) {
+        // Trimming applies to histograms only: a float sample is dropped.
+        (notes.incompatible ??= new Set()).add(swap ? `float ${op} float` : `float ${op} float`);
         continue;
       }
       const v = s.values[i]!;
@@ -85,7 +91,7 @@ function matchLabels(labels: Labels, on: boolean, names: ReadonlySet<string>): L
 /** Labels of a one-to-one / many-to-one result as Prometheus's `resultMetric`. */
 function resultLabels(lhs: Labels, rhs: Labels, op: BinaryOp, matching: VectorMatching): Labels {
   let out = lhs;
-  if (!isComparison(op)) out = dropMetricName(out);
+  if (!isComparison(op) && !isTrim(op)) out = dropMetricName(out);
   if (matching.card === 'one-to-one') {
     const names = new Set(matching.matchingLabels);
     out = out.filter((l) => (matching.on ? names.has(l.name) : !names.has(l.name)));
@@ -157,8 +163,8 @@ export async function vectorVectorBinop(
     }
     o.lastStep = step;
     o.lastSig = sig;
-    if (hl || hr) {
-      setResult(o.series, step, histogramElemBinop(op as ArithmeticOp | ComparisonOp, fl, hl, fr, hr, returnBool, notes));
+    if (hl || hr || isTrim(op)) {
+      setResult(o.series, step, histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, fl, hl, fr, hr, returnBool, notes));
       return;
     }
     let value: number;

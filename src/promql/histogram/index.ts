@@ -1,2 +1,3 @@
 export * from './float-histogram.js';
 export * from './stats.js';
+export * from './trim.js';
