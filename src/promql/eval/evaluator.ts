@@ -27,8 +27,12 @@ import type { FetchedData } from './fetch.js';
 import { combineWithInfo, infoTimestampAndOffset, selectInfoSeries } from './info.js';
 import { selectInstant, selectSmoothed, stepSeriesToRange, withoutStaleMarkers } from './selectors.js';
 import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
-import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, newStepSeries, stepSlabPool } from './types.js';
+import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, hasSample, newStepSeries, stepSlabPool } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
+import { withDetectedResets } from './stats-hints.js';
+import { CounterResetHint } from '../../model/histogram.js';
+import { scale, withHint } from '../histogram/index.js';
+import type { Series } from '../../model/index.js';
 import { type RangeNotes, histogramRangeSteps } from './histogram-steps.js';
 import { histogramMessages, reportBinopNotes, reportHistogramNotes } from './histogram-notes.js';
 import type { BinopNotes } from '../binary/histogram-binop.js';
@@ -65,6 +69,8 @@ export class Evaluator {
   private lastYield = Date.now();
   private readonly pause = (): Promise<void> => this.tick();
   private readonly slabs: StepSlab[] = [];
+  /** Inside histogram_count/_sum/_avg: selectors read histograms as Prometheus's stats iterator does. */
+  private statsDecoding = 0;
 
   constructor(
     private readonly data: FetchedData,
@@ -164,7 +170,15 @@ export class Evaluator {
     if (op === '+') return v;
     if (v.kind === 'scalar') return { kind: 'scalar', values: v.values.map((x) => -x) };
     if (v.kind !== 'vector') throw new PromQLError('bad_data', 'unary expression only allowed on expressions of type scalar or instant vector');
-    return { kind: 'vector', series: v.series.map((s) => ({ labels: s.labels, values: s.values.map((x) => -x), present: s.present, dropName: true })) };
+    return {
+      kind: 'vector',
+      series: v.series.map((s) => {
+        const o: StepSeries = { labels: s.labels, values: s.values.map((x) => -x), present: s.present, dropName: true };
+        // A negated histogram is a gauge.
+        if (s.hist) o.hist = s.hist.map((h) => (h ? withHint(scale(h, -1), CounterResetHint.Gauge) : undefined));
+        return o;
+      }),
+    };
   }
 
   private refTimes(at: number | null, offset: number, r: StepRange): Float64Array {
@@ -175,7 +189,7 @@ export class Evaluator {
 
   private async vectorSelector(e: VectorSelector, r: StepRange, timestamps = false): Promise<VectorValue> {
     const refT = this.refTimes(atMs(e.at, this.bounds), durationMs(e.offset, this.bounds, true), r);
-    const input = this.data.get(e) ?? [];
+    const input = this.selected(e);
     this.checkCells(input.length, r.numSteps);
     if (e.modifier === 'smoothed' && !timestamps) {
       const series = selectSmoothed(input, refT, this.opts.lookbackDeltaMs);
@@ -192,10 +206,15 @@ export class Evaluator {
     return { kind: 'vector', series };
   }
 
+  private selected(e: VectorSelector): Series[] {
+    const input = this.data.get(e) ?? [];
+    return this.statsDecoding > 0 ? withDetectedResets(input) : input;
+  }
+
   private matrixSelector(e: MatrixSelector, r: StepRange): MatrixValue {
     const vs = e.vector;
     const ends = this.refTimes(atMs(vs.at, this.bounds), durationMs(vs.offset, this.bounds, true), r);
-    const m: MatrixValue = { kind: 'matrix', series: withoutStaleMarkers(this.data.get(vs) ?? []), rangeMs: durationMs(e.range, this.bounds), ends };
+    const m: MatrixValue = { kind: 'matrix', series: withoutStaleMarkers(this.selected(vs)), rangeMs: durationMs(e.range, this.bounds), ends };
     if (e.modifier) {
       m.modifier = e.modifier;
       m.lookbackMs = this.opts.lookbackDeltaMs;
@@ -404,7 +423,7 @@ export class Evaluator {
         const v = await this.vector(args[0]!, r);
         const out = newStepSeries(absentLabels(args[0]!), n);
         for (let i = 0; i < n; i++) {
-          if (v.series.some((s) => s.present[i])) continue;
+          if (v.series.some((s) => hasSample(s, i))) continue;
           out.values[i] = 1;
           out.present[i] = 1;
         }
@@ -432,7 +451,13 @@ export class Evaluator {
       case 'histogram_stdvar': {
         // Only native histogram samples have these; float samples are ignored.
         const f = HISTOGRAM_PROPERTIES[name];
-        return mapHistograms(await this.vector(args[0]!, r), (h) => f(h));
+        const statsOnly = name !== 'histogram_stddev' && name !== 'histogram_stdvar';
+        if (statsOnly) this.statsDecoding++;
+        try {
+          return mapHistograms(await this.vector(args[0]!, r), (h) => f(h));
+        } finally {
+          if (statsOnly) this.statsDecoding--;
+        }
       }
       default:
         break;
@@ -601,6 +626,10 @@ export class Evaluator {
       const start = end - m.rangeMs;
       let found = false;
       for (const s of m.series) {
+        if (s.histograms && anyIn(s.histograms.timestamps, start, end)) {
+          found = true;
+          break;
+        }
         const ts = s.timestamps;
         // any sample in (start, end]
         let lo = 0;
@@ -625,7 +654,8 @@ export class Evaluator {
   private async sort(e: Call, r: StepRange): Promise<VectorValue> {
     if (r.numSteps > 1) this.annos.warning('sort is ineffective for range queries since results are always ordered by labels', e.pos);
     const v = await this.vector(e.args[0]!, r);
-    const series = [...v.series];
+    // sort and sort_desc order floats: histogram samples drop out (sort_by_label keeps them).
+    const series = e.func === 'sort' || e.func === 'sort_desc' ? v.series.filter((s) => s.present[0] === 1) : [...v.series];
     const value = (s: StepSeries): number => s.values[0]!;
     switch (e.func) {
       case 'sort':
@@ -841,6 +871,18 @@ export function parseGoFloat(s: string): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) && !/^[+-]?0x[0-9a-f]*\.?[0-9a-f]*p[+-]?\d+$/i.test(s)) return null;
   const v = Number(s);
   return Number.isNaN(v) ? null : v;
+}
+
+/** Whether a sorted timestamp array has one in (start, end]. */
+function anyIn(ts: Float64Array, start: number, end: number): boolean {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ts.length && ts[lo]! <= end;
 }
 
 /** No value below its predecessor (NaN compares false, as in the kernels' own reset test). */

@@ -62,38 +62,52 @@ export function histogramRate(
   const last = hs[hi - 1]!;
   const custom = usesCustomBuckets(first);
   let minSchema = Math.min(first.schema, last.schema);
-  if (usesCustomBuckets(last) !== custom) {
-    notes.mixedSchemas = true;
-    return undefined;
-  }
   for (let i = lo + 1; i < hi - 1; i++) {
     const h = hs[i]!;
-    if (!isCounter) continue;
-    if (h.counterResetHint === CounterResetHint.Gauge) notes.notCounter = true;
-    if (h.schema < minSchema) minSchema = h.schema;
     if (usesCustomBuckets(h) !== custom) {
       notes.mixedSchemas = true;
       return undefined;
     }
+    if (!isCounter) continue;
+    if (h.counterResetHint === CounterResetHint.Gauge) notes.notCounter = true;
+    if (h.schema < minSchema) minSchema = h.schema;
   }
   let result: FloatHistogram;
   try {
-    const r = combine(toSchema(last, minSchema), first, -1);
-    if (r.reconciled) notes.reconciled = 'subtraction';
-    result = r.h;
     if (isCounter) {
-      let prev = first;
+      // Segment by segment: a reset (a drop, or a switch between exponential and custom
+      // buckets) restarts the count from the later histogram.
+      let acc: FloatHistogram | undefined;
       for (let i = lo + 1; i < hi; i++) {
         const cur = hs[i]!;
-        if (detectReset(cur, prev)) {
-          const a = combine(result, prev, 1);
-          if (a.reconciled) notes.reconciled = 'subtraction';
-          result = a.h;
+        const prev = hs[i - 1]!;
+        let term: FloatHistogram;
+        if (detectReset(cur, prev)) term = cur;
+        else {
+          const d = combine(cur, prev, -1);
+          if (d.reconciled) notes.reconciled = 'subtraction';
+          term = d.h;
         }
-        prev = cur;
+        if (!acc) acc = term;
+        else {
+          const a = combine(acc, term, 1);
+          if (a.reconciled) notes.reconciled = 'subtraction';
+          acc = a.h;
+        }
       }
-    } else if (first.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) {
-      notes.notGauge = true;
+      // The result has the lowest resolution seen in the window.
+      let expMin = Infinity;
+      for (let i = lo; i < hi; i++) if (!usesCustomBuckets(hs[i]!)) expMin = Math.min(expMin, hs[i]!.schema);
+      result = usesCustomBuckets(acc!) ? acc! : toSchema(acc!, Math.min(acc!.schema, expMin));
+    } else {
+      if (usesCustomBuckets(last) !== custom) {
+        notes.mixedSchemas = true;
+        return undefined;
+      }
+      const r = combine(toSchema(last, minSchema), first, -1);
+      if (r.reconciled) notes.reconciled = 'subtraction';
+      result = r.h;
+      if (first.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) notes.notGauge = true;
     }
   } catch (e) {
     if (e instanceof HistogramMixError) {
@@ -104,7 +118,10 @@ export function histogramRate(
   }
   if (isCounter && last.counterResetHint === CounterResetHint.Gauge) notes.notCounter = true;
   if (isCounter && first.counterResetHint === CounterResetHint.Gauge) notes.notCounter = true;
-  const factor = extrapolationFactor(ts[lo]!, ts[hi - 1]!, hi - lo, rangeStart, rangeEnd, rangeMs, isRate, Infinity);
+  // A counter cannot go below zero: its count limits the extrapolation towards the start.
+  const sampled = (ts[hi - 1]! - ts[lo]!) / 1000;
+  const toZero = isCounter && result.count > 0 && first.count >= 0 ? sampled * (first.count / result.count) : Infinity;
+  const factor = extrapolationFactor(ts[lo]!, ts[hi - 1]!, hi - lo, rangeStart, rangeEnd, rangeMs, isRate, toZero);
   return compact(withHint(scale(result, factor), CounterResetHint.Gauge));
 }
 

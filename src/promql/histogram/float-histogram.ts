@@ -133,6 +133,8 @@ export function scale(h: FloatHistogram, f: number): FloatHistogram {
 }
 
 export function divide(h: FloatHistogram, d: number): FloatHistogram {
+  // Division by zero leaves no buckets, as in Prometheus.
+  if (d === 0) return { ...h, zeroCount: h.zeroCount / d, count: h.count / d, sum: h.sum / d, positiveSpans: [], positiveBuckets: new Float64Array(0), negativeSpans: [], negativeBuckets: new Float64Array(0) };
   return {
     ...h,
     zeroCount: h.zeroCount / d,
@@ -252,7 +254,10 @@ function combinedHint(a: CounterResetHint, b: CounterResetHint): { hint: Counter
 export function combine(a: FloatHistogram, b: FloatHistogram, sign: 1 | -1): CombineResult {
   const ac = usesCustomBuckets(a);
   if (ac !== usesCustomBuckets(b)) throw new HistogramMixError();
-  const { hint, collision } = combinedHint(a.counterResetHint, b.counterResetHint);
+  const combined = combinedHint(a.counterResetHint, b.counterResetHint);
+  // A difference of counters is a gauge, even when it stays positive.
+  const hint = sign === -1 ? CounterResetHint.Gauge : combined.hint;
+  const collision = sign === 1 && combined.collision;
   const count = a.count + sign * b.count;
   const sum = a.sum + sign * b.sum;
   if (ac) {
@@ -307,8 +312,11 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
   if (cur.count < prev.count) return true;
   if (usesCustomBuckets(cur) !== usesCustomBuckets(prev)) return true;
   if (usesCustomBuckets(cur)) {
-    if (!sameBounds(cur.customValues, prev.customValues)) return true;
-    return bucketsDecrease(toSparse(prev.positiveSpans, prev.positiveBuckets), toSparse(cur.positiveSpans, cur.positiveBuckets));
+    if (sameBounds(cur.customValues, prev.customValues)) return bucketsDecrease(toSparse(prev.positiveSpans, prev.positiveBuckets), toSparse(cur.positiveSpans, cur.positiveBuckets));
+    // Different bounds are compared on the ones both share, as addition reconciles them.
+    const inPrev = new Set(prev.customValues);
+    const common = cur.customValues.filter((x) => inPrev.has(x));
+    return bucketsDecrease(rebucketCustom(prev, common), rebucketCustom(cur, common));
   }
   if (cur.schema > prev.schema) return true;
   if (cur.zeroThreshold < prev.zeroThreshold) return true;

@@ -167,7 +167,8 @@ export function histogramVariance(h: FloatHistogram): number {
     const inc = b.count * delta * delta;
     // Kahan summation, as Prometheus accumulates it.
     const t = variance + inc;
-    if (Math.abs(variance) >= Math.abs(inc)) c += variance - t + inc;
+    if (t === Infinity || t === -Infinity) c = 0;
+    else if (Math.abs(variance) >= Math.abs(inc)) c += variance - t + inc;
     else c += inc - t + variance;
     variance = t;
   }
