@@ -29,7 +29,7 @@ import { selectInstant, selectSmoothed, stepSeriesToRange, withoutStaleMarkers }
 import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
 import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, hasSample, newStepSeries, stepSlabPool } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
-import { withDetectedResets } from './stats-hints.js';
+import { withDetectedResets, withUnknownResets } from './stats-hints.js';
 import { CounterResetHint } from '../../model/histogram.js';
 import { scale, withHint } from '../histogram/index.js';
 import type { Series } from '../../model/index.js';
@@ -239,7 +239,7 @@ export class Evaluator {
     }
     const inner = await this.eval(e.expr, sub);
     let series;
-    if (inner.kind === 'vector') series = stepSeriesToRange(inner.series, sub.ts);
+    if (inner.kind === 'vector') series = withUnknownResets(stepSeriesToRange(inner.series, sub.ts));
     else if (inner.kind === 'scalar') series = [{ labels: [] as Labels, timestamps: sub.ts, values: inner.values, dropName: false }];
     else throw new PromQLError('bad_data', `subquery is only allowed on instant vector, got ${documentedType(typeOf(e.expr))}`);
     let total = 0;
@@ -327,7 +327,7 @@ export class Evaluator {
     }
     if (notes.mixedFloats) this.annos.warning(histogramMessages.mixedFloatsAggregation(op), e.pos);
     if (notes.mixedSchemas) this.annos.warning(histogramMessages.mixedSchemasAggregation(), e.pos);
-    if (notes.resetCollision) this.annos.warning(histogramMessages.conflictingResets(), e.pos);
+    if (notes.resetCollision) this.annos.warning(histogramMessages.conflictingResets(), e.expr.pos);
     if (notes.reconciled) this.annos.information(histogramMessages.reconciled('aggregation'), e.pos);
     this.count(series);
     return { kind: 'vector', series };

@@ -1,4 +1,5 @@
 import type { Series } from '../../model/index.js';
+import type { RangeSeries } from './types.js';
 import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
 import { detectReset } from '../histogram/index.js';
 
@@ -25,4 +26,23 @@ export function withDetectedResets(series: readonly Series[]): Series[] {
     }
     return changed ? { ...s, histograms: { timestamps: hs.timestamps, histograms: out } } : s;
   });
+}
+
+/**
+ * A subquery's histograms with their reset hints cleared (gauges excepted): its steps repeat
+ * and skip samples, so a stored hint no longer says anything about the step before; resets are
+ * then detected from the values, as Prometheus does for subqueries.
+ */
+export function withUnknownResets(series: RangeSeries[]): RangeSeries[] {
+  for (const s of series) {
+    const hs = s.histograms;
+    if (!hs) continue;
+    s.histograms = {
+      timestamps: hs.timestamps,
+      histograms: hs.histograms.map((h) =>
+        h.counterResetHint === CounterResetHint.Reset || h.counterResetHint === CounterResetHint.NotReset ? { ...h, counterResetHint: CounterResetHint.Unknown } : h,
+      ),
+    };
+  }
+  return series;
 }

@@ -155,6 +155,7 @@ export function histogramSumOverTime(hs: readonly FloatHistogram[], lo: number, 
     for (let i = lo + 1; i < hi; i++) {
       const r = combine(sum, hs[i]!, 1);
       if (r.reconciled) notes.reconciled = 'aggregation';
+      if (r.resetCollision) notes.resetCollision = true;
       sum = r.h;
     }
   } catch (e) {
