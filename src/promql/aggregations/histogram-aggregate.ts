@@ -7,7 +7,7 @@
 import type { AggregateOp } from '../ast.js';
 import { type Labels, labelsKey } from '../../model/index.js';
 import type { FloatHistogram } from '../../model/histogram.js';
-import { HistogramMixError, combine, compact, divide, histogramString } from '../histogram/index.js';
+import { HistogramAccumulator, HistogramMixError, histogramString } from '../histogram/index.js';
 import { groupingKey, groupingLabels, setLabel } from '../eval/labels.js';
 import { type StepSeries, newStepSeries } from '../eval/types.js';
 
@@ -59,7 +59,7 @@ export function aggregateHistograms(
   const names = new Set(grouping);
   interface Group {
     labels: Labels;
-    sum: (FloatHistogram | undefined)[];
+    sum: (HistogramAccumulator | undefined)[];
     count: Int32Array;
     floats: Uint8Array;
     failed: Uint8Array;
@@ -83,16 +83,9 @@ export function aggregateHistograms(
       if (!h || g.failed[i]) continue;
       g.count[i]!++;
       if (s.dropName) g.dropName = true;
-      const cur = g.sum[i];
-      if (!cur) {
-        g.sum[i] = h;
-        continue;
-      }
+      const acc = (g.sum[i] ??= new HistogramAccumulator(op === 'avg'));
       try {
-        const r = combine(cur, h, 1);
-        if (r.reconciled) notes.reconciled = true;
-        if (r.resetCollision) notes.resetCollision = true;
-        g.sum[i] = r.h;
+        acc.add(h, notes);
       } catch (e) {
         if (!(e instanceof HistogramMixError)) throw e;
         notes.mixedSchemas = true;
@@ -113,7 +106,7 @@ export function aggregateHistograms(
         if (o) o.present[i] = 0;
         continue;
       }
-      const h = g.sum[i];
+      const h = g.sum[i]?.result();
       if (!h) continue;
       if (!o) {
         o = newStepSeries(g.labels, numSteps);
@@ -121,7 +114,7 @@ export function aggregateHistograms(
         out.push(o);
       }
       o.present[i] = 0;
-      (o.hist ??= new Array<FloatHistogram | undefined>(numSteps))[i] = compact(op === 'avg' ? divide(h, g.count[i]!) : h);
+      (o.hist ??= new Array<FloatHistogram | undefined>(numSteps))[i] = h;
     }
   }
   return out.filter((s) => s.present.includes(1) || s.hist?.some((h) => h !== undefined));

@@ -4,7 +4,7 @@
  * typed-array kernels; a window holding histograms takes this path.
  */
 import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
-import { HistogramMixError, combine, compact, detectReset, divide, scale, toSchema, usesCustomBuckets, withHint } from '../histogram/index.js';
+import { type AddNotes, HistogramAccumulator, HistogramMixError, combine, compact, detectReset, divide, scale, toSchema, usesCustomBuckets, withHint } from '../histogram/index.js';
 
 /** What a histogram kernel reports besides its value. */
 export interface HistogramNotes {
@@ -150,14 +150,10 @@ export function histogramInstantDelta(t0: number, h0: FloatHistogram, t1: number
 
 /** sum_over_time (avg when `avg`) of histogram samples `[lo, hi)`. */
 export function histogramSumOverTime(hs: readonly FloatHistogram[], lo: number, hi: number, avg: boolean, notes: HistogramNotes): FloatHistogram | undefined {
-  let sum = hs[lo]!;
+  const acc = new HistogramAccumulator(avg);
+  const addNotes: AddNotes = {};
   try {
-    for (let i = lo + 1; i < hi; i++) {
-      const r = combine(sum, hs[i]!, 1);
-      if (r.reconciled) notes.reconciled = 'aggregation';
-      if (r.resetCollision) notes.resetCollision = true;
-      sum = r.h;
-    }
+    for (let i = lo; i < hi; i++) acc.add(hs[i]!, addNotes);
   } catch (e) {
     if (e instanceof HistogramMixError) {
       notes.mixedSchemas = true;
@@ -165,6 +161,7 @@ export function histogramSumOverTime(hs: readonly FloatHistogram[], lo: number, 
     }
     throw e;
   }
-  if (avg) sum = divide(sum, hi - lo);
-  return compact(sum);
+  if (addNotes.reconciled) notes.reconciled = 'aggregation';
+  if (addNotes.resetCollision) notes.resetCollision = true;
+  return acc.result();
 }
