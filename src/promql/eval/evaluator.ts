@@ -33,7 +33,7 @@ import { withDetectedResets, withUnknownResets } from './stats-hints.js';
 import { CounterResetHint } from '../../model/histogram.js';
 import { scale, withHint } from '../histogram/index.js';
 import type { Series } from '../../model/index.js';
-import { type RangeNotes, histogramRangeSteps } from './histogram-steps.js';
+import { type RangeNotes, histogramRangeSteps, smoothedHistogramSeries } from './histogram-steps.js';
 import { histogramMessages, reportBinopNotes, reportHistogramNotes } from './histogram-notes.js';
 import type { BinopNotes } from '../binary/histogram-binop.js';
 import { type HistogramAggregateNotes, HISTOGRAM_IGNORING_AGGREGATIONS, aggregateHistograms, countHistogramValues, hasHistograms, histogramsAsPresent } from '../aggregations/histogram-aggregate.js';
@@ -192,7 +192,17 @@ export class Evaluator {
     const input = this.selected(e);
     this.checkCells(input.length, r.numSteps);
     if (e.modifier === 'smoothed' && !timestamps) {
-      const series = selectSmoothed(input, refT, this.opts.lookbackDeltaMs);
+      const series: StepSeries[] = [];
+      for (const s of withoutStaleMarkers(input)) {
+        if (!s.histograms) {
+          series.push(...selectSmoothed([s], refT, this.opts.lookbackDeltaMs));
+          continue;
+        }
+        const notes: RangeNotes = {};
+        const h = smoothedHistogramSeries(s, refT, this.opts.lookbackDeltaMs, notes);
+        if (h) series.push(h);
+        reportHistogramNotes(this.annos, notes, getLabel(s.labels, METRIC_NAME), e.pos);
+      }
       this.count(series);
       return { kind: 'vector', series };
     }

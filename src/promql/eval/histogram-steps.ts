@@ -3,9 +3,9 @@
  * that has native-histogram samples: fills histogram results into `o.hist`, and settles windows
  * holding both kinds the way Prometheus does (mix warning, or floats only with an info).
  */
-import type { FloatHistogram } from '../../model/histogram.js';
-import { detectReset, histogramsIdentical } from '../histogram/index.js';
-import { type HistogramNotes, histogramInstantDelta, histogramRate, histogramSumOverTime } from '../functions/histogram-range.js';
+import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { detectReset, histogramsIdentical, usesCustomBuckets } from '../histogram/index.js';
+import { type HistogramNotes, histogramExtendedRate, interpolateHistogram, histogramInstantDelta, histogramRate, histogramSumOverTime } from '../functions/histogram-range.js';
 import type { RangeSeries, StepSeries } from './types.js';
 
 export interface RangeNotes extends HistogramNotes {
@@ -59,7 +59,10 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
           o.present[i] = 0;
           continue;
         }
-        const h = histogramRate(hts, hs, hlo, hhi, start, end, rangeMs, name !== 'delta', name === 'rate', notes);
+        const h =
+          before > 0
+            ? histogramExtendedRate(hts, hs, hlo, hhi, start, end, rangeMs, after > 0, name !== 'delta', name === 'rate', notes)
+            : histogramRate(hts, hs, hlo, hhi, start, end, rangeMs, name !== 'delta', name === 'rate', notes);
         if (h) {
           setHist(o, i, h);
           any = true;
@@ -145,7 +148,23 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
       }
       case 'changes':
       case 'resets': {
-        o.values[i] = changesOrResets(fts, s.values, flo, fhi, hts, hs, hlo, hhi, name === 'resets');
+        let f0 = flo;
+        let h0 = hlo;
+        if (before > 0) {
+          // Anchored: the last sample at or before the range start, of either kind, opens the window.
+          const fa = upper(fts, start, flo) - 1;
+          const ha = upper(hts, start, hlo) - 1;
+          const fAnchor = fa >= flo ? fts[fa]! : -Infinity;
+          const hAnchor = ha >= hlo ? hts[ha]! : -Infinity;
+          if (fAnchor >= hAnchor && fa >= flo) {
+            f0 = fa;
+            h0 = upper(hts, fAnchor, hlo);
+          } else if (ha >= hlo) {
+            h0 = ha;
+            f0 = upper(fts, hAnchor, flo);
+          }
+        }
+        o.values[i] = changesOrResets(fts, s.values, f0, fhi, hts, hs, h0, hhi, name === 'resets');
         o.present[i] = 1;
         any = true;
         continue;
@@ -181,4 +200,46 @@ function changesOrResets(fts: Float64Array, fvs: Float64Array, flo: number, fhi:
     }
   }
   return n;
+}
+
+/**
+ * `selector smoothed` for a series holding histograms: at each step the histogram interpolated
+ * between the samples either side (within one lookback), or the last one before when none
+ * follows. A lookback window holding both kinds gives no value and a warning.
+ */
+export function smoothedHistogramSeries(s: RangeSeries, refT: Float64Array, lookbackMs: number, notes: RangeNotes): StepSeries | null {
+  const hts = s.histograms!.timestamps;
+  const hs = s.histograms!.histograms;
+  const fts = s.timestamps;
+  const n = refT.length;
+  const o: StepSeries = { labels: s.labels, values: new Float64Array(n), present: new Uint8Array(n), dropName: false };
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const r = refT[i]!;
+    const hlo = upper(hts, r - lookbackMs);
+    const hhi = upper(hts, r + lookbackMs);
+    const flo = upper(fts, r - lookbackMs);
+    const fhi = upper(fts, r + lookbackMs);
+    if (hlo >= hhi) continue;
+    if (fhi > flo) {
+      notes.mixedFloats = true;
+      continue;
+    }
+    const k = upper(hts, r, hlo); // first sample after r
+    let h: FloatHistogram;
+    if (k > hlo && hts[k - 1] === r) h = hs[k - 1]!;
+    else if (k > hlo && k < hhi) {
+      const a = hs[k - 1]!;
+      const b = hs[k]!;
+      if (usesCustomBuckets(a) !== usesCustomBuckets(b)) {
+        notes.mixedSchemas = true;
+        continue;
+      }
+      h = interpolateHistogram(hts[k - 1]!, a, hts[k]!, b, r, b.counterResetHint !== CounterResetHint.Gauge);
+    } else if (k > hlo) h = hs[k - 1]!;
+    else continue;
+    (o.hist ??= new Array<FloatHistogram | undefined>(n))[i] = h;
+    any = true;
+  }
+  return any ? o : null;
 }
