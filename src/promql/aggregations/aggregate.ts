@@ -6,6 +6,7 @@ import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { kahanInc } from '../functions/kahan.js';
 import { quantile } from '../functions/quantile.js';
 import { formatGoFloat } from './format.js';
+import { xxhash64 } from './xxhash64.js';
 import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
 
 export interface AggregateSpec {
@@ -223,16 +224,30 @@ export async function aggregate(input: readonly StepSeries[], spec: AggregateSpe
   return out.filter((s) => s.present.includes(1));
 }
 
-/** Deterministic pseudo-random offset in [0, 1) per label set, for `limit_ratio` sampling. */
+const utf8 = new TextEncoder();
+
+/**
+ * Deterministic offset in [0, 1] per label set for `limit_ratio` sampling: Prometheus's
+ * `Labels.Hash()` (XXH64 over `name 0xff value 0xff ...`) over the largest uint64.
+ */
 function ratioOffset(labels: Labels): number {
-  // FNV-1a over the label set; Prometheus uses xxhash, so which series are picked may differ.
-  let h = 0x811c9dc5;
-  const s = labelsKey(labels);
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (const l of labels) {
+    for (const s of [l.name, l.value]) {
+      const b = utf8.encode(s);
+      parts.push(b);
+      n += b.length + 1;
+    }
   }
-  return h / 0x100000000;
+  const buf = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    buf.set(p, at);
+    at += p.length;
+    buf[at++] = 0xff;
+  }
+  return Number(xxhash64(buf)) / 18446744073709551615;
 }
 
 /**

@@ -622,6 +622,10 @@ export class Evaluator {
   private async info(e: Call, r: StepRange): Promise<VectorValue> {
     const base = await this.vector(e.args[0]!, r);
     const { series, ignored, dataMatchers } = selectInfoSeries(e, base.series, this.data.get(e) ?? []);
+    for (const s of series) {
+      // Info metrics carry labels in float samples; a histogram there is a mistake, as in Prometheus.
+      if (s.histograms && s.histograms.timestamps.length > 0) throw new PromQLError('execution', `info series must hold float samples, ${goQuote(getLabel(s.labels, METRIC_NAME))} holds native histograms`);
+    }
     const { at, offset } = infoTimestampAndOffset(e.args[0]!, this.bounds);
     const info = selectInstant(series, this.refTimes(at, offset, r), this.opts.lookbackDeltaMs, true);
     const out = combineWithInfo(base.series, info, ignored, dataMatchers, r.numSteps);

@@ -124,12 +124,13 @@ export function histogramFraction(lowerArg: number, upperArg: number, h: FloatHi
       upperSet = true;
     }
     if (lowerSet && upperSet) break;
+    // An open-ended bucket has no width to interpolate over: its observations lie at the far end.
     if (!lowerSet && lower < lowerArg && upper > lowerArg) {
-      lowerRank = upper === Infinity ? rank : interpolate(lowerArg);
+      lowerRank = upper === Infinity ? rank : lower === -Infinity ? rank + count : interpolate(lowerArg);
       lowerSet = true;
     }
     if (!upperSet && lower < upperArg && upper > upperArg) {
-      upperRank = upper === Infinity ? rank : interpolate(upperArg);
+      upperRank = upper === Infinity ? rank : lower === -Infinity ? rank + count : interpolate(upperArg);
       upperSet = true;
     }
     if (lowerSet && upperSet) break;
