@@ -225,6 +225,8 @@ export function goQuote(s: string): string {
         continue;
     }
     if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
+    // A byte that was not UTF-8 (kept as U+DC80..U+DCFF by unquoteString) prints as itself.
+    else if (cp >= 0xdc80 && cp <= 0xdcff) out += '\\x' + (cp - 0xdc00).toString(16);
     else if ((cp >= 0x80 && cp < 0xa0) || cp === 0xad || cp === 0xfffd || (cp >= 0xd800 && cp <= 0xdfff) || cp === 0x2028 || cp === 0x2029) {
       out += cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : '\\u' + cp.toString(16).padStart(4, '0');
     } else out += ch;

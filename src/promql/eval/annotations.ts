@@ -84,7 +84,8 @@ export function formatAnnotation(a: Annotation, query: string): string {
 
 /** Go's `%q` for the strings that appear in annotation texts. */
 export function goQuote(s: string): string {
-  return JSON.stringify(s);
+  // Lone surrogates U+DC80..U+DCFF stand for bytes that were not UTF-8 (see literals.ts).
+  return JSON.stringify(s).replace(/\\udc([89a-f][0-9a-f])/g, (_m, b: string) => `\\x${b}`);
 }
 
 /**
