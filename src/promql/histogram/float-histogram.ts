@@ -257,7 +257,7 @@ export function combine(a: FloatHistogram, b: FloatHistogram, sign: 1 | -1): Com
   const combined = combinedHint(a.counterResetHint, b.counterResetHint);
   // A difference of counters is a gauge, even when it stays positive.
   const hint = sign === -1 ? CounterResetHint.Gauge : combined.hint;
-  const collision = sign === 1 && combined.collision;
+  const collision = combined.collision;
   const count = a.count + sign * b.count;
   const sum = a.sum + sign * b.sum;
   if (ac) {
