@@ -7,7 +7,7 @@ import { type Labels, type Querier, compareLabels } from '../model/index.js';
 import type { FloatHistogram, HistogramSamples } from '../model/histogram.js';
 import { parseExpr } from './parser.js';
 import { type Annotation, Annotations } from './eval/annotations.js';
-import type { QueryBounds } from './eval/durations.js';
+import { DurationError, type QueryBounds } from './duration.js';
 import { DUPLICATE_LABELSET, PromQLError, canceledError, timeoutError, tooManySamplesError } from './eval/errors.js';
 import { Evaluator } from './eval/evaluator.js';
 import { fetchSelectors, planSelectors } from './eval/fetch.js';
@@ -116,7 +116,7 @@ export class Engine {
     }
     const deadline = Date.now() + this.opts.timeoutMs;
     const bounds: QueryBounds = { startMs: start, endMs: end, stepMs: step };
-    const plan = planSelectors(expr, bounds, this.opts.lookbackDeltaMs, this.opts.defaultSubqueryStepMs);
+    const plan = await wrapErrors(async () => planSelectors(expr, bounds, this.opts.lookbackDeltaMs, this.opts.defaultSubqueryStepMs));
     const fetch = fetchSelectors(q, plan);
     const data = await withDeadline(fetch, deadline, signal);
     let fetchedSamples = 0;
@@ -170,6 +170,7 @@ async function wrapErrors<T>(f: () => Promise<T>): Promise<T> {
     return await f();
   } catch (e) {
     if (e instanceof PromQLError) throw e;
+    if (e instanceof DurationError) throw new PromQLError('bad_data', e.message);
     if (e instanceof RangeError) throw new PromQLError('execution', `query is too large to evaluate: ${e.message}`);
     throw e;
   }

@@ -7,7 +7,8 @@
 import type { AggregateOp } from '../ast.js';
 import { type Labels, labelsKey } from '../../model/index.js';
 import type { FloatHistogram } from '../../model/histogram.js';
-import { HistogramAccumulator, HistogramMixError, histogramString } from '../histogram/index.js';
+import { HistogramAccumulator, HistogramMixError, allBuckets } from '../histogram/index.js';
+import { goFloat } from '../eval/annotations.js';
 import { groupingKey, groupingLabels, setLabel } from '../eval/labels.js';
 import { type StepSeries, newStepSeries } from '../eval/types.js';
 
@@ -142,4 +143,16 @@ export function countHistogramValues(input: readonly StepSeries[], spec: { group
     }
   }
   return [...outs.values()];
+}
+
+/** Prometheus's `FloatHistogram.String()`: `{count:N, sum:S, (lower,upper]:c, ...}`. */
+export function histogramString(h: FloatHistogram): string {
+  const parts = [`count:${goFloat(h.count)}`, `sum:${goFloat(h.sum)}`];
+  for (const b of allBuckets(h)) {
+    if (b.count === 0 && b.boundaryRule !== 3) continue;
+    const open = b.boundaryRule === 1 || b.boundaryRule === 3 ? '[' : '(';
+    const close = b.boundaryRule === 0 || b.boundaryRule === 3 ? ']' : ')';
+    parts.push(`${open}${goFloat(b.lower)},${goFloat(b.upper)}${close}:${goFloat(b.count)}`);
+  }
+  return `{${parts.join(', ')}}`;
 }

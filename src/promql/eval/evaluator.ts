@@ -3,10 +3,11 @@ import { type Label, type Labels, METRIC_NAME, compareLabels, getLabel, labelsKe
 import { aggregate } from '../aggregations/index.js';
 import { arithmetic, compare, isComparison, mergeSameLabels, setOperation, vectorScalarBinop, vectorVectorBinop } from '../binary/index.js';
 import {
+  ANCHORED_FUNCTIONS,
   type Bucket,
-  DATE_FUNCTIONS,
-  RANGE_FUNCTIONS,
-  SIMPLE_MATH,
+  FUNCTION_IMPLS,
+  type RangeImpl,
+  SMOOTHED_FUNCTIONS,
   bucketFraction,
   bucketQuantile,
   clampValue,
@@ -20,7 +21,7 @@ import {
 } from '../functions/index.js';
 import type { ArithmeticOp, ComparisonOp, SetOp } from '../ast.js';
 import { type Annotations, goFloat, goQuote } from './annotations.js';
-import { atMs, durationMs, type QueryBounds } from './durations.js';
+import { atMs, durationMs, type QueryBounds } from '../duration.js';
 import { PromQLError, canceledError, timeoutError, tooManySamplesError } from './errors.js';
 import { setLabel } from './labels.js';
 import type { FetchedData } from './fetch.js';
@@ -38,7 +39,8 @@ import { histogramMessages, reportBinopNotes, reportHistogramNotes } from './his
 import type { BinopNotes } from '../binary/histogram-binop.js';
 import { type HistogramAggregateNotes, HISTOGRAM_IGNORING_AGGREGATIONS, aggregateHistograms, countHistogramValues, hasHistograms, histogramsAsPresent } from '../aggregations/histogram-aggregate.js';
 import type { AggregateSpec } from '../aggregations/aggregate.js';
-import { HISTOGRAM_PROPERTIES, mapHistograms, nativeHistogramStats, openMetricsFloat } from './histogram-functions.js';
+import { mapHistograms, nativeHistogramStats, openMetricsFloat } from './histogram-functions.js';
+import { isFunctionName } from '../function-signatures.js';
 
 export interface EvaluatorOptions {
   lookbackDeltaMs: number;
@@ -55,9 +57,6 @@ const YIELD_EVERY_MS = 10;
 const SELECT_CHUNK = 512;
 
 const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
-const NAME_KEEPING_RANGE_FUNCTIONS = new Set(['last_over_time', 'first_over_time']);
-const ANCHORED_SAFE = ['changes', 'delta', 'increase', 'rate', 'resets'];
-const SMOOTHED_SAFE = ['delta', 'increase', 'rate'];
 
 /**
  * Evaluates an expression over all steps of a grid at once. Each vector node yields its series
@@ -366,31 +365,25 @@ export class Evaluator {
   // ---------------------------------------------------------------- function calls
 
   private async call(e: Call, r: StepRange): Promise<EvalValue> {
-    const name = e.func;
+    if (!isFunctionName(e.func)) throw new PromQLError('bad_data', `function "${e.func}" is not supported`);
+    const impl = FUNCTION_IMPLS[e.func];
     const args = e.args;
     const n = r.numSteps;
-    const rangeFn = RANGE_FUNCTIONS.get(name);
-    if (rangeFn || name === 'absent_over_time') return await this.rangeFunction(e, r);
-    switch (name) {
-      case 'time':
-        return { kind: 'scalar', values: r.ts.map((t) => t / 1000) };
-      case 'pi':
-        return { kind: 'scalar', values: new Float64Array(n).fill(Math.PI) };
-      case 'start':
-        return { kind: 'scalar', values: new Float64Array(n).fill(this.bounds.startMs / 1000) };
-      case 'end':
-        return { kind: 'scalar', values: new Float64Array(n).fill(this.bounds.endMs / 1000) };
+    switch (impl.kind) {
       case 'range':
-        return { kind: 'scalar', values: new Float64Array(n).fill((this.bounds.endMs - this.bounds.startMs) / 1000) };
-      case 'step':
-        return { kind: 'scalar', values: new Float64Array(n).fill(this.bounds.stepMs / 1000) };
-      case 'min_of':
-      case 'max_of': {
+      case 'absent_over_time':
+        return await this.rangeFunction(e, impl, r);
+      case 'step_scalar': {
+        const values = new Float64Array(n);
+        for (let i = 0; i < n; i++) values[i] = impl.f(r.ts[i]!, this.bounds);
+        return { kind: 'scalar', values };
+      }
+      case 'scalar_pair': {
         const a = await this.scalar(args[0]!, r);
         const b = await this.scalar(args[1]!, r);
-        return { kind: 'scalar', values: a.map((x, i) => (name === 'min_of' ? Math.min(x, b[i]!) : Math.max(x, b[i]!))) };
+        return { kind: 'scalar', values: a.map((x, i) => impl.f(x, b[i]!)) };
       }
-      case 'scalar': {
+      case 'to_scalar': {
         const v = await this.vector(args[0]!, r);
         const out = new Float64Array(n).fill(NaN);
         for (let i = 0; i < n; i++) {
@@ -403,7 +396,7 @@ export class Evaluator {
         }
         return { kind: 'scalar', values: out };
       }
-      case 'vector': {
+      case 'to_vector': {
         const s = await this.scalar(args[0]!, r);
         return { kind: 'vector', series: [{ labels: [], values: s, present: new Uint8Array(n).fill(1), dropName: false }] };
       }
@@ -412,12 +405,10 @@ export class Evaluator {
         const to = args.length > 1 ? await this.scalar(args[1]!, r) : new Float64Array(n).fill(1);
         return this.mapVector(v, (x, i) => roundTo(x, to[i]!));
       }
-      case 'clamp':
-      case 'clamp_min':
-      case 'clamp_max': {
+      case 'clamp': {
         const v = await this.vector(args[0]!, r);
-        const lo = name === 'clamp_max' ? new Float64Array(n).fill(-Infinity) : await this.scalar(args[1]!, r);
-        const hi = name === 'clamp' ? await this.scalar(args[2]!, r) : name === 'clamp_max' ? await this.scalar(args[1]!, r) : new Float64Array(n).fill(Infinity);
+        const lo = impl.lower ? await this.scalar(args[1]!, r) : new Float64Array(n).fill(-Infinity);
+        const hi = impl.upper ? await this.scalar(args[impl.lower ? 2 : 1]!, r) : new Float64Array(n).fill(Infinity);
         return this.mapVector(v, (x, i) => (hi[i]! < lo[i]! ? undefined : clampValue(x, lo[i]!, hi[i]!)));
       }
       case 'timestamp': {
@@ -442,47 +433,32 @@ export class Evaluator {
       case 'info':
         return await this.info(e, r);
       case 'sort':
-      case 'sort_desc':
-      case 'sort_by_label':
-      case 'sort_by_label_desc':
-        return await this.sort(e, r);
+        return await this.sort(e, impl.byLabel, impl.desc, r);
       case 'label_replace':
         return await this.labelReplace(e, r);
       case 'label_join':
         return await this.labelJoin(e, r);
-      case 'histogram_quantile':
-      case 'histogram_quantiles':
-      case 'histogram_fraction':
-        return await this.classicHistogram(e, r);
-      case 'histogram_count':
-      case 'histogram_sum':
-      case 'histogram_avg':
-      case 'histogram_stddev':
-      case 'histogram_stdvar': {
+      case 'histogram_stats':
+        return await this.histogramStats(e, impl.stat, r);
+      case 'histogram_property': {
         // Only native histogram samples have these; float samples are ignored.
-        const f = HISTOGRAM_PROPERTIES[name];
-        const statsOnly = name !== 'histogram_stddev' && name !== 'histogram_stdvar';
-        if (statsOnly) this.statsDecoding++;
+        if (impl.statsOnly) this.statsDecoding++;
         try {
-          return mapHistograms(await this.vector(args[0]!, r), (h) => f(h));
+          return mapHistograms(await this.vector(args[0]!, r), impl.f);
         } finally {
-          if (statsOnly) this.statsDecoding--;
+          if (impl.statsOnly) this.statsDecoding--;
         }
       }
-      default:
-        break;
-    }
-    const math = SIMPLE_MATH[name];
-    if (math) return this.mapVector(await this.vector(args[0]!, r), (x) => math(x));
-    const date = DATE_FUNCTIONS[name];
-    if (date) {
-      if (args.length === 0) {
-        const values = r.ts.map((t) => date(Math.trunc(t / 1000)));
-        return { kind: 'vector', series: [{ labels: [], values, present: new Uint8Array(n).fill(1), dropName: false }] };
+      case 'math':
+        return this.mapVector(await this.vector(args[0]!, r), (x) => impl.f(x));
+      case 'date': {
+        if (args.length === 0) {
+          const values = r.ts.map((t) => impl.f(Math.trunc(t / 1000)));
+          return { kind: 'vector', series: [{ labels: [], values, present: new Uint8Array(n).fill(1), dropName: false }] };
+        }
+        return this.mapVector(await this.vector(args[0]!, r), (x) => impl.f(x));
       }
-      return this.mapVector(await this.vector(args[0]!, r), (x) => date(x));
     }
-    throw new PromQLError('bad_data', `function "${name}" is not supported`);
   }
 
   /** Applies a per-sample function; the result drops the metric name (delayed). */
@@ -504,7 +480,7 @@ export class Evaluator {
     return { kind: 'vector', series: out };
   }
 
-  private async rangeFunction(e: Call, r: StepRange): Promise<VectorValue> {
+  private async rangeFunction(e: Call, impl: RangeImpl | { kind: 'absent_over_time' }, r: StepRange): Promise<VectorValue> {
     const name = e.func;
     const args = e.args;
     const mIndex = args.findIndex((a) => {
@@ -515,8 +491,9 @@ export class Evaluator {
     const mArg = unwrapParens(args[mIndex]!);
     const modifier = mArg.kind === 'MatrixSelector' ? mArg.modifier : undefined;
     if (modifier) {
-      const safe = modifier === 'anchored' ? ANCHORED_SAFE : SMOOTHED_SAFE;
-      if (!safe.includes(name)) throw new PromQLError('execution', `${modifier} modifier can only be used with: ${safe.join(', ')} - not with ${name}`);
+      const allowed = impl.kind === 'range' && (modifier === 'anchored' ? impl.anchored : impl.smoothed) === true;
+      const safe = modifier === 'anchored' ? ANCHORED_FUNCTIONS : SMOOTHED_FUNCTIONS;
+      if (!allowed) throw new PromQLError('execution', `${modifier} modifier can only be used with: ${safe.join(', ')} - not with ${name}`);
     }
     const mod = modifier === 'anchored' ? 1 : modifier === 'smoothed' ? 2 : 0;
     const before = mod === 0 ? 0 : this.opts.lookbackDeltaMs;
@@ -525,27 +502,25 @@ export class Evaluator {
     for (let i = 0; i < args.length; i++) if (i !== mIndex) scalars.push(await this.scalar(args[i]!, r));
     const m = (await this.eval(mArg, r)) as MatrixValue;
     const n = r.numSteps;
-    if (name === 'absent_over_time') return this.absentOverTime(m, mArg, n);
-    const kernel = RANGE_FUNCTIONS.get(name)!;
+    if (impl.kind === 'absent_over_time') return this.absentOverTime(m, mArg, n);
+    const kernel = impl.kernel;
     const p0 = scalars[0];
     const p1 = scalars[1];
-    if (name === 'double_exponential_smoothing') {
+    if (impl.checkParams) {
       for (let i = 0; i < n; i++) {
-        const sf = p0![i]!;
-        const tf = p1![i]!;
-        if (!(sf > 0 && sf < 1)) throw new PromQLError('execution', `invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
-        if (!(tf > 0 && tf < 1)) throw new PromQLError('execution', `invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
+        const problem = impl.checkParams(p0 ? p0[i]! : NaN, p1 ? p1[i]! : NaN);
+        if (problem !== null) throw new PromQLError('execution', problem);
       }
     }
     this.checkCells(m.series.length, n);
-    const keepName = NAME_KEEPING_RANGE_FUNCTIONS.has(name);
-    const counterKernel = name === 'rate' || name === 'increase';
+    const keepName = impl.keepsName === true;
+    const counterKernel = impl.counter === true;
     const slab = this.newSlab(n, m.series.length);
     const ends = m.ends;
     const rangeMs = m.rangeMs;
     const stepTimes = r.ts;
-    const checkQuantile = name === 'quantile_over_time';
-    const fastRate = mod === 0 && (name === 'rate' || name === 'increase' || name === 'delta');
+    const checkQuantile = impl.quantileParam === true;
+    const fastRate = mod === 0 ? impl.fastRate : undefined;
     const w = this.window;
     const out: StepSeries[] = [];
     let warnedQuantile = false;
@@ -566,7 +541,7 @@ export class Evaluator {
       let hi = 0;
       let prevEnd = -Infinity;
       // rate/increase/delta have a loop of their own; every other function goes window by window.
-      if (fastRate) any = extrapolatedRateSteps(ts, s.values, ends, rangeMs, name !== 'delta', name === 'rate', w.monotonic, o.values, o.present);
+      if (fastRate) any = extrapolatedRateSteps(ts, s.values, ends, rangeMs, fastRate.isCounter, fastRate.isRate, w.monotonic, o.values, o.present);
       else for (let i = 0; i < n; i++) {
         const end = ends[i]!;
         const start = end - rangeMs;
@@ -600,7 +575,7 @@ export class Evaluator {
       }
       if (s.histograms) {
         const notes: RangeNotes = {};
-        if (histogramRangeSteps(name, s, o, ends, rangeMs, before, after, notes)) any = true;
+        if (histogramRangeSteps(impl.histograms, s, o, ends, rangeMs, before, after, notes)) any = true;
         reportHistogramNotes(this.annos, notes, getLabel(s.labels, METRIC_NAME), args[mIndex]!.pos);
       }
       if (!any) {
@@ -608,7 +583,7 @@ export class Evaluator {
         continue;
       }
       out.push(o);
-      if ((name === 'rate' || name === 'increase') && s.timestamps.length > 0) {
+      if (counterKernel && s.timestamps.length > 0) {
         const metric = getLabel(s.labels, METRIC_NAME);
         if (metric !== '' && !COUNTER_SUFFIXES.some((x) => metric.endsWith(x))) {
           this.annos.information(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${goQuote(metric)}`, args[mIndex]!.pos);
@@ -665,16 +640,14 @@ export class Evaluator {
     return { kind: 'vector', series: out.present.includes(1) ? [out] : [] };
   }
 
-  private async sort(e: Call, r: StepRange): Promise<VectorValue> {
+  private async sort(e: Call, byLabel: boolean, desc: boolean, r: StepRange): Promise<VectorValue> {
     if (r.numSteps > 1) this.annos.warning('sort is ineffective for range queries since results are always ordered by labels', e.pos);
     const v = await this.vector(e.args[0]!, r);
     // sort and sort_desc order floats: histogram samples drop out (sort_by_label keeps them).
-    const series = e.func === 'sort' || e.func === 'sort_desc' ? v.series.filter((s) => s.present[0] === 1) : [...v.series];
+    const series = byLabel ? [...v.series] : v.series.filter((s) => s.present[0] === 1);
     const value = (s: StepSeries): number => s.values[0]!;
-    switch (e.func) {
-      case 'sort':
-      case 'sort_desc': {
-        const desc = e.func === 'sort_desc';
+    switch (byLabel) {
+      case false: {
         // NaN sorts last either way, as Prometheus's value heaps order them.
         series.sort((a, b) => {
           const x = value(a);
@@ -686,9 +659,8 @@ export class Evaluator {
         });
         break;
       }
-      default: {
+      case true: {
         const names = e.args.slice(1).map((a) => this.stringArg(a));
-        const desc = e.func === 'sort_by_label_desc';
         series.sort((a, b) => {
           for (const name of names) {
             const x = getLabel(a.labels, name);
@@ -736,8 +708,8 @@ export class Evaluator {
     return { kind: 'vector', series: mergeSameLabels(series) };
   }
 
-  /** `histogram_quantile(s)` / `histogram_fraction` over classic `le` buckets. */
-  private async classicHistogram(e: Call, r: StepRange): Promise<VectorValue> {
+  /** `histogram_quantile(s)` / `histogram_fraction` over classic `le` buckets and native histograms. */
+  private async histogramStats(e: Call, stat: 'quantile' | 'quantiles' | 'fraction', r: StepRange): Promise<VectorValue> {
     const n = r.numSteps;
     let qs: Float64Array[] = [];
     let qArgs: Expr[] = [];
@@ -745,10 +717,10 @@ export class Evaluator {
     let lower: Float64Array | null = null;
     let upper: Float64Array | null = null;
     let vecArg: Expr;
-    if (e.func === 'histogram_quantile') {
+    if (stat === 'quantile') {
       qArgs = [e.args[0]!];
       vecArg = e.args[1]!;
-    } else if (e.func === 'histogram_quantiles') {
+    } else if (stat === 'quantiles') {
       vecArg = e.args[0]!;
       quantileLabel = this.stringArg(e.args[1]!);
       qArgs = e.args.slice(2);
@@ -764,7 +736,7 @@ export class Evaluator {
     const groups = new Map<string, Group>();
     const bad: StepSeries[] = [];
     const natives = v.series.filter((s) => s.hist);
-    const nativeOut = natives.length > 0 ? nativeHistogramStats(natives, { qs, quantileLabel, lower, upper }, n, this.annos, e.func, vecArg.pos, qArgs) : [];
+    const nativeOut = natives.length > 0 ? nativeHistogramStats(natives, { qs, quantileLabel, lower, upper }, n, this.annos, vecArg.pos) : [];
     const nativeKeys = new Map<string, StepSeries>();
     for (const s of natives) nativeKeys.set(labelsKey(s.labels), s);
     for (const s of v.series) {

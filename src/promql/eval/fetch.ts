@@ -1,7 +1,7 @@
 import type { Expr } from '../ast.js';
 import type { LabelMatcher, Querier, Series } from '../../model/index.js';
 import { infoFetchMatchers, infoTimestampAndOffset } from './info.js';
-import { atMs, durationMs, type QueryBounds } from './durations.js';
+import { atMs, durationMs, type QueryBounds } from '../duration.js';
 import { subqueryBounds } from './steps.js';
 
 interface TimeSpan {

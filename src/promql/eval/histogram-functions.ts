@@ -1,23 +1,15 @@
 /**
- * Instant-vector functions of native histograms: `histogram_count/_sum/_avg/_stddev/_stdvar`,
- * and the native half of `histogram_quantile(s)` / `histogram_fraction` (the classic `le`
+ * Instant-vector functions of native histograms: the mapping behind `histogram_count/_sum/_avg/
+ * _stddev/_stdvar` (their formulas sit in functions/table.ts), and the native half of `histogram_quantile(s)` / `histogram_fraction` (the classic `le`
  * buckets stay in the evaluator).
  */
-import type { Expr, PosRange } from '../ast.js';
+import type { PosRange } from '../ast.js';
 import type { FloatHistogram } from '../../model/histogram.js';
 import { METRIC_NAME, getLabel } from '../../model/index.js';
-import { histogramFraction, histogramQuantile, histogramVariance } from '../histogram/index.js';
+import { histogramFraction, histogramQuantile } from '../histogram/index.js';
 import { type Annotations, goFloat, goQuote } from './annotations.js';
 import { setLabel } from './labels.js';
 import { type StepSeries, type VectorValue, newStepSeries } from './types.js';
-
-export const HISTOGRAM_PROPERTIES: Readonly<Record<string, (h: FloatHistogram) => number>> = {
-  histogram_count: (h) => h.count,
-  histogram_sum: (h) => h.sum,
-  histogram_avg: (h) => h.sum / h.count,
-  histogram_stddev: (h) => Math.sqrt(histogramVariance(h)),
-  histogram_stdvar: (h) => histogramVariance(h),
-};
 
 /** A float per histogram sample; float samples are dropped. The result drops the metric name. */
 export function mapHistograms(v: VectorValue, f: (h: FloatHistogram) => number): VectorValue {
@@ -57,9 +49,7 @@ export function nativeHistogramStats(
   spec: StatsSpec,
   n: number,
   annos: Annotations,
-  func: string,
   pos: PosRange,
-  _qArgs: readonly Expr[],
 ): { src: StepSeries; out: StepSeries }[] {
   const res: { src: StepSeries; out: StepSeries }[] = [];
   const outputs = spec.lower ? 1 : spec.qs.length;
@@ -89,7 +79,6 @@ export function nativeHistogramStats(
       res.push({ src: s, out: o });
     }
   }
-  void func;
   return res;
 }
 

@@ -7,17 +7,12 @@ import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js'
 import { detectReset, histogramsIdentical, usesCustomBuckets } from '../histogram/index.js';
 import { type HistogramNotes, histogramExtendedRate, interpolateHistogram, histogramInstantDelta, histogramRate, histogramSumOverTime } from '../functions/histogram-range.js';
 import type { RangeSeries, StepSeries } from './types.js';
+import type { HistogramRangeRule } from '../functions/table.js';
 
 export interface RangeNotes extends HistogramNotes {
   /** A window held both kinds and the function read only the floats. */
   ignoredInMixedRange?: boolean;
 }
-
-/** Functions that read only floats: histograms in the window are dropped (with an info when floats are there too). */
-const FLOAT_ONLY = new Set([
-  'min_over_time', 'max_over_time', 'stddev_over_time', 'stdvar_over_time', 'quantile_over_time', 'mad_over_time',
-  'deriv', 'predict_linear', 'double_exponential_smoothing', 'ts_of_min_over_time', 'ts_of_max_over_time',
-]);
 
 function upper(ts: Float64Array, x: number, lo = 0): number {
   let hi = ts.length;
@@ -35,7 +30,7 @@ function setHist(o: StepSeries, i: number, h: FloatHistogram): void {
 }
 
 /** Returns whether any step got a histogram or float value from this pass. */
-export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries, ends: Float64Array, rangeMs: number, before: number, after: number, notes: RangeNotes): boolean {
+export function histogramRangeSteps(rule: HistogramRangeRule, s: RangeSeries, o: StepSeries, ends: Float64Array, rangeMs: number, before: number, after: number, notes: RangeNotes): boolean {
   const hts = s.histograms!.timestamps;
   const hs = s.histograms!.histograms;
   const fts = s.timestamps;
@@ -50,7 +45,7 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
     const fhi = upper(fts, end + after);
     const floats = fhi - flo;
     const mixed = floats > 0;
-    switch (name) {
+    switch (rule) {
       case 'rate':
       case 'increase':
       case 'delta': {
@@ -61,8 +56,8 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
         }
         const h =
           before > 0
-            ? histogramExtendedRate(hts, hs, hlo, hhi, start, end, rangeMs, after > 0, name !== 'delta', name === 'rate', notes)
-            : histogramRate(hts, hs, hlo, hhi, start, end, rangeMs, name !== 'delta', name === 'rate', notes);
+            ? histogramExtendedRate(hts, hs, hlo, hhi, start, end, rangeMs, after > 0, rule !== 'delta', rule === 'rate', notes)
+            : histogramRate(hts, hs, hlo, hhi, start, end, rangeMs, rule !== 'delta', rule === 'rate', notes);
         if (h) {
           setHist(o, i, h);
           any = true;
@@ -76,7 +71,7 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
         const lastF = floats > 0 ? fts[fhi - 1]! : -Infinity;
         if (floats === 0) {
           if (hhi - hlo < 2) continue;
-          const h = histogramInstantDelta(hts[hhi - 2]!, hs[hhi - 2]!, lastH, hs[hhi - 1]!, name === 'irate', notes);
+          const h = histogramInstantDelta(hts[hhi - 2]!, hs[hhi - 2]!, lastH, hs[hhi - 1]!, rule === 'irate', notes);
           if (h) {
             setHist(o, i, h);
             any = true;
@@ -88,7 +83,7 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
         // Both last two are floats: the float kernel's value stands.
         if (lastF > lastH && prevF > lastH) continue;
         if (lastH > lastF && prevH > lastF) {
-          const h = histogramInstantDelta(hts[hhi - 2]!, hs[hhi - 2]!, lastH, hs[hhi - 1]!, name === 'irate', notes);
+          const h = histogramInstantDelta(hts[hhi - 2]!, hs[hhi - 2]!, lastH, hs[hhi - 1]!, rule === 'irate', notes);
           o.present[i] = 0;
           if (h) {
             setHist(o, i, h);
@@ -100,9 +95,9 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
         o.present[i] = 0;
         continue;
       }
-      case 'last_over_time':
-      case 'first_over_time': {
-        const last = name === 'last_over_time';
+      case 'last':
+      case 'first': {
+        const last = rule === 'last';
         const hT = last ? hts[hhi - 1]! : hts[hlo]!;
         if (floats > 0) {
           const fT = last ? fts[fhi - 1]! : fts[flo]!;
@@ -112,9 +107,9 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
         any = true;
         continue;
       }
-      case 'ts_of_last_over_time':
-      case 'ts_of_first_over_time': {
-        const last = name === 'ts_of_last_over_time';
+      case 'ts_of_last':
+      case 'ts_of_first': {
+        const last = rule === 'ts_of_last';
         let t = last ? hts[hhi - 1]! : hts[hlo]!;
         if (floats > 0) t = last ? Math.max(t, fts[fhi - 1]!) : Math.min(t, fts[flo]!);
         o.values[i] = t / 1000;
@@ -122,24 +117,24 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
         any = true;
         continue;
       }
-      case 'count_over_time':
+      case 'count':
         o.values[i] = floats + (hhi - hlo);
         o.present[i] = 1;
         any = true;
         continue;
-      case 'present_over_time':
+      case 'present':
         o.values[i] = 1;
         o.present[i] = 1;
         any = true;
         continue;
-      case 'sum_over_time':
-      case 'avg_over_time': {
+      case 'sum':
+      case 'avg': {
         if (mixed) {
           notes.mixedFloats = true;
           o.present[i] = 0;
           continue;
         }
-        const h = histogramSumOverTime(hs, hlo, hhi, name === 'avg_over_time', notes);
+        const h = histogramSumOverTime(hs, hlo, hhi, rule === 'avg', notes);
         if (h) {
           setHist(o, i, h);
           any = true;
@@ -164,13 +159,13 @@ export function histogramRangeSteps(name: string, s: RangeSeries, o: StepSeries,
             f0 = upper(fts, hAnchor, flo);
           }
         }
-        o.values[i] = changesOrResets(fts, s.values, f0, fhi, hts, hs, h0, hhi, name === 'resets');
+        o.values[i] = changesOrResets(fts, s.values, f0, fhi, hts, hs, h0, hhi, rule === 'resets');
         o.present[i] = 1;
         any = true;
         continue;
       }
-      default:
-        if (FLOAT_ONLY.has(name) && mixed) notes.ignoredInMixedRange = true;
+      case 'floats':
+        if (mixed) notes.ignoredInMixedRange = true;
         continue;
     }
   }

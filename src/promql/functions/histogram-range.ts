@@ -4,6 +4,7 @@
  * typed-array kernels; a window holding histograms takes this path.
  */
 import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { counterZeroLimit, extrapolationFactor } from './rate.js';
 import { type AddNotes, HistogramAccumulator, HistogramMixError, combine, compact, detectReset, divide, scale, toSchema, usesCustomBuckets, withHint } from '../histogram/index.js';
 
 /** What a histogram kernel reports besides its value. */
@@ -14,34 +15,6 @@ export interface HistogramNotes {
   notGauge?: boolean;
   reconciled?: 'subtraction' | 'addition' | 'aggregation';
   resetCollision?: boolean;
-}
-
-/**
- * The extrapolation factor of rate/increase/delta (Prometheus's `extrapolatedRate`): how much the
- * change between the first and last sample is stretched to cover the window.
- */
-export function extrapolationFactor(
-  firstT: number,
-  lastT: number,
-  samples: number,
-  rangeStart: number,
-  rangeEnd: number,
-  rangeMs: number,
-  isRate: boolean,
-  durationToZero: number,
-): number {
-  let durationToStart = (firstT - rangeStart) / 1000;
-  let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageDurationBetweenSamples = sampledInterval / (samples - 1);
-  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (durationToZero < durationToStart) durationToStart = durationToZero;
-  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-  let factor = 1;
-  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= rangeMs / 1000;
-  return factor;
 }
 
 /** rate/increase/delta over histogram samples `[lo, hi)` of one window. */
@@ -119,8 +92,7 @@ export function histogramRate(
   if (isCounter && last.counterResetHint === CounterResetHint.Gauge) notes.notCounter = true;
   if (isCounter && first.counterResetHint === CounterResetHint.Gauge) notes.notCounter = true;
   // A counter cannot go below zero: its count limits the extrapolation towards the start.
-  const sampled = (ts[hi - 1]! - ts[lo]!) / 1000;
-  const toZero = isCounter && result.count > 0 && first.count >= 0 ? sampled * (first.count / result.count) : Infinity;
+  const toZero = counterZeroLimit(isCounter, result.count, first.count, ts[lo]!, ts[hi - 1]!);
   const factor = extrapolationFactor(ts[lo]!, ts[hi - 1]!, hi - lo, rangeStart, rangeEnd, rangeMs, isRate, toZero);
   return compact(withHint(scale(result, factor), CounterResetHint.Gauge));
 }

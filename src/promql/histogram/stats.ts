@@ -3,7 +3,6 @@
  * and the estimated variance (Prometheus's `promql/quantile.go` and `funcHistogramStdDev`).
  */
 import type { FloatHistogram } from '../../model/histogram.js';
-import { goFloat } from '../eval/annotations.js';
 import { exponentialBound, toSparse, usesCustomBuckets } from './float-histogram.js';
 
 export interface BucketWithBounds {
@@ -175,16 +174,4 @@ export function histogramVariance(h: FloatHistogram): number {
   }
   variance += c;
   return variance / h.count;
-}
-
-/** Prometheus's `FloatHistogram.String()`: `{count:N, sum:S, (lower,upper]:c, ...}`. */
-export function histogramString(h: FloatHistogram): string {
-  const parts = [`count:${goFloat(h.count)}`, `sum:${goFloat(h.sum)}`];
-  for (const b of allBuckets(h)) {
-    if (b.count === 0 && b.boundaryRule !== 3) continue;
-    const open = b.boundaryRule === 1 || b.boundaryRule === 3 ? '[' : '(';
-    const close = b.boundaryRule === 0 || b.boundaryRule === 3 ? ']' : ')';
-    parts.push(`${open}${goFloat(b.lower)},${goFloat(b.upper)}${close}:${goFloat(b.count)}`);
-  }
-  return `{${parts.join(', ')}}`;
 }
