@@ -4,7 +4,7 @@
  */
 import type { Expr } from './ast.js';
 import { type Labels, type Querier, compareLabels } from '../model/index.js';
-import type { FloatHistogram, HistogramSamples } from '../model/histogram.js';
+import type { FloatHistogram, HistogramSamples } from '../model/index.js';
 import { parseExpr } from './parser.js';
 import { type Annotation, Annotations } from './eval/annotations.js';
 import { DurationError, type QueryBounds } from './duration.js';

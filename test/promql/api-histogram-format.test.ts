@@ -4,7 +4,7 @@
  * strings, empty buckets left out. The results come from real queries over loaded series.
  */
 import { describe, it, expect } from 'vitest';
-import { formatQueryResponse } from '../../src/api/query-format.js';
+import { formatQueryResponse } from '../../src/server/query-format.js';
 import { Engine } from '../../src/promql/engine.js';
 import { MemoryQuerier } from './memory-querier.js';
 import { parseHistogramLiteral } from './histogram-notation.js';

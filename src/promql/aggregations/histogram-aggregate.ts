@@ -6,9 +6,9 @@
  */
 import type { AggregateOp } from '../ast.js';
 import { type Labels, labelsKey } from '../../model/index.js';
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { HistogramAccumulator, HistogramMixError, allBuckets } from '../histogram/index.js';
-import { goFloat } from '../eval/annotations.js';
+import { formatFloatG } from '../../go-format/index.js';
 import { groupingKey, groupingLabels, setLabel } from '../eval/labels.js';
 import { type StepSeries, newStepSeries } from '../eval/types.js';
 
@@ -147,12 +147,12 @@ export function countHistogramValues(input: readonly StepSeries[], spec: { group
 
 /** Prometheus's `FloatHistogram.String()`: `{count:N, sum:S, (lower,upper]:c, ...}`. */
 export function histogramString(h: FloatHistogram): string {
-  const parts = [`count:${goFloat(h.count)}`, `sum:${goFloat(h.sum)}`];
+  const parts = [`count:${formatFloatG(h.count)}`, `sum:${formatFloatG(h.sum)}`];
   for (const b of allBuckets(h)) {
     if (b.count === 0 && b.boundaryRule !== 3) continue;
     const open = b.boundaryRule === 1 || b.boundaryRule === 3 ? '[' : '(';
     const close = b.boundaryRule === 0 || b.boundaryRule === 3 ? ']' : ')';
-    parts.push(`${open}${goFloat(b.lower)},${goFloat(b.upper)}${close}:${goFloat(b.count)}`);
+    parts.push(`${open}${formatFloatG(b.lower)},${formatFloatG(b.upper)}${close}:${formatFloatG(b.count)}`);
   }
   return `{${parts.join(', ')}}`;
 }

@@ -4,7 +4,7 @@
  * == / != between histograms. Every other pairing drops the element with an info.
  */
 import type { ArithmeticOp, ComparisonOp, TrimOp } from '../ast.js';
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { HistogramMixError, combine, compact, divide, histogramsIdentical, scale, trimHistogram } from '../histogram/index.js';
 
 export interface BinopNotes {

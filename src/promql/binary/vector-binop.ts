@@ -5,7 +5,7 @@ import { dropMetricName, goLabelsString, matchSignature, setLabel } from '../eva
 import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { arithmetic, compare, isComparison } from './ops.js';
 import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { type BinopNotes, type ElemResult, histogramElemBinop, isTrim } from './histogram-binop.js';
 
 function setResult(o: StepSeries, i: number, r: ElemResult): boolean {

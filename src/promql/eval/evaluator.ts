@@ -20,7 +20,8 @@ import {
   roundTo,
 } from '../functions/index.js';
 import type { ArithmeticOp, ComparisonOp, SetOp } from '../ast.js';
-import { type Annotations, goFloat, goQuote } from './annotations.js';
+import { type Annotations } from './annotations.js';
+import { formatFloatG, goQuote } from '../../go-format/index.js';
 import { atMs, durationMs, type QueryBounds } from '../duration.js';
 import { PromQLError, canceledError, timeoutError, tooManySamplesError } from './errors.js';
 import { setLabel } from './labels.js';
@@ -31,7 +32,7 @@ import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
 import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, hasSample, newStepSeries, stepSlabPool } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
 import { withDetectedResets, withUnknownResets } from './stats-hints.js';
-import { CounterResetHint } from '../../model/histogram.js';
+import { CounterResetHint } from '../../model/index.js';
 import { scale, withHint } from '../histogram/index.js';
 import type { Series } from '../../model/index.js';
 import { type RangeNotes, histogramRangeSteps, smoothedHistogramSeries } from './histogram-steps.js';
@@ -354,11 +355,11 @@ export class Evaluator {
     const pos = e.param!.pos;
     if (e.op === 'quantile') {
       if (nan) this.annos.warning(`quantile value should be between 0 and 1, got NaN`, pos);
-      if (max > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(max)}`, pos);
-      if (min < 0) this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(min)}`, pos);
+      if (max > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(max)}`, pos);
+      if (min < 0) this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(min)}`, pos);
     } else if (e.op === 'limit_ratio' && !nan && !(max === 0 && min === 0)) {
-      if (max > 1) this.annos.warning(`ratio value should be between -1 and 1, got ${goFloat(max)}, capping to 1`, pos);
-      if (min < -1) this.annos.warning(`ratio value should be between -1 and 1, got ${goFloat(min)}, capping to -1`, pos);
+      if (max > 1) this.annos.warning(`ratio value should be between -1 and 1, got ${formatFloatG(max)}, capping to 1`, pos);
+      if (min < -1) this.annos.warning(`ratio value should be between -1 and 1, got ${formatFloatG(min)}, capping to -1`, pos);
     }
   }
 
@@ -563,7 +564,7 @@ export class Evaluator {
         if (checkQuantile && !warnedQuantile) {
           const q = w.p0;
           if (Number.isNaN(q) || q < 0 || q > 1) {
-            this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(q)}`, args[0]!.pos);
+            this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(q)}`, args[0]!.pos);
             warnedQuantile = true;
           }
         }
@@ -761,7 +762,7 @@ export class Evaluator {
     qs.forEach((q, k) => {
       for (let i = 0; i < n; i++) {
         const qi = q[i]!;
-        if (Number.isNaN(qi) || qi < 0 || qi > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(qi)}`, qArgs[k]!.pos);
+        if (Number.isNaN(qi) || qi < 0 || qi > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(qi)}`, qArgs[k]!.pos);
       }
     });
     const out: StepSeries[] = [];

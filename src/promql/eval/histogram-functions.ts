@@ -4,10 +4,11 @@
  * buckets stay in the evaluator).
  */
 import type { PosRange } from '../ast.js';
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { METRIC_NAME, getLabel } from '../../model/index.js';
 import { histogramFraction, histogramQuantile } from '../histogram/index.js';
-import { type Annotations, goFloat, goQuote } from './annotations.js';
+import type { Annotations } from './annotations.js';
+import { formatFloatG, goQuote } from '../../go-format/index.js';
 import { setLabel } from './labels.js';
 import { type StepSeries, type VectorValue, newStepSeries } from './types.js';
 
@@ -32,7 +33,7 @@ export function mapHistograms(v: VectorValue, f: (h: FloatHistogram) => number):
 
 /** OpenMetrics float text (`0.0`, `1.0`, `0.25`, `+Inf`), used for quantile label values. */
 export function openMetricsFloat(v: number): string {
-  const s = goFloat(v);
+  const s = formatFloatG(v);
   return /^[-+]?\d+$/.test(s) ? s + '.0' : s;
 }
 

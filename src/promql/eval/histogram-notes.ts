@@ -1,5 +1,6 @@
 import type { PosRange } from '../ast.js';
-import { type Annotations, goQuote } from './annotations.js';
+import type { Annotations } from './annotations.js';
+import { goQuote } from '../../go-format/index.js';
 import type { RangeNotes } from './histogram-steps.js';
 import type { BinopNotes } from '../binary/histogram-binop.js';
 

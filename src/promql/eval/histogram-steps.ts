@@ -3,7 +3,7 @@
  * that has native-histogram samples: fills histogram results into `o.hist`, and settles windows
  * holding both kinds the way Prometheus does (mix warning, or floats only with an info).
  */
-import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint, type FloatHistogram } from '../../model/index.js';
 import { detectReset, histogramsIdentical, usesCustomBuckets } from '../histogram/index.js';
 import { type HistogramNotes, histogramExtendedRate, interpolateHistogram, histogramInstantDelta, histogramRate, histogramSumOverTime } from '../functions/histogram-range.js';
 import type { RangeSeries, StepSeries } from './types.js';

@@ -1,5 +1,5 @@
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO, type Series } from '../../model/index.js';
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { type RangeSeries, type StepSeries, StepSlab } from './types.js';
 
 /** A 32-bit view of a Float64Array to test NaN payloads without allocating per sample. */

@@ -1,6 +1,6 @@
 import type { Series } from '../../model/index.js';
 import type { RangeSeries } from './types.js';
-import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint, type FloatHistogram } from '../../model/index.js';
 import { detectReset } from '../histogram/index.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Labels } from '../../model/index.js';
-import type { FloatHistogram, HistogramSamples } from '../../model/histogram.js';
+import type { FloatHistogram, HistogramSamples } from '../../model/index.js';
 
 /**
  * One series of an instant-vector expression evaluated over all steps of a query: `values[i]` is

@@ -3,7 +3,7 @@
  * histogram branches of `funcIrate`/`funcIdelta`, `*_over_time`). Float samples keep their own
  * typed-array kernels; a window holding histograms takes this path.
  */
-import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint, type FloatHistogram } from '../../model/index.js';
 import { counterZeroLimit, extrapolationFactor } from './rate.js';
 import { type AddNotes, HistogramAccumulator, HistogramMixError, combine, compact, detectReset, divide, scale, toSchema, usesCustomBuckets, withHint } from '../histogram/index.js';
 

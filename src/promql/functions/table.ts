@@ -5,7 +5,7 @@
  * here too (which range functions keep the metric name, accept `anchored`/`smoothed`, have the
  * fast rate loop, check their parameters); the evaluator works by implementation kind only.
  */
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import type { FunctionName } from '../function-signatures.js';
 import { histogramVariance } from '../histogram/index.js';
 import { SIMPLE_MATH } from './math.js';

@@ -5,7 +5,7 @@
  * reconciliation, scaling, counter-reset detection and compaction. Results are always compact:
  * no empty buckets, adjacent spans merged (what Prometheus's `Compact(0)` produces).
  */
-import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../../model/index.js';
 
 export const CUSTOM_BUCKETS_SCHEMA = -53;
 

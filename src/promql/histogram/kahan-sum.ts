@@ -4,7 +4,7 @@
  * `avg_over_time` keep small addends next to huge ones, and an average whose running sum would
  * overflow switches to an incremental mean.
  */
-import { CounterResetHint, type FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint, type FloatHistogram } from '../../model/index.js';
 import { combine, compact, divide, makeHistogram, scale, toSchema, toSparse, usesCustomBuckets, type SparseBuckets } from './float-histogram.js';
 
 interface Fields {

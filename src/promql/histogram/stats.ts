@@ -2,7 +2,7 @@
  * What PromQL reads out of one native histogram: its buckets with bounds, quantiles, fractions,
  * and the estimated variance (Prometheus's `promql/quantile.go` and `funcHistogramStdDev`).
  */
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { exponentialBound, toSparse, usesCustomBuckets } from './float-histogram.js';
 
 export interface BucketWithBounds {

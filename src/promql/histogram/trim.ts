@@ -6,7 +6,7 @@
  * exponential buckets, arithmetic otherwise). A trim that removes nothing returns the histogram
  * unchanged, its exact sum included.
  */
-import type { FloatHistogram } from '../../model/histogram.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { exponentialBound, makeHistogram, toSparse, usesCustomBuckets, type SparseBuckets } from './float-histogram.js';
 
 interface Kept {
