@@ -126,7 +126,7 @@ export class Engine {
       if (series.length > this.opts.maxSeries) {
         throw new PromQLError('execution', `the query selects ${series.length} series, more than the limit of ${this.opts.maxSeries}`);
       }
-      for (const s of series) fetchedSamples += s.timestamps.length;
+      for (const s of series) fetchedSamples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
     }
     if (fetchedSamples > this.opts.maxSamples) throw tooManySamplesError();
     if (Date.now() >= deadline) throw timeoutError('query execution');
