@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 // The regex engine alone, not the index face: that would load LMDB into every importer.
 import { compileCapturingRegex, type CapturingRegex, type RegexMatch } from '../index/regex.js';
 import { sortLabels, type Label, type Labels } from '../model/index.js';
-import { ColumnBatch, type DecodedBatch } from './batch.js';
+import { ColumnBatch, type DecodedBatch, type HistogramBatchRows } from './batch.js';
 import { canonicalKey } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { checkLabels, isWellFormed } from './validate.js';
@@ -413,6 +413,8 @@ export class Relabeler {
       w++;
     }
     this.droppedSamples += count - w;
+    const histogramRows = remapHistogramRows(batch.histogramRows, map);
+    if (batch.histogramRows) this.droppedSamples += batch.histogramRows.count - (histogramRows?.count ?? 0);
     return new ColumnBatch({
       seriesCount: keys.length,
       keys,
@@ -422,8 +424,34 @@ export class Relabeler {
       values: vs.subarray(0, w),
       dropped: { series: batch.dropped.series, samples: batch.dropped.samples, reasons: [...batch.dropped.reasons] },
       exemplars: batch.exemplars,
-      histograms: batch.histograms,
+      histograms: histogramRows?.count ?? 0,
+      ...(histogramRows ? { histogramRows } : {}),
       metadata: [...batch.metadata],
     });
   }
+}
+
+/** The histogram samples of the series relabeling kept, their series renumbered by `map`. */
+function remapHistogramRows(rows: HistogramBatchRows | undefined, map: Int32Array): HistogramBatchRows | undefined {
+  if (rows === undefined) return undefined;
+  let kept = 0;
+  for (let r = 0; r < rows.count; r++) if (map[rows.seriesIndex[r]!]! >= 0) kept++;
+  if (kept === 0) return undefined;
+  const seriesIndex = new Uint32Array(kept);
+  const timestamps = new Float64Array(kept);
+  const offsets = new Uint32Array(kept + 1);
+  let size = 0;
+  for (let r = 0; r < rows.count; r++) if (map[rows.seriesIndex[r]!]! >= 0) size += rows.offsets[r + 1]! - rows.offsets[r]!;
+  const bytes = new Uint8Array(size);
+  let w = 0;
+  for (let r = 0; r < rows.count; r++) {
+    const m = map[rows.seriesIndex[r]!]!;
+    if (m < 0) continue;
+    seriesIndex[w] = m;
+    timestamps[w] = rows.timestamps[r]!;
+    bytes.set(rows.bytes.subarray(rows.offsets[r]!, rows.offsets[r + 1]!), offsets[w]!);
+    offsets[w + 1] = offsets[w]! + rows.offsets[r + 1]! - rows.offsets[r]!;
+    w++;
+  }
+  return { count: kept, seriesIndex, timestamps, offsets, bytes };
 }

@@ -2,6 +2,7 @@ import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
 import { KeyWriter, varintSize } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
+import { readHistogram } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet } from './raw-labels.js';
 import { snappyUncompress } from './snappy.js';
@@ -58,6 +59,8 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
   const end = r.limit;
   const series = out.seriesCount;
   const firstSample = out.sampleCount;
+  const firstHistogram = out.histograms;
+  let histogramProblem: string | null = null;
   labels.reset();
   // Canonical: label fields contiguous, each exactly {0x0a name, 0x12 value} with both non-empty.
   let canonical = true;
@@ -151,18 +154,25 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
       out.exemplars++;
       r.skip(2);
     } else if (tag === 0x22) {
-      out.histograms++;
-      r.skip(2);
+      const hEnd = r.lengthEnd();
+      r.limit = hEnd;
+      const h = readHistogram(r);
+      r.pos = hEnd;
+      r.limit = end;
+      if (typeof h === 'string') histogramProblem ??= h;
+      else out.addHistogram(series, h.timestamp, h.histogram);
     } else {
       r.skip(tag & 7);
     }
   }
-  const samples = out.sampleCount - firstSample;
+  const samples = out.sampleCount - firstSample + out.histograms - firstHistogram;
   // Validation runs on every request: a set of known-valid key hashes was measured slower (with
   // 100k+ series each lookup misses the CPU cache, which costs more than re-scanning the bytes).
-  const why = labels.check(buf, out.limits);
+  let why = labels.check(buf, out.limits);
+  if (why === null && histogramProblem !== null) why = `series ${labels.describe(buf)} has an invalid native histogram: ${histogramProblem}`;
   if (why !== null) {
     out.sampleCount = firstSample;
+    out.truncateHistograms(firstHistogram);
     out.drop(samples, why);
     return;
   }

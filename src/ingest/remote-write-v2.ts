@@ -2,6 +2,7 @@ import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
 import { KeyWriter } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
+import { readHistogram } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet, isMetricNameLabel } from './raw-labels.js';
 import { snappyUncompress } from './snappy.js';
@@ -132,6 +133,8 @@ function readTimeSeries(
   const end = r.limit;
   const series = out.seriesCount;
   const firstSample = out.sampleCount;
+  const firstHistogram = out.histograms;
+  let histogramProblem: string | null = null;
   labels.reset();
   const refs = labelRefs.reset(buf, syms, labels);
   let metaType = 0;
@@ -168,8 +171,13 @@ function readTimeSeries(
     } else if (tag === 0x08) {
       refs.add(r.uint32());
     } else if (tag === 0x1a) {
-      out.histograms++;
-      r.skip(2);
+      const hEnd = r.lengthEnd();
+      r.limit = hEnd;
+      const h = readHistogram(r);
+      r.pos = hEnd;
+      r.limit = end;
+      if (typeof h === 'string') histogramProblem ??= h;
+      else out.addHistogram(series, h.timestamp, h.histogram);
     } else if (tag === 0x22) {
       out.exemplars++;
       r.skip(2);
@@ -189,13 +197,15 @@ function readTimeSeries(
       r.skip(tag & 7);
     }
   }
-  const samples = out.sampleCount - firstSample;
+  const samples = out.sampleCount - firstSample + out.histograms - firstHistogram;
   let why: string | null;
   if (refs.badRef >= 0) why = `series ${labels.describe(buf)} references symbol ${refs.badRef}, but the symbols table has ${syms.n} entries`;
   else if ((refs.count & 1) === 1) why = `series ${labels.describe(buf)} has an odd number (${refs.count}) of labels_refs: they must come in name/value pairs`;
   else why = labels.check(buf, out.limits);
+  if (why === null && histogramProblem !== null) why = `series ${labels.describe(buf)} has an invalid native histogram: ${histogramProblem}`;
   if (why !== null) {
     out.sampleCount = firstSample;
+    out.truncateHistograms(firstHistogram);
     out.drop(samples, why);
     return;
   }

@@ -63,7 +63,7 @@ export function ingestCounters(metrics: MetricsRegistry): IngestCounters {
   return {
     rows: metrics.counter('strata_rows_inserted_total', 'Samples stored, by ingestion protocol.'),
     dropped: metrics.counter('strata_rows_dropped_total', 'Samples not stored, by reason (invalid series, out of retention, out of bounds).'),
-    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored yet.'),
+    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars received and counted but not stored yet.'),
   };
 }
 
@@ -87,7 +87,14 @@ function extraLabels(req: Request, limits: IngestLimits): Relabeler {
 }
 
 /** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
-export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
+export async function storeBatch(
+  deps: IngestDeps,
+  counters: IngestCounters,
+  req: Request,
+  decoded: DecodedBatch,
+  protocol: string,
+  extraHeaders: (written: number, histograms: number) => Record<string, string> = () => ({}),
+): Promise<Response> {
   const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
   let res;
   try {
@@ -99,9 +106,9 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
   if (res.samplesDroppedOutOfRetention > 0) counters.dropped.inc({ reason: 'out_of_retention' }, res.samplesDroppedOutOfRetention);
   if (batch.dropped.samples > 0 || batch.dropped.series > 0) counters.dropped.inc({ reason: 'invalid_series' }, batch.dropped.samples);
   if (batch.exemplars > 0) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars);
-  if (batch.histograms > 0) counters.notStored.inc({ kind: 'native_histogram' }, batch.histograms);
+  if (res.histogramsWritten > 0) counters.rows.inc({ type: `${protocol}_histogram` }, res.histogramsWritten);
   if (res.samplesDroppedOutOfBounds > 0) counters.dropped.inc({ reason: 'out_of_bounds' }, res.samplesDroppedOutOfBounds);
-  const headers = extraHeaders(res.samplesWritten);
+  const headers = extraHeaders(res.samplesWritten, res.histogramsWritten);
   const problems: string[] = [];
   if (batch.dropped.series > 0) problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
   const oob = res.firstOutOfBounds;
@@ -137,8 +144,8 @@ export function registerIngestRoutes(router: Router, deps: IngestDeps, counters:
         throw asHttpError(e);
       }
       const v2 = version === 'v2';
-      return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written) =>
-        v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms: 0, exemplars: 0 }) : {},
+      return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written, histograms) =>
+        v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms, exemplars: 0 }) : {},
       );
     }, req.signal);
   };
