@@ -39,3 +39,5 @@ export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompre
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';
 export { encodeHistogramMessage, type EncodeHistogram } from './histogram-encode.js';
 export { readHistogram, MIN_SCHEMA, MAX_SCHEMA, CUSTOM_BUCKETS_SCHEMA } from './histogram-proto.js';
+export { formatHistogramJsonLine, histogramJson, classicSeries } from './histogram-output.js';
+export { allBuckets, classicBuckets, exponentialBound, type Bucket, type BoundaryRule } from './histogram-buckets.js';

@@ -14,6 +14,7 @@ import {
   decompressBody,
   parseBodyEncoding,
   formatJsonLine,
+  formatHistogramJsonLine,
   parseInfluxLines,
   parseInfluxPrecision,
   parseJsonLines,
@@ -89,7 +90,10 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     return {
       status: 200,
       headers: { 'Content-Type': 'application/stream+json' },
-      stream: chunked(series, (s) => formatJsonLine(s.labels, s.timestamps, s.values)),
+      stream: chunked(series, (s) => {
+        const floats = s.timestamps.length > 0 ? formatJsonLine(s.labels, s.timestamps, s.values) : '';
+        return s.histograms ? floats + formatHistogramJsonLine(s.labels, s.histograms.timestamps, s.histograms.histograms) : floats;
+      }),
     };
   });
 
@@ -141,8 +145,12 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
       status: 200,
       headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
       stream: chunked(series, (s) => {
+        // The latest sample, float or histogram (a series may have switched between the two).
         const i = s.timestamps.length - 1;
-        return writer.write(s.labels, s.timestamps[i]!, s.values[i]!);
+        const h = s.histograms;
+        const j = h ? h.timestamps.length - 1 : -1;
+        if (h && j >= 0 && (i < 0 || h.timestamps[j]! > s.timestamps[i]!)) return writer.writeHistogram(s.labels, h.timestamps[j]!, h.histograms[j]!);
+        return i >= 0 ? writer.write(s.labels, s.timestamps[i]!, s.values[i]!) : '';
       }),
     };
   });
