@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeHistogramRow, readHistogramRow, type HistogramRows } from '../../src/codec/histogram-row.js';
 import { decodeHistogramsRef, encodeHistogramsRef } from '../../src/codec/histograms.js';
 import { CodecError } from '../../src/codec/index.js';
+import { HistogramWasm } from '../../src/codec/histogram-wasm.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
 
 function h(over: Partial<FloatHistogram>): FloatHistogram {
@@ -108,3 +109,78 @@ describe('histogram column (TypeScript reference)', () => {
 });
 
 const GOLDEN = '180303069d978ccf08ba5b25020103020602020304030000010000000000000000000002220262f83f0202020202020202220262f07f02020202020202';
+
+describe('histogram column: WASM and TypeScript write the same bytes', () => {
+  const loaded = HistogramWasm.load();
+  it('has the WASM build (run `node scripts/build.mjs` first)', () => {
+    expect(typeof loaded).not.toBe('string');
+  });
+  const wasm = loaded as HistogramWasm;
+
+  /** Deterministic pseudo-random series of histograms: layout changes, integer and float runs, odd floats. */
+  function randomSeries(seed: number, n: number): FloatHistogram[] {
+    let x = seed >>> 0 || 1;
+    const rnd = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const odd = [NaN, -0, Infinity, 1e308, 5e-324, 0.1, 2 ** 50, 2 ** 50 + 1];
+    const out: FloatHistogram[] = [];
+    let layout = 0;
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      if (rnd() < 0.1) layout++;
+      const nb = 1 + (layout % 5);
+      const ints = layout % 3 !== 2;
+      acc += ints ? Math.floor(rnd() * 1000) : rnd() * 10;
+      const buckets = Float64Array.from({ length: nb }, (_, k) => (rnd() < 0.02 ? odd[Math.floor(rnd() * odd.length)]! : ints ? Math.floor(acc) + k : acc * (k + 1)));
+      const custom = layout % 4 === 3;
+      out.push(
+        h({
+          schema: custom ? -53 : (layout % 13) - 4,
+          zeroThreshold: custom ? 0 : layout % 2 ? 0.001 : 1e-128,
+          zeroCount: ints ? Math.floor(acc / 2) : acc / 3,
+          count: ints ? Math.floor(acc) * nb : acc * nb,
+          sum: rnd() < 0.05 ? NaN : acc * 1.5,
+          counterResetHint: Math.floor(rnd() * 4),
+          positiveSpans: [{ offset: custom ? 0 : -(layout % 3), length: nb }],
+          positiveBuckets: buckets,
+          negativeSpans: custom || layout % 2 ? [] : [{ offset: 2, length: 1 }],
+          negativeBuckets: custom || layout % 2 ? new Float64Array(0) : Float64Array.from([Math.floor(acc)]),
+          customValues: custom ? Float64Array.from({ length: nb - 1 }, (_, k) => (k + 1) * 0.5) : new Float64Array(0),
+        }),
+      );
+    }
+    return out;
+  }
+
+  for (const seed of [1, 2, 3, 42, 1234, 99999]) {
+    it(`encodes and decodes random block ${seed} identically`, () => {
+      const hs = randomSeries(seed, 1 + (seed % 700));
+      const rows = rowsOf(hs);
+      const ref = encodeHistogramsRef(rows, hs.length);
+      const got = wasm.encode(rows, hs.length);
+      expect(hex(got)).toBe(hex(ref));
+      const a = decodeHistogramsRef(ref, hs.length);
+      const b = wasm.decode(ref, hs.length);
+      expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true);
+      expect([...b.offsets]).toEqual([...a.offsets]);
+      expect(Buffer.from(a.bytes).equals(Buffer.from(rows.bytes))).toBe(true);
+    });
+  }
+
+  it('writes the golden bytes', () => {
+    expect(hex(wasm.encode(rowsOf(intSeries(3)), 3))).toBe(GOLDEN);
+  });
+
+  it('rejects what the reference rejects: wrong count, truncation, trailing bytes', () => {
+    const enc = encodeHistogramsRef(rowsOf(intSeries(4)), 4);
+    expect(() => wasm.decode(enc, 5)).toThrow(CodecError);
+    for (let cut = 0; cut < enc.length; cut++) expect(() => wasm.decode(enc.subarray(0, cut), 4)).toThrow(CodecError);
+    const longer = new Uint8Array(enc.length + 1);
+    longer.set(enc);
+    expect(() => wasm.decode(longer, 4)).toThrow(CodecError);
+  });
+});
