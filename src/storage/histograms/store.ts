@@ -4,8 +4,9 @@ import { readHistogramRow, type HistogramRows } from '../../codec/histogram-row.
 import type { FloatHistogram, HistogramSamples } from '../../model/histogram.js';
 import { downsample, ruleFor, type MergeRules } from '../downsample.js';
 import { PartCorruptError, StorageError } from '../errors.js';
-import { PARTITION_RE, partitionKey, partitionRange } from '../part-format.js';
-import { SampleBuffer, normalize } from '../samples.js';
+import { PARTITION_RE, partitionKey, partitionRange } from '../partition.js';
+import { normalize } from '../dedup.js';
+import { SampleBuffer } from '../samples.js';
 import { TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from '../tombstones.js';
 import { Wal, type WalFsync } from '../wal.js';
 import { HistPart, writeHistPart, type SeriesHistograms } from './part.js';
@@ -353,7 +354,7 @@ export class HistogramStore {
   private pruneTombstones(): void {
     if (this.tombstones.size === 0) return;
     const parts = [...this.partitions.values()].flatMap((p) => p.parts);
-    this.tombstones.prune((t) => parts.some((part) => part.seq < t.seq && t.minT <= part.meta.maxT && t.maxT >= part.meta.minT));
+    this.tombstones.prune(parts.map((part) => ({ seq: part.seq, minT: part.meta.minT, maxT: part.meta.maxT })));
   }
 
   /** Drops partitions wholly before the retention boundary. */
