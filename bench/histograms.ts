@@ -43,7 +43,8 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 const STEP_MS = 15_000;
-const PER_REQUEST = 2_000;
+/** Scrapes per request round (each series' samples of these scrapes go in one body). */
+const STEPS_PER_ROUND = 20;
 const CONNECTIONS = 4;
 
 class PrometheusNative extends PrometheusTarget {
@@ -53,8 +54,13 @@ class PrometheusNative extends PrometheusTarget {
   }
 }
 
-/** Histograms in time order, PER_REQUEST to a body: each series a latency histogram filling its buckets. */
-function buildBodies(a: Args, fromT: number, toT: number): { bodies: Uint8Array[]; samples: number } {
+/**
+ * Histograms in time order, as rounds of CONNECTIONS bodies: a round covers STEPS_PER_ROUND
+ * scrapes, each of its bodies one shard of the series. Within a round the shards go in parallel;
+ * rounds go one after the other, so no series ever gets an older sample after a newer one
+ * (Prometheus refuses those) and no connection runs ahead of the others.
+ */
+function buildRounds(a: Args, fromT: number, toT: number): { rounds: Uint8Array[][]; samples: number } {
   const rng = new Rng(18);
   const labels = Array.from({ length: a.series }, (_, i) => [
     { name: '__name__', value: 'bench_request_duration_seconds' },
@@ -68,63 +74,54 @@ function buildBodies(a: Args, fromT: number, toT: number): { bodies: Uint8Array[
   const zero = new Float64Array(a.series);
   const sum = new Float64Array(a.series);
   const offset = Array.from({ length: a.series }, () => -8 - Math.floor(rng.next() * 8));
-  const bodies: Uint8Array[] = [];
-  let pending: EncodeSeries[] = [];
-  let inBody = 0;
+  const rounds: Uint8Array[][] = [];
   let samples = 0;
-  for (let t = fromT; t <= toT; t += STEP_MS) {
-    for (let i = 0; i < a.series; i++) {
-      const c = counts[i]!;
-      for (let k = 0; k < a.buckets; k++) {
-        const n = Math.floor(weight[k]! * 20 * rng.next());
-        c[k]! += n;
-        sum[i]! += n * 2 ** ((offset[i]! + k) / 8);
-      }
-      zero[i]! += rng.next() < 0.05 ? 1 : 0;
-      let count = zero[i]!;
-      for (const v of c) count += v;
-      const h: FloatHistogram = {
-        schema: 3,
-        counterResetHint: 0,
-        zeroThreshold: 2 ** -128,
-        zeroCount: zero[i]!,
-        count,
-        sum: sum[i]!,
-        positiveSpans: [{ offset: offset[i]!, length: a.buckets }],
-        positiveBuckets: c.slice(),
-        negativeSpans: [],
-        negativeBuckets: new Float64Array(0),
-        customValues: new Float64Array(0),
-      };
-      pending.push({ labels: labels[i]!, histograms: [{ timestamp: t, histogram: h, integer: true }] });
-      inBody++;
-      samples++;
-      if (inBody >= PER_REQUEST) {
-        bodies.push(encodeRemoteWriteV1(pending));
-        pending = [];
-        inBody = 0;
+  for (let t0 = fromT; t0 <= toT; t0 += STEPS_PER_ROUND * STEP_MS) {
+    const shards: EncodeSeries[][] = Array.from({ length: CONNECTIONS }, () => []);
+    for (let t = t0; t < t0 + STEPS_PER_ROUND * STEP_MS && t <= toT; t += STEP_MS) {
+      for (let i = 0; i < a.series; i++) {
+        const c = counts[i]!;
+        for (let k = 0; k < a.buckets; k++) {
+          const n = Math.floor(weight[k]! * 20 * rng.next());
+          c[k]! += n;
+          sum[i]! += n * 2 ** ((offset[i]! + k) / 8);
+        }
+        zero[i]! += rng.next() < 0.05 ? 1 : 0;
+        let count = zero[i]!;
+        for (const v of c) count += v;
+        const h: FloatHistogram = {
+          schema: 3,
+          counterResetHint: 0,
+          zeroThreshold: 2 ** -128,
+          zeroCount: zero[i]!,
+          count,
+          sum: sum[i]!,
+          positiveSpans: [{ offset: offset[i]!, length: a.buckets }],
+          positiveBuckets: c.slice(),
+          negativeSpans: [],
+          negativeBuckets: new Float64Array(0),
+          customValues: new Float64Array(0),
+        };
+        shards[i % CONNECTIONS]!.push({ labels: labels[i]!, histograms: [{ timestamp: t, histogram: h, integer: true }] });
+        samples++;
       }
     }
+    rounds.push(shards.filter((x) => x.length > 0).map((x) => encodeRemoteWriteV1(x)));
   }
-  if (pending.length > 0) bodies.push(encodeRemoteWriteV1(pending));
-  return { bodies, samples };
+  return { rounds, samples };
 }
 
-async function ingest(target: Target, bodies: readonly Uint8Array[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const r = await httpRequest(target.baseUrl + target.writePath, {
-        method: 'POST',
-        body,
-        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' },
-        timeoutMs: 600_000,
-      });
-      if (r.status !== 204 && r.status !== 200) throw new Error(`${target.label}: write answered ${r.status} ${r.body.toString('utf8').slice(0, 300)}`);
-    }
+async function ingest(target: Target, rounds: readonly Uint8Array[][]): Promise<void> {
+  const send = async (body: Uint8Array) => {
+    const r = await httpRequest(target.baseUrl + target.writePath, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' },
+      timeoutMs: 600_000,
+    });
+    if (r.status !== 204 && r.status !== 200) throw new Error(`${target.label}: write answered ${r.status} ${r.body.toString('utf8').slice(0, 300)}`);
   };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  for (const round of rounds) await Promise.all(round.map(send));
 }
 
 /** Bytes of the histogram data proper: Strata's histogram parts, Prometheus's block chunk files. */
@@ -155,9 +152,9 @@ async function main(): Promise<void> {
   const toT = Math.floor(Date.now() / STEP_MS) * STEP_MS - 60_000;
   const fromT = toT - args.hours * 3_600_000;
   process.stderr.write(`[histograms] building request bodies\n`);
-  const { bodies, samples } = buildBodies(args, fromT, toT);
+  const { rounds, samples } = buildRounds(args, fromT, toT);
   let wire = 0;
-  for (const b of bodies) wire += b.length;
+  for (const r of rounds) for (const b of r) wire += b.length;
   const all: Record<string, () => Target> = { strata: () => new StrataTarget(), prom: () => new PrometheusNative() };
   const rows: Row[] = [];
   for (const id of args.targets) {
@@ -172,7 +169,7 @@ async function main(): Promise<void> {
       await target.start(dir, await freePort(), join(dir, '..', `strata-bench-histograms-${id}.log`));
       process.stderr.write(`[histograms] ${target.label}: writing ${samples.toLocaleString('en')} histogram samples\n`);
       const t0 = performance.now();
-      await ingest(target, bodies);
+      await ingest(target, rounds);
       const ingestS = (performance.now() - t0) / 1000;
       const persisted = await target.persist();
       rows.push({ label: target instanceof PrometheusNative ? `${target.version ?? 'Prometheus'} --enable-feature=native-histograms` : target.version ?? target.label, samples, ingestS, diskBytes: persisted.diskBytes, histBytes: histogramBytes(target, dir) });
