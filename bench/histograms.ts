@@ -62,10 +62,11 @@ class PrometheusNative extends PrometheusTarget {
  */
 function buildRounds(a: Args, fromT: number, toT: number): { rounds: Uint8Array[][]; samples: number } {
   const rng = new Rng(18);
+  // Sorted by name, as Prometheus sends them.
   const labels = Array.from({ length: a.series }, (_, i) => [
     { name: '__name__', value: 'bench_request_duration_seconds' },
-    { name: 'instance', value: `host-${Math.floor(i / 10)}:8080` },
     { name: 'handler', value: `/api/h${i % 10}` },
+    { name: 'instance', value: `host-${Math.floor(i / 10)}:8080` },
     { name: 'job', value: 'api' },
   ]);
   // Per series: absolute bucket counts, zero count, sum; a bell-shaped spread of observations.

@@ -21,8 +21,8 @@ export function histogramRowSize(posSpans: number, negSpans: number, posBuckets:
 }
 
 /** Writes h at `at` of `dst` (which must have histogramRowSize bytes free there); returns the end. */
-export function writeHistogramRow(h: FloatHistogram, dst: Uint8Array, at: number): number {
-  const dv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+export function writeHistogramRow(h: FloatHistogram, dst: Uint8Array, at: number, view?: DataView): number {
+  const dv = view ?? new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   dv.setInt8(at, h.schema);
   dv.setUint8(at + 1, h.counterResetHint);
   dv.setUint16(at + 2, 0, true);
@@ -35,17 +35,23 @@ export function writeHistogramRow(h: FloatHistogram, dst: Uint8Array, at: number
   dv.setFloat64(at + 32, h.zeroCount, true);
   dv.setFloat64(at + 40, h.count, true);
   dv.setFloat64(at + 48, h.sum, true);
-  let p = at + ROW_HEADER;
-  for (const spans of [h.positiveSpans, h.negativeSpans]) {
-    for (const s of spans) {
-      dv.setInt32(p, s.offset, true);
-      dv.setUint32(p + 4, s.length, true);
-      p += 8;
-    }
+  let p = writeSpans(dv, at + ROW_HEADER, h.positiveSpans);
+  p = writeSpans(dv, p, h.negativeSpans);
+  p = writeFloats(dv, p, h.positiveBuckets);
+  p = writeFloats(dv, p, h.negativeBuckets);
+  return writeFloats(dv, p, h.customValues);
+}
+
+function writeSpans(dv: DataView, p: number, spans: readonly BucketSpan[]): number {
+  for (let i = 0; i < spans.length; i++, p += 8) {
+    dv.setInt32(p, spans[i]!.offset, true);
+    dv.setUint32(p + 4, spans[i]!.length, true);
   }
-  for (const arr of [h.positiveBuckets, h.negativeBuckets, h.customValues]) {
-    for (let i = 0; i < arr.length; i++, p += 8) dv.setFloat64(p, arr[i]!, true);
-  }
+  return p;
+}
+
+function writeFloats(dv: DataView, p: number, arr: Float64Array): number {
+  for (let i = 0; i < arr.length; i++, p += 8) dv.setFloat64(p, arr[i]!, true);
   return p;
 }
 

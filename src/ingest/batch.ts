@@ -319,6 +319,7 @@ export class BatchBuilder {
   private hTimestamps = new Float64Array(0);
   private hOffsets = new Uint32Array(1);
   private hBytes = new Uint8Array(0);
+  private hView = new DataView(this.hBytes.buffer);
 
   /** Adds one native histogram sample of `series`. */
   addHistogram(series: number, ts: number, h: FloatHistogram): void {
@@ -341,8 +342,9 @@ export class BatchBuilder {
       const b = new Uint8Array(Math.max(4096, 2 * this.hBytes.length, at + size));
       b.set(this.hBytes.subarray(0, at));
       this.hBytes = b;
+      this.hView = new DataView(b.buffer);
     }
-    writeHistogramRow(h, this.hBytes, at);
+    writeHistogramRow(h, this.hBytes, at, this.hView);
     this.hSeries[n] = series;
     this.hTimestamps[n] = ts;
     this.hOffsets[n + 1] = at + size;

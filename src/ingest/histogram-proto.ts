@@ -166,9 +166,8 @@ export function readHistogram(r: ProtoReader): DecodedHistogram | string {
   const neg = isInt ? absolute(negDeltas) : negCounts;
   const why = checkSpans('positive', posSpans, pos.length) ?? checkSpans('negative', negSpans, neg.length);
   if (why !== null) return why;
-  for (const [side, arr] of [['positive', pos], ['negative', neg]] as const) {
-    for (let i = 0; i < arr.length; i++) if (!(arr[i]! >= 0)) return `${side} bucket ${i} has a negative count (${arr[i]})`;
-  }
+  const badBucket = negativeAt(pos, 'positive') ?? negativeAt(neg, 'negative');
+  if (badBucket !== null) return badBucket;
   const count = countInt ?? countFloat ?? 0;
   const zeroCount = zeroInt ?? zeroFloat ?? 0;
   if (!(count >= 0)) return `count is negative (${count})`;
@@ -213,6 +212,11 @@ export function readHistogram(r: ProtoReader): DecodedHistogram | string {
       customValues: schema === CUSTOM_BUCKETS_SCHEMA ? Float64Array.from(custom) : new Float64Array(0),
     },
   };
+}
+
+function negativeAt(counts: readonly number[], side: string): string | null {
+  for (let i = 0; i < counts.length; i++) if (!(counts[i]! >= 0)) return `${side} bucket ${i} has a negative count (${counts[i]})`;
+  return null;
 }
 
 function absolute(deltas: readonly number[]): number[] {

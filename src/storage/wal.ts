@@ -12,7 +12,7 @@ import { StorageError } from './errors.js';
 
 export type WalFsync = 'always' | 'interval' | 'never';
 
-const FRAME_HEADER = 8;
+export const FRAME_HEADER = 8;
 const ROWS_HEADER = 8;
 const KIND_ROWS = 1;
 /** Native histogram rows (storage/histograms/wal-record.ts); only in the histogram store's WAL. */
@@ -217,12 +217,14 @@ export class Wal {
     this.writeFrame(encodeRowsRecord(ids, ts, vs, from, count, this.frameScratch(FRAME_HEADER + ROWS_HEADER + count * 24)));
   }
 
-  /** Writes one record of another kind; `payload` starts with its kind byte (see RecordSink). */
-  appendRecord(payload: Uint8Array): void {
+  /**
+   * Writes one record of another kind: `frame` is FRAME_HEADER free bytes, then the payload,
+   * which starts with its kind byte (see RecordSink). The header is filled in place.
+   */
+  appendRecord(frame: Uint8Array): void {
     if (this.closed) throw new StorageError('WAL is closed');
-    const rec = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
-    rec.writeUInt32LE(payload.length, 0);
-    rec.set(payload, FRAME_HEADER);
+    const rec = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    rec.writeUInt32LE(rec.length - FRAME_HEADER, 0);
     rec.writeUInt32LE(crc32(rec.subarray(FRAME_HEADER)), 4);
     this.writeFrame(rec);
   }

@@ -8,7 +8,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRemoteWriteV1, encodeRemoteWriteV2, snappyCompress, type EncodeSeries } from '../../src/ingest/index.js';
+import { encodeRemoteWriteV1, encodeRemoteWriteV2, snappyCompress, type EncodeHistogram, type EncodeSeries } from '../../src/ingest/index.js';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
 import { RW1_HEADERS, RW2_HEADERS, series } from './client.js';
 
@@ -106,7 +106,35 @@ function fuzzSeries(n: number): EncodeSeries[] {
     // Out-of-range timestamps (before 1970, 2^53, far future) are refused with a 400 and never stop flushing.
     const ts = Array.from({ length: count }, (_, k) => pick([now - k * 1000, 0, now - 86_400_000, 1.5, -1, 2 ** 53, now + 1e12]));
     const vs = Array.from({ length: count }, () => pick([1, NaN, Infinity, -0, 1e308]));
-    return series(pick(['fz_metric', 'fz:other', '', '0bad']), labels, ts, vs);
+    const out = series(pick(['fz_metric', 'fz:other', '', '0bad']), labels, ts, vs);
+    return rand() < 0.3 ? { ...out, histograms: fuzzHistograms(now) } : out;
+  });
+}
+
+/** Native histograms, valid or not: spans that do not add up, negative counts, odd schemas, custom bounds. */
+function fuzzHistograms(now: number): EncodeHistogram[] {
+  return Array.from({ length: 1 + int(3) }, (_, k) => {
+    const n = int(5);
+    const buckets = Float64Array.from({ length: n }, () => pick([0, 1, 7, -1, 2.5, NaN, 1e300]));
+    const schema = pick([0, 3, 8, -4, -53, 9, -5, 127]);
+    return {
+      timestamp: pick([now - k * 1000, 0, now + 1e12]),
+      integer: rand() < 0.5,
+      histogram: {
+        schema,
+        // 4 is no hint at all: the receiver must refuse it.
+        counterResetHint: pick([0, 1, 2, 3, 4]) as 0 | 1 | 2 | 3,
+        zeroThreshold: pick([0, 0.001, -1]),
+        zeroCount: pick([0, 1, -1]),
+        count: pick([0, 10, 1e6, -3, NaN]),
+        sum: pick([0, 1.5, NaN, -Infinity]),
+        positiveSpans: n === 0 ? [] : [{ offset: pick([0, -2, 5]), length: pick([n, n + 1, Math.max(0, n - 1)]) }],
+        positiveBuckets: buckets,
+        negativeSpans: rand() < 0.3 ? [{ offset: 1, length: 1 }] : [],
+        negativeBuckets: rand() < 0.3 ? Float64Array.of(pick([1, -1])) : new Float64Array(0),
+        customValues: schema === -53 ? Float64Array.from({ length: int(4) }, (_, i) => pick([i, 1, NaN])) : new Float64Array(0),
+      },
+    };
   });
 }
 

@@ -8,9 +8,9 @@ import { PARTITION_RE, partitionKey, partitionRange } from '../partition.js';
 import { normalize } from '../dedup.js';
 import { SampleBuffer } from '../samples.js';
 import { TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from '../tombstones.js';
-import { Wal, type WalFsync } from '../wal.js';
+import { FRAME_HEADER, Wal, type WalFsync } from '../wal.js';
 import { HistPart, writeHistPart, type SeriesHistograms } from './part.js';
-import { decodeHistogramRecord, encodeHistogramRecord } from './wal-record.js';
+import { decodeHistogramRecord, encodeHistogramRecord, recordRowsAt } from './wal-record.js';
 
 /**
  * Native histogram samples: a small LSM of its own beside the float one, under
@@ -157,10 +157,18 @@ export class HistogramStore {
   append(ids: Float64Array, ts: Float64Array, rowNumbers: Float64Array, count: number, rows: HistogramRows): void {
     if (this.closed) throw new StorageError('histogram store is closed');
     if (count === 0) return;
-    const rec = encodeHistogramRecord(ids, ts, rowNumbers, count, rows);
-    this.wal.appendRecord(rec);
-    const copy = decodeHistogramRecord(rec).rows;
-    for (let i = 0; i < count; i++) this.pushRow(ids[i]!, ts[i]!, copy.bytes.subarray(copy.offsets[i]!, copy.offsets[i + 1]!));
+    const frame = encodeHistogramRecord(ids, ts, rowNumbers, count, rows, FRAME_HEADER);
+    this.wal.appendRecord(frame);
+    // The memtable keeps views of the record's rows: the frame is this call's own memory.
+    const payload = frame.subarray(FRAME_HEADER);
+    const dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const offAt = 8 + 16 * count;
+    const rowsAt = recordRowsAt(count);
+    for (let i = 0; i < count; i++) {
+      const s = rowsAt + dv.getUint32(offAt + 4 * i, true);
+      const e = rowsAt + dv.getUint32(offAt + 4 * i + 4, true);
+      this.pushRow(ids[i]!, ts[i]!, payload.subarray(s, e));
+    }
     this.counters.ingested += count;
   }
 
