@@ -53,6 +53,53 @@ function wUvarint(v: u64): void {
   wUvarint(<u64>((v << 1) ^ (v >> 63)));
 }
 
+let bitAcc: u32 = 0;
+let bitCount: u32 = 0;
+
+/** `width` bits of v, least significant first (src/codec/histograms.ts, Out.putBits). */
+function putBits(v: u64, width: u32): void {
+  while (width > 0) {
+    const take = min<u32>(8 - bitCount, width);
+    bitAcc |= <u32>(v & ((<u64>1 << take) - 1)) << bitCount;
+    bitCount += take;
+    v >>= take;
+    width -= take;
+    if (bitCount == 8) flushBits();
+  }
+}
+
+function flushBits(): void {
+  if (bitCount == 0) return;
+  wByte(bitAcc);
+  bitAcc = 0;
+  bitCount = 0;
+}
+
+/** A packed sequence (zz first, then chunked frame-of-reference deltas) of the i64s at v. */
+function writeSeq(v: usize, n: i32): void {
+  wSvarint(load<i64>(v));
+  for (let start = 1; start < n; start += 128) {
+    const end = min<i32>(n, start + 128);
+    let mn: i64 = i64.MAX_VALUE;
+    let mx: i64 = i64.MIN_VALUE;
+    for (let i = start; i < end; i++) {
+      const d = load<i64>(v + (<usize>i << 3)) - load<i64>(v + (<usize>(i - 1) << 3));
+      if (d < mn) mn = d;
+      if (d > mx) mx = d;
+    }
+    const spread = <u64>(mx - mn);
+    const width: u32 = spread == 0 ? 0 : 64 - <u32>clz<u64>(spread);
+    wSvarint(mn);
+    wByte(width);
+    if (width == 0) continue;
+    for (let i = start; i < end; i++) {
+      const d = load<i64>(v + (<usize>i << 3)) - load<i64>(v + (<usize>(i - 1) << 3));
+      putBits(<u64>(d - mn), width);
+    }
+    flushBits();
+  }
+}
+
 function wXor(a: f64, b: f64): void {
   const x = reinterpret<u64>(a) ^ reinterpret<u64>(b);
   if (x == 0) {
@@ -118,11 +165,13 @@ function countsAreInts(at: usize): bool {
 
 /**
  * Encodes `count` rows (rows + offsets[i] .. rows + offsets[i + 1]) into out; returns the length.
- * prev: scratch of 8 bytes per bucket of the widest row. out must hold 16 + 2 × the rows' bytes.
+ * prev: scratch of 8 bytes per bucket of the widest row and per row. out must hold 16 + 2 × the rows' bytes.
  */
 export function encodeHist(rows: usize, offsets: usize, count: i32, out: usize, prev: usize): i32 {
   hErr = 0;
   w = out;
+  bitAcc = 0;
+  bitCount = 0;
   wByte(HIST_HEADER);
   wUvarint(<u64>count);
   let i = 0;
@@ -169,6 +218,29 @@ function writeRun(rows: usize, offsets: usize, from: i32, end: i32, intMode: boo
   w += cv << 3;
   wByte(intMode ? MODE_INT : MODE_FLOAT);
   const nb = pb + nbNeg;
+  const n = end - from;
+  if (intMode) {
+    // Column by column into `prev` (n i64s): hints, counts, zero counts, sums (XOR), buckets.
+    const col = prev;
+    for (let r = 0; r < n; r++) store<i64>(col + (<usize>r << 3), <i64>load<u8>(rowAt(rows, offsets, from + r) + 1));
+    writeSeq(col, n);
+    for (let r = 0; r < n; r++) store<i64>(col + (<usize>r << 3), <i64>load<f64>(rowAt(rows, offsets, from + r) + 40));
+    writeSeq(col, n);
+    for (let r = 0; r < n; r++) store<i64>(col + (<usize>r << 3), <i64>load<f64>(rowAt(rows, offsets, from + r) + 32));
+    writeSeq(col, n);
+    let prevSum: f64 = 0;
+    for (let r = from; r < end; r++) {
+      const sum = load<f64>(rowAt(rows, offsets, r) + 48);
+      wXor(sum, prevSum);
+      prevSum = sum;
+    }
+    const b = ROW_HEADER + 8 * (ps + ns);
+    for (let k: usize = 0; k < nb; k++) {
+      for (let r = 0; r < n; r++) store<i64>(col + (<usize>r << 3), <i64>load<f64>(rowAt(rows, offsets, from + r) + b + (k << 3)));
+      writeSeq(col, n);
+    }
+    return;
+  }
   memory.fill(prev, 0, nb << 3);
   let prevCount: f64 = 0;
   let prevZero: f64 = 0;
@@ -179,32 +251,17 @@ function writeRun(rows: usize, offsets: usize, from: i32, end: i32, intMode: boo
     const zero = load<f64>(p + 32);
     const count = load<f64>(p + 40);
     const sum = load<f64>(p + 48);
-    if (intMode) {
-      wSvarint(<i64>count - <i64>prevCount);
-      wSvarint(<i64>zero - <i64>prevZero);
-    } else {
-      wXor(count, prevCount);
-      wXor(zero, prevZero);
-    }
+    wXor(count, prevCount);
+    wXor(zero, prevZero);
     wXor(sum, prevSum);
     prevCount = count;
     prevZero = zero;
     prevSum = sum;
     const b = p + ROW_HEADER + 8 * (ps + ns);
-    let last: i64 = 0;
     for (let k: usize = 0; k < nb; k++) {
-      if (k == pb) last = 0;
       const v = load<f64>(b + (k << 3));
-      if (intMode) {
-        const iv = <i64>v;
-        const d = iv - last;
-        wSvarint(d - load<i64>(prev + (k << 3)));
-        store<i64>(prev + (k << 3), d);
-        last = iv;
-      } else {
-        wXor(v, load<f64>(prev + (k << 3)));
-        store<f64>(prev + (k << 3), v);
-      }
+      wXor(v, load<f64>(prev + (k << 3)));
+      store<f64>(prev + (k << 3), v);
     }
   }
 }
@@ -240,6 +297,65 @@ function rUvarint(): u64 {
   return <i64>(u >> 1) ^ -(<i64>(u & 1));
 }
 
+let rAcc: u32 = 0;
+let rBits: u32 = 0;
+
+function getBits(width: u32): u64 {
+  let v: u64 = 0;
+  let shift: u64 = 0;
+  while (width > 0) {
+    if (rBits == 0) {
+      rAcc = rByte();
+      rBits = 8;
+      if (hErr != 0) return 0;
+    }
+    const take = min<u32>(rBits, width);
+    v |= <u64>(rAcc & ((1 << take) - 1)) << shift;
+    rAcc >>= take;
+    rBits -= take;
+    shift += take;
+    width -= take;
+  }
+  return v;
+}
+
+/** Reads a packed sequence of n values into the f64 (or u8 hint) slot at row(i) + at, rows `size` apart. */
+function readSeq(n: i32, base: usize, size: usize, at: usize, hint: bool): void {
+  let x = rSvarint();
+  if (hErr != 0) return;
+  if (!putSeq(base, at, hint, x)) return;
+  for (let start = 1; start < n; start += 128) {
+    const end = min<i32>(n, start + 128);
+    const mn = rSvarint();
+    const width = rByte();
+    if (hErr != 0) return;
+    if (width > 53) {
+      fail(H_E_LAYOUT, <f64>width, 0);
+      return;
+    }
+    for (let i = start; i < end; i++) {
+      x += mn + (width == 0 ? 0 : <i64>getBits(width));
+      if (hErr != 0) return;
+      if (!putSeq(base + <usize>i * size, at, hint, x)) return;
+    }
+    rAcc = 0;
+    rBits = 0;
+  }
+}
+
+function putSeq(row: usize, at: usize, hint: bool, x: i64): bool {
+  if (hint) {
+    if (x < 0 || x > 255) {
+      fail(H_E_LAYOUT, <f64>x, 0);
+      return false;
+    }
+    store<u8>(row + at, <u8>x);
+  } else {
+    store<f64>(row + at, <f64>x);
+  }
+  return true;
+}
+
 function rXor(prev: f64): f64 {
   const c = rByte();
   if (c == 0) return prev;
@@ -262,6 +378,8 @@ function rXor(prev: f64): f64 {
  */
 export function decodeHist(src: usize, len: usize, count: i32, out: usize, outCap: usize, outOffsets: usize, scratch: usize): i32 {
   hErr = 0;
+  rAcc = 0;
+  rBits = 0;
   rp = src;
   rEnd = src + len;
   const h = rByte();
@@ -310,7 +428,7 @@ export function decodeHist(src: usize, len: usize, count: i32, out: usize, outCa
     const nbNeg = rUvarint();
     const cv = rUvarint();
     if (hErr != 0) return -hErr;
-    if (pb + nbNeg + cv > <u64>len * 8) {
+    if (pb + nbNeg > <u64>(rEnd - rp) || 8 * cv > <u64>(rEnd - rp)) {
       fail(H_E_LAYOUT, <f64>(pb + nbNeg + cv), <f64>len);
       return -hErr;
     }
@@ -328,22 +446,17 @@ export function decodeHist(src: usize, len: usize, count: i32, out: usize, outCa
     }
     const nbk = <usize>(pb + nbNeg);
     const size: usize = ROW_HEADER + 8 * nsp + 8 * <usize>(pb + nbNeg + cv);
-    const prev = scratch + (nsp << 3);
-    memory.fill(prev, 0, nbk << 3);
-    let prevCount: f64 = 0;
-    let prevZero: f64 = 0;
-    let prevSum: f64 = 0;
-    let prevCountI: i64 = 0;
-    let prevZeroI: i64 = 0;
-    for (let j: u64 = 0; j < run; j++, r++) {
-      if (wo + size > outCap) {
-        fail(H_E_SPACE, <f64>(wo + size), <f64>outCap);
-        return -hErr;
-      }
-      const q0 = out + wo;
-      store<u32>(outOffsets + (<usize>r << 2), <u32>wo);
+    if (<u64>wo + <u64>size * run > <u64>outCap) {
+      fail(H_E_SPACE, <f64>(<u64>wo + <u64>size * run), <f64>outCap);
+      return -hErr;
+    }
+    const base = out + wo;
+    const runN = <i32>run;
+    for (let j = 0; j < runN; j++) {
+      const q0 = base + <usize>j * size;
+      store<u32>(outOffsets + ((<usize>r + <usize>j) << 2), <u32>(wo + <usize>j * size));
       store<i8>(q0, <i8>schema);
-      store<u8>(q0 + 1, <u8>rByte());
+      store<u8>(q0 + 1, 0);
       store<u16>(q0 + 2, 0);
       store<u32>(q0 + 4, <u32>ps);
       store<u32>(q0 + 8, <u32>ns);
@@ -351,48 +464,53 @@ export function decodeHist(src: usize, len: usize, count: i32, out: usize, outCa
       store<u32>(q0 + 16, <u32>nbNeg);
       store<u32>(q0 + 20, <u32>cv);
       memory.copy(q0 + 24, zt, 8);
-      let count: f64;
-      let zero: f64;
-      if (mode == MODE_INT) {
-        prevCountI += rSvarint();
-        prevZeroI += rSvarint();
-        count = <f64>prevCountI;
-        zero = <f64>prevZeroI;
-      } else {
-        count = rXor(prevCount);
-        zero = rXor(prevZero);
-      }
-      const sum = rXor(prevSum);
-      if (hErr != 0) return -hErr;
-      prevCount = count;
-      prevZero = zero;
-      prevSum = sum;
-      store<f64>(q0 + 32, zero);
-      store<f64>(q0 + 40, count);
-      store<f64>(q0 + 48, sum);
-      let q = q0 + ROW_HEADER;
-      memory.copy(q, spans, nsp << 3);
-      q += nsp << 3;
-      let last: i64 = 0;
-      for (let k: usize = 0; k < nbk; k++) {
-        if (k == <usize>pb) last = 0;
-        let v: f64;
-        if (mode == MODE_INT) {
-          const d = load<i64>(prev + (k << 3)) + rSvarint();
-          store<i64>(prev + (k << 3), d);
-          last += d;
-          v = <f64>last;
-        } else {
-          v = rXor(load<f64>(prev + (k << 3)));
-          store<f64>(prev + (k << 3), v);
-        }
-        store<f64>(q, v);
-        q += 8;
-      }
-      if (hErr != 0) return -hErr;
-      memory.copy(q, cvAt, <usize>(cv << 3));
-      wo += size;
+      memory.copy(q0 + ROW_HEADER, spans, nsp << 3);
+      memory.copy(q0 + ROW_HEADER + (nsp << 3) + (nbk << 3), cvAt, <usize>(cv << 3));
     }
+    const bucketsAt: usize = ROW_HEADER + (nsp << 3);
+    if (mode == MODE_INT) {
+      readSeq(runN, base, size, 1, true);
+      if (hErr != 0) return -hErr;
+      readSeq(runN, base, size, 40, false);
+      if (hErr != 0) return -hErr;
+      readSeq(runN, base, size, 32, false);
+      if (hErr != 0) return -hErr;
+      let prevSum: f64 = 0;
+      for (let j = 0; j < runN; j++) {
+        prevSum = rXor(prevSum);
+        store<f64>(base + <usize>j * size + 48, prevSum);
+      }
+      if (hErr != 0) return -hErr;
+      for (let k: usize = 0; k < nbk; k++) {
+        readSeq(runN, base, size, bucketsAt + (k << 3), false);
+        if (hErr != 0) return -hErr;
+      }
+    } else {
+      const prev = scratch + (nsp << 3);
+      memory.fill(prev, 0, nbk << 3);
+      let prevCount: f64 = 0;
+      let prevZero: f64 = 0;
+      let prevSum: f64 = 0;
+      for (let j = 0; j < runN; j++) {
+        const q0 = base + <usize>j * size;
+        store<u8>(q0 + 1, <u8>rByte());
+        prevCount = rXor(prevCount);
+        prevZero = rXor(prevZero);
+        prevSum = rXor(prevSum);
+        if (hErr != 0) return -hErr;
+        store<f64>(q0 + 32, prevZero);
+        store<f64>(q0 + 40, prevCount);
+        store<f64>(q0 + 48, prevSum);
+        for (let k: usize = 0; k < nbk; k++) {
+          const v = rXor(load<f64>(prev + (k << 3)));
+          store<f64>(prev + (k << 3), v);
+          store<f64>(q0 + bucketsAt + (k << 3), v);
+        }
+        if (hErr != 0) return -hErr;
+      }
+    }
+    wo += <usize>size * <usize>runN;
+    r += runN;
   }
   store<u32>(outOffsets + (<usize>count << 2), <u32>wo);
   if (rp != rEnd) {

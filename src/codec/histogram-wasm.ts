@@ -64,7 +64,7 @@ export class HistogramWasm {
     const o = align16(r + rows.bytes.length + 64);
     const out = align16(o + 4 * (count + 1) + 16);
     const prev = align16(out + 16 + 2 * bytes + 64);
-    const mem = this.room(prev + widest + 64);
+    const mem = this.room(prev + Math.max(widest, 8 * count) + 64);
     mem.set(rows.bytes, r);
     new Uint32Array(mem.buffer, o, count + 1).set(rows.offsets.subarray(0, count + 1));
     const n = this.x.encodeHistograms(r, o, count, out, prev);

@@ -49,6 +49,60 @@ class Out {
     this.ensure(len);
     for (let i = 0; i < len; i++) this.buf[this.n++] = src[at + i]!;
   }
+  /** `width` bits of v (0 ≤ v < 2^width ≤ 2^53), least significant first, after `bits` bits of the current byte. */
+  private acc = 0;
+  private bits = 0;
+  putBits(v: number, width: number): void {
+    while (width > 0) {
+      const take = Math.min(8 - this.bits, width);
+      const part = v % 2 ** take;
+      this.acc |= part << this.bits;
+      this.bits += take;
+      v = (v - part) / 2 ** take;
+      width -= take;
+      if (this.bits === 8) this.flushBits();
+    }
+  }
+  flushBits(): void {
+    if (this.bits === 0) return;
+    this.byte(this.acc);
+    this.acc = 0;
+    this.bits = 0;
+  }
+}
+
+/** Bits needed for 0 ≤ x (0 for 0). */
+function bitWidth(x: number): number {
+  let w = 0;
+  while (x >= 2 ** w) w++;
+  return w;
+}
+
+const CHUNK = 128;
+
+/**
+ * A packed integer sequence: zz(first), then the deltas in chunks of CHUNK, each chunk
+ * uvarint(zz(min)), a width byte, then (delta − min) in `width` bits each, LSB first, padded to a
+ * byte: a counter growing at a steady rate costs a few bits a sample, an unused bucket nothing.
+ */
+function writeSeq(out: Out, v: Float64Array, n: number): void {
+  out.svarint(v[0]!);
+  for (let start = 1; start < n; start += CHUNK) {
+    const end = Math.min(n, start + CHUNK);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = start; i < end; i++) {
+      const d = v[i]! - v[i - 1]!;
+      if (d < min) min = d;
+      if (d > max) max = d;
+    }
+    const width = bitWidth(max - min);
+    out.svarint(min);
+    out.byte(width);
+    if (width === 0) continue;
+    for (let i = start; i < end; i++) out.putBits(v[i]! - v[i - 1]! - min, width);
+    out.flushBits();
+  }
 }
 
 const f64 = new Float64Array(2);
@@ -150,7 +204,28 @@ function writeRun(out: Out, src: Uint8Array, dv: DataView, offsets: Uint32Array,
   out.raw(src, cvAt, 8 * s.cv);
   out.byte(intMode ? MODE_INT : MODE_FLOAT);
   const nb = s.pb + s.nb;
-  // Per bucket: the previous sample's value (float mode) or bucket-to-bucket delta (integer mode).
+  const n = end - from;
+  if (intMode) {
+    // Column by column: hints, counts, zero counts, sums, then each bucket over the run's samples.
+    const col = new Float64Array(n);
+    const column = (read: (p: number) => number): void => {
+      for (let r = 0; r < n; r++) col[r] = read(offsets[from + r]!);
+      writeSeq(out, col, n);
+    };
+    column((p) => src[p + 1]!);
+    column((p) => dv.getFloat64(p + 40, true));
+    column((p) => dv.getFloat64(p + 32, true));
+    let prevSum = 0;
+    for (let r = from; r < end; r++) {
+      const sum = dv.getFloat64(offsets[r]! + 48, true);
+      writeXor(out, sum, prevSum);
+      prevSum = sum;
+    }
+    const b = ROW_HEADER + 8 * (s.ps + s.ns);
+    for (let k = 0; k < nb; k++) column((p) => dv.getFloat64(p + b + 8 * k, true));
+    return;
+  }
+  // Float mode, sample by sample: each value XORed with the previous sample's.
   const prev = new Float64Array(nb);
   let prevCount = 0;
   let prevZero = 0;
@@ -161,32 +236,17 @@ function writeRun(out: Out, src: Uint8Array, dv: DataView, offsets: Uint32Array,
     const zero = dv.getFloat64(p + 32, true);
     const count = dv.getFloat64(p + 40, true);
     const sum = dv.getFloat64(p + 48, true);
-    if (intMode) {
-      out.svarint(count - prevCount);
-      out.svarint(zero - prevZero);
-    } else {
-      writeXor(out, count, prevCount);
-      writeXor(out, zero, prevZero);
-    }
+    writeXor(out, count, prevCount);
+    writeXor(out, zero, prevZero);
     writeXor(out, sum, prevSum);
     prevCount = count;
     prevZero = zero;
     prevSum = sum;
     const b = p + ROW_HEADER + 8 * (s.ps + s.ns);
-    let last = 0;
     for (let k = 0; k < nb; k++) {
-      // The negative side starts its own delta chain, as in Prometheus's chunks.
-      if (k === s.pb) last = 0;
       const v = dv.getFloat64(b + 8 * k, true);
-      if (intMode) {
-        const d = v - last;
-        out.svarint(d - prev[k]!);
-        prev[k] = d;
-        last = v;
-      } else {
-        writeXor(out, v, prev[k]!);
-        prev[k] = v;
-      }
+      writeXor(out, v, prev[k]!);
+      prev[k] = v;
     }
   }
 }
@@ -217,6 +277,46 @@ class In {
   svarint(): number {
     const u = this.uvarint();
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
+  private acc = 0;
+  private bits = 0;
+  /** `width` bits, LSB first (see Out.putBits). */
+  getBits(width: number): number {
+    let v = 0;
+    let shift = 0;
+    while (width > 0) {
+      if (this.bits === 0) {
+        this.acc = this.byte();
+        this.bits = 8;
+      }
+      const take = Math.min(this.bits, width);
+      v += (this.acc & ((1 << take) - 1)) * 2 ** shift;
+      this.acc >>>= take;
+      this.bits -= take;
+      shift += take;
+      width -= take;
+    }
+    return v;
+  }
+  endBits(): void {
+    this.bits = 0;
+    this.acc = 0;
+  }
+  /** A packed sequence of n values, each stored at out[at + stride × i] as a float64 (or by `put`). */
+  seq(n: number, put: (i: number, v: number) => void): void {
+    let x = this.svarint();
+    put(0, x);
+    for (let start = 1; start < n; start += CHUNK) {
+      const end = Math.min(n, start + CHUNK);
+      const min = this.svarint();
+      const width = this.byte();
+      if (width > 53) throw this.fail(`packed width ${width}`);
+      for (let i = start; i < end; i++) {
+        x += min + (width === 0 ? 0 : this.getBits(width));
+        put(i, x);
+      }
+      this.endBits();
+    }
   }
   xor(prev: number): number {
     const c = this.byte();
@@ -258,7 +358,8 @@ export function decodeHistogramsRef(src: Uint8Array, count: number): HistogramRo
     const pb = inp.uvarint();
     const nb = inp.uvarint();
     const cv = inp.uvarint();
-    if (pb + nb + cv > src.length * 8) throw inp.fail('bucket count past the block');
+    // Every bucket costs at least a byte in either mode, every custom bound eight.
+    if (pb + nb > src.length - inp.p || 8 * cv > src.length - inp.p) throw inp.fail('bucket count past the block');
     const cvAt = inp.p;
     if (cvAt + 8 * cv > src.length) throw inp.fail('truncated');
     inp.p += 8 * cv;
@@ -266,68 +367,69 @@ export function decodeHistogramsRef(src: Uint8Array, count: number): HistogramRo
     if (mode !== MODE_INT && mode !== MODE_FLOAT) throw inp.fail(`mode ${mode}`);
     const size = ROW_HEADER + 8 * (ps + ns) + 8 * (pb + nb + cv);
     const nbk = pb + nb;
-    const prev = new Float64Array(nbk);
-    let prevCount = 0;
-    let prevZero = 0;
-    let prevSum = 0;
-    for (let j = 0; j < run; j++, r++) {
-      if (w + size > out.length) {
-        const b = new Uint8Array(Math.max(out.length * 2, w + size));
-        b.set(out.subarray(0, w));
-        out = b;
-        dv = new DataView(out.buffer);
-      }
-      offsets[r] = w;
-      dv.setInt8(w, schema);
-      dv.setUint8(w + 1, inp.byte());
-      dv.setUint16(w + 2, 0, true);
-      dv.setUint32(w + 4, ps, true);
-      dv.setUint32(w + 8, ns, true);
-      dv.setUint32(w + 12, pb, true);
-      dv.setUint32(w + 16, nb, true);
-      dv.setUint32(w + 20, cv, true);
-      out.set(src.subarray(zt, zt + 8), w + 24);
-      let count_: number;
-      let zero: number;
-      if (mode === MODE_INT) {
-        count_ = prevCount + inp.svarint();
-        zero = prevZero + inp.svarint();
-      } else {
-        count_ = inp.xor(prevCount);
-        zero = inp.xor(prevZero);
-      }
-      const sum = inp.xor(prevSum);
-      prevCount = count_;
-      prevZero = zero;
-      prevSum = sum;
-      dv.setFloat64(w + 32, zero, true);
-      dv.setFloat64(w + 40, count_, true);
-      dv.setFloat64(w + 48, sum, true);
-      let q = w + ROW_HEADER;
-      for (let k = 0; k < spans.length; k += 2) {
+    if (w + size * run > out.length) {
+      const b = new Uint8Array(Math.max(out.length * 2, w + size * run));
+      b.set(out.subarray(0, w));
+      out = b;
+      dv = new DataView(out.buffer);
+    }
+    // Every row of the run: its layout first, the counts after.
+    for (let j = 0; j < run; j++) {
+      const q0 = w + j * size;
+      offsets[r + j] = q0;
+      dv.setInt8(q0, schema);
+      dv.setUint32(q0 + 4, ps, true);
+      dv.setUint32(q0 + 8, ns, true);
+      dv.setUint32(q0 + 12, pb, true);
+      dv.setUint32(q0 + 16, nb, true);
+      dv.setUint32(q0 + 20, cv, true);
+      out.set(src.subarray(zt, zt + 8), q0 + 24);
+      let q = q0 + ROW_HEADER;
+      for (let k = 0; k < spans.length; k += 2, q += 8) {
         dv.setInt32(q, spans[k]!, true);
         dv.setUint32(q + 4, spans[k + 1]!, true);
-        q += 8;
       }
-      let last = 0;
-      for (let k = 0; k < nbk; k++) {
-        if (k === pb) last = 0;
-        let v: number;
-        if (mode === MODE_INT) {
-          const d = prev[k]! + inp.svarint();
-          prev[k] = d;
-          v = last + d;
-          last = v;
-        } else {
-          v = inp.xor(prev[k]!);
-          prev[k] = v;
-        }
-        dv.setFloat64(q, v, true);
-        q += 8;
-      }
-      out.set(src.subarray(cvAt, cvAt + 8 * cv), q);
-      w += size;
+      out.set(src.subarray(cvAt, cvAt + 8 * cv), q + 8 * nbk);
     }
+    const bucketsAt = ROW_HEADER + 8 * (ps + ns);
+    if (mode === MODE_INT) {
+      const rowAt = (i: number): number => w + i * size;
+      const o = out;
+      const d = dv;
+      inp.seq(run, (i, v) => {
+        if (v < 0 || v > 255) throw inp.fail(`counter-reset hint ${v}`);
+        o[rowAt(i) + 1] = v;
+      });
+      inp.seq(run, (i, v) => d.setFloat64(rowAt(i) + 40, v, true));
+      inp.seq(run, (i, v) => d.setFloat64(rowAt(i) + 32, v, true));
+      let prevSum = 0;
+      for (let j = 0; j < run; j++) {
+        prevSum = inp.xor(prevSum);
+        d.setFloat64(rowAt(j) + 48, prevSum, true);
+      }
+      for (let k = 0; k < nbk; k++) inp.seq(run, (i, v) => d.setFloat64(rowAt(i) + bucketsAt + 8 * k, v, true));
+    } else {
+      const prev = new Float64Array(nbk);
+      let prevCount = 0;
+      let prevZero = 0;
+      let prevSum = 0;
+      for (let j = 0; j < run; j++) {
+        const q0 = w + j * size;
+        dv.setUint8(q0 + 1, inp.byte());
+        prevCount = inp.xor(prevCount);
+        prevZero = inp.xor(prevZero);
+        prevSum = inp.xor(prevSum);
+        dv.setFloat64(q0 + 32, prevZero, true);
+        dv.setFloat64(q0 + 40, prevCount, true);
+        dv.setFloat64(q0 + 48, prevSum, true);
+        for (let k = 0; k < nbk; k++) {
+          prev[k] = inp.xor(prev[k]!);
+          dv.setFloat64(q0 + bucketsAt + 8 * k, prev[k]!, true);
+        }
+      }
+    }
+    w += size * run;
+    r += run;
   }
   offsets[count] = w;
   if (inp.p !== src.length) throw inp.fail(`${src.length - inp.p} trailing bytes`);
