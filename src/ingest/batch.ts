@@ -321,6 +321,16 @@ export class BatchBuilder {
   private hBytes = new Uint8Array(0);
   private hView = new DataView(this.hBytes.buffer);
 
+  /** Room for about `n` histograms of `bytes` flat bytes in all (a hint: the columns still grow). */
+  reserveHistograms(n: number, bytes: number): void {
+    if (this.hOffsets.length > 1 || n <= 0) return;
+    this.hSeries = new Uint32Array(n);
+    this.hTimestamps = new Float64Array(n);
+    this.hOffsets = new Uint32Array(n + 1);
+    this.hBytes = new Uint8Array(bytes);
+    this.hView = new DataView(this.hBytes.buffer);
+  }
+
   /** Adds one native histogram sample of `series`. */
   addHistogram(series: number, ts: number, h: FloatHistogram): void {
     const n = this.histograms;
@@ -414,13 +424,13 @@ export class BatchBuilder {
 
   private histogramRowsBuilt(): HistogramBatchRows {
     const n = this.histograms;
-    // Copies, so the columns own their buffers (a decode worker transfers them).
+    // Views, not copies: each column has a buffer of its own, which a decode worker transfers whole.
     return {
       count: n,
-      seriesIndex: this.hSeries.slice(0, n),
-      timestamps: this.hTimestamps.slice(0, n),
-      offsets: this.hOffsets.slice(0, n + 1),
-      bytes: this.hBytes.slice(0, this.hOffsets[n]!),
+      seriesIndex: this.hSeries.subarray(0, n),
+      timestamps: this.hTimestamps.subarray(0, n),
+      offsets: this.hOffsets.subarray(0, n + 1),
+      bytes: this.hBytes.subarray(0, this.hOffsets[n]!),
     };
   }
 }

@@ -155,12 +155,20 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
       r.skip(2);
     } else if (tag === 0x22) {
       const hEnd = r.lengthEnd();
+      const hStart = r.pos;
       r.limit = hEnd;
       const h = readHistogram(r);
       r.pos = hEnd;
       r.limit = end;
       if (typeof h === 'string') histogramProblem ??= h;
-      else out.addHistogram(series, h.timestamp, h.histogram);
+      else {
+        // Size the columns for a body of histograms like this one at once instead of doubling.
+        if (out.histograms === 0) {
+          const n = Math.ceil(buf.length / (hEnd - hStart + 24));
+          out.reserveHistograms(n, n * (64 + 8 * (h.histogram.positiveBuckets.length + h.histogram.negativeBuckets.length + h.histogram.positiveSpans.length + h.histogram.negativeSpans.length)));
+        }
+        out.addHistogram(series, h.timestamp, h.histogram);
+      }
     } else {
       r.skip(tag & 7);
     }

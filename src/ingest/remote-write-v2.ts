@@ -172,12 +172,20 @@ function readTimeSeries(
       refs.add(r.uint32());
     } else if (tag === 0x1a) {
       const hEnd = r.lengthEnd();
+      const hStart = r.pos;
       r.limit = hEnd;
       const h = readHistogram(r);
       r.pos = hEnd;
       r.limit = end;
       if (typeof h === 'string') histogramProblem ??= h;
-      else out.addHistogram(series, h.timestamp, h.histogram);
+      else {
+        // Size the columns for a body of histograms like this one at once instead of doubling.
+        if (out.histograms === 0) {
+          const n = Math.ceil(buf.length / (hEnd - hStart + 24));
+          out.reserveHistograms(n, n * (64 + 8 * (h.histogram.positiveBuckets.length + h.histogram.negativeBuckets.length + h.histogram.positiveSpans.length + h.histogram.negativeSpans.length)));
+        }
+        out.addHistogram(series, h.timestamp, h.histogram);
+      }
     } else if (tag === 0x22) {
       out.exemplars++;
       r.skip(2);

@@ -37,6 +37,12 @@ export function encodeHistogramRecord(ids: Float64Array, ts: Float64Array, rowNu
   dv.setUint32(4, count, true);
   let w = 0;
   const src = rows.bytes;
+  let runFrom = -1;
+  let runTo = -1;
+  const copyRun = (): void => {
+    if (runFrom < 0) return;
+    out.set(src.subarray(runFrom, runTo), rowsAt + w - (runTo - runFrom));
+  };
   for (let i = 0; i < count; i++) {
     dv.setFloat64(HEADER + 8 * i, ids[i]!, true);
     dv.setFloat64(HEADER + 8 * (count + i), ts[i]!, true);
@@ -44,11 +50,15 @@ export function encodeHistogramRecord(ids: Float64Array, ts: Float64Array, rowNu
     const s = rows.offsets[r]!;
     const e = rows.offsets[r + 1]!;
     dv.setUint32(offAt + 4 * i, w, true);
-    // Rows are a few hundred bytes: a loop beats subarray() + set() per row.
-    const at = rowsAt + w;
-    for (let k = s; k < e; k++) out[at + k - s] = src[k]!;
+    // Consecutive rows (the usual case: the whole batch in order) go in one copy.
+    if (s !== runTo) {
+      copyRun();
+      runFrom = s;
+    }
+    runTo = e;
     w += e - s;
   }
+  copyRun();
   dv.setUint32(offAt + 4 * count, w, true);
   return frame;
 }
