@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rowAt } from '../../src/codec/histogram-row.js';
-import { decodeWriteRequestV1, decodeWriteRequestV2, encodeRemoteWriteV1 } from '../../src/ingest/index.js';
+import { Relabeler, decodeWriteRequestV1, decodeWriteRequestV2, encodeRemoteWriteV1, parseRelabelConfigs } from '../../src/ingest/index.js';
 import { encodeV1, encodeV2 } from './protos.js';
 
 /** Native histograms as Prometheus puts them on the wire, encoded by protobufjs from the real schemas. */
@@ -92,4 +92,25 @@ describe('native histograms in remote write', () => {
       expect(b.labels(b.histogramRows!.seriesIndex[0]!)).toEqual(L({ __name__: 'good' }));
     });
   }
+});
+
+describe('relabeling native histogram samples', () => {
+  it('keeps the histograms of kept series under their new labels and drops those of dropped series', () => {
+    const relabeler = new Relabeler(parseRelabelConfigs('- action: drop\n  source_labels: [__name__]\n  regex: gone\n- action: replace\n  target_label: env\n  replacement: prod\n'));
+    const b = relabeler.relabelBatch(
+      decodeWriteRequestV1(
+        encodeV1({
+          timeseries: [
+            { labels: L({ __name__: 'gone' }), histograms: [INT_HIST] },
+            { labels: L({ __name__: 'kept' }), histograms: [INT_HIST, { ...INT_HIST, timestamp: INT_HIST.timestamp + 1 }] },
+          ],
+        }),
+      ),
+    );
+    expect(b.histograms).toBe(2);
+    const rows = b.histogramRows!;
+    expect([...rows.timestamps]).toEqual([1700000000000, 1700000000001]);
+    expect(b.labels(rows.seriesIndex[0]!)).toEqual(L({ __name__: 'kept', env: 'prod' }));
+    expect([...rowAt(rows, 1).positiveBuckets]).toEqual([2, 1, 4]);
+  });
 });
