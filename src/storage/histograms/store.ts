@@ -200,8 +200,16 @@ export class HistogramStore {
     this.active = new Memtable();
     // Group by partition, then by series; row numbers keep arrival order for "last wins".
     const byPartition = new Map<string, Map<number, Gathered>>();
+    // Rows of one month come in long stretches: name the month once per stretch.
+    let key = '';
+    let monthStart = Infinity;
+    let monthEnd = -Infinity;
     for (let i = 0; i < mt.length; i++) {
-      const key = partitionKey(mt.ts[i]!);
+      const t = mt.ts[i]!;
+      if (t < monthStart || t >= monthEnd) {
+        key = partitionKey(t);
+        [monthStart, monthEnd] = partitionRange(key);
+      }
       let m = byPartition.get(key);
       if (!m) byPartition.set(key, (m = new Map()));
       const id = mt.ids[i]!;
