@@ -104,7 +104,8 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     const writer = new OpenMetricsWriter((name) => meta.get(name));
     const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT, 'labels');
     async function* withEof(): AsyncGenerator<Chunk> {
-      yield* chunked(series, (s) => writer.series(s.labels, s.timestamps, s.values));
+      // Histogram samples have no OpenMetrics text form here; a histogram-only series writes nothing.
+      yield* chunked(series, (s) => (s.timestamps.length > 0 ? writer.series(s.labels, s.timestamps, s.values) : ''));
       yield writer.end();
     }
     return { status: 200, headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }, stream: withEof() };
@@ -120,7 +121,7 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     }
     const sel = parseSelection(form, true);
     const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT);
-    return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, stream: chunked(series, (s) => formatCsvRows(s.labels, s.timestamps, s.values, fields)) };
+    return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, stream: chunked(series, (s) => (s.timestamps.length > 0 ? formatCsvRows(s.labels, s.timestamps, s.values, fields) : '')) };
   });
 
   router.add('POST', '/api/v1/import/csv', importWith('csv', (req, body) => parseCsv(body, parseCsvImportFormat(req.query.get('format')), Date.now(), deps.limits)), { errorFormat: 'text', deadlineMs: 120_000 });

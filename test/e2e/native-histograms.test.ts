@@ -147,6 +147,17 @@ describe('native histograms end to end', () => {
     expect(got(await exportAll(s.url, '{job="nh"}'))).toEqual(expected());
   });
 
+  it('lists histogram-only series in /api/v1/series and answers PromQL over them without an error', async () => {
+    const range = { start: String(T0 / 1000 - 60), end: String(Date.now() / 1000) };
+    const series = await fetch(`${s.url}/api/v1/series?${new URLSearchParams({ 'match[]': '{job="nh"}', ...range })}`);
+    const names = ((await series.json()) as { data: Record<string, string>[] }).data.map((m) => m['__name__']).sort();
+    expect(names).toEqual(WRITES.map((w) => w[0]).sort());
+    for (const query of ['rw1_custom', 'count_over_time(rw1_custom[10m])', 'sum(rw2_int_schema3)']) {
+      const r = await fetch(`${s.url}/api/v1/query?${new URLSearchParams({ query, time: String((T0 + 60_000) / 1000) })}`);
+      expect(r.status, query).toBe(200);
+    }
+  });
+
   it('federates custom-bucket histograms as classic _bucket/_count/_sum lines', async () => {
     const r = await fetch(`${s.url}/federate?${new URLSearchParams({ 'match[]': 'rw1_custom', time: String((T0 + 4 * 15_000) / 1000) })}`);
     const body = await r.text();
