@@ -1,4 +1,4 @@
-import type { BucketSpan, CounterResetHint, FloatHistogram } from '../model/histogram.js';
+import type { BucketSpan, CounterResetHint, FloatHistogram } from '../model/index.js';
 import { CodecError } from './errors.js';
 
 /**

@@ -62,3 +62,8 @@ export function decodeBlockRange(
 ): number {
   return active().decodeBlockRange(tsSrc, valSrc, count, t1, t2, outTs, outVals);
 }
+
+export { encodeHistograms, decodeHistograms, histogramCodecBackend } from './histogram-column.js';
+export { encodeHistogramRow, readHistogramRow, writeHistogramRow, histogramRowSize, histogramRowLength, rowAt, rowBytes, ROW_HEADER, type HistogramRows } from './histogram-row.js';
+export { encodeHistogramsRef, decodeHistogramsRef, HIST_KIND } from './histograms.js';
+export { HistogramWasm } from './histogram-wasm.js';

@@ -1,6 +1,6 @@
 import type { Label, Labels } from '../model/index.js';
-import { histogramRowSize, writeHistogramRow, type HistogramRows } from '../codec/histogram-row.js';
-import type { FloatHistogram } from '../model/histogram.js';
+import { histogramRowSize, writeHistogramRow, type HistogramRows } from '../codec/index.js';
+import type { FloatHistogram } from '../model/index.js';
 import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey } from './label-key.js';
 import type { IngestLimits } from './limits.js';

@@ -3,7 +3,7 @@ import { BatchBuilder, type DecodedBatch, type MetricType } from './batch.js';
 import { IngestError } from './errors.js';
 import { formatPromFloat } from './float-format.js';
 import { classicSeries } from './histogram-output.js';
-import type { FloatHistogram } from '../model/histogram.js';
+import type { FloatHistogram } from '../model/index.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { isMetricType } from './metadata.js';
 import { decodeText, forEachLine } from './text.js';

@@ -1,4 +1,4 @@
-import type { BucketSpan, FloatHistogram } from '../model/histogram.js';
+import type { BucketSpan, FloatHistogram } from '../model/index.js';
 
 /**
  * Bucket boundaries of native histograms, as Prometheus computes them (model/histogram's

@@ -1,4 +1,4 @@
-import type { BucketSpan, FloatHistogram } from '../model/histogram.js';
+import type { BucketSpan, FloatHistogram } from '../model/index.js';
 import { ProtoWriter } from './proto-writer.js';
 
 /**

@@ -1,5 +1,5 @@
 import { METRIC_NAME, type Labels } from '../model/index.js';
-import type { FloatHistogram } from '../model/histogram.js';
+import type { FloatHistogram } from '../model/index.js';
 import { formatPromFloat } from './float-format.js';
 import { allBuckets, classicBuckets, CUSTOM_BUCKETS_SCHEMA } from './histogram-buckets.js';
 import { quoteVMJson } from './json-lines.js';

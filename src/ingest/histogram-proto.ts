@@ -1,4 +1,4 @@
-import type { BucketSpan, CounterResetHint, FloatHistogram } from '../model/histogram.js';
+import type { BucketSpan, CounterResetHint, FloatHistogram } from '../model/index.js';
 import type { ProtoReader } from './proto-reader.js';
 
 /**

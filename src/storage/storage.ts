@@ -17,8 +17,8 @@ import { TOMBSTONES_FILE, TombstoneSet, cutIntervals, intervalsFor, type Tombsto
 import { type AppendResult, type StorageOptions, type StorageStats, validateOptions } from './options.js';
 import { Wal, type WalReplayStats } from './wal.js';
 import { HistogramStore, type HistogramStoreStats } from './histograms/index.js';
-import type { HistogramRows } from '../codec/histogram-row.js';
-import type { HistogramSamples } from '../model/histogram.js';
+import type { HistogramRows } from '../codec/index.js';
+import type { HistogramSamples } from '../model/index.js';
 
 export type { StorageLifecycle } from './merge-policy.js';
 export type { AppendResult, StorageOptions, StorageStats } from './options.js';

@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { decodeTimestamps, encodeTimestamps } from '../../codec/index.js';
-import { decodeHistograms, encodeHistograms } from '../../codec/histogram-column.js';
-import type { HistogramRows } from '../../codec/histogram-row.js';
+import { decodeHistograms, encodeHistograms, type HistogramRows } from '../../codec/index.js';
 import { PartCorruptError } from '../errors.js';
 import { syncDir } from '../wal.js';
 

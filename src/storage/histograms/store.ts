@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { readHistogramRow, type HistogramRows } from '../../codec/histogram-row.js';
-import type { FloatHistogram, HistogramSamples } from '../../model/histogram.js';
+import { readHistogramRow, type HistogramRows } from '../../codec/index.js';
+import type { FloatHistogram, HistogramSamples } from '../../model/index.js';
 import { downsample, ruleFor, type MergeRules } from '../downsample.js';
 import { PartCorruptError, StorageError } from '../errors.js';
 import { PARTITION_RE, partitionKey, partitionRange } from '../partition.js';

@@ -1,4 +1,4 @@
-import type { HistogramRows } from '../../codec/histogram-row.js';
+import type { HistogramRows } from '../../codec/index.js';
 import { StorageError } from '../errors.js';
 import { KIND_HISTOGRAMS } from '../wal.js';
 
