@@ -414,10 +414,9 @@ export class Database {
     return out;
   }
 
-  /** Histogram samples of `ids` (any order) in [minT, maxT], with retention filters applied. */
+  /** Histogram samples of `ids` (each once, any order) in [minT, maxT], with retention filters applied. */
   private readHistograms(ids: readonly number[], minT: number, maxT: number): Map<number, HistogramSamples> {
-    const sorted = [...new Set(ids)].sort((a, b) => a - b);
-    const out = this.storage.readHistograms(sorted, minT, maxT);
+    const out = this.storage.readHistograms(ids, minT, maxT);
     if (!this.policies.hasRetentionFilters) return out;
     const now = Date.now();
     for (const [id, h] of out) {

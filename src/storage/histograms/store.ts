@@ -308,11 +308,12 @@ export class HistogramStore {
 
   // ---- reads -----------------------------------------------------------------------------
 
-  /** The histogram samples of each id (ascending, unique) in [minT, maxT]. */
+  /** The histogram samples of each id (each once, any order) in [minT, maxT]. */
   read(ids: readonly number[], minT: number, maxT: number): Map<number, HistogramSamples> {
     const out = new Map<number, HistogramSamples>();
     const lo = Math.max(minT, this.opts.minValidT());
-    if (lo > maxT) return out;
+    // Float-only data (the usual case) costs queries nothing here.
+    if (lo > maxT || (this.active.length === 0 && this.partitions.size === 0)) return out;
     const parts: HistPart[] = [];
     for (const p of this.partitions.values()) if (p.end > lo && p.start <= maxT) parts.push(...p.parts);
     parts.sort((a, b) => a.seq - b.seq);
