@@ -3,6 +3,8 @@
  * schemas 0, 3 and -53), read back through /api/v1/export and /federate, across a restart
  * (WAL replay), a forced merge (parts), deletion and deduplication.
  */
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EncodeHistogram, EncodeSeries } from '../../src/ingest/index.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
@@ -192,6 +194,22 @@ describe('native histograms end to end', () => {
       expect(text).toContain(reason);
       const lines = await exportAll(s.url, `{__name__=~"good_${i}|${series.labels[0]!.value as string}"}`);
       expect(lines.map((l) => l.metric['__name__'])).toEqual([`good_${i}`]);
+    }
+  });
+
+  it('puts histogram parts into snapshots, and a server started on a snapshot\'s files serves them', async () => {
+    const r = await fetch(`${s.url}/snapshot/create`);
+    const name = ((await r.json()) as { snapshot: string }).snapshot;
+    const snap = join(dataDir, 'snapshots', name);
+    const info = JSON.parse(readFileSync(join(snap, 'snapshot.json'), 'utf8')) as { files: { path: string }[] };
+    expect(info.files.some((f) => f.path.startsWith('data/histograms/') && f.path.endsWith('/data.bin'))).toBe(true);
+    const copy = tempDir();
+    cpSync(snap, copy, { recursive: true });
+    const restored = await startStrata({ dataDir: copy });
+    try {
+      expect(got(await exportAll(restored.url, '{job="nh",__name__=~"rw.*"}'))).toEqual(expected());
+    } finally {
+      await restored.stop();
     }
   });
 
