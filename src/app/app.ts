@@ -20,6 +20,7 @@ import { registerAdminRoutes } from '../server/routes-admin.js';
 import { registerSnapshotRoutes } from '../server/routes-snapshot.js';
 import { assertNotHalfRestored } from '../snapshot/index.js';
 import { registerIngestRoutes } from '../server/routes-ingest.js';
+import { registerRemoteReadRoutes } from '../server/routes-remote-read.js';
 import { registerUiRoutes } from '../ui/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startMemoryCollector } from './memory-collector.js';
@@ -132,6 +133,13 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       lookbackDeltaMs: config.searchLookbackDeltaMs,
       flags,
       startedAt: new Date(),
+    });
+    registerRemoteReadRoutes(router, {
+      db: database,
+      maxSeries: config.searchMaxSeries,
+      maxSamplesPerQuery: config.searchMaxSamplesPerQuery,
+      maxQueryDurationMs: config.searchMaxQueryDurationMs,
+      maxDecompressedBytes: limits.maxDecompressedBytes,
     });
     registerUiRoutes(router);
 

@@ -1,0 +1,48 @@
+/**
+ * The SAMPLES answer: one `ReadResponse` (a `QueryResult` per query, in request order), snappy
+ * block compressed as a whole, so it is built in memory; only its encoded bytes are kept (about
+ * 10–18 bytes a sample), never the series' sample arrays past their own encoding.
+ */
+import { encodeLabelFields } from '../forward/encode.js';
+import type { Series } from '../model/index.js';
+import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
+
+export class SamplesResponseWriter {
+  private readonly out = new ByteWriter(1 << 16);
+  private readonly result = new ByteWriter(1 << 16);
+
+  /** Appends one series (labels and float samples) to the current query's result. */
+  addSeries(s: Series): void {
+    const labels = encodeLabelFields(s.labels);
+    const ts = s.timestamps;
+    const vb = new Uint8Array(s.values.buffer, s.values.byteOffset, s.values.byteLength);
+    let samplesLen = 0;
+    for (let i = 0; i < ts.length; i++) {
+      const inner = 9 + 1 + int64Size(ts[i]!);
+      samplesLen += 1 + varintSize(inner) + inner;
+    }
+    const w = this.result;
+    w.lenField(1, labels.length + samplesLen);
+    w.raw(labels);
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      w.lenField(2, 9 + 1 + int64Size(t));
+      w.byte(0x09);
+      w.fixed64From(vb, i * 8);
+      w.byte(0x10);
+      w.int64(t);
+    }
+  }
+
+  /** Closes the current query's `QueryResult` (also for queries that matched nothing). */
+  endQuery(): void {
+    this.out.lenField(1, this.result.pos);
+    this.out.raw(this.result.bytes());
+    this.result.reset();
+  }
+
+  /** The uncompressed ReadResponse. */
+  bytes(): Uint8Array {
+    return this.out.bytes();
+  }
+}
