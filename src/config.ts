@@ -27,6 +27,7 @@ export interface Config {
   storageMinFreeDiskSpaceBytes: number;
   maxLabelsPerTimeseries: number;
   maxLabelValueLen: number;
+  maxExemplars: number;
   relabelConfig: string;
   searchMaxQueryDurationMs: number;
   searchMaxSamplesPerQuery: number;
@@ -198,6 +199,7 @@ export const FLAGS = [
   spec({ key: 'storageMinFreeDiskSpaceBytes', flag: 'storage.minFreeDiskSpaceBytes', arg: 'size', default: '10MB', help: 'Below this much free space on the data directory\'s file system, writes are refused with 503 (read-only) until space returns; 0 disables', parse: parseSize }),
   spec({ key: 'maxLabelsPerTimeseries', flag: 'maxLabelsPerTimeseries', arg: 'n', default: '40', help: 'Series with more labels are dropped and counted', parse: positiveInt }),
   spec({ key: 'maxLabelValueLen', flag: 'maxLabelValueLen', arg: 'n', default: '4096', help: 'Series with a longer label value are dropped and counted', parse: positiveInt }),
+  spec({ key: 'maxExemplars', flag: 'maxExemplars', arg: 'n', default: '100000', help: 'Exemplars kept per tenant (a ring: the oldest make way, as in Prometheus); 0 stores none', parse: nonNegativeInt }),
   spec({ key: 'relabelConfig', flag: 'relabelConfig', arg: 'file', default: '', help: 'Prometheus relabel_configs YAML applied on ingest; reloaded on SIGHUP', parse: str }),
   spec({ key: 'searchMaxQueryDurationMs', flag: 'search.maxQueryDuration', arg: 'duration', default: '30s', help: 'Queries running longer are cancelled with 503', parse: parseDurationFlag }),
   spec({ key: 'searchMaxSamplesPerQuery', flag: 'search.maxSamplesPerQuery', arg: 'n', default: '50000000', help: 'Queries loading more samples fail with 422 instead of exhausting memory', parse: positiveInt }),

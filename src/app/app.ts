@@ -3,6 +3,7 @@
  * in order (stop accepting → finish in-flight requests → flush → close the index → unlock).
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { log, setLogLevel } from '../logger.js';
 import { MetricsRegistry, type CollectedMetric } from '../metrics.js';
@@ -21,6 +22,8 @@ import { registerSnapshotRoutes } from '../server/routes-snapshot.js';
 import { assertNotHalfRestored } from '../snapshot/index.js';
 import { registerIngestRoutes } from '../server/routes-ingest.js';
 import { registerRemoteReadRoutes } from '../server/routes-remote-read.js';
+import { registerExemplarRoutes } from '../server/routes-exemplars.js';
+import { ExemplarStore } from '../exemplars/index.js';
 import { registerUiRoutes } from '../ui/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startMemoryCollector } from './memory-collector.js';
@@ -39,6 +42,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   let ready = false;
   let db: Database | null = null;
   let decodePool: DecodePool | null = null;
+  let exemplarStore: ExemplarStore | null = null;
   let stopCollector = (): void => {};
   let health: WriteHealth | null = null;
   let snapshotTimer: NodeJS.Timeout | null = null;
@@ -105,7 +109,9 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       { name: 'strata_concurrent_inserts_capacity', help: 'Insert slots in all (--maxConcurrentInserts).', type: 'gauge', samples: [{ value: limiter.capacity }] },
       { name: 'strata_concurrent_inserts_queued', help: 'Insert requests waiting for a slot.', type: 'gauge', samples: [{ value: limiter.queued }] },
     ]);
-    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler, readOnlyReason: () => writeHealth.readOnlyReason() };
+    exemplarStore = ExemplarStore.open(join(config.storageDataPath, 'exemplars'), config.maxExemplars);
+    const exemplars = exemplarStore;
+    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler, readOnlyReason: () => writeHealth.readOnlyReason(), exemplars };
     const counters = ingestCounters(metrics);
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
@@ -134,6 +140,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       flags,
       startedAt: new Date(),
     });
+    registerExemplarRoutes(router, { exemplars });
     registerRemoteReadRoutes(router, {
       db: database,
       maxSeries: config.searchMaxSeries,
@@ -170,6 +177,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
           await forwarder?.stop();
           if (snapshotTimer) clearInterval(snapshotTimer);
           await pool.close();
+          exemplars.close();
           await database.close();
           lock.release();
           log.info('stopped');
@@ -182,6 +190,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     stopCollector();
     if (snapshotTimer) clearInterval(snapshotTimer);
     await decodePool?.close().catch(() => undefined);
+    exemplarStore?.close();
     await db?.close().catch(() => undefined);
     lock.release();
     throw e;

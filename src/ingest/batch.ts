@@ -2,6 +2,7 @@ import type { Label, Labels } from '../model/index.js';
 import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey } from './label-key.js';
 import type { IngestLimits } from './limits.js';
+import type { ExemplarRow } from './exemplars.js';
 import { checkLabels } from './validate.js';
 
 export type MetricType = 'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -48,9 +49,11 @@ export interface DecodedBatch {
   /** Per sample: value, NaN payloads (staleness markers) preserved bit for bit. */
   readonly values: Float64Array;
   readonly dropped: DroppedStats;
-  /** Exemplars and native histograms received and counted, not stored yet. */
+  /** Exemplars and native histograms received (counted, whether stored or not). */
   readonly exemplars: number;
   readonly histograms: number;
+  /** The exemplars of valid series, decoded (remote write 1.0 and 2.0). */
+  readonly exemplarRows?: readonly ExemplarRow[];
   readonly metadata: readonly MetricMetadata[];
 }
 
@@ -80,6 +83,7 @@ export interface BatchData {
   dropped: { series: number; samples: number; reasons: string[] };
   exemplars: number;
   histograms: number;
+  exemplarRows?: ExemplarRow[];
   metadata: MetricMetadata[];
 }
 
@@ -101,6 +105,7 @@ export class ColumnBatch implements DecodedBatch {
   readonly dropped: { series: number; samples: number; reasons: string[] };
   readonly exemplars: number;
   readonly histograms: number;
+  readonly exemplarRows: ExemplarRow[] | undefined;
   readonly metadata: MetricMetadata[];
 
   constructor(d: BatchData) {
@@ -120,6 +125,7 @@ export class ColumnBatch implements DecodedBatch {
     this.dropped = d.dropped;
     this.exemplars = d.exemplars;
     this.histograms = d.histograms;
+    this.exemplarRows = d.exemplarRows;
     this.metadata = d.metadata;
   }
 
@@ -168,6 +174,7 @@ export class ColumnBatch implements DecodedBatch {
       dropped: this.dropped,
       exemplars: this.exemplars,
       histograms: this.histograms,
+      exemplarRows: this.exemplarRows,
       metadata: this.metadata,
     };
   }
@@ -200,6 +207,7 @@ export class BatchBuilder {
   readonly reasons: string[] = [];
   exemplars = 0;
   histograms = 0;
+  readonly exemplarRows: ExemplarRow[] = [];
   readonly metadata: MetricMetadata[] = [];
 
   constructor(
@@ -347,6 +355,7 @@ export class BatchBuilder {
       dropped: { series: this.droppedSeries, samples: this.droppedSamples, reasons: this.reasons },
       exemplars: this.exemplars,
       histograms: this.histograms,
+      exemplarRows: this.exemplarRows.length > 0 ? this.exemplarRows : undefined,
       metadata: this.metadata,
     });
   }

@@ -37,3 +37,4 @@ export {
 } from './relabel.js';
 export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompress.js';
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';
+export { type ExemplarRow, EXEMPLAR_MAX_LABEL_SET_LENGTH } from './exemplars.js';

@@ -15,6 +15,7 @@ export {
   unquoteString,
   parseNumber,
 } from './parser.js';
+export { extractSelectors } from './selectors.js';
 export { printExpr, prettyExpr, printDuration, printMatcher, formatFloatF, formatFloatG, goQuote } from './printer.js';
 export { parseDuration, formatDuration, DurationError, resolveDuration, type DurationContext } from './duration.js';
 export { FUNCTIONS, getFunction, type FunctionSignature } from './function-signatures.js';

@@ -7,7 +7,7 @@
 import { encodeLabelFields } from '../forward/encode.js';
 import type { Series } from '../model/index.js';
 import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../codec/crc32c.js';
 import { MAX_SAMPLES_PER_CHUNK, XorChunkEncoder } from './xor-chunk.js';
 
 /** Prometheus's default --storage.remote.read-max-bytes-in-frame. */

@@ -3,6 +3,7 @@
  * Decoding lives in ingest/, storing in db/; this file maps them onto HTTP status codes.
  */
 import type { Database } from '../db/index.js';
+import type { ExemplarStore } from '../exemplars/index.js';
 import {
   IngestError,
   checkContentEncoding,
@@ -32,6 +33,8 @@ export interface IngestDeps {
   readonly relabeler: Relabeler;
   /** Why writes are refused right now (`read-only: …`), or null (app/write-health.ts). */
   readonly readOnlyReason?: () => string | null;
+  /** Where remote-write exemplars go; without it they are counted as not stored. */
+  readonly exemplars?: ExemplarStore;
 }
 
 /** Refuses a write while the server cannot keep it: 503, so Prometheus keeps the samples and retries. */
@@ -57,13 +60,15 @@ export interface IngestCounters {
   readonly rows: Counter;
   readonly dropped: Counter;
   readonly notStored: Counter;
+  readonly exemplars: Counter;
 }
 
 export function ingestCounters(metrics: MetricsRegistry): IngestCounters {
   return {
     rows: metrics.counter('strata_rows_inserted_total', 'Samples stored, by ingestion protocol.'),
     dropped: metrics.counter('strata_rows_dropped_total', 'Samples not stored, by reason (invalid series, out of retention, out of bounds).'),
-    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored yet.'),
+    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored.'),
+    exemplars: metrics.counter('strata_exemplars_total', 'Remote-write exemplars by what became of them (stored, duplicate, out_of_order).'),
   };
 }
 
@@ -86,8 +91,19 @@ function extraLabels(req: Request, limits: IngestLimits): Relabeler {
   }
 }
 
+/** Keeps a batch's exemplars (after its samples are stored); returns how many were kept. */
+function storeExemplars(deps: IngestDeps, counters: IngestCounters, req: Request, batch: DecodedBatch): number {
+  const rows = batch.exemplarRows;
+  if (!rows || rows.length === 0 || !deps.exemplars) return 0;
+  const r = deps.exemplars.add(req.tenant, rows);
+  if (r.stored > 0) counters.exemplars.inc({ result: 'stored' }, r.stored);
+  if (r.duplicate > 0) counters.exemplars.inc({ result: 'duplicate' }, r.duplicate);
+  if (r.outOfOrder > 0) counters.exemplars.inc({ result: 'out_of_order' }, r.outOfOrder);
+  return r.stored;
+}
+
 /** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
-export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
+export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number, exemplarsWritten: number) => Record<string, string> = () => ({})): Promise<Response> {
   const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
   let res;
   try {
@@ -96,12 +112,13 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
     throw storageUnavailable(e);
   }
   counters.rows.inc({ type: protocol }, res.samplesWritten);
+  const exemplarsWritten = storeExemplars(deps, counters, req, batch);
   if (res.samplesDroppedOutOfRetention > 0) counters.dropped.inc({ reason: 'out_of_retention' }, res.samplesDroppedOutOfRetention);
   if (batch.dropped.samples > 0 || batch.dropped.series > 0) counters.dropped.inc({ reason: 'invalid_series' }, batch.dropped.samples);
-  if (batch.exemplars > 0) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars);
+  if (batch.exemplars > exemplarsWritten) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars - exemplarsWritten);
   if (batch.histograms > 0) counters.notStored.inc({ kind: 'native_histogram' }, batch.histograms);
   if (res.samplesDroppedOutOfBounds > 0) counters.dropped.inc({ reason: 'out_of_bounds' }, res.samplesDroppedOutOfBounds);
-  const headers = extraHeaders(res.samplesWritten);
+  const headers = extraHeaders(res.samplesWritten, exemplarsWritten);
   const problems: string[] = [];
   if (batch.dropped.series > 0) problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
   const oob = res.firstOutOfBounds;
@@ -137,8 +154,8 @@ export function registerIngestRoutes(router: Router, deps: IngestDeps, counters:
         throw asHttpError(e);
       }
       const v2 = version === 'v2';
-      return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written) =>
-        v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms: 0, exemplars: 0 }) : {},
+      return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written, exemplars) =>
+        v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms: 0, exemplars }) : {},
       );
     }, req.signal);
   };
