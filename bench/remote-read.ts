@@ -89,7 +89,8 @@ async function send(url: string, bodies: readonly Uint8Array[]): Promise<void> {
       if (r.status >= 300) throw new Error(`${url} answered ${r.status}: ${r.body.toString('utf8').slice(0, 200)}`);
     }
   };
-  await Promise.all(Array.from({ length: 2 }, worker));
+  // One at a time: the bodies are in time order, and Prometheus's head refuses older samples.
+  await worker();
 }
 
 interface ReadRow {
@@ -152,7 +153,7 @@ async function run(t: ServerTarget, label: string, bodies: readonly Uint8Array[]
     await t.stop();
     await t.start(dir, port, logFile);
     const rows: ReadRow[] = [];
-    for (const r of ranges) rows.push(...(await measure(t, `${label} ${t.version}`, r.start, r.end, r.samples)));
+    for (const r of ranges) rows.push(...(await measure(t, t.version === 'unknown' ? label : t.version, r.start, r.end, r.samples)));
     return rows;
   } finally {
     await t.stop();
