@@ -1,6 +1,7 @@
 /**
  * A seeded fuzz run over real HTTP against the real server: mutated remote-write 1.0/2.0 bodies,
- * JSON-lines / Prometheus-text / Influx imports, hostile query parameters, and slow and aborted
+ * JSON-lines / Prometheus-text / Influx imports, mutated remote-read requests, hostile query and
+ * exemplar-query parameters, and slow and aborted
  * clients, interleaved with a writer whose acknowledged samples are the ground truth. Nothing may
  * crash or hang the server, no answer may be a 500, writes must still be accepted at the end, and
  * every acknowledged sample must come back exactly. `STRATA_FUZZ_SEED` replays a run;
@@ -10,6 +11,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRemoteWriteV1, encodeRemoteWriteV2, snappyCompress, type EncodeSeries } from '../../src/ingest/index.js';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
+import { encodeReadRequest } from '../ingest/protos.js';
 import { RW1_HEADERS, RW2_HEADERS, series } from './client.js';
 
 const SEED = Number(process.env.STRATA_FUZZ_SEED ?? 0x5eed2101);
@@ -228,6 +230,37 @@ async function hostileSelection(): Promise<void> {
   await send(`selection ${path}`, `${s.url}${path}`, { method: 'POST', body: params }, [503]);
 }
 
+async function remoteRead(): Promise<void> {
+  const now = Date.now();
+  const matcher = () =>
+    pick([
+      { type: 0, name: '__name__', value: 'truth' },
+      { type: 2, name: 's', value: pick(['truth_.*', '(a+)+$', '[', '.*']) },
+      { type: 1, name: 'job', value: '' },
+      { type: 3, name: pick(['x', '', '\u0000']), value: pick(['', 'a|b']) },
+    ]);
+  const raw = encodeReadRequest({
+    queries: Array.from({ length: int(4) }, () => ({
+      startTimestampMs: pick([now - 3_600_000, 0, -1e12, now + 1e9]),
+      endTimestampMs: pick([now, now + 1e9, 0, -5]),
+      matchers: Array.from({ length: int(4) }, matcher),
+      hints: rand() < 0.5 ? { stepMs: int(100_000), func: pick(['rate', '', 'x'.repeat(int(3000))]), rangeMs: -1 } : undefined,
+    })),
+    acceptedResponseTypes: pick([[], [0], [1], [1, 0]]),
+  });
+  const mode = int(3);
+  const body = mode === 0 ? snappyCompress(mutateBytes(raw)) : mode === 1 ? mutateBytes(snappyCompress(raw)) : snappyCompress(raw);
+  const headers: Record<string, string> = { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': pick(['snappy', 'snappy', '', 'gzip']) };
+  await send(`remote read mode ${mode}`, `${s.url}/api/v1/read`, { method: 'POST', body, headers }, [503]);
+}
+
+async function exemplarQuery(): Promise<void> {
+  const params = new URLSearchParams({ query: mutateText(pick(['truth{s=~"truth_.*"}', 'rate(truth[5m]) / on() group_left sum(truth)', '1 + 1'])) });
+  if (rand() < 0.5) params.set('start', pick(['-1e20', '1e20', 'x', '0', String(Date.now() / 1000)]));
+  if (rand() < 0.5) params.set('end', pick(['-1e20', '1e20', 'x', '0']));
+  await send('exemplar query', `${s.url}/api/v1/query_exemplars`, { method: 'POST', body: params });
+}
+
 /** A raw client that sends part of a request, then stalls or leaves. */
 async function badClient(): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -274,7 +307,7 @@ afterAll(async () => {
 
 describe(`HTTP fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
   it('never answers 500, never hangs, keeps accepting writes and keeps acknowledged data exact', async () => {
-    const kinds = [remoteWrite, remoteWrite, importJson, importText, importInflux, hostileQuery, hostileSelection, badClient];
+    const kinds = [remoteWrite, remoteWrite, importJson, importText, importInflux, hostileQuery, hostileSelection, remoteRead, exemplarQuery, badClient];
     for (let i = 0; i < CASES; i++) {
       // Two fuzz cases at a time alongside a truth write, so bad input and good input overlap.
       await Promise.all([pick(kinds)(), pick(kinds)(), writeTruth()]);
