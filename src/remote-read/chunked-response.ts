@@ -3,6 +3,8 @@
  * the big-endian CRC32C of the message, then the message. One series per frame, in XOR chunks of
  * at most 120 samples; a series whose chunks pass the frame size limit continues in further frames
  * with the same labels, as Prometheus does. Frames are gathered into output pieces of ~64 KiB.
+ * Native-histogram samples are not written here yet (that needs Prometheus's histogram chunk
+ * encoding): SAMPLES answers carry them, streamed answers carry a series' float samples only.
  */
 import { encodeLabelFields } from '../forward/encode.js';
 import type { Series } from '../model/index.js';

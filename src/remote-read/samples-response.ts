@@ -1,19 +1,29 @@
 /**
  * The SAMPLES answer: one `ReadResponse` (a `QueryResult` per query, in request order), snappy
  * block compressed as a whole, so it is built in memory; only its encoded bytes are kept (about
- * 10–18 bytes a sample), never the series' sample arrays past their own encoding.
+ * 10–18 bytes a sample), never the series' sample arrays past their own encoding. Native
+ * histograms go in `TimeSeries.histograms` in their float form (absolute bucket counts).
  */
 import { encodeLabelFields } from '../forward/encode.js';
 import type { Series } from '../model/index.js';
 import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
+import { encodeHistogram } from './histogram-message.js';
 
 export class SamplesResponseWriter {
   private readonly out = new ByteWriter(1 << 16);
   private readonly result = new ByteWriter(1 << 16);
 
-  /** Appends one series (labels and float samples) to the current query's result. */
+  private readonly histograms = new ByteWriter(1 << 12);
+
+  /** Appends one series (labels, float samples, native-histogram samples) to the current query's result. */
   addSeries(s: Series): void {
     const labels = encodeLabelFields(s.labels);
+    const h = this.histograms;
+    h.reset();
+    if (s.histograms) {
+      const hs = s.histograms;
+      for (let i = 0; i < hs.timestamps.length; i++) encodeHistogram(h, 4, hs.histograms[i]!, hs.timestamps[i]!);
+    }
     const ts = s.timestamps;
     const vb = new Uint8Array(s.values.buffer, s.values.byteOffset, s.values.byteLength);
     let samplesLen = 0;
@@ -22,7 +32,7 @@ export class SamplesResponseWriter {
       samplesLen += 1 + varintSize(inner) + inner;
     }
     const w = this.result;
-    w.lenField(1, labels.length + samplesLen);
+    w.lenField(1, labels.length + samplesLen + h.pos);
     w.raw(labels);
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
@@ -32,6 +42,7 @@ export class SamplesResponseWriter {
       w.byte(0x10);
       w.int64(t);
     }
+    w.raw(h.bytes());
   }
 
   /** Closes the current query's `QueryResult` (also for queries that matched nothing). */
