@@ -3,15 +3,9 @@
  * bit for bit (staleness-marker NaN payloads survive), and length-delimited fields whose length is
  * known before their content is written (callers compute sizes first, so nothing is copied twice).
  */
+import { varintSize } from '../varint.js';
 
-export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
+export { varintSize };
 
 /** Size of a protobuf int64 varint: negative values take ten bytes (two's complement). */
 export function int64Size(n: number): number {

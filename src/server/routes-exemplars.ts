@@ -3,8 +3,8 @@
  * vector selectors match, in Prometheus's shape (`seriesLabels`, then `labels`, `value` as a
  * string and `timestamp` as float seconds per exemplar).
  */
-import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseFormatQueryParams, parseTime } from '../api/query-params.js';
-import { errorResponse, formatSampleValue } from '../api/query-format.js';
+import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseFormatQueryParams, parseTime } from './query-params.js';
+import { errorResponse, formatSampleValue } from './query-format.js';
 import type { ExemplarStore } from '../exemplars/index.js';
 import type { Labels } from '../model/index.js';
 import { extractSelectors } from '../promql/index.js';
