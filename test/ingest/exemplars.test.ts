@@ -89,5 +89,4 @@ describe('exemplars through relabeling', () => {
     const out = r.relabelBatch(decodeRemoteWriteV1(req()));
     expect(out.exemplarRows!.map((e) => [labelsFromKey(e.series), e.value])).toEqual([[L({ __name__: 'm' }), 1]]);
   });
-
 });
