@@ -17,14 +17,16 @@ export const MAX_SAMPLES_PER_CHUNK = 120;
 
 class BitWriter {
   buf = new Uint8Array(256);
-  /** Bytes fully or partly written. */
+  /** Whole bytes written. */
   len = 0;
-  /** Free bits left in buf[len-1] (0 = start a new byte). */
-  free = 0;
+  /** Pending bits (fewer than 8), right-aligned in `acc`. */
+  private acc = 0;
+  private pending = 0;
 
   reset(): void {
     this.len = 0;
-    this.free = 0;
+    this.acc = 0;
+    this.pending = 0;
   }
 
   private grow(): void {
@@ -35,19 +37,20 @@ class BitWriter {
 
   /** The low `n` bits of `v` (n ≤ 32), most significant first. */
   bits(v: number, n: number): void {
-    while (n > 0) {
-      if (this.free === 0) {
-        if (this.len === this.buf.length) this.grow();
-        this.buf[this.len++] = 0;
-        this.free = 8;
-      }
-      const take = n < this.free ? n : this.free;
-      const shift = n - take;
-      const part = (shift >= 32 ? 0 : v >>> shift) & ((1 << take) - 1);
-      this.buf[this.len - 1]! |= part << (this.free - take);
-      this.free -= take;
-      n -= take;
+    if (n > 24) {
+      // Keep pending + n within 31 bits so the shifts below stay exact.
+      this.bits(v >>> 16, n - 16);
+      n = 16;
     }
+    let total = this.pending + n;
+    let acc = (this.acc << n) | (v & ((1 << n) - 1));
+    while (total >= 8) {
+      total -= 8;
+      if (this.len === this.buf.length) this.grow();
+      this.buf[this.len++] = (acc >>> total) & 0xff;
+    }
+    this.acc = acc & ((1 << total) - 1);
+    this.pending = total;
   }
 
   /** The low `n` bits (n ≤ 64) of the 64-bit value hi:lo. */
@@ -60,6 +63,17 @@ class BitWriter {
 
   byte(b: number): void {
     this.bits(b, 8);
+  }
+
+  /** The stream so far, its last byte padded with zero bits. */
+  finish(): Uint8Array {
+    if (this.pending > 0) {
+      if (this.len === this.buf.length) this.grow();
+      this.buf[this.len++] = (this.acc << (8 - this.pending)) & 0xff;
+      this.acc = 0;
+      this.pending = 0;
+    }
+    return this.buf.subarray(0, this.len);
   }
 }
 
@@ -180,6 +194,6 @@ export class XorChunkEncoder {
       }
       w.bits64(sHi, sLo, sig);
     }
-    return w.buf.subarray(0, w.len);
+    return w.finish();
   }
 }
