@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { snappyCompress } from '../src/ingest/index.js';
-import { ByteWriter } from '../src/remote-read/byte-writer.js';
+import { ByteWriter } from '../src/remote-read/index.js';
 import { Rng } from './gen/rng.js';
 import { encodeLabelBlock, REMOTE_WRITE_HEADERS, WriteRequestBuilder } from './gen/remote-write.js';
 import { freePort, httpRequest, PrometheusTarget, readProcStats, StrataTarget } from './targets/index.js';

@@ -1,13 +1,13 @@
 /**
  * The exemplar store's append log (`<data>/exemplars/exemplars.log`, format in
- * docs/format/exemplars.md): one CRC32C-checked record per stored exemplar. On start the log
+ * docs/format/exemplars.md): one CRC32-checked record per stored exemplar (as WAL frames are). On start the log
  * is replayed; a torn or corrupt tail (a crash mid-write) is cut off at the last good record.
  * Since the rings overwrite, the log is rewritten from what they hold once it has grown past
  * twice that, so it stays within a few times --maxExemplars records.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32c } from '../codec/crc32c.js';
+import { crc32 } from 'node:zlib';
 import { log } from '../logger.js';
 import type { Label, Tenant } from '../model/index.js';
 import type { StoredExemplar } from './ring.js';
@@ -67,7 +67,7 @@ class RecordWriter {
     this.pos += 16;
     const len = this.pos - start - HEADER;
     this.buf.writeUInt32LE(len, start);
-    this.buf.writeUInt32LE(crc32c(this.buf, start + HEADER, this.pos), start + 4);
+    this.buf.writeUInt32LE(crc32(this.buf.subarray(start + HEADER, this.pos)), start + 4);
   }
 
   take(): Buffer {
@@ -159,7 +159,7 @@ export class ExemplarLog {
           why = `record of ${len} bytes runs past the end`;
           break;
         }
-        if (crc32c(buf, good + HEADER, end) !== buf.readUInt32LE(good + 4)) {
+        if (crc32(buf.subarray(good + HEADER, end)) !== buf.readUInt32LE(good + 4)) {
           why = 'checksum mismatch';
           break;
         }

@@ -38,3 +38,4 @@ export {
 export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompress.js';
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';
 export { type ExemplarRow, EXEMPLAR_MAX_LABEL_SET_LENGTH } from './exemplars.js';
+export { ProtoReader } from './proto-reader.js';

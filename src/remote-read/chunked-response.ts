@@ -6,10 +6,10 @@
  * Native-histogram samples are not written here yet (that needs Prometheus's histogram chunk
  * encoding): SAMPLES answers carry them, streamed answers carry a series' float samples only.
  */
-import { encodeLabelFields } from '../forward/encode.js';
+import { encodeLabelFields } from '../forward/index.js';
 import type { Series } from '../model/index.js';
 import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
-import { crc32c } from '../codec/crc32c.js';
+import { crc32c } from './crc32c.js';
 import { MAX_SAMPLES_PER_CHUNK, XorChunkEncoder } from './xor-chunk.js';
 
 /** Prometheus's default --storage.remote.read-max-bytes-in-frame. */

@@ -4,7 +4,7 @@
  */
 import { compileMatcher } from '../index/index.js';
 import { IngestError, snappyUncompress } from '../ingest/index.js';
-import { ProtoReader } from '../ingest/proto-reader.js';
+import { ProtoReader } from '../ingest/index.js';
 import type { LabelMatcher, MatchType } from '../model/index.js';
 
 export type ResponseType = 'samples' | 'streamed_xor_chunks';

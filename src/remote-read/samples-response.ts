@@ -4,7 +4,7 @@
  * 10–18 bytes a sample), never the series' sample arrays past their own encoding. Native
  * histograms go in `TimeSeries.histograms` in their float form (absolute bucket counts).
  */
-import { encodeLabelFields } from '../forward/encode.js';
+import { encodeLabelFields } from '../forward/index.js';
 import type { Series } from '../model/index.js';
 import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
 import { encodeHistogram } from './histogram-message.js';

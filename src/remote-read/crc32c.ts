@@ -1,5 +1,5 @@
 /**
- * CRC32 with the Castagnoli polynomial (CRC32C): streamed remote-read frames and the exemplar log carry it.
+ * CRC32 with the Castagnoli polynomial (CRC32C), which streamed remote-read frames carry.
  * Node's zlib offers only the IEEE polynomial, so this is the classic reflected table method.
  */
 
