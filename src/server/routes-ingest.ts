@@ -3,6 +3,7 @@
  * Decoding lives in ingest/, storing in db/; this file maps them onto HTTP status codes.
  */
 import type { Database } from '../db/index.js';
+import { log } from '../logger.js';
 import type { ExemplarStore } from '../exemplars/index.js';
 import {
   IngestError,
@@ -95,7 +96,14 @@ function extraLabels(req: Request, limits: IngestLimits): Relabeler {
 function storeExemplars(deps: IngestDeps, counters: IngestCounters, req: Request, batch: DecodedBatch): number {
   const rows = batch.exemplarRows;
   if (!rows || rows.length === 0 || !deps.exemplars) return 0;
-  const r = deps.exemplars.add(req.tenant, rows);
+  let r;
+  try {
+    r = deps.exemplars.add(req.tenant, rows);
+  } catch (e) {
+    // Exemplars annotate samples already stored: failing to log them (a full disk) must not fail the write.
+    log.warn('exemplars not stored', { error: (e as Error).message });
+    return 0;
+  }
   if (r.stored > 0) counters.exemplars.inc({ result: 'stored' }, r.stored);
   if (r.duplicate > 0) counters.exemplars.inc({ result: 'duplicate' }, r.duplicate);
   if (r.outOfOrder > 0) counters.exemplars.inc({ result: 'out_of_order' }, r.outOfOrder);
