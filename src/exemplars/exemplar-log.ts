@@ -9,6 +9,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { log } from '../logger.js';
+import { readVarint, writeVarint } from '../varint.js';
 import type { Label, Tenant } from '../model/index.js';
 import type { StoredExemplar } from './ring.js';
 
@@ -33,11 +34,7 @@ class RecordWriter {
 
   private varint(n: number): void {
     this.ensure(10);
-    while (n >= 128) {
-      this.buf[this.pos++] = (n % 128) | 128;
-      n = Math.floor(n / 128);
-    }
-    this.buf[this.pos++] = n;
+    this.pos = writeVarint(this.buf, this.pos, n);
   }
 
   private bytes(s: string, encoding: 'utf8' | 'latin1'): void {
@@ -85,16 +82,7 @@ class RecordReader {
   ) {}
 
   varint(): number {
-    let r = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new Error('truncated varint');
-      const c = this.buf[this.pos++]!;
-      r += (c & 0x7f) * mul;
-      if (c < 0x80) return r;
-      mul *= 128;
-    }
-    throw new Error('varint too long');
+    return readVarint(this.buf, this, this.end);
   }
 
   bytes(encoding: 'utf8' | 'latin1'): string {

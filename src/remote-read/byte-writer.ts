@@ -3,7 +3,7 @@
  * bit for bit (staleness-marker NaN payloads survive), and length-delimited fields whose length is
  * known before their content is written (callers compute sizes first, so nothing is copied twice).
  */
-import { varintSize } from '../varint.js';
+import { varintSize, writeVarint } from '../varint.js';
 
 export { varintSize };
 
@@ -37,12 +37,7 @@ export class ByteWriter {
   /** An unsigned varint (n ≥ 0, exact up to 2^53). */
   varint(n: number): void {
     this.ensure(10);
-    const b = this.buf;
-    while (n >= 128) {
-      b[this.pos++] = (n % 128) | 128;
-      n = Math.floor(n / 128);
-    }
-    b[this.pos++] = n;
+    this.pos = writeVarint(this.buf, this.pos, n);
   }
 
   /** A protobuf int64: negatives as ten-byte two's complement. */
