@@ -208,6 +208,14 @@ describe('remote read over real HTTP', () => {
     expect(res![0]!.values).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('reads the tenant of X-Scope-OrgID', async () => {
+    const body = snappyCompress(encodeReadRequest({ queries: [{ startTimestampMs: all.start, endTimestampMs: all.end, matchers: all.matchers }] }));
+    const r = await fetch(`${s.url}/api/v1/read`, { method: 'POST', body, headers: { 'Content-Encoding': 'snappy', 'X-Scope-OrgID': '7' } });
+    expect(r.status).toBe(200);
+    const msg = ReadResponse.toObject(ReadResponse.decode(snappyUncompress(new Uint8Array(await r.arrayBuffer()), 1 << 20)), { longs: Number }) as { results: Array<{ timeseries: Array<{ labels: Array<{ name: string; value: string }> }> }> };
+    expect(msg.results[0]!.timeseries.map((t) => labelsObj(t.labels))).toEqual([{ __name__: 'rr_metric', job: 'tenant7' }]);
+  });
+
   describe('bad input gets a 400 naming the problem', () => {
     const post = (body: Uint8Array, headers: Record<string, string> = { 'Content-Encoding': 'snappy' }) =>
       fetch(`${s.url}/api/v1/read`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-protobuf', ...headers } });
