@@ -3,10 +3,12 @@
  * from Prometheus's schemas), read back from /api/v1/query_exemplars in Prometheus's shape, kept
  * across a restart, bounded by --maxExemplars with the oldest evicted.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snappyCompress } from '../../src/ingest/index.js';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
 import { metricValue } from '../helpers/net.js';
+import { cli } from '../backup/cli.js';
 import { encodeV1, encodeV2 } from '../ingest/protos.js';
 import { RW1_HEADERS, RW2_HEADERS } from './client.js';
 
@@ -196,5 +198,29 @@ describe('the --maxExemplars bound', () => {
     await write1(s.url, rw1([{ labels: { __name__: 'bound_x' }, samples: [[T0, 1]], exemplars: [{ labels: { trace_id: 'x' }, value: 1, t: T0 }] }]));
     expect(await ids()).toEqual([]);
     expect(await metricValue(s.url, 'strata_received_not_stored_total{kind="exemplar"}')).toBe(1);
+  });
+});
+
+describe('exemplars in backups', () => {
+  it('come back after backup and restore (the snapshot carries the exemplar log)', async () => {
+    const source = await startStrata();
+    try {
+      await write1(source.url, rw1([{ labels: { __name__: 'backed_up' }, samples: [[T0, 1]], exemplars: [{ labels: { trace_id: 'kept' }, value: 1, t: T0 }] }]));
+      const repo = tempDir('strata-repo-');
+      const b = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${repo}/b`, '-progress=none']);
+      expect(b.code, b.stderr).toBe(0);
+      const target = join(tempDir('strata-restore-'), 'data');
+      const r = await cli(['restore', `-src=fs://${repo}/b`, `-storageDataPath=${target}`, '-progress=none']);
+      expect(r.code, r.stderr).toBe(0);
+      const restored = await startStrata({ dataDir: target });
+      try {
+        const data = await queryExemplars(restored.url, { query: 'backed_up' });
+        expect(data.map((x) => x.exemplars.map((e) => e.labels.trace_id))).toEqual([['kept']]);
+      } finally {
+        await restored.stop();
+      }
+    } finally {
+      await source.stop();
+    }
   });
 });
