@@ -20,6 +20,7 @@ import { registerAdminRoutes } from '../server/routes-admin.js';
 import { registerSnapshotRoutes } from '../server/routes-snapshot.js';
 import { assertNotHalfRestored } from '../snapshot/index.js';
 import { registerIngestRoutes } from '../server/routes-ingest.js';
+import { registerOtlpRoutes } from '../server/routes-otlp.js';
 import { registerUiRoutes } from '../ui/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startMemoryCollector } from './memory-collector.js';
@@ -108,6 +109,11 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     const counters = ingestCounters(metrics);
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
+    registerOtlpRoutes(router, ingest, counters, {
+      strategy: config.otlpTranslationStrategy,
+      promoteResourceAttributes: config.otlpPromoteResourceAttributes,
+      promoteScopeMetadata: config.otlpPromoteScopeMetadata,
+    });
     registerAdminRoutes(router, { db: database, parseSelector: parseSeriesSelector });
     registerSnapshotRoutes(router, { snapshots: database.snapshots });
     if (config.snapshotsMaxAgeMs > 0) {

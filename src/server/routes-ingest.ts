@@ -86,8 +86,15 @@ function extraLabels(req: Request, limits: IngestLimits): Relabeler {
   }
 }
 
-/** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
-export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
+/** What storing a batch did: samples written, and what was dropped and why (none when all were kept). */
+export interface StoreOutcome {
+  readonly written: number;
+  readonly droppedSamples: number;
+  readonly problems: readonly string[];
+}
+
+/** Relabels and stores a batch, counting what was stored and dropped. */
+export async function writeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string): Promise<StoreOutcome> {
   const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
   let res;
   try {
@@ -101,7 +108,6 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
   if (batch.exemplars > 0) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars);
   if (batch.histograms > 0) counters.notStored.inc({ kind: 'native_histogram' }, batch.histograms);
   if (res.samplesDroppedOutOfBounds > 0) counters.dropped.inc({ reason: 'out_of_bounds' }, res.samplesDroppedOutOfBounds);
-  const headers = extraHeaders(res.samplesWritten);
   const problems: string[] = [];
   if (batch.dropped.series > 0) problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
   const oob = res.firstOutOfBounds;
@@ -115,8 +121,16 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
     const flag = res.limit.name === 'hourly' ? 'storage.maxHourlySeries' : 'storage.maxDailySeries';
     problems.push(`dropped ${res.samplesDroppedByLimit} samples of new series over the ${res.limit.name} series limit (--${flag}=${res.limit.max})`);
   }
+  const droppedSamples = batch.dropped.samples + res.samplesDroppedOutOfBounds + (res.limit ? res.samplesDroppedByLimit : 0);
+  return { written: res.samplesWritten, droppedSamples, problems };
+}
+
+/** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
+export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
+  const { written, problems } = await writeBatch(deps, counters, req, decoded, protocol);
+  const headers = extraHeaders(written);
   if (problems.length > 0) {
-    const msg = `stored ${res.samplesWritten} samples; ${problems.join('; ')}`;
+    const msg = `stored ${written} samples; ${problems.join('; ')}`;
     return { status: 400, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: msg + '\n' };
   }
   return { status: 204, headers };
