@@ -218,10 +218,6 @@ class Translator {
       return null;
     }
     if (points.length === 0) return null;
-    if (!this.metadataSeen.has(name)) {
-      this.metadataSeen.add(name);
-      this.builder.metadata.push({ metricFamilyName: name, type: metadataType(type), help: m.description, unit: unitName(m.unit, this.opts.strategy) });
-    }
     const d = m.data;
     if (d.kind === 'sum' || d.kind === 'histogram' || d.kind === 'exponentialHistogram') {
       try {
@@ -245,7 +241,12 @@ class Translator {
       minT = Math.min(minT, p.timeMs);
       maxT = Math.max(maxT, p.timeMs);
     }
-    return maxT >= minT ? [minT, maxT] : null;
+    if (!(maxT >= minT)) return null;
+    if (!this.metadataSeen.has(name)) {
+      this.metadataSeen.add(name);
+      this.builder.metadata.push({ metricFamilyName: name, type: metadataType(type), help: m.description, unit: unitName(m.unit, this.opts.strategy) });
+    }
+    return [minT, maxT];
   }
 
   private point(d: NonNullable<Metric['data']>, i: number, name: string, res: ResourceContext, scope: Scope): void {
