@@ -20,6 +20,7 @@ import type { FloatHistogram } from '../../model/histogram.js';
 import { STALE_NAN } from '../../model/sample.js';
 import { BatchBuilder, type MetricType } from '../batch.js';
 import { resolveLimits, type IngestLimits } from '../limits.js';
+import { checkLabels } from '../validate.js';
 import { ExponentialHistogramError, exponentialToFloatHistogram } from './exponential.js';
 import {
   FLAG_NO_RECORDED_VALUE,
@@ -170,7 +171,7 @@ class Translator {
 
   constructor(
     private readonly opts: OtlpOptions,
-    private readonly limits: IngestLimits,
+    readonly limits: IngestLimits,
   ) {
     this.builder = new BatchBuilder(limits, 1024);
   }
@@ -314,6 +315,13 @@ class Translator {
         const p = d.points[i]!;
         const histogram = exponentialToFloatHistogram({ ...p, stale: (p.flags & FLAG_NO_RECORDED_VALUE) !== 0 });
         const labels = seriesLabels(p.attributes, res, scope, o, name);
+        // The same label rules as float series (sorted, empty values dropped), checked here
+        // because these points bypass the batch.
+        const why = checkLabels(labels, this.limits);
+        if (why !== null) {
+          this.builder.drop(1, why);
+          return;
+        }
         this.histograms.push({ labels, timestamp: p.timeMs, histogram });
         this.builder.histograms++;
         this.exemplars(labels, p);
