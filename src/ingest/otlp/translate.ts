@@ -108,7 +108,8 @@ function resourceContext(resource: readonly Attribute[], opts: OtlpOptions): Res
   return { job, instance: attr(resource, SERVICE_INSTANCE_ID), promoted: resource.filter((a) => promote.has(a.key) && !IDENTIFYING.has(a.key)) };
 }
 
-function seriesLabels(point: readonly Attribute[], res: ResourceContext, scope: Scope, opts: OtlpOptions, name: string, extra?: Label): Label[] {
+/** A point's labels without `__name__`: attributes, promoted resource attributes, scope, job, instance. */
+function pointLabels(point: readonly Attribute[], res: ResourceContext, scope: Scope, opts: OtlpOptions): Map<string, string> {
   const m = new Map<string, string>();
   attributeLabels(point, opts.strategy, m);
   if (res.promoted.length > 0) {
@@ -124,10 +125,15 @@ function seriesLabels(point: readonly Attribute[], res: ResourceContext, scope: 
   }
   if (res.job !== undefined) m.set('job', res.job);
   if (res.instance !== undefined) m.set('instance', res.instance);
-  m.set(METRIC_NAME, name);
-  if (extra) m.set(extra.name, extra.value);
+  return m;
+}
+
+/** One series of a point: its labels plus `__name__` and `le`/`quantile`, which win. */
+function withName(base: ReadonlyMap<string, string>, name: string, extra?: Label): Label[] {
   const out: Label[] = [];
-  for (const [n, v] of m) out.push({ name: n, value: v });
+  for (const [n, v] of base) if (n !== METRIC_NAME && n !== extra?.name) out.push({ name: n, value: v });
+  out.push({ name: METRIC_NAME, value: name });
+  if (extra) out.push(extra);
   return out;
 }
 
@@ -256,7 +262,7 @@ class Translator {
       case 'gauge':
       case 'sum': {
         const p = d.points[i]!;
-        const labels = seriesLabels(p.attributes, res, scope, o, name);
+        const labels = withName(pointLabels(p.attributes, res, scope, o), name);
         this.add(labels, p.timeMs, p.flags & FLAG_NO_RECORDED_VALUE ? STALE_NAN : p.value);
         this.exemplars(labels, p);
         return;
@@ -282,17 +288,18 @@ class Translator {
           if (p.bucketCounts.length > 0 && total !== p.count) throw new PointError(`count ${p.count} differs from the sum of its bucket counts, ${total}`);
         }
         const value = (v: number): number => (stale ? STALE_NAN : v);
-        const base = seriesLabels(p.attributes, res, scope, o, name);
+        const pl = pointLabels(p.attributes, res, scope, o);
+        const base = withName(pl, name);
         let cumulative = 0;
         if (p.bucketCounts.length > 0) {
           for (let b = 0; b < n; b++) {
             cumulative += p.bucketCounts[b]!;
-            this.add(seriesLabels(p.attributes, res, scope, o, name + '_bucket', { name: 'le', value: formatFloatF(p.explicitBounds[b]!) }), p.timeMs, value(cumulative));
+            this.add(withName(pl, name + '_bucket', { name: 'le', value: formatFloatF(p.explicitBounds[b]!) }), p.timeMs, value(cumulative));
           }
         }
-        this.add(seriesLabels(p.attributes, res, scope, o, name + '_bucket', { name: 'le', value: '+Inf' }), p.timeMs, value(p.count));
-        if (p.sum !== null) this.add(seriesLabels(p.attributes, res, scope, o, name + '_sum'), p.timeMs, value(p.sum));
-        this.add(seriesLabels(p.attributes, res, scope, o, name + '_count'), p.timeMs, value(p.count));
+        this.add(withName(pl, name + '_bucket', { name: 'le', value: '+Inf' }), p.timeMs, value(p.count));
+        if (p.sum !== null) this.add(withName(pl, name + '_sum'), p.timeMs, value(p.sum));
+        this.add(withName(pl, name + '_count'), p.timeMs, value(p.count));
         this.exemplars(base, p);
         return;
       }
@@ -304,17 +311,18 @@ class Translator {
           if (!(q.quantile >= 0 && q.quantile <= 1)) throw new PointError(`quantile ${q.quantile} is outside [0, 1]`);
         }
         const value = (v: number): number => (stale ? STALE_NAN : v);
+        const pl = pointLabels(p.attributes, res, scope, o);
         for (const q of p.quantiles) {
-          this.add(seriesLabels(p.attributes, res, scope, o, name, { name: 'quantile', value: formatFloatF(q.quantile) }), p.timeMs, value(q.value));
+          this.add(withName(pl, name, { name: 'quantile', value: formatFloatF(q.quantile) }), p.timeMs, value(q.value));
         }
-        this.add(seriesLabels(p.attributes, res, scope, o, name + '_sum'), p.timeMs, value(p.sum));
-        this.add(seriesLabels(p.attributes, res, scope, o, name + '_count'), p.timeMs, value(p.count));
+        this.add(withName(pl, name + '_sum'), p.timeMs, value(p.sum));
+        this.add(withName(pl, name + '_count'), p.timeMs, value(p.count));
         return;
       }
       case 'exponentialHistogram': {
         const p = d.points[i]!;
         const histogram = exponentialToFloatHistogram({ ...p, stale: (p.flags & FLAG_NO_RECORDED_VALUE) !== 0 });
-        const labels = seriesLabels(p.attributes, res, scope, o, name);
+        const labels = withName(pointLabels(p.attributes, res, scope, o), name);
         // The same label rules as float series (sorted, empty values dropped), checked here
         // because these points bypass the batch.
         const why = checkLabels(labels, this.limits);
