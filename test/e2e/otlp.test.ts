@@ -83,10 +83,8 @@ describe('OTLP/HTTP from the OpenTelemetry JS SDK', () => {
       expect(await value(s.url, `http_latency_seconds_count{${sel},route="/a"}`)).toBe('5');
       expect(Number(await value(s.url, `http_latency_seconds_sum{${sel},route="/a"}`))).toBeCloseTo(56.25, 10);
       const info = await query(s.url, `target_info{${sel}}`);
-      expect(info).toHaveLength(1);
-      // The SDK adds telemetry_sdk_* attributes of its own; the identifying ones become job and instance only.
-      expect(info[0]!.metric).toMatchObject({ __name__: 'target_info', job: `e2e/${service}`, instance: `${service}-1`, host_name: 'box', telemetry_sdk_language: 'nodejs' });
-      expect(Object.keys(info[0]!.metric).filter((k) => k.startsWith('service_'))).toEqual([]);
+      // The identifying attributes become job and instance only; the others become labels.
+      expect(info.map((r) => r.metric)).toEqual([{ __name__: 'target_info', job: `e2e/${service}`, instance: `${service}-1`, host_name: 'box' }]);
       // The exponential histogram is converted but not stored yet: the SDK gets a partial success naming it.
       expect(warnings.join('\n')).toMatch(/Partial Success.*rejectedDataPoints.*native histograms but not stored/);
     });
@@ -199,6 +197,16 @@ describe('OTLP/HTTP requests and answers', () => {
     const big = JSON.stringify(gaugeRequest('big', 1, [{ name: 'pad', description: 'x'.repeat(1_100_000) }]));
     const r = await post(`${s.url}/opentelemetry/v1/metrics`, big, JSON_H);
     expect(r.status).toBe(413);
+  });
+
+  it('ends a series at a NO_RECORDED_VALUE point (staleness marker)', async () => {
+    const t0 = Date.now() - 60_000;
+    const point = (t: number, extra: Record<string, unknown>) => ({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'stale_me', gauge: { dataPoints: [{ timeUnixNano: `${t}000000`, ...extra }] } }] }] }] });
+    expect((await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(point(t0, { asDouble: 9 })), JSON_H)).status).toBe(200);
+    expect((await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(point(t0 + 30_000, { flags: 1 })), JSON_H)).status).toBe(200);
+    const at = async (ms: number) => (await api<{ result: VectorSample[] }>(s.url, '/api/v1/query', { query: 'stale_me', time: String(ms / 1000) })).body.data.result;
+    expect((await at(t0 + 10_000)).map((r) => r.value[1])).toEqual(['9']);
+    expect(await at(t0 + 40_000)).toEqual([]);
   });
 
   it('still accepts writes after all of that', async () => {
