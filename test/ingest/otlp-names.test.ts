@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFloatF, labelName, metricName, unitName } from '../../src/ingest/otlp/index.js';
+import { labelName, metricName, unitName } from '../../src/ingest/otlp/index.js';
 
 const P3 = 'UnderscoreEscapingWithSuffixes' as const;
 
@@ -84,18 +84,10 @@ describe('OTLP label names', () => {
   });
 });
 
-describe('OTLP units and label values', () => {
+describe('OTLP units', () => {
   it('records the unit in metadata as Prometheus words', () => {
     expect(unitName('By/s', P3)).toBe('bytes_per_second');
     expect(unitName('{request}', P3)).toBe('');
     expect(unitName('1', P3)).toBe('');
-  });
-
-  it('formats le and quantile as Go FormatFloat(f, -1): shortest digits, no exponent', () => {
-    expect(formatFloatF(0.005)).toBe('0.005');
-    expect(formatFloatF(1)).toBe('1');
-    expect(formatFloatF(2.5e-7)).toBe('0.00000025');
-    expect(formatFloatF(1e21)).toBe('1000000000000000000000');
-    expect(formatFloatF(-12.75)).toBe('-12.75');
   });
 });

@@ -166,24 +166,3 @@ export function labelName(key: string, strategy: TranslationStrategy): string {
   else if (out.startsWith('_') && !out.startsWith('__')) out = 'key' + out;
   return /^_*$/.test(out) ? '' : out;
 }
-
-/**
- * Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits that round-trip, never in
- * exponent form. Prometheus writes OTLP `le` and `quantile` label values this way.
- */
-export function formatFloatF(v: number): string {
-  if (v !== v) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const ex = v.toExponential();
-  const e = ex.indexOf('e');
-  const neg = ex[0] === '-';
-  const digits = ex.slice(neg ? 1 : 0, e).replace('.', '');
-  const intLen = Number(ex.slice(e + 1)) + 1;
-  let out: string;
-  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
-  else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
-  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
-  return neg ? '-' + out : out;
-}

@@ -4,6 +4,7 @@
  * a wrong wire type for a known field, invalid UTF-8 in a string) is an IngestError 400 naming
  * the field and byte offset. Unknown fields are skipped, as protobuf requires.
  */
+import { unzigzag } from '../../codec/bits.js';
 import { ProtoReader } from '../proto-reader.js';
 import { renderAnyValue, type RawValue } from './any-value.js';
 import type {
@@ -122,8 +123,7 @@ class Reader extends ProtoReader {
 
   sint32(wire: number, what: string): number {
     this.want(wire, WIRE_VARINT, what);
-    const n = this.uint32();
-    return (n >>> 1) ^ -(n & 1);
+    return unzigzag(this.uint32());
   }
 
   varint32(wire: number, what: string): number {

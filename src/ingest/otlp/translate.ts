@@ -34,7 +34,8 @@ import {
   type ResourceMetrics,
   type Scope,
 } from './model.js';
-import { formatFloatF, labelName, metricName, unitName, type NamingType, type TranslationStrategy } from './names.js';
+import { formatFloatF } from '../../go-format/index.js';
+import { labelName, metricName, unitName, type NamingType, type TranslationStrategy } from './names.js';
 
 export interface OtlpOptions {
   readonly strategy: TranslationStrategy;
