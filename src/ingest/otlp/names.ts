@@ -160,9 +160,18 @@ export function unitName(unit: string, strategy: TranslationStrategy): string {
 export function labelName(key: string, strategy: TranslationStrategy): string {
   if (key === '') return '';
   if (!escapes(strategy)) return /^_*$/.test(key) ? '' : key;
-  let out = '';
-  for (const c of key) out += /[a-zA-Z0-9_]/.test(c) ? c : '_';
+  const known = escapedLabels.get(key);
+  if (known !== undefined) return known;
+  // Per code point (the `u` flag), as Go replaces per rune.
+  let out = key.replace(/[^a-zA-Z0-9_]/gu, '_');
   if (/^[0-9]/.test(out)) out = 'key_' + out;
   else if (out.startsWith('_') && !out.startsWith('__')) out = 'key' + out;
-  return /^_*$/.test(out) ? '' : out;
+  if (/^_*$/.test(out)) out = '';
+  // The same few attribute keys come in every request: remember them, within a bound.
+  if (escapedLabels.size >= ESCAPED_LABELS_MAX) escapedLabels.clear();
+  escapedLabels.set(key, out);
+  return out;
 }
+
+const ESCAPED_LABELS_MAX = 10_000;
+const escapedLabels = new Map<string, string>();

@@ -4,6 +4,7 @@
  * a wrong wire type for a known field, invalid UTF-8 in a string) is an IngestError 400 naming
  * the field and byte offset. Unknown fields are skipped, as protobuf requires.
  */
+import { isUtf8 } from 'node:buffer';
 import { unzigzag } from '../../codec/bits.js';
 import { ProtoReader } from '../proto-reader.js';
 import { renderAnyValue, type RawValue } from './any-value.js';
@@ -28,14 +29,16 @@ const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 class Reader extends ProtoReader {
   private readonly view: DataView;
 
+  private readonly text: Buffer;
+
   constructor(buf: Uint8Array) {
     super(buf, 'OTLP ExportMetricsServiceRequest protobuf');
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** Visits each field of the message ending at `end`; `visit` returns false to skip a field. */
@@ -65,13 +68,18 @@ class Reader extends ProtoReader {
   string(wire: number, what: string): string {
     const end = this.sub(wire, what);
     const s = this.pos;
-    this.pos = end;
-    try {
-      return utf8.decode(this.buf.subarray(s, end));
-    } catch {
-      this.pos = s;
-      throw this.fail(`invalid UTF-8 in ${what}`);
+    const b = this.buf;
+    let ascii = true;
+    for (let i = s; i < end; i++) {
+      if (b[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
     }
+    // Most names and values are ASCII; only the others need the (slower) UTF-8 validation.
+    if (!ascii && !isUtf8(b.subarray(s, end))) throw this.fail(`invalid UTF-8 in ${what}`);
+    this.pos = end;
+    return this.text.toString(ascii ? 'latin1' : 'utf8', s, end);
   }
 
   bytes(wire: number, what: string): Uint8Array {

@@ -85,7 +85,9 @@ function attr(attrs: readonly Attribute[], key: string): string | undefined {
 
 /** Sanitised labels from attributes; collisions joined with `;` in the order of the original keys. */
 function attributeLabels(attrs: readonly Attribute[], strategy: TranslationStrategy, into: Map<string, string>, prefix = ''): void {
-  const sorted = [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  let inOrder = true;
+  for (let i = 1; i < attrs.length && inOrder; i++) inOrder = attrs[i - 1]!.key <= attrs[i]!.key;
+  const sorted = inOrder ? attrs : [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const a of sorted) {
     const n = labelName(a.key, strategy);
     if (n === '') continue;
