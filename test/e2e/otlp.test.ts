@@ -215,3 +215,23 @@ describe('OTLP/HTTP requests and answers', () => {
     expect(await value(s.url, 'after_bad')).toBe('8');
   });
 });
+
+describe('OTLP translation flags', () => {
+  let s: StrataProcess;
+  beforeAll(async () => {
+    s = await startStrata({ args: ['--otlp.translationStrategy=NoTranslation', '--otlp.promoteScopeMetadata=true', '--otlp.promoteResourceAttributes=deployment.environment'] });
+  });
+  afterAll(() => s.stop());
+
+  it('keeps names as sent with --otlp.translationStrategy=NoTranslation and adds the promoted labels', async () => {
+    const body = {
+      resourceMetrics: [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }, { key: 'deployment.environment', value: { stringValue: 'prod' } }] },
+        scopeMetrics: [{ scope: { name: 'my.lib', version: '2' }, metrics: [{ name: 'http.requests', unit: 's', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: NOW_NS(), asInt: '12', attributes: [{ key: 'http.method', value: { stringValue: 'GET' } }] }] } }] }],
+      }],
+    };
+    expect((await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(body), JSON_H)).status).toBe(200);
+    const res = await query(s.url, '{__name__="http.requests"}');
+    expect(res.map((r) => [r.metric, r.value[1]])).toEqual([[{ __name__: 'http.requests', 'http.method': 'GET', job: 'raw', 'deployment.environment': 'prod', otel_scope_name: 'my.lib', otel_scope_version: '2' }, '12']]);
+  });
+});

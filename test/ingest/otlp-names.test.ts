@@ -67,6 +67,10 @@ describe('OTLP label names', () => {
     expect(labelName('a..b', P3)).toBe('a__b');
   });
 
+  it('replaces a character outside the BMP with one underscore, as Go does per rune', () => {
+    expect(labelName('a\u{1F600}b', P3)).toBe('a_b');
+  });
+
   it('prefixes a leading digit with key_ and a single leading underscore with key', () => {
     expect(labelName('1st', P3)).toBe('key_1st');
     expect(labelName('_private', P3)).toBe('key_private');
