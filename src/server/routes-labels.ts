@@ -1,5 +1,5 @@
 /** Series, label names, label values and cardinality (`/api/v1/status/tsdb`): the index's API face. */
-import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseMatchParams, parseTime } from '../api/query-params.js';
+import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseMatchParams, parseTime } from './query-params.js';
 import type { Database } from '../db/index.js';
 import { formatDuration } from '../promql/index.js';
 import { MAX_LABEL_BYTES, dayOf } from '../index/index.js';
