@@ -4,14 +4,15 @@
  */
 import { cpus } from 'node:os';
 import { DURATION_UNITS, parseDurationFlag } from './duration-flag.js';
+import type { LogLevel } from './logger.js';
 import { parseDownsamplingRule, parseRetentionFilter, type DownsamplingRule, type RetentionFilter } from './lifecycle/index.js';
 import type { DownsampleMode } from './storage/index.js';
-import { TRANSLATION_STRATEGIES, type TranslationStrategy } from './ingest/otlp/names.js';
+import { TRANSLATION_STRATEGIES, type TranslationStrategy } from './ingest/index.js';
 
 export { parseDurationFlag };
 
 export type WalFsync = 'always' | 'interval' | 'never';
-export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'PANIC';
+export type { LogLevel } from './logger.js';
 
 export interface Config {
   storageDataPath: string;

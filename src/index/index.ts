@@ -1,6 +1,5 @@
 export { LabelIndex, MAX_DAYS_FOR_DAY_POSTINGS, type CompactOptions, type LabelIndexOptions, type TsdbStatusOptions } from './label-index.js';
 export { compileMatcher, planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
-export { compileCapturingRegex, compileRegex, type CapturingRegex, type CompiledRegex, type RegexMatch, type RegexPlan } from './regex.js';
 export { IndexError } from './errors.js';
 export { TwoGenerationCache } from './cache.js';
 export { MAX_LABEL_BYTES, canonicalLabels } from './keys.js';

@@ -37,3 +37,19 @@ export {
 } from './relabel.js';
 export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompress.js';
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';
+export {
+  decodeExportRequestJson,
+  decodeExportRequestProto,
+  encodeExportResponse,
+  encodeStatus,
+  exponentialToFloatHistogram,
+  ExponentialHistogramError,
+  OTLP_CONTENT_TYPES,
+  TRANSLATION_STRATEGIES,
+  translateExportRequest,
+  type ExponentialInput,
+  type NativeHistogramSample,
+  type OtlpEncoding,
+  type OtlpOptions,
+  type TranslationStrategy,
+} from './otlp/index.js';

@@ -10,8 +10,6 @@ import {
   IngestError,
   decompressBody,
   parseBodyEncoding,
-} from '../ingest/index.js';
-import {
   decodeExportRequestJson,
   decodeExportRequestProto,
   encodeExportResponse,
@@ -21,7 +19,7 @@ import {
   type NativeHistogramSample,
   type OtlpEncoding,
   type OtlpOptions,
-} from '../ingest/otlp/index.js';
+} from '../ingest/index.js';
 import type { Tenant } from '../model/index.js';
 import { HttpError } from './errors.js';
 import type { Request, Response } from './request.js';

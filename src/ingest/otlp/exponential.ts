@@ -9,8 +9,7 @@
  * refused, as Prometheus refuses them. OTLP's zero bucket (zero_count, zero_threshold) is the
  * native zero bucket unchanged.
  */
-import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../../model/histogram.js';
-import { STALE_NAN } from '../../model/sample.js';
+import { CounterResetHint, STALE_NAN, type BucketSpan, type FloatHistogram } from '../../model/index.js';
 import type { Buckets } from './model.js';
 
 export const MIN_SCHEMA = -4;

@@ -5,7 +5,7 @@
  * the field and byte offset. Unknown fields are skipped, as protobuf requires.
  */
 import { isUtf8 } from 'node:buffer';
-import { unzigzag } from '../../codec/bits.js';
+import { unzigzag } from '../../codec/index.js';
 import { ProtoReader } from '../proto-reader.js';
 import { renderAnyValue, type RawValue } from './any-value.js';
 import type {

@@ -15,9 +15,7 @@
  * A point that cannot be translated is rejected alone (counted with a reason); the rest of the
  * request is kept.
  */
-import { METRIC_NAME, type Label } from '../../model/index.js';
-import type { FloatHistogram } from '../../model/histogram.js';
-import { STALE_NAN } from '../../model/sample.js';
+import { METRIC_NAME, STALE_NAN, type FloatHistogram, type Label } from '../../model/index.js';
 import { BatchBuilder, type MetricType } from '../batch.js';
 import { resolveLimits, type IngestLimits } from '../limits.js';
 import { checkLabels } from '../validate.js';
