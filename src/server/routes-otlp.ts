@@ -65,8 +65,11 @@ export function registerOtlpRoutes(router: Router, deps: IngestDeps, counters: I
         const body = await decompressBody(bodyEncoding, await req.body(), deps.limits.maxDecompressedBytes);
         const request = encoding === 'json' ? decodeExportRequestJson(body) : decodeExportRequestProto(body);
         const t = translateExportRequest(request, opts, deps.limits);
-        const outcome = await writeBatch(deps, counters, req, t.builder.build(), 'opentelemetry');
-        let rejected = t.rejectedPoints + outcome.droppedSamples;
+        const batch = t.builder.build();
+        const outcome = await writeBatch(deps, counters, req, batch, 'opentelemetry');
+        // Label-check drops count once per data point; storage drops (out of bounds, series
+        // limits) are known only per sample.
+        let rejected = t.rejectedPoints + t.labelDroppedPoints + Math.max(0, outcome.droppedSamples - batch.dropped.samples);
         const problems = [...t.reasons];
         if (t.histograms.length > 0) {
           const kept = opts.storeHistograms ? await opts.storeHistograms(req.tenant, t.histograms) : 0;

@@ -163,6 +163,16 @@ describe('OTLP/HTTP requests and answers', () => {
     expect(await value(s.url, 'neg_good')).toBe('7');
   });
 
+  it('reports a point whose labels break the label rules once, naming the label, and keeps the rest', async () => {
+    const long = { name: 'long_label', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: NOW_NS(), count: '1', bucketCounts: ['1', '0'], explicitBounds: [1], attributes: [{ key: 'path', value: { stringValue: 'p'.repeat(5000) } }] }] } };
+    const r = await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(gaugeRequest('long_good', 9, [long])), JSON_H);
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
+    expect(body.partialSuccess.rejectedDataPoints).toBe('1');
+    expect(body.partialSuccess.errorMessage).toMatch(/value of label "path" .* is longer than 4096 bytes/);
+    expect(await value(s.url, 'long_good')).toBe('9');
+  });
+
   it('answers malformed protobuf with 400 and a google.rpc.Status naming the problem', async () => {
     const good = encodeOtlp(gaugeRequest('never', 1));
     const r = await post(`${s.url}/opentelemetry/v1/metrics`, good.subarray(0, good.length - 3), PROTO_H);

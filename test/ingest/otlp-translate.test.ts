@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeExportRequestJson, translateExportRequest, DEFAULT_OTLP_OPTIONS, type OtlpOptions } from '../../src/ingest/otlp/index.js';
+import type { IngestLimits } from '../../src/ingest/index.js';
 import { isStaleNaNAt } from '../../src/model/sample.js';
 
 const T = '1700000000000000000';
@@ -13,8 +14,8 @@ function request(metrics: Obj[], resource: Record<string, string> = { 'service.n
 }
 
 /** Translated series as `name{labels} value` lines, sorted, plus the translation. */
-function translate(body: Uint8Array, opts: Partial<OtlpOptions> = {}) {
-  const t = translateExportRequest(decodeExportRequestJson(body), { ...DEFAULT_OTLP_OPTIONS, ...opts });
+function translate(body: Uint8Array, opts: Partial<OtlpOptions> = {}, limits: Partial<IngestLimits> = {}) {
+  const t = translateExportRequest(decodeExportRequestJson(body), { ...DEFAULT_OTLP_OPTIONS, ...opts }, limits);
   const b = t.builder.build();
   const lines: string[] = [];
   for (let i = 0; i < b.sampleCount; i++) {
@@ -85,6 +86,18 @@ describe('OTLP → Prometheus series', () => {
     ]);
     expect(lines).toHaveLength(3); // le="1", le="+Inf", _count
     expect(lines.every((l) => l.includes('ok="yes"'))).toBe(true);
+  });
+
+  it('counts a histogram point whose labels fail the label checks once, not once per series', () => {
+    const { t, b } = translate(request([{ name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [
+      { timeUnixNano: T, count: '1', bucketCounts: ['1', '0'], explicitBounds: [1], attributes: kv({ long: 'x'.repeat(20) }) },
+      { timeUnixNano: T, count: '1', bucketCounts: ['1', '0'], explicitBounds: [1], attributes: kv({ short: 'x' }) },
+    ] } }], {}), {}, { maxLabelValueLen: 10 });
+    expect(t.labelDroppedPoints).toBe(1);
+    expect(t.rejectedPoints).toBe(0);
+    expect(b.dropped.series).toBe(3);
+    expect(b.dropped.reasons[0]).toMatch(/value of label "long" .* is longer than 10 bytes/);
+    expect(b.sampleCount).toBe(3);
   });
 
   it('maps a summary to quantile series, _sum and _count', () => {

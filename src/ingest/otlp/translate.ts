@@ -59,8 +59,13 @@ export interface NativeHistogramSample {
 
 export interface Translation {
   readonly builder: BatchBuilder;
-  /** Data points refused by the translation (not counting series the label checks drop). */
+  /** Data points refused by the translation. */
   readonly rejectedPoints: number;
+  /**
+   * Data points with a series the label checks dropped (too many labels, a value too long, …);
+   * the batch's `dropped` counts those per series and sample, with the reasons.
+   */
+  readonly labelDroppedPoints: number;
   /** The first few reasons, each naming the metric. */
   readonly reasons: readonly string[];
   readonly histograms: readonly NativeHistogramSample[];
@@ -172,6 +177,8 @@ function checkCount(v: number, what: string): void {
 class Translator {
   readonly builder: BatchBuilder;
   rejectedPoints = 0;
+  labelDroppedPoints = 0;
+  private pointDropped = false;
   readonly reasons: string[] = [];
   readonly histograms: NativeHistogramSample[] = [];
   private readonly metadataSeen = new Set<string>();
@@ -191,6 +198,7 @@ class Translator {
   private add(labels: Label[], ts: number, v: number): void {
     const si = this.builder.addLabels(labels, 1);
     if (si >= 0) this.builder.addSample(si, ts, v);
+    else this.pointDropped = true;
   }
 
   private exemplars(labels: readonly Label[], p: PointBase): void {
@@ -239,8 +247,10 @@ class Translator {
     let maxT = -Infinity;
     for (let i = 0; i < points.length; i++) {
       const p = points[i]!;
+      this.pointDropped = false;
       try {
         this.point(d, i, name, res, scope);
+        if (this.pointDropped) this.labelDroppedPoints++;
       } catch (e) {
         if (!(e instanceof PointError || e instanceof ExponentialHistogramError)) throw e;
         this.reject(m.name, 1, `data point ${i}: ${e.message}`);
@@ -329,6 +339,7 @@ class Translator {
         const why = checkLabels(labels, this.limits);
         if (why !== null) {
           this.builder.drop(1, why);
+          this.pointDropped = true;
           return;
         }
         this.histograms.push({ labels, timestamp: p.timeMs, histogram });
@@ -363,5 +374,5 @@ class Translator {
 export function translateExportRequest(req: ExportRequest, opts: OtlpOptions = DEFAULT_OTLP_OPTIONS, limits?: Partial<IngestLimits>): Translation {
   const t = new Translator(opts, resolveLimits(limits));
   for (const rm of req.resourceMetrics) t.resource(rm);
-  return { builder: t.builder, rejectedPoints: t.rejectedPoints, reasons: t.reasons, histograms: t.histograms };
+  return { builder: t.builder, rejectedPoints: t.rejectedPoints, labelDroppedPoints: t.labelDroppedPoints, reasons: t.reasons, histograms: t.histograms };
 }
