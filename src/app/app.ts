@@ -20,6 +20,7 @@ import {
   registerAdminRoutes,
   registerImportExportRoutes,
   registerIngestRoutes,
+  registerOtlpRoutes,
   registerLabelRoutes,
   registerQueryRoutes,
   registerExemplarRoutes,
@@ -120,6 +121,11 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     const counters = ingestCounters(metrics);
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
+    registerOtlpRoutes(router, ingest, counters, {
+      strategy: config.otlpTranslationStrategy,
+      promoteResourceAttributes: config.otlpPromoteResourceAttributes,
+      promoteScopeMetadata: config.otlpPromoteScopeMetadata,
+    });
     registerAdminRoutes(router, { db: database, parseSelector: parseSeriesSelector });
     registerSnapshotRoutes(router, { snapshots: database.snapshots });
     if (config.snapshotsMaxAgeMs > 0) {

@@ -39,3 +39,19 @@ export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompre
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';
 export { type ExemplarRow, EXEMPLAR_MAX_LABEL_SET_LENGTH } from './exemplars.js';
 export { ProtoReader } from './proto-reader.js';
+export {
+  decodeExportRequestJson,
+  decodeExportRequestProto,
+  encodeExportResponse,
+  encodeStatus,
+  exponentialToFloatHistogram,
+  ExponentialHistogramError,
+  OTLP_CONTENT_TYPES,
+  TRANSLATION_STRATEGIES,
+  translateExportRequest,
+  type ExponentialInput,
+  type NativeHistogramSample,
+  type OtlpEncoding,
+  type OtlpOptions,
+  type TranslationStrategy,
+} from './otlp/index.js';

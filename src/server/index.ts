@@ -6,6 +6,7 @@ export { registerStatusRoutes, type StatusDeps } from './routes-status.js';
 export { registerAdminRoutes } from './routes-admin.js';
 export { registerImportExportRoutes } from './routes-import-export.js';
 export { ingestCounters, registerIngestRoutes } from './routes-ingest.js';
+export { registerOtlpRoutes, type OtlpRouteOptions } from './routes-otlp.js';
 export { registerLabelRoutes } from './routes-labels.js';
 export { registerQueryRoutes } from './routes-query.js';
 export { registerSnapshotRoutes } from './routes-snapshot.js';

@@ -3,8 +3,8 @@
  * Decoding lives in ingest/, storing in db/; this file maps them onto HTTP status codes.
  */
 import type { Database } from '../db/index.js';
-import { log } from '../logger.js';
 import type { ExemplarStore } from '../exemplars/index.js';
+import { log } from '../logger.js';
 import {
   IngestError,
   checkContentEncoding,
@@ -68,7 +68,7 @@ export function ingestCounters(metrics: MetricsRegistry): IngestCounters {
   return {
     rows: metrics.counter('strata_rows_inserted_total', 'Samples stored, by ingestion protocol.'),
     dropped: metrics.counter('strata_rows_dropped_total', 'Samples not stored, by reason (invalid series, out of retention, out of bounds).'),
-    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored.'),
+    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored yet.'),
     exemplars: metrics.counter('strata_exemplars_total', 'Remote-write exemplars by what became of them (stored, duplicate, out_of_order).'),
   };
 }
@@ -110,8 +110,16 @@ function storeExemplars(deps: IngestDeps, counters: IngestCounters, req: Request
   return r.stored;
 }
 
-/** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
-export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number, exemplarsWritten: number) => Record<string, string> = () => ({})): Promise<Response> {
+/** What storing a batch did: samples written, and what was dropped and why (none when all were kept). */
+export interface StoreOutcome {
+  readonly written: number;
+  readonly exemplarsWritten: number;
+  readonly droppedSamples: number;
+  readonly problems: readonly string[];
+}
+
+/** Relabels and stores a batch, counting what was stored and dropped. */
+export async function writeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string): Promise<StoreOutcome> {
   const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
   let res;
   try {
@@ -126,7 +134,6 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
   if (batch.exemplars > exemplarsWritten) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars - exemplarsWritten);
   if (batch.histograms > 0) counters.notStored.inc({ kind: 'native_histogram' }, batch.histograms);
   if (res.samplesDroppedOutOfBounds > 0) counters.dropped.inc({ reason: 'out_of_bounds' }, res.samplesDroppedOutOfBounds);
-  const headers = extraHeaders(res.samplesWritten, exemplarsWritten);
   const problems: string[] = [];
   if (batch.dropped.series > 0) problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
   const oob = res.firstOutOfBounds;
@@ -140,8 +147,16 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
     const flag = res.limit.name === 'hourly' ? 'storage.maxHourlySeries' : 'storage.maxDailySeries';
     problems.push(`dropped ${res.samplesDroppedByLimit} samples of new series over the ${res.limit.name} series limit (--${flag}=${res.limit.max})`);
   }
+  const droppedSamples = batch.dropped.samples + res.samplesDroppedOutOfBounds + (res.limit ? res.samplesDroppedByLimit : 0);
+  return { written: res.samplesWritten, exemplarsWritten, droppedSamples, problems };
+}
+
+/** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
+export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number, exemplarsWritten: number) => Record<string, string> = () => ({})): Promise<Response> {
+  const { written, exemplarsWritten, problems } = await writeBatch(deps, counters, req, decoded, protocol);
+  const headers = extraHeaders(written, exemplarsWritten);
   if (problems.length > 0) {
-    const msg = `stored ${res.samplesWritten} samples; ${problems.join('; ')}`;
+    const msg = `stored ${written} samples; ${problems.join('; ')}`;
     return { status: 400, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: msg + '\n' };
   }
   return { status: 204, headers };
