@@ -10,6 +10,7 @@ export { referenceCodec, type CodecBackend } from './reference.js';
 export { FORMAT_VERSION, maxEncodedSize } from './format.js';
 export { loadWasmCodec, wasmLoadError } from './wasm.js';
 export { InflateError, inflateRaw } from './inflate.js';
+export { zigzag, unzigzag } from './bits.js';
 
 let backend: CodecBackend | null = null;
 

@@ -46,6 +46,13 @@ export interface DatabaseOptions {
   readonly onStorageError?: (message: string) => void;
 }
 
+export interface ExportOptions {
+  /** More matching series than this fails with a LimitError before any is read. */
+  readonly maxSeries?: number;
+  /** Series read from storage at once (default 512): fewer keeps less in memory. */
+  readonly seriesPerRead?: number;
+}
+
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
 export class LimitError extends Error {}
 
@@ -495,11 +502,18 @@ export class Database {
   }
 
   /** Every matching series with its samples in [minT, maxT], read in chunks for streaming exports. */
-  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, order: 'id' | 'labels' = 'id'): AsyncGenerator<Series> {
+  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, order: 'id' | 'labels' | 'sorted' = 'id', opts: ExportOptions = {}): AsyncGenerator<Series> {
     const idSet = new Set<number>();
     for (const ms of matcherSets) for (const id of this.index.select(tenant, ms, minT, maxT)) idSet.add(id);
+    if (opts.maxSeries !== undefined && idSet.size > opts.maxSeries) {
+      throw new LimitError(`the query selects ${idSet.size} series, more than --search.maxSeries=${opts.maxSeries}; narrow the selector or raise the limit`);
+    }
     let ids = [...idSet].sort((a, b) => a - b);
-    if (order === 'labels') {
+    if (order === 'sorted') {
+      // Prometheus's labels.Compare order, as TSDB blocks (and streamed remote read) have it.
+      const labels = new Map(ids.map((id) => [id, this.index.labelsOf(id)]));
+      ids = ids.sort((a, b) => compareLabels(labels.get(a)!, labels.get(b)!));
+    } else if (order === 'labels') {
       // Formats that group series into families (OpenMetrics) need each metric name's series together.
       const labels = new Map(ids.map((id) => [id, this.index.labelsOf(id)]));
       const nameOf = (id: number) => labels.get(id)!.find((l) => l.name === METRIC_NAME)?.value ?? '';
@@ -509,8 +523,9 @@ export class Database {
         return na < nb ? -1 : na > nb ? 1 : compareLabels(labels.get(a)!, labels.get(b)!);
       });
     }
-    for (let i = 0; i < ids.length; i += EXPORT_CHUNK) {
-      const chunk = ids.slice(i, i + EXPORT_CHUNK);
+    const step = opts.seriesPerRead ?? EXPORT_CHUNK;
+    for (let i = 0; i < ids.length; i += step) {
+      const chunk = ids.slice(i, i + step);
       const samples = await this.storage.read(chunk, minT, maxT);
       const histograms = this.readHistograms(chunk, minT, maxT);
       if (this.policies.hasRetentionFilters) this.hideExpired(samples);

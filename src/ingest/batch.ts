@@ -4,6 +4,7 @@ import type { FloatHistogram } from '../model/index.js';
 import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey } from './label-key.js';
 import type { IngestLimits } from './limits.js';
+import type { ExemplarRow } from './exemplars.js';
 import { checkLabels } from './validate.js';
 
 export type MetricType = 'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -50,12 +51,14 @@ export interface DecodedBatch {
   /** Per sample: value, NaN payloads (staleness markers) preserved bit for bit. */
   readonly values: Float64Array;
   readonly dropped: DroppedStats;
-  /** Exemplars received and counted, not stored yet. */
+  /** Exemplars received (counted, whether stored or not). */
   readonly exemplars: number;
   /** Native histogram samples accepted (those of dropped series are in `dropped.samples`). */
   readonly histograms: number;
   /** The native histogram samples themselves, when there are any. */
   readonly histogramRows?: HistogramBatchRows;
+  /** The exemplars of valid series, decoded (remote write 1.0 and 2.0). */
+  readonly exemplarRows?: readonly ExemplarRow[];
   readonly metadata: readonly MetricMetadata[];
 }
 
@@ -96,6 +99,7 @@ export interface BatchData {
   exemplars: number;
   histograms: number;
   histogramRows?: HistogramBatchRows;
+  exemplarRows?: ExemplarRow[];
   metadata: MetricMetadata[];
 }
 
@@ -118,6 +122,7 @@ export class ColumnBatch implements DecodedBatch {
   readonly exemplars: number;
   readonly histograms: number;
   readonly histogramRows: HistogramBatchRows | undefined;
+  readonly exemplarRows: ExemplarRow[] | undefined;
   readonly metadata: MetricMetadata[];
 
   constructor(d: BatchData) {
@@ -138,6 +143,7 @@ export class ColumnBatch implements DecodedBatch {
     this.exemplars = d.exemplars;
     this.histograms = d.histograms;
     this.histogramRows = d.histogramRows;
+    this.exemplarRows = d.exemplarRows;
     this.metadata = d.metadata;
   }
 
@@ -187,6 +193,7 @@ export class ColumnBatch implements DecodedBatch {
       exemplars: this.exemplars,
       histograms: this.histograms,
       ...(this.histogramRows ? { histogramRows: this.histogramRows } : {}),
+      exemplarRows: this.exemplarRows,
       metadata: this.metadata,
     };
   }
@@ -219,6 +226,7 @@ export class BatchBuilder {
   readonly reasons: string[] = [];
   exemplars = 0;
   histograms = 0;
+  readonly exemplarRows: ExemplarRow[] = [];
   readonly metadata: MetricMetadata[] = [];
 
   constructor(
@@ -418,6 +426,7 @@ export class BatchBuilder {
       exemplars: this.exemplars,
       histograms: this.histograms,
       ...(this.histograms > 0 ? { histogramRows: this.histogramRowsBuilt() } : {}),
+      exemplarRows: this.exemplarRows.length > 0 ? this.exemplarRows : undefined,
       metadata: this.metadata,
     });
   }

@@ -41,3 +41,21 @@ export { encodeHistogramMessage, type EncodeHistogram } from './histogram-encode
 export { readHistogram, MIN_SCHEMA, MAX_SCHEMA, CUSTOM_BUCKETS_SCHEMA } from './histogram-proto.js';
 export { formatHistogramJsonLine, histogramJson, classicSeries } from './histogram-output.js';
 export { allBuckets, classicBuckets, exponentialBound, type Bucket, type BoundaryRule } from './histogram-buckets.js';
+export { type ExemplarRow, EXEMPLAR_MAX_LABEL_SET_LENGTH } from './exemplars.js';
+export { ProtoReader } from './proto-reader.js';
+export {
+  decodeExportRequestJson,
+  decodeExportRequestProto,
+  encodeExportResponse,
+  encodeStatus,
+  exponentialToFloatHistogram,
+  ExponentialHistogramError,
+  OTLP_CONTENT_TYPES,
+  TRANSLATION_STRATEGIES,
+  translateExportRequest,
+  type ExponentialInput,
+  type NativeHistogramSample,
+  type OtlpEncoding,
+  type OtlpOptions,
+  type TranslationStrategy,
+} from './otlp/index.js';

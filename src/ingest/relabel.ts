@@ -5,7 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { compileCapturingRegex, type CapturingRegex, type RegexMatch } from '../regex/index.js';
 import { sortLabels, type Label, type Labels } from '../model/index.js';
 import { ColumnBatch, type DecodedBatch, type HistogramBatchRows } from './batch.js';
-import { canonicalKey } from './label-key.js';
+import type { ExemplarRow } from './exemplars.js';
+import { canonicalKey, labelsFromKey } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { checkLabels, isWellFormed } from './validate.js';
 
@@ -358,10 +359,13 @@ export class Relabeler {
 
   /** The key a series has after relabeling, or null when it is dropped. */
   private relabelKey(batch: DecodedBatch, i: number): string | null {
-    const key = batch.keys[i]!;
+    return this.keyAfterRelabel(batch.keys[i]!, () => batch.labels(i));
+  }
+
+  private keyAfterRelabel(key: string, labelsOf: () => Labels): string | null {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const out = applyRelabel(this.configs, batch.labels(i));
+    const out = applyRelabel(this.configs, labelsOf());
     let res: string | null = null;
     if (out !== null) {
       const copy = out.slice();
@@ -371,6 +375,16 @@ export class Relabeler {
     if (this.cache.size >= this.maxCache) this.cache.clear();
     this.cache.set(key, res);
     return res;
+  }
+
+  /** Exemplars follow their series: relabeled with it, dropped with it. */
+  private relabelExemplars(rows: readonly ExemplarRow[]): ExemplarRow[] {
+    const out: ExemplarRow[] = [];
+    for (const row of rows) {
+      const key = this.keyAfterRelabel(row.series, () => labelsFromKey(row.series));
+      if (key !== null) out.push({ ...row, series: key });
+    }
+    return out;
   }
 
   /** A batch with relabeled series (merged when two map to one), dropped series' samples removed. */
@@ -426,6 +440,7 @@ export class Relabeler {
       exemplars: batch.exemplars,
       histograms: histogramRows?.count ?? 0,
       ...(histogramRows ? { histogramRows } : {}),
+      exemplarRows: batch.exemplarRows && this.relabelExemplars(batch.exemplarRows),
       metadata: [...batch.metadata],
     });
   }

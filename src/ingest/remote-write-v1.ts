@@ -1,4 +1,5 @@
 import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
+import { exemplarRows, readExemplarV1, type PendingExemplar } from './exemplars.js';
 import { varintSize } from '../varint.js';
 import { KeyWriter } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
@@ -62,6 +63,7 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
   const firstSample = out.sampleCount;
   const firstHistogram = out.histograms;
   let histogramProblem: string | null = null;
+  const exemplars: PendingExemplar[] = [];
   labels.reset();
   // Canonical: label fields contiguous, each exactly {0x0a name, 0x12 value} with both non-empty.
   let canonical = true;
@@ -153,7 +155,10 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
       labels.add(buf, ns, ne, vs, ve);
     } else if (tag === 0x1a) {
       out.exemplars++;
-      r.skip(2);
+      const eEnd = r.lengthEnd();
+      r.limit = eEnd;
+      exemplars.push(readExemplarV1(r, buf));
+      r.limit = end;
     } else if (tag === 0x22) {
       const hEnd = r.lengthEnd();
       const hStart = r.pos;
@@ -185,13 +190,19 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
     out.drop(samples, why);
     return;
   }
-  if (samples === 0) return;
+  if (samples === 0 && exemplars.length === 0) return;
+  let key: string;
   if (canonical && labels.sorted) {
-    out.pushKey(buf, labelsStart, labelsEnd);
+    if (samples > 0) out.pushKey(buf, labelsStart, labelsEnd);
+    if (exemplars.length === 0) return;
+    key = buf.toString('latin1', labelsStart, labelsEnd);
   } else {
     labels.writeKey(buf, kw);
-    out.pushKey(kw.buffer, 0, kw.length);
+    if (samples > 0) out.pushKey(kw.buffer, 0, kw.length);
+    if (exemplars.length === 0) return;
+    key = kw.buffer.toString('latin1', 0, kw.length);
   }
+  exemplarRows(key, exemplars, out.exemplarRows);
 }
 
 function readMetadata(r: ProtoReader, buf: Buffer, out: BatchBuilder): void {

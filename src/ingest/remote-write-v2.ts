@@ -1,4 +1,5 @@
 import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
+import { exemplarRows, readExemplarV2, type PendingExemplar } from './exemplars.js';
 import { KeyWriter } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
@@ -137,6 +138,7 @@ function readTimeSeries(
   let histogramProblem: string | null = null;
   labels.reset();
   const refs = labelRefs.reset(buf, syms, labels);
+  const exemplars: PendingExemplar[] = [];
   let metaType = 0;
   let helpRef = 0;
   let unitRef = 0;
@@ -188,7 +190,12 @@ function readTimeSeries(
       }
     } else if (tag === 0x22) {
       out.exemplars++;
-      r.skip(2);
+      const eEnd = r.lengthEnd();
+      r.limit = eEnd;
+      const ex = readExemplarV2(r, (ref) => (ref < syms.n ? utf8.decode(buf.subarray(syms.s[ref]!, syms.e[ref]!)) : null));
+      r.limit = end;
+      // A broken exemplar costs only itself: Prometheus stores the samples and skips it too.
+      if (typeof ex !== 'string') exemplars.push(ex);
     } else if (tag === 0x2a) {
       const mEnd = r.lengthEnd();
       r.limit = mEnd;
@@ -223,7 +230,8 @@ function readTimeSeries(
     const sym = (ref: number): string => (ref < syms.n ? utf8.decode(buf.subarray(syms.s[ref]!, syms.e[ref]!)) : '');
     out.metadata.push({ metricFamilyName: sym(nameRef), type: metricTypeFromEnum(metaType), help: sym(helpRef), unit: sym(unitRef) });
   }
-  if (samples === 0) return;
+  if (samples === 0 && exemplars.length === 0) return;
   labels.writeKey(buf, kw);
-  out.pushKey(kw.buffer, 0, kw.length);
+  if (samples > 0) out.pushKey(kw.buffer, 0, kw.length);
+  if (exemplars.length > 0) exemplarRows(kw.buffer.toString('latin1', 0, kw.length), exemplars, out.exemplarRows);
 }
