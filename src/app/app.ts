@@ -209,7 +209,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
 }
 
 /** Storage figures that go up and down; every other number the engine reports is a counter. */
-const STORAGE_GAUGES = new Set(['pendingRows', 'partitions', 'diskBytes', 'lastMergeDurationSeconds', 'walBytes', 'walSegments', 'quarantinedParts', 'rowsByPartType', 'partsByType']);
+const STORAGE_GAUGES = new Set(['pendingRows', 'partitions', 'diskBytes', 'lastMergeDurationSeconds', 'walBytes', 'walSegments', 'quarantinedParts', 'rowsByPartType', 'partsByType', 'histogramRowsPending', 'histogramParts', 'histogramRows', 'histogramDiskBytes']);
 
 function storageMetrics(db: Database): CollectedMetric[] {
   const st = db.stats();

@@ -10,7 +10,7 @@ import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../inges
 import { METRIC_NAME, compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import type { HistogramRows } from '../codec/index.js';
 import type { HistogramSamples } from '../model/index.js';
-import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats } from '../storage/index.js';
+import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats, type HistogramStoreStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
@@ -642,8 +642,8 @@ export class Database {
     return n;
   }
 
-  stats(): StorageStats & { seriesCreated: number; seriesTotal: number } {
-    return { ...this.storage.stats(), seriesCreated: this.seriesCreated, seriesTotal: this.index.seriesCount() };
+  stats(): StorageStats & HistogramStoreStats & { seriesCreated: number; seriesTotal: number } {
+    return { ...this.storage.stats(), ...this.storage.histogramStats(), seriesCreated: this.seriesCreated, seriesTotal: this.index.seriesCount() };
   }
 
   async close(): Promise<void> {

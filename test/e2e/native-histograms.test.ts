@@ -118,6 +118,14 @@ describe('native histograms end to end', () => {
     expect(got(await exportAll(s.url, '{job="nh"}'))).toEqual(expected());
   });
 
+  it('reports histogram storage in /metrics', async () => {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    const total = WRITES.reduce((n, w) => n + w[2].length, 0);
+    expect(text).toMatch(new RegExp(`^strata_storage_histogram_rows_ingested_total ${total}$`, 'm'));
+    expect(text).toMatch(/^strata_rows_inserted_total\{type="promremotewrite2_histogram"\} 15$/m);
+    expect(text).toMatch(/^# TYPE strata_storage_histogram_parts gauge$/m);
+  });
+
   it('exports Prometheus-style buckets: negative, zero and positive buckets of schema 0', async () => {
     const line = (await exportAll(s.url, 'rw1_int_schema0')).find((l) => l.histograms)!;
     // Sample 1: one observation in each bucket; schema 0 bounds are powers of two.
