@@ -9,8 +9,9 @@ import { crc32c } from '../../src/remote-read/index.js';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
 import { bitsToFloat64, decodeXorChunk } from '../helpers/xor-chunk-decoder.js';
 import { ChunkedReadResponse, ReadResponse, encodeReadRequest } from '../ingest/protos.js';
-import { series, writeV1, RW1_HEADERS } from './client.js';
-import { encodeRemoteWriteV1 } from '../../src/ingest/index.js';
+import { series, writeV1, RW1_HEADERS, RW2_HEADERS } from './client.js';
+import { encodeRemoteWriteV1, encodeRemoteWriteV2 } from '../../src/ingest/index.js';
+import { CounterResetHint, type FloatHistogram } from '../../src/model/index.js';
 
 // Recent enough for the default one-month retention.
 const T0 = Math.floor((Date.now() - 3 * 3600_000) / 60_000) * 60_000;
@@ -138,6 +139,36 @@ describe('remote read over real HTTP', () => {
     expect(ax.timestamps).toEqual(tsOf(N));
     expect(ax.values).toEqual(tsOf(N).map((_, i) => i * 1.5));
     expect(res![1]!.values).toEqual(tsOf(N).map((_, i) => Math.sin(i)));
+  });
+
+  it('answers SAMPLES with native histograms in TimeSeries.histograms (tenant 9, apart from the float data)', async () => {
+    const h = (i: number): FloatHistogram => ({
+      schema: 0,
+      counterResetHint: CounterResetHint.Unknown,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      count: 3 * i,
+      sum: 2.5 * i,
+      positiveSpans: [{ offset: 0, length: 2 }],
+      positiveBuckets: Float64Array.from([i, 2 * i]),
+      negativeSpans: [],
+      negativeBuckets: new Float64Array(0),
+      customValues: new Float64Array(0),
+    });
+    const w = await fetch(`${s.url}/insert/9/prometheus/api/v1/write`, {
+      method: 'POST',
+      body: encodeRemoteWriteV2([{ labels: [{ name: '__name__', value: 'rr_hist' }], histograms: tsOf(4).map((t, i) => ({ timestamp: t, histogram: h(i + 1), integer: false })) }]),
+      headers: RW2_HEADERS,
+    });
+    expect(w.status, await w.text()).toBe(204);
+    const r = await read(s.url, [{ start: T0, end: T0 + N * STEP, matchers: [{ type: EQ, name: '__name__', value: 'rr_hist' }] }], undefined, '/select/9/prometheus/api/v1/read');
+    expect(r.status).toBe(200);
+    const raw = snappyUncompress(new Uint8Array(await r.arrayBuffer()), 1 << 30);
+    const msg = ReadResponse.toObject(ReadResponse.decode(raw), { longs: Number, defaults: true }) as {
+      results: Array<{ timeseries: Array<{ histograms: Array<{ timestamp: number; sum: number; countFloat: number; positiveCounts: number[] }> }> }>;
+    };
+    const got = msg.results[0]!.timeseries[0]!.histograms;
+    expect(got.map((x) => [x.timestamp, x.sum, x.countFloat, x.positiveCounts])).toEqual(tsOf(4).map((t, i) => [t, 2.5 * (i + 1), 3 * (i + 1), [i + 1, 2 * (i + 1)]]));
   });
 
   it('honours the time range (inclusive at both ends)', async () => {

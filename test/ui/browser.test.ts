@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
-import { BUCKETS, COUNTER, HISTOGRAM, INSTANCES_PER_JOB, JOBS, POINTS, ingestUiData } from '../helpers/ui-data.js';
+import { BUCKETS, COUNTER, HISTOGRAM, INSTANCES_PER_JOB, JOBS, NATIVE_BUCKETS, NATIVE_HISTOGRAM, POINTS, ingestUiData } from '../helpers/ui-data.js';
 
 const CHROMIUM = process.env['STRATA_CHROMIUM'] ?? '/usr/bin/chromium';
 const enabled = !!process.env['STRATA_SLOW_TESTS'] && existsSync(CHROMIUM);
@@ -397,6 +397,18 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
     await page.mouse.move(box.x + box.width * 0.9, box.y + 10);
     await poll(() => page.locator('[data-testid=heatmap-tip]').textContent()).toContain('(1, +Inf]');
     expect(new URL(page.url().replace('#/', '')).searchParams.get('heatmap')).toBe('1');
+  });
+
+  it('draws native histogram buckets as a heatmap, and tables show their count, sum and buckets', async () => {
+    await page.goto(graphFor(`sum(rate(${NATIVE_HISTOGRAM}[5m]))`));
+    await page.locator('[data-testid=heatmap-toggle]').check({ timeout: 20_000 });
+    const heatmap = page.locator('[data-testid=heatmap]');
+    expect(await heatmap.getAttribute('data-buckets')).toBe(String(NATIVE_BUCKETS));
+    const box = (await heatmap.locator('canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.9, box.y + 10);
+    await poll(() => page.locator('[data-testid=heatmap-tip]').textContent()).toContain('(1, 2]');
+    await page.goto(graphFor(NATIVE_HISTOGRAM, '&g0.tab=table'));
+    await poll(() => page.locator('[data-testid=table] td.num').first().textContent()).toMatch(/^count=\d+ sum=[\d.]+\n?\(0\.25, 0\.5\]: \d+/);
   });
 
   it('completes metric names by prefix from 100,000 names without freezing the page', async () => {
