@@ -1,6 +1,6 @@
 /**
  * Unsigned LEB128 varints for integers in [0, 2^53]: the one implementation behind the codec's
- * column blocks, the part format's index blocks, the label index's postings and label blocks, the
+ * column blocks, the part format's header groups, the label index's postings and label blocks, the
  * canonical series keys and the protobuf writers. Such a value takes at most 8 bytes.
  */
 

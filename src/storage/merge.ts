@@ -27,8 +27,8 @@ class HeaderCursor {
   }
 
   private fill(): void {
-    while (this.pos >= this.headers.length && this.block < this.part.indexBlocks) {
-      this.headers = this.part.readIndexBlock(this.block++);
+    while (this.pos >= this.headers.length && this.block < this.part.headerGroups) {
+      this.headers = this.part.readHeaderGroup(this.block++);
       this.pos = 0;
     }
   }

@@ -4,12 +4,12 @@ import { MAX_VARINT_BYTES, VarintError, readVarint, varintSize, writeVarint } fr
 /**
  * Part directory layout (both format versions, byte by byte): docs/format/part.md.
  *
- * Version 2 compresses index blocks because version 1's raw 64-byte headers cost 0.17 bytes a
+ * Version 2 compresses header groups because version 1's raw 64-byte headers cost 0.17 bytes a
  * sample on node_exporter-like data, a tenth of the whole part (compressed: about 8 bytes a header).
  */
 export const FORMAT_VERSION = 2;
 export const HEADER_SIZE = 64;
-export const HEADERS_PER_INDEX_BLOCK = 256;
+export const HEADERS_PER_GROUP = 256;
 export const METAINDEX_ENTRY_SIZE = 48;
 export const MAX_BLOCK_SAMPLES = 8192;
 
@@ -86,11 +86,11 @@ export function readHeader(buf: Buffer, off: number): BlockHeader {
   };
 }
 
-// ---- compressed index blocks (format version 2) ----
+// ---- compressed header groups (format version 2) ----
 
-/** An index block that does not decode: the message says what was wrong. */
-export class IndexBlockError extends Error {
-  override name = 'IndexBlockError';
+/** An header group that does not decode: the message says what was wrong. */
+export class HeaderGroupError extends Error {
+  override name = 'HeaderGroupError';
 }
 
 /** The largest encoded size of one header (every field at its widest), bounding an inflate. */
@@ -145,7 +145,7 @@ class ByteReader {
   constructor(private readonly buf: Buffer) {}
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new IndexBlockError(`truncated at byte ${this.pos}`);
+    if (this.pos + n > this.buf.length) throw new HeaderGroupError(`truncated at byte ${this.pos}`);
   }
 
   byte(): number {
@@ -157,7 +157,7 @@ class ByteReader {
     try {
       return readVarint(this.buf, this);
     } catch (e) {
-      throw e instanceof VarintError ? new IndexBlockError(e.message) : e;
+      throw e instanceof VarintError ? new HeaderGroupError(e.message) : e;
     }
   }
 
@@ -186,7 +186,7 @@ type Predictor = (i: number) => number;
 /** Reads a column written by writeColumn into `out` at byte offset `field` of each header. */
 function readPredicted(r: ByteReader, n: number, out: Buffer, field: number, predictors: readonly Predictor[]): void {
   const mode = r.byte();
-  if (mode !== COLUMN_F64 && mode >= predictors.length) throw new IndexBlockError(`unknown column mode ${mode}`);
+  if (mode !== COLUMN_F64 && mode >= predictors.length) throw new HeaderGroupError(`unknown column mode ${mode}`);
   const predict = predictors[mode];
   for (let i = 0; i < n; i++) {
     let v: number;
@@ -260,7 +260,7 @@ function writeColumn(w: ByteWriter, n: number, values: Float64Array, predictions
  * computed as an array (what readPredicted's predictorsOf computes lazily on decode): a flush of
  * 100k series writes ~400 of these blocks, and the closures per value were half its time.
  */
-export function encodeIndexBlock(headers: Buffer, n: number): Buffer {
+export function encodeHeaderGroup(headers: Buffer, n: number): Buffer {
   const id = new Float64Array(n);
   const minT = new Float64Array(n);
   const maxT = new Float64Array(n);
@@ -312,19 +312,19 @@ export function encodeIndexBlock(headers: Buffer, n: number): Buffer {
 }
 
 /**
- * Decodes a stored index block of `n` headers into the in-memory layout (HEADER_SIZE bytes a
- * header); throws IndexBlockError on any inconsistency.
+ * Decodes a stored header group of `n` headers into the in-memory layout (HEADER_SIZE bytes a
+ * header); throws HeaderGroupError on any inconsistency.
  */
-export function decodeIndexBlock(stored: Uint8Array, n: number): Buffer {
+export function decodeHeaderGroup(stored: Uint8Array, n: number): Buffer {
   let plain: Buffer;
   try {
     plain = inflateRawSync(stored, { maxOutputLength: 16 + n * MAX_ENCODED_HEADER });
   } catch (e) {
-    throw new IndexBlockError(`does not inflate: ${(e as Error).message}`);
+    throw new HeaderGroupError(`does not inflate: ${(e as Error).message}`);
   }
   const r = new ByteReader(plain);
   const count = r.varint();
-  if (count !== n) throw new IndexBlockError(`holds ${count} headers, the metaindex says ${n}`);
+  if (count !== n) throw new HeaderGroupError(`holds ${count} headers, the metaindex says ${n}`);
   const out = Buffer.alloc(n * HEADER_SIZE);
   const f64 = (i: number, field: number): number => out.readDoubleLE(i * HEADER_SIZE + field);
   const u32 = (i: number, field: number): number => out.readUInt32LE(i * HEADER_SIZE + field);
@@ -338,7 +338,7 @@ export function decodeIndexBlock(stored: Uint8Array, n: number): Buffer {
   readPredicted(r, n, out, 16, p.maxT);
   for (let i = 0; i < n; i++) {
     const c = r.varint();
-    if (c > 0xffffffff) throw new IndexBlockError(`sample count ${c} out of range`);
+    if (c > 0xffffffff) throw new HeaderGroupError(`sample count ${c} out of range`);
     out.writeUInt32LE(c, i * HEADER_SIZE + 24);
   }
   for (let i = 0; i < n; i++) out[i * HEADER_SIZE + 28] = r.byte();
@@ -346,13 +346,13 @@ export function decodeIndexBlock(stored: Uint8Array, n: number): Buffer {
   for (const field of [40, 44]) {
     for (let i = 0; i < n; i++) {
       const size = r.varint();
-      if (size > 0xffffffff) throw new IndexBlockError(`block size ${size} out of range`);
+      if (size > 0xffffffff) throw new HeaderGroupError(`block size ${size} out of range`);
       out.writeUInt32LE(size, i * HEADER_SIZE + field);
     }
   }
   readPredicted(r, n, out, 32, p.tsOffset);
   readPredicted(r, n, out, 48, p.valOffset);
   for (let i = 0; i < n; i++) out.writeUInt32LE(r.u32(), i * HEADER_SIZE + 56);
-  if (!r.done) throw new IndexBlockError('has bytes past its last header');
+  if (!r.done) throw new HeaderGroupError('has bytes past its last header');
   return out;
 }

@@ -6,13 +6,13 @@ import {
   FILES,
   FORMAT_VERSION,
   HEADER_SIZE,
-  HEADERS_PER_INDEX_BLOCK,
+  HEADERS_PER_GROUP,
   MAX_BLOCK_SAMPLES,
   METAINDEX_ENTRY_SIZE,
   type PartFile,
   type PartMetadata,
   type PartType,
-  encodeIndexBlock,
+  encodeHeaderGroup,
   writeHeader,
 } from './part-format.js';
 import { DeflateAdvisor } from './deflate-advisor.js';
@@ -131,7 +131,7 @@ class SharedColumns {
  */
 export class PartWriter {
   private readonly files: Record<PartFile, ColumnFile>;
-  private readonly headerBuf = Buffer.alloc(HEADER_SIZE * HEADERS_PER_INDEX_BLOCK);
+  private readonly headerBuf = Buffer.alloc(HEADER_SIZE * HEADERS_PER_GROUP);
   private headersInBlock = 0;
   private blockFirstId = 0;
   private blockLastId = 0;
@@ -231,12 +231,12 @@ export class PartWriter {
     if (maxT > this.maxT) this.maxT = maxT;
     this.rows += count;
     this.blocks++;
-    if (this.headersInBlock === HEADERS_PER_INDEX_BLOCK) this.flushIndexBlock();
+    if (this.headersInBlock === HEADERS_PER_GROUP) this.flushHeaderGroup();
   }
 
-  private flushIndexBlock(): void {
+  private flushHeaderGroup(): void {
     if (this.headersInBlock === 0) return;
-    const stored = encodeIndexBlock(this.headerBuf, this.headersInBlock);
+    const stored = encodeHeaderGroup(this.headerBuf, this.headersInBlock);
     const indexOffset = this.files['index.bin'].write(stored);
     const e = this.metaEntry;
     e.writeDoubleLE(this.blockFirstId, 0);
@@ -254,7 +254,7 @@ export class PartWriter {
 
   /** Completes the part and renames it into place; returns its metadata. */
   finish(policy?: PartMetadata['policy']): PartMetadata {
-    this.flushIndexBlock();
+    this.flushHeaderGroup();
     const files = {} as PartMetadata['files'];
     for (const name of FILES) {
       const f = this.files[name];

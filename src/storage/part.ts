@@ -11,13 +11,13 @@ import {
   METAINDEX_ENTRY_SIZE,
   type BlockHeader,
   type PartMetadata,
-  decodeIndexBlock,
-  HEADERS_PER_INDEX_BLOCK,
+  decodeHeaderGroup,
+  HEADERS_PER_GROUP,
   readHeader,
 } from './part-format.js';
 import type { SampleBuffer } from './samples.js';
 
-/** Parts of format version 1 stored index blocks uncompressed; they are still read. */
+/** Parts of format version 1 stored header groups uncompressed; they are still read. */
 const RAW_INDEX_VERSION = 1;
 
 export interface OpenPartOptions {
@@ -89,7 +89,7 @@ export function fileCrc32(path: string): number {
 
 /**
  * A cache entry: a block's columns as the codecs read them (checksum verified, deflate already
- * undone), or the raw headers of an index block (`ts` then holds them and `vals` is empty).
+ * undone), or the raw headers of an header group (`ts` then holds them and `vals` is empty).
  */
 interface CachedBlock {
   readonly tsKind: number;
@@ -97,7 +97,7 @@ interface CachedBlock {
   readonly ts: Uint8Array;
   readonly vals: Uint8Array;
   /**
-   * The block's last TAIL_SAMPLES samples decoded (null for index blocks and unsorted blocks):
+   * The block's last TAIL_SAMPLES samples decoded (null for header groups and unsorted blocks):
    * queries at "now" (dashboards, rules) read only the newest minutes of each block, and these
    * answer them without running the codecs.
    */
@@ -118,7 +118,7 @@ function entrySize(b: CachedBlock): number {
 }
 
 /**
- * Inflated, verified column bytes of recently queried blocks and their index blocks, shared by
+ * Inflated, verified column bytes of recently queried blocks and their header groups, shared by
  * all parts (~2 bytes per sample, an eighth of decoded samples). A hit skips the two reads, the checksum and the inflate,
  * which were most of a small block's cost; the query still runs the column codecs. Parts are
  * immutable, so an entry never goes stale; a released part's entries are dropped with it.
@@ -203,16 +203,16 @@ export class Part {
   private retired = false;
   private fds: { ts: number; vs: number; idx: number } | null;
   private readAhead: { ts: ReadAhead; vs: ReadAhead } | null = null;
-  // Metaindex columns, one entry per index block.
+  // Metaindex columns, one entry per header group.
   private readonly miFirst: Float64Array;
   private readonly miLast: Float64Array;
   private readonly miMinT: Float64Array;
   private readonly miMaxT: Float64Array;
   private readonly miOffset: Float64Array;
   private readonly miCount: Uint32Array;
-  /** Stored (compressed) byte size of each index block. */
+  /** Stored (compressed) byte size of each header group. */
   private readonly miSize: Uint32Array;
-  /** A version 1 part: its index blocks are the plain 64-byte headers. */
+  /** A version 1 part: its header groups are the plain 64-byte headers. */
   private readonly rawIndex: boolean;
   corrupt: PartCorruptError | null = null;
   onRelease: (() => void) | null = null;
@@ -243,9 +243,9 @@ export class Part {
       this.miOffset[i] = metaindex.readDoubleLE(o + 32);
       this.miCount[i] = metaindex.readUInt32LE(o + 40);
       this.miSize[i] = this.rawIndex ? this.miCount[i]! * HEADER_SIZE : metaindex.readUInt32LE(o + 44);
-      // Index blocks lie back to back: anything else is a damaged metaindex.
-      if (this.miOffset[i] !== expectedOffset || this.miCount[i]! === 0 || this.miCount[i]! > HEADERS_PER_INDEX_BLOCK) {
-        throw new PartCorruptError(dir, `metaindex.bin entry ${i} does not match the index blocks (offset ${this.miOffset[i]}, ${this.miCount[i]} headers)`);
+      // Header groups lie back to back: anything else is a damaged metaindex.
+      if (this.miOffset[i] !== expectedOffset || this.miCount[i]! === 0 || this.miCount[i]! > HEADERS_PER_GROUP) {
+        throw new PartCorruptError(dir, `metaindex.bin entry ${i} does not match the header groups (offset ${this.miOffset[i]}, ${this.miCount[i]} headers)`);
       }
       expectedOffset += this.miSize[i]!;
     }
@@ -333,7 +333,7 @@ export class Part {
     this.onRelease?.();
   }
 
-  get indexBlocks(): number {
+  get headerGroups(): number {
     return this.miFirst.length;
   }
 
@@ -342,30 +342,30 @@ export class Part {
     return this.fds;
   }
 
-  /** Index block i in the in-memory header layout (HEADER_SIZE bytes a header). */
-  private readIndexBlockRaw(i: number): Buffer {
+  /** Header group i in the in-memory header layout (HEADER_SIZE bytes a header). */
+  private readHeaderGroupRaw(i: number): Buffer {
     const stored = readExact(this.fdsOrThrow().idx, this.miSize[i]!, this.miOffset[i]!);
     try {
-      return this.rawIndex ? stored : decodeIndexBlock(stored, this.miCount[i]!);
+      return this.rawIndex ? stored : decodeHeaderGroup(stored, this.miCount[i]!);
     } catch (e) {
-      throw new PartCorruptError(this.dir, `index block ${i} of index.bin does not decode: ${(e as Error).message}`);
+      throw new PartCorruptError(this.dir, `header group ${i} of index.bin does not decode: ${(e as Error).message}`);
     }
   }
 
-  /** Index block i for queries, through the block cache (keyed below zero, apart from data blocks). */
-  private indexBlockCached(i: number): Buffer {
+  /** Header group i for queries, through the block cache (keyed below zero, apart from data blocks). */
+  private headerGroupCached(i: number): Buffer {
     const key = -1 - i;
     const hit = blockCache.get(this, key);
     if (hit) return hit.ts as Buffer;
-    const raw = this.readIndexBlockRaw(i);
+    const raw = this.readHeaderGroupRaw(i);
     blockCache.put(this, key, { tsKind: 0, valKind: 0, ts: raw, vals: NO_BYTES, tailTs: null, tailVals: null, beforeTailT: Infinity, hot: false });
     return raw;
   }
 
-  /** The headers of index block i. */
-  readIndexBlock(i: number): BlockHeader[] {
+  /** The headers of header group i. */
+  readHeaderGroup(i: number): BlockHeader[] {
     const count = this.miCount[i]!;
-    const buf = this.readIndexBlockRaw(i);
+    const buf = this.readHeaderGroupRaw(i);
     const out: BlockHeader[] = new Array<BlockHeader>(count);
     for (let k = 0; k < count; k++) out[k] = readHeader(buf, k * HEADER_SIZE);
     return out;
@@ -484,12 +484,12 @@ export class Part {
         while (k < ids.length && ids[k]! < this.miLast[b]!) k++;
         continue;
       }
-      // Skip this index block entirely when no requested id falls in [first, last].
+      // Skip this header group entirely when no requested id falls in [first, last].
       while (k < ids.length && ids[k]! < this.miFirst[b]!) k++;
       if (k >= ids.length || ids[k]! > this.miLast[b]!) continue;
       // Binary-search the raw headers for each wanted id: a query for a few series out of a
       // million must not parse every header it reads past.
-      const raw = this.indexBlockCached(b);
+      const raw = this.headerGroupCached(b);
       const count = this.miCount[b]!;
       let from = 0;
       for (let kk = k; kk < ids.length && ids[kk]! <= this.miLast[b]!; kk++) {
@@ -507,7 +507,7 @@ export class Part {
           if (raw.readDoubleLE(off + 16) < minT || raw.readDoubleLE(off + 8) > maxT) continue;
           // Keyed by block number: blocks may share a timestamp column, so offsets are not unique.
           try {
-            this.readBlockCached(raw, off, b * HEADERS_PER_INDEX_BLOCK + j, minT, maxT, bufferFor(id), scratch);
+            this.readBlockCached(raw, off, b * HEADERS_PER_GROUP + j, minT, maxT, bufferFor(id), scratch);
           } catch (e) {
             // A bad block costs its own samples only: the caller reports it, the read goes on.
             if (!onBadBlock || !(e instanceof PartCorruptError)) throw e;
@@ -525,7 +525,7 @@ export class Part {
     if (this.meta.maxT < minT || this.meta.minT > maxT) return;
     for (let b = 0; b < this.miFirst.length; b++) {
       if (this.miMaxT[b]! < minT || this.miMinT[b]! > maxT) continue;
-      for (const h of this.readIndexBlock(b)) if (h.maxT >= minT && h.minT <= maxT) out.add(h.seriesId);
+      for (const h of this.readHeaderGroup(b)) if (h.maxT >= minT && h.minT <= maxT) out.add(h.seriesId);
     }
   }
 }

@@ -66,7 +66,7 @@ function expectSeries(got: Map<number, SampleBuffer>, id: number, ts: number[], 
 }
 
 describe('committed format fixtures (test/storage/testdata)', () => {
-  it('a version-1 part stores its index block as plain 64-byte headers', () => {
+  it('a version-1 part stores its header group as plain 64-byte headers', () => {
     const part = openFixture('part-v1');
     expect(part.meta.formatVersion).toBe(1);
     expect(part.meta.deflated).toBeUndefined();
@@ -77,7 +77,7 @@ describe('committed format fixtures (test/storage/testdata)', () => {
 
   it('a version-1 part reads back every sample written, deflated columns and staleness marker included', () => {
     const part = openFixture('part-v1');
-    const headers = part.readIndexBlock(0);
+    const headers = part.readHeaderGroup(0);
     expect(headers.map((h) => h.seriesId)).toEqual([1, 2, 3, 4, 7]);
     expect(headers.some((h) => (h.valCodec & COMPRESSED) !== 0)).toBe(true);
     const got = readAll(part, [1, 2, 3, 4, 5, 7]);
@@ -85,21 +85,21 @@ describe('committed format fixtures (test/storage/testdata)', () => {
     for (const [id, s] of Object.entries(SERIES)) expectSeries(got, Number(id), s.ts, s.vs);
   });
 
-  it('a version-2 part stores compressed index blocks, split over two of them', () => {
+  it('a version-2 part stores compressed header groups, split over two of them', () => {
     const part = openFixture('part-v2');
     expect(part.meta.formatVersion).toBe(2);
     expect(part.meta.deflated).toBe(true);
     expect(part.meta.policy).toEqual({ at: T0 + 86_400_000, signature: 'fixture' });
     expect(part.meta.blocks).toBe(266);
-    expect(part.indexBlocks).toBe(2);
+    expect(part.headerGroups).toBe(2);
     expect(statSync(join(TESTDATA, 'part-v2', 'index.bin')).size).toBeLessThan(part.meta.blocks * 8);
-    expect(part.readIndexBlock(0)).toHaveLength(256);
-    expect(part.readIndexBlock(1).map((h) => h.seriesId)).toEqual([261, 262, 263, 264, 265, 266, 267, 268, 269, 270]);
+    expect(part.readHeaderGroup(0)).toHaveLength(256);
+    expect(part.readHeaderGroup(1).map((h) => h.seriesId)).toEqual([261, 262, 263, 264, 265, 266, 267, 268, 269, 270]);
   });
 
   it('a version-2 part shares repeated columns between headers', () => {
     const part = openFixture('part-v2');
-    const headers = [...part.readIndexBlock(0), ...part.readIndexBlock(1)];
+    const headers = [...part.readHeaderGroup(0), ...part.readHeaderGroup(1)];
     const scrape = headers.filter((h) => h.count === 8 && h.seriesId !== 2);
     expect(new Set(scrape.map((h) => h.tsOffset))).toEqual(new Set([0]));
     const bulk = headers.filter((h) => h.seriesId >= 10);

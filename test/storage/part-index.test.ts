@@ -3,9 +3,9 @@ import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import {
   HEADER_SIZE,
-  IndexBlockError,
-  decodeIndexBlock,
-  encodeIndexBlock,
+  HeaderGroupError,
+  decodeHeaderGroup,
+  encodeHeaderGroup,
   readHeader,
   writeHeader,
   type BlockHeader,
@@ -18,8 +18,8 @@ function pack(headers: readonly BlockHeader[]): Buffer {
 }
 
 function roundTrip(headers: readonly BlockHeader[]): BlockHeader[] {
-  const stored = encodeIndexBlock(pack(headers), headers.length);
-  const plain = decodeIndexBlock(stored, headers.length);
+  const stored = encodeHeaderGroup(pack(headers), headers.length);
+  const plain = decodeHeaderGroup(stored, headers.length);
   return headers.map((_, i) => readHeader(plain, i * HEADER_SIZE));
 }
 
@@ -37,11 +37,11 @@ function scrapeLike(n: number): BlockHeader[] {
   return out;
 }
 
-describe('compressed index blocks', () => {
+describe('compressed header groups', () => {
   it('round-trip the headers a part writer makes, in about an eighth of their in-memory size', () => {
     const headers = scrapeLike(256);
     expect(roundTrip(headers)).toEqual(headers);
-    expect(encodeIndexBlock(pack(headers), 256).length).toBeLessThan((256 * HEADER_SIZE) / 5);
+    expect(encodeHeaderGroup(pack(headers), 256).length).toBeLessThan((256 * HEADER_SIZE) / 5);
   });
 
   it('round-trip extreme values: ids near 2^53, times far apart or negative, gaps between blocks', () => {
@@ -81,19 +81,19 @@ describe('compressed index blocks', () => {
     );
   });
 
-  it('reject damaged blocks with IndexBlockError, never a crash or a wrong header', () => {
-    const stored = encodeIndexBlock(pack(scrapeLike(40)), 40);
-    expect(() => decodeIndexBlock(stored, 41)).toThrow(/holds 40 headers, the metaindex says 41/);
-    expect(() => decodeIndexBlock(stored.subarray(0, stored.length >> 1), 40)).toThrow(IndexBlockError);
-    expect(() => decodeIndexBlock(Buffer.from([0xff, 0xff, 0xff]), 40)).toThrow(/does not inflate/);
-    expect(() => decodeIndexBlock(deflateRawSync(Buffer.from([40, 1, 2])), 40)).toThrow(/truncated/);
-    expect(() => decodeIndexBlock(deflateRawSync(Buffer.alloc(1 << 20, 1)), 1)).toThrow(IndexBlockError);
+  it('reject damaged blocks with HeaderGroupError, never a crash or a wrong header', () => {
+    const stored = encodeHeaderGroup(pack(scrapeLike(40)), 40);
+    expect(() => decodeHeaderGroup(stored, 41)).toThrow(/holds 40 headers, the metaindex says 41/);
+    expect(() => decodeHeaderGroup(stored.subarray(0, stored.length >> 1), 40)).toThrow(HeaderGroupError);
+    expect(() => decodeHeaderGroup(Buffer.from([0xff, 0xff, 0xff]), 40)).toThrow(/does not inflate/);
+    expect(() => decodeHeaderGroup(deflateRawSync(Buffer.from([40, 1, 2])), 40)).toThrow(/truncated/);
+    expect(() => decodeHeaderGroup(deflateRawSync(Buffer.alloc(1 << 20, 1)), 1)).toThrow(HeaderGroupError);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.integer({ min: 1, max: 256 }), (bytes, n) => {
         try {
-          decodeIndexBlock(bytes, n);
+          decodeHeaderGroup(bytes, n);
         } catch (e) {
-          expect(e).toBeInstanceOf(IndexBlockError);
+          expect(e).toBeInstanceOf(HeaderGroupError);
         }
       }),
       { numRuns: 300 },

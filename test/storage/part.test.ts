@@ -43,13 +43,13 @@ describe('part writer and reader', () => {
   it('round-trips many series through column files, index and metaindex', () => {
     const root = dir();
     const series: Record<number, number> = {};
-    for (let id = 1; id <= 600; id++) series[id * 3] = id % 7 === 0 ? 9000 : 5; // > 256 headers: several index blocks
+    for (let id = 1; id <= 600; id++) series[id * 3] = id % 7 === 0 ? 9000 : 5; // > 256 headers: several header groups
     const path = writePart(root, series);
     expect(readdirSync(path).sort()).toEqual(['index.bin', 'metadata.json', 'metaindex.bin', 'timestamps.bin', 'values.bin']);
     const part = Part.open(path, '0000000000000001', { verifyData: true });
     expect(part.meta.rows).toBe(Object.values(series).reduce((a, b) => a + b, 0));
     expect(part.meta.series).toBe(600);
-    expect(part.indexBlocks).toBeGreaterThan(2);
+    expect(part.headerGroups).toBeGreaterThan(2);
     const got = readAll(part, [3, 21, 1500, 1800, 1801]);
     expect(got.get(3)!.length).toBe(5);
     expect(got.get(21)!.length).toBe(9000);
@@ -115,15 +115,15 @@ describe('part writer and reader', () => {
     expect(sizes[0]!).toBeLessThan(sizes[1]!);
   });
 
-  it('reads version 1 parts, whose index blocks are plain 64-byte headers', () => {
+  it('reads version 1 parts, whose header groups are plain 64-byte headers', () => {
     const path = writePart(dir(), Object.fromEntries(Array.from({ length: 300 }, (_, i) => [i + 1, i % 5 === 0 ? 9000 : 20])));
     // Rewrite the part as version 1 wrote it: raw headers, metaindex without stored sizes.
     const v2 = Part.open(path, 'p', { verifyData: false });
     const headers: Buffer[] = [];
     const metaindex = readFileSync(join(path, 'metaindex.bin'));
     let offset = 0;
-    for (let b = 0; b < v2.indexBlocks; b++) {
-      const group = v2.readIndexBlock(b);
+    for (let b = 0; b < v2.headerGroups; b++) {
+      const group = v2.readHeaderGroup(b);
       const raw = Buffer.alloc(group.length * HEADER_SIZE);
       group.forEach((h, k) => writeHeader(raw, k * HEADER_SIZE, h));
       headers.push(raw);
