@@ -350,7 +350,10 @@ export class Database {
     const damage = new Map<string, DamageEntry>();
     return {
       select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena, damage),
-      warnings: () => damageWarnings([...damage.values()]),
+      warnings: () => {
+        const index = this.index.damage.warning();
+        return index === null ? damageWarnings([...damage.values()]) : [index, ...damageWarnings([...damage.values()])];
+      },
     };
   }
 
@@ -366,7 +369,9 @@ export class Database {
     for (const id of ids) {
       const s = samples.get(id);
       if (!s || s.timestamps.length === 0) continue;
-      out.push({ labels: this.index.labelsOf(id), timestamps: s.timestamps, values: s.values });
+      // A series whose labels sit in a damaged index entry is not served (the answer warns).
+      const labels = this.index.labelsIfKnown(id);
+      if (labels) out.push({ labels, timestamps: s.timestamps, values: s.values });
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;
@@ -444,7 +449,7 @@ export class Database {
     let ids = [...idSet].sort((a, b) => a - b);
     if (order === 'labels') {
       // Formats that group series into families (OpenMetrics) need each metric name's series together.
-      const labels = new Map(ids.map((id) => [id, this.index.labelsOf(id)]));
+      const labels = new Map(ids.map((id) => [id, this.index.labelsIfKnown(id) ?? []]));
       const nameOf = (id: number) => labels.get(id)!.find((l) => l.name === METRIC_NAME)?.value ?? '';
       ids = ids.sort((a, b) => {
         const na = nameOf(a);
@@ -458,7 +463,8 @@ export class Database {
       if (this.policies.hasRetentionFilters) this.hideExpired(samples);
       for (const id of chunk) {
         const s = samples.get(id);
-        if (s && s.timestamps.length > 0) yield { labels: this.index.labelsOf(id), timestamps: s.timestamps, values: s.values };
+        const labels = s && s.timestamps.length > 0 ? this.index.labelsIfKnown(id) : undefined;
+        if (labels) yield { labels, timestamps: s!.timestamps, values: s!.values };
       }
     }
   }
@@ -480,7 +486,8 @@ export class Database {
     for (const id of present) {
       if (!idSet.has(id)) continue;
       if (this.policies.hasRetentionFilters && hi < now - this.policies.retentionMsOf(id)) continue;
-      out.push(this.index.labelsOf(id));
+      const labels = this.index.labelsIfKnown(id);
+      if (labels) out.push(labels);
     }
     out.sort(compareLabels);
     return limit !== undefined ? out.slice(0, limit) : out;
