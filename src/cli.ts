@@ -24,7 +24,7 @@ function usageError(message: string): never {
 
 function addServeFlags(cmd: Command): void {
   for (const f of FLAGS) {
-    const opt = f.flag === 'tls' ? new Option(`--${f.flag} [${f.arg}]`, f.help) : new Option(`--${f.flag} <${f.arg}>`, f.help);
+    const opt = f.arg === 'bool' ? new Option(`--${f.flag} [${f.arg}]`, f.help) : new Option(`--${f.flag} <${f.arg}>`, f.help);
     if ('repeatable' in f && f.repeatable) cmd.addOption(opt.argParser((v: string, prev: readonly string[] | undefined) => [...(prev ?? []), v]));
     else cmd.addOption(opt.default(f.default));
   }

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { log } from '../logger.js';
-import { LabelIndex, dayOf, type TsdbStatus } from '../index/index.js';
+import { LabelIndex, dayOf, type LabelIndexOptions, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
 import { METRIC_NAME, compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats } from '../storage/index.js';
@@ -40,6 +40,8 @@ export interface DatabaseOptions {
   /** --storage.maxHourlySeries / --storage.maxDailySeries; 0 = no limit. */
   readonly maxHourlySeries?: number;
   readonly maxDailySeries?: number;
+  /** The label index's damage record, start-up check depth and salvage hook (see LabelIndex.open). */
+  readonly index?: Pick<LabelIndexOptions, 'damage' | 'verify' | 'onSalvage'>;
   /** Hears every background storage error (flushes, merges, retention) after it is logged. */
   readonly onStorageError?: (message: string) => void;
 }
@@ -138,7 +140,7 @@ export class Database {
     // The id → labels cache holds Label objects (about 700 bytes a series): every series created
     // lands in it, so at its default size it grew to 70 MB of heap for 100k series that no query
     // had asked for. A miss costs one LMDB read and a decode of ~100 bytes.
-    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384 });
+    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384, ...opts.index });
     const policies = new SeriesPolicies({ retentionMs: opts.retentionMs, retentionFilters: [], downsampling: [], mode: 'last', ...opts.lifecycle }, (id) => index.labelsOf(id));
     try {
       const storage = await Storage.open({
