@@ -1,5 +1,6 @@
-export { Storage, pickWindow } from './storage.js';
-export { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE } from './part-format.js';
+export { Storage } from './storage.js';
+export { pickWindow } from './merge-policy.js';
+export { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE } from './partition.js';
 export { SEGMENT_RE, decodeFrames, segmentName } from './wal.js';
 export { damageWarnings, type DamageEntry } from './damage.js';
 export type { AppendResult, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';

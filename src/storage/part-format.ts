@@ -85,57 +85,6 @@ export function readHeader(buf: Buffer, off: number): BlockHeader {
   };
 }
 
-/**
- * Timestamps storage can place: JavaScript's Date range (±8.64e15 ms, about ±273,790 years), so
- * every storable row has a calendar month and so a partition. Ingestion refuses rows outside it.
- */
-export const MIN_STORABLE_T = -8.64e15;
-export const MAX_STORABLE_T = 8.64e15;
-
-/** UTC midnight of the first day of month `m` (0-based, may overflow into the next year) of year `y`; any year, 0–99 included. */
-function monthStart(y: number, m: number): number {
-  const d = new Date(0);
-  d.setUTCFullYear(y, m, 1);
-  return d.getTime();
-}
-
-/**
- * Partition directory name for a timestamp: its UTC calendar month, `YYYY_MM`. Years past 9999
- * take more digits and years before 0 a minus sign, so any storable time has a name that
- * partitionRange reads back (one far-future row once made every flush fail).
- */
-export function partitionKey(t: number): string {
-  const d = new Date(t);
-  const y = d.getUTCFullYear();
-  if (Number.isNaN(y)) throw new RangeError(`timestamp ${t} is outside the storable range`);
-  const year = (y < 0 ? '-' : '') + String(Math.abs(y)).padStart(4, '0');
-  return `${year}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-
-/** [start, end) in ms of the month a timestamp falls in. */
-export function monthRange(t: number): [number, number] {
-  const d = new Date(t);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth();
-  return clampMonth(monthStart(y, m), monthStart(y, m + 1));
-}
-
-/** The first and last months are cut by the Date range: their bounds are that range's ends. */
-function clampMonth(start: number, end: number): [number, number] {
-  return [Number.isNaN(start) ? MIN_STORABLE_T : start, Number.isNaN(end) ? MAX_STORABLE_T + 1 : end];
-}
-
-export const PARTITION_RE = /^(-?\d{4,6})_(\d{2})$/;
-
-/** [start, end) in ms of a partition named by partitionKey. */
-export function partitionRange(name: string): [number, number] {
-  const m = PARTITION_RE.exec(name);
-  if (!m) throw new Error(`not a partition name: ${name}`);
-  const y = Number(m[1]);
-  const mo = Number(m[2]) - 1;
-  return clampMonth(monthStart(y, mo), monthStart(y, mo + 1));
-}
-
 // ---- compressed index blocks (format version 2) ----
 
 /** An index block that does not decode: the message says what was wrong. */

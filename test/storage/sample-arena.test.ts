@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { ChunkPool, ReadAbandonedError, SampleArena, SampleBuffer, normalize } from '../../src/storage/samples.js';
+import { normalize } from '../../src/storage/dedup.js';
+import { ChunkPool, ReadAbandonedError, SampleArena, SampleBuffer } from '../../src/storage/samples.js';
 import { openStorage, rows, tempDir } from './helpers.js';
 
 const filled = (arena: SampleArena, ts: number[]): SampleBuffer => {
