@@ -36,10 +36,14 @@ export interface PageCheckResult {
   /** Pages in use by the trees (branch, leaf and overflow) and the two meta pages. */
   readonly pages: number;
   readonly pageSize: number;
+  /** The transaction of the snapshot walked (0 when none could be). */
+  readonly txnid: bigint;
 }
 
 export interface WalkOptions {
   maxProblems?: number;
+  /** Walk the snapshot of this meta page (salvage tries both), skipping the checks of the pair. */
+  meta?: 0 | 1;
   /** Gets every entry of every intact leaf of the named databases, in key order per database. */
   onEntry?: (db: string, key: Buffer, value: Buffer) => void;
 }
@@ -74,7 +78,7 @@ export function checkIndexFile(path: string, opts: WalkOptions = {}): PageCheckR
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    return { problems: [`cannot open ${path}: ${(e as Error).message}`], pages: 0, pageSize: 0 };
+    return { problems: [`cannot open ${path}: ${(e as Error).message}`], pages: 0, pageSize: 0, txnid: 0n };
   }
   try {
     return new Walker(fd, fstatSync(fd).size, opts).run();
@@ -88,6 +92,8 @@ class Walker {
   private readonly maxProblems: number;
   private pageSize = 4096;
   private lastPage = 0;
+  private txnid = 0n;
+  private rootTxnid = 0n;
   /** Pages reached so far: each may be reached once. */
   private readonly used = new Set<number>();
   private counts = { branch: 0, leaf: 0, overflow: 0, entries: 0 };
@@ -123,27 +129,65 @@ class Walker {
     } catch (e) {
       if (!(e instanceof Problems)) this.problems.push(`check stopped: ${(e as Error).message}`);
     }
-    return { problems: this.problems, pages: this.used.size + 2, pageSize: this.pageSize };
+    return { problems: this.problems, pages: this.used.size + 2, pageSize: this.pageSize, txnid: this.rootTxnid };
   }
 
   private walk(): void {
     const head = this.read(0, PAGE_HEADER + 144);
     if (!head) return this.report(`file of ${this.fileSize} bytes is too short for a meta page`);
     const psize = head.readUInt32LE(PAGE_HEADER + 24);
-    if (psize < 512 || psize > 65536 || (psize & (psize - 1)) !== 0) return this.report(`meta page 0 names page size ${psize}`);
-    this.pageSize = psize;
+    const sane = psize >= 512 && psize <= 65536 && (psize & (psize - 1)) === 0;
+    if (!sane && this.opts.meta === undefined) return this.report(`meta page 0 names page size ${psize}`);
+    this.pageSize = sane ? psize : 4096;
     const metas = [0, 1].map((i) => this.readMeta(i));
     const valid = metas.filter((m): m is Meta => m !== undefined);
-    if (valid.length < 2) return; // reported by readMeta: LMDB refuses or misreads such a file
-    // LMDB uses the meta page of the newest transaction.
-    const meta = valid[0]!.txnid >= valid[1]!.txnid ? valid[0]! : valid[1]!;
-    if (meta.lastPage < 1n || (meta.lastPage + 1n) * BigInt(psize) > BigInt(this.fileSize)) {
-      return this.report(`meta page ${meta.page}: last page ${meta.lastPage} lies past the end of the ${this.fileSize}-byte file`);
+    if (valid.length < 2 && this.opts.meta === undefined) return; // reported by readMeta: LMDB refuses or misreads such a file
+    if (this.opts.meta !== undefined && metas[this.opts.meta] === undefined) return;
+    // Transaction n writes meta page n mod 2, so the two hold consecutive transactions; and a
+    // commit always rewrites the root of the free list or of the main database, so one of those
+    // carries the meta's transaction id. A damaged id would make LMDB pick the older snapshot.
+    const forced = this.opts.meta;
+    const [m0, m1] = metas as [Meta, Meta];
+    if (forced === undefined) {
+      const diff = m0.txnid > m1.txnid ? m0.txnid - m1.txnid : m1.txnid - m0.txnid;
+      if (diff > 1n) return this.report(`meta pages name transactions ${m0.txnid} and ${m1.txnid}, which are not consecutive`);
+      for (const m of valid) {
+        if (m.txnid !== 0n && (m.txnid & 1n) !== BigInt(m.page)) return this.report(`meta page ${m.page} names transaction ${m.txnid}, which writes the other meta page`);
+        if (!this.rootsMatch(m)) return;
+      }
     }
-    this.lastPage = Number(meta.lastPage);
+    // LMDB uses the meta page of the newest transaction.
+    const meta = forced !== undefined ? metas[forced]! : m0.txnid >= m1.txnid ? m0 : m1;
+    // The transaction that wrote the snapshot's roots: unlike the meta's own id, a flipped byte
+    // there would have to be in a page header.
+    for (const root of [meta.free.root, meta.main.root]) {
+      const head = root !== P_INVALID && root < BigInt(this.fileSize) ? this.read(Number(root) * this.pageSize, PAGE_HEADER) : undefined;
+      if (head && head.readBigUInt64LE(8) > this.rootTxnid) this.rootTxnid = head.readBigUInt64LE(8);
+    }
+    if (forced !== undefined) this.lastPage = Math.floor(this.fileSize / this.pageSize) - 1;
+    else if (meta.lastPage < 1n || (meta.lastPage + 1n) * BigInt(this.pageSize) > BigInt(this.fileSize)) {
+      return this.report(`meta page ${meta.page}: last page ${meta.lastPage} lies past the end of the ${this.fileSize}-byte file`);
+    } else this.lastPage = Number(meta.lastPage);
+    // Salvage picks a snapshot by what its pages say, so it does not trust the meta's id here.
+    this.txnid = forced !== undefined ? P_INVALID : meta.txnid;
     const main = this.tree('main', meta.main, 'main');
     for (const [name, rec] of main) this.tree(name, rec, 'named');
     this.tree('free', meta.free, 'free');
+  }
+
+  /** Whether a meta page's roots exist and one of them was written by its transaction. */
+  private rootsMatch(m: Meta): boolean {
+    if (m.txnid === 0n) return true;
+    let newest = -1n;
+    for (const root of [m.free.root, m.main.root]) {
+      if (root === P_INVALID) continue;
+      const head = root <= m.lastPage ? this.read(Number(root) * this.pageSize, PAGE_HEADER) : undefined;
+      if (!head || head.readBigUInt64LE(0) !== root) return void this.report(`meta page ${m.page}: root page ${root} is missing or names another page`), false;
+      const t = head.readBigUInt64LE(8);
+      if (t > newest) newest = t;
+    }
+    if (newest !== -1n && newest !== m.txnid) return void this.report(`meta page ${m.page}: names transaction ${m.txnid}, its roots were written by ${newest}`), false;
+    return true;
   }
 
   private readMeta(i: number): Meta | undefined {
@@ -154,7 +198,7 @@ class Walker {
     if (b.readBigUInt64LE(0) !== BigInt(i) || (flags & P_META) === 0) return void this.report(`meta page ${i}: not marked as a meta page`);
     if (b.readUInt32LE(m) !== META_MAGIC) return void this.report(`meta page ${i}: bad magic`);
     if ((b.readUInt32LE(m + 4) & 0xffff) !== DATA_VERSION) return void this.report(`meta page ${i}: data version ${b.readUInt32LE(m + 4) & 0xffff}, want ${DATA_VERSION}`);
-    if (b.readUInt32LE(m + 24) !== this.pageSize) return void this.report(`meta page ${i}: page size differs from meta page 0`);
+    if (b.readUInt32LE(m + 24) !== this.pageSize && this.opts.meta === undefined) return void this.report(`meta page ${i}: page size differs from meta page 0`);
     return { page: i, free: readDbRecord(b, m + 24), main: readDbRecord(b, m + 72), lastPage: b.readBigUInt64LE(m + 120), txnid: b.readBigUInt64LE(m + 128) };
   }
 
@@ -213,9 +257,11 @@ class Walker {
     const flags = b.readUInt16LE(18);
     const lower = b.readUInt16LE(20);
     const upper = b.readUInt16LE(22);
-    const type = flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | 0x20 | 0x40);
     const want = depth > 1 ? P_BRANCH : P_LEAF;
-    if (type !== want) return void this.report(`${where}: flags ${flags.toString(16)}, want a ${depth > 1 ? 'branch' : 'leaf'} page`), false;
+    // A page cannot come from a transaction after the snapshot: LMDB would take it for a page it
+    // may modify in place.
+    if (b.readBigUInt64LE(8) > this.txnid) return void this.report(`${where}: written by transaction ${b.readBigUInt64LE(8)}, after the snapshot's ${this.txnid}`), false;
+    if (flags !== want) return void this.report(`${where}: flags ${flags.toString(16)}, want a ${depth > 1 ? 'branch' : 'leaf'} page`), false;
     const room = psize - PAGE_HEADER;
     if (lower % 2 !== 0 || lower > upper || upper > room || PAGE_HEADER + lower > psize) {
       return void this.report(`${where}: free-space bounds lower ${lower}, upper ${upper} are impossible`), false;
@@ -288,7 +334,7 @@ class Walker {
     const head = this.read(Number(pgno) * psize, PAGE_HEADER);
     if (!head) return void this.report(`database ${db}: overflow page ${pgno} lies past the end of the file`);
     const where = `database ${db}, overflow page ${pgno}`;
-    if (head.readBigUInt64LE(0) !== pgno || (head.readUInt16LE(18) & (P_OVERFLOW | P_BRANCH | P_LEAF | P_META)) !== P_OVERFLOW) return void this.report(`${where}: not marked as an overflow page`);
+    if (head.readBigUInt64LE(0) !== pgno || head.readUInt16LE(18) !== P_OVERFLOW || head.readBigUInt64LE(8) > this.txnid) return void this.report(`${where}: not marked as an overflow page`);
     const pages = head.readUInt32LE(20);
     const need = Math.floor((PAGE_HEADER - 1 + size) / psize) + 1;
     if (pages !== need) return void this.report(`${where}: spans ${pages} pages, its value needs ${need}`);

@@ -41,9 +41,15 @@ function idsIn(db: string, key: Buffer): number {
 
 export function salvageIndex(dir: string, problems: readonly string[]): SalvageResult {
   const file = join(dir, 'data.mdb');
+  // The snapshot to copy: of the two meta pages, the one whose tree is more intact; on a tie the
+  // newer (a damaged transaction id may be what is wrong).
+  const tries = ([0, 1] as const).map((meta) => ({ meta, r: checkIndexFile(file, { meta, maxProblems: 10_000 }) }));
+  tries.sort((a, b) => (a.r.pages === 0) !== (b.r.pages === 0) ? (a.r.pages === 0 ? 1 : -1) : a.r.problems.length - b.r.problems.length || (b.r.txnid > a.r.txnid ? 1 : b.r.txnid < a.r.txnid ? -1 : 0));
+  const meta = tries[0]!.meta;
   // First pass: does the file carry checksums (format ≥ 2)? Its `meta` says so.
   let checksummed = false;
   checkIndexFile(file, {
+    meta,
     maxProblems: 10_000,
     onEntry: (db, key, value) => {
       if (db === 'meta' && key.equals(META_FORMAT) && openValue(key, value) !== undefined) checksummed = true;
@@ -67,6 +73,7 @@ export function salvageIndex(dir: string, problems: readonly string[]): SalvageR
     });
   };
   checkIndexFile(file, {
+    meta,
     maxProblems: 10_000,
     onEntry: (db, key, value) => {
       if (!dbs.has(db)) return;
