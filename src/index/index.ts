@@ -8,8 +8,4 @@ export { verifyIndexFile } from './verify-file.js';
 export { TwoGenerationCache } from './cache.js';
 export { MAX_LABEL_BYTES, canonicalLabels } from './keys.js';
 export type { TsdbStatus, TopEntry } from './tsdb-status.js';
-
-/** Days since 1970-01-01 (UTC) of a millisecond timestamp: the `day` of resolve/addToDay. */
-export function dayOf(timestampMs: number): number {
-  return Math.floor(timestampMs / 86_400_000);
-}
+export { DAY_MS, dayOf, dayStart } from './days.js';

@@ -7,9 +7,9 @@ import {
   formatFormatQueryResponse,
   formatQueryBody,
   annotationStrings,
-} from '../api/query-format.js';
-import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from '../api/query-params.js';
-import { LimitError, type Database } from '../db/index.js';
+} from './query-format.js';
+import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from './query-params.js';
+import type { Database } from '../db/index.js';
 import { SampleArena } from '../storage/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/engine.js';
 import { formatDuration, prettyExpr } from '../promql/index.js';
@@ -28,7 +28,6 @@ export interface QueryDeps {
 }
 
 function apiError(e: unknown): Response {
-  if (e instanceof LimitError) return { status: 422, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'error', errorType: 'execution', error: e.message }) };
   const r = apiErrorResponse(e);
   return { status: r.status, headers: { 'Content-Type': 'application/json' }, body: r.body };
 }

@@ -1,4 +1,5 @@
 import { inflateRawSync, deflateRawSync } from 'node:zlib';
+import { MAX_VARINT_BYTES, VarintError, readVarint, varintSize, writeVarint } from '../varint.js';
 
 /**
  * Part directory layout (both format versions, byte by byte): docs/format/part.md.
@@ -123,16 +124,8 @@ class ByteWriter {
 
   /** A non-negative integer up to 2^53. */
   varint(v: number): void {
-    this.ensure(8);
-    while (v >= 0x80000000) {
-      this.buf[this.off++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    while (v > 0x7f) {
-      this.buf[this.off++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[this.off++] = v;
+    this.ensure(MAX_VARINT_BYTES);
+    this.off = writeVarint(this.buf, this.off, v);
   }
 
   f64(v: number): void {
@@ -149,60 +142,48 @@ class ByteWriter {
 }
 
 class ByteReader {
-  off = 0;
+  pos = 0;
 
   constructor(private readonly buf: Buffer) {}
 
   private need(n: number): void {
-    if (this.off + n > this.buf.length) throw new IndexBlockError(`truncated at byte ${this.off}`);
+    if (this.pos + n > this.buf.length) throw new IndexBlockError(`truncated at byte ${this.pos}`);
   }
 
   byte(): number {
     this.need(1);
-    return this.buf[this.off++]!;
+    return this.buf[this.pos++]!;
   }
 
   varint(): number {
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      const b = this.byte();
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
-      mul *= 128;
+    try {
+      return readVarint(this.buf, this);
+    } catch (e) {
+      throw e instanceof VarintError ? new IndexBlockError(e.message) : e;
     }
-    throw new IndexBlockError(`varint longer than 8 bytes at byte ${this.off}`);
   }
 
   f64(): number {
     this.need(8);
-    const v = this.buf.readDoubleLE(this.off);
-    this.off += 8;
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
     return v;
   }
 
   u32(): number {
     this.need(4);
-    const v = this.buf.readUInt32LE(this.off);
-    this.off += 4;
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
     return v;
   }
 
   get done(): boolean {
-    return this.off === this.buf.length;
+    return this.pos === this.buf.length;
   }
 }
 
 type Predictor = (i: number) => number;
 
-function varintBytes(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
 
 /** Reads a column written by writeColumn into `out` at byte offset `field` of each header. */
 function readPredicted(r: ByteReader, n: number, out: Buffer, field: number, predictors: readonly Predictor[]): void {
@@ -254,7 +235,7 @@ function writeColumn(w: ByteWriter, n: number, values: Float64Array, predictions
     for (let i = 0; i < n && bytes < bestBytes; i++) {
       const d = values[i]! - pred[i]!;
       if (!(Math.abs(d) < VARINT_SAFE) || !Number.isInteger(d)) bytes = Infinity;
-      else bytes += varintBytes(d >= 0 ? d * 2 : -d * 2 - 1);
+      else bytes += varintSize(d >= 0 ? d * 2 : -d * 2 - 1);
     }
     if (bytes < bestBytes) {
       best = p;

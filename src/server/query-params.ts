@@ -5,11 +5,11 @@
  */
 import type { Expr } from '../promql/ast.js';
 import { parseDuration as parsePromDuration } from '../promql/duration.js';
-import type { LabelMatcher } from '../model/index.js';
+import type { LabelMatcher, TypedError } from '../model/index.js';
 import { matcherMatchesEmpty, parseExpr, parseSeriesSelector } from '../promql/parser.js';
 
 /** A bad request parameter: the API answers 400 with errorType `bad_data` and this message. */
-export class ApiParamError extends Error {
+export class ApiParamError extends Error implements TypedError {
   override readonly name = 'ApiParamError';
   readonly errorType = 'bad_data' as const;
 }
