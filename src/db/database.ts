@@ -11,6 +11,7 @@ import { METRIC_NAME, compareLabels, formatLabels, formatTenant, type SeriesSamp
 import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
+import { seriesTable } from './series-table.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
 import { SeriesIdCache } from './series-id-cache.js';
 import { SeriesLimiter, type LimitName } from './series-limiter.js';
@@ -154,6 +155,7 @@ export class Database {
         walFsync: opts.walFsync,
         walFsyncIntervalMs: opts.walFsyncIntervalMs,
         isDeleted: (id) => index.deletedIds().has(id),
+        seriesLabels: (ids) => seriesTable(index, ids),
         anyDeleted: () => index.deletedIds().size > 0,
         onError: (e) => {
           const message = e instanceof Error ? e.message : String(e);

@@ -24,6 +24,7 @@ export class IndexDamage {
   private readonly entries = new Map<string, IndexDamageEntry>();
   private readonly perTable = new Map<string, number>();
   private total = 0;
+  private incomplete: string | null = null;
   /** Hears each entry once, when first found (logging). */
   onDamage: ((e: IndexDamageEntry) => void) | null = null;
 
@@ -36,6 +37,11 @@ export class IndexDamage {
     const e: IndexDamageEntry = { table, key: hex, reason, found: new Date().toISOString() };
     if (this.entries.size < MAX_KEPT) this.entries.set(k, e);
     this.onDamage?.(e);
+  }
+
+  /** A rebuilt index that lacks some series (their labels were found nowhere): queries warn, /health is fine. */
+  setIncomplete(note: string): void {
+    this.incomplete = note;
   }
 
   get damaged(): boolean {
@@ -53,7 +59,7 @@ export class IndexDamage {
 
   /** The Prometheus `warnings` line every query answer carries while the index is damaged. */
   warning(): string | null {
-    if (this.total === 0) return null;
+    if (this.total === 0) return this.incomplete === null ? null : `the label index was rebuilt without some series, whose samples are not served: ${this.incomplete}`;
     const tables = [...this.perTable].map(([t, n]) => `${n} in ${t}`).join(', ');
     return `the label index is damaged (${tables}); damaged entries are not served, so the result may be incomplete until \`strata index rebuild\` runs`;
   }

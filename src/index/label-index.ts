@@ -82,6 +82,8 @@ export interface TsdbStatusOptions {
 export const MAX_DAYS_FOR_DAY_POSTINGS = 40;
 const META_NEXT_ID = Buffer.from('next_id');
 const DATA_FILE = 'data.mdb';
+/** Set by a rebuild that found series in the parts without labels anywhere (see restoreSeries). */
+const META_INCOMPLETE = Buffer.from('incomplete');
 const EMPTY = Buffer.alloc(0);
 
 /** The page counts lmdb-js reports for an environment or a database. */
@@ -162,6 +164,8 @@ export class LabelIndex {
       const idx = new LabelIndex(dir, s, opts);
       const note = s.meta.getBinary(META_DAMAGED);
       if (note !== undefined && !damage.damaged) damage.record('file', '', note.toString('utf8'));
+      const incomplete = s.meta.getBinary(META_INCOMPLETE);
+      if (incomplete !== undefined) damage.setIncomplete(incomplete.toString('utf8'));
       if (opts.verify === 'deep') for (const p of idx.verifyEntries()) damage.record('consistency', '', p);
       return idx;
     } catch (e) {
@@ -395,6 +399,69 @@ export class LabelIndex {
     const labels = block.sets[id - block.first]!;
     this.labelsCache.set(id, labels);
     return labels;
+  }
+
+  /** The tenant and labels of series `id`, or undefined as for labelsIfKnown. */
+  seriesEntry(id: number): { tenant: Tenant; labels: Labels } | undefined {
+    const labels = this.labelsIfKnown(id);
+    if (!labels) return undefined;
+    const block = this.labelBlock(id);
+    return block ? { tenant: readTenant(block.tenant, 0), labels } : undefined;
+  }
+
+  /** Every series with a readable label block, ascending by id (deleted ones included). */
+  *everySeries(): Generator<{ id: number; tenant: Tenant; labels: Labels }> {
+    this.checkOpen();
+    for (const block of labelBlocks(this.s.labels)) {
+      const tenant = readTenant(block.tenant, 0);
+      for (let k = 0; k < block.sets.length; k++) yield { id: block.first + k, tenant, labels: block.sets[k]! };
+    }
+  }
+
+  /**
+   * Fills an empty index with series of known ids (ascending), as `strata index rebuild` does:
+   * label blocks, label-set keys and all-time postings; `deleted` ones get a label block only and
+   * stay deleted. Day postings are added afterwards with addToDay. The id counter ends past
+   * `nextId` and every id given. `incomplete` (series whose labels were not found) is recorded in
+   * `meta`, so queries keep warning.
+   */
+  restoreSeries(entries: readonly { id: number; tenant: Tenant; labels: Labels }[], deleted: ReadonlySet<number>, nextId: number, incomplete?: string): void {
+    this.checkOpen();
+    if (this.nextId !== 1) throw new IndexError('restoreSeries needs an empty index');
+    const CHUNK = 10_000;
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const chunk = entries.slice(i, i + CHUNK).map((e) => ({ ...e, tb: tenantBytes(e.tenant), labels: canonicalLabels(e.labels) }));
+      this.writes++;
+      this.s.env.transactionSync(() => {
+        const pending = new PendingLists();
+        for (let r = 0; r < chunk.length; ) {
+          let e = r + 1;
+          while (e < chunk.length && chunk[e]!.id === chunk[e - 1]!.id + 1 && chunk[e]!.tb.equals(chunk[r]!.tb)) e++;
+          writeLabelSets(this.s.labels, chunk[r]!.tb, chunk[r]!.id, chunk.slice(r, e).map((x) => x.labels));
+          r = e;
+        }
+        for (const x of chunk) {
+          if (deleted.has(x.id)) continue;
+          const sk = seriesKey(x.tb, encodeLabels(x.labels));
+          const had = this.s.series.getBinary(sk);
+          this.s.series.putSync(sk, encodeIdList(had ? [...decodeIdList(had), x.id] : [x.id]));
+          this.writePostings(x.tb, x.labels, x.id, pending);
+        }
+        pending.flush();
+      });
+    }
+    const last = entries.length > 0 ? entries[entries.length - 1]!.id : 0;
+    this.nextId = Math.max(nextId, last + 1, 1);
+    this.s.env.transactionSync(() => {
+      for (const id of deleted) this.s.deleted.putSync(idBytes(id), EMPTY);
+      this.s.meta.putSync(META_NEXT_ID, idBytes(this.nextId));
+      if (incomplete) this.s.meta.putSync(META_INCOMPLETE, Buffer.from(incomplete));
+    });
+    for (const id of deleted) this.deleted.add(id);
+    this.lastBlock = undefined;
+    this.labelsCache.clear();
+    this.seriesCache.clear();
+    if (incomplete) this.s.damage.setIncomplete(incomplete);
   }
 
   /** The tenant owning a series id. */

@@ -10,3 +10,5 @@ export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } 
 export { setBlockCacheBytes, blockCacheBytes, fileCrc32 } from './part.js';
 export { ChunkPool, ReadAbandonedError, SampleArena, readChunkPool } from './samples.js';
 export { inspectPart } from './part-check.js';
+export { LABELS_FILE, LabelsTableError, encodeLabelsBody, readLabelsFile, type SeriesLabels } from './labels-table.js';
+export { readManifest } from './manifest.js';
