@@ -243,7 +243,7 @@ export class LabelIndex {
           const sk = seriesKey(tb, lb);
           const stored = this.s.series.getChecked(sk);
           // A damaged entry is rebuilt from the postings of the set's labels: the series keeps its id.
-          const candidates = stored === DAMAGED ? this.findByPostings(tb, canon[k]!) : stored ? decodeIdList(stored) : [];
+          const candidates = stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : stored ? decodeIdList(stored) : [];
           let id: number | undefined;
           for (const c of candidates) {
             const mine = created.get(c);
@@ -259,7 +259,7 @@ export class LabelIndex {
             this.writePostings(tb, canon[k]!, id, pending);
             created.set(id, canon[k]!);
             newSets.push(canon[k]!);
-          }
+          } else if (stored === DAMAGED) this.s.series.putSync(sk, encodeIdList(candidates)); // repaired
           ids[missing[k]!] = id;
           if (!marks.has(id)) unmarked.push(id);
         }

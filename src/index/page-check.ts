@@ -309,7 +309,9 @@ class Walker {
       if (kind === 'main') {
         if (nflags & F_SUBDATA) {
           if (dsize !== DB_RECORD) return void this.report(`${where}: the record of database ${key.toString('latin1')} has ${dsize} bytes`), false;
-          named.set(key.toString('utf8'), readDbRecord(value, 0));
+          // lmdb-js stores a database's name with its C string terminator.
+          const end = key.length > 0 && key[key.length - 1] === 0 ? key.length - 1 : key.length;
+          named.set(key.toString('utf8', 0, end), readDbRecord(value, 0));
         }
       } else if (kind === 'free') this.freeRecord(where, value);
       else this.opts.onEntry?.(db, Buffer.from(key), Buffer.from(value));
