@@ -846,7 +846,7 @@ export class LabelIndex {
           installCompactCopy(this.dir, copyDir);
         } finally {
           // The compacted file if the rename happened, else the untouched live one.
-          this.s = openStores(this.dir);
+          this.s = openStores(this.dir, this.s.damage);
           this.lastBlock = undefined;
         }
         if (this.closed) void this.s.env.close();
