@@ -1,6 +1,5 @@
 export { LabelIndex, MAX_DAYS_FOR_DAY_POSTINGS, type CompactOptions, type LabelIndexOptions, type TsdbStatusOptions } from './label-index.js';
 export { compileMatcher, planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
-export { compileCapturingRegex, compileRegex, type CapturingRegex, type CompiledRegex, type RegexMatch, type RegexPlan } from './regex.js';
 export { IndexError } from './errors.js';
 export { IndexDamage, type IndexDamageEntry } from './index-damage.js';
 export type { SalvageResult } from './salvage.js';

@@ -30,9 +30,9 @@ export interface ErrorAnswer {
 /**
  * The one mapping from what a handler threw to its answer, as Prometheus's `getDefaultErrorCode`
  * and `returnAPIError` do: an error that carries its type keeps it; a query that does not parse
- * is the client's mistake; a --search.* limit is an execution error; a storage or index failure
- * during a request is ours (500); anything else gets `fallback` (query endpoints: `execution`, as
- * in Prometheus; other endpoints: `internal`).
+ * is the client's mistake, and so is what the label index refuses; a --search.* limit is an
+ * execution error; a storage failure during a request is ours (500); anything else gets `fallback`
+ * (query endpoints: `execution`, as in Prometheus; other endpoints: `internal`).
  */
 export function classifyError(e: unknown, fallback: ErrorType): ErrorAnswer {
   const typed = (errorType: ErrorType, status = httpStatusOf(errorType)): ErrorAnswer => ({ status, errorType, known: true });
@@ -41,7 +41,9 @@ export function classifyError(e: unknown, fallback: ErrorType): ErrorAnswer {
   if (e instanceof Error && isTyped(e)) return typed(e.errorType);
   if (e instanceof ParseError || e instanceof DurationError) return typed('bad_data');
   if (e instanceof LimitError) return typed('execution');
-  if (e instanceof StorageError || e instanceof IndexError) return typed('internal');
+  // The label index's own errors are about its input (docs on IndexError); storage's are ours.
+  if (e instanceof IndexError) return typed('bad_data');
+  if (e instanceof StorageError) return typed('internal');
   return { status: httpStatusOf(fallback), errorType: fallback, known: false };
 }
 

@@ -6,8 +6,7 @@
  */
 import { httpStatusOf, type ErrorType, type Labels } from '../model/index.js';
 import { classifyError } from './errors.js';
-import type { Annotation, QueryResult, Value } from '../promql/engine.js';
-import { formatPosition } from '../promql/parser.js';
+import { formatPosition, type Annotation, type QueryResult, type Value } from '../promql/index.js';
 import { JsonWriter } from './json-writer.js';
 
 /**

@@ -11,7 +11,7 @@ import {
 import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from './query-params.js';
 import type { Database } from '../db/index.js';
 import { SampleArena } from '../storage/index.js';
-import { Engine, type QueryResult, type Value } from '../promql/engine.js';
+import { Engine, type QueryResult, type Value } from '../promql/index.js';
 import { formatDuration, prettyExpr } from '../promql/index.js';
 import { QueryTracker } from './query-tracker.js';
 import { apiSuccess, type Request, type Response } from './request.js';

@@ -8,7 +8,7 @@ export type { DownsampleMode, MergeRules, RuleGroup, SeriesRule } from './downsa
 export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
 export { setBlockCacheBytes, blockCacheBytes, fileCrc32 } from './part.js';
-export { ChunkPool, ReadAbandonedError, SampleArena, readChunkPool } from './samples.js';
+export { SlabPool, ReadAbandonedError, SampleArena, readSlabPool } from './samples.js';
 export { inspectPart } from './part-check.js';
 export { LABELS_FILE, LabelsTableError, encodeLabelsBody, readLabelsFile, type SeriesLabels } from './labels-table.js';
 export { readManifest } from './manifest.js';

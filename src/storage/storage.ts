@@ -225,7 +225,7 @@ export class Storage {
    * The samples of each id in [minT, maxT], sorted, deduplicated. The arrays are views of
    * `arena` when one is given (else of memory of their own); a pooled arena's owner releases it
    * once the results are no longer read, and a read still running then fails instead of writing
-   * into chunks that another read may already use.
+   * into slabs that another read may already use.
    */
   async read(ids: readonly number[], minT: number, maxT: number, arena?: SampleArena): Promise<Map<number, SeriesSamples>> {
     if (this.closed) throw new StorageClosedError('storage is closed');
@@ -267,7 +267,7 @@ export class Storage {
     }
     const memtables = [...this.sealed.map((s) => s.mt), this.active];
     const bufs = new Map<number, SampleBuffer>();
-    // The results are views of a few arena chunks, sized to what this read turns out to hold.
+    // The results are views of a few arena slabs, sized to what this read turns out to hold.
     const arena = given ?? new SampleArena(Math.min(1 << 16, Math.max(256, ids.length * 64)));
     if (arena.released) throw new ReadAbandonedError();
     const bufferFor = (id: number): SampleBuffer => {

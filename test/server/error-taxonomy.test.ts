@@ -12,6 +12,7 @@ import { HttpError } from '../../src/server/errors.js';
 import { errorResponse as queryErrorResponse } from '../../src/server/query-format.js';
 import { ApiParamError } from '../../src/server/query-params.js';
 import { PartCorruptError, StorageError } from '../../src/storage/index.js';
+import { compileRegex } from '../../src/regex/index.js';
 
 function thrown(f: () => unknown): unknown {
   try {
@@ -41,7 +42,8 @@ const rows: Row[] = [
   { what: 'LimitError', error: new LimitError('too many series'), query: [422, 'execution'], other: [422, 'execution'] },
   { what: 'StorageError', error: new StorageError('disk went away'), query: [500, 'internal'], other: [500, 'internal'] },
   { what: 'PartCorruptError', error: new PartCorruptError('/data/2026_12/x', 'bad crc'), query: [500, 'internal'], other: [500, 'internal'] },
-  { what: 'IndexError', error: new IndexError('corrupt label block'), query: [500, 'internal'], other: [500, 'internal'] },
+  { what: 'IndexError', error: new IndexError('invalid label name ""'), query: [400, 'bad_data'], other: [400, 'bad_data'] },
+  { what: 'RegexError', error: thrown(() => compileRegex('a(b')), query: [400, 'bad_data'], other: [400, 'bad_data'] },
   { what: 'IngestError 400', error: new IngestError(400, 'bad snappy'), query: [400, 'bad_data'], other: [400, 'bad_data'] },
   { what: 'IngestError 413', error: new IngestError(413, 'body too large'), query: [413, 'too_large'], other: [413, 'too_large'] },
   { what: 'IngestError 415', error: new IngestError(415, 'content type'), query: [415, 'unsupported_media_type'], other: [415, 'unsupported_media_type'] },
