@@ -14,7 +14,7 @@ import { Database } from '../db/index.js';
 import { LabelIndex, IndexDamage } from '../index/index.js';
 import type { Labels, Tenant } from '../model/index.js';
 import { LabelsTableError, PARTITION_RE, readLabelsFile, readManifest } from '../storage/index.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir } from '../runtime/index.js';
 
 const DAY_MS = 86_400_000;
 // No dot: lmdb-js takes a path with an extension for a file, not a directory.
