@@ -3,8 +3,7 @@
  * damaged entry when first found, metrics, and the reason /health and /-/ready give while the
  * index is damaged and not rebuilt (see src/index/index-damage.ts).
  */
-import { IndexDamage } from '../index/index.js';
-import type { SalvageResult } from '../index/index.js';
+import { IndexDamage, type SalvageResult } from '../index/index.js';
 import { log } from '../logger.js';
 import type { CollectedMetric } from '../metrics.js';
 

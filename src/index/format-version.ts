@@ -1,7 +1,6 @@
 import { IndexError } from './errors.js';
-import { readId } from './keys.js';
+import { idBytes, readId } from './keys.js';
 import { DB_NAMES, type Stores } from './stores.js';
-import { idBytes } from './keys.js';
 
 /**
  * The index format version, stored in `meta` under `format` (docs/format/index.md). Version 1
@@ -22,6 +21,7 @@ export function storedFormat(s: Stores): number {
     return v !== undefined && v.length === 8 ? readId(v) : INDEX_FORMAT;
   }
   for (const name of DB_NAMES) {
+    // Any entry without a `format` one is format 1 (written before checksums).
     for (const _ of s.env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' }).getKeys({ limit: 1 })) return 1;
   }
   return 0;
