@@ -15,6 +15,7 @@ export {
   unquoteString,
   parseNumber,
 } from './parser.js';
+export { extractSelectors } from './selectors.js';
 export { printExpr, prettyExpr, printDuration, printMatcher } from './printer.js';
 export { formatFloatF, formatFloatG, goQuote } from '../go-format/index.js';
 export { parseDuration, formatDuration, DurationError, resolveDuration, type DurationContext } from './duration.js';

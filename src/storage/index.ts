@@ -12,3 +12,4 @@ export { SlabPool, ReadAbandonedError, SampleArena, readSlabPool } from './sampl
 export { inspectPart } from './part-check.js';
 export { LABELS_FILE, LabelsTableError, encodeLabelsBody, readLabelsFile, type SeriesLabels } from './labels-table.js';
 export { readManifest } from './manifest.js';
+export type { HistogramStoreStats } from './histograms/index.js';
