@@ -86,10 +86,13 @@ export async function rebuildIndex(dataPath: string, say: (line: string) => void
       rebuilt = LabelIndex.open(target);
       const incomplete = lostIds.length > 0 ? `${lostIds.length} series (e.g. id ${lostIds[0]}) have samples but no labels in the index or any part` : undefined;
       rebuilt.restoreSeries(entries, deleted, Math.max(db.index.peekNextId(), maxPresent + 1), incomplete);
-      // Day postings: the series with samples on each day of every partition's month.
+      // Day postings: the series with samples on each day of every partition's month (float
+      // and native-histogram partitions; histogram parts carry no series table, so their
+      // series' labels come from the old index only).
       let days = 0;
       const known = new Map(entries.map((e) => [e.id, e.tenant]));
-      for (const p of partitions) {
+      const months = [...new Set([...partitions, ...listPartitions(join(dataPath, 'data', 'histograms'))])].sort();
+      for (const p of months) {
         const [y, m] = p.split('_').map(Number) as [number, number];
         for (let t = Date.UTC(y, m - 1, 1); t < Date.UTC(y, m, 1); t += DAY_MS) {
           const ids = await db.storage.seriesIdsInRange(t, t + DAY_MS - 1);
