@@ -24,7 +24,7 @@ function usageError(message: string): never {
 
 function addServeFlags(cmd: Command): void {
   for (const f of FLAGS) {
-    const opt = f.flag === 'tls' ? new Option(`--${f.flag} [${f.arg}]`, f.help) : new Option(`--${f.flag} <${f.arg}>`, f.help);
+    const opt = f.arg === 'bool' ? new Option(`--${f.flag} [${f.arg}]`, f.help) : new Option(`--${f.flag} <${f.arg}>`, f.help);
     if ('repeatable' in f && f.repeatable) cmd.addOption(opt.argParser((v: string, prev: readonly string[] | undefined) => [...(prev ?? []), v]));
     else cmd.addOption(opt.default(f.default));
   }
@@ -94,6 +94,22 @@ function main(): void {
   serveCmd.action((opts: Record<string, FlagValue>) => serve(opts));
 
   registerBackupCommands(program);
+  program
+    .command('index')
+    .description('label index maintenance')
+    .command('rebuild')
+    .description('recreate index/ from what survives of it and the parts\' series tables (labels.bin); run with the server stopped')
+    .requiredOption('--storageDataPath <dir>', 'the data directory')
+    .action(async (o: { storageDataPath: string }) => {
+      const { rebuildIndex } = await import('./app/index-rebuild.js');
+      try {
+        const r = await rebuildIndex(o.storageDataPath, (line) => process.stdout.write(line + '\n'));
+        process.stdout.write(`index rebuilt: ${r.series} series (${r.fromIndex} from the old index, ${r.fromParts} from parts), ${r.days} days of postings${r.lost > 0 ? `; ${r.lost} series with samples but no labels anywhere stay unreachable` : ''}\n`);
+      } catch (e) {
+        process.stderr.write(`strata: index rebuild failed: ${(e as Error).message}\n`);
+        process.exit(1);
+      }
+    });
   const exitOverride = (c: Command): void => {
     c.exitOverride().configureOutput({ outputError: () => undefined });
     c.commands.forEach(exitOverride);

@@ -27,6 +27,7 @@ export interface Config {
   maxConcurrentInserts: number;
   insertMaxBodyReadDurationMs: number;
   storageMinFreeDiskSpaceBytes: number;
+  indexVerifyOnStart: boolean;
   maxLabelsPerTimeseries: number;
   maxLabelValueLen: number;
   maxExemplars: number;
@@ -202,6 +203,7 @@ export const FLAGS = [
   spec({ key: 'maxConcurrentInserts', flag: 'maxConcurrentInserts', arg: 'n', default: String(Math.max(4, cpus().length * 2)), help: 'Insert requests processed at once; more wait in a bounded queue, then get 429', parse: positiveInt }),
   spec({ key: 'insertMaxBodyReadDurationMs', flag: 'insert.maxBodyReadDuration', arg: 'duration', default: '30s', help: 'A request body must arrive in full within this long, or the request gets 408 and its connection is closed (slow or stalled clients hold no insert slot longer); 0 disables', parse: parseDurationFlag }),
   spec({ key: 'storageMinFreeDiskSpaceBytes', flag: 'storage.minFreeDiskSpaceBytes', arg: 'size', default: '10MB', help: 'Below this much free space on the data directory\'s file system, writes are refused with 503 (read-only) until space returns; 0 disables', parse: parseSize }),
+  spec({ key: 'indexVerifyOnStart', flag: 'index.verifyOnStart', arg: 'bool', default: 'false', help: 'At start-up, also read every label index entry (checksums) and cross-check the index (the page-structure check runs always); damage found makes /health not ready until `strata index rebuild`', parse: bool }),
   spec({ key: 'maxLabelsPerTimeseries', flag: 'maxLabelsPerTimeseries', arg: 'n', default: '40', help: 'Series with more labels are dropped and counted', parse: positiveInt }),
   spec({ key: 'maxLabelValueLen', flag: 'maxLabelValueLen', arg: 'n', default: '4096', help: 'Series with a longer label value are dropped and counted', parse: positiveInt }),
   spec({ key: 'maxExemplars', flag: 'maxExemplars', arg: 'n', default: '100000', help: 'Exemplars kept per tenant (a ring: the oldest make way, as in Prometheus); 0 stores none', parse: nonNegativeInt }),

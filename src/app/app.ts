@@ -34,6 +34,7 @@ import { registerUiRoutes } from '../ui/index.js';
 
 import { startMemoryCollector } from './memory-collector.js';
 import { WriteHealth } from './write-health.js';
+import { indexDamageMetrics, indexDamageRecord, logSalvage } from './index-health.js';
 
 export interface RunningApp {
   readonly port: number;
@@ -57,7 +58,15 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     assertNotHalfRestored(config.storageDataPath);
     const metrics = new MetricsRegistry();
     const router = new Router();
-    registerStatusRoutes(router, { metrics, flags, isReady: () => ready, notReadyReason: () => health?.readOnlyReason() ?? null });
+    const indexDamage = indexDamageRecord();
+    registerStatusRoutes(router, {
+      metrics,
+      flags,
+      isReady: () => ready,
+      notReadyReason: () => health?.readOnlyReason() ?? indexDamage.reason(),
+      unhealthyReason: () => indexDamage.reason(),
+    });
+    metrics.addCollector(() => indexDamageMetrics(indexDamage));
 
     // Forwarding must be in place before the WAL opens: it keeps flushed segments it still needs.
     const forwarder = config.remoteWriteUrls.length > 0 ? new Forwarder(forwardOptions(config), metrics) : null;
@@ -77,6 +86,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       maxSeriesPerQuery: config.searchMaxSeries,
       blockCacheBytes: config.searchBlockCacheSize,
       onStorageError: (message) => health?.noteStorageError(message),
+      index: { damage: indexDamage, verify: config.indexVerifyOnStart ? 'deep' : 'light', onSalvage: logSalvage },
     });
     const database = db;
     const writeHealth = new WriteHealth({

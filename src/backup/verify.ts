@@ -12,8 +12,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { open as openLmdb } from 'lmdb';
-import { LabelIndex } from '../index/index.js';
+import { LabelIndex, verifyIndexFile } from '../index/index.js';
 import { fileCrc32, inspectPart, PARTITION_RE, PartCorruptError } from '../storage/index.js';
 import { hashFile, readSnapshotInfo, SnapshotFormatError } from '../snapshot/index.js';
 import { IntegrityError, TransferError, UsageError } from './errors.js';
@@ -121,6 +120,9 @@ async function checkStructure(root: string, indexDir: string, report: (l: string
     report(`MISSING index/data.mdb`);
     return;
   }
+  const damaged = verifyIndexFile(join(indexDir, 'data.mdb'));
+  for (const p of damaged) report(`CORRUPT index/data.mdb ${p}`);
+  if (damaged.length > 0) return;
   let idx: LabelIndex;
   try {
     idx = LabelIndex.open(indexDir);
@@ -240,21 +242,8 @@ async function verifyDataDir(dir: string, level: VerifyLevel, report: (l: string
   const mdb = join(dir, 'index', 'data.mdb');
   if (fs.existsSync(mdb)) {
     files++;
-    if (level === 'full') {
-      try {
-        const env = openLmdb({ path: join(dir, 'index'), readOnly: true });
-        try {
-          for (const name of ['series', 'label_blocks', 'block_postings', 'block_day_postings', 'block_day_series', 'deleted', 'meta']) {
-            const db = env.openDB({ name, keyEncoding: 'binary', encoding: 'binary' });
-            for (const _ of db.getKeys()) void _;
-          }
-        } finally {
-          await env.close();
-        }
-      } catch (e) {
-        report(`CORRUPT index/data.mdb cannot be read: ${(e as Error).message}`);
-      }
-    }
+    // Read with plain file reads, never through LMDB: a damaged page must not crash the check.
+    for (const p of verifyIndexFile(mdb)) report(`CORRUPT index/data.mdb ${p}`);
   } else if (files > 0) report('MISSING index/data.mdb');
   return files;
 }

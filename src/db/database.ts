@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { log } from '../logger.js';
-import { LabelIndex, dayOf, type TsdbStatus } from '../index/index.js';
+import { LabelIndex, dayOf, type LabelIndexOptions, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
 import { METRIC_NAME, compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
 import type { HistogramRows } from '../codec/index.js';
@@ -13,6 +13,7 @@ import type { HistogramSamples } from '../model/index.js';
 import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats, type HistogramStoreStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
+import { seriesTable } from './series-table.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
 import { SeriesIdCache } from './series-id-cache.js';
 import { SeriesLimiter, type LimitName } from './series-limiter.js';
@@ -42,6 +43,8 @@ export interface DatabaseOptions {
   /** --storage.maxHourlySeries / --storage.maxDailySeries; 0 = no limit. */
   readonly maxHourlySeries?: number;
   readonly maxDailySeries?: number;
+  /** The label index's damage record, start-up check depth and salvage hook (see LabelIndex.open). */
+  readonly index?: Pick<LabelIndexOptions, 'damage' | 'verify' | 'onSalvage'>;
   /** Hears every background storage error (flushes, merges, retention) after it is logged. */
   readonly onStorageError?: (message: string) => void;
 }
@@ -166,7 +169,7 @@ export class Database {
     // The id → labels cache holds Label objects (about 700 bytes a series): every series created
     // lands in it, so at its default size it grew to 70 MB of heap for 100k series that no query
     // had asked for. A miss costs one LMDB read and a decode of ~100 bytes.
-    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384 });
+    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384, ...opts.index });
     const policies = new SeriesPolicies({ retentionMs: opts.retentionMs, retentionFilters: [], downsampling: [], mode: 'last', ...opts.lifecycle }, (id) => index.labelsOf(id));
     try {
       const storage = await Storage.open({
@@ -180,6 +183,7 @@ export class Database {
         walFsync: opts.walFsync,
         walFsyncIntervalMs: opts.walFsyncIntervalMs,
         isDeleted: (id) => index.deletedIds().has(id),
+        seriesLabels: (ids) => seriesTable(index, ids),
         anyDeleted: () => index.deletedIds().size > 0,
         onError: (e) => {
           const message = e instanceof Error ? e.message : String(e);
@@ -399,7 +403,10 @@ export class Database {
     const damage = new Map<string, DamageEntry>();
     return {
       select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena, damage),
-      warnings: () => damageWarnings([...damage.values()]),
+      warnings: () => {
+        const index = this.index.damage.warning();
+        return index === null ? damageWarnings([...damage.values()]) : [index, ...damageWarnings([...damage.values()])];
+      },
     };
   }
 
@@ -415,7 +422,9 @@ export class Database {
     const out: Series[] = [];
     for (const id of ids) {
       const s = withHistograms(samples.get(id), histograms.get(id));
-      if (s) out.push({ labels: this.index.labelsOf(id), ...s });
+      // A series whose labels sit in a damaged index entry is not served (the answer warns).
+      const labels = s ? this.index.labelsIfKnown(id) : undefined;
+      if (s && labels) out.push({ labels, ...s });
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;
@@ -515,7 +524,7 @@ export class Database {
       ids = ids.sort((a, b) => compareLabels(labels.get(a)!, labels.get(b)!));
     } else if (order === 'labels') {
       // Formats that group series into families (OpenMetrics) need each metric name's series together.
-      const labels = new Map(ids.map((id) => [id, this.index.labelsOf(id)]));
+      const labels = new Map(ids.map((id) => [id, this.index.labelsIfKnown(id) ?? []]));
       const nameOf = (id: number) => labels.get(id)!.find((l) => l.name === METRIC_NAME)?.value ?? '';
       ids = ids.sort((a, b) => {
         const na = nameOf(a);
@@ -531,7 +540,8 @@ export class Database {
       if (this.policies.hasRetentionFilters) this.hideExpired(samples);
       for (const id of chunk) {
         const s = withHistograms(samples.get(id), histograms.get(id));
-        if (s) yield { labels: this.index.labelsOf(id), ...s };
+        const labels = s ? this.index.labelsIfKnown(id) : undefined;
+        if (s && labels) yield { labels, ...s };
       }
     }
   }
@@ -553,7 +563,8 @@ export class Database {
     for (const id of present) {
       if (!idSet.has(id)) continue;
       if (this.policies.hasRetentionFilters && hi < now - this.policies.retentionMsOf(id)) continue;
-      out.push(this.index.labelsOf(id));
+      const labels = this.index.labelsIfKnown(id);
+      if (labels) out.push(labels);
     }
     out.sort(compareLabels);
     return limit !== undefined ? out.slice(0, limit) : out;

@@ -1,6 +1,9 @@
 export { LabelIndex, MAX_DAYS_FOR_DAY_POSTINGS, type CompactOptions, type LabelIndexOptions, type TsdbStatusOptions } from './label-index.js';
 export { compileMatcher, planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 export { IndexError } from './errors.js';
+export { IndexDamage, type IndexDamageEntry } from './index-damage.js';
+export type { SalvageResult } from './salvage.js';
+export { verifyIndexFile } from './verify-file.js';
 export { TwoGenerationCache } from './cache.js';
 export { MAX_LABEL_BYTES, canonicalLabels } from './keys.js';
 export type { TsdbStatus, TopEntry } from './tsdb-status.js';

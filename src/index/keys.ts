@@ -38,12 +38,6 @@ export function idBytes(id: number): Buffer {
   return b;
 }
 
-/** lmdb-js value encoder for databases whose values are series ids. */
-export const idEncoder = {
-  encode: (id: number): Buffer => idBytes(id),
-  decode: (buf: Uint8Array): number => readId(buf, 0),
-};
-
 function checkTenant(t: Tenant): void {
   const ok = (n: number) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
   if (!ok(t.accountID) || !ok(t.projectID)) {

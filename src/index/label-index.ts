@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { labelsKey, type Label, type LabelMatcher, type Labels, type Tenant } from '../model/index.js';
 import { TwoGenerationCache } from './cache.js';
@@ -35,6 +35,11 @@ import { checkConsistency } from './consistency.js';
 import { PendingLists } from './pending-lists.js';
 import { decodeEntry, listCount, listEnd, listHas, missingFromList, readList, removeFromList } from './posting-lists.js';
 import { openStores, type BinDb, type Stores } from './stores.js';
+import { IndexDamage } from './index-damage.js';
+import { upgradeFormat } from './format-version.js';
+import { checkIndexFile } from './page-check.js';
+import { META_DAMAGED, salvageIndex, type SalvageResult } from './salvage.js';
+import { DAMAGED } from './checked-db.js';
 import { buildCompactCopy, closeEnvNow, COMPACT_CHUNK_ENTRIES, COMPACT_DIR, installCompactCopy, removeCompactLeftovers } from './compaction.js';
 import { buildTsdbStatus, scanPostingsStatus, StatusAccumulator, TopCollector, type TsdbStatus } from './tsdb-status.js';
 
@@ -48,6 +53,14 @@ export interface LabelIndexOptions {
    * each series' labels instead of reading more postings (default 2000; 0 = always postings).
    */
   filterByLabelsBelow?: number;
+  /**
+   * Where damage is recorded (default: a new record). The structural check of the file always
+   * runs on open; `deep` also reads every entry (checksums) and cross-checks the databases.
+   */
+  damage?: IndexDamage;
+  verify?: 'light' | 'deep';
+  /** Hears that a structurally damaged file was replaced by its salvaged entries. */
+  onSalvage?: (r: SalvageResult) => void;
 }
 
 export interface CompactOptions {
@@ -68,6 +81,9 @@ export interface TsdbStatusOptions {
 /** Ranges spanning more days than this read all-time postings instead of per-day ones. */
 export const MAX_DAYS_FOR_DAY_POSTINGS = 40;
 const META_NEXT_ID = Buffer.from('next_id');
+const DATA_FILE = 'data.mdb';
+/** Set by a rebuild that found series in the parts without labels anywhere (see restoreSeries). */
+const META_INCOMPLETE = Buffer.from('incomplete');
 const EMPTY = Buffer.alloc(0);
 
 /** The page counts lmdb-js reports for an environment or a database. */
@@ -122,13 +138,59 @@ export class LabelIndex {
     // The stored counter is authoritative; the last assigned id guards against a counter that
     // somehow lags (ids must never be reused, even after restoring an odd backup).
     const last = lastLabelledId(s.labels);
-    this.nextId = Math.max(s.meta.get(META_NEXT_ID) ?? 1, last + 1);
+    const counter = s.meta.getBinary(META_NEXT_ID);
+    this.nextId = Math.max(counter?.length === 8 ? readId(counter) : 1, last + 1);
   }
 
-  /** Opens (creating if needed) the index environment in `dir` (normally `<data>/index`). */
+  /**
+   * Opens (creating if needed) the index environment in `dir` (normally `<data>/index`). The
+   * file is checked page by page before LMDB reads it (page-check.ts); a damaged one is replaced
+   * by what can be salvaged from it (salvage.ts), and the index then counts as damaged.
+   */
   static open(dir: string, opts: LabelIndexOptions = {}): LabelIndex {
     removeCompactLeftovers(dir);
-    return new LabelIndex(dir, openStores(dir), opts);
+    const damage = opts.damage ?? new IndexDamage();
+    if (existsSync(join(dir, DATA_FILE))) {
+      const check = checkIndexFile(join(dir, DATA_FILE));
+      if (check.problems.length > 0) {
+        for (const p of check.problems) damage.record('file', '', p);
+        const r = salvageIndex(dir, check.problems);
+        opts.onSalvage?.(r);
+      }
+    }
+    const s = openStores(dir, damage);
+    try {
+      upgradeFormat(s);
+      const idx = new LabelIndex(dir, s, opts);
+      const note = s.meta.getBinary(META_DAMAGED);
+      if (note !== undefined && !damage.damaged) damage.record('file', '', note.toString('utf8'));
+      const incomplete = s.meta.getBinary(META_INCOMPLETE);
+      if (incomplete !== undefined) damage.setIncomplete(incomplete.toString('utf8'));
+      if (opts.verify === 'deep') for (const p of idx.verifyEntries()) damage.record('consistency', '', p);
+      return idx;
+    } catch (e) {
+      void s.env.close();
+      throw e;
+    }
+  }
+
+  /** What the index knows it cannot serve (see index-damage.ts). */
+  get damage(): IndexDamage {
+    return this.s.damage;
+  }
+
+  /**
+   * The deep check: reads every entry of every database (each failing checksum is recorded as
+   * damage) and cross-checks them; returns the cross-check's problems.
+   */
+  verifyEntries(maxProblems = 100): string[] {
+    this.checkOpen();
+    for (const db of [this.s.series, this.s.labels, this.s.postings, this.s.dayPostings, this.s.daySeries, this.s.deleted, this.s.meta]) {
+      for (const _ of db.getRange()) {
+        // reading is the check
+      }
+    }
+    return checkConsistency(this.s, this.deleted, this.nextId, maxProblems);
   }
 
   private checkOpen(): void {
@@ -179,8 +241,9 @@ export class LabelIndex {
         for (let k = 0; k < missing.length; k++) {
           const lb = bytes[k]!;
           const sk = seriesKey(tb, lb);
-          const stored = this.s.series.getBinary(sk);
-          const candidates = stored ? decodeIdList(stored) : [];
+          const stored = this.s.series.getChecked(sk);
+          // A damaged entry is rebuilt from the postings of the set's labels: the series keeps its id.
+          const candidates = stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : stored ? decodeIdList(stored) : [];
           let id: number | undefined;
           for (const c of candidates) {
             const mine = created.get(c);
@@ -196,13 +259,13 @@ export class LabelIndex {
             this.writePostings(tb, canon[k]!, id, pending);
             created.set(id, canon[k]!);
             newSets.push(canon[k]!);
-          }
+          } else if (stored === DAMAGED) this.s.series.putSync(sk, encodeIdList(candidates)); // repaired
           ids[missing[k]!] = id;
           if (!marks.has(id)) unmarked.push(id);
         }
         if (this.nextId !== startId) {
           writeLabelSets(this.s.labels, tb, startId, newSets);
-          this.s.meta.putSync(META_NEXT_ID, this.nextId);
+          this.s.meta.putSync(META_NEXT_ID, idBytes(this.nextId));
         }
         this.markDays(td, unmarked, created, pending);
         pending.flush();
@@ -216,6 +279,12 @@ export class LabelIndex {
     for (const id of unmarked) marks.add(id);
     for (const [id, l] of created) this.labelsCache.set(id, l);
     return ids;
+  }
+
+  /** Ids whose all-time postings hold every label of `labels` (candidates for that exact set). */
+  private findByPostings(tb: Buffer, labels: Labels): number[] {
+    const plans = labels.map((l) => planMatcher({ name: l.name, type: '=', value: l.value }));
+    return this.selectIn(this.scope(tb, -Infinity, Infinity), plans);
   }
 
   /** The label block holding series `id`, if any. */
@@ -251,7 +320,10 @@ export class LabelIndex {
       else this.markDay(td, id, labels, pending);
     }
     if (known.length === 0) return;
-    for (const id of missingFromList(this.s.daySeries, td, sortUnique(Float64Array.from(known)))) this.markDay(td, id, this.labelsOf(id), pending);
+    for (const id of missingFromList(this.s.daySeries, td, sortUnique(Float64Array.from(known)))) {
+      const labels = this.labelsIfKnown(id);
+      if (labels) this.markDay(td, id, labels, pending);
+    }
   }
 
   private markDay(td: Buffer, id: number, labels: Labels, pending: PendingLists): void {
@@ -286,12 +358,17 @@ export class LabelIndex {
       if (!marks.has(id) && !this.deleted.has(id)) todo.push(id);
     }
     if (todo.length === 0) return;
-    for (const id of todo) {
-      const block = this.labelBlock(id);
-      if (!block || !block.tenant.equals(tb)) {
-        throw new IndexError(`unknown series id ${id} for tenant ${tenant.accountID}:${tenant.projectID}`);
+    for (let i = 0; i < todo.length; i++) {
+      const block = this.labelBlock(todo[i]!);
+      if (block && block.tenant.equals(tb)) continue;
+      // A series whose label block is damaged keeps its samples; its day postings wait for a rebuild.
+      if (!block && this.s.damage.damaged) {
+        todo.splice(i--, 1);
+        continue;
       }
+      throw new IndexError(`unknown series id ${todo[i]} for tenant ${tenant.accountID}:${tenant.projectID}`);
     }
+    if (todo.length === 0) return;
     this.writes++;
     this.s.env.transactionSync(() => {
       const pending = new PendingLists();
@@ -302,16 +379,89 @@ export class LabelIndex {
   }
 
   labelsOf(id: number): Labels {
+    const labels = this.labelsIfKnown(id);
+    if (!labels) throw new IndexError(`unknown series id ${id}`);
+    return labels;
+  }
+
+  /**
+   * The labels of series `id`, or undefined when it has none the index can serve (never created,
+   * or its label block is damaged: then `damage` says so and queries warn).
+   */
+  labelsIfKnown(id: number): Labels | undefined {
     const cached = this.labelsCache.get(id);
     if (cached) return cached;
     if (!Number.isInteger(id) || id < 0 || id > 2 ** 53) throw new IndexError(`invalid series id ${id}`);
     const block = this.labelBlock(id);
-    if (!block) throw new IndexError(`unknown series id ${id}`);
+    if (!block) return undefined;
     // Neighbouring ids are usually wanted together (one batch, one job): keep the whole block.
     for (let k = 0; k < block.sets.length; k++) if (block.first + k !== id) this.labelsCache.set(block.first + k, block.sets[k]!);
     const labels = block.sets[id - block.first]!;
     this.labelsCache.set(id, labels);
     return labels;
+  }
+
+  /** The tenant and labels of series `id`, or undefined as for labelsIfKnown. */
+  seriesEntry(id: number): { tenant: Tenant; labels: Labels } | undefined {
+    const labels = this.labelsIfKnown(id);
+    if (!labels) return undefined;
+    const block = this.labelBlock(id);
+    return block ? { tenant: readTenant(block.tenant, 0), labels } : undefined;
+  }
+
+  /** Every series with a readable label block, ascending by id (deleted ones included). */
+  *everySeries(): Generator<{ id: number; tenant: Tenant; labels: Labels }> {
+    this.checkOpen();
+    for (const block of labelBlocks(this.s.labels)) {
+      const tenant = readTenant(block.tenant, 0);
+      for (let k = 0; k < block.sets.length; k++) yield { id: block.first + k, tenant, labels: block.sets[k]! };
+    }
+  }
+
+  /**
+   * Fills an empty index with series of known ids (ascending), as `strata index rebuild` does:
+   * label blocks, label-set keys and all-time postings; `deleted` ones get a label block only and
+   * stay deleted. Day postings are added afterwards with addToDay. The id counter ends past
+   * `nextId` and every id given. `incomplete` (series whose labels were not found) is recorded in
+   * `meta`, so queries keep warning.
+   */
+  restoreSeries(entries: readonly { id: number; tenant: Tenant; labels: Labels }[], deleted: ReadonlySet<number>, nextId: number, incomplete?: string): void {
+    this.checkOpen();
+    if (this.nextId !== 1) throw new IndexError('restoreSeries needs an empty index');
+    const CHUNK = 10_000;
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const chunk = entries.slice(i, i + CHUNK).map((e) => ({ ...e, tb: tenantBytes(e.tenant), labels: canonicalLabels(e.labels) }));
+      this.writes++;
+      this.s.env.transactionSync(() => {
+        const pending = new PendingLists();
+        for (let r = 0; r < chunk.length; ) {
+          let e = r + 1;
+          while (e < chunk.length && chunk[e]!.id === chunk[e - 1]!.id + 1 && chunk[e]!.tb.equals(chunk[r]!.tb)) e++;
+          writeLabelSets(this.s.labels, chunk[r]!.tb, chunk[r]!.id, chunk.slice(r, e).map((x) => x.labels));
+          r = e;
+        }
+        for (const x of chunk) {
+          if (deleted.has(x.id)) continue;
+          const sk = seriesKey(x.tb, encodeLabels(x.labels));
+          const had = this.s.series.getBinary(sk);
+          this.s.series.putSync(sk, encodeIdList(had ? [...decodeIdList(had), x.id] : [x.id]));
+          this.writePostings(x.tb, x.labels, x.id, pending);
+        }
+        pending.flush();
+      });
+    }
+    const last = entries.length > 0 ? entries[entries.length - 1]!.id : 0;
+    this.nextId = Math.max(nextId, last + 1, 1);
+    this.s.env.transactionSync(() => {
+      for (const id of deleted) this.s.deleted.putSync(idBytes(id), EMPTY);
+      this.s.meta.putSync(META_NEXT_ID, idBytes(this.nextId));
+      if (incomplete) this.s.meta.putSync(META_INCOMPLETE, Buffer.from(incomplete));
+    });
+    for (const id of deleted) this.deleted.add(id);
+    this.lastBlock = undefined;
+    this.labelsCache.clear();
+    this.seriesCache.clear();
+    if (incomplete) this.s.damage.setIncomplete(incomplete);
   }
 
   /** The tenant owning a series id. */
@@ -426,8 +576,8 @@ export class LabelIndex {
     if (this.deleted.size > 0) ids = ids.filter((id) => !this.deleted.has(id));
     if (pending.length > 0) {
       ids = ids.filter((id) => {
-        const labels = this.labelsOf(id);
-        return pending.every((p) => p.test(valueOf(labels, p.matcher.name)));
+        const labels = this.labelsIfKnown(id);
+        return labels !== undefined && pending.every((p) => p.test(valueOf(labels, p.matcher.name)));
       });
     }
     return ids;
@@ -461,7 +611,7 @@ export class LabelIndex {
     if (ids === undefined) {
       for (const p of scope.labelPrefixes) this.scanNames(scope.db, p, names);
     } else {
-      for (const id of ids) for (const l of this.labelsOf(id)) names.add(l.name);
+      for (const id of ids) for (const l of this.labelsIfKnown(id) ?? []) names.add(l.name);
     }
     return limitSorted([...names], limit);
   }
@@ -512,7 +662,7 @@ export class LabelIndex {
       }
     } else {
       for (const id of ids) {
-        const v = valueOf(this.labelsOf(id), name);
+        const v = valueOf(this.labelsIfKnown(id) ?? [], name);
         if (v !== '') values.add(v);
       }
     }
@@ -530,7 +680,7 @@ export class LabelIndex {
     const acc = new StatusAccumulator(opts.focusLabel);
     const ids = this.selectAny(opts.matchers ?? [], scope);
     if (ids !== undefined) {
-      for (const id of ids) for (const l of this.labelsOf(id)) acc.add(l.name, l.value, 1);
+      for (const id of ids) for (const l of this.labelsIfKnown(id) ?? []) acc.add(l.name, l.value, 1);
       return buildTsdbStatus(acc, topN);
     }
     const pairs = new TopCollector(topN);
@@ -696,7 +846,7 @@ export class LabelIndex {
           installCompactCopy(this.dir, copyDir);
         } finally {
           // The compacted file if the rename happened, else the untouched live one.
-          this.s = openStores(this.dir);
+          this.s = openStores(this.dir, this.s.damage);
           this.lastBlock = undefined;
         }
         if (this.closed) void this.s.env.close();

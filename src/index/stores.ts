@@ -1,15 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
-import { idEncoder } from './keys.js';
+import { open, type RootDatabase } from 'lmdb';
+import { CheckedDb } from './checked-db.js';
+import { IndexDamage } from './index-damage.js';
 
-/** A database whose values are series ids (8-byte big-endian), keyed by raw bytes. */
-export type IdDb = Database<number, Buffer>;
-/** A database of raw bytes to raw bytes. */
-export type BinDb = Database<Buffer, Buffer>;
+/** A database of raw bytes to checksummed raw bytes (see checked-db.ts). */
+export type BinDb = CheckedDb;
 
 /** The named databases of the index environment; key and value layouts: docs/format/index.md. */
 export interface Stores {
   readonly env: RootDatabase;
+  /** Where every checksum failure of these databases is recorded. */
+  readonly damage: IndexDamage;
   /** hash of tenant and canonical label bytes → the ids with that hash (see keys.ts, seriesKey). */
   readonly series: BinDb;
   /** first id → a block of consecutive series' tenant and label sets, deflated (see label-blocks.ts). */
@@ -25,8 +26,8 @@ export interface Stores {
   readonly daySeries: BinDb;
   /** id → nothing: tombstoned series. */
   readonly deleted: BinDb;
-  /** small named values: the id counter. */
-  readonly meta: IdDb;
+  /** small named values: the id counter, the format version. */
+  readonly meta: BinDb;
 }
 
 /** Every named database of the environment, by its LMDB name (compaction copies them all). */
@@ -35,10 +36,7 @@ export const DB_NAMES = ['series', 'label_blocks', 'block_postings', 'block_day_
 /** Address space reserved for the index map: 1 TiB, far beyond any index this process could hold. */
 const INDEX_MAP_SIZE = 2 ** 40;
 
-// lmdb-js accepts a custom value encoder on named databases; its typings omit it.
-type IdDbOptions = { name: string; dupSort?: boolean; keyEncoding: 'binary'; encoder: typeof idEncoder };
-
-export function openStores(dir: string): Stores {
+export function openStores(dir: string, damage = new IndexDamage()): Stores {
   mkdirSync(dir, { recursive: true });
   // overlappingSync off: a synchronous commit must be on disk when it returns, because the WAL
   // may reference the new ids right after.
@@ -47,17 +45,16 @@ export function openStores(dir: string): Stores {
   // 100k series that was 100 MB of resident file pages for a 65 MB file. Reserving the address
   // space once costs nothing (the file is not grown to it without a write map) and leaves one map.
   const env = open({ path: dir, maxDbs: 12, overlappingSync: false, noSync: false, mapSize: INDEX_MAP_SIZE });
-  const ids = (name: string, dupSort: boolean): IdDb =>
-    env.openDB<number, Buffer>({ name, dupSort, keyEncoding: 'binary', encoder: idEncoder } as IdDbOptions);
-  const bin = (name: string): BinDb => env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
+  const bin = (name: string): BinDb => new CheckedDb(env.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' }), name, damage);
   return {
     env,
+    damage,
     series: bin('series'),
     labels: bin('label_blocks'),
     postings: bin('block_postings'),
     dayPostings: bin('block_day_postings'),
     daySeries: bin('block_day_series'),
     deleted: bin('deleted'),
-    meta: ids('meta', false),
+    meta: bin('meta'),
   };
 }

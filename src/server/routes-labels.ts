@@ -58,20 +58,26 @@ function labelsObject(labels: Labels): Record<string, string> {
   return o;
 }
 
+/** Answers read from a damaged label index say so (see src/index/index-damage.ts). */
+function withIndexWarning(deps: LabelsDeps, warnings: string[]): string[] {
+  const w = deps.db.index.damage.warning();
+  return w === null ? warnings : [w, ...warnings];
+}
+
 export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
   router.add(['GET', 'POST'], '/api/v1/series', async (req) => {
     const sel = parseSelection(await req.form(), true);
     const limit = sel.limit > 0 ? sel.limit : deps.maxSeries;
     const series = await deps.db.series(req.tenant, sel.matchers, sel.minT, sel.maxT, limit + 1);
     const warnings = series.length > limit ? ['results truncated due to limit'] : [];
-    return apiSuccess(series.slice(0, limit).map(labelsObject), { warnings });
+    return apiSuccess(series.slice(0, limit).map(labelsObject), { warnings: withIndexWarning(deps, warnings) });
   });
 
   router.add(['GET', 'POST'], '/api/v1/labels', async (req) => {
     const sel = parseSelection(await req.form(), false);
     const names = deps.db.labelNames(req.tenant, sel.matchers, sel.minT, sel.maxT, sel.limit > 0 ? sel.limit + 1 : undefined);
     const cut = sel.limit > 0 && names.length > sel.limit;
-    return apiSuccess(cut ? names.slice(0, sel.limit) : names, { warnings: cut ? ['results truncated due to limit'] : [] });
+    return apiSuccess(cut ? names.slice(0, sel.limit) : names, { warnings: withIndexWarning(deps, cut ? ['results truncated due to limit'] : []) });
   });
 
   router.add(['GET'], '/api/v1/label/:name/values', async (req) => {
@@ -82,7 +88,7 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
     checkLabelName(name, 'label name in the path');
     const values = deps.db.labelValues(req.tenant, name, sel.matchers, sel.minT, sel.maxT, sel.limit > 0 ? sel.limit + 1 : undefined);
     const cut = sel.limit > 0 && values.length > sel.limit;
-    return apiSuccess(cut ? values.slice(0, sel.limit) : values, { warnings: cut ? ['results truncated due to limit'] : [] });
+    return apiSuccess(cut ? values.slice(0, sel.limit) : values, { warnings: withIndexWarning(deps, cut ? ['results truncated due to limit'] : []) });
   });
 
   router.add(['GET', 'POST'], '/api/v1/status/tsdb', async (req) => {

@@ -11,10 +11,20 @@ export interface StatusDeps {
   readonly isReady: () => boolean;
   /** Why the server is not ready although running (writes refused: read-only), or null. */
   readonly notReadyReason?: () => string | null;
+  /** Why /health must say 503 although the process runs (a damaged label index), or null. */
+  readonly unhealthyReason?: () => string | null;
 }
 
 export function registerStatusRoutes(router: Router, deps: StatusDeps): void {
-  router.add('GET', '/health', () => text('OK'), { auth: 'none' });
+  router.add(
+    'GET',
+    '/health',
+    () => {
+      const why = deps.unhealthyReason?.() ?? null;
+      return why === null ? text('OK') : text(`Service Unavailable: ${why}\n`, 503);
+    },
+    { auth: 'none' },
+  );
   router.add('GET', '/-/healthy', () => text('Strata is Healthy.\n'));
   router.add('GET', '/-/ready', () => {
     if (!deps.isReady()) return text('Service Unavailable\n', 503);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { normalize } from './dedup.js';
+import { decodeLabelsBody } from './labels-table.js';
 import { type FlushJob, type JobResult, type WrittenPart } from './jobs.js';
 import { collectChain } from './memtable.js';
 import { PartWriter, tmpName } from './part-writer.js';
@@ -37,7 +38,8 @@ export function flushRows(job: FlushJob): Omit<JobResult, 'durationMs'> {
       });
     }
     const parts: WrittenPart[] = [];
-    for (const [partition, w] of writers) parts.push({ partition, name: job.partName, meta: w.finish() });
+    const labels = job.labels ? decodeLabelsBody(job.labels) : undefined;
+    for (const [partition, w] of writers) parts.push({ partition, name: job.partName, meta: w.finish(undefined, labels) });
     return { parts, rowsIn: job.count };
   } catch (e) {
     for (const w of writers.values()) w.abort();

@@ -10,4 +10,6 @@ export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } 
 export { setBlockCacheBytes, blockCacheBytes, fileCrc32 } from './part.js';
 export { SlabPool, ReadAbandonedError, SampleArena, readSlabPool } from './samples.js';
 export { inspectPart } from './part-check.js';
+export { LABELS_FILE, LabelsTableError, encodeLabelsBody, readLabelsFile, type SeriesLabels } from './labels-table.js';
+export { readManifest } from './manifest.js';
 export type { HistogramStoreStats } from './histograms/index.js';

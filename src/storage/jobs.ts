@@ -19,6 +19,8 @@ export interface FlushJob extends MemtableChains {
   partName: string;
   count: number;
   dedupIntervalMs: number;
+  /** The flushed series' table body (labels-table.ts, encodeLabelsBody); absent: no labels.bin. */
+  labels?: Uint8Array;
 }
 
 export interface MergeJob {

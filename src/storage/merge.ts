@@ -6,6 +6,7 @@ import { type JobResult, type LostBlock, type MergeJob } from './jobs.js';
 import { Part } from './part.js';
 import type { BlockHeader } from './part-format.js';
 import { PartWriter, tmpName } from './part-writer.js';
+import { LabelsTableError, readLabelsFile, type SeriesLabels } from './labels-table.js';
 import { SampleBuffer } from './samples.js';
 import { hasId } from './sorted-ids.js';
 import { cutIntervals, intervalsFor } from './tombstones.js';
@@ -41,6 +42,25 @@ class HeaderCursor {
     this.pos++;
     this.fill();
   }
+}
+
+/**
+ * The union of the inputs' series tables, ascending by id. An input without one (written before
+ * they existed) or with a damaged one contributes nothing: its series are then listed only if
+ * another input lists them, and `strata index rebuild` takes their labels from the index.
+ */
+function mergedLabels(inputs: readonly string[]): SeriesLabels[] {
+  const byId = new Map<number, SeriesLabels>();
+  for (const dir of inputs) {
+    let entries: SeriesLabels[] | null = null;
+    try {
+      entries = readLabelsFile(dir);
+    } catch (e) {
+      if (!(e instanceof LabelsTableError)) throw e;
+    }
+    for (const e of entries ?? []) byId.set(e.id, e);
+  }
+  return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
 export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
@@ -88,7 +108,7 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       if (buf.length === 0) continue;
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);
     }
-    const meta = writer.finish(job.policy);
+    const meta = writer.finish(job.policy, mergedLabels(job.inputs));
     return { parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }], rowsIn, lostBlocks };
   } catch (e) {
     writer.abort();

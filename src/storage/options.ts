@@ -16,6 +16,11 @@ export interface StorageOptions {
   flushIntervalMs: number;
   walFsync: WalFsync;
   walFsyncIntervalMs: number;
+  /**
+   * The series table of a flush (labels-table.ts, encodeLabelsBody) for these ids, ascending:
+   * written beside the part's data as labels.bin so the label index can be rebuilt from parts.
+   */
+  seriesLabels?: (ids: ArrayLike<number>) => Uint8Array;
   /** Tombstones from the label index, applied by merges. */
   isDeleted?: (id: number) => boolean;
   /**

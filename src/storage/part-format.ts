@@ -38,6 +38,8 @@ export interface PartMetadata {
    */
   policy?: { at: number; signature: string };
   files: Record<PartFile, { size: number; crc32: number }>;
+  /** labels.bin, the series table (labels-table.ts); absent in parts written before it existed. */
+  labels?: { size: number; crc32: number };
 }
 
 export interface BlockHeader {

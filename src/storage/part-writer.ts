@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { entriesFor, writeLabelsFile, type SeriesLabels } from './labels-table.js';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { encodeTimestampsColumn, encodeValuesColumn } from './block-codec.js';
@@ -145,6 +146,8 @@ export class PartWriter {
   private blocks = 0;
   private series = 0;
   private lastId = -1;
+  /** The series written, ascending: the labels table keeps just these. */
+  private readonly ids: number[] = [];
   private minT = Infinity;
   private maxT = -Infinity;
 
@@ -176,6 +179,7 @@ export class PartWriter {
     if (id <= this.lastId) throw new Error(`PartWriter: series ${id} added after ${this.lastId}`);
     this.lastId = id;
     this.series++;
+    this.ids.push(id);
     // One block (the usual case in a flush): the columns as they are, no views to allocate.
     if (n <= MAX_BLOCK_SAMPLES) {
       this.addBlock(id, ts, vs, n);
@@ -252,9 +256,13 @@ export class PartWriter {
     this.blockMaxT = -Infinity;
   }
 
-  /** Completes the part and renames it into place; returns its metadata. */
-  finish(policy?: PartMetadata['policy']): PartMetadata {
+  /**
+   * Completes the part and renames it into place; returns its metadata. `labels` (ascending ids,
+   * a superset is fine) becomes the part's series table, labels.bin, for the series it holds.
+   */
+  finish(policy?: PartMetadata['policy'], labels?: readonly SeriesLabels[]): PartMetadata {
     this.flushHeaderGroup();
+    const table = labels ? writeLabelsFile(this.tmpDir, entriesFor(labels, this.ids)) : undefined;
     const files = {} as PartMetadata['files'];
     for (const name of FILES) {
       const f = this.files[name];
@@ -274,6 +282,7 @@ export class PartWriter {
       createdAt: new Date().toISOString(),
       ...(policy ? { policy } : {}),
       files,
+      ...(table ? { labels: table } : {}),
     };
     const metaPath = join(this.tmpDir, 'metadata.json');
     const fd = fs.openSync(metaPath, 'w');

@@ -501,6 +501,7 @@ export class Storage {
         count: s.mt.length,
         dedupIntervalMs: this.opts.dedupIntervalMs,
       };
+      if (this.opts.seriesLabels) job.labels = this.opts.seriesLabels(job.seriesIds);
       const result = await this.flushRunner.run(job);
       this.partitions.install(result, []);
       this.sealed.shift();

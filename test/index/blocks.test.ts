@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { open, type RootDatabase } from 'lmdb';
+import { CheckedDb } from '../../src/index/checked-db.js';
+import { IndexDamage } from '../../src/index/index-damage.js';
 import { BLOCK_BYTES, blockCount, blockIds, encodeBlocks } from '../../src/index/blocks.js';
 import { addToList, listCount, listHas, missingFromList, readList, removeFromList } from '../../src/index/posting-lists.js';
 import { labelKey } from '../../src/index/keys.js';
@@ -39,7 +41,7 @@ describe('postings lists in LMDB', () => {
   beforeEach(() => {
     work = tempDir('blocks');
     env = open({ path: work.dir });
-    db = env.openDB<Buffer, Buffer>({ name: 'lists', keyEncoding: 'binary', encoding: 'binary' });
+    db = new CheckedDb(env.openDB<Buffer, Buffer>({ name: 'lists', keyEncoding: 'binary', encoding: 'binary' }), 'lists', new IndexDamage());
   });
   afterEach(async () => {
     await env.close();

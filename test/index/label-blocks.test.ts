@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { open, type RootDatabase } from 'lmdb';
+import { CheckedDb } from '../../src/index/checked-db.js';
+import { IndexDamage } from '../../src/index/index-damage.js';
 import { labelBlocks, lastLabelledId, readLabelBlock, writeLabelSets } from '../../src/index/label-blocks.js';
 import type { BinDb } from '../../src/index/stores.js';
 import type { Labels } from '../../src/model/index.js';
@@ -12,7 +14,7 @@ describe('label sets stored in blocks', () => {
   beforeEach(() => {
     work = tempDir('label-blocks');
     env = open({ path: work.dir });
-    db = env.openDB<Buffer, Buffer>({ name: 'labels', keyEncoding: 'binary', encoding: 'binary' });
+    db = new CheckedDb(env.openDB<Buffer, Buffer>({ name: 'labels', keyEncoding: 'binary', encoding: 'binary' }), 'labels', new IndexDamage());
   });
   afterEach(async () => {
     await env.close();
@@ -55,7 +57,7 @@ describe('label blocks on disk', () => {
   beforeEach(() => {
     work = tempDir('label-blocks-disk');
     env = open({ path: work.dir });
-    db = env.openDB<Buffer, Buffer>({ name: 'labels', keyEncoding: 'binary', encoding: 'binary' });
+    db = new CheckedDb(env.openDB<Buffer, Buffer>({ name: 'labels', keyEncoding: 'binary', encoding: 'binary' }), 'labels', new IndexDamage());
   });
   afterEach(async () => {
     await env.close();

@@ -1,0 +1,185 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+
+/**
+ * A part's series table, `labels.bin` (docs/format/part.md): the tenant and label set of every
+ * series the part holds, so the label index can be rebuilt from the parts alone (`strata index
+ * rebuild`), as each Prometheus block carries its own index. Names and values are written once
+ * each in a string table and referenced by number; the whole is deflated.
+ */
+
+export const LABELS_FILE = 'labels.bin';
+const MAGIC = Buffer.from('STLB');
+const VERSION = 1;
+/** Inflate limit: far past any real table, short of a memory problem. */
+const MAX_BODY = 1 << 30;
+
+export interface SeriesLabels {
+  readonly id: number;
+  readonly accountID: number;
+  readonly projectID: number;
+  readonly labels: readonly { readonly name: string; readonly value: string }[];
+}
+
+class Out {
+  buf = Buffer.allocUnsafe(1 << 16);
+  off = 0;
+  ensure(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(next, 0, 0, this.off);
+    this.buf = next;
+  }
+  varint(v: number): void {
+    this.ensure(10);
+    while (v > 0x7f) {
+      this.buf[this.off++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.off++] = v;
+  }
+  str(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.varint(n);
+    this.ensure(n);
+    this.buf.write(s, this.off, 'utf8');
+    this.off += n;
+  }
+}
+
+/** The table's body (before deflate) for entries in ascending id order. */
+export function encodeLabelsBody(entries: readonly SeriesLabels[]): Uint8Array {
+  const strings = new Map<string, number>();
+  const tenants = new Map<string, number>();
+  const refs = new Out();
+  refs.varint(entries.length);
+  let prev = 0;
+  const ref = (s: string): number => {
+    let i = strings.get(s);
+    if (i === undefined) strings.set(s, (i = strings.size));
+    return i;
+  };
+  for (const e of entries) {
+    const tk = `${e.accountID}:${e.projectID}`;
+    let t = tenants.get(tk);
+    if (t === undefined) tenants.set(tk, (t = tenants.size));
+    refs.varint(e.id - prev);
+    prev = e.id;
+    refs.varint(t);
+    refs.varint(e.labels.length);
+    for (const l of e.labels) {
+      refs.varint(ref(l.name));
+      refs.varint(ref(l.value));
+    }
+  }
+  const head = new Out();
+  head.varint(strings.size);
+  for (const s of strings.keys()) head.str(s);
+  head.varint(tenants.size);
+  for (const tk of tenants.keys()) {
+    const [a, p] = tk.split(':');
+    head.varint(Number(a));
+    head.varint(Number(p));
+  }
+  return Buffer.concat([head.buf.subarray(0, head.off), refs.buf.subarray(0, refs.off)]);
+}
+
+export class LabelsTableError extends Error {}
+
+export function decodeLabelsBody(body: Uint8Array): SeriesLabels[] {
+  const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  let off = 0;
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      if (off >= b.length) throw new LabelsTableError('labels table ends inside a number');
+      const x = b[off++]!;
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 128;
+    }
+    throw new LabelsTableError('labels table holds an over-long number');
+  };
+  const nStrings = varint();
+  const strings: string[] = [];
+  for (let i = 0; i < nStrings; i++) {
+    const n = varint();
+    if (off + n > b.length) throw new LabelsTableError('labels table string runs past its end');
+    strings.push(b.toString('utf8', off, off + n));
+    off += n;
+  }
+  const nTenants = varint();
+  const tenants: [number, number][] = [];
+  for (let i = 0; i < nTenants; i++) tenants.push([varint(), varint()]);
+  const count = varint();
+  const out: SeriesLabels[] = [];
+  let id = 0;
+  const str = (): string => {
+    const s = strings[varint()];
+    if (s === undefined) throw new LabelsTableError('labels table names a string it does not hold');
+    return s;
+  };
+  for (let k = 0; k < count; k++) {
+    id += varint();
+    const t = tenants[varint()];
+    if (t === undefined) throw new LabelsTableError('labels table names a tenant it does not hold');
+    const n = varint();
+    const labels: { name: string; value: string }[] = [];
+    for (let i = 0; i < n; i++) labels.push({ name: str(), value: str() });
+    out.push({ id, accountID: t[0], projectID: t[1], labels });
+  }
+  if (off !== b.length) throw new LabelsTableError('labels table has bytes past its last series');
+  return out;
+}
+
+/** Writes `labels.bin` into a part directory being built; returns its size and CRC-32. */
+export function writeLabelsFile(dir: string, entries: readonly SeriesLabels[]): { size: number; crc32: number } {
+  const body = deflateRawSync(encodeLabelsBody(entries), { level: 6 });
+  const head = Buffer.from([...MAGIC, VERSION]);
+  const crc = crc32(body, crc32(head));
+  const tail = Buffer.allocUnsafe(4);
+  tail.writeUInt32LE(crc, 0);
+  const file = Buffer.concat([head, body, tail]);
+  const fd = fs.openSync(join(dir, LABELS_FILE), 'w');
+  try {
+    fs.writeSync(fd, file);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { size: file.length, crc32: crc32(file) };
+}
+
+/** The series table of a part directory; null when the part has none (written before it existed). */
+export function readLabelsFile(partDir: string): SeriesLabels[] | null {
+  let file: Buffer;
+  try {
+    file = fs.readFileSync(join(partDir, LABELS_FILE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  if (file.length < 9 || !file.subarray(0, 4).equals(MAGIC) || file[4] !== VERSION) throw new LabelsTableError(`${LABELS_FILE}: not a version ${VERSION} labels table`);
+  const body = file.subarray(5, file.length - 4);
+  if (crc32(body, crc32(file.subarray(0, 5))) !== file.readUInt32LE(file.length - 4)) throw new LabelsTableError(`${LABELS_FILE}: checksum mismatch`);
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(body, { maxOutputLength: MAX_BODY });
+  } catch (e) {
+    throw new LabelsTableError(`${LABELS_FILE}: ${(e as Error).message}`);
+  }
+  return decodeLabelsBody(raw);
+}
+
+/** The entries of ascending `ids` (others dropped), from entries in ascending id order. */
+export function entriesFor(entries: readonly SeriesLabels[], ids: readonly number[]): SeriesLabels[] {
+  const out: SeriesLabels[] = [];
+  let j = 0;
+  for (const e of entries) {
+    while (j < ids.length && ids[j]! < e.id) j++;
+    if (j < ids.length && ids[j] === e.id) out.push(e);
+  }
+  return out;
+}
