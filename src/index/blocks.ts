@@ -1,3 +1,6 @@
+import { IndexError } from './errors.js';
+import { MAX_VARINT_BYTES, VarintError, readVarint, varintSize, writeVarint } from '../varint.js';
+
 /**
  * Postings lists stored as packed blocks (layout: docs/format/index.md): one LMDB value holds many
  * ascending series ids, so creating 10k series with `job="node"` writes a few values instead of
@@ -7,33 +10,9 @@
 /** Blocks are cut near this size: several fit in one 4 KiB page, so none spill to overflow pages. */
 export const BLOCK_BYTES = 440;
 /** The largest varint (a gap ≤ 2^53) takes 8 bytes; a block may pass BLOCK_BYTES by one varint. */
-const MAX_VARINT = 8;
-const TWO_31 = 0x80000000;
+const MAX_VARINT = MAX_VARINT_BYTES;
 
 let scratch = new Uint8Array(BLOCK_BYTES + 2 * MAX_VARINT);
-
-/** Writes v (an integer in [0, 2^53]) as a LEB128 varint at off; returns the offset after it. */
-export function writeVarint(buf: Uint8Array, off: number, v: number): number {
-  while (v >= TWO_31) {
-    buf[off++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  while (v > 0x7f) {
-    buf[off++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[off++] = v;
-  return off;
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v > 0x7f) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
 
 /** One encoded block: its first id (part of the key) and its value bytes. */
 export interface EncodedBlock {
@@ -87,57 +66,37 @@ export function prefixVarint(v: number, rest: Uint8Array): Buffer {
 
 /** Reads the varint at the front of `buf`: its value and byte length. */
 export function frontVarint(buf: Uint8Array): { value: number; size: number } {
-  let v = 0;
-  let mul = 1;
-  for (let i = 0; i < buf.length; i++) {
-    const b = buf[i]!;
-    v += (b & 0x7f) * mul;
-    if (b < 0x80) return { value: v, size: i + 1 };
-    mul *= 128;
-  }
-  return { value: v, size: buf.length };
+  const at = { pos: 0 };
+  const value = readBlockVarint(buf, at);
+  return { value, size: at.pos };
 }
 
 /** The number of ids in a block, from its header alone. */
 export function blockCount(value: Uint8Array): number {
-  let v = 0;
-  let mul = 1;
-  for (let i = 0; i < value.length; i++) {
-    const b = value[i]!;
-    v += (b & 0x7f) * mul;
-    if (b < 0x80) return v;
-    mul *= 128;
+  return readBlockVarint(value, { pos: 0 });
+}
+
+function readBlockVarint(buf: Uint8Array, at: { pos: number }): number {
+  try {
+    return readVarint(buf, at);
+  } catch (e) {
+    throw e instanceof VarintError ? new IndexError(`corrupt postings block: ${e.message}`) : e;
   }
-  return v;
 }
 
 /** Calls `push` with every id of a block, ascending. */
 export function decodeBlock(first: number, value: Uint8Array, push: (id: number) => void): void {
-  let i = 0;
-  let count = 0;
-  let mul = 1;
-  for (;;) {
-    const b = value[i++]!;
-    count += (b & 0x7f) * mul;
-    if (b < 0x80) break;
-    mul *= 128;
-  }
+  const at = { pos: 0 };
+  const count = readBlockVarint(value, at);
   push(first);
   let id = first;
   for (let k = 1; k < count; k++) {
-    let b = value[i++]!;
-    if (b < 0x80) {
+    // Most gaps fit in one byte: read those inline, the rest through the shared reader.
+    const b = value[at.pos];
+    if (b !== undefined && b < 0x80) {
+      at.pos++;
       id += b;
-    } else {
-      let gap = b & 0x7f;
-      mul = 128;
-      do {
-        b = value[i++]!;
-        gap += (b & 0x7f) * mul;
-        mul *= 128;
-      } while (b >= 0x80);
-      id += gap;
-    }
+    } else id += readBlockVarint(value, at);
     push(id);
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MAX_LABEL_BYTES, type Label, type Labels, type Tenant } from '../model/index.js';
 
 export { MAX_LABEL_BYTES } from '../model/index.js';
-import { writeVarint } from './blocks.js';
+import { VarintError, readVarint, writeVarint } from '../varint.js';
 import { IndexError } from './errors.js';
 
 /**
@@ -210,18 +210,13 @@ export function encodeIdList(ids: readonly number[]): Buffer {
 
 export function decodeIdList(buf: Uint8Array): number[] {
   const out: number[] = [];
-  let v = 0;
-  let mul = 1;
-  for (let i = 0; i < buf.length; i++) {
-    const b = buf[i]!;
-    v += (b & 0x7f) * mul;
-    if (b < 0x80) {
-      out.push(v);
-      v = 0;
-      mul = 1;
-    } else mul *= 128;
+  const at = { pos: 0 };
+  try {
+    while (at.pos < buf.length) out.push(readVarint(buf, at));
+  } catch (e) {
+    if (!(e instanceof VarintError)) throw e;
+    throw new IndexError(e.message.startsWith('truncated') ? 'corrupt series id list: it ends inside a varint' : `corrupt series id list: ${e.message}`);
   }
-  if (mul !== 1) throw new IndexError('corrupt series id list: it ends inside a varint');
   return out;
 }
 

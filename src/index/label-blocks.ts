@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Label, Labels } from '../model/index.js';
+import { MAX_VARINT_BYTES, VarintError, readVarint, writeVarint } from '../varint.js';
 import { IndexError } from './errors.js';
 import { TENANT_BYTES, idBytes, readId } from './keys.js';
 import type { BinDb } from './stores.js';
@@ -48,12 +49,8 @@ class Writer {
   }
 
   varint(v: number): void {
-    this.ensure(5);
-    while (v > 0x7f) {
-      this.buf[this.off++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[this.off++] = v;
+    this.ensure(MAX_VARINT_BYTES);
+    this.off = writeVarint(this.buf, this.off, v);
   }
 
   str(s: string): void {
@@ -125,15 +122,15 @@ function decodeBlock(first: number, stored: Buffer): LabelBlock {
     }
     off = 0;
   }
+  const at = { pos: 0 };
   const varint = (): number => {
-    let v = 0;
-    let mul = 1;
-    for (;;) {
-      if (off >= value.length) throw new IndexError(`corrupt label block at series ${first}`);
-      const b = value[off++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
-      mul *= 128;
+    at.pos = off;
+    try {
+      const v = readVarint(value, at);
+      off = at.pos;
+      return v;
+    } catch (e) {
+      throw e instanceof VarintError ? new IndexError(`corrupt label block at series ${first}`) : e;
     }
   };
   const str = (): string => {
