@@ -33,6 +33,9 @@ export interface Config {
   searchMaxSeries: number;
   searchLookbackDeltaMs: number;
   searchBlockCacheSize: number;
+  searchDisableCache: boolean;
+  searchRollupResultCacheSize: number;
+  searchCacheTimestampOffsetMs: number;
   loggerLevel: LogLevel;
   httpAuthUsername: string;
   httpAuthPassword: string;
@@ -204,6 +207,9 @@ export const FLAGS = [
   spec({ key: 'searchMaxSeries', flag: 'search.maxSeries', arg: 'n', default: '300000', help: 'Queries selecting more series fail with 422', parse: positiveInt }),
   spec({ key: 'searchLookbackDeltaMs', flag: 'search.lookbackDelta', arg: 'duration', default: '5m', help: 'How far back an instant selector looks for the latest sample', parse: parseDurationFlag }),
   spec({ key: 'searchBlockCacheSize', flag: 'search.blockCacheSize', arg: 'size', default: '32MiB', help: 'Memory for recently read, decoded part blocks (speeds up repeated dashboard queries); 0 disables', parse: parseSize }),
+  spec({ key: 'searchDisableCache', flag: 'search.disableCache', arg: 'bool', default: 'false', help: 'Turn the rollup result cache off: every range query is computed in full (per query: nocache=1)', parse: bool }),
+  spec({ key: 'searchRollupResultCacheSize', flag: 'search.rollupResultCacheSize', arg: 'size', default: '64MiB', help: 'Memory for range-query results per query, step and series, so a dashboard refresh computes only the fresh tail; 0 disables', parse: parseSize }),
+  spec({ key: 'searchCacheTimestampOffsetMs', flag: 'search.cacheTimestampOffset', arg: 'duration', default: '5m', help: 'Steps newer than now minus this are not kept in the rollup result cache (their data may still arrive)', parse: parseDurationFlag }),
   spec({ key: 'loggerLevel', flag: 'loggerLevel', arg: 'level', default: 'INFO', help: 'Minimum level of log lines: INFO | WARN | ERROR | FATAL | PANIC', parse: oneOf(['INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC'] as const) }),
   spec({ key: 'httpAuthUsername', flag: 'httpAuth.username', arg: 'user', default: '', help: 'Basic auth user required on every path except /health', parse: str }),
   spec({ key: 'httpAuthPassword', flag: 'httpAuth.password', arg: 'password', default: '', help: 'Basic auth password (with --httpAuth.username)', parse: str, secret: true }),

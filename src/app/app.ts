@@ -13,6 +13,7 @@ import { parseSeriesSelector } from '../promql/parser.js';
 import { registerImportExportRoutes } from '../server/routes-import-export.js';
 import { registerLabelRoutes } from '../server/routes-labels.js';
 import { registerQueryRoutes } from '../server/routes-query.js';
+import { RollupResultCache } from '../query-cache/index.js';
 import { ingestCounters } from '../server/routes-ingest.js';
 import { HttpServer, Router, registerStatusRoutes } from '../server/index.js';
 import { InsertLimiter } from '../server/insert-limiter.js';
@@ -124,7 +125,10 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       snapshotTimer.unref();
     }
     registerLabelRoutes(router, { db: database, maxSeries: config.searchMaxSeries });
+    const rollupCache = new RollupResultCache(config.searchDisableCache ? 0 : config.searchRollupResultCacheSize, config.searchCacheTimestampOffsetMs);
+    database.onDataChange(rollupCache);
     registerQueryRoutes(router, {
+      rollupCache,
       db: database,
       maxQueryDurationMs: config.searchMaxQueryDurationMs,
       maxSamplesPerQuery: config.searchMaxSamplesPerQuery,

@@ -13,8 +13,10 @@ import { LimitError, type Database } from '../db/index.js';
 import { SampleArena } from '../storage/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/engine.js';
 import { formatDuration, prettyExpr } from '../promql/index.js';
+import { cachedRangeQuery, type RollupResultCache } from '../query-cache/index.js';
+import { formatTenant } from '../model/index.js';
 import { QueryTracker } from './query-tracker.js';
-import { apiSuccess, type Request, type Response } from './request.js';
+import { apiSuccess, text, type Request, type Response } from './request.js';
 import type { Router } from './router.js';
 
 export interface QueryDeps {
@@ -25,6 +27,8 @@ export interface QueryDeps {
   readonly lookbackDeltaMs: number;
   readonly flags: Readonly<Record<string, string>>;
   readonly startedAt: Date;
+  /** Range-query results by query, step and series (issue 17); `nocache=1` bypasses it. */
+  readonly rollupCache: RollupResultCache;
 }
 
 function apiError(e: unknown): Response {
@@ -110,8 +114,13 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const querier = deps.db.querier(req.tenant, arena);
       let result;
       try {
+        const bypass = form.get('nocache') === '1';
         result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
-          engineFor(p.timeoutMs).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal),
+          bypass
+            ? engineFor(p.timeoutMs).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
+            : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs), querier, {
+              tenant: formatTenant(req.tenant), query: p.query, expr: p.expr, startMs: p.startMs, endMs: p.endMs, stepMs: p.stepMs, signal: req.signal,
+            }),
         );
       } finally {
         arena.release();
@@ -121,6 +130,12 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       return apiError(e);
     }
   }, { deadlineMs });
+
+  // As VictoriaMetrics names it: after data was changed behind the server's back (a restore).
+  router.add(['GET', 'POST'], '/internal/resetRollupResultCache', () => {
+    deps.rollupCache.reset();
+    return text('');
+  }, { auth: 'admin' });
 
   router.add(['GET', 'POST'], '/api/v1/format_query', async (req) => {
     try {

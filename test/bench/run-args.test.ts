@@ -52,7 +52,7 @@ describe('bench report', () => {
         id: 'victoriametrics', label: 'VictoriaMetrics', version: 'v', skipped: '', ingestError: '', queryError: '',
         ingest: {
           samplesSent: 1000, samplesAccepted: 1000, requests: 1, failedRequests: 0, firstError: '', wallSeconds: 1, samplesPerSecond: 1000,
-          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, cpuSecondsPerMillionWithPersist: 600, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
+          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, cpuSecondsPerMillionWithPersist: 600, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, sendPeakRssBytes: 2 ** 20, persistPeakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
           persistNote: '', persistSeconds: 0, complete: true,
         },
         queries: [{ id: 'q01', error: '', seriesCount: 1, points: 1, valueSum: 0.5, expectedSeries: 1, p50Ms: 2.5, p90Ms: 3.25, sequentialRuns: 5, qps: 100, concurrentRuns: 10 }],
