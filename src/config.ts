@@ -34,6 +34,7 @@ export interface Config {
   searchLookbackDeltaMs: number;
   searchBlockCacheSize: number;
   searchDisableCache: boolean;
+  searchMaxMemoryPerQuery: number;
   searchRollupResultCacheSize: number;
   searchCacheTimestampOffsetMs: number;
   loggerLevel: LogLevel;
@@ -207,6 +208,7 @@ export const FLAGS = [
   spec({ key: 'searchMaxSeries', flag: 'search.maxSeries', arg: 'n', default: '300000', help: 'Queries selecting more series fail with 422', parse: positiveInt }),
   spec({ key: 'searchLookbackDeltaMs', flag: 'search.lookbackDelta', arg: 'duration', default: '5m', help: 'How far back an instant selector looks for the latest sample', parse: parseDurationFlag }),
   spec({ key: 'searchBlockCacheSize', flag: 'search.blockCacheSize', arg: 'size', default: '32MiB', help: 'Memory for recently read, decoded part blocks (speeds up repeated dashboard queries); 0 disables', parse: parseSize }),
+  spec({ key: 'searchMaxMemoryPerQuery', flag: 'search.maxMemoryPerQuery', arg: 'size', default: '512MiB', help: 'Memory one query may hold while reading and evaluating (samples, series, step grids); a query needing more fails with 422 naming this flag; 0 disables', parse: parseSize }),
   spec({ key: 'searchDisableCache', flag: 'search.disableCache', arg: 'bool', default: 'false', help: 'Turn the rollup result cache off: every range query is computed in full (per query: nocache=1)', parse: bool }),
   spec({ key: 'searchRollupResultCacheSize', flag: 'search.rollupResultCacheSize', arg: 'size', default: '64MiB', help: 'Memory for range-query results per query, step and series, so a dashboard refresh computes only the fresh tail; 0 disables', parse: parseSize }),
   spec({ key: 'searchCacheTimestampOffsetMs', flag: 'search.cacheTimestampOffset', arg: 'duration', default: '5m', help: 'Steps newer than now minus this are not kept in the rollup result cache (their data may still arrive)', parse: parseDurationFlag }),

@@ -129,6 +129,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     database.onDataChange(rollupCache);
     registerQueryRoutes(router, {
       rollupCache,
+      maxMemoryPerQuery: config.searchMaxMemoryPerQuery,
       db: database,
       maxQueryDurationMs: config.searchMaxQueryDurationMs,
       maxSamplesPerQuery: config.searchMaxSamplesPerQuery,

@@ -10,10 +10,10 @@ import {
 } from '../api/query-format.js';
 import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from '../api/query-params.js';
 import { LimitError, type Database } from '../db/index.js';
-import { SampleArena } from '../storage/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/engine.js';
 import { formatDuration, prettyExpr } from '../promql/index.js';
 import { cachedRangeQuery, type RollupResultCache } from '../query-cache/index.js';
+import { BudgetedArena, budgetedQuerier, QueryMemoryBudget } from '../query-budget/index.js';
 import { formatTenant } from '../model/index.js';
 import { QueryTracker } from './query-tracker.js';
 import { apiSuccess, text, type Request, type Response } from './request.js';
@@ -29,6 +29,8 @@ export interface QueryDeps {
   readonly startedAt: Date;
   /** Range-query results by query, step and series (issue 17); `nocache=1` bypasses it. */
   readonly rollupCache: RollupResultCache;
+  /** Bytes one query may hold while reading and evaluating (0: unlimited); past it, 422. */
+  readonly maxMemoryPerQuery: number;
 }
 
 function apiError(e: unknown): Response {
@@ -76,13 +78,13 @@ function queryResponse(result: QueryResult, query: string, limit: number, withSt
 
 export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
   const tracker = new QueryTracker();
-  const engineFor = (timeoutMs: number | null) =>
+  const engineFor = (timeoutMs: number | null, budget: QueryMemoryBudget) =>
     new Engine({
       lookbackDeltaMs: deps.lookbackDeltaMs,
       maxSamples: deps.maxSamplesPerQuery,
       maxSeries: deps.maxSeries,
       timeoutMs: timeoutMs === null ? deps.maxQueryDurationMs : Math.min(timeoutMs, deps.maxQueryDurationMs),
-    });
+    }, budget);
   const deadlineMs = deps.maxQueryDurationMs + 5_000;
 
   router.add(['GET', 'POST'], '/api/v1/query', async (req: Request) => {
@@ -90,11 +92,12 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const form = await req.form();
       const p = parseInstantQueryParams(form, Date.now());
       const started = Date.now();
-      const arena = SampleArena.pooled();
-      const querier = deps.db.querier(req.tenant, arena);
+      const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
+      const arena = new BudgetedArena(budget);
+      const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
       let result;
       try {
-        result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(querier, p.expr, p.timeMs, req.signal));
+        result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal));
       } finally {
         // The result holds copies, never views of the read chunks: they can serve the next query.
         arena.release();
@@ -110,15 +113,16 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const form = await req.form();
       const p = parseRangeQueryParams(form);
       const started = Date.now();
-      const arena = SampleArena.pooled();
-      const querier = deps.db.querier(req.tenant, arena);
+      const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
+      const arena = new BudgetedArena(budget);
+      const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
       let result;
       try {
         const bypass = form.get('nocache') === '1';
         result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
           bypass
-            ? engineFor(p.timeoutMs).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
-            : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs), querier, {
+            ? engineFor(p.timeoutMs, budget).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
+            : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs, budget), querier, {
               tenant: formatTenant(req.tenant), query: p.query, expr: p.expr, startMs: p.startMs, endMs: p.endMs, stepMs: p.stepMs, signal: req.signal,
             }),
         );
