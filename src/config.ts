@@ -35,6 +35,8 @@ export interface Config {
   searchBlockCacheSize: number;
   searchDisableCache: boolean;
   searchMaxMemoryPerQuery: number;
+  searchMaxConcurrentRequests: number;
+  searchMaxQueueDurationMs: number;
   searchRollupResultCacheSize: number;
   searchCacheTimestampOffsetMs: number;
   loggerLevel: LogLevel;
@@ -209,6 +211,8 @@ export const FLAGS = [
   spec({ key: 'searchLookbackDeltaMs', flag: 'search.lookbackDelta', arg: 'duration', default: '5m', help: 'How far back an instant selector looks for the latest sample', parse: parseDurationFlag }),
   spec({ key: 'searchBlockCacheSize', flag: 'search.blockCacheSize', arg: 'size', default: '32MiB', help: 'Memory for recently read, decoded part blocks (speeds up repeated dashboard queries); 0 disables', parse: parseSize }),
   spec({ key: 'searchMaxMemoryPerQuery', flag: 'search.maxMemoryPerQuery', arg: 'size', default: '512MiB', help: 'Memory one query may hold while reading and evaluating (samples, series, step grids); a query needing more fails with 422 naming this flag; 0 disables', parse: parseSize }),
+  spec({ key: 'searchMaxConcurrentRequests', flag: 'search.maxConcurrentRequests', arg: 'n', default: String(Math.max(2, cpus().length)), help: 'Queries evaluated at once; more wait in arrival order (their time limit starts when they run)', parse: positiveInt }),
+  spec({ key: 'searchMaxQueueDurationMs', flag: 'search.maxQueueDuration', arg: 'duration', default: '30s', help: 'Longest a query waits for one of --search.maxConcurrentRequests slots before 503', parse: parseDurationFlag }),
   spec({ key: 'searchDisableCache', flag: 'search.disableCache', arg: 'bool', default: 'false', help: 'Turn the rollup result cache off: every range query is computed in full (per query: nocache=1)', parse: bool }),
   spec({ key: 'searchRollupResultCacheSize', flag: 'search.rollupResultCacheSize', arg: 'size', default: '64MiB', help: 'Memory for range-query results per query, step and series, so a dashboard refresh computes only the fresh tail; 0 disables', parse: parseSize }),
   spec({ key: 'searchCacheTimestampOffsetMs', flag: 'search.cacheTimestampOffset', arg: 'duration', default: '5m', help: 'Steps newer than now minus this are not kept in the rollup result cache (their data may still arrive)', parse: parseDurationFlag }),

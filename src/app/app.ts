@@ -130,6 +130,8 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     registerQueryRoutes(router, {
       rollupCache,
       maxMemoryPerQuery: config.searchMaxMemoryPerQuery,
+      maxConcurrentQueries: config.searchMaxConcurrentRequests,
+      maxQueueDurationMs: config.searchMaxQueueDurationMs,
       db: database,
       maxQueryDurationMs: config.searchMaxQueryDurationMs,
       maxSamplesPerQuery: config.searchMaxSamplesPerQuery,

@@ -15,6 +15,7 @@ import { formatDuration, prettyExpr } from '../promql/index.js';
 import { cachedRangeQuery, type RollupResultCache } from '../query-cache/index.js';
 import { BudgetedArena, budgetedQuerier, QueryMemoryBudget } from '../query-budget/index.js';
 import { formatTenant } from '../model/index.js';
+import { QuerySlots } from './query-slots.js';
 import { QueryTracker } from './query-tracker.js';
 import { apiSuccess, text, type Request, type Response } from './request.js';
 import type { Router } from './router.js';
@@ -31,6 +32,9 @@ export interface QueryDeps {
   readonly rollupCache: RollupResultCache;
   /** Bytes one query may hold while reading and evaluating (0: unlimited); past it, 422. */
   readonly maxMemoryPerQuery: number;
+  /** Queries evaluating at once, and how long one may wait for a slot. */
+  readonly maxConcurrentQueries: number;
+  readonly maxQueueDurationMs: number;
 }
 
 function apiError(e: unknown): Response {
@@ -78,6 +82,7 @@ function queryResponse(result: QueryResult, query: string, limit: number, withSt
 
 export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
   const tracker = new QueryTracker();
+  const slots = new QuerySlots(deps.maxConcurrentQueries, deps.maxQueueDurationMs);
   const engineFor = (timeoutMs: number | null, budget: QueryMemoryBudget) =>
     new Engine({
       lookbackDeltaMs: deps.lookbackDeltaMs,
@@ -85,7 +90,8 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       maxSeries: deps.maxSeries,
       timeoutMs: timeoutMs === null ? deps.maxQueryDurationMs : Math.min(timeoutMs, deps.maxQueryDurationMs),
     }, budget);
-  const deadlineMs = deps.maxQueryDurationMs + 5_000;
+  // A query may wait for a slot, then run for its whole duration.
+  const deadlineMs = deps.maxQueueDurationMs + deps.maxQueryDurationMs + 5_000;
 
   router.add(['GET', 'POST'], '/api/v1/query', async (req: Request) => {
     try {
@@ -97,7 +103,7 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
       let result;
       try {
-        result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal));
+        result = await slots.run(() => tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal)), req.signal);
       } finally {
         // The result holds copies, never views of the read chunks: they can serve the next query.
         arena.release();
@@ -119,13 +125,13 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       let result;
       try {
         const bypass = form.get('nocache') === '1';
-        result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
+        result = await slots.run(() => tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
           bypass
             ? engineFor(p.timeoutMs, budget).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
             : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs, budget), querier, {
               tenant: formatTenant(req.tenant), query: p.query, expr: p.expr, startMs: p.startMs, endMs: p.endMs, stepMs: p.stepMs, signal: req.signal,
             }),
-        );
+        ), req.signal);
       } finally {
         arena.release();
       }
