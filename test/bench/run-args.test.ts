@@ -21,6 +21,17 @@ describe('bench command line', () => {
     expect(o.targets).toEqual(['strata', 'victoriametrics']);
   });
 
+  it('selects the scale profile with --scale: wide hosts, Strata and VictoriaMetrics, rollup caches on', () => {
+    const o = parseRunArgs(['--scale']);
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.profile.name).toBe('scale');
+    expect(o.profile.hostShape).toBe('wide');
+    expect(o.profile.rollupCache).toBe(true);
+    expect(o.profile.scale?.concurrency).toBe(16);
+    expect(o.targets).toEqual(['victoriametrics', 'strata']);
+    expect(o.micro).toBe(false);
+  });
+
   it('replaces only the text between the README markers, one heading level down', () => {
     const readme = 'intro\n<!-- latest-table:start -->\nold\n<!-- latest-table:end -->\noutro\n';
     expect(replaceLatestTable(readme, '## Run\n\n| a |\n### Micro\n')).toBe(
