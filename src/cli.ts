@@ -2,8 +2,8 @@
 /** `strata serve | ...`: the command line. Flag definitions live in config.ts. */
 import { Command, CommanderError, Option } from 'commander';
 import { FLAGS, FlagError, buildConfig, flagValues, type FlagValue } from './config.js';
-import { DataDirLockedError } from './app/data-dir-lock.js';
-import { BACKUP_FLAG_NAMES, registerBackupCommands } from './backup/commands.js';
+import { DataDirLockedError } from './runtime/index.js';
+import { BACKUP_FLAG_NAMES, registerBackupCommands } from './backup/index.js';
 import { log } from './logger.js';
 import { manifest } from './version.js';
 

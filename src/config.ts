@@ -4,13 +4,14 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { DURATION_UNITS, parseDurationFlag } from './duration-flag.js';
+import type { LogLevel } from './logger.js';
 import { parseDownsamplingRule, parseRetentionFilter, type DownsamplingRule, type RetentionFilter } from './lifecycle/index.js';
 import type { DownsampleMode } from './storage/index.js';
 
 export { parseDurationFlag };
 
 export type WalFsync = 'always' | 'interval' | 'never';
-export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'PANIC';
+export type { LogLevel } from './logger.js';
 
 export interface Config {
   storageDataPath: string;

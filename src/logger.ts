@@ -1,5 +1,6 @@
 /** Structured logs: one JSON object per line on stderr, filtered by --loggerLevel. */
-import type { LogLevel } from './config.js';
+/** `--loggerLevel`: the least severe level written. */
+export type LogLevel = 'INFO' | 'WARN' | 'ERROR' | 'FATAL' | 'PANIC';
 
 const ORDER: Record<LogLevel, number> = { INFO: 0, WARN: 1, ERROR: 2, FATAL: 3, PANIC: 4 };
 let threshold = ORDER.INFO;

@@ -9,20 +9,25 @@ import { MetricsRegistry, type CollectedMetric } from '../metrics.js';
 import { Database } from '../db/index.js';
 import { DecodePool, Relabeler, loadRelabelConfig, resolveLimits } from '../ingest/index.js';
 import { Forwarder, type ForwardOptions } from '../forward/index.js';
-import { parseSeriesSelector } from '../promql/parser.js';
-import { registerImportExportRoutes } from '../server/routes-import-export.js';
-import { registerLabelRoutes } from '../server/routes-labels.js';
-import { registerQueryRoutes } from '../server/routes-query.js';
+import { parseSeriesSelector } from '../promql/index.js';
+import { lockDataDir } from '../runtime/index.js';
+import {
+  HttpServer,
+  InsertLimiter,
+  Router,
+  ingestCounters,
+  registerAdminRoutes,
+  registerImportExportRoutes,
+  registerIngestRoutes,
+  registerLabelRoutes,
+  registerQueryRoutes,
+  registerSnapshotRoutes,
+  registerStatusRoutes,
+} from '../server/index.js';
 import { RollupResultCache } from '../query-cache/index.js';
-import { ingestCounters } from '../server/routes-ingest.js';
-import { HttpServer, Router, registerStatusRoutes } from '../server/index.js';
-import { InsertLimiter } from '../server/insert-limiter.js';
-import { registerAdminRoutes } from '../server/routes-admin.js';
-import { registerSnapshotRoutes } from '../server/routes-snapshot.js';
 import { assertNotHalfRestored } from '../snapshot/index.js';
-import { registerIngestRoutes } from '../server/routes-ingest.js';
 import { registerUiRoutes } from '../ui/index.js';
-import { lockDataDir } from './data-dir-lock.js';
+
 import { startMemoryCollector } from './memory-collector.js';
 import { WriteHealth } from './write-health.js';
 

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DataDirLockedError, lockDataDir } from '../app/data-dir-lock.js';
+import { DataDirLockedError, lockDataDir } from '../runtime/index.js';
 import { hashFile, RESTORE_MARKER } from '../snapshot/index.js';
 import { IntegrityError, RefusedError, TransferError } from './errors.js';
 import { checkSha256, corruptLine } from './hashing.js';

@@ -1,3 +1,4 @@
+import { VarintError, readVarint, writeVarint } from '../varint.js';
 import { CodecError } from './errors.js';
 
 const TWO32 = 4294967296;
@@ -20,11 +21,7 @@ export class Writer {
 
   /** Unsigned varint of a non-negative integer ≤ 2^53. */
   uvarint(v: number): void {
-    while (v >= 128) {
-      this.buf[this.pos++] = (v % 128) | 128;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.pos++] = v;
+    this.pos = writeVarint(this.buf, this.pos, v);
   }
 
   /** Zig-zag varint of an integer with |v| ≤ 2^52. */
@@ -104,18 +101,15 @@ export class Reader {
   }
 
   uvarint(): number {
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      const b = this.byte();
-      v += (b & 127) * mul;
-      if (b < 128) {
-        if (v > 2 ** 53) throw new CodecError('codec block corrupt: varint out of range');
-        return v;
-      }
-      mul *= 128;
+    let v: number;
+    try {
+      v = readVarint(this.buf, this);
+    } catch (e) {
+      if (!(e instanceof VarintError)) throw e;
+      throw new CodecError(e.message.startsWith('truncated') ? 'codec block truncated: expected another byte' : 'codec block corrupt: varint longer than 8 bytes');
     }
-    throw new CodecError('codec block corrupt: varint longer than 8 bytes');
+    if (v > 2 ** 53) throw new CodecError('codec block corrupt: varint out of range');
+    return v;
   }
 
   zvarint(): number {

@@ -1,4 +1,5 @@
 import { bitWidth, zigzag, type Reader, type Writer } from './bits.js';
+import { varintSize } from '../varint.js';
 import { CodecError } from './errors.js';
 import { CHUNK, MAX_WIDTH } from './format.js';
 
@@ -44,14 +45,6 @@ export function chunksSize(v: Float64Array, n: number): number {
   return size;
 }
 
-export function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
 
 /** Reads n packed values into out[0..n). */
 export function readChunks(r: Reader, n: number, out: Float64Array): void {

@@ -9,6 +9,7 @@ export { CodecError } from './errors.js';
 export { referenceCodec, type CodecBackend } from './reference.js';
 export { FORMAT_VERSION, maxEncodedSize } from './format.js';
 export { loadWasmCodec, wasmLoadError } from './wasm.js';
+export { InflateError, inflateRaw } from './inflate.js';
 
 let backend: CodecBackend | null = null;
 

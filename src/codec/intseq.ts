@@ -1,5 +1,6 @@
 import type { Reader, Writer } from './bits.js';
-import { chunksSize, readChunks, varintSize, writeChunks } from './chunks.js';
+import { varintSize } from '../varint.js';
+import { chunksSize, readChunks, writeChunks } from './chunks.js';
 import { zigzag } from './bits.js';
 import { scratchA, scratchB, scratchC } from './scratch.js';
 

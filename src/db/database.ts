@@ -360,7 +360,7 @@ export class Database {
 
   /**
    * The Querier PromQL evaluates against, bound to one tenant. With an arena, the samples of its
-   * selects are views of the arena's chunks: the caller releases it once the query is done.
+   * selects are views of the arena's slabs: the caller releases it once the query is done.
    */
   querier(tenant: Tenant, arena?: SampleArena): DbQuerier {
     const damage = new Map<string, DamageEntry>();

@@ -6,19 +6,11 @@
  */
 import { snappyCompress } from '../ingest/index.js';
 import type { Labels } from '../model/index.js';
+import { varintSize, writeVarint } from '../varint.js';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
 
 /** Zig-zag-free int64 varint size of a timestamp (protobuf int64: negatives take 10 bytes). */
 function int64Size(t: number): number {
@@ -34,21 +26,14 @@ export function encodeLabelFields(labels: Labels): Uint8Array {
     const inner = 1 + varintSize(name.length) + name.length + 1 + varintSize(value.length) + value.length;
     const b = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
     let o = 0;
-    const v = (n: number) => {
-      while (n >= 128) {
-        b[o++] = (n & 127) | 128;
-        n = Math.floor(n / 128);
-      }
-      b[o++] = n;
-    };
     b[o++] = (1 << 3) | WIRE_LEN;
-    v(inner);
+    o = writeVarint(b, o, inner);
     b[o++] = (1 << 3) | WIRE_LEN;
-    v(name.length);
+    o = writeVarint(b, o, name.length);
     name.copy(b, o);
     o += name.length;
     b[o++] = (2 << 3) | WIRE_LEN;
-    v(value.length);
+    o = writeVarint(b, o, value.length);
     value.copy(b, o);
     parts.push(b);
   }
@@ -70,14 +55,7 @@ export class RequestEncoder {
   }
 
   private varint(n: number): void {
-    const b = this.buf;
-    let o = this.len;
-    while (n >= 128) {
-      b[o++] = (n & 127) | 128;
-      n = Math.floor(n / 128);
-    }
-    b[o++] = n;
-    this.len = o;
+    this.len = writeVarint(this.buf, this.len, n);
   }
 
   private int64(t: number): void {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Label, Labels, Tenant } from '../model/index.js';
+import { MAX_LABEL_BYTES, type Label, type Labels, type Tenant } from '../model/index.js';
+
+export { MAX_LABEL_BYTES } from '../model/index.js';
 import { writeVarint } from './blocks.js';
 import { IndexError } from './errors.js';
 
@@ -11,11 +13,6 @@ import { IndexError } from './errors.js';
 
 export const TENANT_BYTES = 8;
 export const DAY_BYTES = 4;
-/**
- * LMDB (lmdb-js, 4 KiB pages) refuses keys over 1978 bytes; a postings block key holds tenant, day,
- * name, value, two separators and the block's first id.
- */
-export const MAX_LABEL_BYTES = 1900;
 /** Postings kinds under a tenant in the `postings` database. */
 export const POSTINGS_ALL = 0x00;
 export const POSTINGS_LABEL = 0x01;

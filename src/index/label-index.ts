@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { labelsKey, type Label, type LabelMatcher, type Labels, type Tenant } from '../model/index.js';
 import { TwoGenerationCache } from './cache.js';
+import { dayOf, dayStart } from './days.js';
 import { IndexError } from './errors.js';
 import {
   POSTINGS_ALL,
@@ -64,7 +65,6 @@ export interface TsdbStatusOptions {
   matchers?: readonly (readonly LabelMatcher[])[];
 }
 
-const DAY_MS = 86_400_000;
 /** Ranges spanning more days than this read all-time postings instead of per-day ones. */
 export const MAX_DAYS_FOR_DAY_POSTINGS = 40;
 const META_NEXT_ID = Buffer.from('next_id');
@@ -326,8 +326,8 @@ export class LabelIndex {
 
   private scope(tb: Buffer, minT: number, maxT: number): Scope {
     if (Number.isNaN(minT) || Number.isNaN(maxT)) throw new IndexError('invalid time range: NaN');
-    const first = Math.floor(Math.max(minT, 0) / DAY_MS);
-    const last = Math.floor(maxT / DAY_MS);
+    const first = dayOf(Math.max(minT, 0));
+    const last = dayOf(maxT);
     if (Number.isFinite(minT) && Number.isFinite(maxT) && minT >= 0 && last >= first && last - first + 1 <= MAX_DAYS_FOR_DAY_POSTINGS) {
       const keys: Buffer[] = [];
       for (let d = first; d <= last; d++) keys.push(tenantDay(tb, d));
@@ -526,7 +526,7 @@ export class LabelIndex {
     const topN = opts.topN ?? 10;
     if (!Number.isInteger(topN) || topN < 0) throw new IndexError(`invalid topN ${topN}: want a non-negative integer`);
     const scope =
-      opts.date === undefined ? this.scope(tb, -Infinity, Infinity) : this.scope(tb, opts.date * DAY_MS, opts.date * DAY_MS + DAY_MS - 1);
+      opts.date === undefined ? this.scope(tb, -Infinity, Infinity) : this.scope(tb, dayStart(opts.date), dayStart(opts.date + 1) - 1);
     const acc = new StatusAccumulator(opts.focusLabel);
     const ids = this.selectAny(opts.matchers ?? [], scope);
     if (ids !== undefined) {

@@ -1,7 +1,7 @@
 import type { LabelMatcher } from '../model/index.js';
 import { TwoGenerationCache } from './cache.js';
 import { IndexError } from './errors.js';
-import { compileRegex, type CompiledRegex, type RegexPlan } from './regex.js';
+import { compileRegex, type CompiledRegex, type RegexPlan } from '../regex/index.js';
 
 /**
  * Which stored (non-empty) values of a label to take postings from:
@@ -48,7 +48,7 @@ function checkMatcher(m: LabelMatcher): void {
 
 /**
  * A label matcher as a predicate on a label value, with Prometheus semantics: regexes are RE2,
- * fully anchored, `.` matches newline. Throws IndexError for an invalid regex, naming it.
+ * fully anchored, `.` matches newline. Throws RegexError for an invalid regex, naming it.
  */
 export function compileMatcher(m: LabelMatcher): (value: string) => boolean {
   checkMatcher(m);

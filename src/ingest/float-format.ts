@@ -1,3 +1,5 @@
+import { formatFloatG } from '../go-format/index.js';
+
 /**
  * Float formatting for JSON-lines export: VictoriaMetrics's notation (an integral value prints as
  * an integer, every digit within int64; NaN/±Inf as `NaN`, `+Inf`, `-Inf`; otherwise the shortest
@@ -20,31 +22,8 @@ export function formatVMFloat(v: number): string {
 
 /**
  * A value as Prometheus's text exposition writes it: Go `strconv.FormatFloat(f, 'g', -1, 64)`
- * (`1e+06`, `1.5e-05`, `0.0001`, `123456`: exponent form below 1e-4 or from 1e6 on), with
- * `NaN`, `+Inf`, `-Inf`, and -0 as `0` (expfmt special-cases zero).
+ * (`1e+06`, `1.5e-05`, `0.0001`, `123456`), with -0 as `0` (expfmt special-cases zero).
  */
 export function formatPromFloat(v: number): string {
-  if (v !== v) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return '0';
-  // Shortest round-trip digits and decimal exponent, from JS's exponential form.
-  const ex = v.toExponential();
-  const e = ex.indexOf('e');
-  const neg = ex[0] === '-';
-  const digits = ex.slice(neg ? 1 : 0, e).replace('.', '');
-  const exp = Number(ex.slice(e + 1));
-  let out: string;
-  if (exp < -4 || exp >= 6) {
-    // %e: d[.ddd]e±XX with at least two exponent digits.
-    const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
-    const a = Math.abs(exp);
-    out = `${m}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' + a : a}`;
-  } else {
-    const intLen = exp + 1;
-    if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
-    else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
-    else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
-  }
-  return neg ? '-' + out : out;
+  return v === 0 ? '0' : formatFloatG(v);
 }

@@ -1,4 +1,6 @@
 import { sortLabels, type Label, type Labels } from '../model/index.js';
+import { readVarint, varintSize, writeVarint } from '../varint.js';
+
 
 /**
  * The canonical series key: the latin1 view of the label set's protobuf encoding as Prometheus
@@ -9,20 +11,6 @@ import { sortLabels, type Label, type Labels } from '../model/index.js';
  * series gets the same key whichever protocol wrote it. The encoding is length-prefixed, so any
  * UTF-8 (NUL included) is unambiguous, and `labelsFromKey` inverts it.
  */
-
-/** Bytes of a protobuf varint for n (n < 2^32). */
-export function varintSize(n: number): number {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
-}
-
-function writeVarint(buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  buf[pos++] = n;
-  return pos;
-}
 
 /** Builds canonical keys in one reused scratch buffer; the caller copies or slices the bytes out. */
 export class KeyWriter {
@@ -143,33 +131,29 @@ const utf8 = new TextDecoder('utf-8');
 export function labelsFromKey(key: string): Labels {
   const b = Buffer.from(key, 'latin1');
   const out: Label[] = [];
-  let p = 0;
-  const readVarint = (): number => {
-    let r = 0;
-    let shift = 0;
-    for (;;) {
-      if (p >= b.length || shift > 28) throw new Error('corrupt series key');
-      const c = b[p++]!;
-      r += (c & 0x7f) * 2 ** shift;
-      if (c < 0x80) return r;
-      shift += 7;
+  const at = { pos: 0 };
+  const len = (): number => {
+    try {
+      return readVarint(b, at);
+    } catch {
+      throw new Error('corrupt series key');
     }
   };
-  while (p < b.length) {
-    if (b[p++] !== 0x0a) throw new Error('corrupt series key');
-    const end = readVarint() + p;
+  while (at.pos < b.length) {
+    if (b[at.pos++] !== 0x0a) throw new Error('corrupt series key');
+    const end = len() + at.pos;
     let name = '';
     let value = '';
-    while (p < end) {
-      const tag = b[p++];
-      const len = readVarint();
-      const s = utf8.decode(b.subarray(p, p + len));
-      p += len;
+    while (at.pos < end) {
+      const tag = b[at.pos++];
+      const n = len();
+      const s = utf8.decode(b.subarray(at.pos, at.pos + n));
+      at.pos += n;
       if (tag === 0x0a) name = s;
       else if (tag === 0x12) value = s;
       else throw new Error('corrupt series key');
     }
-    if (p !== end) throw new Error('corrupt series key');
+    if (at.pos !== end) throw new Error('corrupt series key');
     out.push({ name, value });
   }
   return sortLabels(out);

@@ -1,3 +1,5 @@
+import { writeVarint } from '../varint.js';
+
 /** A small growable protobuf writer for the test/bench encoders (not a hot path). */
 export class ProtoWriter {
   private buf = new Uint8Array(256);
@@ -26,11 +28,7 @@ export class ProtoWriter {
       this.buf[this.pos++] = Number(big);
       return this;
     }
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    this.buf[this.pos++] = n;
+    this.pos = writeVarint(this.buf, this.pos, n);
     return this;
   }
 

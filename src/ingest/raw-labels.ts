@@ -1,7 +1,6 @@
-import type { Label } from '../model/index.js';
+import { MAX_LABEL_BYTES, type Label } from '../model/index.js';
 import type { KeyWriter } from './label-key.js';
 import type { IngestLimits } from './limits.js';
-import { MAX_LABEL_BYTES } from '../index/keys.js';
 import { describeSeries, isLegacyNameBytes, isValidUtf8Range, quote } from './validate.js';
 
 const NAME_BYTES = [0x5f, 0x5f, 0x6e, 0x61, 0x6d, 0x65, 0x5f, 0x5f]; // "__name__"

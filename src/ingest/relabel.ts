@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 // The regex engine alone, not the index face: that would load LMDB into every importer.
-import { compileCapturingRegex, type CapturingRegex, type RegexMatch } from '../index/regex.js';
+import { compileCapturingRegex, type CapturingRegex, type RegexMatch } from '../regex/index.js';
 import { sortLabels, type Label, type Labels } from '../model/index.js';
 import { ColumnBatch, type DecodedBatch } from './batch.js';
 import { canonicalKey } from './label-key.js';

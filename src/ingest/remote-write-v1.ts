@@ -1,5 +1,6 @@
 import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
-import { KeyWriter, varintSize } from './label-key.js';
+import { varintSize } from '../varint.js';
+import { KeyWriter } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
 import { ProtoReader } from './proto-reader.js';

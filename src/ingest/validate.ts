@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { METRIC_NAME, formatLabels, type Label, type Labels } from '../model/index.js';
-import { MAX_LABEL_BYTES } from '../index/keys.js';
+import { MAX_LABEL_BYTES, METRIC_NAME, formatLabels, type Label, type Labels } from '../model/index.js';
 import type { IngestLimits } from './limits.js';
 
 /**

@@ -7,7 +7,7 @@
  */
 import { parseDurationFlag } from '../duration-flag.js';
 import type { LabelMatcher } from '../model/index.js';
-import { parseSeriesSelector } from '../promql/parser.js';
+import { parseSeriesSelector } from '../promql/index.js';
 
 export interface RetentionFilter {
   /** The selector as written, for status pages. */

@@ -4,3 +4,4 @@ export * from './matcher.js';
 export * from './sample.js';
 export * from './querier.js';
 export * from './histogram.js';
+export * from './errors.js';

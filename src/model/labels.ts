@@ -9,6 +9,13 @@ export type Labels = readonly Label[];
 
 export const METRIC_NAME = '__name__';
 
+/**
+ * The most UTF-8 bytes a label's name and value may hold together: what the label index can key
+ * (LMDB refuses keys over 1978 bytes; a postings key adds tenant, day, separators and an id:
+ * docs/format/index.md). Ingestion refuses longer labels, and queries longer matchers, up front.
+ */
+export const MAX_LABEL_BYTES = 1900;
+
 export function sortLabels(labels: Label[]): Label[] {
   return labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

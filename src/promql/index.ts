@@ -15,7 +15,8 @@ export {
   unquoteString,
   parseNumber,
 } from './parser.js';
-export { printExpr, prettyExpr, printDuration, printMatcher, formatFloatF, formatFloatG, goQuote } from './printer.js';
+export { printExpr, prettyExpr, printDuration, printMatcher } from './printer.js';
+export { formatFloatF, formatFloatG, goQuote } from '../go-format/index.js';
 export { parseDuration, formatDuration, DurationError, resolveDuration, type DurationContext } from './duration.js';
 export { FUNCTIONS, getFunction, type FunctionSignature } from './function-signatures.js';
 export { Engine, PromQLError, type EngineOptions, type QueryResult, type Value, type Annotation, type PromQLErrorType } from './engine.js';

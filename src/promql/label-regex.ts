@@ -1,18 +1,12 @@
 /**
  * Label regexes with Prometheus's semantics (RE2 syntax, fully anchored, `.` matching newlines),
- * compiled by the label index's RE2 parser into matchers that run in linear time: Prometheus
+ * compiled by src/regex's RE2 parser into matchers that run in linear time: Prometheus
  * matches with RE2, so a query must not be able to hang the process with `(a+)+$` on a long value.
  */
-// The regex engine alone, not the index face (which would load LMDB into the query engine).
-import { IndexError } from '../index/errors.js';
-import { MAX_LABEL_BYTES } from '../index/keys.js';
-import { compileCapturingRegex, type CapturingRegex } from '../index/regex.js';
-import type { LabelMatcher } from '../model/index.js';
+import { RegexError, compileCapturingRegex, type CapturingRegex } from '../regex/index.js';
+import { MAX_LABEL_BYTES, type LabelMatcher } from '../model/index.js';
 
-/** A label regex RE2 rejects. */
-export class RegexError extends Error {
-  override readonly name = 'RegexError';
-}
+export { RegexError } from '../regex/index.js';
 
 export type LabelRegex = CapturingRegex;
 
@@ -24,7 +18,7 @@ export function compileLabelRegex(pattern: string): LabelRegex {
   try {
     return compileCapturingRegex(pattern);
   } catch (e) {
-    if (e instanceof IndexError) throw new RegexError(`error parsing regexp: ${e.message.replace(/^invalid regex "(?:[^"\\]|\\.)*": /, '')}`);
+    if (e instanceof RegexError) throw new RegexError(`error parsing regexp: ${e.message.replace(/^invalid regex "(?:[^"\\]|\\.)*": /, '')}`);
     throw e;
   }
 }

@@ -33,6 +33,7 @@ import type { LabelMatcher, MatchType } from '../model/index.js';
 import { DurationError, parseDuration } from './duration.js';
 import { getFunction, unsupportedFunction } from './function-signatures.js';
 import { explainSyntaxError } from './syntax-errors.js';
+import { goQuote } from '../go-format/index.js';
 import { parseNumber, unquoteString } from './literals.js';
 import { compileLabelRegex, matcherIndexProblem, matcherMatchesEmpty } from './label-regex.js';
 
@@ -273,11 +274,6 @@ function unquote(raw: string, pos: RawPos): string {
     // Prometheus's lexer rejects these before parsing, at the start of the string.
     throw new BuildError({ start: pos.start, end: pos.end }, (e as Error).message);
   }
-}
-
-/** A rough `%q`: JSON string quoting matches Go's for printable text. */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /** Go's time.Duration limit, in seconds. */

@@ -6,6 +6,7 @@
 import type { AtModifier, Duration, Expr, VectorMatching, VectorSelector } from './ast.js';
 import type { LabelMatcher } from '../model/index.js';
 import { formatDuration } from './duration.js';
+import { formatFloatF, formatFloatG, goQuote } from '../go-format/index.js';
 
 const LEGACY_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LEGACY_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -147,87 +148,4 @@ function printMatching(vm: VectorMatching | null): string {
     }
   }
   return s;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Go number and string formatting
-
-/** Shortest round-trip decimal digits and decimal-point position of a finite, non-zero |v|. */
-function shortestDigits(v: number): { digits: string; point: number } {
-  const [mant, expPart] = Math.abs(v).toExponential().split('e') as [string, string];
-  const digits = mant.replace('.', '');
-  return { digits, point: Number(expPart) + 1 };
-}
-
-/** Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest round-trip digits, never an exponent. */
-export function formatFloatF(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const { digits, point } = shortestDigits(v);
-  const sign = v < 0 ? '-' : '';
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
-
-/** Go's `%v` / `strconv.FormatFloat(v, 'g', -1, 64)`: exponent form below 1e-4 and from 1e6. */
-export function formatFloatG(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const { digits, point } = shortestDigits(v);
-  const exp = point - 1;
-  // With shortest formatting Go decides on precision 6: %e when exp < -4 || exp >= 6.
-  if (exp < -4 || exp >= 6) {
-    const sign = v < 0 ? '-' : '';
-    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const e = Math.abs(exp);
-    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
-  }
-  return formatFloatF(v);
-}
-
-/** Go's `strconv.Quote`: double quotes, Go escapes for control and non-printable characters. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
-    else if ((cp >= 0x80 && cp < 0xa0) || cp === 0xad || cp === 0xfffd || (cp >= 0xd800 && cp <= 0xdfff) || cp === 0x2028 || cp === 0x2029) {
-      out += cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : '\\u' + cp.toString(16).padStart(4, '0');
-    } else out += ch;
-  }
-  return out + '"';
 }

@@ -4,7 +4,7 @@
  * series, step cells of the evaluation). Past the limit the query fails at once with a 422 naming
  * the limit, instead of the process growing until the kernel steps in.
  */
-import { PromQLError } from '../promql/engine.js';
+import { PromQLError } from '../promql/index.js';
 
 export const MEMORY_BUDGET_FLAG = 'search.maxMemoryPerQuery';
 

@@ -3,7 +3,7 @@
  * sample of a query lands in its arena, so this bounds the largest part of a query's memory at
  * the point it is taken, before the process has grown.
  */
-import { readChunkPool, SampleArena, type ChunkPool } from '../storage/index.js';
+import { readSlabPool, SampleArena, type SlabPool } from '../storage/index.js';
 import type { QueryMemoryBudget } from './budget.js';
 
 type SampleBufferLike = Parameters<SampleArena['moveTo']>[0];
@@ -12,8 +12,8 @@ type SampleBufferLike = Parameters<SampleArena['moveTo']>[0];
 const BYTES_PER_SAMPLE = 16;
 
 export class BudgetedArena extends SampleArena {
-  constructor(private readonly budget: QueryMemoryBudget, pool: ChunkPool = readChunkPool) {
-    super(pool.chunkSize, pool.chunkSize, pool);
+  constructor(private readonly budget: QueryMemoryBudget, pool: SlabPool = readSlabPool) {
+    super(pool.slabSize, pool.slabSize, pool);
   }
 
   override moveTo(buf: SampleBufferLike, cap: number): void {

@@ -5,7 +5,7 @@
  * the query's range, and a negative offset or a `smoothed`/`anchored` range reads data after the step: each makes a step's value
  * depend on more than itself, so such queries are not cached.
  */
-import type { Duration, Expr } from '../promql/ast.js';
+import type { Duration, Expr } from '../promql/index.js';
 
 function plainDuration(d: Duration | null, offset: boolean): boolean {
   if (d === null) return true;

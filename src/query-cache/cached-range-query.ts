@@ -4,8 +4,8 @@
  * of the answer are stored for the next time.
  */
 import { compareLabels, labelsKey, type Querier } from '../model/index.js';
-import type { Expr } from '../promql/ast.js';
-import type { Annotation, Engine, QueryResult } from '../promql/engine.js';
+import type { Expr } from '../promql/index.js';
+import type { Annotation, Engine, QueryResult } from '../promql/index.js';
 import { isCacheable } from './cacheable.js';
 import { CACHE_ENTRY_OVERHEAD, seriesBytes, type CachedSeries, type RollupResultCache } from './rollup-cache.js';
 

@@ -7,7 +7,7 @@
  * computing while such a change landed know not to store what it computed.
  */
 import type { Labels } from '../model/index.js';
-import type { Annotation } from '../promql/engine.js';
+import type { Annotation } from '../promql/index.js';
 
 export interface CachedSeries {
   readonly labels: Labels;

@@ -1,1 +1,2 @@
 export { exposeGc } from './gc.js';
+export { DataDirLockedError, lockDataDir, type DataDirLock } from './data-dir-lock.js';

@@ -9,7 +9,7 @@ import type { HttpResponse as UwsResponse, TemplatedApp, us_listen_socket } from
 import { log } from '../logger.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { checkAuth, type AuthConfig } from './auth.js';
-import { HttpError, errorBody, statusLine, type ErrorType } from './errors.js';
+import { HttpError, classifyError, errorBody, statusLine } from './errors.js';
 import type { Chunk, Request, Response } from './request.js';
 import type { Route, RouteMatch, Router } from './router.js';
 
@@ -367,20 +367,15 @@ async function readForm(query: URLSearchParams, contentType: string | undefined,
   return merged;
 }
 
-/** Any thrown value as a response: HttpError keeps its status; anything else is a 500. */
+/** Any thrown value as a response (classifyError); what no class accounts for is a logged 500. */
 export function errorResponse(e: unknown, format: 'json' | 'text'): Response {
-  let status = 500;
-  let type: ErrorType = 'internal';
+  const { status, errorType, known } = classifyError(e, 'internal');
   let message = e instanceof Error ? e.message : String(e);
-  let headers: Record<string, string> = {};
-  if (e instanceof HttpError) {
-    status = e.status;
-    type = e.errorType;
-    headers = { ...e.headers };
-  } else {
+  const headers: Record<string, string> = e instanceof HttpError ? { ...e.headers } : {};
+  if (!known) {
     log.error('unexpected error in handler', { error: e instanceof Error ? (e.stack ?? e.message) : message });
     message = `internal error: ${message}`;
   }
   if (format === 'text') return { status, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: message + '\n' };
-  return { status, headers: { ...headers, 'Content-Type': 'application/json' }, body: errorBody(type, message) };
+  return { status, headers: { ...headers, 'Content-Type': 'application/json' }, body: errorBody(errorType, message) };
 }

@@ -5,7 +5,7 @@
  * and time out together, while queued ones finish one after another. The query's own deadline
  * starts when it gets its slot; waiting longer than --search.maxQueueDuration gives 503 (errorType timeout).
  */
-import { PromQLError } from '../promql/engine.js';
+import { PromQLError } from '../promql/index.js';
 
 export class QuerySlots {
   private running = 0;

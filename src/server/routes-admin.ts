@@ -1,5 +1,5 @@
 /** Admin routes guarded by --adminAuthKey: flush, merge, delete series. */
-import { MAX_TIME_MS, MIN_TIME_MS, parseTime } from '../api/query-params.js';
+import { MAX_TIME_MS, MIN_TIME_MS, parseTime } from './query-params.js';
 import type { Database } from '../db/index.js';
 import type { LabelMatcher } from '../model/index.js';
 import { HttpError } from './errors.js';

@@ -2,7 +2,7 @@
  * VictoriaMetrics-style import/export and Prometheus federation: JSON lines in and out,
  * Prometheus text exposition in and out, and InfluxDB line protocol in.
  */
-import { parseImportTimestamp, parseTime } from '../api/query-params.js';
+import { parseImportTimestamp, parseTime } from './query-params.js';
 import {
   ExpositionWriter,
   OpenMetricsWriter,

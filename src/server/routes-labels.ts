@@ -1,8 +1,8 @@
 /** Series, label names, label values and cardinality (`/api/v1/status/tsdb`): the index's API face. */
-import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseMatchParams, parseTime } from '../api/query-params.js';
+import { ApiParamError, MAX_TIME_MS, MIN_TIME_MS, parseLimit, parseMatchParams, parseTime } from './query-params.js';
 import type { Database } from '../db/index.js';
 import { formatDuration } from '../promql/index.js';
-import { MAX_LABEL_BYTES } from '../index/index.js';
+import { MAX_LABEL_BYTES, dayOf } from '../index/index.js';
 import type { LabelMatcher, Labels } from '../model/index.js';
 import { HttpError } from './errors.js';
 import { apiSuccess } from './request.js';
@@ -92,11 +92,11 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
     if (!Number.isInteger(topN) || topN <= 0) throw new HttpError(400, `invalid parameter "topN": want a positive integer, got ${JSON.stringify(form.get('topN'))}`);
     const dateArg = form.get('date');
     // As VictoriaMetrics: today's series unless a date is given.
-    let date: number | undefined = Math.floor(Date.now() / 86_400_000);
+    let date: number | undefined = dayOf(Date.now());
     if (dateArg) {
       const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateArg);
       if (!m) throw new HttpError(400, `invalid parameter "date": want YYYY-MM-DD, got ${JSON.stringify(dateArg)}`);
-      date = Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 86_400_000);
+      date = dayOf(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
     }
     const focusLabel = form.get('focusLabel') ?? undefined;
     if (focusLabel !== undefined) checkLabelName(focusLabel, 'parameter "focusLabel"');

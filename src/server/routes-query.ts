@@ -7,10 +7,10 @@ import {
   formatFormatQueryResponse,
   formatQueryBody,
   annotationStrings,
-} from '../api/query-format.js';
-import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from '../api/query-params.js';
-import { LimitError, type Database } from '../db/index.js';
-import { Engine, type QueryResult, type Value } from '../promql/engine.js';
+} from './query-format.js';
+import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from './query-params.js';
+import type { Database } from '../db/index.js';
+import { Engine, type QueryResult, type Value } from '../promql/index.js';
 import { formatDuration, prettyExpr } from '../promql/index.js';
 import { cachedRangeQuery, type RollupResultCache } from '../query-cache/index.js';
 import { BudgetedArena, budgetedQuerier, QueryMemoryBudget } from '../query-budget/index.js';
@@ -38,7 +38,6 @@ export interface QueryDeps {
 }
 
 function apiError(e: unknown): Response {
-  if (e instanceof LimitError) return { status: 422, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 'error', errorType: 'execution', error: e.message }) };
   const r = apiErrorResponse(e);
   return { status: r.status, headers: { 'Content-Type': 'application/json' }, body: r.body };
 }

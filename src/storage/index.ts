@@ -1,5 +1,6 @@
-export { Storage, pickWindow } from './storage.js';
-export { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE } from './part-format.js';
+export { Storage } from './storage.js';
+export { pickWindow } from './merge-policy.js';
+export { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE } from './partition.js';
 export { SEGMENT_RE, decodeFrames, segmentName } from './wal.js';
 export { damageWarnings, type DamageEntry } from './damage.js';
 export type { AppendResult, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';
@@ -7,5 +8,5 @@ export type { DownsampleMode, MergeRules, RuleGroup, SeriesRule } from './downsa
 export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
 export { setBlockCacheBytes, blockCacheBytes, fileCrc32 } from './part.js';
-export { ChunkPool, ReadAbandonedError, SampleArena, readChunkPool } from './samples.js';
+export { SlabPool, ReadAbandonedError, SampleArena, readSlabPool } from './samples.js';
 export { inspectPart } from './part-check.js';

@@ -1,4 +1,5 @@
 import { inflateRawSync, deflateRawSync } from 'node:zlib';
+import { MAX_VARINT_BYTES, VarintError, readVarint, varintSize, writeVarint } from '../varint.js';
 
 /**
  * Part directory layout (both format versions, byte by byte): docs/format/part.md.
@@ -85,57 +86,6 @@ export function readHeader(buf: Buffer, off: number): BlockHeader {
   };
 }
 
-/**
- * Timestamps storage can place: JavaScript's Date range (±8.64e15 ms, about ±273,790 years), so
- * every storable row has a calendar month and so a partition. Ingestion refuses rows outside it.
- */
-export const MIN_STORABLE_T = -8.64e15;
-export const MAX_STORABLE_T = 8.64e15;
-
-/** UTC midnight of the first day of month `m` (0-based, may overflow into the next year) of year `y`; any year, 0–99 included. */
-function monthStart(y: number, m: number): number {
-  const d = new Date(0);
-  d.setUTCFullYear(y, m, 1);
-  return d.getTime();
-}
-
-/**
- * Partition directory name for a timestamp: its UTC calendar month, `YYYY_MM`. Years past 9999
- * take more digits and years before 0 a minus sign, so any storable time has a name that
- * partitionRange reads back (one far-future row once made every flush fail).
- */
-export function partitionKey(t: number): string {
-  const d = new Date(t);
-  const y = d.getUTCFullYear();
-  if (Number.isNaN(y)) throw new RangeError(`timestamp ${t} is outside the storable range`);
-  const year = (y < 0 ? '-' : '') + String(Math.abs(y)).padStart(4, '0');
-  return `${year}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-
-/** [start, end) in ms of the month a timestamp falls in. */
-export function monthRange(t: number): [number, number] {
-  const d = new Date(t);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth();
-  return clampMonth(monthStart(y, m), monthStart(y, m + 1));
-}
-
-/** The first and last months are cut by the Date range: their bounds are that range's ends. */
-function clampMonth(start: number, end: number): [number, number] {
-  return [Number.isNaN(start) ? MIN_STORABLE_T : start, Number.isNaN(end) ? MAX_STORABLE_T + 1 : end];
-}
-
-export const PARTITION_RE = /^(-?\d{4,6})_(\d{2})$/;
-
-/** [start, end) in ms of a partition named by partitionKey. */
-export function partitionRange(name: string): [number, number] {
-  const m = PARTITION_RE.exec(name);
-  if (!m) throw new Error(`not a partition name: ${name}`);
-  const y = Number(m[1]);
-  const mo = Number(m[2]) - 1;
-  return clampMonth(monthStart(y, mo), monthStart(y, mo + 1));
-}
-
 // ---- compressed index blocks (format version 2) ----
 
 /** An index block that does not decode: the message says what was wrong. */
@@ -172,16 +122,8 @@ class ByteWriter {
 
   /** A non-negative integer up to 2^53. */
   varint(v: number): void {
-    this.ensure(8);
-    while (v >= 0x80000000) {
-      this.buf[this.off++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    while (v > 0x7f) {
-      this.buf[this.off++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[this.off++] = v;
+    this.ensure(MAX_VARINT_BYTES);
+    this.off = writeVarint(this.buf, this.off, v);
   }
 
   f64(v: number): void {
@@ -198,60 +140,48 @@ class ByteWriter {
 }
 
 class ByteReader {
-  off = 0;
+  pos = 0;
 
   constructor(private readonly buf: Buffer) {}
 
   private need(n: number): void {
-    if (this.off + n > this.buf.length) throw new IndexBlockError(`truncated at byte ${this.off}`);
+    if (this.pos + n > this.buf.length) throw new IndexBlockError(`truncated at byte ${this.pos}`);
   }
 
   byte(): number {
     this.need(1);
-    return this.buf[this.off++]!;
+    return this.buf[this.pos++]!;
   }
 
   varint(): number {
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      const b = this.byte();
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
-      mul *= 128;
+    try {
+      return readVarint(this.buf, this);
+    } catch (e) {
+      throw e instanceof VarintError ? new IndexBlockError(e.message) : e;
     }
-    throw new IndexBlockError(`varint longer than 8 bytes at byte ${this.off}`);
   }
 
   f64(): number {
     this.need(8);
-    const v = this.buf.readDoubleLE(this.off);
-    this.off += 8;
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
     return v;
   }
 
   u32(): number {
     this.need(4);
-    const v = this.buf.readUInt32LE(this.off);
-    this.off += 4;
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
     return v;
   }
 
   get done(): boolean {
-    return this.off === this.buf.length;
+    return this.pos === this.buf.length;
   }
 }
 
 type Predictor = (i: number) => number;
 
-function varintBytes(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
 
 /** Reads a column written by writeColumn into `out` at byte offset `field` of each header. */
 function readPredicted(r: ByteReader, n: number, out: Buffer, field: number, predictors: readonly Predictor[]): void {
@@ -303,7 +233,7 @@ function writeColumn(w: ByteWriter, n: number, values: Float64Array, predictions
     for (let i = 0; i < n && bytes < bestBytes; i++) {
       const d = values[i]! - pred[i]!;
       if (!(Math.abs(d) < VARINT_SAFE) || !Number.isInteger(d)) bytes = Infinity;
-      else bytes += varintBytes(d >= 0 ? d * 2 : -d * 2 - 1);
+      else bytes += varintSize(d >= 0 ? d * 2 : -d * 2 - 1);
     }
     if (bytes < bestBytes) {
       best = p;

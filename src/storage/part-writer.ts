@@ -292,3 +292,8 @@ export class PartWriter {
     fs.rmSync(this.tmpDir, { recursive: true, force: true });
   }
 }
+
+/** Where a part is written before its rename makes it whole. */
+export function tmpName(name: string): string {
+  return `tmp_${name}`;
+}

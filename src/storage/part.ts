@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { CODEC_STRATA, COMPRESSED, decodeColumn, inflateRaw } from './block-codec.js';
-import { decodeBlockRange, maxEncodedSize } from '../codec/index.js';
+import { CODEC_STRATA, COMPRESSED, decodeColumn } from './block-codec.js';
+import { decodeBlockRange, inflateRaw, maxEncodedSize } from '../codec/index.js';
 import { BlockCorruptError, PartCorruptError } from './errors.js';
 import {
   FILES,

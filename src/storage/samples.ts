@@ -1,33 +1,32 @@
-import { isStaleNaNAt } from '../model/index.js';
 import { StorageError } from './errors.js';
 
 const NO_SAMPLES = new Float64Array(0);
 
 /**
- * Fixed-size Float64Array chunks kept for reuse between queries. Memory the process has not
+ * Fixed-size Float64Array slabs kept for reuse between queries. Memory the process has not
  * touched yet costs a page fault per 4 KiB on first write (a few µs each on a VM), and large
  * typed arrays come from fresh mappings every time: a range query over thousands of series spent
- * milliseconds there. Chunks are handed out as they were left; callers must not read what they
+ * milliseconds there. Slabs are handed out as they were left; callers must not read what they
  * have not written.
  */
-export class ChunkPool {
+export class SlabPool {
   private readonly free: Float64Array[] = [];
 
   constructor(
-    readonly chunkSize = 1 << 15,
-    /** Most idle chunks kept (bounds the memory the pool holds on to). */
+    readonly slabSize = 1 << 15,
+    /** Most idle slabs kept (bounds the memory the pool holds on to). */
     private readonly maxFree = 48,
   ) {}
 
   take(): Float64Array {
-    return this.free.pop() ?? new Float64Array(this.chunkSize);
+    return this.free.pop() ?? new Float64Array(this.slabSize);
   }
 
-  give(chunk: Float64Array): void {
-    if (this.free.length < this.maxFree && chunk.length === this.chunkSize) this.free.push(chunk);
+  give(slab: Float64Array): void {
+    if (this.free.length < this.maxFree && slab.length === this.slabSize) this.free.push(slab);
   }
 
-  /** Idle chunks held now. */
+  /** Idle slabs held now. */
   get idle(): number {
     return this.free.length;
   }
@@ -41,43 +40,43 @@ export class ReadAbandonedError extends StorageError {
 }
 
 /** The pool query reads draw from (see SampleArena). */
-export const readChunkPool = new ChunkPool();
+export const readSlabPool = new SlabPool();
 
 /**
  * Hands out column space for the series of one read as views of a few large arrays. A typed
  * array of its own per series is an off-heap allocation each (and GC bookkeeping); a range read
  * of thousands of series spent more time there than decoding.
  *
- * Without a pool, views keep their chunk alive, so an arena lives as long as the results of the
+ * Without a pool, views keep their slab alive, so an arena lives as long as the results of the
  * read that filled it. With a pool, the owner calls release() once nothing reads the results any
- * more: the chunks then serve later reads, and this arena hands out fresh memory only.
+ * more: the slabs then serve later reads, and this arena hands out fresh memory only.
  */
 export class SampleArena {
   private ts: Float64Array = NO_SAMPLES;
   private vs: Float64Array = NO_SAMPLES;
   private used = 0;
-  private nextChunk: number;
+  private nextSlab: number;
   private readonly taken: Float64Array[] = [];
   private isReleased = false;
 
   constructor(
-    firstChunk = 4096,
-    private readonly maxChunk = 1 << 20,
-    private readonly pool: ChunkPool | null = null,
+    firstSlab = 4096,
+    private readonly maxSlab = 1 << 20,
+    private readonly pool: SlabPool | null = null,
   ) {
-    this.nextChunk = firstChunk;
+    this.nextSlab = firstSlab;
   }
 
-  /** An arena drawing its chunks from pool (reads of one query; see release()). */
-  static pooled(pool: ChunkPool = readChunkPool): SampleArena {
-    return new SampleArena(pool.chunkSize, pool.chunkSize, pool);
+  /** An arena drawing its slabs from pool (reads of one query; see release()). */
+  static pooled(pool: SlabPool = readSlabPool): SampleArena {
+    return new SampleArena(pool.slabSize, pool.slabSize, pool);
   }
 
   get released(): boolean {
     return this.isReleased;
   }
 
-  /** Gives pooled chunks back; results of this arena's reads must no longer be read. */
+  /** Gives pooled slabs back; results of this arena's reads must no longer be read. */
   release(): void {
     if (this.isReleased) return;
     this.isReleased = true;
@@ -88,15 +87,15 @@ export class SampleArena {
     this.used = 0;
   }
 
-  private newChunk(cap: number): void {
+  private newSlab(cap: number): void {
     const pool = this.pool;
-    if (pool && !this.isReleased && cap <= pool.chunkSize) {
+    if (pool && !this.isReleased && cap <= pool.slabSize) {
       this.ts = pool.take();
       this.vs = pool.take();
       this.taken.push(this.ts, this.vs);
     } else {
-      const size = Math.max(cap, this.nextChunk);
-      this.nextChunk = Math.min(this.nextChunk * 2, this.maxChunk);
+      const size = Math.max(cap, this.nextSlab);
+      this.nextSlab = Math.min(this.nextSlab * 2, this.maxSlab);
       this.ts = new Float64Array(size);
       this.vs = new Float64Array(size);
     }
@@ -105,7 +104,7 @@ export class SampleArena {
 
   /** Points buf's columns at fresh space for cap samples, keeping its first buf.length samples. */
   moveTo(buf: SampleBuffer, cap: number): void {
-    if (this.used + cap > this.ts.length) this.newChunk(cap);
+    if (this.used + cap > this.ts.length) this.newSlab(cap);
     const at = this.used;
     this.used += cap;
     const ts = this.ts.subarray(at, at + cap);
@@ -215,132 +214,4 @@ export class SampleBuffer {
   snapshot(): { timestamps: Float64Array; values: Float64Array } {
     return { timestamps: this.timestamps.subarray(0, this.length), values: this.values.subarray(0, this.length) };
   }
-}
-
-function isSorted(ts: Float64Array, n: number): boolean {
-  for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) return false;
-  return true;
-}
-
-/**
- * Sorts the buffer by time, stable, so that among equal timestamps the sample written last
- * stays last (the buffer is filled oldest source first).
- */
-export function sortStable(buf: SampleBuffer): void {
-  const n = buf.length;
-  if (isSorted(buf.timestamps, n)) return;
-  const ts = buf.timestamps;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => ts[a]! - ts[b]! || a - b);
-  const nt = new Float64Array(buf.timestamps.length);
-  const nv = new Float64Array(buf.values.length);
-  const vs = buf.values;
-  for (let i = 0; i < n; i++) {
-    const j = order[i]!;
-    nt[i] = ts[j]!;
-    nv[i] = vs[j]!;
-  }
-  buf.timestamps = nt;
-  buf.values = nv;
-}
-
-/** Keeps one sample per timestamp: the last one written. Expects a stable time sort. */
-export function collapseLastWins(buf: SampleBuffer): void {
-  const n = buf.length;
-  if (n < 2) return;
-  const ts = buf.timestamps;
-  const vs = buf.values;
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    if (i + 1 < n && ts[i + 1] === ts[i]) continue;
-    ts[k] = ts[i]!;
-    vs[k] = vs[i]!;
-    k++;
-  }
-  buf.length = k;
-}
-
-/** The end (inclusive) of the dedup interval holding t: intervals are (k*d - d, k*d]. */
-function intervalEnd(t: number, d: number): number {
-  const e = t + d - 1;
-  // Math-based modulo so negative timestamps land in the right interval as well.
-  return e - (((e % d) + d) % d);
-}
-
-/**
- * VictoriaMetrics deduplication on time-sorted samples: per interval of `d` ms keep the sample
- * with the largest timestamp; among samples sharing that timestamp keep the largest value,
- * preferring any real value over a staleness marker. Two HA replicas scraping the same target
- * therefore collapse to one sample per scrape. In place; returns nothing, sets buf.length.
- */
-export function dedupVictoriaMetrics(buf: SampleBuffer, d: number): void {
-  const n = buf.length;
-  if (d <= 0 || n < 2) return;
-  const ts = buf.timestamps;
-  const vs = buf.values;
-  let k = 0;
-  let i = 0;
-  while (i < n) {
-    const end = intervalEnd(ts[i]!, d);
-    let j = i;
-    while (j + 1 < n && ts[j + 1]! <= end) j++;
-    // j is the last sample of the interval; walk back over equal timestamps to choose the value.
-    const t = ts[j]!;
-    let best = j;
-    let m = j;
-    while (m > i && ts[m - 1] === t) {
-      m--;
-      if (isStaleNaNAt(vs, m)) continue;
-      if (isStaleNaNAt(vs, best) || vs[m]! > vs[best]!) best = m;
-    }
-    ts[k] = t;
-    vs[k] = vs[best]!;
-    k++;
-    i = j + 1;
-  }
-  buf.length = k;
-}
-
-function isStrictlyAscending(ts: Float64Array, n: number): boolean {
-  for (let i = 1; i < n; i++) if (!(ts[i]! > ts[i - 1]!)) return false;
-  return true;
-}
-
-/** Sorted, one sample per timestamp, dedup applied: the shape every reader returns. */
-export function normalize(buf: SampleBuffer, dedupIntervalMs: number): void {
-  // Already sorted with one sample per timestamp (one source, or sources in time order): only
-  // dedup could still change anything.
-  if (isStrictlyAscending(buf.timestamps, buf.length)) {
-    if (dedupIntervalMs > 0) dedupVictoriaMetrics(buf, dedupIntervalMs);
-    return;
-  }
-  sortStable(buf);
-  if (dedupIntervalMs > 0) {
-    collapseEqualMaxValue(buf);
-    dedupVictoriaMetrics(buf, dedupIntervalMs);
-  } else collapseLastWins(buf);
-}
-
-/** With dedup on, equal timestamps resolve as VictoriaMetrics does: largest non-stale value. */
-function collapseEqualMaxValue(buf: SampleBuffer): void {
-  const n = buf.length;
-  const ts = buf.timestamps;
-  const vs = buf.values;
-  let k = 0;
-  let i = 0;
-  while (i < n) {
-    const t = ts[i]!;
-    let best = i;
-    let j = i + 1;
-    while (j < n && ts[j] === t) {
-      if (!isStaleNaNAt(vs, j) && (isStaleNaNAt(vs, best) || vs[j]! > vs[best]!)) best = j;
-      j++;
-    }
-    ts[k] = t;
-    vs[k] = vs[best]!;
-    k++;
-    i = j;
-  }
-  buf.length = k;
 }

@@ -25,6 +25,13 @@ export interface Tombstone {
 
 export type Interval = readonly [minT: number, maxT: number];
 
+/** What a tombstone needs to know of a part: its sequence number and time range. */
+export interface PartSpan {
+  readonly seq: number;
+  readonly minT: number;
+  readonly maxT: number;
+}
+
 export const TOMBSTONES_FILE = 'tombstones.json';
 
 interface StoredTombstone {
@@ -106,9 +113,16 @@ export class TombstoneSet {
     this.write([...this.list, t]);
   }
 
-  /** Keeps only the tombstones `needed` says something still lies under. */
-  prune(needed: (t: Tombstone) => boolean): void {
-    const keep = this.list.filter(needed);
+  /** The tombstones that may hide samples of a part: made after it, overlapping its time range. */
+  over(part: PartSpan): Tombstone[] {
+    if (this.list.length === 0) return [];
+    return this.list.filter((t) => part.seq < t.seq && t.minT <= part.maxT && t.maxT >= part.minT);
+  }
+
+  /** Drops the tombstones no live part lies under any more (merged away, or dropped by retention). */
+  prune(live: readonly PartSpan[]): void {
+    if (this.list.length === 0) return;
+    const keep = this.list.filter((t) => live.some((part) => this.over(part).includes(t)));
     if (keep.length !== this.list.length) this.write(keep);
   }
 

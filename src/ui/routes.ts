@@ -3,9 +3,7 @@
  * with the redirects VictoriaMetrics and Prometheus users follow: `/`, `/vmui`, `/graph?…`.
  */
 import { fileURLToPath } from 'node:url';
-import { HttpError } from '../server/errors.js';
-import type { Request, Response } from '../server/request.js';
-import type { Router } from '../server/router.js';
+import { HttpError, type Request, type Response, type Router } from '../server/index.js';
 import { chooseEncoding, loadAssets, type Asset, type Encoding } from './assets.js';
 
 /** dist/ui/www, next to this module once compiled to dist/ui/routes.js. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT, formatLabels, labelsKey, type LabelMatcher, type Labels } from '../../src/model/index.js';
 import { IndexError, LabelIndex } from '../../src/index/index.js';
+import { RegexError } from '../../src/regex/index.js';
 import { DAY, ls, tempDir } from './helpers.js';
 
 const T = DEFAULT_TENANT;
@@ -172,8 +173,8 @@ describe('matchers select series as Prometheus does', () => {
     expect(idx.select(T, [m('__name__', '=~', '.+')], -Infinity, Infinity, 4)).toEqual(ids.slice(0, 4));
   });
 
-  it('throws IndexError naming an invalid regex', () => {
-    expect(() => idx.select(T, [m('job', '=~', 'a(b')], -Infinity, Infinity)).toThrow(IndexError);
+  it('throws RegexError naming an invalid regex', () => {
+    expect(() => idx.select(T, [m('job', '=~', 'a(b')], -Infinity, Infinity)).toThrow(RegexError);
     expect(() => idx.select(T, [m('job', '=~', '(?=x)')], -Infinity, Infinity)).toThrow(/"\(\?=x\)"/);
   });
 

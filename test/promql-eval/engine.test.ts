@@ -208,7 +208,7 @@ describe('limits and bad input', () => {
 
   it('rejects a query that would hold more samples than allowed', async () => {
     const e = await fails(new Engine({ maxSamples: 100 }).rangeQuery(q, 'x', 0, 4000_000, 1000));
-    expect(e.type).toBe('execution');
+    expect(e.errorType).toBe('execution');
     expect(e.message).toContain('too many samples');
   });
 
@@ -219,24 +219,24 @@ describe('limits and bad input', () => {
 
   it('times out with a timeout error', async () => {
     const e = await fails(new Engine({ timeoutMs: 0 }).instantQuery(q, 'x', 0));
-    expect(e.type).toBe('timeout');
+    expect(e.errorType).toBe('timeout');
   });
 
   it('an aborted signal cancels the query', async () => {
     const ac = new AbortController();
     ac.abort();
     const e = await fails(engine.instantQuery(q, 'x', 0, ac.signal));
-    expect(e.type).toBe('canceled');
+    expect(e.errorType).toBe('canceled');
   });
 
   it('a query that does not parse is bad_data', async () => {
     const e = await fails(engine.instantQuery(q, 'sum(', 0));
-    expect(e.type).toBe('bad_data');
+    expect(e.errorType).toBe('bad_data');
   });
 
   it('a range query over a range vector is bad_data', async () => {
     const e = await fails(engine.rangeQuery(q, 'x[5m]', 0, 10_000, 1000));
-    expect(e.type).toBe('bad_data');
+    expect(e.errorType).toBe('bad_data');
     expect(e.message).toBe('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
   });
 
@@ -251,7 +251,7 @@ describe('limits and bad input', () => {
 
   it('a non-positive step is bad_data', async () => {
     const e = await fails(engine.rangeQuery(q, 'x', 0, 10_000, 0));
-    expect(e.type).toBe('bad_data');
+    expect(e.errorType).toBe('bad_data');
   });
 
   it('an invalid label_replace regex is a clear error', async () => {

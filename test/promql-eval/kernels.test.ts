@@ -7,7 +7,6 @@ import { bucketFraction, bucketQuantile } from '../../src/promql/functions/histo
 import { expandTemplate, naturalLess } from '../../src/promql/functions/labels.js';
 import { roundTo, goPow } from '../../src/promql/functions/math.js';
 import { DATE_FUNCTIONS } from '../../src/promql/functions/time.js';
-import { formatGoFloat } from '../../src/promql/aggregations/format.js';
 
 /** A window over samples [t seconds, v] ending at `end` seconds with the given range. */
 function win(samples: [number, number][], end: number, rangeS: number, extra: Partial<Window> = {}): Window {
@@ -196,20 +195,5 @@ describe('helpers with Go semantics', () => {
     expect(DATE_FUNCTIONS.day_of_year!(t)).toBe(60);
     expect(DATE_FUNCTIONS.day_of_week!(t)).toBe(4);
     expect(DATE_FUNCTIONS.hour!(t)).toBe(13);
-  });
-
-  it('formats floats like strconv.FormatFloat(v, f, -1)', () => {
-    expect(formatGoFloat(1e21)).toBe('1000000000000000000000');
-    expect(formatGoFloat(1.5e-7)).toBe('0.00000015');
-    expect(formatGoFloat(-Infinity)).toBe('-Inf');
-    expect(formatGoFloat(42)).toBe('42');
-  });
-});
-
-describe('Go float formatting for messages', () => {
-  it('matches %g', async () => {
-    const { goFloat, goFloatPrecision } = await import('../../src/promql/eval/annotations.js');
-    expect([1e6, 123456, 1e-5, 0.0001, 1.5, -2, 1e21, 0.1 + 0.2].map(goFloat)).toEqual(['1e+06', '123456', '1e-05', '0.0001', '1.5', '-2', '1e+21', '0.30000000000000004']);
-    expect([0.5, 10, 123, 0.000012].map((v) => goFloatPrecision(v, 2))).toEqual(['0.5', '10', '1.2e+02', '1.2e-05']);
   });
 });

@@ -13,7 +13,7 @@ import { SampleBuffer } from '../../src/storage/samples.js';
 import { parseExpr } from '../../src/promql/parser.js';
 import { Engine } from '../../src/promql/engine.js';
 import { StepSlab } from '../../src/promql/eval/types.js';
-import { formatQueryData } from '../../src/api/query-format.js';
+import { formatQueryData } from '../../src/server/query-format.js';
 import { lbls, TestQuerier } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 1);

@@ -6,8 +6,8 @@ import {
   formatSampleValue,
   formatTimestamp,
   formatFormatQueryResponse,
-} from '../../src/api/query-format.js';
-import { ApiParamError } from '../../src/api/query-params.js';
+} from '../../src/server/query-format.js';
+import { ApiParamError } from '../../src/server/query-params.js';
 import { PromQLError } from '../../src/promql/engine.js';
 import { parseExpr, ParseError } from '../../src/promql/parser.js';
 

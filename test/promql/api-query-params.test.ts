@@ -7,7 +7,7 @@ import {
   parseMatchParams,
   parseRangeQueryParams,
   parseTime,
-} from '../../src/api/query-params.js';
+} from '../../src/server/query-params.js';
 
 function errorOf(f: () => unknown): string {
   try {

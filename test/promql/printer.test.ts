@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { parseExpr } from '../../src/promql/parser.js';
-import { printExpr, prettyExpr, formatFloatF, formatFloatG, goQuote } from '../../src/promql/printer.js';
+import { printExpr, prettyExpr } from '../../src/promql/printer.js';
 
 const print = (q: string): string => printExpr(parseExpr(q));
 
@@ -65,26 +65,6 @@ describe('printExpr (Prometheus String() format)', () => {
   it('prints duration expressions as written', () => {
     expect(print('foo[5m+step()]')).toBe('foo[5m + step()]');
     expect(print('foo offset min_of(step(), 1s)')).toBe('foo offset min_of(step(), 1s)');
-  });
-});
-
-describe('Go number and string formatting', () => {
-  it('formats like strconv.FormatFloat f/-1', () => {
-    expect(formatFloatF(1e21)).toBe('1000000000000000000000');
-    expect(formatFloatF(-0.5)).toBe('-0.5');
-    expect(formatFloatF(NaN)).toBe('NaN');
-  });
-
-  it('formats like %v', () => {
-    expect(formatFloatG(1e6)).toBe('1e+06');
-    expect(formatFloatG(123456)).toBe('123456');
-    expect(formatFloatG(0.0001)).toBe('0.0001');
-    expect(formatFloatG(0.00001)).toBe('1e-05');
-  });
-
-  it('quotes like strconv.Quote', () => {
-    expect(goQuote('a"b\\c\n\x01')).toBe('"a\\"b\\\\c\\n\\x01"');
-    expect(goQuote('é')).toBe('"é"');
   });
 });
 

@@ -28,7 +28,7 @@ describe('QuerySlots', () => {
     const first = slots.run(() => later(200));
     const err = await slots.run(async () => 1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PromQLError);
-    expect((err as PromQLError).type).toBe('timeout');
+    expect((err as PromQLError).errorType).toBe('timeout');
     expect((err as PromQLError).message).toContain('--search.maxConcurrentRequests=1');
     await first;
     expect(await slots.run(async () => 2)).toBe(2);

@@ -1,12 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { CRASH_ROWS_PER_SERIES, CRASH_SERIES, crashBatch } from '../../src/storage/crash-child.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
+import { CRASH_ROWS_PER_SERIES, CRASH_SERIES, crashBatch } from './crash-child.js';
 import { openStorage, tempDir } from './helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const child = join(root, 'dist', 'storage', 'crash-child.js');
+const distStorage = join(root, 'dist', 'storage', 'index.js');
+const child = join(mkdtempSync(join(tmpdir(), 'strata-crash-child-')), 'crash-child.mjs');
 
 interface RunResult {
   acked: number[];
@@ -89,10 +92,30 @@ async function crashLoop(kills: number, modes: string[]): Promise<void> {
   }
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   // `npm test` builds dist/ first; a bare `npx vitest run test/storage` may not have.
-  if (!existsSync(child)) spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
+  if (!existsSync(distStorage)) spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'ignore' });
+  // The child is this suite's own code; the storage it drives is the built one (dist/), so the
+  // process killed is the product as shipped, merge worker and WASM codec included.
+  await build({
+    entryPoints: [join(import.meta.dirname, 'crash-child.ts')],
+    outfile: child,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'storage-from-dist',
+        setup(b) {
+          b.onResolve({ filter: /src\/storage\/index\.js$/ }, () => ({ path: distStorage, external: true }));
+        },
+      },
+    ],
+  });
 });
+
+afterAll(() => rmSync(dirname(child), { recursive: true, force: true }));
 
 describe('crash safety', () => {
   it('loses no acknowledged sample across 3 SIGKILLs during heavy ingestion', async () => {

@@ -1,6 +1,6 @@
 /** Every storable timestamp has a partition, so no single row can make a flush fail. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_STORABLE_T, MIN_STORABLE_T, monthRange, partitionKey, partitionRange } from '../../src/storage/part-format.js';
+import { MAX_STORABLE_T, MIN_STORABLE_T, monthRange, partitionKey, partitionRange } from '../../src/storage/partition.js';
 import { asPairs, openStorage, rows, tempDir } from './helpers.js';
 
 describe('partition names', () => {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { ChunkPool, ReadAbandonedError, SampleArena, SampleBuffer, normalize } from '../../src/storage/samples.js';
+import { normalize } from '../../src/storage/dedup.js';
+import { SlabPool, ReadAbandonedError, SampleArena, SampleBuffer } from '../../src/storage/samples.js';
 import { openStorage, rows, tempDir } from './helpers.js';
 
 const filled = (arena: SampleArena, ts: number[]): SampleBuffer => {
@@ -25,8 +26,8 @@ describe('sample arena', () => {
     expect([...b.snapshot().timestamps]).toEqual([2, 3]);
   });
 
-  it('serves a series larger than a pool chunk from memory of its own', () => {
-    const pool = new ChunkPool(4, 8);
+  it('serves a series larger than a pool slab from memory of its own', () => {
+    const pool = new SlabPool(4, 8);
     const arena = SampleArena.pooled(pool);
     const b = filled(arena, [1, 2, 3, 4, 5, 6]);
     expect([...b.snapshot().timestamps]).toEqual([1, 2, 3, 4, 5, 6]);
@@ -34,22 +35,22 @@ describe('sample arena', () => {
     expect(pool.idle).toBe(0);
   });
 
-  it('returns pooled chunks on release, and the next arena reuses them', () => {
-    const pool = new ChunkPool(16, 8);
+  it('returns pooled slabs on release, and the next arena reuses them', () => {
+    const pool = new SlabPool(16, 8);
     const first = SampleArena.pooled(pool);
     const s = filled(first, [1, 2]).snapshot();
-    const chunks = [s.timestamps.buffer, s.values.buffer];
+    const slabs = [s.timestamps.buffer, s.values.buffer];
     first.release();
     expect(first.released).toBe(true);
     expect(pool.idle).toBe(2);
     const b = filled(SampleArena.pooled(pool), [5, 6, 7]).snapshot();
     expect([...b.timestamps]).toEqual([5, 6, 7]);
-    expect(chunks).toContain(b.timestamps.buffer);
-    expect(chunks).toContain(b.values.buffer);
+    expect(slabs).toContain(b.timestamps.buffer);
+    expect(slabs).toContain(b.values.buffer);
   });
 
-  it('hands out fresh memory once released, never the chunks it gave back', () => {
-    const pool = new ChunkPool(16, 8);
+  it('hands out fresh memory once released, never the slabs it gave back', () => {
+    const pool = new SlabPool(16, 8);
     const arena = SampleArena.pooled(pool);
     filled(arena, [1]);
     arena.release();
@@ -69,7 +70,7 @@ describe('sample arena', () => {
     const storage = await openStorage(dir.path);
     try {
       await storage.append(...rows([[1, 1000, 1], [1, 2000, 2]]));
-      const arena = SampleArena.pooled(new ChunkPool(16, 4));
+      const arena = SampleArena.pooled(new SlabPool(16, 4));
       const got = await storage.read([1], 0, 3000, arena);
       expect([...got.get(1)!.values]).toEqual([1, 2]);
       arena.release();

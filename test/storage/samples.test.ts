@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isStaleNaNAt } from '../../src/model/index.js';
-import { SampleBuffer, dedupVictoriaMetrics, normalize } from '../../src/storage/samples.js';
+import { dedupVictoriaMetrics, normalize } from '../../src/storage/dedup.js';
+import { SampleBuffer } from '../../src/storage/samples.js';
 import { staleAt } from './helpers.js';
 
 function buf(ts: number[], vs: number[] | Float64Array): SampleBuffer {

@@ -5,7 +5,7 @@ import { groupingKey, groupingLabels, setLabel } from '../eval/labels.js';
 import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { kahanInc } from '../functions/kahan.js';
 import { quantile } from '../functions/quantile.js';
-import { formatGoFloat } from './format.js';
+import { formatFloatF } from '../../go-format/index.js';
 import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
 
 export interface AggregateSpec {
@@ -345,7 +345,7 @@ async function countValues(input: readonly StepSeries[], spec: AggregateSpec, nu
     if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     for (const s of input) {
       if (!s.present[i]) continue;
-      const withValue = setLabel(s.labels, spec.label, formatGoFloat(s.values[i]!));
+      const withValue = setLabel(s.labels, spec.label, formatFloatF(s.values[i]!));
       const key = groupingKey(withValue, spec.without, names);
       let o = outs.get(key);
       if (!o) {

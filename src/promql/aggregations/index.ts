@@ -1,2 +1,1 @@
 export { aggregate, type AggregateSpec } from './aggregate.js';
-export { formatGoFloat } from './format.js';

@@ -1,5 +1,6 @@
 import type { PosRange } from '../ast.js';
 import { formatPosition } from '../parser.js';
+import { formatFloatG, formatFloatGPrecision } from '../../go-format/index.js';
 
 /** A warning or info attached to a query result; `message` is Prometheus's text without position. */
 export interface Annotation {
@@ -54,7 +55,7 @@ export class Annotations {
       if (!m) return a;
       const time = (t: number): string => new Date(Math.trunc(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
       return {
-        message: `PromQL info: ${raw}, from buckets ${goFloat(m.minBucket)} to ${goFloat(m.maxBucket)}, with a max diff of ${goFloatPrecision(m.maxDiff, 2)}, over ${m.count} samples from ${time(m.minTs)} to ${time(m.maxTs)}`,
+        message: `PromQL info: ${raw}, from buckets ${formatFloatG(m.minBucket)} to ${formatFloatG(m.maxBucket)}, with a max diff of ${formatFloatGPrecision(m.maxDiff, 2)}, over ${m.count} samples from ${time(m.minTs)} to ${time(m.maxTs)}`,
         pos: m.pos,
       };
     });
@@ -82,37 +83,3 @@ export function formatAnnotation(a: Annotation, query: string): string {
   return a.pos ? `${a.message} (${positionString(query, a.pos.start)})` : a.message;
 }
 
-/** Go's `%q` for the strings that appear in annotation texts. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}
-
-/**
- * Go's `%g` / `strconv.FormatFloat(v, 'g', -1, 64)`: shortest round-trip digits, in exponent
- * form when the decimal exponent is < -4 or >= 6 (`1e+06`, `123456`, `1e-05`).
- */
-export function goFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const [mant, expText] = v.toExponential().split('e') as [string, string];
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  const digits = mant.replace('-', '').replace('.', '');
-  const sign = v < 0 ? '-' : '';
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  const int = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
-  const frac = digits.slice(exp + 1);
-  return frac ? `${sign}${int}.${frac}` : `${sign}${int}`;
-}
-
-/** Go's `%.<p>g`: p significant digits, exponent form when the exponent is < -4 or >= p. */
-export function goFloatPrecision(v: number, p: number): string {
-  if (!Number.isFinite(v) || v === 0) return goFloat(v);
-  const [mant, expText] = v.toExponential(p - 1).split('e') as [string, string];
-  const exp = Number(expText);
-  const trim = (x: string): string => (x.includes('.') ? x.replace(/0+$/, '').replace(/\.$/, '') : x);
-  if (exp < -4 || exp >= p) return `${trim(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return trim(v.toFixed(Math.max(0, p - 1 - exp)));
-}

@@ -1,16 +1,18 @@
+import type { ErrorType, TypedError } from '../../model/index.js';
+
 /** What went wrong, in the words of Prometheus's API `errorType`. */
-export type PromQLErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled';
+export type PromQLErrorType = Extract<ErrorType, 'bad_data' | 'execution' | 'timeout' | 'canceled'>;
 
 /**
- * Every failure of a query surfaces as this error. `bad_data` maps to HTTP 400, `execution` to 422,
- * `timeout` and `canceled` to 503.
+ * Every failure of a query surfaces as this error; the API answers with the status of its
+ * `errorType` (model/errors.ts).
  */
-export class PromQLError extends Error {
-  readonly type: PromQLErrorType;
-  constructor(type: PromQLErrorType, message: string) {
+export class PromQLError extends Error implements TypedError {
+  readonly errorType: PromQLErrorType;
+  constructor(errorType: PromQLErrorType, message: string) {
     super(message);
     this.name = 'PromQLError';
-    this.type = type;
+    this.errorType = errorType;
   }
 }
 

@@ -19,7 +19,8 @@ import {
   roundTo,
 } from '../functions/index.js';
 import type { ArithmeticOp, ComparisonOp, SetOp } from '../ast.js';
-import { type Annotations, goFloat, goQuote } from './annotations.js';
+import { type Annotations } from './annotations.js';
+import { formatFloatG, goQuote } from '../../go-format/index.js';
 import { atMs, durationMs, type QueryBounds } from './durations.js';
 import { PromQLError, canceledError, timeoutError, tooManySamplesError } from './errors.js';
 import { setLabel } from './labels.js';
@@ -294,11 +295,11 @@ export class Evaluator {
     const pos = e.param!.pos;
     if (e.op === 'quantile') {
       if (nan) this.annos.warning(`quantile value should be between 0 and 1, got NaN`, pos);
-      if (max > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(max)}`, pos);
-      if (min < 0) this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(min)}`, pos);
+      if (max > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(max)}`, pos);
+      if (min < 0) this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(min)}`, pos);
     } else if (e.op === 'limit_ratio' && !nan && !(max === 0 && min === 0)) {
-      if (max > 1) this.annos.warning(`ratio value should be between -1 and 1, got ${goFloat(max)}, capping to 1`, pos);
-      if (min < -1) this.annos.warning(`ratio value should be between -1 and 1, got ${goFloat(min)}, capping to -1`, pos);
+      if (max > 1) this.annos.warning(`ratio value should be between -1 and 1, got ${formatFloatG(max)}, capping to 1`, pos);
+      if (min < -1) this.annos.warning(`ratio value should be between -1 and 1, got ${formatFloatG(min)}, capping to -1`, pos);
     }
   }
 
@@ -520,7 +521,7 @@ export class Evaluator {
         if (checkQuantile && !warnedQuantile) {
           const q = w.p0;
           if (Number.isNaN(q) || q < 0 || q > 1) {
-            this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(q)}`, args[0]!.pos);
+            this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(q)}`, args[0]!.pos);
             warnedQuantile = true;
           }
         }
@@ -702,7 +703,7 @@ export class Evaluator {
     qs.forEach((q, k) => {
       for (let i = 0; i < n; i++) {
         const qi = q[i]!;
-        if (Number.isNaN(qi) || qi < 0 || qi > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${goFloat(qi)}`, qArgs[k]!.pos);
+        if (Number.isNaN(qi) || qi < 0 || qi > 1) this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(qi)}`, qArgs[k]!.pos);
       }
     });
     const out: StepSeries[] = [];
@@ -757,7 +758,7 @@ export class Evaluator {
 
 /** OpenMetrics float text (`0.0`, `1.0`, `0.25`, `+Inf`), used for quantile label values. */
 function openMetricsFloat(v: number): string {
-  const s = goFloat(v);
+  const s = formatFloatG(v);
   return /^[-+]?\d+$/.test(s) ? s + '.0' : s;
 }
 

@@ -1,6 +1,6 @@
 import { PromQLError } from '../eval/errors.js';
 import { compileLabelRegex, type LabelRegex } from '../label-regex.js';
-import type { RegexMatch } from '../../index/regex.js';
+import type { RegexMatch } from '../../regex/index.js';
 
 /**
  * Compiles a `label_replace` regex anchored at both ends with `.` matching newlines, as

@@ -71,14 +71,34 @@ export function errorText(e: unknown): string {
 
 export type Labels = Record<string, string>;
 
+/**
+ * A native histogram as the query API writes it: count and sum, and each populated bucket as
+ * [boundary rule, lower, upper, count] (rule 0: (lower, upper], 1: [lower, upper), 2: (lower,
+ * upper), 3: [lower, upper]).
+ */
+export interface NativeHistogram {
+  count: string;
+  sum: string;
+  buckets?: Array<[number, string, string, string]>;
+}
+
+/** A series holds float samples (`values`), native-histogram samples (`histograms`), or both. */
 export interface RangeSeries {
   metric: Labels;
-  values: Array<[number, string]>;
+  values?: Array<[number, string]>;
+  histograms?: Array<[number, NativeHistogram]>;
 }
 
 export interface InstantSeries {
   metric: Labels;
-  value: [number, string];
+  value?: [number, string];
+  histogram?: [number, NativeHistogram];
+}
+
+/** `count=… sum=…` and the populated buckets, for tables. */
+export function describeHistogram(h: NativeHistogram): string {
+  const buckets = (h.buckets ?? []).map(([rule, lo, hi, n]) => `${rule === 1 || rule === 3 ? '[' : '('}${lo}, ${hi}${rule === 2 || rule === 1 ? ')' : ']'}: ${n}`);
+  return [`count=${h.count} sum=${h.sum}`, ...buckets].join('\n');
 }
 
 export type QueryData =

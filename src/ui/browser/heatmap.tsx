@@ -1,6 +1,7 @@
 /**
- * Heatmap of classic histogram buckets: the `le` series of a result, summed per bucket across
- * their other labels, turned from cumulative into per-bucket values, one row per bucket.
+ * Heatmaps of histograms: classic ones (the `le` series of a result, summed per bucket across
+ * their other labels, turned from cumulative into per-bucket values) and native ones (each
+ * sample's populated buckets, summed across series), one row per bucket.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RangeSeries } from './api.js';
@@ -11,19 +12,22 @@ export interface HeatmapData {
   readonly xs: readonly number[];
   /** Upper bounds, ascending, `+Inf` last. */
   readonly buckets: readonly string[];
+  /** Lower bounds of the rows, when they are not the row below's upper bound (native histograms). */
+  readonly lowers?: readonly string[];
   /** cells[b][t]: the value in bucket b (between buckets[b-1] and buckets[b]) at xs[t]; null when missing. */
   readonly cells: ReadonlyArray<ReadonlyArray<number | null>>;
 }
 
-/** Null unless every series has an `le` label. */
+/** Null unless every series has an `le` label, or some series has native-histogram samples. */
 export function heatmapOf(series: readonly RangeSeries[], xs: readonly number[], startSec: number, stepSec: number): HeatmapData | null {
+  if (series.some((s) => (s.histograms?.length ?? 0) > 0)) return nativeHeatmapOf(series, xs, startSec, stepSec);
   if (series.length === 0 || !series.every((s) => s.metric['le'] !== undefined)) return null;
   const byLe = new Map<string, Array<number | null>>();
   for (const s of series) {
     const le = s.metric['le']!;
     let row = byLe.get(le);
     if (!row) byLe.set(le, (row = new Array<number | null>(xs.length).fill(null)));
-    for (const [t, v] of s.values) {
+    for (const [t, v] of s.values ?? []) {
       const i = Math.round((t - startSec) / stepSec);
       if (i >= 0 && i < xs.length) row[i] = (row[i] ?? 0) + Number(v);
     }
@@ -40,10 +44,35 @@ export function heatmapOf(series: readonly RangeSeries[], xs: readonly number[],
   return { xs, buckets, cells };
 }
 
+/** Native histograms: a row per distinct bucket, ordered by upper then lower bound. */
+function nativeHeatmapOf(series: readonly RangeSeries[], xs: readonly number[], startSec: number, stepSec: number): HeatmapData {
+  const rows = new Map<string, { lower: string; upper: string; cells: Array<number | null> }>();
+  for (const s of series) {
+    for (const [t, h] of s.histograms ?? []) {
+      const i = Math.round((t - startSec) / stepSec);
+      if (i < 0 || i >= xs.length) continue;
+      for (const [, lower, upper, count] of h.buckets ?? []) {
+        const key = `${lower} ${upper}`;
+        let row = rows.get(key);
+        if (!row) rows.set(key, (row = { lower, upper, cells: new Array<number | null>(xs.length).fill(null) }));
+        row.cells[i] = (row.cells[i] ?? 0) + Number(count);
+      }
+    }
+  }
+  const ordered = [...rows.values()].sort((a, b) => leValue(a.upper) - leValue(b.upper) || leValue(a.lower) - leValue(b.lower));
+  return { xs, buckets: ordered.map((r) => r.upper), lowers: ordered.map((r) => r.lower), cells: ordered.map((r) => r.cells) };
+}
+
 /** `+Inf` is not a number to JavaScript's Number(). */
 function leValue(le: string): number {
   const v = /^\+?inf$/i.test(le) ? Infinity : Number(le);
   return Number.isNaN(v) ? Infinity : v;
+}
+
+/** Bucket bounds of native histograms carry every digit; the axis shows four. */
+function shortNumber(text: string): string {
+  const v = Number(text);
+  return Number.isFinite(v) && text.length > 8 ? String(Number(v.toPrecision(4))) : text;
 }
 
 const LEFT = 70;
@@ -87,7 +116,7 @@ export function Heatmap({ data, theme }: { data: HeatmapData; theme: string }) {
     g.fillStyle = fg;
     g.font = '11px system-ui, sans-serif';
     g.textBaseline = 'middle';
-    data.buckets.forEach((le, b) => g.fillText(`≤ ${le}`, 4, plotH - (b + 0.5) * ch));
+    data.buckets.forEach((le, b) => g.fillText(`≤ ${shortNumber(le)}`, 4, plotH - (b + 0.5) * ch));
     g.textBaseline = 'top';
     const ticks = 6;
     for (let k = 0; k <= ticks; k++) {
@@ -108,7 +137,7 @@ export function Heatmap({ data, theme }: { data: HeatmapData; theme: string }) {
     const b = data.buckets.length - 1 - Math.floor((y / plotH) * data.buckets.length);
     const v = data.cells[b]?.[t];
     if (v === undefined || t < 0 || b < 0) return setTip(null);
-    const lower = b === 0 ? '0' : data.buckets[b - 1];
+    const lower = data.lowers ? data.lowers[b] : b === 0 ? '0' : data.buckets[b - 1];
     setTip(`${new Date(data.xs[t]! * 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC · (${lower}, ${data.buckets[b]}]: ${v === null ? '—' : formatValue(v)}`);
   };
 

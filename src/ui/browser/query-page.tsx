@@ -1,7 +1,7 @@
 /** The query page: several queries on one graph, Graph/Table/JSON tabs, range controls, stats. */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { errorText, fetchApi, formatLabels, type ApiResult, type QueryData, type RangeSeries } from './api.js';
+import { describeHistogram, errorText, fetchApi, formatLabels, type ApiResult, type QueryData, type RangeSeries } from './api.js';
 import { Chart, formatValue, type ChartSeries } from './chart.js';
 import type { EditorHandle, ExplainNode } from './editor.js';
 import { Heatmap, heatmapOf, type HeatmapData } from './heatmap.js';
@@ -174,7 +174,7 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
     const drawn = state.showAll ? all : all.slice(0, SERIES_CAP);
     const toValues = (s: RangeSeries, shift: number): Array<number | null> => {
       const v: Array<number | null> = new Array(n).fill(null);
-      for (const [t, x] of s.values) {
+      for (const [t, x] of s.values ?? []) {
         const i = Math.round((t + shift - w.startSec) / w.stepSec);
         if (i >= 0 && i < n) v[i] = Number(x);
       }
@@ -213,7 +213,8 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
       if (!res || res.resultType !== 'matrix' || r.shiftSec !== 0) continue;
       for (const s of res.result) {
         const label = '"' + formatLabels(s.metric).replace(/"/g, '""') + '"';
-        for (const [t, v] of s.values) lines.push(`${label},${t},${v}`);
+        for (const [t, v] of s.values ?? []) lines.push(`${label},${t},${v}`);
+        for (const [t, h] of s.histograms ?? []) lines.push(`${label},${t},"${describeHistogram(h).replace(/\n/g, '; ')}"`);
       }
     }
     download(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }), 'strata-query.csv');
@@ -437,8 +438,19 @@ function ResultTable({ requests, outcomes, sort, setSort }: TableProps) {
   for (const r of requests) {
     const d = outcomes.get(r.key)?.result?.data;
     if (!d) continue;
-    if (d.resultType === 'vector') for (const s of d.result) rows.push({ series: formatLabels(s.metric), value: Number(s.value[1]), text: s.value[1] });
-    else if (d.resultType === 'matrix') for (const s of d.result) rows.push({ series: formatLabels(s.metric), value: s.values.length, text: s.values.map(([t, v]) => `${v} @${t}`).join('\n') });
+    if (d.resultType === 'vector') {
+      for (const s of d.result) {
+        if (s.histogram) rows.push({ series: formatLabels(s.metric), value: Number(s.histogram[1].count), text: describeHistogram(s.histogram[1]) });
+        else if (s.value) rows.push({ series: formatLabels(s.metric), value: Number(s.value[1]), text: s.value[1] });
+      }
+    } else if (d.resultType === 'matrix') {
+      for (const s of d.result) {
+        const floats = (s.values ?? []).map(([t, v]) => ({ t, text: `${v} @${t}` }));
+        const hists = (s.histograms ?? []).map(([t, h]) => ({ t, text: `${describeHistogram(h).replace(/\n/g, ' ')} @${t}` }));
+        const all = [...floats, ...hists].sort((a, b) => a.t - b.t);
+        rows.push({ series: formatLabels(s.metric), value: all.length, text: all.map((x) => x.text).join('\n') });
+      }
+    }
     else rows.push({ series: d.resultType, value: Number(d.result[1]), text: d.result[1] });
   }
   rows.sort((a, b) => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { JsonWriter } from '../../src/api/json-writer.js';
-import { formatQueryBody, formatQueryResponse, formatSampleValue, formatTimestamp } from '../../src/api/query-format.js';
+import { JsonWriter } from '../../src/server/json-writer.js';
+import { formatQueryBody, formatQueryResponse, formatSampleValue, formatTimestamp } from '../../src/server/query-format.js';
 import type { Value } from '../../src/promql/engine.js';
 
 const written = (f: (w: JsonWriter) => void): string => {

@@ -1,12 +1,11 @@
 /**
- * The part reader's raw DEFLATE decoder (src/storage/block-codec.ts) against zlib: every stream
+ * The part reader's raw DEFLATE decoder (src/codec/inflate.ts) against zlib: every stream
  * zlib writes inflates to the same bytes, and damaged streams fail with InflateError, never hang.
- * (Lives here because the query-latency work owns these files; it belongs with test/storage.)
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deflateRawSync } from 'node:zlib';
-import { InflateError, inflateRaw } from '../../src/storage/block-codec.js';
+import { InflateError, inflateRaw } from '../../src/codec/inflate.js';
 
 const LIMIT = 1 << 22;
 

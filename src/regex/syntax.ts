@@ -1,4 +1,4 @@
-import { IndexError } from './errors.js';
+import { RegexError } from './errors.js';
 
 /**
  * A parsed RE2 (Go regexp/syntax) pattern. Prometheus matches label regexes with Go's RE2, whose
@@ -144,7 +144,7 @@ class Parser {
   }
 
   fail(what: string): never {
-    throw new IndexError(`invalid regex ${JSON.stringify(this.src)}: ${what}`);
+    throw new RegexError(`invalid regex ${JSON.stringify(this.src)}: ${what}`);
   }
 
   parse(): RegexNode {
@@ -488,7 +488,7 @@ function cat(items: RegexNode[]): RegexNode {
   return items.length === 1 ? items[0]! : { t: 'cat', items };
 }
 
-/** Parses an RE2 pattern (without Prometheus's anchoring) or throws IndexError naming it. */
+/** Parses an RE2 pattern (without Prometheus's anchoring) or throws RegexError naming it. */
 export function parseRegex(src: string): RegexNode {
   return new Parser(src).parse();
 }

@@ -3,13 +3,11 @@
  * `/api/v1/format_query`), read and validated exactly as Prometheus's web API does, with its error
  * texts. Pure functions: the HTTP layer hands in the merged form values.
  */
-import type { Expr } from '../promql/ast.js';
-import { parseDuration as parsePromDuration } from '../promql/duration.js';
-import type { LabelMatcher } from '../model/index.js';
-import { matcherMatchesEmpty, parseExpr, parseSeriesSelector } from '../promql/parser.js';
+import { parseDuration as parsePromDuration, matcherMatchesEmpty, parseExpr, parseSeriesSelector, type Expr } from '../promql/index.js';
+import type { LabelMatcher, TypedError } from '../model/index.js';
 
 /** A bad request parameter: the API answers 400 with errorType `bad_data` and this message. */
-export class ApiParamError extends Error {
+export class ApiParamError extends Error implements TypedError {
   override readonly name = 'ApiParamError';
   readonly errorType = 'bad_data' as const;
 }

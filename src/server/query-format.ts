@@ -4,31 +4,10 @@
  * values as strings in Go's float formatting, timestamps as float seconds with millisecond digits.
  * Pure functions; the HTTP layer writes the returned status and body.
  */
-import type { Labels } from '../model/index.js';
-import type { Annotation, QueryResult, Value } from '../promql/engine.js';
-import { formatPosition } from '../promql/parser.js';
+import { httpStatusOf, type ErrorType, type Labels } from '../model/index.js';
+import { classifyError } from './errors.js';
+import { formatPosition, type Annotation, type QueryResult, type Value } from '../promql/index.js';
 import { JsonWriter } from './json-writer.js';
-
-export type ApiErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'not_found' | 'unavailable';
-
-/** HTTP status Prometheus uses for each errorType. */
-export function httpStatusFor(errorType: ApiErrorType): number {
-  switch (errorType) {
-    case 'bad_data':
-      return 400;
-    case 'execution':
-      return 422;
-    case 'canceled':
-      return 499;
-    case 'timeout':
-    case 'unavailable':
-      return 503;
-    case 'not_found':
-      return 404;
-    default:
-      return 500;
-  }
-}
 
 /**
  * A sample value as Prometheus writes it: `+Inf`, `-Inf`, `NaN`, otherwise the shortest decimal
@@ -221,27 +200,18 @@ export interface ApiErrorResponse {
 }
 
 /** An error envelope: `{"status":"error","errorType":"bad_data","error":"..."}` with its HTTP status. */
-export function formatError(errorType: ApiErrorType, message: string, warnings: readonly string[] = [], infos: readonly string[] = []): ApiErrorResponse {
+export function formatError(errorType: ErrorType, message: string, warnings: readonly string[] = [], infos: readonly string[] = []): ApiErrorResponse {
   return {
-    status: httpStatusFor(errorType),
+    status: httpStatusOf(errorType),
     body: `{"status":"error","errorType":${JSON.stringify(errorType)},"error":${JSON.stringify(message)}${annotationFields(warnings, infos)}}`,
   };
 }
 
 /**
- * Maps anything a query handler caught to Prometheus's error envelope: errors carrying an
- * `errorType` (ApiParamError) or a PromQLError `type` keep it; anything else is an execution error.
+ * Maps anything a query handler caught to Prometheus's error envelope (server/errors.ts
+ * classifyError; what no class accounts for is an execution error, as in Prometheus).
  */
 export function errorResponse(err: unknown): ApiErrorResponse {
-  if (err instanceof Error) {
-    const withType = err as Error & { errorType?: unknown; type?: unknown };
-    const t = typeof withType.errorType === 'string' ? withType.errorType : typeof withType.type === 'string' ? withType.type : null;
-    if (t === 'bad_data' || t === 'execution' || t === 'timeout' || t === 'canceled' || t === 'internal' || t === 'not_found' || t === 'unavailable') {
-      return formatError(t, err.message);
-    }
-    // A query text that does not parse is the client's mistake, as in Prometheus.
-    if (err.name === 'ParseError') return formatError('bad_data', err.message);
-    return formatError('execution', err.message);
-  }
-  return formatError('execution', String(err));
+  const { errorType } = classifyError(err, 'execution');
+  return formatError(errorType, err instanceof Error ? err.message : String(err));
 }

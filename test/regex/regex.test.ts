@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { compileRegex } from '../../src/index/regex.js';
-import { IndexError } from '../../src/index/errors.js';
+import { compileRegex } from '../../src/regex/index.js';
+import { RegexError } from '../../src/regex/index.js';
 
 /** [pattern, values that fully match, values that do not] — as Go's regexp with ^(?s:re)$. */
 const TABLE: [string, string[], string[]][] = [
@@ -54,7 +54,7 @@ describe('compileRegex: Prometheus (RE2, fully anchored) semantics', () => {
 
   it('rejects what RE2 rejects, naming the pattern', () => {
     for (const p of ['(?P<x>a)(?P<x>b)', '('.repeat(1001) + 'a' + ')'.repeat(1001), 'a(', 'a)', '(?=a)', '(?!a)', '(?<=a)b', '\\1', 'a**', '[z-a]', '\\C', '\\pX', 'x{1001}', '*a', '[a', '\\', '\\e', '(?z)']) {
-      expect(() => compileRegex(p), p).toThrow(IndexError);
+      expect(() => compileRegex(p), p).toThrow(RegexError);
       expect(() => compileRegex(p)).toThrow(JSON.stringify(p));
     }
   });
@@ -109,7 +109,7 @@ describe('compileRegex: no pattern makes matching super-linear', () => {
 describe('compileRegex: the linear-time automaton agrees with the JavaScript engine', () => {
   it('on random patterns and values', async () => {
     const fc = (await import('fast-check')).default;
-    const { compileRegexWith } = await import('../../src/index/regex.js');
+    const { compileRegexWith } = await import('../../src/regex/index.js');
     const atom = fc.constantFrom('a', 'b', '.', '[ab]', '[^a]', '\\n', '(?i)A', '\\w', '^', '$', '\\b');
     const pattern: ReturnType<typeof fc.string> = fc.letrec<{ re: string }>((tie) => ({
       re: fc.oneof(

@@ -1,14 +1,14 @@
 /**
- * Test harness entry, not part of the product: the child process of the crash suite
- * (test/storage/crash.test.ts). It opens a storage, appends deterministic batches as fast as it
- * can and writes `ack <n>` to stdout after batch n's append() resolves. The parent kills it with
- * SIGKILL at random moments and checks that every acknowledged batch is read back.
+ * The child process of the crash suite (crash.test.ts). It opens a storage, appends
+ * deterministic batches as fast as it can and writes `ack <n>` to stdout after batch n's
+ * append() resolves. The parent kills it with SIGKILL at random moments and checks that every
+ * acknowledged batch is read back. The parent compiles this file against the built dist/ (so
+ * the child runs the compiled storage with its merge worker and WASM codec) and runs:
  *
- *   node dist/storage/crash-child.js <dataPath> <firstBatch> <walFsync> [flushIntervalMs] [maxPendingRows]
+ *   node crash-child.mjs <dataPath> <firstBatch> <walFsync> [flushIntervalMs] [maxPendingRows]
  */
 import { writeSync } from 'node:fs';
-import { Storage } from './storage.js';
-import type { WalFsync } from './wal.js';
+import { Storage, type WalFsync } from '../../src/storage/index.js';
 
 export const CRASH_SERIES = 64;
 export const CRASH_ROWS_PER_SERIES = 8;

@@ -1,5 +1,5 @@
-import { IndexError } from './errors.js';
-import { isWordCodePoint, parseRegex, parseRegexWithCaptures, type AssertKind, type Range, type RegexNode } from './regex-syntax.js';
+import { RegexError } from './errors.js';
+import { isWordCodePoint, parseRegex, parseRegexWithCaptures, type AssertKind, type Range, type RegexNode } from './syntax.js';
 
 /**
  * How to find the label values a regex can match without testing every value:
@@ -214,7 +214,7 @@ class Program {
   constructor(private readonly source: string) {}
 
   emit(op: number, x = 0, y = 0, pred?: CharPred | AssertKind): number {
-    if (this.op.length >= MAX_PROGRAM) throw new IndexError(`invalid regex ${JSON.stringify(this.source)}: expression too large`);
+    if (this.op.length >= MAX_PROGRAM) throw new RegexError(`invalid regex ${JSON.stringify(this.source)}: expression too large`);
     this.op.push(op);
     this.x.push(x);
     this.y.push(y);
@@ -397,7 +397,7 @@ function automatonMatcher(node: RegexNode, source: string): (value: string) => b
 
 /**
  * Compiles a Prometheus label regex: RE2 syntax, fully anchored, `.` matching newlines (Prometheus
- * wraps every pattern as `^(?s:re)$`). Throws IndexError naming the pattern when RE2 would reject it.
+ * wraps every pattern as `^(?s:re)$`). Throws RegexError naming the pattern when RE2 would reject it.
  */
 export function compileRegex(source: string): CompiledRegex {
   return compileRegexWith(source, 'auto');
@@ -414,7 +414,7 @@ export function compileRegexWith(source: string, engine: 'auto' | 'js' | 'automa
     try {
       re = new RegExp(`^(?:${emitJs(node)})$`, 'u');
     } catch (e) {
-      throw new IndexError(`invalid regex ${JSON.stringify(source)}: ${(e as Error).message}`);
+      throw new RegexError(`invalid regex ${JSON.stringify(source)}: ${(e as Error).message}`);
     }
     test = (value) => re.test(value);
   }

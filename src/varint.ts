@@ -1,0 +1,65 @@
+/**
+ * Unsigned LEB128 varints for integers in [0, 2^53]: the one implementation behind the codec's
+ * column blocks, the part format's index blocks, the label index's postings and label blocks, the
+ * canonical series keys and the protobuf writers. Such a value takes at most 8 bytes.
+ */
+
+export const MAX_VARINT_BYTES = 8;
+const TWO_31 = 0x80000000;
+
+/** A varint that runs past its end or past 8 bytes. */
+export class VarintError extends Error {
+  override name = 'VarintError';
+}
+
+/** Bytes the varint of v (an integer in [0, 2^53]) takes. */
+export function varintSize(v: number): number {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 4;
+  for (v = Math.floor(v / 0x10000000); v > 0; v = Math.floor(v / 128)) n++;
+  return n;
+}
+
+/** Writes v (an integer in [0, 2^53]) at off; returns the offset after it. The caller sizes buf. */
+export function writeVarint(buf: Uint8Array, off: number, v: number): number {
+  // Beyond 31 bits the bitwise operators would truncate: divide until they are safe.
+  while (v >= TWO_31) {
+    buf[off++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  while (v > 0x7f) {
+    buf[off++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[off++] = v;
+  return off;
+}
+
+/** A read position, advanced by readVarint. */
+export interface VarintCursor {
+  pos: number;
+}
+
+/**
+ * Reads the varint at `at.pos` (before `end`) and moves `at.pos` past it. Throws VarintError when
+ * the bytes end first or the varint is longer than 8 bytes.
+ */
+export function readVarint(buf: Uint8Array, at: VarintCursor, end: number = buf.length): number {
+  let p = at.pos;
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    if (p >= end) throw new VarintError(`truncated varint at byte ${at.pos}`);
+    const b = buf[p++]!;
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      at.pos = p;
+      return v;
+    }
+    mul *= 128;
+  }
+  throw new VarintError(`varint longer than ${MAX_VARINT_BYTES} bytes at byte ${at.pos}`);
+}
