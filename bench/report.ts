@@ -235,7 +235,10 @@ function scaleRows(): Row[] {
     },
     { name: '16-way query mix: server CPU ms per query (↓)', cell: (t) => phase(t, 'concurrent', (c) => c.cpuSecondsPerQuery * 1000, '') },
     { name: '16-way query mix: peak RSS MiB (↓)', cell: (t) => phase(t, 'concurrent', (c) => c.peakRssBytes / MiB, '') },
-    { name: 'full scan (count_over_time of every sample): ms (↓)', cell: (t) => phase(t, 'fullScan', (f) => (f.error ? null : f.ms), '') },
+    {
+      name: 'full scan (count_over_time of every sample): ms (↓)',
+      cell: (t) => (t.scale?.fullScan?.error ? na(t.scale.fullScan.error) : phase(t, 'fullScan', (f) => f.ms, '')),
+    },
     { name: 'full scan: peak RSS MiB (↓)', cell: (t) => phase(t, 'fullScan', (f) => f.peakRssBytes / MiB, '') },
     { name: 'churn: new series/s (↑)', cell: (t) => phase(t, 'churn', (c) => (c.failedRequests ? null : c.seriesPerSecond), '') },
     { name: 'churn: server CPU s per 10k new series (↓)', cell: (t) => phase(t, 'churn', (c) => (c.cpuSeconds / c.newSeries) * 1e4, ' s') },
