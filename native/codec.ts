@@ -91,3 +91,24 @@ export function decodeRange(
 export function lastError(): i32 {
   return err;
 }
+
+// ---- histogram column (native/histograms.ts)
+import { decodeHist, encodeHist, hErrA, hErrB } from './histograms';
+
+/** Returns the column length at out, or a negative error code. prev: 8 bytes per bucket. */
+export function encodeHistograms(rows: usize, offsets: usize, count: i32, out: usize, prev: usize): i32 {
+  return encodeHist(rows, offsets, count, out, prev);
+}
+
+/** Returns the decoded rows' byte length, or a negative error code (10: out too small, need histErrorDetailA). */
+export function decodeHistograms(src: usize, len: usize, count: i32, out: usize, outCap: usize, outOffsets: usize, scratch: usize): i32 {
+  return decodeHist(src, len, count, out, outCap, outOffsets, scratch);
+}
+
+export function histErrorDetailA(): f64 {
+  return hErrA;
+}
+
+export function histErrorDetailB(): f64 {
+  return hErrB;
+}

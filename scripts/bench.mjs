@@ -20,8 +20,8 @@ if (!process.argv.includes('--help') && !process.argv.includes('-h')) {
 
 // 2. src + bench → build/. tsc emits despite type errors; only a missing entry point is fatal.
 const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.bench.json'], { cwd: root, stdio: 'inherit' });
-// `series`, `lifecycle`, `forward` or `backup` as the first argument runs that scenario (bench/<name>.ts) instead of the suite.
-const scenario = ['series', 'lifecycle', 'forward', 'backup'].includes(process.argv[2] ?? '') ? process.argv[2] : 'run';
+// `series`, `lifecycle`, `forward`, `backup`, `remote-read` or `histograms` as the first argument runs that scenario (bench/<name>.ts) instead of the suite.
+const scenario = ['series', 'lifecycle', 'forward', 'backup', 'remote-read', 'histograms'].includes(process.argv[2] ?? '') ? process.argv[2] : 'run';
 const entry = join(root, `build/bench/${scenario}.js`);
 if (tsc.status !== 0) say('tsc reported type errors (above); running what was emitted');
 if (!existsSync(entry)) {

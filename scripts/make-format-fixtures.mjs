@@ -16,7 +16,9 @@ import { crc32 } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { compressColumn, encodeTimestampsColumn, encodeValuesColumn, COMPRESSED } = await import(join(root, 'dist/storage/block-codec.js'));
 const { PartWriter } = await import(join(root, 'dist/storage/part-writer.js'));
-const { encodeRowsRecord } = await import(join(root, 'dist/storage/wal.js'));
+const { encodeRowsRecord, KIND_HISTOGRAMS } = await import(join(root, 'dist/storage/wal.js'));
+const { writeHistPart, encodeHistogramRecord } = await import(join(root, 'dist/storage/histograms/index.js'));
+const { encodeHistogramRow } = await import(join(root, 'dist/codec/histogram-row.js'));
 
 const out = join(root, 'test/storage/testdata');
 const T0 = Date.UTC(2026, 0, 1); // 1767225600000
@@ -177,7 +179,76 @@ function writeWal(dir) {
   writeFileSync(join(dir, '0000000000000002.wal'), Buffer.concat([whole, torn]));
 }
 
-writeV1(join(out, 'part-v1'));
-writeV2(join(out, 'part-v2'));
-writeWal(join(out, 'wal'));
+// ---- native histograms (format version 1 of histogram parts, WAL record kind 2) -------------
+
+/** A native histogram as the fixture test lists it too. */
+function nh(schema, count, sum, pos, neg = [], custom = [], hint = 0, zeroThreshold = schema === -53 ? 0 : 0.001, zeroCount = 0) {
+  return {
+    schema,
+    counterResetHint: hint,
+    zeroThreshold,
+    zeroCount,
+    count,
+    sum,
+    positiveSpans: pos.length ? [{ offset: schema === -53 ? 0 : -1, length: pos.length }] : [],
+    positiveBuckets: Float64Array.from(pos),
+    negativeSpans: neg.length ? [{ offset: 2, length: neg.length }] : [],
+    negativeBuckets: Float64Array.from(neg),
+    customValues: Float64Array.from(custom),
+  };
+}
+
+/** Series id → [timestamp, histogram][]: integer counts, float counts, custom buckets, a layout change, a NaN sum. */
+const HISTOGRAMS = {
+  1: [0, 1, 2, 3].map((i) => [T0 + i * 15_000, nh(0, 6 * i + 1, 2.5 * i, [i, 2 * i], [3 * i], [], i === 0 ? 1 : 2, 0.001, 1)]),
+  2: [0, 1, 2].map((i) => [T0 + i * 15_000, nh(-53, 1.5 * i + 0.25, 0.125 * i, [0.25, 0.5 * i, i], [], [0.1, 1])]),
+  3: [
+    [T0, nh(3, 3, 4.5, [1, 2])],
+    [T0 + 15_000, nh(3, 5, NaN, [2, 3])],
+    [T0 + 30_000, nh(2, 7, 9.75, [3, 4, 0])],
+  ],
+};
+
+function writeHistogramFixtures(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const series = Object.entries(HISTOGRAMS).map(([id, list]) => ({
+    id: Number(id),
+    timestamps: Float64Array.from(list, (x) => x[0]),
+    rows: list.map((x) => encodeHistogramRow(x[1])),
+  }));
+  writeHistPart(join(dir, '2026_01'), '0000000000000001', series, 0);
+  // The WAL: one histogram record of series 1's first two samples and series 2's first.
+  const picked = [
+    [1, ...HISTOGRAMS[1][0]],
+    [2, ...HISTOGRAMS[2][0]],
+    [1, ...HISTOGRAMS[1][1]],
+  ];
+  const rows = picked.map((p) => encodeHistogramRow(p[2]));
+  const offsets = new Uint32Array(rows.length + 1);
+  rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
+  const bytes = Buffer.concat(rows);
+  const payload = encodeHistogramRecord(
+    Float64Array.from(picked, (p) => p[0]),
+    Float64Array.from(picked, (p) => p[1]),
+    Float64Array.from(picked, (_, i) => i),
+    picked.length,
+    { count: rows.length, offsets, bytes },
+  );
+  if (payload[0] !== KIND_HISTOGRAMS) throw new Error('histogram record kind');
+  const frame = Buffer.alloc(8 + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.set(payload, 8);
+  frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
+  mkdirSync(join(dir, 'wal'), { recursive: true });
+  writeFileSync(join(dir, 'wal', '0000000000000001.wal'), frame);
+}
+
+const only = process.argv[2];
+if (only === undefined || only === 'floats') {
+  writeV1(join(out, 'part-v1'));
+  writeV2(join(out, 'part-v2'));
+  writeWal(join(out, 'wal'));
+}
+if (only === undefined || only === 'histograms') writeHistogramFixtures(join(out, 'histograms'));
 console.log(`fixtures written to ${out}`);

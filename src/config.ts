@@ -7,6 +7,7 @@ import { DURATION_UNITS, parseDurationFlag } from './duration-flag.js';
 import type { LogLevel } from './logger.js';
 import { parseDownsamplingRule, parseRetentionFilter, type DownsamplingRule, type RetentionFilter } from './lifecycle/index.js';
 import type { DownsampleMode } from './storage/index.js';
+import { TRANSLATION_STRATEGIES, type TranslationStrategy } from './ingest/index.js';
 
 export { parseDurationFlag };
 
@@ -28,6 +29,7 @@ export interface Config {
   storageMinFreeDiskSpaceBytes: number;
   maxLabelsPerTimeseries: number;
   maxLabelValueLen: number;
+  maxExemplars: number;
   relabelConfig: string;
   searchMaxQueryDurationMs: number;
   searchMaxSamplesPerQuery: number;
@@ -65,6 +67,9 @@ export interface Config {
   remoteWriteProtocol: 1 | 2;
   snapshotAuthKey: string;
   snapshotsMaxAgeMs: number;
+  otlpTranslationStrategy: TranslationStrategy;
+  otlpPromoteResourceAttributes: string[];
+  otlpPromoteScopeMetadata: boolean;
 }
 
 /** A flag as commander hands it over: repeatable flags come as a list of occurrences. */
@@ -205,6 +210,7 @@ export const FLAGS = [
   spec({ key: 'storageMinFreeDiskSpaceBytes', flag: 'storage.minFreeDiskSpaceBytes', arg: 'size', default: '10MB', help: 'Below this much free space on the data directory\'s file system, writes are refused with 503 (read-only) until space returns; 0 disables', parse: parseSize }),
   spec({ key: 'maxLabelsPerTimeseries', flag: 'maxLabelsPerTimeseries', arg: 'n', default: '40', help: 'Series with more labels are dropped and counted', parse: positiveInt }),
   spec({ key: 'maxLabelValueLen', flag: 'maxLabelValueLen', arg: 'n', default: '4096', help: 'Series with a longer label value are dropped and counted', parse: positiveInt }),
+  spec({ key: 'maxExemplars', flag: 'maxExemplars', arg: 'n', default: '100000', help: 'Exemplars kept per tenant (a ring: the oldest make way, as in Prometheus); 0 stores none', parse: nonNegativeInt }),
   spec({ key: 'relabelConfig', flag: 'relabelConfig', arg: 'file', default: '', help: 'Prometheus relabel_configs YAML applied on ingest; reloaded on SIGHUP', parse: str }),
   spec({ key: 'searchMaxQueryDurationMs', flag: 'search.maxQueryDuration', arg: 'duration', default: '30s', help: 'Queries running longer are cancelled with 503', parse: parseDurationFlag }),
   spec({ key: 'searchMaxSamplesPerQuery', flag: 'search.maxSamplesPerQuery', arg: 'n', default: '50000000', help: 'Queries loading more samples fail with 422 instead of exhausting memory', parse: positiveInt }),
@@ -243,6 +249,9 @@ export const FLAGS = [
   spec({ key: 'remoteWriteProtocol', flag: 'remoteWrite.protocol', arg: '1|2', default: '1', help: 'Remote write protocol version to forward with', parse: (r) => oneOf(['1', '2'] as const)(r) === '2' ? 2 : 1 }),
   spec({ key: 'adminAuthKey', flag: 'adminAuthKey', arg: 'key', default: '', help: 'Key (authKey query arg) guarding /internal/*, delete and snapshot endpoints', parse: str, secret: true }),
   spec({ key: 'snapshotAuthKey', flag: 'snapshotAuthKey', arg: 'key', default: '', help: "VictoriaMetrics's name for --adminAuthKey (the two must not differ)", parse: str, secret: true }),
+  spec({ key: 'otlpTranslationStrategy', flag: 'otlp.translationStrategy', arg: 'strategy', default: 'UnderscoreEscapingWithSuffixes', help: 'How OTLP metric and attribute names become Prometheus names (as Prometheus\'s otlp.translation_strategy): UnderscoreEscapingWithSuffixes (Prometheus 3\'s default: invalid characters to _, unit and _total/_ratio suffixes) | UnderscoreEscapingWithoutSuffixes | NoUTF8EscapingWithSuffixes (UTF-8 names kept, suffixes added) | NoTranslation (names kept as sent, as VictoriaMetrics does by default)', parse: oneOf(TRANSLATION_STRATEGIES) }),
+  spec({ key: 'otlpPromoteResourceAttributes', flag: 'otlp.promoteResourceAttributes', arg: 'list', default: '', help: 'Comma-separated OTLP resource attributes copied as labels onto every series of their resource (all of them stay in target_info)', parse: (r) => r.split(',').map((x) => x.trim()).filter((x) => x !== '') }),
+  spec({ key: 'otlpPromoteScopeMetadata', flag: 'otlp.promoteScopeMetadata', arg: 'bool', default: 'false', help: 'Add otel_scope_name, otel_scope_version, otel_scope_schema_url and otel_scope_<attribute> labels to OTLP series (off by default, as in Prometheus 3)', parse: bool }),
   spec({ key: 'snapshotsMaxAgeMs', flag: 'snapshotsMaxAge', arg: 'duration', default: '0', help: 'Snapshots older than this are deleted (checked every minute and at start); 0 keeps them', parse: parseDurationFlag }),
 ] as const;
 

@@ -3,6 +3,7 @@
  * in order (stop accepting → finish in-flight requests → flush → close the index → unlock).
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { log, setLogLevel } from '../logger.js';
 import { MetricsRegistry, type CollectedMetric } from '../metrics.js';
@@ -19,13 +20,17 @@ import {
   registerAdminRoutes,
   registerImportExportRoutes,
   registerIngestRoutes,
+  registerOtlpRoutes,
   registerLabelRoutes,
   registerQueryRoutes,
+  registerExemplarRoutes,
+  registerRemoteReadRoutes,
   registerSnapshotRoutes,
   registerStatusRoutes,
 } from '../server/index.js';
 import { RollupResultCache } from '../query-cache/index.js';
 import { assertNotHalfRestored } from '../snapshot/index.js';
+import { ExemplarStore } from '../exemplars/index.js';
 import { registerUiRoutes } from '../ui/index.js';
 
 import { startMemoryCollector } from './memory-collector.js';
@@ -44,6 +49,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
   let ready = false;
   let db: Database | null = null;
   let decodePool: DecodePool | null = null;
+  let exemplarStore: ExemplarStore | null = null;
   let stopCollector = (): void => {};
   let health: WriteHealth | null = null;
   let snapshotTimer: NodeJS.Timeout | null = null;
@@ -110,10 +116,17 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       { name: 'strata_concurrent_inserts_capacity', help: 'Insert slots in all (--maxConcurrentInserts).', type: 'gauge', samples: [{ value: limiter.capacity }] },
       { name: 'strata_concurrent_inserts_queued', help: 'Insert requests waiting for a slot.', type: 'gauge', samples: [{ value: limiter.queued }] },
     ]);
-    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler, readOnlyReason: () => writeHealth.readOnlyReason() };
+    exemplarStore = ExemplarStore.open(join(config.storageDataPath, 'exemplars'), config.maxExemplars);
+    const exemplars = exemplarStore;
+    const ingest = { db: database, limits, limiter, metrics, decodePool: pool, relabeler, readOnlyReason: () => writeHealth.readOnlyReason(), exemplars };
     const counters = ingestCounters(metrics);
     registerIngestRoutes(router, ingest, counters);
     registerImportExportRoutes(router, ingest, counters);
+    registerOtlpRoutes(router, ingest, counters, {
+      strategy: config.otlpTranslationStrategy,
+      promoteResourceAttributes: config.otlpPromoteResourceAttributes,
+      promoteScopeMetadata: config.otlpPromoteScopeMetadata,
+    });
     registerAdminRoutes(router, { db: database, parseSelector: parseSeriesSelector });
     registerSnapshotRoutes(router, { snapshots: database.snapshots });
     if (config.snapshotsMaxAgeMs > 0) {
@@ -145,6 +158,14 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       flags,
       startedAt: new Date(),
     });
+    registerExemplarRoutes(router, { exemplars });
+    registerRemoteReadRoutes(router, {
+      db: database,
+      maxSeries: config.searchMaxSeries,
+      maxSamplesPerQuery: config.searchMaxSamplesPerQuery,
+      maxQueryDurationMs: config.searchMaxQueryDurationMs,
+      maxDecompressedBytes: limits.maxDecompressedBytes,
+    });
     registerUiRoutes(router);
 
     const server = new HttpServer(router, {
@@ -174,6 +195,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
           await forwarder?.stop();
           if (snapshotTimer) clearInterval(snapshotTimer);
           await pool.close();
+          exemplars.close();
           await database.close();
           lock.release();
           log.info('stopped');
@@ -186,6 +208,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     stopCollector();
     if (snapshotTimer) clearInterval(snapshotTimer);
     await decodePool?.close().catch(() => undefined);
+    exemplarStore?.close();
     await db?.close().catch(() => undefined);
     lock.release();
     throw e;
@@ -193,7 +216,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
 }
 
 /** Storage figures that go up and down; every other number the engine reports is a counter. */
-const STORAGE_GAUGES = new Set(['pendingRows', 'partitions', 'diskBytes', 'lastMergeDurationSeconds', 'walBytes', 'walSegments', 'quarantinedParts', 'rowsByPartType', 'partsByType']);
+const STORAGE_GAUGES = new Set(['pendingRows', 'partitions', 'diskBytes', 'lastMergeDurationSeconds', 'walBytes', 'walSegments', 'quarantinedParts', 'rowsByPartType', 'partsByType', 'histogramRowsPending', 'histogramParts', 'histogramRows', 'histogramDiskBytes']);
 
 function storageMetrics(db: Database): CollectedMetric[] {
   const st = db.stats();

@@ -10,6 +10,7 @@ export { referenceCodec, type CodecBackend } from './reference.js';
 export { FORMAT_VERSION, maxEncodedSize } from './format.js';
 export { loadWasmCodec, wasmLoadError } from './wasm.js';
 export { InflateError, inflateRaw } from './inflate.js';
+export { zigzag, unzigzag } from './bits.js';
 
 let backend: CodecBackend | null = null;
 
@@ -62,3 +63,8 @@ export function decodeBlockRange(
 ): number {
   return active().decodeBlockRange(tsSrc, valSrc, count, t1, t2, outTs, outVals);
 }
+
+export { encodeHistograms, decodeHistograms, histogramCodecBackend } from './histogram-column.js';
+export { encodeHistogramRow, readHistogramRow, writeHistogramRow, histogramRowSize, histogramRowLength, rowAt, rowBytes, ROW_HEADER, type HistogramRows } from './histogram-row.js';
+export { encodeHistogramsRef, decodeHistogramsRef, HIST_KIND } from './histograms.js';
+export { HistogramWasm } from './histogram-wasm.js';

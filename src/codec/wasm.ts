@@ -195,10 +195,21 @@ export let wasmLoadError: string | null = null;
  * when the module is missing or WebAssembly is unavailable. Each thread calls this once.
  */
 export function loadWasmCodec(): CodecBackend | null {
-  if (wasmApi === undefined) {
-    wasmLoadError = 'WebAssembly is not available';
+  const exports = instantiateCodecWasm();
+  if (typeof exports === 'string') {
+    wasmLoadError = exports;
     return null;
   }
+  wasmLoadError = null;
+  return new WasmCodec(exports as unknown as WasmExports);
+}
+
+/**
+ * A fresh instance of the compiled codec module (its own linear memory), or why there is none.
+ * The histogram column (histogram-wasm.ts) takes one of its own, so the two arenas never meet.
+ */
+export function instantiateCodecWasm(): object | string {
+  if (wasmApi === undefined) return 'WebAssembly is not available';
   let bytes: Uint8Array | null = null;
   for (const rel of CANDIDATES) {
     try {
@@ -208,10 +219,7 @@ export function loadWasmCodec(): CodecBackend | null {
       // try the next place
     }
   }
-  if (bytes === null) {
-    wasmLoadError = 'codec.wasm not found (run `node scripts/build.mjs`)';
-    return null;
-  }
+  if (bytes === null) return 'codec.wasm not found (run `node scripts/build.mjs`)';
   try {
     const module = new wasmApi.Module(bytes);
     const instance = new wasmApi.Instance(module, {
@@ -221,10 +229,8 @@ export function loadWasmCodec(): CodecBackend | null {
         },
       },
     });
-    wasmLoadError = null;
-    return new WasmCodec(instance.exports as unknown as WasmExports);
+    return instance.exports;
   } catch (e) {
-    wasmLoadError = `WebAssembly codec failed to load: ${(e as Error).message}`;
-    return null;
+    return `WebAssembly codec failed to load: ${(e as Error).message}`;
   }
 }

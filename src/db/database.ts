@@ -8,7 +8,9 @@ import { log } from '../logger.js';
 import { LabelIndex, dayOf, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
 import { METRIC_NAME, compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
-import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats } from '../storage/index.js';
+import type { HistogramRows } from '../codec/index.js';
+import type { HistogramSamples } from '../model/index.js';
+import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats, type HistogramStoreStats } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
@@ -44,6 +46,13 @@ export interface DatabaseOptions {
   readonly onStorageError?: (message: string) => void;
 }
 
+export interface ExportOptions {
+  /** More matching series than this fails with a LimitError before any is read. */
+  readonly maxSeries?: number;
+  /** Series read from storage at once (default 512): fewer keeps less in memory. */
+  readonly seriesPerRead?: number;
+}
+
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
 export class LimitError extends Error {}
 
@@ -61,6 +70,8 @@ export interface DbQuerier extends Querier {
 
 export interface WriteResult {
   readonly samplesWritten: number;
+  /** Native histogram samples stored (not counted in samplesWritten). */
+  readonly histogramsWritten: number;
   readonly samplesDroppedOutOfRetention: number;
   /** Samples refused for timestamps before 1970 or past --futureTimestampLimit. */
   readonly samplesDroppedOutOfBounds: number;
@@ -79,6 +90,14 @@ export interface OutOfBoundsSample {
   readonly limit: number;
 }
 
+/** The per-sample columns of a batch, float samples or histogram samples. */
+interface SampleColumns {
+  readonly count: number;
+  readonly seriesIndex: Uint32Array;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+}
+
 interface RowsInRange {
   readonly count: number;
   readonly seriesIndex: Uint32Array;
@@ -89,6 +108,15 @@ interface RowsInRange {
   readonly tooOld: number;
   readonly outOfBounds: number;
   readonly firstOutOfBounds: OutOfBoundsSample | null;
+}
+
+const NO_SAMPLES = new Float64Array(0);
+
+/** A series' float and histogram samples as Series fields, or null when it has neither. */
+function withHistograms(s: SeriesSamples | undefined, h: HistogramSamples | undefined): Omit<Series, 'labels'> | null {
+  const floats = s !== undefined && s.timestamps.length > 0;
+  if (!floats && h === undefined) return null;
+  return { timestamps: floats ? s.timestamps : NO_SAMPLES, values: floats ? s.values : NO_SAMPLES, ...(h ? { histograms: h } : {}) };
 }
 
 /** seriesIds entry of a series the limiter refused. */
@@ -181,10 +209,31 @@ export class Database {
    * may acknowledge. New series are made durable in the index before their samples reach the WAL.
    */
   async write(tenant: Tenant, batch: DecodedBatch): Promise<WriteResult> {
+    const floats = await this.writeRows(tenant, batch, { count: batch.sampleCount, seriesIndex: batch.seriesIndex, timestamps: batch.timestamps, values: batch.values });
+    const h = batch.histogramRows;
+    if (h === undefined || h.count === 0) return { ...floats, histogramsWritten: 0 };
+    // Histogram samples take the same way as float ones (limits, series creation, days); their
+    // `values` are row numbers into the batch's histogram rows.
+    const rowNumbers = new Float64Array(h.count);
+    for (let i = 0; i < h.count; i++) rowNumbers[i] = i;
+    const hist = await this.writeRows(tenant, batch, { count: h.count, seriesIndex: h.seriesIndex, timestamps: h.timestamps, values: rowNumbers }, h);
+    return {
+      samplesWritten: floats.samplesWritten,
+      histogramsWritten: hist.samplesWritten,
+      samplesDroppedOutOfRetention: floats.samplesDroppedOutOfRetention + hist.samplesDroppedOutOfRetention,
+      samplesDroppedOutOfBounds: floats.samplesDroppedOutOfBounds + hist.samplesDroppedOutOfBounds,
+      firstOutOfBounds: floats.firstOutOfBounds ?? hist.firstOutOfBounds,
+      samplesDroppedByLimit: floats.samplesDroppedByLimit + hist.samplesDroppedByLimit,
+      limit: floats.limit ?? hist.limit,
+      seriesCreated: floats.seriesCreated + hist.seriesCreated,
+    };
+  }
+
+  private async writeRows(tenant: Tenant, batch: DecodedBatch, view: SampleColumns, histograms?: HistogramRows): Promise<Omit<WriteResult, 'histogramsWritten'>> {
     const tkey = formatTenant(tenant);
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
-    let rows = this.rowsInRange(batch);
+    let rows = this.rowsInRange(batch, view);
     const seriesIds = this.scratch(0, n);
     const hashes = batch.keyHashes;
     let missing: Map<string, number[]> | null = null;
@@ -268,7 +317,7 @@ export class Database {
       for (let j = 0; j < count; j++) if (ts[j]! < minT) minT = ts[j]!;
       for (const l of this.changeListeners) l.written(tkey, minT, now);
     }
-    const res = await this.storage.append(rowIds, rows.timestamps, rows.values, count);
+    const res = histograms ? await this.storage.appendHistograms(rowIds, rows.timestamps, rows.values, count, histograms) : await this.storage.append(rowIds, rows.timestamps, rows.values, count);
     return {
       samplesWritten: res.stored,
       samplesDroppedOutOfRetention: rows.tooOld + res.droppedOutOfRetention,
@@ -315,9 +364,9 @@ export class Database {
    * for a day: rows before the retention window are dropped quietly (as VictoriaMetrics does),
    * rows before 1970 or past --futureTimestampLimit are refused and reported.
    */
-  private rowsInRange(batch: DecodedBatch): RowsInRange {
-    const count = batch.sampleCount;
-    const ts = batch.timestamps;
+  private rowsInRange(batch: DecodedBatch, view: SampleColumns): RowsInRange {
+    const count = view.count;
+    const ts = view.timestamps;
     const { lo: retained, hi } = this.storage.acceptedRange();
     const lo = Math.max(0, retained);
     let rejected = 0;
@@ -325,7 +374,7 @@ export class Database {
       const t = ts[j]!;
       if (t < lo || t > hi) rejected++;
     }
-    const all = { count, seriesIndex: batch.seriesIndex, timestamps: ts, values: batch.values, used: null, tooOld: 0, outOfBounds: 0, firstOutOfBounds: null };
+    const all = { count, seriesIndex: view.seriesIndex, timestamps: ts, values: view.values, used: null, tooOld: 0, outOfBounds: 0, firstOutOfBounds: null };
     if (rejected === 0) return all;
     const kept = count - rejected;
     const seriesIndex = new Uint32Array(kept);
@@ -337,13 +386,13 @@ export class Database {
     for (let j = 0, k = 0; j < count; j++) {
       const t = ts[j]!;
       if (t >= lo && t <= hi) {
-        const s = batch.seriesIndex[j]!;
+        const s = view.seriesIndex[j]!;
         seriesIndex[k] = s;
         timestamps[k] = t;
-        values[k++] = batch.values[j]!;
+        values[k++] = view.values[j]!;
         used[s] = 1;
       } else if (t >= 0 && t < retained) tooOld++;
-      else firstOutOfBounds ??= { series: batch.seriesIndex[j]!, t };
+      else firstOutOfBounds ??= { series: view.seriesIndex[j]!, t };
     }
     const outOfBounds = rejected - tooOld;
     return {
@@ -376,15 +425,30 @@ export class Database {
       throw new LimitError(`the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`);
     }
     const samples = await this.storage.read(ids, minT, maxT, arena);
+    const histograms = this.readHistograms(ids, minT, maxT);
     if (this.policies.hasRetentionFilters) this.hideExpired(samples);
     if (damage) for (const e of this.damageFor(ids, minT, maxT)) damage.set(`${e.partition}/${e.part}/${e.seriesId}/${e.minT}`, e);
     const out: Series[] = [];
     for (const id of ids) {
-      const s = samples.get(id);
-      if (!s || s.timestamps.length === 0) continue;
-      out.push({ labels: this.index.labelsOf(id), timestamps: s.timestamps, values: s.values });
+      const s = withHistograms(samples.get(id), histograms.get(id));
+      if (s) out.push({ labels: this.index.labelsOf(id), ...s });
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return out;
+  }
+
+  /** Histogram samples of `ids` (each once, any order) in [minT, maxT], with retention filters applied. */
+  private readHistograms(ids: readonly number[], minT: number, maxT: number): Map<number, HistogramSamples> {
+    const out = this.storage.readHistograms(ids, minT, maxT);
+    if (!this.policies.hasRetentionFilters) return out;
+    const now = Date.now();
+    for (const [id, h] of out) {
+      const cutoff = now - this.policies.retentionMsOf(id);
+      let lo = 0;
+      while (lo < h.timestamps.length && h.timestamps[lo]! < cutoff) lo++;
+      if (lo === h.timestamps.length) out.delete(id);
+      else if (lo > 0) out.set(id, { timestamps: h.timestamps.subarray(lo), histograms: h.histograms.slice(lo) });
+    }
     return out;
   }
 
@@ -454,11 +518,18 @@ export class Database {
   }
 
   /** Every matching series with its samples in [minT, maxT], read in chunks for streaming exports. */
-  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, order: 'id' | 'labels' = 'id'): AsyncGenerator<Series> {
+  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, order: 'id' | 'labels' | 'sorted' = 'id', opts: ExportOptions = {}): AsyncGenerator<Series> {
     const idSet = new Set<number>();
     for (const ms of matcherSets) for (const id of this.index.select(tenant, ms, minT, maxT)) idSet.add(id);
+    if (opts.maxSeries !== undefined && idSet.size > opts.maxSeries) {
+      throw new LimitError(`the query selects ${idSet.size} series, more than --search.maxSeries=${opts.maxSeries}; narrow the selector or raise the limit`);
+    }
     let ids = [...idSet].sort((a, b) => a - b);
-    if (order === 'labels') {
+    if (order === 'sorted') {
+      // Prometheus's labels.Compare order, as TSDB blocks (and streamed remote read) have it.
+      const labels = new Map(ids.map((id) => [id, this.index.labelsOf(id)]));
+      ids = ids.sort((a, b) => compareLabels(labels.get(a)!, labels.get(b)!));
+    } else if (order === 'labels') {
       // Formats that group series into families (OpenMetrics) need each metric name's series together.
       const labels = new Map(ids.map((id) => [id, this.index.labelsOf(id)]));
       const nameOf = (id: number) => labels.get(id)!.find((l) => l.name === METRIC_NAME)?.value ?? '';
@@ -468,13 +539,15 @@ export class Database {
         return na < nb ? -1 : na > nb ? 1 : compareLabels(labels.get(a)!, labels.get(b)!);
       });
     }
-    for (let i = 0; i < ids.length; i += EXPORT_CHUNK) {
-      const chunk = ids.slice(i, i + EXPORT_CHUNK);
+    const step = opts.seriesPerRead ?? EXPORT_CHUNK;
+    for (let i = 0; i < ids.length; i += step) {
+      const chunk = ids.slice(i, i + step);
       const samples = await this.storage.read(chunk, minT, maxT);
+      const histograms = this.readHistograms(chunk, minT, maxT);
       if (this.policies.hasRetentionFilters) this.hideExpired(samples);
       for (const id of chunk) {
-        const s = samples.get(id);
-        if (s && s.timestamps.length > 0) yield { labels: this.index.labelsOf(id), timestamps: s.timestamps, values: s.values };
+        const s = withHistograms(samples.get(id), histograms.get(id));
+        if (s) yield { labels: this.index.labelsOf(id), ...s };
       }
     }
   }
@@ -591,8 +664,8 @@ export class Database {
     return n;
   }
 
-  stats(): StorageStats & { seriesCreated: number; seriesTotal: number } {
-    return { ...this.storage.stats(), seriesCreated: this.seriesCreated, seriesTotal: this.index.seriesCount() };
+  stats(): StorageStats & HistogramStoreStats & { seriesCreated: number; seriesTotal: number } {
+    return { ...this.storage.stats(), ...this.storage.histogramStats(), seriesCreated: this.seriesCreated, seriesTotal: this.index.seriesCount() };
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@
  * A snapshot is built under `.tmp-<name>`, so a crash never leaves a half snapshot listed.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { log } from '../logger.js';
 import { SNAPSHOT_FILE, SNAPSHOT_FORMAT_VERSION, hashFile, isSnapshotName, newSnapshotName, snapshotTime, type SnapshotFile, type SnapshotInfo } from '../snapshot/index.js';
 import type { LabelIndex } from '../index/index.js';
@@ -21,6 +21,8 @@ const PART_FORMAT = 2;
 const MANIFEST_FORMAT = 1;
 const INDEX_FORMAT = 'lmdb-packed-postings-1';
 const TMP_PREFIX = '.tmp-';
+/** The exemplar store's log (docs/format/exemplars.md), relative to the data directory. */
+const EXEMPLAR_LOG = 'exemplars/exemplars.log';
 
 export class SnapshotNotFoundError extends Error {}
 
@@ -75,6 +77,13 @@ export class Snapshots {
       if (fs.existsSync(metadataPath)) {
         fs.copyFileSync(metadataPath, join(tmp, 'metadata.json'));
         paths.push('metadata.json');
+      }
+      // Appended by this thread only, a whole record per write: a synchronous copy is consistent.
+      const exemplarLog = join(this.deps.dataPath, EXEMPLAR_LOG);
+      if (fs.existsSync(exemplarLog)) {
+        fs.mkdirSync(dirname(join(tmp, EXEMPLAR_LOG)), { recursive: true });
+        fs.copyFileSync(exemplarLog, join(tmp, EXEMPLAR_LOG));
+        paths.push(EXEMPLAR_LOG);
       }
       const files: SnapshotFile[] = [];
       for (const path of paths.sort()) {

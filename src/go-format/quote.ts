@@ -41,6 +41,8 @@ export function goQuote(s: string): string {
         continue;
     }
     if (cp < 0x20 || cp === 0x7f) out += '\\x' + cp.toString(16).padStart(2, '0');
+    // A byte that was not UTF-8 (a PromQL literal keeps it as U+DC80..U+DCFF) prints as Go prints it.
+    else if (cp >= 0xdc80 && cp <= 0xdcff) out += '\\x' + (cp - 0xdc00).toString(16);
     else if (cp < 0x7f || PRINTABLE.test(ch)) out += ch;
     else out += cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : '\\u' + cp.toString(16).padStart(4, '0');
   }

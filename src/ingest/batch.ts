@@ -1,7 +1,10 @@
 import type { Label, Labels } from '../model/index.js';
+import { histogramRowSize, writeHistogramRow, type HistogramRows } from '../codec/index.js';
+import type { FloatHistogram } from '../model/index.js';
 import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey } from './label-key.js';
 import type { IngestLimits } from './limits.js';
+import type { ExemplarRow } from './exemplars.js';
 import { checkLabels } from './validate.js';
 
 export type MetricType = 'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -48,10 +51,25 @@ export interface DecodedBatch {
   /** Per sample: value, NaN payloads (staleness markers) preserved bit for bit. */
   readonly values: Float64Array;
   readonly dropped: DroppedStats;
-  /** Exemplars and native histograms received and counted, not stored yet. */
+  /** Exemplars received (counted, whether stored or not). */
   readonly exemplars: number;
+  /** Native histogram samples accepted (those of dropped series are in `dropped.samples`). */
   readonly histograms: number;
+  /** The native histogram samples themselves, when there are any. */
+  readonly histogramRows?: HistogramBatchRows;
+  /** The exemplars of valid series, decoded (remote write 1.0 and 2.0). */
+  readonly exemplarRows?: readonly ExemplarRow[];
   readonly metadata: readonly MetricMetadata[];
+}
+
+/**
+ * Native histogram samples of a batch: per sample its series (index into `keys`), timestamp
+ * (ms) and its flat row (codec/histogram-row.ts). A separate column set from the float samples:
+ * a series may have both, at different timestamps.
+ */
+export interface HistogramBatchRows extends HistogramRows {
+  readonly seriesIndex: Uint32Array;
+  readonly timestamps: Float64Array;
 }
 
 /**
@@ -80,6 +98,8 @@ export interface BatchData {
   dropped: { series: number; samples: number; reasons: string[] };
   exemplars: number;
   histograms: number;
+  histogramRows?: HistogramBatchRows;
+  exemplarRows?: ExemplarRow[];
   metadata: MetricMetadata[];
 }
 
@@ -101,6 +121,8 @@ export class ColumnBatch implements DecodedBatch {
   readonly dropped: { series: number; samples: number; reasons: string[] };
   readonly exemplars: number;
   readonly histograms: number;
+  readonly histogramRows: HistogramBatchRows | undefined;
+  readonly exemplarRows: ExemplarRow[] | undefined;
   readonly metadata: MetricMetadata[];
 
   constructor(d: BatchData) {
@@ -120,6 +142,8 @@ export class ColumnBatch implements DecodedBatch {
     this.dropped = d.dropped;
     this.exemplars = d.exemplars;
     this.histograms = d.histograms;
+    this.histogramRows = d.histogramRows;
+    this.exemplarRows = d.exemplarRows;
     this.metadata = d.metadata;
   }
 
@@ -168,6 +192,8 @@ export class ColumnBatch implements DecodedBatch {
       dropped: this.dropped,
       exemplars: this.exemplars,
       histograms: this.histograms,
+      ...(this.histogramRows ? { histogramRows: this.histogramRows } : {}),
+      exemplarRows: this.exemplarRows,
       metadata: this.metadata,
     };
   }
@@ -200,6 +226,7 @@ export class BatchBuilder {
   readonly reasons: string[] = [];
   exemplars = 0;
   histograms = 0;
+  readonly exemplarRows: ExemplarRow[] = [];
   readonly metadata: MetricMetadata[] = [];
 
   constructor(
@@ -296,6 +323,57 @@ export class BatchBuilder {
     this.values[n] = v;
   }
 
+  private hSeries = new Uint32Array(0);
+  private hTimestamps = new Float64Array(0);
+  private hOffsets = new Uint32Array(1);
+  private hBytes = new Uint8Array(0);
+  private hView = new DataView(this.hBytes.buffer);
+
+  /** Room for about `n` histograms of `bytes` flat bytes in all (a hint: the columns still grow). */
+  reserveHistograms(n: number, bytes: number): void {
+    if (this.hOffsets.length > 1 || n <= 0) return;
+    this.hSeries = new Uint32Array(n);
+    this.hTimestamps = new Float64Array(n);
+    this.hOffsets = new Uint32Array(n + 1);
+    this.hBytes = new Uint8Array(bytes);
+    this.hView = new DataView(this.hBytes.buffer);
+  }
+
+  /** Adds one native histogram sample of `series`. */
+  addHistogram(series: number, ts: number, h: FloatHistogram): void {
+    const n = this.histograms;
+    if (n + 1 >= this.hOffsets.length) {
+      const cap = Math.max(16, 2 * this.hOffsets.length);
+      const si = new Uint32Array(cap);
+      si.set(this.hSeries);
+      const t = new Float64Array(cap);
+      t.set(this.hTimestamps);
+      const o = new Uint32Array(cap + 1);
+      o.set(this.hOffsets);
+      this.hSeries = si;
+      this.hTimestamps = t;
+      this.hOffsets = o;
+    }
+    const at = this.hOffsets[n]!;
+    const size = histogramRowSize(h.positiveSpans.length, h.negativeSpans.length, h.positiveBuckets.length, h.negativeBuckets.length, h.customValues.length);
+    if (at + size > this.hBytes.length) {
+      const b = new Uint8Array(Math.max(4096, 2 * this.hBytes.length, at + size));
+      b.set(this.hBytes.subarray(0, at));
+      this.hBytes = b;
+      this.hView = new DataView(b.buffer);
+    }
+    writeHistogramRow(h, this.hBytes, at, this.hView);
+    this.hSeries[n] = series;
+    this.hTimestamps[n] = ts;
+    this.hOffsets[n + 1] = at + size;
+    this.histograms = n + 1;
+  }
+
+  /** Takes back the histogram samples from index `n` on (their series was dropped). */
+  truncateHistograms(n: number): void {
+    if (n < this.histograms) this.histograms = n;
+  }
+
   drop(samples: number, reason: string): void {
     this.droppedSeries++;
     this.droppedSamples += samples;
@@ -347,7 +425,21 @@ export class BatchBuilder {
       dropped: { series: this.droppedSeries, samples: this.droppedSamples, reasons: this.reasons },
       exemplars: this.exemplars,
       histograms: this.histograms,
+      ...(this.histograms > 0 ? { histogramRows: this.histogramRowsBuilt() } : {}),
+      exemplarRows: this.exemplarRows.length > 0 ? this.exemplarRows : undefined,
       metadata: this.metadata,
     });
+  }
+
+  private histogramRowsBuilt(): HistogramBatchRows {
+    const n = this.histograms;
+    // Views, not copies: each column has a buffer of its own, which a decode worker transfers whole.
+    return {
+      count: n,
+      seriesIndex: this.hSeries.subarray(0, n),
+      timestamps: this.hTimestamps.subarray(0, n),
+      offsets: this.hOffsets.subarray(0, n + 1),
+      bytes: this.hBytes.subarray(0, this.hOffsets[n]!),
+    };
   }
 }

@@ -32,7 +32,8 @@ port.on('message', (req: DecodeRequest) => {
     const batch = req.kind === 'v2' ? decodeRemoteWriteV2(req.body, limits, 'bytes') : decodeRemoteWriteV1(req.body, limits, 'bytes');
     const data = batch.toData();
     const transfer = [data.seriesIndex.buffer, data.timestamps.buffer, data.values.buffer] as ArrayBuffer[];
-    for (const a of [data.keyBytes, data.keyExtra, data.keyRanges, data.keyHashes]) {
+    const h = data.histogramRows;
+    for (const a of [data.keyBytes, data.keyExtra, data.keyRanges, data.keyHashes, h?.seriesIndex, h?.timestamps, h?.offsets, h?.bytes]) {
       if (a !== undefined && !transfer.includes(a.buffer as ArrayBuffer)) transfer.push(a.buffer as ArrayBuffer);
     }
     const res: DecodeResponse = { id: req.id, ok: true, data };

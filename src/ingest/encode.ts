@@ -1,5 +1,6 @@
 import type { MetricMetadata, MetricType } from './batch.js';
 import { metricTypeToEnum } from './metadata.js';
+import { encodeHistogramMessage, type EncodeHistogram } from './histogram-encode.js';
 import { ProtoWriter } from './proto-writer.js';
 import { snappyCompress } from './snappy.js';
 
@@ -18,9 +19,13 @@ export interface EncodeSeries {
   readonly timestamps?: ArrayLike<number>;
   /** A Float64Array is written bit for bit (staleness markers survive). */
   readonly values?: ArrayLike<number>;
-  /** How many (empty) exemplar / histogram messages to attach. */
+  /** How many (empty) exemplar messages to attach. */
   readonly exemplars?: number;
-  readonly histograms?: number;
+  /**
+   * Native histograms: a number attaches that many empty messages (a valid, zero histogram at
+   * timestamp 0); raw bytes are sent as the message as they are (for bad-input tests).
+   */
+  readonly histograms?: number | readonly (EncodeHistogram | Uint8Array)[];
   /** Remote write 2.0 per-series metadata. */
   readonly metadata?: { readonly type: MetricType; readonly help?: string; readonly unit?: string };
 }
@@ -34,6 +39,15 @@ export interface EncodeOptions {
 
 function bytesOf(s: string | Uint8Array): Uint8Array {
   return typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
+}
+
+function writeHistograms(w: ProtoWriter, field: number, s: EncodeSeries): void {
+  const hs = s.histograms ?? 0;
+  if (typeof hs === 'number') {
+    for (let i = 0; i < hs; i++) w.bytes(field, new Uint8Array(0));
+    return;
+  }
+  for (const h of hs) w.bytes(field, h instanceof Uint8Array ? h : encodeHistogramMessage(h));
 }
 
 function writeSamples(w: ProtoWriter, field: number, s: EncodeSeries): void {
@@ -62,7 +76,7 @@ export function encodeRemoteWriteV1(series: readonly EncodeSeries[], opts: Encod
     }
     writeSamples(tw, 2, s);
     for (let i = 0; i < (s.exemplars ?? 0); i++) tw.bytes(3, new Uint8Array(0));
-    for (let i = 0; i < (s.histograms ?? 0); i++) tw.bytes(4, new Uint8Array(0));
+    writeHistograms(tw, 4, s);
     w.bytes(1, tw.finish());
   }
   for (const m of opts.metadata ?? []) {
@@ -97,7 +111,7 @@ export function encodeRemoteWriteV2(series: readonly EncodeSeries[], opts: { rea
     for (const l of s.labels) refs.varint(ref(l.name)).varint(ref(l.value));
     tw.bytes(1, refs.finish());
     writeSamples(tw, 2, s);
-    for (let i = 0; i < (s.histograms ?? 0); i++) tw.bytes(3, new Uint8Array(0));
+    writeHistograms(tw, 3, s);
     for (let i = 0; i < (s.exemplars ?? 0); i++) tw.bytes(4, new Uint8Array(0));
     if (s.metadata) {
       const mw = new ProtoWriter();

@@ -2,6 +2,8 @@ import { METRIC_NAME, isStaleNaN, isStaleNaNAt, type Label, type Labels } from '
 import { BatchBuilder, type DecodedBatch, type MetricType } from './batch.js';
 import { IngestError } from './errors.js';
 import { formatPromFloat } from './float-format.js';
+import { classicSeries } from './histogram-output.js';
+import type { FloatHistogram } from '../model/index.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { isMetricType } from './metadata.js';
 import { decodeText, forEachLine } from './text.js';
@@ -263,6 +265,23 @@ export class ExpositionWriter {
       if (name !== '') head = `# TYPE ${nameToken(name, true)} untyped\n`;
     }
     return head + formatExpositionLine(labels, timestamp, value);
+  }
+
+  /**
+   * A native histogram sample: a custom-bucket one as classic `_bucket`/`_count`/`_sum` lines
+   * under `# TYPE name histogram`; '' for an exponential one, which the text format cannot carry.
+   */
+  writeHistogram(labels: Labels, timestamp: number, h: FloatHistogram): string {
+    const lines = classicSeries(labels, h);
+    if (lines === null) return '';
+    let name = '';
+    for (const l of labels) if (l.name === METRIC_NAME) name = l.value;
+    let head = '';
+    if (name !== this.last) {
+      this.last = name;
+      if (name !== '') head = `# TYPE ${nameToken(name, true)} histogram\n`;
+    }
+    return head + lines.map((x) => formatExpositionLine(x.labels, timestamp, x.value)).join('');
   }
 }
 

@@ -1,6 +1,6 @@
 export { IngestError, type IngestErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS, resolveLimits, type IngestLimits } from './limits.js';
-export { ColumnBatch, BatchBuilder, type DecodedBatch, type BatchData, type DroppedStats, type KeyMode, type MetricMetadata, type MetricType } from './batch.js';
+export { ColumnBatch, BatchBuilder, type DecodedBatch, type BatchData, type HistogramBatchRows, type DroppedStats, type KeyMode, type MetricMetadata, type MetricType } from './batch.js';
 export { canonicalKey, labelsFromKey } from './label-key.js';
 export { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 export { checkLabels } from './validate.js';
@@ -37,3 +37,25 @@ export {
 } from './relabel.js';
 export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompress.js';
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';
+export { encodeHistogramMessage, type EncodeHistogram } from './histogram-encode.js';
+export { readHistogram, MIN_SCHEMA, MAX_SCHEMA, CUSTOM_BUCKETS_SCHEMA } from './histogram-proto.js';
+export { formatHistogramJsonLine, histogramJson, classicSeries } from './histogram-output.js';
+export { allBuckets, classicBuckets, exponentialBound, type Bucket, type BoundaryRule } from './histogram-buckets.js';
+export { type ExemplarRow, EXEMPLAR_MAX_LABEL_SET_LENGTH } from './exemplars.js';
+export { ProtoReader } from './proto-reader.js';
+export {
+  decodeExportRequestJson,
+  decodeExportRequestProto,
+  encodeExportResponse,
+  encodeStatus,
+  exponentialToFloatHistogram,
+  ExponentialHistogramError,
+  OTLP_CONTENT_TYPES,
+  TRANSLATION_STRATEGIES,
+  translateExportRequest,
+  type ExponentialInput,
+  type NativeHistogramSample,
+  type OtlpEncoding,
+  type OtlpOptions,
+  type TranslationStrategy,
+} from './otlp/index.js';

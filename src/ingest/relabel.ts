@@ -4,8 +4,9 @@ import { parse as parseYaml } from 'yaml';
 // The regex engine alone, not the index face: that would load LMDB into every importer.
 import { compileCapturingRegex, type CapturingRegex, type RegexMatch } from '../regex/index.js';
 import { sortLabels, type Label, type Labels } from '../model/index.js';
-import { ColumnBatch, type DecodedBatch } from './batch.js';
-import { canonicalKey } from './label-key.js';
+import { ColumnBatch, type DecodedBatch, type HistogramBatchRows } from './batch.js';
+import type { ExemplarRow } from './exemplars.js';
+import { canonicalKey, labelsFromKey } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { checkLabels, isWellFormed } from './validate.js';
 
@@ -358,10 +359,13 @@ export class Relabeler {
 
   /** The key a series has after relabeling, or null when it is dropped. */
   private relabelKey(batch: DecodedBatch, i: number): string | null {
-    const key = batch.keys[i]!;
+    return this.keyAfterRelabel(batch.keys[i]!, () => batch.labels(i));
+  }
+
+  private keyAfterRelabel(key: string, labelsOf: () => Labels): string | null {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const out = applyRelabel(this.configs, batch.labels(i));
+    const out = applyRelabel(this.configs, labelsOf());
     let res: string | null = null;
     if (out !== null) {
       const copy = out.slice();
@@ -371,6 +375,16 @@ export class Relabeler {
     if (this.cache.size >= this.maxCache) this.cache.clear();
     this.cache.set(key, res);
     return res;
+  }
+
+  /** Exemplars follow their series: relabeled with it, dropped with it. */
+  private relabelExemplars(rows: readonly ExemplarRow[]): ExemplarRow[] {
+    const out: ExemplarRow[] = [];
+    for (const row of rows) {
+      const key = this.keyAfterRelabel(row.series, () => labelsFromKey(row.series));
+      if (key !== null) out.push({ ...row, series: key });
+    }
+    return out;
   }
 
   /** A batch with relabeled series (merged when two map to one), dropped series' samples removed. */
@@ -413,6 +427,8 @@ export class Relabeler {
       w++;
     }
     this.droppedSamples += count - w;
+    const histogramRows = remapHistogramRows(batch.histogramRows, map);
+    if (batch.histogramRows) this.droppedSamples += batch.histogramRows.count - (histogramRows?.count ?? 0);
     return new ColumnBatch({
       seriesCount: keys.length,
       keys,
@@ -422,8 +438,35 @@ export class Relabeler {
       values: vs.subarray(0, w),
       dropped: { series: batch.dropped.series, samples: batch.dropped.samples, reasons: [...batch.dropped.reasons] },
       exemplars: batch.exemplars,
-      histograms: batch.histograms,
+      histograms: histogramRows?.count ?? 0,
+      ...(histogramRows ? { histogramRows } : {}),
+      exemplarRows: batch.exemplarRows && this.relabelExemplars(batch.exemplarRows),
       metadata: [...batch.metadata],
     });
   }
+}
+
+/** The histogram samples of the series relabeling kept, their series renumbered by `map`. */
+function remapHistogramRows(rows: HistogramBatchRows | undefined, map: Int32Array): HistogramBatchRows | undefined {
+  if (rows === undefined) return undefined;
+  let kept = 0;
+  for (let r = 0; r < rows.count; r++) if (map[rows.seriesIndex[r]!]! >= 0) kept++;
+  if (kept === 0) return undefined;
+  const seriesIndex = new Uint32Array(kept);
+  const timestamps = new Float64Array(kept);
+  const offsets = new Uint32Array(kept + 1);
+  let size = 0;
+  for (let r = 0; r < rows.count; r++) if (map[rows.seriesIndex[r]!]! >= 0) size += rows.offsets[r + 1]! - rows.offsets[r]!;
+  const bytes = new Uint8Array(size);
+  let w = 0;
+  for (let r = 0; r < rows.count; r++) {
+    const m = map[rows.seriesIndex[r]!]!;
+    if (m < 0) continue;
+    seriesIndex[w] = m;
+    timestamps[w] = rows.timestamps[r]!;
+    bytes.set(rows.bytes.subarray(rows.offsets[r]!, rows.offsets[r + 1]!), offsets[w]!);
+    offsets[w + 1] = offsets[w]! + rows.offsets[r + 1]! - rows.offsets[r]!;
+    w++;
+  }
+  return { count: kept, seriesIndex, timestamps, offsets, bytes };
 }

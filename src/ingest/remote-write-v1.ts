@@ -1,8 +1,10 @@
 import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
+import { exemplarRows, readExemplarV1, type PendingExemplar } from './exemplars.js';
 import { varintSize } from '../varint.js';
 import { KeyWriter } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
+import { readHistogram } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet } from './raw-labels.js';
 import { snappyUncompress } from './snappy.js';
@@ -59,6 +61,9 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
   const end = r.limit;
   const series = out.seriesCount;
   const firstSample = out.sampleCount;
+  const firstHistogram = out.histograms;
+  let histogramProblem: string | null = null;
+  const exemplars: PendingExemplar[] = [];
   labels.reset();
   // Canonical: label fields contiguous, each exactly {0x0a name, 0x12 value} with both non-empty.
   let canonical = true;
@@ -150,30 +155,54 @@ function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: 
       labels.add(buf, ns, ne, vs, ve);
     } else if (tag === 0x1a) {
       out.exemplars++;
-      r.skip(2);
+      const eEnd = r.lengthEnd();
+      r.limit = eEnd;
+      exemplars.push(readExemplarV1(r, buf));
+      r.limit = end;
     } else if (tag === 0x22) {
-      out.histograms++;
-      r.skip(2);
+      const hEnd = r.lengthEnd();
+      const hStart = r.pos;
+      r.limit = hEnd;
+      const h = readHistogram(r);
+      r.pos = hEnd;
+      r.limit = end;
+      if (typeof h === 'string') histogramProblem ??= h;
+      else {
+        // Size the columns for a body of histograms like this one at once instead of doubling.
+        if (out.histograms === 0) {
+          const n = Math.ceil(buf.length / (hEnd - hStart + 24));
+          out.reserveHistograms(n, n * (64 + 8 * (h.histogram.positiveBuckets.length + h.histogram.negativeBuckets.length + h.histogram.positiveSpans.length + h.histogram.negativeSpans.length)));
+        }
+        out.addHistogram(series, h.timestamp, h.histogram);
+      }
     } else {
       r.skip(tag & 7);
     }
   }
-  const samples = out.sampleCount - firstSample;
+  const samples = out.sampleCount - firstSample + out.histograms - firstHistogram;
   // Validation runs on every request: a set of known-valid key hashes was measured slower (with
   // 100k+ series each lookup misses the CPU cache, which costs more than re-scanning the bytes).
-  const why = labels.check(buf, out.limits);
+  let why = labels.check(buf, out.limits);
+  if (why === null && histogramProblem !== null) why = `series ${labels.describe(buf)} has an invalid native histogram: ${histogramProblem}`;
   if (why !== null) {
     out.sampleCount = firstSample;
+    out.truncateHistograms(firstHistogram);
     out.drop(samples, why);
     return;
   }
-  if (samples === 0) return;
+  if (samples === 0 && exemplars.length === 0) return;
+  let key: string;
   if (canonical && labels.sorted) {
-    out.pushKey(buf, labelsStart, labelsEnd);
+    if (samples > 0) out.pushKey(buf, labelsStart, labelsEnd);
+    if (exemplars.length === 0) return;
+    key = buf.toString('latin1', labelsStart, labelsEnd);
   } else {
     labels.writeKey(buf, kw);
-    out.pushKey(kw.buffer, 0, kw.length);
+    if (samples > 0) out.pushKey(kw.buffer, 0, kw.length);
+    if (exemplars.length === 0) return;
+    key = kw.buffer.toString('latin1', 0, kw.length);
   }
+  exemplarRows(key, exemplars, out.exemplarRows);
 }
 
 function readMetadata(r: ProtoReader, buf: Buffer, out: BatchBuilder): void {

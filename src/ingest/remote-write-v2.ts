@@ -1,7 +1,9 @@
 import { BatchBuilder, type ColumnBatch, type KeyMode } from './batch.js';
+import { exemplarRows, readExemplarV2, type PendingExemplar } from './exemplars.js';
 import { KeyWriter } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
+import { readHistogram } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet, isMetricNameLabel } from './raw-labels.js';
 import { snappyUncompress } from './snappy.js';
@@ -132,8 +134,11 @@ function readTimeSeries(
   const end = r.limit;
   const series = out.seriesCount;
   const firstSample = out.sampleCount;
+  const firstHistogram = out.histograms;
+  let histogramProblem: string | null = null;
   labels.reset();
   const refs = labelRefs.reset(buf, syms, labels);
+  const exemplars: PendingExemplar[] = [];
   let metaType = 0;
   let helpRef = 0;
   let unitRef = 0;
@@ -168,11 +173,29 @@ function readTimeSeries(
     } else if (tag === 0x08) {
       refs.add(r.uint32());
     } else if (tag === 0x1a) {
-      out.histograms++;
-      r.skip(2);
+      const hEnd = r.lengthEnd();
+      const hStart = r.pos;
+      r.limit = hEnd;
+      const h = readHistogram(r);
+      r.pos = hEnd;
+      r.limit = end;
+      if (typeof h === 'string') histogramProblem ??= h;
+      else {
+        // Size the columns for a body of histograms like this one at once instead of doubling.
+        if (out.histograms === 0) {
+          const n = Math.ceil(buf.length / (hEnd - hStart + 24));
+          out.reserveHistograms(n, n * (64 + 8 * (h.histogram.positiveBuckets.length + h.histogram.negativeBuckets.length + h.histogram.positiveSpans.length + h.histogram.negativeSpans.length)));
+        }
+        out.addHistogram(series, h.timestamp, h.histogram);
+      }
     } else if (tag === 0x22) {
       out.exemplars++;
-      r.skip(2);
+      const eEnd = r.lengthEnd();
+      r.limit = eEnd;
+      const ex = readExemplarV2(r, (ref) => (ref < syms.n ? utf8.decode(buf.subarray(syms.s[ref]!, syms.e[ref]!)) : null));
+      r.limit = end;
+      // A broken exemplar costs only itself: Prometheus stores the samples and skips it too.
+      if (typeof ex !== 'string') exemplars.push(ex);
     } else if (tag === 0x2a) {
       const mEnd = r.lengthEnd();
       r.limit = mEnd;
@@ -189,13 +212,15 @@ function readTimeSeries(
       r.skip(tag & 7);
     }
   }
-  const samples = out.sampleCount - firstSample;
+  const samples = out.sampleCount - firstSample + out.histograms - firstHistogram;
   let why: string | null;
   if (refs.badRef >= 0) why = `series ${labels.describe(buf)} references symbol ${refs.badRef}, but the symbols table has ${syms.n} entries`;
   else if ((refs.count & 1) === 1) why = `series ${labels.describe(buf)} has an odd number (${refs.count}) of labels_refs: they must come in name/value pairs`;
   else why = labels.check(buf, out.limits);
+  if (why === null && histogramProblem !== null) why = `series ${labels.describe(buf)} has an invalid native histogram: ${histogramProblem}`;
   if (why !== null) {
     out.sampleCount = firstSample;
+    out.truncateHistograms(firstHistogram);
     out.drop(samples, why);
     return;
   }
@@ -205,7 +230,8 @@ function readTimeSeries(
     const sym = (ref: number): string => (ref < syms.n ? utf8.decode(buf.subarray(syms.s[ref]!, syms.e[ref]!)) : '');
     out.metadata.push({ metricFamilyName: sym(nameRef), type: metricTypeFromEnum(metaType), help: sym(helpRef), unit: sym(unitRef) });
   }
-  if (samples === 0) return;
+  if (samples === 0 && exemplars.length === 0) return;
   labels.writeKey(buf, kw);
-  out.pushKey(kw.buffer, 0, kw.length);
+  if (samples > 0) out.pushKey(kw.buffer, 0, kw.length);
+  if (exemplars.length > 0) exemplarRows(kw.buffer.toString('latin1', 0, kw.length), exemplars, out.exemplarRows);
 }

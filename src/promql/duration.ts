@@ -2,7 +2,7 @@
  * Prometheus duration strings (`1h30m`, `500ms`, `2w`), as in prometheus/common `model.ParseDuration`
  * and `model.Duration.String`. Values are integer milliseconds.
  */
-import type { Duration, Expr } from './ast.js';
+import type { AtModifier, Duration, Expr } from './ast.js';
 
 /** A duration string that Prometheus would reject. */
 export class DurationError extends Error {
@@ -133,4 +133,29 @@ function evalSeconds(e: Expr, ctx: DurationContext): number {
     default:
       throw new DurationError(`unexpected ${e.kind} in duration expression`);
   }
+}
+
+/** The query's own bounds, which `start()`, `end()`, `range()`, `step()` and `@ start()` refer to. */
+export interface QueryBounds {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly stepMs: number;
+}
+
+/**
+ * Milliseconds of a selector range, subquery step or offset (`offset`: may be negative) in a
+ * query with these bounds: duration expressions resolved as resolveDuration does (seconds
+ * arithmetic, truncated to whole milliseconds: `[2s/3]` is 666 ms). Throws DurationError, which
+ * the engine reports as bad_data.
+ */
+export function durationMs(d: Duration | null, bounds: QueryBounds, offset = false): number {
+  if (d === null) return 0;
+  return resolveDuration(d, { stepMs: bounds.stepMs, rangeMs: bounds.endMs - bounds.startMs }, offset);
+}
+
+/** The time (ms) an `@` modifier pins a selector to, or null without one. */
+export function atMs(at: AtModifier | null, bounds: QueryBounds): number | null {
+  if (at === null) return null;
+  if (at.kind === 'time') return at.ms;
+  return at.kind === 'start' ? bounds.startMs : bounds.endMs;
 }

@@ -4,9 +4,10 @@
  */
 import type { Expr } from './ast.js';
 import { type Labels, type Querier, compareLabels } from '../model/index.js';
+import type { FloatHistogram, HistogramSamples } from '../model/index.js';
 import { parseExpr } from './parser.js';
 import { type Annotation, Annotations } from './eval/annotations.js';
-import type { QueryBounds } from './eval/durations.js';
+import { DurationError, type QueryBounds } from './duration.js';
 import { DUPLICATE_LABELSET, PromQLError, canceledError, timeoutError, tooManySamplesError } from './eval/errors.js';
 import { Evaluator } from './eval/evaluator.js';
 import { fetchSelectors, planSelectors } from './eval/fetch.js';
@@ -36,8 +37,24 @@ export interface EngineOptions {
 export type Value =
   | { type: 'scalar'; t: number; v: number }
   | { type: 'string'; t: number; v: string }
-  | { type: 'vector'; samples: { labels: Labels; t: number; v: number }[] }
-  | { type: 'matrix'; series: { labels: Labels; timestamps: Float64Array; values: Float64Array }[] };
+  | { type: 'vector'; samples: VectorSample[] }
+  | { type: 'matrix'; series: MatrixSeries[] };
+
+/** One element of an instant vector: a float `v`, or a native histogram `h` (then `v` is 0). */
+export interface VectorSample {
+  labels: Labels;
+  t: number;
+  v: number;
+  h?: FloatHistogram;
+}
+
+/** One series of a range vector: float points, and native-histogram points when it has any. */
+export interface MatrixSeries {
+  labels: Labels;
+  timestamps: Float64Array;
+  values: Float64Array;
+  histograms?: HistogramSamples;
+}
 
 export interface QueryResult {
   value: Value;
@@ -104,7 +121,7 @@ export class Engine {
     }
     const deadline = Date.now() + this.opts.timeoutMs;
     const bounds: QueryBounds = { startMs: start, endMs: end, stepMs: step };
-    const plan = planSelectors(expr, bounds, this.opts.lookbackDeltaMs, this.opts.defaultSubqueryStepMs);
+    const plan = await wrapErrors(async () => planSelectors(expr, bounds, this.opts.lookbackDeltaMs, this.opts.defaultSubqueryStepMs));
     const fetch = fetchSelectors(q, plan);
     const data = await withDeadline(fetch, deadline, signal);
     let fetchedSamples = 0;
@@ -114,7 +131,7 @@ export class Engine {
       if (series.length > this.opts.maxSeries) {
         throw new PromQLError('execution', `the query selects ${series.length} series, more than the limit of ${this.opts.maxSeries}`);
       }
-      for (const s of series) fetchedSamples += s.timestamps.length;
+      for (const s of series) fetchedSamples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
     }
     if (fetchedSamples > this.opts.maxSamples) throw tooManySamplesError();
     if (Date.now() >= deadline) throw timeoutError('query execution');
@@ -161,6 +178,7 @@ async function wrapErrors<T>(f: () => Promise<T>): Promise<T> {
     return await f();
   } catch (e) {
     if (e instanceof PromQLError) throw e;
+    if (e instanceof DurationError) throw new PromQLError('bad_data', e.message);
     if (e instanceof RangeError) throw new PromQLError('execution', `query is too large to evaluate: ${e.message}`);
     throw e;
   }
@@ -198,8 +216,13 @@ function instantValue(v: EvalValue, t: number): Value {
     case 'string':
       return { type: 'string', t, v: v.value };
     case 'vector': {
-      const samples: { labels: Labels; t: number; v: number }[] = [];
+      const samples: VectorSample[] = [];
       for (const s of v.series) {
+        const h = s.hist?.[0];
+        if (h) {
+          samples.push({ labels: s.dropName ? dropMetricName(s.labels) : s.labels, t, v: 0, h });
+          continue;
+        }
         if (!s.present[0]) continue;
         samples.push({ labels: s.dropName ? dropMetricName(s.labels) : s.labels, t, v: s.values[0]! });
       }
@@ -209,7 +232,7 @@ function instantValue(v: EvalValue, t: number): Value {
     case 'matrix': {
       const end = v.ends[0]!;
       const start = end - v.rangeMs;
-      const series: { labels: Labels; timestamps: Float64Array; values: Float64Array; dropName: boolean }[] = [];
+      const series: (MatrixSeries & { dropName: boolean })[] = [];
       const before = v.modifier ? v.lookbackMs ?? 0 : 0;
       const after = v.modifier === 'smoothed' ? v.lookbackMs ?? 0 : 0;
       for (const s of v.series) {
@@ -217,7 +240,8 @@ function instantValue(v: EvalValue, t: number): Value {
         while (lo < s.timestamps.length && s.timestamps[lo]! <= start - before) lo++;
         let hi = lo;
         while (hi < s.timestamps.length && s.timestamps[hi]! <= end + after) hi++;
-        if (hi === lo) continue;
+        const hwin = s.histograms ? histogramWindow(s.histograms, start, end) : undefined;
+        if (hi === lo && !hwin) continue;
         const labels = s.dropName ? dropMetricName(s.labels) : s.labels;
         let timestamps: Float64Array = s.timestamps.slice(lo, hi);
         let values: Float64Array = s.values.slice(lo, hi);
@@ -226,13 +250,13 @@ function instantValue(v: EvalValue, t: number): Value {
           if (!ext) continue;
           ({ timestamps, values } = ext);
         }
-        series.push({ labels, timestamps, values, dropName: false });
+        series.push(hwin ? { labels, timestamps, values, histograms: hwin, dropName: false } : { labels, timestamps, values, dropName: false });
       }
       series.sort((a, b) => compareLabels(a.labels, b.labels));
       for (let i = 1; i < series.length; i++) {
         if (compareLabels(series[i - 1]!.labels, series[i]!.labels) === 0) throw new PromQLError('execution', DUPLICATE_LABELSET);
       }
-      return { type: 'matrix', series: series.map(({ labels, timestamps, values }) => ({ labels, timestamps, values })) };
+      return { type: 'matrix', series: series.map(({ dropName: _d, ...rest }) => rest) };
     }
   }
 }
@@ -242,11 +266,12 @@ function rangeValue(v: EvalValue, ts: Float64Array): Value {
   if (v.kind === 'scalar') series = [{ labels: [], values: v.values, present: new Uint8Array(ts.length).fill(1), dropName: false }];
   else if (v.kind === 'vector') series = finalSeries(v.series);
   else throw new PromQLError('bad_data', `invalid expression type ${JSON.stringify(v.kind === 'matrix' ? 'range vector' : v.kind)} for range query, must be Scalar or instant Vector`);
-  const out: { labels: Labels; timestamps: Float64Array; values: Float64Array }[] = [];
+  const out: MatrixSeries[] = [];
   for (const s of series) {
     let n = 0;
     for (let i = 0; i < ts.length; i++) n += s.present[i]!;
-    if (n === 0) continue;
+    const histograms = s.hist ? histogramPoints(s.hist, ts) : undefined;
+    if (n === 0 && !histograms) continue;
     const timestamps = new Float64Array(n);
     const values = new Float64Array(n);
     let k = 0;
@@ -256,8 +281,29 @@ function rangeValue(v: EvalValue, ts: Float64Array): Value {
       values[k] = s.values[i]!;
       k++;
     }
-    out.push({ labels: s.labels, timestamps, values });
+    out.push(histograms ? { labels: s.labels, timestamps, values, histograms } : { labels: s.labels, timestamps, values });
   }
   out.sort((a, b) => compareLabels(a.labels, b.labels));
   return { type: 'matrix', series: out };
+}
+
+function histogramPoints(hist: readonly (FloatHistogram | undefined)[], ts: Float64Array): HistogramSamples | undefined {
+  const t: number[] = [];
+  const hs: FloatHistogram[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    const h = hist[i];
+    if (!h) continue;
+    t.push(ts[i]!);
+    hs.push(h);
+  }
+  return hs.length > 0 ? { timestamps: Float64Array.from(t), histograms: hs } : undefined;
+}
+
+/** The histogram samples in (start, end]. */
+function histogramWindow(h: HistogramSamples, start: number, end: number): HistogramSamples | undefined {
+  let lo = 0;
+  while (lo < h.timestamps.length && h.timestamps[lo]! <= start) lo++;
+  let hi = lo;
+  while (hi < h.timestamps.length && h.timestamps[hi]! <= end) hi++;
+  return hi > lo ? { timestamps: h.timestamps.slice(lo, hi), histograms: h.histograms.slice(lo, hi) } : undefined;
 }

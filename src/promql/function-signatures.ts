@@ -20,7 +20,7 @@ export interface FunctionSignature {
   readonly experimental: boolean;
 }
 
-export const FUNCTIONS: Readonly<Record<string, FunctionSignature>> = Object.freeze({
+const SIGNATURES = {
   abs: { name: 'abs', argTypes: ['vector'], variadic: 0, returnType: 'vector', experimental: false },
   absent: { name: 'absent', argTypes: ['vector'], variadic: 0, returnType: 'vector', experimental: false },
   absent_over_time: { name: 'absent_over_time', argTypes: ['matrix'], variadic: 0, returnType: 'vector', experimental: false },
@@ -110,7 +110,19 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSignature>> = Object.fre
   timestamp: { name: 'timestamp', argTypes: ['vector'], variadic: 0, returnType: 'vector', experimental: false },
   vector: { name: 'vector', argTypes: ['scalar'], variadic: 0, returnType: 'vector', experimental: false },
   year: { name: 'year', argTypes: ['vector'], variadic: 1, returnType: 'vector', experimental: false },
-});
+} satisfies Record<string, FunctionSignature>;
+
+/**
+ * Every function name PromQL accepts. The evaluator's implementation table is a
+ * `Record<FunctionName, ...>`, so a signature without an implementation fails to compile.
+ */
+export type FunctionName = keyof typeof SIGNATURES;
+
+export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSignature>> = Object.freeze(SIGNATURES);
+
+export function isFunctionName(name: string): name is FunctionName {
+  return Object.prototype.hasOwnProperty.call(FUNCTIONS, name);
+}
 
 /** Old names still written in dashboards: Prometheus 2.x's `holt_winters` was renamed in 3.0. */
 const ALIASES: Readonly<Record<string, string>> = Object.freeze({ holt_winters: 'double_exponential_smoothing' });
@@ -122,10 +134,9 @@ const UNSUPPORTED: Readonly<Record<string, string>> = Object.freeze({
 
 /** The signature of a function by name or old alias (an alias yields the current name's signature). */
 export function getFunction(name: string): FunctionSignature | undefined {
-  const own = (n: string): boolean => Object.prototype.hasOwnProperty.call(FUNCTIONS, n);
-  if (own(name)) return FUNCTIONS[name];
+  if (isFunctionName(name)) return FUNCTIONS[name];
   const alias = Object.prototype.hasOwnProperty.call(ALIASES, name) ? ALIASES[name]! : undefined;
-  return alias !== undefined && own(alias) ? FUNCTIONS[alias] : undefined;
+  return alias !== undefined && isFunctionName(alias) ? FUNCTIONS[alias] : undefined;
 }
 
 /** Why a Prometheus function is refused here, or undefined when it is not one of those. */

@@ -103,5 +103,37 @@ export function unquoteString(raw: string): string {
     }
     i = first + n;
   }
-  return Buffer.from(bytes).toString('utf8');
+  return decodeUtf8Escaping(Uint8Array.from(bytes));
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * UTF-8 bytes as a string; bytes that are not valid UTF-8 (`"\xc5"` alone) become the lone
+ * surrogates U+DC80..U+DCFF, so Go's `%q` can print them back as `\xc5` (goQuote) instead of
+ * losing them to U+FFFD.
+ */
+function decodeUtf8Escaping(b: Uint8Array): string {
+  try {
+    return strictUtf8.decode(b);
+  } catch {
+    let out = '';
+    let i = 0;
+    while (i < b.length) {
+      const c = b[i]!;
+      const len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+      if (len > 0 && i + len <= b.length) {
+        try {
+          out += strictUtf8.decode(b.subarray(i, i + len));
+          i += len;
+          continue;
+        } catch {
+          // not a whole character: escape the lead byte below
+        }
+      }
+      out += String.fromCharCode(0xdc00 + c);
+      i++;
+    }
+    return out;
+  }
 }

@@ -8,6 +8,8 @@ import { httpStatusOf, type ErrorType, type Labels } from '../model/index.js';
 import { classifyError } from './errors.js';
 import { formatPosition, type Annotation, type QueryResult, type Value } from '../promql/index.js';
 import { JsonWriter } from './json-writer.js';
+import type { FloatHistogram } from '../model/index.js';
+import { allBuckets } from '../promql/index.js';
 
 /**
  * A sample value as Prometheus writes it: `+Inf`, `-Inf`, `NaN`, otherwise the shortest decimal
@@ -62,6 +64,49 @@ function writePoint(w: JsonWriter, t: number, v: number): void {
   w.byte(0x5d);
 }
 
+function writeQuotedFloat(w: JsonWriter, v: number): void {
+  w.byte(0x22);
+  w.sampleValue(v, formatSampleValue);
+  w.byte(0x22);
+}
+
+/**
+ * `{"count":"N","sum":"S","buckets":[[rule,"lower","upper","count"],...]}` as Prometheus writes a
+ * native histogram: empty buckets left out, `buckets` absent when none is populated; the rule is
+ * 0 `(l,u]`, 1 `[l,u)`, 2 `(l,u)`, 3 `[l,u]`.
+ */
+export function writeHistogram(w: JsonWriter, h: FloatHistogram): void {
+  w.ascii('{"count":');
+  writeQuotedFloat(w, h.count);
+  w.ascii(',"sum":');
+  writeQuotedFloat(w, h.sum);
+  let found = false;
+  for (const b of allBuckets(h)) {
+    if (b.count === 0) continue;
+    w.ascii(found ? ',[' : ',"buckets":[[');
+    found = true;
+    w.ascii(String(b.boundaryRule));
+    w.byte(0x2c);
+    writeQuotedFloat(w, b.lower);
+    w.byte(0x2c);
+    writeQuotedFloat(w, b.upper);
+    w.byte(0x2c);
+    writeQuotedFloat(w, b.count);
+    w.byte(0x5d);
+  }
+  if (found) w.byte(0x5d);
+  w.byte(0x7d);
+}
+
+/** `[<timestamp>,{histogram}]` */
+function writeHistogramPoint(w: JsonWriter, t: number, h: FloatHistogram): void {
+  w.byte(0x5b);
+  w.timestamp(t);
+  w.byte(0x2c);
+  writeHistogram(w, h);
+  w.byte(0x5d);
+}
+
 /** Bytes a result will take, roughly, so the writer seldom regrows. */
 function sizeHint(value: Value): number {
   switch (value.type) {
@@ -69,7 +114,7 @@ function sizeHint(value: Value): number {
       return 64 + value.samples.length * 160;
     case 'matrix': {
       let points = 0;
-      for (const s of value.series) points += s.timestamps.length;
+      for (const s of value.series) points += s.timestamps.length + (s.histograms ? 8 * s.histograms.timestamps.length : 0);
       return 64 + value.series.length * 160 + points * 30;
     }
     default:
@@ -98,8 +143,13 @@ export function writeQueryData(w: JsonWriter, value: Value): void {
         const s = value.samples[k]!;
         w.ascii(k > 0 ? ',{"metric":' : '{"metric":');
         writeMetric(w, s.labels);
-        w.ascii(',"value":');
-        writePoint(w, s.t, s.v);
+        if (s.h) {
+          w.ascii(',"histogram":');
+          writeHistogramPoint(w, s.t, s.h);
+        } else {
+          w.ascii(',"value":');
+          writePoint(w, s.t, s.v);
+        }
         w.byte(0x7d);
       }
       w.ascii(']}');
@@ -111,14 +161,27 @@ export function writeQueryData(w: JsonWriter, value: Value): void {
         const s = value.series[k]!;
         w.ascii(k > 0 ? ',{"metric":' : '{"metric":');
         writeMetric(w, s.labels);
-        w.ascii(',"values":[');
         const ts = s.timestamps;
         const vs = s.values;
-        for (let i = 0; i < ts.length; i++) {
-          if (i > 0) w.byte(0x2c);
-          writePoint(w, ts[i]!, vs[i]!);
+        // Like Prometheus, a series lists `values` and `histograms` only when it has such points.
+        if (ts.length > 0 || !s.histograms) {
+          w.ascii(',"values":[');
+          for (let i = 0; i < ts.length; i++) {
+            if (i > 0) w.byte(0x2c);
+            writePoint(w, ts[i]!, vs[i]!);
+          }
+          w.byte(0x5d);
         }
-        w.ascii(']}');
+        if (s.histograms) {
+          w.ascii(',"histograms":[');
+          const hts = s.histograms.timestamps;
+          for (let i = 0; i < hts.length; i++) {
+            if (i > 0) w.byte(0x2c);
+            writeHistogramPoint(w, hts[i]!, s.histograms.histograms[i]!);
+          }
+          w.byte(0x5d);
+        }
+        w.byte(0x7d);
       }
       w.ascii(']}');
       return;

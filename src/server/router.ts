@@ -100,8 +100,11 @@ function matchSegments(segments: readonly string[], path: string): Record<string
 
 const TENANT_PREFIX = /^\/(insert|select|delete)\/([^/]+)\/prometheus(\/.*)?$/;
 
+/** VictoriaMetrics cluster's OpenTelemetry path has no `/prometheus` segment: `/insert/<tenant>/opentelemetry/...`. */
+const TENANT_OTLP_PREFIX = /^\/(insert)\/([^/]+)(\/opentelemetry\/.*)$/;
+
 function normalise(rawPath: string, orgIdHeader: string | undefined): { path: string; tenant: Tenant } {
-  const m = TENANT_PREFIX.exec(rawPath);
+  const m = TENANT_PREFIX.exec(rawPath) ?? TENANT_OTLP_PREFIX.exec(rawPath);
   if (m) {
     let tenant: Tenant;
     try {

@@ -14,6 +14,7 @@ import {
   decompressBody,
   parseBodyEncoding,
   formatJsonLine,
+  formatHistogramJsonLine,
   parseInfluxLines,
   parseInfluxPrecision,
   parseJsonLines,
@@ -89,7 +90,10 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     return {
       status: 200,
       headers: { 'Content-Type': 'application/stream+json' },
-      stream: chunked(series, (s) => formatJsonLine(s.labels, s.timestamps, s.values)),
+      stream: chunked(series, (s) => {
+        const floats = s.timestamps.length > 0 ? formatJsonLine(s.labels, s.timestamps, s.values) : '';
+        return s.histograms ? floats + formatHistogramJsonLine(s.labels, s.histograms.timestamps, s.histograms.histograms) : floats;
+      }),
     };
   });
 
@@ -100,7 +104,8 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     const writer = new OpenMetricsWriter((name) => meta.get(name));
     const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT, 'labels');
     async function* withEof(): AsyncGenerator<Chunk> {
-      yield* chunked(series, (s) => writer.series(s.labels, s.timestamps, s.values));
+      // Histogram samples have no OpenMetrics text form here; a histogram-only series writes nothing.
+      yield* chunked(series, (s) => (s.timestamps.length > 0 ? writer.series(s.labels, s.timestamps, s.values) : ''));
       yield writer.end();
     }
     return { status: 200, headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }, stream: withEof() };
@@ -116,7 +121,7 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     }
     const sel = parseSelection(form, true);
     const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT);
-    return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, stream: chunked(series, (s) => formatCsvRows(s.labels, s.timestamps, s.values, fields)) };
+    return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, stream: chunked(series, (s) => (s.timestamps.length > 0 ? formatCsvRows(s.labels, s.timestamps, s.values, fields) : '')) };
   });
 
   router.add('POST', '/api/v1/import/csv', importWith('csv', (req, body) => parseCsv(body, parseCsvImportFormat(req.query.get('format')), Date.now(), deps.limits)), { errorFormat: 'text', deadlineMs: 120_000 });
@@ -141,8 +146,12 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
       status: 200,
       headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },
       stream: chunked(series, (s) => {
+        // The latest sample, float or histogram (a series may have switched between the two).
         const i = s.timestamps.length - 1;
-        return writer.write(s.labels, s.timestamps[i]!, s.values[i]!);
+        const h = s.histograms;
+        const j = h ? h.timestamps.length - 1 : -1;
+        if (h && j >= 0 && (i < 0 || h.timestamps[j]! > s.timestamps[i]!)) return writer.writeHistogram(s.labels, h.timestamps[j]!, h.histograms[j]!);
+        return i >= 0 ? writer.write(s.labels, s.timestamps[i]!, s.values[i]!) : '';
       }),
     };
   });

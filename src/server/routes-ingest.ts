@@ -3,6 +3,8 @@
  * Decoding lives in ingest/, storing in db/; this file maps them onto HTTP status codes.
  */
 import type { Database } from '../db/index.js';
+import type { ExemplarStore } from '../exemplars/index.js';
+import { log } from '../logger.js';
 import {
   IngestError,
   checkContentEncoding,
@@ -32,6 +34,8 @@ export interface IngestDeps {
   readonly relabeler: Relabeler;
   /** Why writes are refused right now (`read-only: …`), or null (app/write-health.ts). */
   readonly readOnlyReason?: () => string | null;
+  /** Where remote-write exemplars go; without it they are counted as not stored. */
+  readonly exemplars?: ExemplarStore;
 }
 
 /** Refuses a write while the server cannot keep it: 503, so Prometheus keeps the samples and retries. */
@@ -57,13 +61,15 @@ export interface IngestCounters {
   readonly rows: Counter;
   readonly dropped: Counter;
   readonly notStored: Counter;
+  readonly exemplars: Counter;
 }
 
 export function ingestCounters(metrics: MetricsRegistry): IngestCounters {
   return {
     rows: metrics.counter('strata_rows_inserted_total', 'Samples stored, by ingestion protocol.'),
     dropped: metrics.counter('strata_rows_dropped_total', 'Samples not stored, by reason (invalid series, out of retention, out of bounds).'),
-    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars and native histograms received and counted but not stored yet.'),
+    notStored: metrics.counter('strata_received_not_stored_total', 'Exemplars received and counted but not stored.'),
+    exemplars: metrics.counter('strata_exemplars_total', 'Remote-write exemplars by what became of them (stored, duplicate, out_of_order).'),
   };
 }
 
@@ -86,8 +92,36 @@ function extraLabels(req: Request, limits: IngestLimits): Relabeler {
   }
 }
 
-/** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
-export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string, extraHeaders: (written: number) => Record<string, string> = () => ({})): Promise<Response> {
+/** Keeps a batch's exemplars (after its samples are stored); returns how many were kept. */
+function storeExemplars(deps: IngestDeps, counters: IngestCounters, req: Request, batch: DecodedBatch): number {
+  const rows = batch.exemplarRows;
+  if (!rows || rows.length === 0 || !deps.exemplars) return 0;
+  let r;
+  try {
+    r = deps.exemplars.add(req.tenant, rows);
+  } catch (e) {
+    // Exemplars annotate samples already stored: failing to log them (a full disk) must not fail the write.
+    log.warn('exemplars not stored', { error: (e as Error).message });
+    return 0;
+  }
+  if (r.stored > 0) counters.exemplars.inc({ result: 'stored' }, r.stored);
+  if (r.duplicate > 0) counters.exemplars.inc({ result: 'duplicate' }, r.duplicate);
+  if (r.outOfOrder > 0) counters.exemplars.inc({ result: 'out_of_order' }, r.outOfOrder);
+  return r.stored;
+}
+
+/** What storing a batch did: samples written, and what was dropped and why (none when all were kept). */
+export interface StoreOutcome {
+  readonly written: number;
+  readonly exemplarsWritten: number;
+  /** Native histogram samples stored (not in `written`). */
+  readonly histogramsWritten: number;
+  readonly droppedSamples: number;
+  readonly problems: readonly string[];
+}
+
+/** Relabels and stores a batch, counting what was stored and dropped. */
+export async function writeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string): Promise<StoreOutcome> {
   const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
   let res;
   try {
@@ -96,12 +130,12 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
     throw storageUnavailable(e);
   }
   counters.rows.inc({ type: protocol }, res.samplesWritten);
+  const exemplarsWritten = storeExemplars(deps, counters, req, batch);
   if (res.samplesDroppedOutOfRetention > 0) counters.dropped.inc({ reason: 'out_of_retention' }, res.samplesDroppedOutOfRetention);
   if (batch.dropped.samples > 0 || batch.dropped.series > 0) counters.dropped.inc({ reason: 'invalid_series' }, batch.dropped.samples);
-  if (batch.exemplars > 0) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars);
-  if (batch.histograms > 0) counters.notStored.inc({ kind: 'native_histogram' }, batch.histograms);
+  if (batch.exemplars > exemplarsWritten) counters.notStored.inc({ kind: 'exemplar' }, batch.exemplars - exemplarsWritten);
+  if (res.histogramsWritten > 0) counters.rows.inc({ type: `${protocol}_histogram` }, res.histogramsWritten);
   if (res.samplesDroppedOutOfBounds > 0) counters.dropped.inc({ reason: 'out_of_bounds' }, res.samplesDroppedOutOfBounds);
-  const headers = extraHeaders(res.samplesWritten);
   const problems: string[] = [];
   if (batch.dropped.series > 0) problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
   const oob = res.firstOutOfBounds;
@@ -115,8 +149,23 @@ export async function storeBatch(deps: IngestDeps, counters: IngestCounters, req
     const flag = res.limit.name === 'hourly' ? 'storage.maxHourlySeries' : 'storage.maxDailySeries';
     problems.push(`dropped ${res.samplesDroppedByLimit} samples of new series over the ${res.limit.name} series limit (--${flag}=${res.limit.max})`);
   }
+  const droppedSamples = batch.dropped.samples + res.samplesDroppedOutOfBounds + (res.limit ? res.samplesDroppedByLimit : 0);
+  return { written: res.samplesWritten, exemplarsWritten, histogramsWritten: res.histogramsWritten, droppedSamples, problems };
+}
+
+/** Stores a batch and answers as Prometheus's receiver does: 204, or 400 naming what was dropped. */
+export async function storeBatch(
+  deps: IngestDeps,
+  counters: IngestCounters,
+  req: Request,
+  decoded: DecodedBatch,
+  protocol: string,
+  extraHeaders: (written: number, exemplarsWritten: number, histogramsWritten: number) => Record<string, string> = () => ({}),
+): Promise<Response> {
+  const { written, exemplarsWritten, histogramsWritten, problems } = await writeBatch(deps, counters, req, decoded, protocol);
+  const headers = extraHeaders(written, exemplarsWritten, histogramsWritten);
   if (problems.length > 0) {
-    const msg = `stored ${res.samplesWritten} samples; ${problems.join('; ')}`;
+    const msg = `stored ${written} samples; ${problems.join('; ')}`;
     return { status: 400, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: msg + '\n' };
   }
   return { status: 204, headers };
@@ -137,8 +186,8 @@ export function registerIngestRoutes(router: Router, deps: IngestDeps, counters:
         throw asHttpError(e);
       }
       const v2 = version === 'v2';
-      return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written) =>
-        v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms: 0, exemplars: 0 }) : {},
+      return storeBatch(deps, counters, req, batch, v2 ? 'promremotewrite2' : 'promremotewrite', (written, exemplars, histograms) =>
+        v2 ? remoteWriteV2ResponseHeaders({ samples: written, histograms, exemplars }) : {},
       );
     }, req.signal);
   };

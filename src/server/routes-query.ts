@@ -1,5 +1,5 @@
 /**
- * The Prometheus query API: instant and range queries, format_query, exemplars, metadata and the
+ * The Prometheus query API: instant and range queries, format_query, metadata and the
  * status pages Grafana reads. Parsing and JSON shapes live in api/; evaluation in promql/.
  */
 import {
@@ -154,9 +154,6 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       return apiError(e);
     }
   });
-
-  // Strata stores no exemplars yet: an empty, well-formed answer keeps Grafana's exemplar toggle working.
-  router.add(['GET', 'POST'], '/api/v1/query_exemplars', () => apiSuccess([]));
 
   router.add(['GET', 'POST'], '/api/v1/metadata', async (req) => {
     const form = await req.form();

@@ -10,3 +10,4 @@ export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } 
 export { setBlockCacheBytes, blockCacheBytes, fileCrc32 } from './part.js';
 export { SlabPool, ReadAbandonedError, SampleArena, readSlabPool } from './samples.js';
 export { inspectPart } from './part-check.js';
+export type { HistogramStoreStats } from './histograms/index.js';

@@ -13,9 +13,12 @@ import { Memtable } from './memtable.js';
 import type { Part } from './part.js';
 import { MAX_STORABLE_T, MIN_STORABLE_T, PartitionSet, spanOf } from './partition.js';
 import { ReadAbandonedError, SampleArena, SampleBuffer } from './samples.js';
-import { TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
+import { TOMBSTONES_FILE, TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
 import { type AppendResult, type StorageOptions, type StorageStats, validateOptions } from './options.js';
 import { Wal, type WalReplayStats } from './wal.js';
+import { HistogramStore, type HistogramStoreStats } from './histograms/index.js';
+import type { HistogramRows } from '../codec/index.js';
+import type { HistogramSamples } from '../model/index.js';
 
 export type { StorageLifecycle } from './merge-policy.js';
 export type { AppendResult, StorageOptions, StorageStats } from './options.js';
@@ -77,6 +80,8 @@ export class Storage {
   private readonly mergeRunner: JobRunner;
   private readonly dataDir: string;
   private wal!: Wal;
+  /** Native histogram samples: storage/histograms/, beside the float parts. */
+  private histograms!: HistogramStore;
   private replay!: WalReplayStats;
   private readonly tombstones: TombstoneSet;
   private partSeq = 1;
@@ -149,6 +154,22 @@ export class Storage {
     );
     s.wal = wal;
     s.replay = replay;
+    s.histograms = HistogramStore.open({
+      dir: join(s.dataDir, 'histograms'),
+      walDir: join(opts.dataPath, 'wal-histograms'),
+      walFsync: opts.walFsync,
+      walFsyncIntervalMs: opts.walFsyncIntervalMs,
+      flushIntervalMs: opts.flushIntervalMs,
+      dedupIntervalMs: opts.dedupIntervalMs,
+      minValidT: () => s.minValidT(),
+      now: s.now,
+      ...(opts.isDeleted ? { isDeleted: opts.isDeleted } : {}),
+      ...(opts.lifecycle ? { lifecycleRules: (ids: readonly number[], now: number) => opts.lifecycle!.rulesFor(ids, now) } : {}),
+      onError: (e) => {
+        s.counters.errors++;
+        s.report(e);
+      },
+    });
     s.flushTimer = setInterval(() => s.tick(), Math.max(10, opts.flushIntervalMs));
     s.flushTimer.unref();
     return s;
@@ -217,6 +238,47 @@ export class Storage {
       await this.flushing.catch(() => {});
     }
     return { stored: n, droppedOutOfRetention: old, droppedOutOfBounds: ahead };
+  }
+
+  /**
+   * Stores native histogram samples: series ids[i] at ts[i] gets row rowNumbers[i] of `rows`.
+   * Same checks and retention/bounds handling as append().
+   */
+  async appendHistograms(ids: Float64Array, timestamps: Float64Array, rowNumbers: Float64Array, count: number, rows: HistogramRows): Promise<AppendResult> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    const { lo, hi } = this.acceptedRange();
+    const keep: number[] = [];
+    let old = 0;
+    let ahead = 0;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      const t = timestamps[i]!;
+      const r = rowNumbers[i]!;
+      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new InvalidRowsError(`appendHistograms: row ${i} has series id ${id}, want an integer in [0, 2^53]`);
+      if (!Number.isInteger(t)) throw new InvalidRowsError(`appendHistograms: row ${i} has timestamp ${t}, want integer milliseconds`);
+      if (!Number.isInteger(r) || r < 0 || r >= rows.count) throw new InvalidRowsError(`appendHistograms: row ${i} names histogram ${r} of ${rows.count}`);
+      if (t < lo) old++;
+      else if (t > hi) ahead++;
+      else keep.push(i);
+    }
+    const n = keep.length;
+    if (n > 0) {
+      const pick = (col: Float64Array): Float64Array => (n === count ? col : Float64Array.from(keep, (i) => col[i]!));
+      this.histograms.append(pick(ids), pick(timestamps), pick(rowNumbers), n, rows);
+    }
+    this.counters.rowsDropped += old + ahead;
+    await this.histograms.committed();
+    return { stored: n, droppedOutOfRetention: old, droppedOutOfBounds: ahead };
+  }
+
+  /** The native histogram samples of each id in [minT, maxT], sorted, one per timestamp. */
+  readHistograms(ids: readonly number[], minT: number, maxT: number): Map<number, HistogramSamples> {
+    if (this.closed) throw new StorageClosedError('storage is closed');
+    return this.histograms.read(ids, minT, maxT);
+  }
+
+  histogramStats(): HistogramStoreStats {
+    return this.histograms.stats();
   }
 
   // ---- reads -----------------------------------------------------------------------------
@@ -328,6 +390,7 @@ export class Storage {
         await yieldToLoop();
       }
     }
+    for (const id of this.histograms.seriesIdsInRange(lo, maxT)) out.add(id);
     return [...out].sort((a, b) => a - b);
   }
 
@@ -360,7 +423,22 @@ export class Storage {
    */
   linkLiveParts(destDataDir: string): string[] {
     if (this.closed) throw new StorageClosedError('storage is closed');
-    return this.partitions.linkLiveParts(destDataDir);
+    const made = this.partitions.linkLiveParts(destDataDir);
+    for (const rel of this.histograms.liveParts()) {
+      const src = join(join(this.dataDir, 'histograms'), rel);
+      const partDest = join(destDataDir, 'histograms', rel);
+      fs.mkdirSync(partDest, { recursive: true });
+      for (const f of fs.readdirSync(src)) {
+        fs.linkSync(join(src, f), join(partDest, f));
+        made.push(`histograms/${rel}/${f}`);
+      }
+    }
+    if (fs.existsSync(join(join(this.dataDir, 'histograms'), TOMBSTONES_FILE))) {
+      fs.mkdirSync(join(destDataDir, 'histograms'), { recursive: true });
+      fs.copyFileSync(join(join(this.dataDir, 'histograms'), TOMBSTONES_FILE), join(destDataDir, 'histograms', TOMBSTONES_FILE));
+      made.push(`histograms/${TOMBSTONES_FILE}`);
+    }
+    return made;
   }
 
   // ---- flush -----------------------------------------------------------------------------
@@ -380,6 +458,7 @@ export class Storage {
 
   /** Writes everything in memtables to parts; returns when they are in the manifests. */
   forceFlush(): Promise<void> {
+    this.histograms.flush();
     return this.flush();
   }
 
@@ -453,6 +532,7 @@ export class Storage {
     if (ids.length === 0 || minT > maxT) return;
     await this.flush();
     this.tombstones.add({ seq: this.partSeq, minT, maxT, ids: Float64Array.from(ids).sort() });
+    this.histograms.deleteRange(ids, minT, maxT);
   }
 
   /** Drops tombstones no live part lies under any more (merged away, or dropped by retention). */
@@ -473,6 +553,7 @@ export class Storage {
     if (this.closed) throw new StorageClosedError('storage is closed');
     await this.flush();
     await this.merges.forceMerge();
+    this.histograms.forceMerge();
   }
 
   // ---- retention -------------------------------------------------------------------------
@@ -530,6 +611,7 @@ export class Storage {
     await this.flushRunner.close();
     await this.mergeRunner.close();
     await this.wal.close();
+    await this.histograms.close();
     this.partitions.retireAll();
   }
 }

@@ -12,9 +12,11 @@ import { StorageError } from './errors.js';
 
 export type WalFsync = 'always' | 'interval' | 'never';
 
-const FRAME_HEADER = 8;
+export const FRAME_HEADER = 8;
 const ROWS_HEADER = 8;
 const KIND_ROWS = 1;
+/** Native histogram rows (storage/histograms/wal-record.ts); only in the histogram store's WAL. */
+export const KIND_HISTOGRAMS = 2;
 /** No legitimate record is this large; a bigger length field is garbage from a torn write. */
 const MAX_PAYLOAD = 1 << 30;
 
@@ -27,7 +29,11 @@ export interface WalOptions {
    * it took the file (moved it elsewhere, e.g. for forwarding to remote storage).
    */
   archive?: (path: string, seq: number) => boolean;
+  /** Receives replayed records of kinds other than rows (see KIND_HISTOGRAMS); returns their row count. */
+  onRecord?: RecordSink;
 }
+
+export type RecordSink = (kind: number, payload: Buffer) => number;
 
 export interface WalReplayStats {
   segments: number;
@@ -66,7 +72,8 @@ export function encodeRowsRecord(ids: Float64Array, ts: Float64Array, vs: Float6
   return buf;
 }
 
-function decodeRows(payload: Buffer, sink: RowsSink): number {
+function decodeRows(payload: Buffer, sink: RowsSink, other?: RecordSink): number {
+  if (other !== undefined && payload.length >= ROWS_HEADER && payload.readUInt8(0) !== KIND_ROWS) return other(payload.readUInt8(0), payload);
   if (payload.length < ROWS_HEADER || payload.readUInt8(0) !== KIND_ROWS) {
     throw new StorageError(`WAL record of unknown kind ${payload.length ? payload.readUInt8(0) : 'empty'}`);
   }
@@ -85,7 +92,7 @@ function decodeRows(payload: Buffer, sink: RowsSink): number {
  * where it stopped (the end of the valid log in `data`, when it ran to it).
  * The one reader of the frame format: replay and forwarding both use it.
  */
-export function decodeFrames(data: Buffer, from: number, sink: RowsSink, maxRows = Infinity): number {
+export function decodeFrames(data: Buffer, from: number, sink: RowsSink, maxRows = Infinity, other?: RecordSink): number {
   let off = from;
   let rows = 0;
   while (off + FRAME_HEADER <= data.length && rows < maxRows) {
@@ -95,7 +102,7 @@ export function decodeFrames(data: Buffer, from: number, sink: RowsSink, maxRows
     const payload = data.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len);
     if (crc32(payload) !== sum) break;
     try {
-      rows += decodeRows(payload, sink);
+      rows += decodeRows(payload, sink, other);
     } catch {
       break; // a frame with a valid CRC but nonsense inside is treated like a torn one
     }
@@ -148,11 +155,24 @@ export class Wal {
     for (const seq of seqs) {
       const path = join(this.opts.dir, segmentName(seq));
       const data = fs.readFileSync(path);
-      const off = decodeFrames(data, 0, (ids, ts, vs, n) => {
-        sink(ids, ts, vs, n);
-        stats.rows += n;
-        stats.records++;
-      });
+      const other = this.opts.onRecord;
+      const off = decodeFrames(
+        data,
+        0,
+        (ids, ts, vs, n) => {
+          sink(ids, ts, vs, n);
+          stats.rows += n;
+          stats.records++;
+        },
+        Infinity,
+        other &&
+          ((kind, payload) => {
+            const n = other(kind, payload);
+            stats.rows += n;
+            stats.records++;
+            return n;
+          }),
+      );
       if (off < data.length) {
         // Rows past a torn or corrupt frame are gone: say where and how much, not just count it.
         log.warn('WAL segment has a damaged tail; dropped it', { segment: path, offset: off, bytesDropped: data.length - off, segmentBytes: data.length });
@@ -194,7 +214,22 @@ export class Wal {
 
   append(ids: Float64Array, ts: Float64Array, vs: Float64Array, from: number, count: number): void {
     if (this.closed) throw new StorageError('WAL is closed');
-    const rec = encodeRowsRecord(ids, ts, vs, from, count, this.frameScratch(FRAME_HEADER + ROWS_HEADER + count * 24));
+    this.writeFrame(encodeRowsRecord(ids, ts, vs, from, count, this.frameScratch(FRAME_HEADER + ROWS_HEADER + count * 24)));
+  }
+
+  /**
+   * Writes one record of another kind: `frame` is FRAME_HEADER free bytes, then the payload,
+   * which starts with its kind byte (see RecordSink). The header is filled in place.
+   */
+  appendRecord(frame: Uint8Array): void {
+    if (this.closed) throw new StorageError('WAL is closed');
+    const rec = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    rec.writeUInt32LE(rec.length - FRAME_HEADER, 0);
+    rec.writeUInt32LE(crc32(rec.subarray(FRAME_HEADER)), 4);
+    this.writeFrame(rec);
+  }
+
+  private writeFrame(rec: Buffer): void {
     let off = 0;
     try {
       while (off < rec.length) off += fs.writeSync(this.fd, rec, off, rec.length - off);

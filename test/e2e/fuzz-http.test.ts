@@ -1,15 +1,20 @@
 /**
  * A seeded fuzz run over real HTTP against the real server: mutated remote-write 1.0/2.0 bodies,
- * JSON-lines / Prometheus-text / Influx imports, hostile query parameters, and slow and aborted
+ * JSON-lines / Prometheus-text / Influx imports, OTLP/HTTP bodies (protobuf and JSON, gzip,
+ * points bad on purpose), mutated remote-read requests, hostile query and exemplar-query
+ * parameters, and slow and aborted
  * clients, interleaved with a writer whose acknowledged samples are the ground truth. Nothing may
  * crash or hang the server, no answer may be a 500, writes must still be accepted at the end, and
  * every acknowledged sample must come back exactly. `STRATA_FUZZ_SEED` replays a run;
  * STRATA_SLOW_TESTS=1 runs five times as many cases.
  */
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRemoteWriteV1, encodeRemoteWriteV2, snappyCompress, type EncodeSeries } from '../../src/ingest/index.js';
+import { encodeRemoteWriteV1, encodeRemoteWriteV2, snappyCompress, type EncodeHistogram, type EncodeSeries } from '../../src/ingest/index.js';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
+import { encodeOtlp } from '../ingest/otlp-protos.js';
+import { encodeReadRequest } from '../ingest/protos.js';
 import { RW1_HEADERS, RW2_HEADERS, series } from './client.js';
 
 const SEED = Number(process.env.STRATA_FUZZ_SEED ?? 0x5eed2101);
@@ -106,7 +111,35 @@ function fuzzSeries(n: number): EncodeSeries[] {
     // Out-of-range timestamps (before 1970, 2^53, far future) are refused with a 400 and never stop flushing.
     const ts = Array.from({ length: count }, (_, k) => pick([now - k * 1000, 0, now - 86_400_000, 1.5, -1, 2 ** 53, now + 1e12]));
     const vs = Array.from({ length: count }, () => pick([1, NaN, Infinity, -0, 1e308]));
-    return series(pick(['fz_metric', 'fz:other', '', '0bad']), labels, ts, vs);
+    const out = series(pick(['fz_metric', 'fz:other', '', '0bad']), labels, ts, vs);
+    return rand() < 0.3 ? { ...out, histograms: fuzzHistograms(now) } : out;
+  });
+}
+
+/** Native histograms, valid or not: spans that do not add up, negative counts, odd schemas, custom bounds. */
+function fuzzHistograms(now: number): EncodeHistogram[] {
+  return Array.from({ length: 1 + int(3) }, (_, k) => {
+    const n = int(5);
+    const buckets = Float64Array.from({ length: n }, () => pick([0, 1, 7, -1, 2.5, NaN, 1e300]));
+    const schema = pick([0, 3, 8, -4, -53, 9, -5, 127]);
+    return {
+      timestamp: pick([now - k * 1000, 0, now + 1e12]),
+      integer: rand() < 0.5,
+      histogram: {
+        schema,
+        // 4 is no hint at all: the receiver must refuse it.
+        counterResetHint: pick([0, 1, 2, 3, 4]) as 0 | 1 | 2 | 3,
+        zeroThreshold: pick([0, 0.001, -1]),
+        zeroCount: pick([0, 1, -1]),
+        count: pick([0, 10, 1e6, -3, NaN]),
+        sum: pick([0, 1.5, NaN, -Infinity]),
+        positiveSpans: n === 0 ? [] : [{ offset: pick([0, -2, 5]), length: pick([n, n + 1, Math.max(0, n - 1)]) }],
+        positiveBuckets: buckets,
+        negativeSpans: rand() < 0.3 ? [{ offset: 1, length: 1 }] : [],
+        negativeBuckets: rand() < 0.3 ? Float64Array.of(pick([1, -1])) : new Float64Array(0),
+        customValues: schema === -53 ? Float64Array.from({ length: int(4) }, (_, i) => pick([i, 1, NaN])) : new Float64Array(0),
+      },
+    };
   });
 }
 
@@ -185,6 +218,60 @@ async function importInflux(): Promise<void> {
   await send('influx import', `${s.url}/write${precision}`, { method: 'POST', body: mutateText(body) });
 }
 
+/** An OTLP request of random shape, some of its points bad on purpose (counts, bounds, temporality, scale). */
+function otlpRequest(): Record<string, unknown> {
+  const t = `${Date.now()}000000`;
+  const attrs = () => [{ key: pick(['k', 'a.b', '1x', '_u', '', 'ü']), value: pick([{ stringValue: pick(['v', '', 'x'.repeat(int(3000))]) }, { intValue: '-3' }, { boolValue: true }, { arrayValue: { values: [{ doubleValue: 1.5 }] } }]) }];
+  const count = pick(['0', '3', '-1', '18446744073709551615']);
+  const metrics = Array.from({ length: 1 + int(4) }, () => {
+    const name = pick(['fz.otlp', 'fz_otlp', '...', '', '9lives', 'ü.m']);
+    const unit = pick(['', 's', 'By/s', '{x}', '1', '%/']);
+    const temporality = pick([0, 1, 2, 2, 2, 7]);
+    const dp = { timeUnixNano: pick([t, '0', '99999999999999999999']), attributes: attrs(), flags: pick([0, 0, 1, 7]) };
+    switch (int(5)) {
+      case 0:
+        return { name, unit, gauge: { dataPoints: [{ ...dp, asDouble: pick([1, -0, 1e308]) }] } };
+      case 1:
+        return { name, unit, sum: { aggregationTemporality: temporality, isMonotonic: rand() < 0.5, dataPoints: [{ ...dp, asInt: pick(['1', '-9223372036854775808']) }] } };
+      case 2: {
+        const bounds = pick([[], [1], [1, 2], [2, 1]]);
+        return { name, unit, histogram: { aggregationTemporality: temporality, dataPoints: [{ ...dp, count, sum: 1, bucketCounts: Array.from({ length: int(4) }, () => pick(['0', '1', '-2'])), explicitBounds: bounds }] } };
+      }
+      case 3:
+        return { name, unit, exponentialHistogram: { aggregationTemporality: temporality, dataPoints: [{ ...dp, count, scale: pick([-5, -4, 0, 8, 12, 20, 21]), zeroCount: pick(['0', '1']), positive: { offset: pick([0, -2147483648, 2147483647]), bucketCounts: ['1', '2'] } }] } };
+      default:
+        return { name, unit, summary: { dataPoints: [{ ...dp, count, sum: 2, quantileValues: [{ quantile: pick([0.5, 1.5, -1]), value: 1 }] }] } };
+    }
+  });
+  return { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: pick(['fz', '']) } }, ...attrs()] }, scopeMetrics: [{ scope: { name: 'fz' }, metrics }] }] };
+}
+
+async function otlp(): Promise<void> {
+  const req = otlpRequest();
+  let json = rand() < 0.5;
+  let body: Uint8Array = Buffer.from(JSON.stringify(req));
+  if (!json) {
+    try {
+      body = encodeOtlp(req);
+    } catch {
+      json = true; // a value protobufjs will not encode (its Long parsing) goes as JSON instead
+    }
+  }
+  const mode = int(4);
+  if (mode === 0) body = json ? Buffer.from(mutateText(Buffer.from(body).toString('utf8'))) : mutateBytes(body);
+  const headers: Record<string, string> = { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' };
+  if (mode === 1) {
+    body = gzipSync(body);
+    headers['Content-Encoding'] = 'gzip';
+  } else if (mode === 2) {
+    body = mutateBytes(gzipSync(body));
+    headers['Content-Encoding'] = 'gzip';
+  }
+  if (rand() < 0.1) headers['Content-Type'] = pick(['text/plain', 'application/json; charset=utf-8', '']);
+  const path = pick(['/opentelemetry/v1/metrics', '/api/v1/otlp/v1/metrics', '/insert/3/opentelemetry/v1/metrics']);
+  await send(`otlp ${json ? 'json' : 'protobuf'} mode ${mode}`, `${s.url}${path}`, { method: 'POST', body, headers });
+}
+
 const HOSTILE_QUERIES = [
   () => '('.repeat(5000 + int(20000)) + '1' + ')'.repeat(5000),
   () => 'sum('.repeat(2000) + 'up' + ')'.repeat(2000),
@@ -226,6 +313,37 @@ async function hostileSelection(): Promise<void> {
   if (rand() < 0.2) params.set('topN', pick(['0', '-1', '1e9', 'x']));
   if (rand() < 0.2) params.set('focusLabel', pick(['s', '\u0000', 'x'.repeat(2500)]));
   await send(`selection ${path}`, `${s.url}${path}`, { method: 'POST', body: params }, [503]);
+}
+
+async function remoteRead(): Promise<void> {
+  const now = Date.now();
+  const matcher = () =>
+    pick([
+      { type: 0, name: '__name__', value: 'truth' },
+      { type: 2, name: 's', value: pick(['truth_.*', '(a+)+$', '[', '.*']) },
+      { type: 1, name: 'job', value: '' },
+      { type: 3, name: pick(['x', '', '\u0000']), value: pick(['', 'a|b']) },
+    ]);
+  const raw = encodeReadRequest({
+    queries: Array.from({ length: int(4) }, () => ({
+      startTimestampMs: pick([now - 3_600_000, 0, -1e12, now + 1e9]),
+      endTimestampMs: pick([now, now + 1e9, 0, -5]),
+      matchers: Array.from({ length: int(4) }, matcher),
+      hints: rand() < 0.5 ? { stepMs: int(100_000), func: pick(['rate', '', 'x'.repeat(int(3000))]), rangeMs: -1 } : undefined,
+    })),
+    acceptedResponseTypes: pick([[], [0], [1], [1, 0]]),
+  });
+  const mode = int(3);
+  const body = mode === 0 ? snappyCompress(mutateBytes(raw)) : mode === 1 ? mutateBytes(snappyCompress(raw)) : snappyCompress(raw);
+  const headers: Record<string, string> = { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': pick(['snappy', 'snappy', '', 'gzip']) };
+  await send(`remote read mode ${mode}`, `${s.url}/api/v1/read`, { method: 'POST', body, headers }, [503]);
+}
+
+async function exemplarQuery(): Promise<void> {
+  const params = new URLSearchParams({ query: mutateText(pick(['truth{s=~"truth_.*"}', 'rate(truth[5m]) / on() group_left sum(truth)', '1 + 1'])) });
+  if (rand() < 0.5) params.set('start', pick(['-1e20', '1e20', 'x', '0', String(Date.now() / 1000)]));
+  if (rand() < 0.5) params.set('end', pick(['-1e20', '1e20', 'x', '0']));
+  await send('exemplar query', `${s.url}/api/v1/query_exemplars`, { method: 'POST', body: params });
 }
 
 /** A raw client that sends part of a request, then stalls or leaves. */
@@ -274,7 +392,7 @@ afterAll(async () => {
 
 describe(`HTTP fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
   it('never answers 500, never hangs, keeps accepting writes and keeps acknowledged data exact', async () => {
-    const kinds = [remoteWrite, remoteWrite, importJson, importText, importInflux, hostileQuery, hostileSelection, badClient];
+    const kinds = [remoteWrite, remoteWrite, importJson, importText, importInflux, otlp, hostileQuery, hostileSelection, remoteRead, exemplarQuery, badClient];
     for (let i = 0; i < CASES; i++) {
       // Two fuzz cases at a time alongside a truth write, so bad input and good input overlap.
       await Promise.all([pick(kinds)(), pick(kinds)(), writeTruth()]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileMatcher, IndexError, planMatcher } from '../../src/index/index.js';
+import { RegexError } from '../../src/regex/index.js';
 import type { LabelMatcher } from '../../src/model/index.js';
 
 const m = (name: string, type: LabelMatcher['type'], value: string): LabelMatcher => ({ name, type, value });
@@ -20,10 +21,13 @@ describe('compileMatcher', () => {
     expect(compileMatcher(m('a', '!~', ''))('x')).toBe(true);
   });
 
-  it('rejects an unknown matcher type or a bad regex with IndexError', () => {
+  it('rejects an unknown matcher type with IndexError', () => {
     expect(() => compileMatcher({ name: 'a', type: '==' as LabelMatcher['type'], value: 'x' })).toThrow(IndexError);
+  });
+
+  it('rejects a bad regex with RegexError naming it', () => {
     expect(() => compileMatcher(m('a', '=~', '[b'))).toThrow(/invalid regex "\[b": missing closing \]/);
-    expect(() => compileMatcher(m('a', '!~', '\\8'))).toThrow(IndexError);
+    expect(() => compileMatcher(m('a', '!~', '\\8'))).toThrow(RegexError);
   });
 });
 

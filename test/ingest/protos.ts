@@ -33,3 +33,13 @@ export function encodeV2(obj: Record<string, unknown>): Uint8Array {
   if (err) throw new Error(err);
   return RequestV2.encode(RequestV2.fromObject(obj)).finish();
 }
+
+export const ReadRequest = root.lookupType('prometheus.ReadRequest');
+export const ReadResponse = root.lookupType('prometheus.ReadResponse');
+export const ChunkedReadResponse = root.lookupType('prometheus.ChunkedReadResponse');
+
+export function encodeReadRequest(obj: Record<string, unknown>): Uint8Array {
+  const err = ReadRequest.verify(obj);
+  if (err) throw new Error(err);
+  return ReadRequest.encode(ReadRequest.fromObject(obj)).finish();
+}

@@ -110,7 +110,7 @@ describe('remote write 1.0 decoding', () => {
     expect(b.values[0]).toBe(0);
   });
 
-  it('counts exemplars and histograms without storing them', () => {
+  it('counts exemplars and decodes native histograms beside the float samples', () => {
     const b = decodeRemoteWriteV1(
       body({
         timeseries: [
@@ -126,8 +126,10 @@ describe('remote write 1.0 decoding', () => {
     );
     expect(b.exemplars).toBe(2);
     expect(b.histograms).toBe(2);
-    expect(b.seriesCount).toBe(1); // a series with no float samples adds no row
+    expect(b.seriesCount).toBe(2); // a series with only histogram samples is a series too
     expect(b.sampleCount).toBe(1);
+    expect([...b.histogramRows!.seriesIndex]).toEqual([0, 1]);
+    expect([...b.histogramRows!.timestamps]).toEqual([5, 5]);
   });
 
   it('returns metadata records', () => {

@@ -6,6 +6,36 @@
 import type { Labels, LabelMatcher, Querier, Series } from '../../src/model/index.js';
 import { compareLabels, labelsKey, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../src/model/index.js';
 import { compileLabelRegex } from '../../src/promql/parser.js';
+import { CounterResetHint, type FloatHistogram } from '../../src/model/histogram.js';
+import { detectReset, usesCustomBuckets } from '../../src/promql/histogram/index.js';
+
+/**
+ * The counter-reset hints Prometheus's TSDB hands back for histograms without an explicit one:
+ * samples that continue a chunk read as `NotReset`; a chunk starts at the first sample, after a
+ * float, at a reset and at a schema or bucket-layout change, and its first sample reads as
+ * `Unknown` (prometheus/prometheus#15346).
+ */
+function chunkHints(s: StoredSeries): FloatHistogram[] {
+  const out: FloatHistogram[] = [];
+  let prev: FloatHistogram | null = null;
+  let prevT = -Infinity;
+  let f = 0;
+  for (let i = 0; i < s.histograms.length; i++) {
+    const h = s.histograms[i]!;
+    const t = s.htimestamps[i]!;
+    while (f < s.timestamps.length && s.timestamps[f]! < t) f++;
+    const floatBetween = f > 0 && s.timestamps[f - 1]! > prevT;
+    let hint = h.counterResetHint;
+    if (hint === CounterResetHint.Unknown && prev && !floatBetween && prev.counterResetHint !== CounterResetHint.Gauge) {
+      const newChunk = detectReset(h, prev) || h.schema !== prev.schema || usesCustomBuckets(h) !== usesCustomBuckets(prev) || h.customValues.join() !== prev.customValues.join() || h.zeroThreshold !== prev.zeroThreshold;
+      if (!newChunk) hint = CounterResetHint.NotReset;
+    }
+    out.push(hint === h.counterResetHint ? h : { ...h, counterResetHint: hint });
+    prev = h;
+    prevT = t;
+  }
+  return out;
+}
 
 interface StoredSeries {
   labels: Labels;
@@ -13,6 +43,8 @@ interface StoredSeries {
   values: number[];
   /** Parallel to values: true where the sample is a staleness marker. */
   stale: boolean[];
+  htimestamps: number[];
+  histograms: FloatHistogram[];
 }
 
 export class MemoryQuerier implements Querier {
@@ -28,8 +60,13 @@ export class MemoryQuerier implements Querier {
     const key = labelsKey(labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, timestamps: [], values: [], stale: [] };
+      s = { labels, timestamps: [], values: [], stale: [], htimestamps: [], histograms: [] };
       this.series.set(key, s);
+    }
+    const hAt = s.htimestamps.indexOf(t);
+    if (hAt >= 0) {
+      s.htimestamps.splice(hAt, 1);
+      s.histograms.splice(hAt, 1);
     }
     const n = s.timestamps.length;
     if (n > 0 && s.timestamps[n - 1]! >= t) {
@@ -49,6 +86,30 @@ export class MemoryQuerier implements Querier {
     s.timestamps.push(t);
     s.values.push(v);
     s.stale.push(stale);
+  }
+
+  /** Appends one native-histogram sample (replacing a float or histogram at the same time). */
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+    const key = labelsKey(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels, timestamps: [], values: [], stale: [], htimestamps: [], histograms: [] };
+      this.series.set(key, s);
+    }
+    const f = s.timestamps.indexOf(t);
+    if (f >= 0) {
+      s.timestamps.splice(f, 1);
+      s.values.splice(f, 1);
+      s.stale.splice(f, 1);
+    }
+    let i = s.htimestamps.length - 1;
+    while (i >= 0 && s.htimestamps[i]! > t) i--;
+    if (i >= 0 && s.htimestamps[i] === t) {
+      s.histograms[i] = h;
+      return;
+    }
+    s.htimestamps.splice(i + 1, 0, t);
+    s.histograms.splice(i + 1, 0, h);
   }
 
   /** Removes a series entirely (a later `load` line for the same labels replaces it). */
@@ -89,11 +150,17 @@ export class MemoryQuerier implements Querier {
     const out: Series[] = [];
     for (const s of this.series.values()) {
       if (!matchers.every((m) => this.matches(s.labels, m))) continue;
+      const hinted = s.histograms.length > 0 ? chunkHints(s) : s.histograms;
       let lo = 0;
       while (lo < s.timestamps.length && s.timestamps[lo]! < minT) lo++;
       let hi = lo;
       while (hi < s.timestamps.length && s.timestamps[hi]! <= maxT) hi++;
-      if (hi === lo) continue;
+      let hlo = 0;
+      while (hlo < s.htimestamps.length && s.htimestamps[hlo]! < minT) hlo++;
+      let hhi = hlo;
+      while (hhi < s.htimestamps.length && s.htimestamps[hhi]! <= maxT) hhi++;
+      if (hi === lo && hhi === hlo) continue;
+      const histograms = hhi > hlo ? { timestamps: Float64Array.from(s.htimestamps.slice(hlo, hhi)), histograms: hinted.slice(hlo, hhi) } : undefined;
       const timestamps = new Float64Array(hi - lo);
       const values = new Float64Array(hi - lo);
       const bits = new Uint32Array(values.buffer);
@@ -105,7 +172,7 @@ export class MemoryQuerier implements Querier {
           bits[(i - lo) * 2 + 1] = STALE_NAN_BITS_HI;
         } else values[i - lo] = s.values[i]!;
       }
-      out.push({ labels: s.labels, timestamps, values });
+      out.push(histograms ? { labels: s.labels, timestamps, values, histograms } : { labels: s.labels, timestamps, values });
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;

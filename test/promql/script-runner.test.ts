@@ -103,9 +103,21 @@ describe('judging evals', () => {
     expect(await statuses('eval instant at 0 1 + 2\n  4\n')).toEqual(['fail']);
   });
 
-  it('skips evals that read native-histogram series, with the reason', async () => {
-    const r = await runScript('x.test', 'load 1m\n  h {{schema:0 sum:1 count:1}}\n\neval instant at 0 h\n  {} 1\n', engine, opts);
+  it('skips evals that read native-histogram series when asked to, with the reason', async () => {
+    const r = await runScript('x.test', 'load 1m\n  h {{schema:0 sum:1 count:1}}\n\neval instant at 0 h\n  {} 1\n', engine, { ...opts, skipHistograms: true });
     expect(summarize(r.outcomes).skipReasons).toEqual(new Map([['reads series that hold native histograms', 1]]));
+  });
+
+  it('compares native-histogram results with the histogram rule', async () => {
+    const script = 'load 1m\n  h {{schema:0 sum:5 count:4 buckets:[1 2 1]}}+{{schema:0 sum:5 count:4 buckets:[1 2 1]}}x2\n\neval instant at 2m h * 2\n  {} {{schema:0 sum:30 count:24 buckets:[6 12 6]}}\n\neval instant at 2m h\n  h {{schema:0 sum:15 count:13 buckets:[3 6 3]}}\n';
+    expect(await statusesOf(script)).toEqual(['pass', 'fail']);
+  });
+
+  it('loads classic histograms as custom-bucket histograms with load_with_nhcb', async () => {
+    const script =
+      'load_with_nhcb 1m\n  rpc_bucket{le="1"} 1\n  rpc_bucket{le="5"} 3\n  rpc_bucket{le="+Inf"} 4\n  rpc_count 4\n  rpc_sum 9\n\n' +
+      'eval instant at 0 rpc\n  rpc {{schema:-53 sum:9 count:4 custom_values:[1 5] buckets:[1 2 1]}}\n';
+    expect(await statusesOf(script)).toEqual(['pass']);
   });
 
   it('still runs evals on float series loaded next to native histograms', async () => {
@@ -125,6 +137,11 @@ describe('judging evals', () => {
     expect(r.error).toContain('unknown command');
   });
 });
+
+async function statusesOf(script: string): Promise<string[]> {
+  const r = await runScript('x.test', script, engine, opts);
+  return r.outcomes.map((o) => o.status);
+}
 
 describe('@-modifier variants', () => {
   it('pins top-level selectors and subqueries to the eval time, leaving subquery insides alone', () => {

@@ -11,6 +11,9 @@ import { parseDuration } from '../../src/promql/duration.js';
 import { formatPosition, parseExpr, parseNumber, parseSeriesSelector, unquoteString } from '../../src/promql/parser.js';
 import { printExpr } from '../../src/promql/printer.js';
 import { MemoryQuerier } from './memory-querier.js';
+import type { FloatHistogram } from '../../src/model/histogram.js';
+import { combine, compact } from '../../src/promql/histogram/index.js';
+import { appendNhcbSeries, parseHistogramLiteral, histogramsEqual, formatHistogram } from './histogram-notation.js';
 
 // ---------------------------------------------------------------------------------------------
 // The engine contract (src/promql/engine.ts), restated so this runner compiles before it exists.
@@ -22,8 +25,8 @@ export interface AnnotationLike {
 export type ValueLike =
   | { type: 'scalar'; t: number; v: number }
   | { type: 'string'; t: number; v: string }
-  | { type: 'vector'; samples: { labels: Labels; t: number; v: number }[] }
-  | { type: 'matrix'; series: { labels: Labels; timestamps: Float64Array; values: Float64Array }[] };
+  | { type: 'vector'; samples: { labels: Labels; t: number; v: number; h?: FloatHistogram }[] }
+  | { type: 'matrix'; series: { labels: Labels; timestamps: Float64Array; values: Float64Array; histograms?: { timestamps: Float64Array; histograms: readonly FloatHistogram[] } }[] };
 export interface QueryResultLike {
   value: ValueLike;
   warnings: AnnotationLike[];
@@ -62,6 +65,8 @@ export interface RunOptions {
   readonly rangeCheck: boolean;
   /** Skip every eval after a histogram load (README §8's conservative rule) instead of only those reading histograms. */
   readonly conservativeSkip?: boolean;
+  /** Skip evals that need native histograms (the engine's state before it had them). */
+  readonly skipHistograms?: boolean;
 }
 
 /** Files that need features the storage model does not have, with the reason. */
@@ -73,7 +78,7 @@ export const SKIPPED_FILES: Readonly<Record<string, string>> = {
 // Series descriptions: `name{l="v"} 1+2x3 _ stale`
 
 /** One expanded value slot: a float, a skipped slot, a staleness marker or a histogram. */
-export type SlotValue = { kind: 'float'; v: number } | { kind: 'omit' } | { kind: 'stale' } | { kind: 'histogram' };
+export type SlotValue = { kind: 'float'; v: number } | { kind: 'omit' } | { kind: 'stale' } | { kind: 'histogram'; h: FloatHistogram; hintGiven: boolean };
 
 const NUM = String.raw`[+-]?(?:inf|nan|[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?|[0-9]+\.)`;
 const ITEM_SINGLE = new RegExp(`^(${NUM})$`, 'i');
@@ -109,9 +114,7 @@ export function expandItems(items: string[]): SlotValue[] {
       continue;
     }
     if (item.startsWith('{{')) {
-      const rep = /x([0-9]+)$/.exec(item);
-      const n = rep && item.includes('}}x') ? Number(rep[1]) + 1 : 1;
-      for (let i = 0; i < n; i++) out.push({ kind: 'histogram' });
+      out.push(...expandHistogramItem(item));
       continue;
     }
     if ((m = ITEM_SINGLE.exec(item))) {
@@ -136,6 +139,24 @@ export function expandItems(items: string[]): SlotValue[] {
       continue;
     }
     throw new ScriptError(`bad series value item ${JSON.stringify(item)}`);
+  }
+  return out;
+}
+
+/** `{{h}}`, `{{h}}xN`, `{{a}}+{{b}}xN`, `{{a}}-{{b}}xN` (README §3.1). */
+function expandHistogramItem(item: string): SlotValue[] {
+  const m = /^\{\{(.*?)\}\}(?:([+-])\{\{(.*?)\}\})?(?:x([0-9]+))?$/.exec(item);
+  if (!m) throw new ScriptError(`bad histogram item ${JSON.stringify(item)}`);
+  const first = parseHistogramLiteral(m[1]!);
+  const hintGiven = /counter_reset_hint:/.test(m[1]!);
+  const n = m[4] === undefined ? 0 : Number(m[4]);
+  if (m[2] && m[4] === undefined) throw new ScriptError(`histogram series item needs a repeat count: ${item}`);
+  const out: SlotValue[] = [{ kind: 'histogram', h: first, hintGiven }];
+  const step = m[3] !== undefined ? parseHistogramLiteral(m[3]) : null;
+  let cur = first;
+  for (let i = 0; i < n; i++) {
+    if (step) cur = { ...compact(combine(cur, step, m[2] === '-' ? -1 : 1).h), counterResetHint: cur.counterResetHint };
+    out.push({ kind: 'histogram', h: cur, hintGiven });
   }
   return out;
 }
@@ -458,7 +479,13 @@ function compareResult(ev: EvalCommand, value: ValueLike): string | null {
         if (ordered && exp.order !== pos + 1) return `expected metric ${fmtLabels(s.labels)} at position ${exp.order} but was at ${pos + 1}`;
         const e0 = exp.values[0];
         if (!e0 || e0.kind === 'omit') return `no expected value for ${fmtLabels(s.labels)}`;
-        if (e0.kind === 'histogram') return `expected histogram for ${fmtLabels(s.labels)} but got float ${s.v}`;
+        if (e0.kind === 'histogram') {
+          if (!s.h) return `expected histogram for ${fmtLabels(s.labels)} but got float ${s.v}`;
+          if (!histogramsEqual(e0.h, s.h, e0.hintGiven, (a, b) => almostEqual(a, b))) return `expected ${formatHistogram(e0.h)} for ${fmtLabels(s.labels)} but got ${formatHistogram(s.h)}`;
+          seen.add(key);
+          continue;
+        }
+        if (s.h) return `expected float ${e0.kind === 'stale' ? 'stale' : e0.v} for ${fmtLabels(s.labels)} but got histogram ${formatHistogram(s.h)}`;
         const ok = e0.kind === 'stale' ? isStaleNaN(s.v) : almostEqual(e0.v, s.v, false, isStaleNaN(s.v));
         if (!ok) return `expected ${e0.kind === 'stale' ? 'stale' : e0.v} for ${fmtLabels(s.labels)} but got ${s.v}`;
         seen.add(key);
@@ -477,17 +504,30 @@ function compareResult(ev: EvalCommand, value: ValueLike): string | null {
       for (const s of value.series) {
         const key = sortedKey(s.labels);
         const exp = ev.series.get(key);
-        const got = (): string => Array.from(s.values, (v, i) => `${v} @[${s.timestamps[i]}]`).join(', ');
+        const got = (): string =>
+          Array.from(s.values, (v, i) => `${v} @[${s.timestamps[i]}]`)
+            .concat(s.histograms ? s.histograms.histograms.map((h, i) => `${formatHistogram(h)} @[${s.histograms!.timestamps[i]}]`) : [])
+            .join(', ');
         if (!exp) return `unexpected metric ${fmtLabels(s.labels)} in result, has ${got()}`;
         seen.add(key);
         const expected: { t: number; v: number; stale: boolean }[] = [];
+        const expectedH: { t: number; h: FloatHistogram; hintGiven: boolean }[] = [];
         for (let i = 0; i < exp.values.length; i++) {
           const t = ev.start + i * ev.step;
           if (t > ev.end) return `expected ${exp.values.length} points for ${fmtLabels(exp.labels)}, but query time range cannot return this many points`;
           const e = exp.values[i]!;
           if (e.kind === 'float') expected.push({ t, v: e.v, stale: false });
           else if (e.kind === 'stale') expected.push({ t, v: NaN, stale: true });
-          else if (e.kind === 'histogram') return `expected histogram points for ${fmtLabels(exp.labels)}`;
+          else if (e.kind === 'histogram') expectedH.push({ t, h: e.h, hintGiven: e.hintGiven });
+        }
+        const gotH = s.histograms ?? { timestamps: new Float64Array(0), histograms: [] };
+        if (expectedH.length !== gotH.histograms.length) return `expected ${expectedH.length} histogram points for ${fmtLabels(exp.labels)}, but got ${got()}`;
+        for (let i = 0; i < expectedH.length; i++) {
+          const e = expectedH[i]!;
+          if (gotH.timestamps[i] !== e.t) return `expected histogram point ${i} of ${fmtLabels(exp.labels)} at t=${e.t}, but got ${got()}`;
+          if (!histogramsEqual(e.h, gotH.histograms[i]!, e.hintGiven, (a, b) => almostEqual(a, b))) {
+            return `expected histogram value at index ${i} (t=${e.t}) for ${fmtLabels(exp.labels)} to be ${formatHistogram(e.h)}, but got ${got()}`;
+          }
         }
         if (expected.length !== s.values.length) {
           return `expected ${expected.length} float points for ${fmtLabels(exp.labels)}, but got ${got()}`;
@@ -576,11 +616,21 @@ async function runInstantQuery(engine: EngineLike, q: Querier, ev: EvalCommand, 
   const mat = rangeRes.value.series;
   const unsorted = checkMatrixSorted(mat);
   if (unsorted) return `${query} range mode: ${unsorted}`;
-  const samples: { labels: Labels; t: number; v: number }[] = [];
+  const samples: { labels: Labels; t: number; v: number; h?: FloatHistogram }[] = [];
   for (const s of mat) {
+    let found = false;
     for (let i = 0; i < s.timestamps.length; i++) {
       if (s.timestamps[i] === t) {
         samples.push({ labels: s.labels, t, v: s.values[i]! });
+        found = true;
+        break;
+      }
+    }
+    const hs = s.histograms;
+    if (found || !hs) continue;
+    for (let i = 0; i < hs.timestamps.length; i++) {
+      if (hs.timestamps[i] === t) {
+        samples.push({ labels: s.labels, t, v: 0, h: hs.histograms[i]! });
         break;
       }
     }
@@ -709,7 +759,15 @@ export async function runScript(file: string, text: string, engine: EngineLike, 
           values.forEach((v, k) => {
             if (v.kind === 'float') storage.append(labels, k * interval, v.v);
             else if (v.kind === 'stale') storage.append(labels, k * interval, NaN, true);
+            else if (v.kind === 'histogram') storage.appendHistogram(labels, k * interval, v.h);
           });
+        }
+        if (m[1]) {
+          const classic = [...block.values()].map(({ labels, values }) => ({
+            labels,
+            points: values.flatMap((v, k) => (v.kind === 'float' ? [{ t: k * interval, v: v.v }] : [])),
+          }));
+          appendNhcbSeries(classic, (labels, t, h) => storage.appendHistogram(labels, t, h));
         }
       } else if (word.startsWith('eval')) {
         const ev = parseEval(line, body, lineNo);
@@ -721,9 +779,10 @@ export async function runScript(file: string, text: string, engine: EngineLike, 
         } catch (e) {
           parseError = (e as Error).message;
         }
+        const skipH = opts.skipHistograms || opts.conservativeSkip;
         if (skipFile) outcomes.push({ ...base, status: 'skip', reason: skipFile });
-        else if (ev.hasHistogram) outcomes.push({ ...base, status: 'skip', reason: 'expects native histogram values' });
-        else if (histogramSegment && (opts.conservativeSkip || needsHistograms(ev.query, histogramNames))) {
+        else if (skipH && ev.hasHistogram) outcomes.push({ ...base, status: 'skip', reason: 'expects native histogram values' });
+        else if (skipH && histogramSegment && (opts.conservativeSkip || needsHistograms(ev.query, histogramNames))) {
           outcomes.push({ ...base, status: 'skip', reason: opts.conservativeSkip ? 'native histograms loaded since last clear' : 'reads series that hold native histograms' });
         }
         else if (parseError) outcomes.push({ ...base, status: 'fail', reason: `parse error: ${parseError}` });

@@ -6,6 +6,7 @@ import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { kahanInc } from '../functions/kahan.js';
 import { quantile } from '../functions/quantile.js';
 import { formatFloatF } from '../../go-format/index.js';
+import { xxhash64 } from './xxhash64.js';
 import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
 
 export interface AggregateSpec {
@@ -223,16 +224,30 @@ export async function aggregate(input: readonly StepSeries[], spec: AggregateSpe
   return out.filter((s) => s.present.includes(1));
 }
 
-/** Deterministic pseudo-random offset in [0, 1) per label set, for `limit_ratio` sampling. */
+const utf8 = new TextEncoder();
+
+/**
+ * Deterministic offset in [0, 1] per label set for `limit_ratio` sampling: Prometheus's
+ * `Labels.Hash()` (XXH64 over `name 0xff value 0xff ...`) over the largest uint64.
+ */
 function ratioOffset(labels: Labels): number {
-  // FNV-1a over the label set; Prometheus uses xxhash, so which series are picked may differ.
-  let h = 0x811c9dc5;
-  const s = labelsKey(labels);
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (const l of labels) {
+    for (const s of [l.name, l.value]) {
+      const b = utf8.encode(s);
+      parts.push(b);
+      n += b.length + 1;
+    }
   }
-  return h / 0x100000000;
+  const buf = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    buf.set(p, at);
+    at += p.length;
+    buf[at++] = 0xff;
+  }
+  return Number(xxhash64(buf)) / 18446744073709551615;
 }
 
 /**
@@ -305,7 +320,9 @@ async function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, num
     if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
     const p = param[i]!;
     for (const m of members) m.length = 0;
-    for (let s = 0; s < input.length; s++) if (input[s]!.present[i]) members[index[s]!]!.push(s);
+    // limitk/limit_ratio pick series, whatever their samples' kind; topk/bottomk rank floats only.
+    const anyKind = op === 'limitk' || op === 'limit_ratio';
+    for (let s = 0; s < input.length; s++) if (input[s]!.present[i] || (anyKind && input[s]!.hist?.[i])) members[index[s]!]!.push(s);
     for (let g = 0; g < G; g++) {
       const cand = members[g]!;
       if (cand.length === 0) continue;
@@ -329,8 +346,12 @@ async function aggregateK(input: readonly StepSeries[], spec: AggregateSpec, num
           outs[s] = o;
           order.push(s);
         }
-        o.values[i] = input[s]!.values[i]!;
-        o.present[i] = 1;
+        const h = input[s]!.hist?.[i];
+        if (h) (o.hist ??= new Array(numSteps))[i] = h;
+        else {
+          o.values[i] = input[s]!.values[i]!;
+          o.present[i] = 1;
+        }
       }
     }
   }

@@ -1,10 +1,22 @@
-import type { ArithmeticOp, BinaryOp, ComparisonOp, SetOp, VectorMatching } from '../ast.js';
+import type { ArithmeticOp, BinaryOp, ComparisonOp, SetOp, TrimOp, VectorMatching } from '../ast.js';
 import { type Labels, METRIC_NAME, compareLabels, labelsKey } from '../../model/index.js';
 import { PromQLError } from '../eval/errors.js';
 import { dropMetricName, goLabelsString, matchSignature, setLabel } from '../eval/labels.js';
 import { type StepSeries, newStepSeries } from '../eval/types.js';
 import { arithmetic, compare, isComparison } from './ops.js';
 import { type Pause, PAUSE_EVERY, noPause } from '../eval/cooperative.js';
+import type { FloatHistogram } from '../../model/index.js';
+import { type BinopNotes, type ElemResult, histogramElemBinop, isTrim } from './histogram-binop.js';
+
+function setResult(o: StepSeries, i: number, r: ElemResult): boolean {
+  if (!r) return false;
+  if ('h' in r) (o.hist ??= new Array<FloatHistogram | undefined>(o.present.length))[i] = r.h;
+  else {
+    o.values[i] = r.f;
+    o.present[i] = 1;
+  }
+  return true;
+}
 
 /** `vector op scalar` (or `scalar op vector` with `swap`), per step. */
 export function vectorScalarBinop(
@@ -13,15 +25,26 @@ export function vectorScalarBinop(
   scalar: Float64Array,
   swap: boolean,
   returnBool: boolean,
+  notes: BinopNotes = {},
 ): StepSeries[] {
   const out: StepSeries[] = [];
   const cmp = isComparison(op);
+  const trim = isTrim(op);
   for (const s of vec) {
     const n = s.values.length;
-    const o = newStepSeries(s.labels, n, s.dropName || !cmp || returnBool);
+    const o = newStepSeries(s.labels, n, s.dropName || !(cmp || trim) || returnBool);
     let any = false;
     for (let i = 0; i < n; i++) {
-      if (!s.present[i]) continue;
+      if (!s.present[i]) {
+        const h = s.hist?.[i];
+        if (h && setResult(o, i, swap ? histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, scalar[i]!, undefined, 0, h, returnBool, notes) : histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, 0, h, scalar[i]!, undefined, returnBool, notes))) any = true;
+        continue;
+      }
+      if (trim) {
+        // Trimming applies to histograms only: a float sample is dropped.
+        (notes.incompatible ??= new Set()).add(swap ? `float ${op} float` : `float ${op} float`);
+        continue;
+      }
       const v = s.values[i]!;
       const l = swap ? scalar[i]! : v;
       const r = swap ? v : scalar[i]!;
@@ -68,7 +91,7 @@ function matchLabels(labels: Labels, on: boolean, names: ReadonlySet<string>): L
 /** Labels of a one-to-one / many-to-one result as Prometheus's `resultMetric`. */
 function resultLabels(lhs: Labels, rhs: Labels, op: BinaryOp, matching: VectorMatching): Labels {
   let out = lhs;
-  if (!isComparison(op)) out = dropMetricName(out);
+  if (!isComparison(op) && !isTrim(op)) out = dropMetricName(out);
   if (matching.card === 'one-to-one') {
     const names = new Set(matching.matchingLabels);
     out = out.filter((l) => (matching.on ? names.has(l.name) : !names.has(l.name)));
@@ -90,6 +113,7 @@ export async function vectorVectorBinop(
   returnBool: boolean,
   numSteps: number,
   pause: Pause = noPause,
+  notes: BinopNotes = {},
 ): Promise<StepSeries[]> {
   if (matching.card === 'many-to-many') throw new PromQLError('execution', 'many-to-many only allowed for set operators');
   const fill = matching.fill;
@@ -128,7 +152,7 @@ export async function vectorVectorBinop(
     return o;
   };
 
-  const apply = (o: Out, sig: number, step: number, fl: number, fr: number): void => {
+  const apply = (o: Out, sig: number, step: number, fl: number, fr: number, hl?: FloatHistogram, hr?: FloatHistogram): void => {
     if (matching.card !== 'one-to-one') {
       if (o.lastStep === step) {
         if (o.lastSig === sig) throw new PromQLError('execution', 'multiple matches for labels: grouping labels must ensure unique matches');
@@ -139,6 +163,10 @@ export async function vectorVectorBinop(
     }
     o.lastStep = step;
     o.lastSig = sig;
+    if (hl || hr || isTrim(op)) {
+      setResult(o.series, step, histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, fl, hl, fr, hr, returnBool, notes));
+      return;
+    }
     let value: number;
     if (cmp) {
       const keep = compare(op as ComparisonOp, fl, fr);
@@ -155,7 +183,7 @@ export async function vectorVectorBinop(
     rightAt.fill(-1);
     matchedAt.fill(-1);
     for (let r = 0; r < rhs.length; r++) {
-      if (!rhs[r]!.present[step]) continue;
+      if (!rhs[r]!.present[step] && !rhs[r]!.hist?.[step]) continue;
       const sig = rsig[r]!;
       const prev = rightAt[sig]!;
       if (prev >= 0) {
@@ -172,13 +200,16 @@ export async function vectorVectorBinop(
     }
     for (let l = 0; l < lhs.length; l++) {
       const ls = lhs[l]!;
-      if (!ls.present[step]) continue;
+      const lh = ls.hist?.[step];
+      if (!ls.present[step] && !lh) continue;
       const sig = lsig[l]!;
       const r = rightAt[sig]!;
       let rv: number;
+      let rh: FloatHistogram | undefined;
       let rLabels: Labels;
       if (r >= 0) {
         rv = rhs[r]!.values[step]!;
+        rh = rhs[r]!.hist?.[step];
         rLabels = rhs[r]!.labels;
       } else {
         // Prometheus applies fill(right) while walking the (possibly swapped) left side.
@@ -192,27 +223,28 @@ export async function vectorVectorBinop(
       } else matchedAt[sig] = l;
       const o = outputFor(l, r >= 0 ? r : -1 - sig, ls.labels, rLabels, ls.dropName);
       const lv = ls.values[step]!;
-      if (swapped) apply(o, sig, step, rv, lv);
-      else apply(o, sig, step, lv, rv);
+      if (swapped) apply(o, sig, step, rv, lv, rh, lh);
+      else apply(o, sig, step, lv, rv, lh, rh);
     }
     const fillOther = fillLeft;
     if (fillOther !== null) {
       for (let r = 0; r < rhs.length; r++) {
         const rs = rhs[r]!;
-        if (!rs.present[step]) continue;
+        const rh = rs.hist?.[step];
+        if (!rs.present[step] && !rh) continue;
         const sig = rsig[r]!;
         if (matchedAt[sig]! >= 0) continue;
         const lLabels = matchLabels(rs.labels, matching.on, matchNames);
         const o = outputFor(-1 - sig, r, lLabels, rs.labels, false);
         const rv = rs.values[step]!;
-        if (swapped) apply(o, sig, step, rv, fillOther);
-        else apply(o, sig, step, fillOther, rv);
+        if (swapped) apply(o, sig, step, rv, fillOther, rh, undefined);
+        else apply(o, sig, step, fillOther, rv, undefined, rh);
       }
     }
   }
   const result: StepSeries[] = [];
   for (const o of outputs.values()) {
-    if (o.series.present.includes(1)) result.push(o.series);
+    if (o.series.present.includes(1) || o.series.hist) result.push(o.series);
   }
   return result;
 }
@@ -231,29 +263,35 @@ export async function setOperation(op: SetOp, lhs: readonly StepSeries[], rhs: r
     if (op === 'or') {
       for (let l = 0; l < lhs.length; l++) {
         const s = lhs[l]!;
-        if (!s.present[step]) continue;
+        if (!s.present[step] && !s.hist?.[step]) continue;
         seen[lsig[l]!] = 1;
-        out[l]!.values[step] = s.values[step]!;
-        out[l]!.present[step] = 1;
+        copyStep(s, out[l]!, step);
       }
       for (let r = 0; r < rhs.length; r++) {
         const s = rhs[r]!;
-        if (!s.present[step] || seen[rsig[r]!]) continue;
-        rOut[r]!.values[step] = s.values[step]!;
-        rOut[r]!.present[step] = 1;
+        if ((!s.present[step] && !s.hist?.[step]) || seen[rsig[r]!]) continue;
+        copyStep(s, rOut[r]!, step);
       }
       continue;
     }
-    for (let r = 0; r < rhs.length; r++) if (rhs[r]!.present[step]) seen[rsig[r]!] = 1;
+    for (let r = 0; r < rhs.length; r++) if (rhs[r]!.present[step] || rhs[r]!.hist?.[step]) seen[rsig[r]!] = 1;
     const want = op === 'and' ? 1 : 0;
     for (let l = 0; l < lhs.length; l++) {
       const s = lhs[l]!;
-      if (!s.present[step] || seen[lsig[l]!] !== want) continue;
-      out[l]!.values[step] = s.values[step]!;
-      out[l]!.present[step] = 1;
+      if ((!s.present[step] && !s.hist?.[step]) || seen[lsig[l]!] !== want) continue;
+      copyStep(s, out[l]!, step);
     }
   }
-  return [...out, ...rOut].filter((s) => s.present.includes(1));
+  return [...out, ...rOut].filter((s) => s.present.includes(1) || s.hist);
+}
+
+function copyStep(from: StepSeries, to: StepSeries, step: number): void {
+  const h = from.hist?.[step];
+  if (h) (to.hist ??= new Array<FloatHistogram | undefined>(to.present.length))[step] = h;
+  else {
+    to.values[step] = from.values[step]!;
+    to.present[step] = 1;
+  }
 }
 
 /**
@@ -294,10 +332,14 @@ export function mergeSameLabels(series: StepSeries[]): StepSeries[] {
     }
     merged = true;
     for (let i = 0; i < s.present.length; i++) {
-      if (!s.present[i]) continue;
-      if (prev.present[i]) throw new PromQLError('execution', 'vector cannot contain metrics with the same labelset');
-      prev.present[i] = 1;
-      prev.values[i] = s.values[i]!;
+      const h = s.hist?.[i];
+      if (!s.present[i] && !h) continue;
+      if (prev.present[i] || prev.hist?.[i]) throw new PromQLError('execution', 'vector cannot contain metrics with the same labelset');
+      if (h) (prev.hist ??= new Array(s.present.length))[i] = h;
+      else {
+        prev.present[i] = 1;
+        prev.values[i] = s.values[i]!;
+      }
     }
     prev.dropName = prev.dropName || s.dropName;
   }

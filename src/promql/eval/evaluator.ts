@@ -3,10 +3,11 @@ import { type Label, type Labels, METRIC_NAME, compareLabels, getLabel, labelsKe
 import { aggregate } from '../aggregations/index.js';
 import { arithmetic, compare, isComparison, mergeSameLabels, setOperation, vectorScalarBinop, vectorVectorBinop } from '../binary/index.js';
 import {
+  ANCHORED_FUNCTIONS,
   type Bucket,
-  DATE_FUNCTIONS,
-  RANGE_FUNCTIONS,
-  SIMPLE_MATH,
+  FUNCTION_IMPLS,
+  type RangeImpl,
+  SMOOTHED_FUNCTIONS,
   bucketFraction,
   bucketQuantile,
   clampValue,
@@ -21,15 +22,26 @@ import {
 import type { ArithmeticOp, ComparisonOp, SetOp } from '../ast.js';
 import { type Annotations } from './annotations.js';
 import { formatFloatG, goQuote } from '../../go-format/index.js';
-import { atMs, durationMs, type QueryBounds } from './durations.js';
+import { atMs, durationMs, type QueryBounds } from '../duration.js';
 import { PromQLError, canceledError, timeoutError, tooManySamplesError } from './errors.js';
 import { setLabel } from './labels.js';
 import type { FetchedData } from './fetch.js';
 import { combineWithInfo, infoTimestampAndOffset, selectInfoSeries } from './info.js';
 import { selectInstant, selectSmoothed, stepSeriesToRange, withoutStaleMarkers } from './selectors.js';
 import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
-import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, newStepSeries, stepSlabPool } from './types.js';
+import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, hasSample, newStepSeries, stepSlabPool } from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
+import { withDetectedResets, withUnknownResets } from './stats-hints.js';
+import { CounterResetHint } from '../../model/index.js';
+import { scale, withHint } from '../histogram/index.js';
+import type { Series } from '../../model/index.js';
+import { type RangeNotes, histogramRangeSteps, smoothedHistogramSeries } from './histogram-steps.js';
+import { histogramMessages, reportBinopNotes, reportHistogramNotes } from './histogram-notes.js';
+import type { BinopNotes } from '../binary/histogram-binop.js';
+import { type HistogramAggregateNotes, HISTOGRAM_IGNORING_AGGREGATIONS, aggregateHistograms, countHistogramValues, hasHistograms, histogramsAsPresent } from '../aggregations/histogram-aggregate.js';
+import type { AggregateSpec } from '../aggregations/aggregate.js';
+import { mapHistograms, nativeHistogramStats, openMetricsFloat } from './histogram-functions.js';
+import { isFunctionName } from '../function-signatures.js';
 
 export interface EvaluatorOptions {
   lookbackDeltaMs: number;
@@ -48,9 +60,6 @@ const YIELD_EVERY_MS = 10;
 const SELECT_CHUNK = 512;
 
 const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
-const NAME_KEEPING_RANGE_FUNCTIONS = new Set(['last_over_time', 'first_over_time']);
-const ANCHORED_SAFE = ['changes', 'delta', 'increase', 'rate', 'resets'];
-const SMOOTHED_SAFE = ['delta', 'increase', 'rate'];
 
 /**
  * Evaluates an expression over all steps of a grid at once. Each vector node yields its series
@@ -62,6 +71,8 @@ export class Evaluator {
   private lastYield = Date.now();
   private readonly pause = (): Promise<void> => this.tick();
   private readonly slabs: StepSlab[] = [];
+  /** Inside histogram_count/_sum/_avg: selectors read histograms as Prometheus's stats iterator does. */
+  private statsDecoding = 0;
 
   constructor(
     private readonly data: FetchedData,
@@ -163,7 +174,15 @@ export class Evaluator {
     if (op === '+') return v;
     if (v.kind === 'scalar') return { kind: 'scalar', values: v.values.map((x) => -x) };
     if (v.kind !== 'vector') throw new PromQLError('bad_data', 'unary expression only allowed on expressions of type scalar or instant vector');
-    return { kind: 'vector', series: v.series.map((s) => ({ labels: s.labels, values: s.values.map((x) => -x), present: s.present, dropName: true })) };
+    return {
+      kind: 'vector',
+      series: v.series.map((s) => {
+        const o: StepSeries = { labels: s.labels, values: s.values.map((x) => -x), present: s.present, dropName: true };
+        // A negated histogram is a gauge.
+        if (s.hist) o.hist = s.hist.map((h) => (h ? withHint(scale(h, -1), CounterResetHint.Gauge) : undefined));
+        return o;
+      }),
+    };
   }
 
   private refTimes(at: number | null, offset: number, r: StepRange): Float64Array {
@@ -174,10 +193,20 @@ export class Evaluator {
 
   private async vectorSelector(e: VectorSelector, r: StepRange, timestamps = false): Promise<VectorValue> {
     const refT = this.refTimes(atMs(e.at, this.bounds), durationMs(e.offset, this.bounds, true), r);
-    const input = this.data.get(e) ?? [];
+    const input = this.selected(e);
     this.checkCells(input.length, r.numSteps);
     if (e.modifier === 'smoothed' && !timestamps) {
-      const series = selectSmoothed(input, refT, this.opts.lookbackDeltaMs);
+      const series: StepSeries[] = [];
+      for (const s of withoutStaleMarkers(input)) {
+        if (!s.histograms) {
+          series.push(...selectSmoothed([s], refT, this.opts.lookbackDeltaMs));
+          continue;
+        }
+        const notes: RangeNotes = {};
+        const h = smoothedHistogramSeries(s, refT, this.opts.lookbackDeltaMs, notes);
+        if (h) series.push(h);
+        reportHistogramNotes(this.annos, notes, getLabel(s.labels, METRIC_NAME), e.pos);
+      }
       this.count(series);
       return { kind: 'vector', series };
     }
@@ -191,10 +220,15 @@ export class Evaluator {
     return { kind: 'vector', series };
   }
 
+  private selected(e: VectorSelector): Series[] {
+    const input = this.data.get(e) ?? [];
+    return this.statsDecoding > 0 ? withDetectedResets(input) : input;
+  }
+
   private matrixSelector(e: MatrixSelector, r: StepRange): MatrixValue {
     const vs = e.vector;
     const ends = this.refTimes(atMs(vs.at, this.bounds), durationMs(vs.offset, this.bounds, true), r);
-    const m: MatrixValue = { kind: 'matrix', series: withoutStaleMarkers(this.data.get(vs) ?? []), rangeMs: durationMs(e.range, this.bounds), ends };
+    const m: MatrixValue = { kind: 'matrix', series: withoutStaleMarkers(this.selected(vs)), rangeMs: durationMs(e.range, this.bounds), ends };
     if (e.modifier) {
       m.modifier = e.modifier;
       m.lookbackMs = this.opts.lookbackDeltaMs;
@@ -219,7 +253,7 @@ export class Evaluator {
     }
     const inner = await this.eval(e.expr, sub);
     let series;
-    if (inner.kind === 'vector') series = stepSeriesToRange(inner.series, sub.ts);
+    if (inner.kind === 'vector') series = withUnknownResets(stepSeriesToRange(inner.series, sub.ts));
     else if (inner.kind === 'scalar') series = [{ labels: [] as Labels, timestamps: sub.ts, values: inner.values, dropName: false }];
     else throw new PromQLError('bad_data', `subquery is only allowed on instant vector, got ${documentedType(typeOf(e.expr))}`);
     let total = 0;
@@ -250,19 +284,23 @@ export class Evaluator {
       return { kind: 'vector', series: await setOperation(op as SetOp, l.series, rv.series, e.matching ?? defaultMatching('many-to-many'), r.numSteps, this.pause) };
     }
     const arithOrCmp = op as ArithmeticOp | ComparisonOp;
+    const notes: BinopNotes = {};
+    let series: StepSeries[];
     if (lt === 'vector' && rt === 'scalar') {
       const l = await this.vector(e.lhs, r);
-      return { kind: 'vector', series: vectorScalarBinop(arithOrCmp, l.series, await this.scalar(e.rhs, r), false, e.returnBool) };
-    }
-    if (lt === 'scalar' && rt === 'vector') {
+      series = vectorScalarBinop(arithOrCmp, l.series, await this.scalar(e.rhs, r), false, e.returnBool, notes);
+    } else if (lt === 'scalar' && rt === 'vector') {
       const s = await this.scalar(e.lhs, r);
-      return { kind: 'vector', series: vectorScalarBinop(arithOrCmp, (await this.vector(e.rhs, r)).series, s, true, e.returnBool) };
+      series = vectorScalarBinop(arithOrCmp, (await this.vector(e.rhs, r)).series, s, true, e.returnBool, notes);
+    } else {
+      const l = await this.vector(e.lhs, r);
+      const rv = await this.vector(e.rhs, r);
+      series = await vectorVectorBinop(arithOrCmp, l.series, rv.series, e.matching ?? defaultMatching('one-to-one'), e.returnBool, r.numSteps, this.pause, notes);
+      this.count(series);
+      series = mergeSameLabels(series);
     }
-    const l = await this.vector(e.lhs, r);
-    const rv = await this.vector(e.rhs, r);
-    const series = await vectorVectorBinop(arithOrCmp, l.series, rv.series, e.matching ?? defaultMatching('one-to-one'), e.returnBool, r.numSteps, this.pause);
-    this.count(series);
-    return { kind: 'vector', series: mergeSameLabels(series) };
+    reportBinopNotes(this.annos, notes, op, e.pos);
+    return { kind: 'vector', series };
   }
 
   // ---------------------------------------------------------------- aggregations
@@ -278,7 +316,33 @@ export class Evaluator {
     }
     const input = await this.vector(e.expr, r);
     if (param && e.param) this.checkAggregationParam(e, param);
-    const series = await aggregate(input.series, { op: e.op, grouping: e.grouping, without: e.without, param, label }, r.numSteps, this.pause);
+    const spec = { op: e.op, grouping: e.grouping, without: e.without, param, label };
+    if (hasHistograms(input.series)) return await this.aggregateWithHistograms(e, input.series, spec, r);
+    const series = await aggregate(input.series, spec, r.numSteps, this.pause);
+    this.count(series);
+    return { kind: 'vector', series };
+  }
+
+  /** The aggregation rules for inputs holding native histograms (the float path stays as is). */
+  private async aggregateWithHistograms(e: AggregateExpr, input: StepSeries[], spec: AggregateSpec, r: StepRange): Promise<VectorValue> {
+    const op = e.op;
+    let series: StepSeries[];
+    const notes: HistogramAggregateNotes = {};
+    if (op === 'count' || op === 'group') series = await aggregate(histogramsAsPresent(input), spec, r.numSteps, this.pause);
+    else if (op === 'count_values') {
+      series = await aggregate(input, spec, r.numSteps, this.pause);
+      series.push(...countHistogramValues(input, spec, r.numSteps));
+      series = mergeSameLabels(series);
+    } else if (op === 'sum' || op === 'avg') {
+      series = aggregateHistograms(input, await aggregate(input, spec, r.numSteps, this.pause), op, e.grouping, e.without, r.numSteps, notes);
+    } else {
+      if (HISTOGRAM_IGNORING_AGGREGATIONS.has(op)) this.annos.information(histogramMessages.ignoredInAggregation(op), e.pos);
+      series = await aggregate(input, spec, r.numSteps, this.pause);
+    }
+    if (notes.mixedFloats) this.annos.warning(histogramMessages.mixedFloatsAggregation(op), e.pos);
+    if (notes.mixedSchemas) this.annos.warning(histogramMessages.mixedSchemasAggregation(), e.pos);
+    if (notes.resetCollision) this.annos.warning(histogramMessages.conflictingResets(), e.expr.pos);
+    if (notes.reconciled) this.annos.information(histogramMessages.reconciled('aggregation'), e.pos);
     this.count(series);
     return { kind: 'vector', series };
   }
@@ -306,31 +370,25 @@ export class Evaluator {
   // ---------------------------------------------------------------- function calls
 
   private async call(e: Call, r: StepRange): Promise<EvalValue> {
-    const name = e.func;
+    if (!isFunctionName(e.func)) throw new PromQLError('bad_data', `function "${e.func}" is not supported`);
+    const impl = FUNCTION_IMPLS[e.func];
     const args = e.args;
     const n = r.numSteps;
-    const rangeFn = RANGE_FUNCTIONS.get(name);
-    if (rangeFn || name === 'absent_over_time') return await this.rangeFunction(e, r);
-    switch (name) {
-      case 'time':
-        return { kind: 'scalar', values: r.ts.map((t) => t / 1000) };
-      case 'pi':
-        return { kind: 'scalar', values: new Float64Array(n).fill(Math.PI) };
-      case 'start':
-        return { kind: 'scalar', values: new Float64Array(n).fill(this.bounds.startMs / 1000) };
-      case 'end':
-        return { kind: 'scalar', values: new Float64Array(n).fill(this.bounds.endMs / 1000) };
+    switch (impl.kind) {
       case 'range':
-        return { kind: 'scalar', values: new Float64Array(n).fill((this.bounds.endMs - this.bounds.startMs) / 1000) };
-      case 'step':
-        return { kind: 'scalar', values: new Float64Array(n).fill(this.bounds.stepMs / 1000) };
-      case 'min_of':
-      case 'max_of': {
+      case 'absent_over_time':
+        return await this.rangeFunction(e, impl, r);
+      case 'step_scalar': {
+        const values = new Float64Array(n);
+        for (let i = 0; i < n; i++) values[i] = impl.f(r.ts[i]!, this.bounds);
+        return { kind: 'scalar', values };
+      }
+      case 'scalar_pair': {
         const a = await this.scalar(args[0]!, r);
         const b = await this.scalar(args[1]!, r);
-        return { kind: 'scalar', values: a.map((x, i) => (name === 'min_of' ? Math.min(x, b[i]!) : Math.max(x, b[i]!))) };
+        return { kind: 'scalar', values: a.map((x, i) => impl.f(x, b[i]!)) };
       }
-      case 'scalar': {
+      case 'to_scalar': {
         const v = await this.vector(args[0]!, r);
         const out = new Float64Array(n).fill(NaN);
         for (let i = 0; i < n; i++) {
@@ -343,7 +401,7 @@ export class Evaluator {
         }
         return { kind: 'scalar', values: out };
       }
-      case 'vector': {
+      case 'to_vector': {
         const s = await this.scalar(args[0]!, r);
         return { kind: 'vector', series: [{ labels: [], values: s, present: new Uint8Array(n).fill(1), dropName: false }] };
       }
@@ -352,12 +410,10 @@ export class Evaluator {
         const to = args.length > 1 ? await this.scalar(args[1]!, r) : new Float64Array(n).fill(1);
         return this.mapVector(v, (x, i) => roundTo(x, to[i]!));
       }
-      case 'clamp':
-      case 'clamp_min':
-      case 'clamp_max': {
+      case 'clamp': {
         const v = await this.vector(args[0]!, r);
-        const lo = name === 'clamp_max' ? new Float64Array(n).fill(-Infinity) : await this.scalar(args[1]!, r);
-        const hi = name === 'clamp' ? await this.scalar(args[2]!, r) : name === 'clamp_max' ? await this.scalar(args[1]!, r) : new Float64Array(n).fill(Infinity);
+        const lo = impl.lower ? await this.scalar(args[1]!, r) : new Float64Array(n).fill(-Infinity);
+        const hi = impl.upper ? await this.scalar(args[impl.lower ? 2 : 1]!, r) : new Float64Array(n).fill(Infinity);
         return this.mapVector(v, (x, i) => (hi[i]! < lo[i]! ? undefined : clampValue(x, lo[i]!, hi[i]!)));
       }
       case 'timestamp': {
@@ -373,7 +429,7 @@ export class Evaluator {
         const v = await this.vector(args[0]!, r);
         const out = newStepSeries(absentLabels(args[0]!), n);
         for (let i = 0; i < n; i++) {
-          if (v.series.some((s) => s.present[i])) continue;
+          if (v.series.some((s) => hasSample(s, i))) continue;
           out.values[i] = 1;
           out.present[i] = 1;
         }
@@ -382,40 +438,32 @@ export class Evaluator {
       case 'info':
         return await this.info(e, r);
       case 'sort':
-      case 'sort_desc':
-      case 'sort_by_label':
-      case 'sort_by_label_desc':
-        return await this.sort(e, r);
+        return await this.sort(e, impl.byLabel, impl.desc, r);
       case 'label_replace':
         return await this.labelReplace(e, r);
       case 'label_join':
         return await this.labelJoin(e, r);
-      case 'histogram_quantile':
-      case 'histogram_quantiles':
-      case 'histogram_fraction':
-        return await this.classicHistogram(e, r);
-      case 'histogram_count':
-      case 'histogram_sum':
-      case 'histogram_avg':
-      case 'histogram_stddev':
-      case 'histogram_stdvar':
+      case 'histogram_stats':
+        return await this.histogramStats(e, impl.stat, r);
+      case 'histogram_property': {
         // Only native histogram samples have these; float samples are ignored.
-        await this.vector(args[0]!, r);
-        return { kind: 'vector', series: [] };
-      default:
-        break;
-    }
-    const math = SIMPLE_MATH[name];
-    if (math) return this.mapVector(await this.vector(args[0]!, r), (x) => math(x));
-    const date = DATE_FUNCTIONS[name];
-    if (date) {
-      if (args.length === 0) {
-        const values = r.ts.map((t) => date(Math.trunc(t / 1000)));
-        return { kind: 'vector', series: [{ labels: [], values, present: new Uint8Array(n).fill(1), dropName: false }] };
+        if (impl.statsOnly) this.statsDecoding++;
+        try {
+          return mapHistograms(await this.vector(args[0]!, r), impl.f);
+        } finally {
+          if (impl.statsOnly) this.statsDecoding--;
+        }
       }
-      return this.mapVector(await this.vector(args[0]!, r), (x) => date(x));
+      case 'math':
+        return this.mapVector(await this.vector(args[0]!, r), (x) => impl.f(x));
+      case 'date': {
+        if (args.length === 0) {
+          const values = r.ts.map((t) => impl.f(Math.trunc(t / 1000)));
+          return { kind: 'vector', series: [{ labels: [], values, present: new Uint8Array(n).fill(1), dropName: false }] };
+        }
+        return this.mapVector(await this.vector(args[0]!, r), (x) => impl.f(x));
+      }
     }
-    throw new PromQLError('bad_data', `function "${name}" is not supported`);
   }
 
   /** Applies a per-sample function; the result drops the metric name (delayed). */
@@ -437,7 +485,7 @@ export class Evaluator {
     return { kind: 'vector', series: out };
   }
 
-  private async rangeFunction(e: Call, r: StepRange): Promise<VectorValue> {
+  private async rangeFunction(e: Call, impl: RangeImpl | { kind: 'absent_over_time' }, r: StepRange): Promise<VectorValue> {
     const name = e.func;
     const args = e.args;
     const mIndex = args.findIndex((a) => {
@@ -448,8 +496,9 @@ export class Evaluator {
     const mArg = unwrapParens(args[mIndex]!);
     const modifier = mArg.kind === 'MatrixSelector' ? mArg.modifier : undefined;
     if (modifier) {
-      const safe = modifier === 'anchored' ? ANCHORED_SAFE : SMOOTHED_SAFE;
-      if (!safe.includes(name)) throw new PromQLError('execution', `${modifier} modifier can only be used with: ${safe.join(', ')} - not with ${name}`);
+      const allowed = impl.kind === 'range' && (modifier === 'anchored' ? impl.anchored : impl.smoothed) === true;
+      const safe = modifier === 'anchored' ? ANCHORED_FUNCTIONS : SMOOTHED_FUNCTIONS;
+      if (!allowed) throw new PromQLError('execution', `${modifier} modifier can only be used with: ${safe.join(', ')} - not with ${name}`);
     }
     const mod = modifier === 'anchored' ? 1 : modifier === 'smoothed' ? 2 : 0;
     const before = mod === 0 ? 0 : this.opts.lookbackDeltaMs;
@@ -458,27 +507,25 @@ export class Evaluator {
     for (let i = 0; i < args.length; i++) if (i !== mIndex) scalars.push(await this.scalar(args[i]!, r));
     const m = (await this.eval(mArg, r)) as MatrixValue;
     const n = r.numSteps;
-    if (name === 'absent_over_time') return this.absentOverTime(m, mArg, n);
-    const kernel = RANGE_FUNCTIONS.get(name)!;
+    if (impl.kind === 'absent_over_time') return this.absentOverTime(m, mArg, n);
+    const kernel = impl.kernel;
     const p0 = scalars[0];
     const p1 = scalars[1];
-    if (name === 'double_exponential_smoothing') {
+    if (impl.checkParams) {
       for (let i = 0; i < n; i++) {
-        const sf = p0![i]!;
-        const tf = p1![i]!;
-        if (!(sf > 0 && sf < 1)) throw new PromQLError('execution', `invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
-        if (!(tf > 0 && tf < 1)) throw new PromQLError('execution', `invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
+        const problem = impl.checkParams(p0 ? p0[i]! : NaN, p1 ? p1[i]! : NaN);
+        if (problem !== null) throw new PromQLError('execution', problem);
       }
     }
     this.checkCells(m.series.length, n);
-    const keepName = NAME_KEEPING_RANGE_FUNCTIONS.has(name);
-    const counterKernel = name === 'rate' || name === 'increase';
+    const keepName = impl.keepsName === true;
+    const counterKernel = impl.counter === true;
     const slab = this.newSlab(n, m.series.length);
     const ends = m.ends;
     const rangeMs = m.rangeMs;
     const stepTimes = r.ts;
-    const checkQuantile = name === 'quantile_over_time';
-    const fastRate = mod === 0 && (name === 'rate' || name === 'increase' || name === 'delta');
+    const checkQuantile = impl.quantileParam === true;
+    const fastRate = mod === 0 ? impl.fastRate : undefined;
     const w = this.window;
     const out: StepSeries[] = [];
     let warnedQuantile = false;
@@ -499,7 +546,7 @@ export class Evaluator {
       let hi = 0;
       let prevEnd = -Infinity;
       // rate/increase/delta have a loop of their own; every other function goes window by window.
-      if (fastRate) any = extrapolatedRateSteps(ts, s.values, ends, rangeMs, name !== 'delta', name === 'rate', w.monotonic, o.values, o.present);
+      if (fastRate) any = extrapolatedRateSteps(ts, s.values, ends, rangeMs, fastRate.isCounter, fastRate.isRate, w.monotonic, o.values, o.present);
       else for (let i = 0; i < n; i++) {
         const end = ends[i]!;
         const start = end - rangeMs;
@@ -531,12 +578,17 @@ export class Evaluator {
         o.present[i] = 1;
         any = true;
       }
+      if (s.histograms) {
+        const notes: RangeNotes = {};
+        if (histogramRangeSteps(impl.histograms, s, o, ends, rangeMs, before, after, notes)) any = true;
+        reportHistogramNotes(this.annos, notes, getLabel(s.labels, METRIC_NAME), args[mIndex]!.pos);
+      }
       if (!any) {
         slab.giveBack(o);
         continue;
       }
       out.push(o);
-      if (name === 'rate' || name === 'increase') {
+      if (counterKernel && s.timestamps.length > 0) {
         const metric = getLabel(s.labels, METRIC_NAME);
         if (metric !== '' && !COUNTER_SUFFIXES.some((x) => metric.endsWith(x))) {
           this.annos.information(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${goQuote(metric)}`, args[mIndex]!.pos);
@@ -550,6 +602,10 @@ export class Evaluator {
   private async info(e: Call, r: StepRange): Promise<VectorValue> {
     const base = await this.vector(e.args[0]!, r);
     const { series, ignored, dataMatchers } = selectInfoSeries(e, base.series, this.data.get(e) ?? []);
+    for (const s of series) {
+      // Info metrics carry labels in float samples; a histogram there is a mistake, as in Prometheus.
+      if (s.histograms && s.histograms.timestamps.length > 0) throw new PromQLError('execution', `info series must hold float samples, ${goQuote(getLabel(s.labels, METRIC_NAME))} holds native histograms`);
+    }
     const { at, offset } = infoTimestampAndOffset(e.args[0]!, this.bounds);
     const info = selectInstant(series, this.refTimes(at, offset, r), this.opts.lookbackDeltaMs, true);
     const out = combineWithInfo(base.series, info, ignored, dataMatchers, r.numSteps);
@@ -564,6 +620,10 @@ export class Evaluator {
       const start = end - m.rangeMs;
       let found = false;
       for (const s of m.series) {
+        if (s.histograms && anyIn(s.histograms.timestamps, start, end)) {
+          found = true;
+          break;
+        }
         const ts = s.timestamps;
         // any sample in (start, end]
         let lo = 0;
@@ -585,15 +645,14 @@ export class Evaluator {
     return { kind: 'vector', series: out.present.includes(1) ? [out] : [] };
   }
 
-  private async sort(e: Call, r: StepRange): Promise<VectorValue> {
+  private async sort(e: Call, byLabel: boolean, desc: boolean, r: StepRange): Promise<VectorValue> {
     if (r.numSteps > 1) this.annos.warning('sort is ineffective for range queries since results are always ordered by labels', e.pos);
     const v = await this.vector(e.args[0]!, r);
-    const series = [...v.series];
+    // sort and sort_desc order floats: histogram samples drop out (sort_by_label keeps them).
+    const series = byLabel ? [...v.series] : v.series.filter((s) => s.present[0] === 1);
     const value = (s: StepSeries): number => s.values[0]!;
-    switch (e.func) {
-      case 'sort':
-      case 'sort_desc': {
-        const desc = e.func === 'sort_desc';
+    switch (byLabel) {
+      case false: {
         // NaN sorts last either way, as Prometheus's value heaps order them.
         series.sort((a, b) => {
           const x = value(a);
@@ -605,9 +664,8 @@ export class Evaluator {
         });
         break;
       }
-      default: {
+      case true: {
         const names = e.args.slice(1).map((a) => this.stringArg(a));
-        const desc = e.func === 'sort_by_label_desc';
         series.sort((a, b) => {
           for (const name of names) {
             const x = getLabel(a.labels, name);
@@ -655,8 +713,8 @@ export class Evaluator {
     return { kind: 'vector', series: mergeSameLabels(series) };
   }
 
-  /** `histogram_quantile(s)` / `histogram_fraction` over classic `le` buckets. */
-  private async classicHistogram(e: Call, r: StepRange): Promise<VectorValue> {
+  /** `histogram_quantile(s)` / `histogram_fraction` over classic `le` buckets and native histograms. */
+  private async histogramStats(e: Call, stat: 'quantile' | 'quantiles' | 'fraction', r: StepRange): Promise<VectorValue> {
     const n = r.numSteps;
     let qs: Float64Array[] = [];
     let qArgs: Expr[] = [];
@@ -664,10 +722,10 @@ export class Evaluator {
     let lower: Float64Array | null = null;
     let upper: Float64Array | null = null;
     let vecArg: Expr;
-    if (e.func === 'histogram_quantile') {
+    if (stat === 'quantile') {
       qArgs = [e.args[0]!];
       vecArg = e.args[1]!;
-    } else if (e.func === 'histogram_quantiles') {
+    } else if (stat === 'quantiles') {
       vecArg = e.args[0]!;
       quantileLabel = this.stringArg(e.args[1]!);
       qArgs = e.args.slice(2);
@@ -682,7 +740,12 @@ export class Evaluator {
     interface Group { labels: Labels; name: string; members: { s: StepSeries; le: number }[]; outs: StepSeries[] }
     const groups = new Map<string, Group>();
     const bad: StepSeries[] = [];
+    const natives = v.series.filter((s) => s.hist);
+    const nativeOut = natives.length > 0 ? nativeHistogramStats(natives, { qs, quantileLabel, lower, upper }, n, this.annos, vecArg.pos) : [];
+    const nativeKeys = new Map<string, StepSeries>();
+    for (const s of natives) nativeKeys.set(labelsKey(s.labels), s);
     for (const s of v.series) {
+      if (s.present.indexOf(1) < 0) continue;
       const le = parseGoFloat(getLabel(s.labels, 'le'));
       if (le === null) {
         bad.push(s);
@@ -715,10 +778,16 @@ export class Evaluator {
         if (quantileLabel !== '') labels = setLabel(labels, quantileLabel, openMetricsFloat(qs[k]![0]!));
         g.outs.push(newStepSeries(labels, n, true));
       }
+      const native = nativeKeys.get(labelsKey(g.labels));
       for (let i = 0; i < n; i++) {
         buckets.length = 0;
         for (const m of g.members) if (m.s.present[i]) buckets.push({ upperBound: m.le, count: m.s.values[i]! });
         if (buckets.length === 0) continue;
+        if (native?.hist?.[i]) {
+          this.annos.warning(`vector contains a mix of classic and native histograms for metric name ${goQuote(g.name)}`, vecArg.pos);
+          for (const o of nativeOut) if (o.src === native) o.out.present[i] = 0;
+          continue;
+        }
         for (let k = 0; k < outputs; k++) {
           let value: number;
           if (lower) value = bucketFraction(lower[i]!, upper![i]!, buckets);
@@ -744,6 +813,7 @@ export class Evaluator {
     }
     // Outputs are grouped by quantile first, as Prometheus emits them.
     if (outputs > 1) out.sort((a, b) => outIndex(a) - outIndex(b));
+    for (const o of nativeOut) if (o.out.present.includes(1)) out.push(o.out);
     return { kind: 'vector', series: mergeSameLabels(out) };
 
     function outIndex(s: StepSeries): number {
@@ -754,12 +824,6 @@ export class Evaluator {
       return 0;
     }
   }
-}
-
-/** OpenMetrics float text (`0.0`, `1.0`, `0.25`, `+Inf`), used for quantile label values. */
-function openMetricsFloat(v: number): string {
-  const s = formatFloatG(v);
-  return /^[-+]?\d+$/.test(s) ? s + '.0' : s;
 }
 
 function nameSuffix(name: string): string {
@@ -798,6 +862,18 @@ export function parseGoFloat(s: string): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) && !/^[+-]?0x[0-9a-f]*\.?[0-9a-f]*p[+-]?\d+$/i.test(s)) return null;
   const v = Number(s);
   return Number.isNaN(v) ? null : v;
+}
+
+/** Whether a sorted timestamp array has one in (start, end]. */
+function anyIn(ts: Float64Array, start: number, end: number): boolean {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ts.length && ts[lo]! <= end;
 }
 
 /** No value below its predecessor (NaN compares false, as in the kernels' own reset test). */

@@ -1,8 +1,10 @@
 import type { Expr } from '../ast.js';
 import type { LabelMatcher, Querier, Series } from '../../model/index.js';
 import { infoFetchMatchers, infoTimestampAndOffset } from './info.js';
-import { atMs, durationMs, type QueryBounds } from './durations.js';
+import { atMs, durationMs, type QueryBounds } from '../duration.js';
 import { subqueryBounds } from './steps.js';
+import { isFunctionName } from '../function-signatures.js';
+import { FUNCTION_IMPLS } from '../functions/index.js';
 
 interface TimeSpan {
   matchers: readonly LabelMatcher[];
@@ -59,7 +61,7 @@ export function planSelectors(
         return;
       }
       case 'Call':
-        if (e.func === 'info') {
+        if (isFunctionName(e.func) && FUNCTION_IMPLS[e.func].kind === 'info') {
           walk(e.args[0]!, start, end, interval);
           const { at, offset } = infoTimestampAndOffset(e.args[0]!, bounds);
           note(e, infoFetchMatchers(e), (at ?? start) - lookbackMs - offset, (at ?? end) - offset);

@@ -3,6 +3,6 @@ export { Annotations, type Annotation, formatAnnotation, positionString } from '
 export { PromQLError, type PromQLErrorType } from './errors.js';
 export { planSelectors, fetchSelectors, type FetchedData } from './fetch.js';
 export { stepRange, subqueryRange, subqueryBounds, type StepRange } from './steps.js';
-export { atMs, durationMs, type QueryBounds } from './durations.js';
+export { atMs, durationMs, type QueryBounds } from '../duration.js';
 export type { EvalValue, StepSeries, RangeSeries, MatrixValue, VectorValue, ScalarValue, StringValue } from './types.js';
 export { typeOf } from './types-of.js';

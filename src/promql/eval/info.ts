@@ -6,7 +6,7 @@
 import type { Call, Expr } from '../ast.js';
 import { type Label, type LabelMatcher, type Labels, METRIC_NAME, type Series, getLabel, labelsKey, sortLabels } from '../../model/index.js';
 import { compileLabelRegex } from '../parser.js';
-import { atMs, durationMs, type QueryBounds } from './durations.js';
+import { atMs, durationMs, type QueryBounds } from '../duration.js';
 import { PromQLError } from './errors.js';
 import { goLabelsString } from './labels.js';
 import type { StepSeries } from './types.js';

@@ -1,4 +1,5 @@
 import { STALE_NAN_BITS_HI, STALE_NAN_BITS_LO, type Series } from '../../model/index.js';
+import type { FloatHistogram } from '../../model/index.js';
 import { type RangeSeries, type StepSeries, StepSlab } from './types.js';
 
 /** A 32-bit view of a Float64Array to test NaN payloads without allocating per sample. */
@@ -56,10 +57,51 @@ export function selectInstant(series: readonly Series[], refT: Float64Array, loo
       present[i] = 1;
       any = true;
     }
+    if (s.histograms && s.histograms.timestamps.length > 0) {
+      if (selectHistograms(s, o, refT, lookbackMs, timestamps)) any = true;
+    }
     if (any) out.push(o);
     else slab.giveBack(o);
   }
   return out;
+}
+
+/**
+ * The histogram samples of a series that has them, merged into its float selection: at each
+ * step the newer of the two candidates wins (a series can switch kinds over time).
+ */
+function selectHistograms(s: Series, o: StepSeries, refT: Float64Array, lookbackMs: number, timestamps: boolean): boolean {
+  const hts = s.histograms!.timestamps;
+  const hs = s.histograms!.histograms;
+  const fts = s.timestamps;
+  let any = false;
+  let k = -1;
+  let j = -1;
+  let prevRef = -Infinity;
+  for (let i = 0; i < refT.length; i++) {
+    const r = refT[i]!;
+    if (r < prevRef) {
+      k = -1;
+      j = -1;
+    }
+    prevRef = r;
+    while (k + 1 < hts.length && hts[k + 1]! <= r) k++;
+    while (j + 1 < fts.length && fts[j + 1]! <= r) j++;
+    if (k < 0) continue;
+    const t = hts[k]!;
+    if (t <= r - lookbackMs) continue;
+    // A newer float sample (or staleness marker) hides the histogram.
+    if (j >= 0 && fts[j]! > t) continue;
+    if (timestamps) {
+      o.values[i] = t / 1000;
+      o.present[i] = 1;
+    } else {
+      o.present[i] = 0;
+      (o.hist ??= new Array<FloatHistogram | undefined>(refT.length))[i] = hs[k]!;
+    }
+    any = true;
+  }
+  return any;
 }
 
 /** The samples of each series without staleness markers, for range-vector functions. */
@@ -69,7 +111,9 @@ export function withoutStaleMarkers(series: readonly Series[]): RangeSeries[] {
     const vs = s.values;
     const stale = countStale(vs);
     if (stale === 0) {
-      out.push({ labels: s.labels, timestamps: s.timestamps, values: s.values, dropName: false });
+      const r: RangeSeries = { labels: s.labels, timestamps: s.timestamps, values: s.values, dropName: false };
+      if (s.histograms && s.histograms.timestamps.length > 0) r.histograms = s.histograms;
+      out.push(r);
       continue;
     }
     const bits = bitsOf(vs);
@@ -83,7 +127,9 @@ export function withoutStaleMarkers(series: readonly Series[]): RangeSeries[] {
       v[k] = vs[i]!;
       k++;
     }
-    out.push({ labels: s.labels, timestamps: ts, values: v, dropName: false });
+    const r: RangeSeries = { labels: s.labels, timestamps: ts, values: v, dropName: false };
+    if (s.histograms && s.histograms.timestamps.length > 0) r.histograms = s.histograms;
+    out.push(r);
   }
   return out;
 }
@@ -94,7 +140,18 @@ export function stepSeriesToRange(series: readonly StepSeries[], ts: Float64Arra
   for (const s of series) {
     let n = 0;
     for (let i = 0; i < s.present.length; i++) n += s.present[i]!;
-    if (n === 0) continue;
+    const hts: number[] = [];
+    const hs: FloatHistogram[] = [];
+    if (s.hist) {
+      for (let i = 0; i < s.present.length; i++) {
+        const h = s.hist[i];
+        if (h) {
+          hts.push(ts[i]!);
+          hs.push(h);
+        }
+      }
+    }
+    if (n === 0 && hs.length === 0) continue;
     const t = new Float64Array(n);
     const v = new Float64Array(n);
     let k = 0;
@@ -104,7 +161,9 @@ export function stepSeriesToRange(series: readonly StepSeries[], ts: Float64Arra
       v[k] = s.values[i]!;
       k++;
     }
-    out.push({ labels: s.labels, timestamps: t, values: v, dropName: s.dropName });
+    const r: RangeSeries = { labels: s.labels, timestamps: t, values: v, dropName: s.dropName };
+    if (hs.length > 0) r.histograms = { timestamps: Float64Array.from(hts), histograms: hs };
+    out.push(r);
   }
   return out;
 }

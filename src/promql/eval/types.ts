@@ -1,4 +1,5 @@
 import type { Labels } from '../../model/index.js';
+import type { FloatHistogram, HistogramSamples } from '../../model/index.js';
 
 /**
  * One series of an instant-vector expression evaluated over all steps of a query: `values[i]` is
@@ -11,6 +12,11 @@ export interface StepSeries {
   present: Uint8Array;
   /** Delayed `__name__` removal: the name is dropped at the end of evaluation. */
   dropName: boolean;
+  /**
+   * Native-histogram values by step, only on series that have any. A step holding a histogram
+   * has `present[i] = 0`, so float code paths pass over it; histogram-aware ones read this.
+   */
+  hist?: (FloatHistogram | undefined)[];
 }
 
 /** Raw samples of one series, staleness markers removed, as seen by range-vector functions. */
@@ -19,6 +25,8 @@ export interface RangeSeries {
   timestamps: Float64Array;
   values: Float64Array;
   dropName: boolean;
+  /** Native-histogram samples of the series, when it has any (never at a float's timestamp). */
+  histograms?: HistogramSamples;
 }
 
 /**
@@ -61,7 +69,13 @@ export function countPresent(s: StepSeries): number {
   let n = 0;
   const p = s.present;
   for (let i = 0; i < p.length; i++) n += p[i]!;
+  if (s.hist) for (const h of s.hist) if (h) n++;
   return n;
+}
+
+/** True when step i holds a float or a histogram. */
+export function hasSample(s: StepSeries, i: number): boolean {
+  return s.present[i] === 1 || s.hist?.[i] !== undefined;
 }
 
 /** Most step cells in one slab buffer: bounds the memory a few unused slots can pin. */

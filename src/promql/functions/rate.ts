@@ -1,6 +1,44 @@
 import type { Window } from './window.js';
 
 /**
+ * The extrapolation factor of rate/increase/delta (Prometheus's `extrapolatedRate`): how much the
+ * change between the first and last sample is stretched to cover the window: all the way to an
+ * edge when the first/last sample is within 110% of the average sample interval of it, else half
+ * an interval; and, for counters, never past `durationToZero` seconds before the first sample
+ * (where the counter would reach zero; Infinity for no limit). The one implementation for
+ * floats and histograms, instant and range evaluation.
+ */
+export function extrapolationFactor(
+  firstT: number,
+  lastT: number,
+  samples: number,
+  rangeStart: number,
+  rangeEnd: number,
+  rangeMs: number,
+  isRate: boolean,
+  durationToZero: number,
+): number {
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageDurationBetweenSamples = sampledInterval / (samples - 1);
+  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+  if (durationToZero < durationToStart) durationToStart = durationToZero;
+  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+  let factor = 1;
+  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= rangeMs / 1000;
+  return factor;
+}
+
+/** Seconds before the first sample at which a counter growing by `result` would have been zero. */
+export function counterZeroLimit(isCounter: boolean, result: number, firstV: number, firstT: number, lastT: number): number {
+  if (!isCounter || !(result > 0) || !(firstV >= 0)) return Infinity;
+  return ((lastT - firstT) / 1000) * (firstV / result);
+}
+
+/**
  * `rate`, `increase` and `delta`: the change over the window, extrapolated towards the window
  * edges the way Prometheus does (all the way when the first/last sample is within 110% of the
  * average sample interval of the edge, else half an interval; counters never below zero).
@@ -19,24 +57,7 @@ export function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean)
       if (vs[i]! < prev) result += prev;
     }
   }
-  let durationToStart = (firstT - w.rangeStart) / 1000;
-  let durationToEnd = (w.rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageDurationBetweenSamples = sampledInterval / (n - 1);
-  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-
-  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (isCounter) {
-    // A counter cannot go below zero: do not extrapolate past the point where it would reach it.
-    let durationToZero = durationToStart;
-    if (result > 0 && vs[lo]! >= 0) durationToZero = sampledInterval * (vs[lo]! / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
-  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-
-  let factor = 1;
-  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= w.rangeMs / 1000;
+  const factor = extrapolationFactor(firstT, lastT, n, w.rangeStart, w.rangeEnd, w.rangeMs, isRate, counterZeroLimit(isCounter, result, vs[lo]!, firstT, lastT));
   return result * factor;
 }
 
@@ -60,7 +81,6 @@ export function extrapolatedRateSteps(
 ): boolean {
   const len = ts.length;
   const n = ends.length;
-  const rangeSec = rangeMs / 1000;
   let any = false;
   let lo = 0;
   let hi = 0;
@@ -87,21 +107,7 @@ export function extrapolatedRateSteps(
         if (vs[j]! < prev) result += prev;
       }
     }
-    let durationToStart = (firstT - start) / 1000;
-    let durationToEnd = (end - lastT) / 1000;
-    const sampledInterval = (lastT - firstT) / 1000;
-    const averageDurationBetweenSamples = sampledInterval / (count - 1);
-    const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-    if (isCounter) {
-      let durationToZero = durationToStart;
-      if (result > 0 && firstV >= 0) durationToZero = sampledInterval * (firstV / result);
-      if (durationToZero < durationToStart) durationToStart = durationToZero;
-    }
-    if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-    let factor = 1;
-    if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-    if (isRate) factor /= rangeSec;
+    const factor = extrapolationFactor(firstT, lastT, count, start, end, rangeMs, isRate, counterZeroLimit(isCounter, result, firstV, firstT, lastT));
     values[i] = result * factor;
     present[i] = 1;
     any = true;

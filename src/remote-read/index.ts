@@ -1,0 +1,6 @@
+export { decodeReadRequest, decodeReadRequestBody, type ReadQuery, type ReadRequest, type ResponseType } from './read-request.js';
+export { SamplesResponseWriter } from './samples-response.js';
+export { ChunkedResponseWriter, MAX_BYTES_IN_FRAME } from './chunked-response.js';
+export { XorChunkEncoder, MAX_SAMPLES_PER_CHUNK } from './xor-chunk.js';
+export { crc32c } from './crc32c.js';
+export { ByteWriter } from './byte-writer.js';
