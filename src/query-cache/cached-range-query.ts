@@ -98,6 +98,11 @@ export async function cachedRangeQuery(cache: RollupResultCache, engine: Engine,
   if (cachedUpto + step <= end) {
     fresh = await engine.rangeQuery(querier, q.expr, cachedUpto + step, end, step, q.signal);
     if (fresh.value.type !== 'matrix') return fresh;
+    // Native histogram points are not kept (the cache holds float steps only): such an answer is
+    // computed in full and not stored.
+    if (fresh.value.series.some((s) => s.histograms !== undefined)) {
+      return usable ? engine.rangeQuery(querier, q.expr, start, end, step, q.signal) : fresh;
+    }
     if (usable) cache.partialHits++;
     else cache.misses++;
   } else cache.hits++;

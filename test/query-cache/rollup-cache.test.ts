@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
 import { series, writeV1 } from '../e2e/client.js';
+import type { FloatHistogram } from '../../src/model/index.js';
 
 interface RangeBody {
   status: string;
@@ -84,6 +85,22 @@ describe('rollup result cache', () => {
     const del = await fetch(`${s.url}/api/v1/admin/tsdb/delete_series?match[]=req_total{host="c"}&authKey=k`, { method: 'POST' });
     expect(del.status).toBeLessThan(300);
     expect((await range(q)).data.result[0]!.values[0]![1]).toBe('2');
+  });
+
+  it('computes answers holding native histograms in full and does not keep them', async () => {
+    const h = (i: number): FloatHistogram => ({
+      schema: 0, counterResetHint: 0, zeroThreshold: 0, zeroCount: 0, count: i, sum: 2 * i,
+      positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: Float64Array.from([i]),
+      negativeSpans: [], negativeBuckets: new Float64Array(0), customValues: new Float64Array(0),
+    });
+    const hs = ts.filter((_, i) => i % 4 === 0).map((t, i) => ({ timestamp: t, histogram: h(i + 1), integer: false }));
+    expect((await writeV1(s.url, [{ labels: [{ name: '__name__', value: 'lat_nh' }], histograms: hs }])).status).toBe(204);
+    const q = 'lat_nh';
+    const first = await range(q);
+    const second = await range(q);
+    expect(samplesRead(second)).toBeGreaterThan(0);
+    expect(second.data.result).toEqual(first.data.result);
+    expect(JSON.stringify(second.data.result)).toContain('histograms');
   });
 
   it('empties on /internal/resetRollupResultCache', async () => {
