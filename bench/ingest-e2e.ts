@@ -7,6 +7,7 @@ import type { Dataset } from './gen/index.js';
 import { REMOTE_WRITE_HEADERS } from './gen/index.js';
 import { httpRequest, keepAliveAgent, type Target, Unsupported } from './targets/index.js';
 import { sleep } from './targets/process.js';
+import { RssSampler } from './rss-sampler.js';
 
 export interface IngestResult {
   readonly samplesSent: number;
@@ -25,6 +26,9 @@ export interface IngestResult {
   /** CPU the benchmark client itself spent sending (it shares the machine with the server). */
   readonly clientCpuSeconds: number;
   readonly peakRssBytes: number;
+  /** Peak RSS while the requests were in flight, and while the target flushed/merged (sampled). */
+  readonly sendPeakRssBytes: number;
+  readonly persistPeakRssBytes: number;
   /** RSS after ingestion, persist and a short idle period. */
   readonly steadyRssBytes: number;
   /** null when the target could not persist; see persistNote. */
@@ -59,11 +63,13 @@ export async function runIngest(target: Target, dataset: Dataset, opts: IngestOp
   const first = shards.find((s) => s.length > 0)?.[0];
   if (!first) throw new Error('dataset has no requests');
   const before = target.stats();
+  const sendRss = new RssSampler(target.pid);
   const clientBefore = process.cpuUsage();
   const t0 = performance.now();
   const probe = await httpRequest(url, { body: first.data, headers: REMOTE_WRITE_HEADERS, agent });
   if (probe.status === 404 || probe.status === 405 || probe.status === 501) {
     agent.destroy();
+    sendRss.stop();
     throw new Unsupported(`POST ${target.writePath} returns ${probe.status}`);
   }
 
@@ -120,6 +126,8 @@ export async function runIngest(target: Target, dataset: Dataset, opts: IngestOp
   await Promise.all(shards.map((_, i) => worker(i)));
   const wallSeconds = (performance.now() - t0) / 1000;
   const after = target.stats();
+  const sendPeakRssBytes = sendRss.stop();
+  const persistRss = new RssSampler(target.pid);
   const clientUsage = process.cpuUsage(clientBefore);
   agent.destroy();
 
@@ -137,6 +145,7 @@ export async function runIngest(target: Target, dataset: Dataset, opts: IngestOp
   }
   const persistSeconds = (performance.now() - p0) / 1000;
   const persisted = target.stats();
+  const persistPeakRssBytes = persistRss.stop();
   await sleep(opts.settleMs ?? 2000);
   const settled = target.stats();
   const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
@@ -153,6 +162,8 @@ export async function runIngest(target: Target, dataset: Dataset, opts: IngestOp
     cpuSecondsPerMillionWithPersist: accepted > 0 ? (persisted.cpuSeconds - before.cpuSeconds) / (accepted / 1e6) : NaN,
     clientCpuSeconds: (clientUsage.user + clientUsage.system) / 1e6,
     peakRssBytes: settled.peakRssBytes,
+    sendPeakRssBytes,
+    persistPeakRssBytes,
     steadyRssBytes: settled.rssBytes,
     diskBytes,
     bytesPerSample: diskBytes !== null && accepted > 0 ? diskBytes / accepted : null,

@@ -56,6 +56,16 @@ export const QUERIES: readonly BenchQuery[] = [
   { id: 'q15', window: 'all', expr: 'node_filesystem_avail_bytes{mountpoint="/"}' },
 ];
 
+/**
+ * Added in the scale profile: the two panels the issue measured at 100k series that the list above
+ * lacks, a `count by (instance)` over every series and a whole-range per-host rate.
+ */
+export const SCALE_QUERIES: readonly BenchQuery[] = [
+  ...QUERIES,
+  { id: 'q16', window: 'instant', expr: 'count({job="node"}) by (instance)', expectedSeries: (d) => d.activeInstances.length },
+  { id: 'q17', window: 'all', expr: 'sum by (instance) (rate(node_network_receive_bytes_total{device!="lo"}[5m]))' },
+];
+
 export interface QueryRequest {
   readonly path: '/api/v1/query' | '/api/v1/query_range';
   readonly params: Readonly<Record<string, string>>;

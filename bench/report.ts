@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { IngestResult } from './ingest-e2e.js';
 import type { QueryResult } from './query-e2e.js';
+import type { ScaleResult } from './scale.js';
 import type { BenchQuery } from './queries.js';
 import type { TargetId } from './targets/index.js';
 
@@ -21,6 +22,8 @@ export interface TargetRun {
   queryError: string;
   /** 1-minute load average when this target started: the machine may be shared. */
   loadAtStart?: number;
+  /** The scale profile's phases (16-way mix, full scan, churn). */
+  scale?: ScaleResult;
 }
 
 export interface MicroRun {
@@ -146,6 +149,13 @@ function rows(report: BenchReport): Row[] {
       cell: (t) => ingestCell(t, (r) => (r.samplesAccepted > 0 && r.diskBytes !== null ? r.cpuSecondsPerMillionWithPersist : null), ' s', (r) => r.persistNote || 'no persist'),
     },
     { name: 'ingest: peak RSS MiB (↓)', cell: (t) => ingestCell(t, (r) => r.peakRssBytes / MiB, '') },
+    ...(report.profile === 'scale'
+      ? [
+          { name: 'ingest: peak RSS MiB while sending (↓)', cell: (t: TargetRun) => ingestCell(t, (r) => r.sendPeakRssBytes / MiB, '') },
+          { name: 'ingest: peak RSS MiB during flush/merge (↓)', cell: (t: TargetRun) => ingestCell(t, (r) => r.persistPeakRssBytes / MiB, '') },
+          { name: 'ingest: flush + merge seconds after the burst (↓)', cell: (t: TargetRun) => ingestCell(t, (r) => r.persistSeconds, ' s') },
+        ]
+      : []),
     { name: 'ingest: steady RSS MiB after flush (↓)', cell: (t) => ingestCell(t, (r) => r.steadyRssBytes / MiB, '') },
     { name: 'disk: bytes per sample, total (↓)', cell: (t) => ingestCell(t, (r) => r.bytesPerSample, '', (r) => r.persistNote || 'no persist') },
     {
@@ -180,7 +190,7 @@ function rows(report: BenchReport): Row[] {
         return { value: r.p50Ms, text: `${fmt(r.p50Ms)} (p90 ${fmt(r.p90Ms)}) · ${r.seriesCount}${check}${vs}` };
       },
     });
-    out.push({
+    if (report.profile !== 'scale') out.push({
       name: `${q.id} q/s @16 (↑)`,
       cell: (t) => {
         const early = pre(t);
@@ -192,7 +202,48 @@ function rows(report: BenchReport): Row[] {
     });
   }
   out.push(geomeanRow(report, 'p50'), geomeanRow(report, 'p90'));
+  if (report.profile === 'scale') out.push(...scaleRows());
   return out;
+}
+
+/** Rows of the scale phases; a cell is n/a when the phase did not run or failed. */
+function scaleRows(): Row[] {
+  const phase = <K extends 'concurrent' | 'fullScan' | 'churn'>(t: TargetRun, k: K, pick: (p: NonNullable<ScaleResult[K]>) => number | null, unit: string): Cell => {
+    if (t.skipped) return na(t.skipped);
+    if (!t.scale) return na(t.queryError || t.ingestError || 'not run');
+    const p = t.scale[k];
+    if (!p) return na(t.scale.error || 'not run');
+    const v = pick(p as NonNullable<ScaleResult[K]>);
+    if (v === null || !Number.isFinite(v)) return na('not measured');
+    return { value: v, text: `${fmt(v)}${unit}` };
+  };
+  const seq = (t: TargetRun, pick: (s: ScaleResult) => number, unit: string): Cell =>
+    t.scale ? { value: pick(t.scale), text: `${fmt(pick(t.scale))}${unit}` } : na(t.skipped || t.queryError || 'not run');
+  return [
+    { name: 'sequential queries: server CPU ms per query (↓)', cell: (t) => seq(t, (s) => s.sequentialCpuSecondsPerQuery * 1000, '') },
+    { name: 'sequential queries: peak RSS MiB (↓)', cell: (t) => seq(t, (s) => s.sequentialPeakRssBytes / MiB, '') },
+    { name: '16-way query mix: q/s (↑)', cell: (t) => phase(t, 'concurrent', (c) => c.qps, '') },
+    { name: '16-way query mix: p50 ms (↓)', cell: (t) => phase(t, 'concurrent', (c) => c.p50Ms, '') },
+    { name: '16-way query mix: p99 ms (↓)', cell: (t) => phase(t, 'concurrent', (c) => c.p99Ms, '') },
+    {
+      name: '16-way query mix: errors (↓)',
+      cell: (t) => {
+        const c = phase(t, 'concurrent', (x) => x.errors, '');
+        const e = t.scale?.concurrent;
+        return c.value !== null && e && e.errors > 0 ? { value: c.value, text: `${c.text} of ${e.requests}` } : c.value !== null && e ? { value: c.value, text: `0 of ${e.requests}` } : c;
+      },
+    },
+    { name: '16-way query mix: server CPU ms per query (↓)', cell: (t) => phase(t, 'concurrent', (c) => c.cpuSecondsPerQuery * 1000, '') },
+    { name: '16-way query mix: peak RSS MiB (↓)', cell: (t) => phase(t, 'concurrent', (c) => c.peakRssBytes / MiB, '') },
+    {
+      name: 'full scan (count_over_time of every sample): ms (↓)',
+      cell: (t) => (t.scale?.fullScan?.error ? na(t.scale.fullScan.error) : phase(t, 'fullScan', (f) => f.ms, '')),
+    },
+    { name: 'full scan: peak RSS MiB (↓)', cell: (t) => phase(t, 'fullScan', (f) => f.peakRssBytes / MiB, '') },
+    { name: 'churn: new series/s (↑)', cell: (t) => phase(t, 'churn', (c) => (c.failedRequests ? null : c.seriesPerSecond), '') },
+    { name: 'churn: server CPU s per 10k new series (↓)', cell: (t) => phase(t, 'churn', (c) => (c.cpuSeconds / c.newSeries) * 1e4, ' s') },
+    { name: 'churn: peak RSS MiB (↓)', cell: (t) => phase(t, 'churn', (c) => c.peakRssBytes / MiB, '') },
+  ];
 }
 
 /**
@@ -318,6 +369,13 @@ export function renderReport(report: BenchReport): string {
     const byError = new Map<string, string[]>();
     for (const q of t.queries) if (q.error) byError.set(q.error, [...(byError.get(q.error) ?? []), q.id]);
     for (const [err, ids] of byError) notes.push(`${t.label} ${ids.join(', ')}: ${shorten(err, 200)}`);
+    const sc = t.scale;
+    if (sc) {
+      if (sc.error) notes.push(`${t.label}: scale phases — ${shorten(sc.error, 200)}`);
+      if (sc.concurrent?.firstError) notes.push(`${t.label} 16-way mix, first error: ${shorten(sc.concurrent.firstError, 200)}`);
+      if (sc.fullScan) notes.push(`${t.label} full scan \`${sc.fullScan.expr}\` = ${sc.fullScan.value}${sc.fullScan.error ? ` (${shorten(sc.fullScan.error, 160)})` : ''}`);
+      if (sc.churn) notes.push(`${t.label} churn: ${fmtInt(sc.churn.newSeries)} new series in ${fmt(sc.churn.seconds)} s${sc.churn.failedRequests ? `, ${sc.churn.failedRequests} requests failed (${shorten(sc.churn.firstError, 160)})` : ''}`);
+    }
     if (t.id === 'strata') {
       for (const q of report.queries) {
         const c = valueCheck(report, q, t);

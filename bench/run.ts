@@ -9,10 +9,12 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateDataset, type GenConfig } from './gen/index.js';
+import { generateChurn, generateDataset, type Dataset, type GenConfig, type HostShape } from './gen/index.js';
 import { runIngest } from './ingest-e2e.js';
 import { MICRO_BENCHES, runMicro } from './micro.js';
-import { QUERIES } from './queries.js';
+import { QUERIES, SCALE_QUERIES } from './queries.js';
+import { RssSampler } from './rss-sampler.js';
+import { runChurn, runConcurrentMix, runFullScan, type ScaleOptions, type ScaleResult } from './scale.js';
 import { runQueries, type QueryOptions } from './query-e2e.js';
 import { machineInfo, renderReport, type BenchReport, type MicroRun, type TargetRun } from './report.js';
 import {
@@ -23,8 +25,10 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+export type ProfileName = 'quick' | 'full' | 'scale';
+
 export interface Profile {
-  readonly name: 'quick' | 'full';
+  readonly name: ProfileName;
   readonly hosts: number;
   readonly scrapeIntervalSec: number;
   readonly durationMin: number;
@@ -37,20 +41,39 @@ export interface Profile {
   readonly microTimeoutSec: number;
   /** Micro benchmarks are skipped once the run has taken this long (keeps quick under 5 min). */
   readonly runBudgetSec: number;
+  readonly hostShape: HostShape;
+  /** Systems run with their rollup result caches on (VictoriaMetrics's, Strata's) or both off. */
+  readonly rollupCache: boolean;
+  /** The scale phases (mixed 16-way queries, full scan, churn); null in quick and full. */
+  readonly scale: (ScaleOptions & { readonly churnRounds: number; readonly churnFraction: number; readonly fullScanTimeoutMs: number }) | null;
+  readonly defaultTargets: string;
 }
 
-export const PROFILES: Readonly<Record<'quick' | 'full', Profile>> = {
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   quick: {
     name: 'quick', hosts: 40, scrapeIntervalSec: 15, durationMin: 120, churnFraction: 0.1, churnIntervalMin: 30,
     samplesPerRequest: 10_000, connections: 4,
     query: { sequentialRuns: 5, concurrency: 16, concurrentRequests: 48, phaseBudgetMs: 1500, timeoutMs: 30_000 },
     ingestBudgetSec: 60, microTimeoutSec: 40, runBudgetSec: 270,
+    hostShape: 'small', rollupCache: false, scale: null, defaultTargets: 'vm,prom,strata',
   },
   full: {
     name: 'full', hosts: 200, scrapeIntervalSec: 10, durationMin: 180, churnFraction: 0.05, churnIntervalMin: 30,
     samplesPerRequest: 10_000, connections: 4,
     query: { sequentialRuns: 20, concurrency: 16, concurrentRequests: 320, phaseBudgetMs: 15_000, timeoutMs: 120_000 },
     ingestBudgetSec: 1800, microTimeoutSec: 600, runBudgetSec: Infinity,
+    hostShape: 'small', rollupCache: false, scale: null, defaultTargets: 'vm,prom,strata',
+  },
+  // Issue 17: 100 wide hosts × ~1,000 series = ~100k series, 2 h at 10 s = ~72M samples. Both
+  // systems keep their rollup caches on, as users run them. Prometheus is left out by default
+  // (it takes longer than the rest together at this size); --targets=strata,vm,prom adds it.
+  scale: {
+    name: 'scale', hosts: 100, scrapeIntervalSec: 10, durationMin: 120, churnFraction: 0, churnIntervalMin: 30,
+    samplesPerRequest: 10_000, connections: 4,
+    query: { sequentialRuns: 5, concurrency: 16, concurrentRequests: 0, phaseBudgetMs: 20_000, timeoutMs: 60_000 },
+    ingestBudgetSec: 900, microTimeoutSec: 0, runBudgetSec: 0,
+    hostShape: 'wide', rollupCache: true, defaultTargets: 'vm,strata',
+    scale: { concurrency: 16, concurrentRequests: 16 * 17, timeoutMs: 60_000, churnRounds: 3, churnFraction: 0.1, fullScanTimeoutMs: 300_000 },
   },
 };
 
@@ -75,6 +98,7 @@ export interface RunOptions {
 
 const USAGE = `usage: npm run bench [-- options]
   --full                     the full profile (default: quick, < 5 min)
+  --scale                    the scale profile (100k series, 72M samples, 16-way query mix, churn; ~30 min)
   --targets=a,b              strata, vm, prom (default: all three)
   --hosts=N --scrape-interval=SEC --duration=MIN --churn=FRACTION --connections=N --samples-per-request=N
   --seed=N                   generator seed (default 42)
@@ -98,7 +122,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
     parsed = parseArgs({
       args: [...argv],
       options: {
-        full: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        full: { type: 'boolean' }, scale: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         targets: { type: 'string' }, hosts: { type: 'string' }, 'scrape-interval': { type: 'string' },
         duration: { type: 'string' }, churn: { type: 'string' }, connections: { type: 'string' },
         'samples-per-request': { type: 'string' }, seed: { type: 'string' }, 'no-install': { type: 'boolean' },
@@ -113,7 +137,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  const base = v.full ? PROFILES.full : PROFILES.quick;
+  const base = v.scale ? PROFILES.scale : v.full ? PROFILES.full : PROFILES.quick;
   const profile: Profile = {
     ...base,
     hosts: num('hosts', v.hosts, 1, 100_000, base.hosts),
@@ -124,7 +148,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
     samplesPerRequest: num('samples-per-request', v['samples-per-request'], 1, 1_000_000, base.samplesPerRequest),
   };
   const targets: TargetId[] = [];
-  for (const raw of (v.targets ?? 'vm,prom,strata').split(',')) {
+  for (const raw of (v.targets ?? base.defaultTargets).split(',')) {
     const id = TARGET_ALIASES[raw.trim().toLowerCase()];
     if (!id) throw new UsageError(`unknown target ${JSON.stringify(raw)}: want strata, vm or prom`);
     if (!targets.includes(id)) targets.push(id);
@@ -134,7 +158,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
     targets,
     install: !v['no-install'],
     seed: num('seed', v.seed, 0, 0xffffffff, 42),
-    micro: !v['skip-micro'],
+    micro: !v['skip-micro'] && !base.scale,
     queries: !v['skip-queries'],
     outDir: v.out === '-' ? null : (v.out ?? join(repoRoot(), 'bench', 'results')),
     strataCli: v['strata-cli'],
@@ -144,8 +168,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
 }
 
 function makeTarget(id: TargetId, opts: RunOptions): Target {
-  if (id === 'strata') return new StrataTarget(opts.strataCli);
-  if (id === 'victoriametrics') return new VictoriaMetricsTarget();
+  if (id === 'strata') return new StrataTarget(opts.strataCli, opts.profile.rollupCache);
+  if (id === 'victoriametrics') return new VictoriaMetricsTarget(opts.profile.rollupCache);
   return new PrometheusTarget();
 }
 
@@ -183,6 +207,7 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
     churnIntervalMs: Math.max(intervalMs, p.churnIntervalMin * 60_000),
     samplesPerRequest: p.samplesPerRequest,
     shards: p.connections,
+    hostShape: p.hostShape,
   };
   log(`generating ${p.hosts} hosts × ${p.durationMin} min at ${p.scrapeIntervalSec} s …`);
   const dataset = generateDataset(config);
@@ -233,7 +258,14 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
         if (opts.queries && run.ingest) {
           try {
             await t.makeQueryable();
-            run.queries = await runQueries(t, QUERIES, dataset, p.query, log);
+            const before = t.stats();
+            const rss = new RssSampler(t.pid);
+            run.queries = await runQueries(t, p.scale ? SCALE_QUERIES : QUERIES, dataset, p.query, log);
+            const seqRss = rss.stop();
+            if (p.scale) {
+              const ran = run.queries.reduce((n, q) => n + q.sequentialRuns + 1, 0);
+              run.scale = await runScale(t, dataset, p, seqRss, (t.stats().cpuSeconds - before.cpuSeconds) / Math.max(1, ran));
+            }
           } catch (e) {
             run.queryError = e instanceof Unsupported ? e.message : `failed: ${(e as Error).message}`;
             log(`${t.label}: queries n/a — ${run.queryError}`);
@@ -286,10 +318,33 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
       compressedMiB: dataset.compressedBytes / 2 ** 20,
       generationSec: dataset.generationMs / 1000,
     },
-    queries: QUERIES,
+    queries: p.scale ? SCALE_QUERIES : QUERIES,
     targets: runs,
     micro,
   };
+}
+
+/** The scale profile's phases after the per-query sequential runs; a failing phase is recorded, not fatal. */
+async function runScale(t: Target, dataset: Dataset, p: Profile, seqRss: number, seqCpu: number): Promise<ScaleResult> {
+  const sc = p.scale!;
+  const out: ScaleResult = { sequentialPeakRssBytes: seqRss, sequentialCpuSecondsPerQuery: seqCpu, concurrent: null, fullScan: null, churn: null, error: '' };
+  try {
+    log(`${t.label}: ${sc.concurrentRequests} queries ${sc.concurrency}-way`);
+    out.concurrent = await runConcurrentMix(t, SCALE_QUERIES, dataset, sc);
+    const c = out.concurrent;
+    log(`${t.label}: ${c.qps.toFixed(2)} q/s, p50 ${c.p50Ms.toFixed(0)} ms, p99 ${c.p99Ms.toFixed(0)} ms, ${c.errors} errors${c.firstError ? ` (${c.firstError})` : ''}, ${(c.peakRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+    log(`${t.label}: full scan`);
+    out.fullScan = await runFullScan(t, dataset, sc.fullScanTimeoutMs);
+    log(`${t.label}: full scan ${out.fullScan.ms.toFixed(0)} ms = ${out.fullScan.value}${out.fullScan.error ? ` (${out.fullScan.error})` : ''}`);
+    const churn = generateChurn(dataset, sc.churnRounds, sc.churnFraction);
+    log(`${t.label}: churn, ${churn.newSeries} new series`);
+    out.churn = await runChurn(t, churn);
+    log(`${t.label}: ${Math.round(out.churn.seriesPerSecond)} series/s created`);
+  } catch (e) {
+    out.error = (e as Error).message;
+    log(`${t.label}: scale phase failed — ${out.error}`);
+  }
+  return out;
 }
 
 const START = '<!-- latest-table:start -->';

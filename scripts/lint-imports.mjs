@@ -18,7 +18,7 @@ export const LAYERS = [
   ['codec'],
   ['index', 'storage'],
   ['ingest', 'promql'],
-  ['lifecycle', 'snapshot', 'exemplars'],
+  ['lifecycle', 'snapshot', 'exemplars', 'query-cache', 'query-budget'],
   ['db', 'config.ts'],
   ['forward', 'remote-read'],
   ['server', 'backup'],

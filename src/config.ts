@@ -2,7 +2,7 @@
  * Every command-line flag of `strata serve`, typed in one place, with defaults, parsing and
  * validation. Names follow VictoriaMetrics where it has one, so its users' scripts carry over.
  */
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { DURATION_UNITS, parseDurationFlag } from './duration-flag.js';
 import type { LogLevel } from './logger.js';
 import { parseDownsamplingRule, parseRetentionFilter, type DownsamplingRule, type RetentionFilter } from './lifecycle/index.js';
@@ -37,6 +37,12 @@ export interface Config {
   searchMaxSeries: number;
   searchLookbackDeltaMs: number;
   searchBlockCacheSize: number;
+  searchDisableCache: boolean;
+  searchMaxMemoryPerQuery: number;
+  searchMaxConcurrentRequests: number;
+  searchMaxQueueDurationMs: number;
+  searchRollupResultCacheSize: number;
+  searchCacheTimestampOffsetMs: number;
   loggerLevel: LogLevel;
   httpAuthUsername: string;
   httpAuthPassword: string;
@@ -212,7 +218,15 @@ export const FLAGS = [
   spec({ key: 'searchMaxSamplesPerQuery', flag: 'search.maxSamplesPerQuery', arg: 'n', default: '50000000', help: 'Queries loading more samples fail with 422 instead of exhausting memory', parse: positiveInt }),
   spec({ key: 'searchMaxSeries', flag: 'search.maxSeries', arg: 'n', default: '300000', help: 'Queries selecting more series fail with 422', parse: positiveInt }),
   spec({ key: 'searchLookbackDeltaMs', flag: 'search.lookbackDelta', arg: 'duration', default: '5m', help: 'How far back an instant selector looks for the latest sample', parse: parseDurationFlag }),
-  spec({ key: 'searchBlockCacheSize', flag: 'search.blockCacheSize', arg: 'size', default: '32MiB', help: 'Memory for recently read, decoded part blocks (speeds up repeated dashboard queries); 0 disables', parse: parseSize }),
+  // A node_exporter host's last blocks take ~2.6 KB a series in the cache: 32 MiB held 12k series,
+  // so every query over 100k series (issue 17) re-read, checked and inflated all of them.
+  spec({ key: 'searchBlockCacheSize', flag: 'search.blockCacheSize', arg: 'size', default: `${Math.max(32, Math.min(256, Math.floor(totalmem() / 2 ** 20 / 16)))}MiB`, help: 'Memory for recently read, decoded part blocks (speeds up repeated dashboard queries); default 1/16 of RAM within 32–256 MiB; 0 disables', parse: parseSize }),
+  spec({ key: 'searchMaxMemoryPerQuery', flag: 'search.maxMemoryPerQuery', arg: 'size', default: '512MiB', help: 'Memory one query may hold while reading and evaluating (samples, series, step grids); a query needing more fails with 422 naming this flag; 0 disables', parse: parseSize }),
+  spec({ key: 'searchMaxConcurrentRequests', flag: 'search.maxConcurrentRequests', arg: 'n', default: String(Math.max(2, cpus().length)), help: 'Queries evaluated at once; more wait in arrival order (their time limit starts when they run)', parse: positiveInt }),
+  spec({ key: 'searchMaxQueueDurationMs', flag: 'search.maxQueueDuration', arg: 'duration', default: '30s', help: 'Longest a query waits for one of --search.maxConcurrentRequests slots before 503', parse: parseDurationFlag }),
+  spec({ key: 'searchDisableCache', flag: 'search.disableCache', arg: 'bool', default: 'false', help: 'Turn the rollup result cache off: every range query is computed in full (per query: nocache=1)', parse: bool }),
+  spec({ key: 'searchRollupResultCacheSize', flag: 'search.rollupResultCacheSize', arg: 'size', default: '64MiB', help: 'Memory for range-query results per query, step and series, so a dashboard refresh computes only the fresh tail; 0 disables', parse: parseSize }),
+  spec({ key: 'searchCacheTimestampOffsetMs', flag: 'search.cacheTimestampOffset', arg: 'duration', default: '5m', help: 'Steps newer than now minus this are not kept in the rollup result cache (their data may still arrive)', parse: parseDurationFlag }),
   spec({ key: 'loggerLevel', flag: 'loggerLevel', arg: 'level', default: 'INFO', help: 'Minimum level of log lines: INFO | WARN | ERROR | FATAL | PANIC', parse: oneOf(['INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC'] as const) }),
   spec({ key: 'httpAuthUsername', flag: 'httpAuth.username', arg: 'user', default: '', help: 'Basic auth user required on every path except /health', parse: str }),
   spec({ key: 'httpAuthPassword', flag: 'httpAuth.password', arg: 'password', default: '', help: 'Basic auth password (with --httpAuth.username)', parse: str, secret: true }),

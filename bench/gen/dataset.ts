@@ -4,7 +4,7 @@
  * shard's bodies are in time order, so N connections (one per shard) never reorder a series.
  */
 import type { Labels } from '../../src/model/index.js';
-import { HostModel } from './node-exporter.js';
+import { HostModel, type HostShape } from './node-exporter.js';
 import { encodeLabelBlock, WriteRequestBuilder, type EncodedBody } from './remote-write.js';
 import { Rng } from './rng.js';
 
@@ -27,6 +27,8 @@ export interface GenConfig {
   readonly samplesPerRequest: number;
   /** Number of independent, per-series-ordered streams (one per connection). */
   readonly shards: number;
+  /** Series layout of every host (default `small`, ~250 series). */
+  readonly hostShape?: HostShape;
 }
 
 export interface Dataset {
@@ -104,7 +106,7 @@ export function generateDataset(config: GenConfig): Dataset {
   };
 
   const spawn = (index: number, generation: number, t: number): LiveHost => {
-    const model = new HostModel(index, generation, config.seed, t);
+    const model = new HostModel(index, generation, config.seed, t, config.hostShape);
     seriesCreated += model.seriesCount;
     return {
       model,
@@ -174,4 +176,41 @@ export function generateDataset(config: GenConfig): Dataset {
     rawBytes,
     generationMs: performance.now() - began,
   };
+}
+
+export interface ChurnSet {
+  /** shards[i] is sent in order over connection i. */
+  readonly shards: readonly (readonly EncodedBody[])[];
+  /** Series that did not exist before this set. */
+  readonly newSeries: number;
+  readonly samples: number;
+}
+
+/**
+ * A churn wave after the data set: `fraction` of the hosts restart under new instance labels
+ * (generation `1000 + round`, so no name repeats what the data set wrote) in each of `rounds`
+ * consecutive scrape rounds after `dataset.endMs`; every sample of these bodies creates a series.
+ */
+export function generateChurn(dataset: Dataset, rounds: number, fraction: number): ChurnSet {
+  const config = dataset.config;
+  const perRound = Math.max(1, Math.round(config.hosts * fraction));
+  const builders = Array.from({ length: config.shards }, () => new WriteRequestBuilder());
+  const shards: EncodedBody[][] = Array.from({ length: config.shards }, () => []);
+  let samples = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t = dataset.endMs + (r + 1) * config.scrapeIntervalMs;
+    for (let k = 0; k < perRound; k++) {
+      const h = (r * perRound + k) % config.hosts;
+      const model = new HostModel(h, 1000 + r, config.seed, t, config.hostShape);
+      for (let i = 0; i < model.labels.length; i++) {
+        const shard = (h + i) % config.shards;
+        const b = builders[shard]!;
+        b.add(encodeLabelBlock(model.labels[i]!), t, model.values[i]!, false);
+        samples++;
+        if (b.sampleCount >= config.samplesPerRequest) shards[shard]!.push(b.finish());
+      }
+    }
+  }
+  for (let i = 0; i < config.shards; i++) if (builders[i]!.sampleCount > 0) shards[i]!.push(builders[i]!.finish());
+  return { shards, newSeries: samples, samples };
 }

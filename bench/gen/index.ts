@@ -8,5 +8,5 @@ export {
   REMOTE_WRITE_HEADERS,
   type EncodedBody,
 } from './remote-write.js';
-export { HostModel, instanceName, HISTOGRAM_BOUNDS } from './node-exporter.js';
-export { generateDataset, GenConfigError, type GenConfig, type Dataset } from './dataset.js';
+export { HostModel, instanceName, HISTOGRAM_BOUNDS, type HostShape } from './node-exporter.js';
+export { generateDataset, generateChurn, GenConfigError, type GenConfig, type Dataset, type ChurnSet } from './dataset.js';

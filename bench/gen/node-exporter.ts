@@ -29,6 +29,21 @@ const HANDLERS = [
 export const HISTOGRAM_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, Infinity] as const;
 const DISK_NAMES = ['nvme0n1', 'sda', 'sdb', 'sdc'] as const;
 const NIC_NAMES = ['lo', 'eth0', 'eth1', 'docker0'] as const;
+/** Extra block devices of a wide host: a second NVMe, device-mapper volumes, more SCSI disks. */
+const WIDE_DISK_NAMES = ['nvme1n1', 'dm-0', 'dm-1', 'dm-2', 'sdd', 'sde'] as const;
+/** Per-CPU families a big host exposes beyond cpu seconds (cpufreq, softnet, schedstat). */
+const PER_CPU_COUNTERS = [
+  'node_softnet_processed_total', 'node_softnet_dropped_total', 'node_softnet_times_squeezed_total',
+  'node_schedstat_running_seconds_total', 'node_schedstat_waiting_seconds_total', 'node_schedstat_timeslices_total',
+] as const;
+const PER_CPU_FREQ = ['node_cpu_scaling_frequency_hertz', 'node_cpu_scaling_frequency_max_hertz', 'node_cpu_scaling_frequency_min_hertz'] as const;
+
+/**
+ * `small`: ~250 series a host (the quick and full profiles). `wide`: ~1,000 series a host, what
+ * node_exporter 1.5 exposes on a 16–64-CPU server running containers: per-CPU cpufreq, softnet and
+ * schedstat series, more block devices, a veth interface per container.
+ */
+export type HostShape = 'small' | 'wide';
 const FILESYSTEMS = [
   { device: '/dev/nvme0n1p2', fstype: 'ext4', mountpoint: '/' },
   { device: '/dev/nvme0n1p1', fstype: 'vfat', mountpoint: '/boot/efi' },
@@ -70,11 +85,12 @@ export class HostModel {
   /** Host-wide CPU utilisation in [0.02, 0.98], a mean-reverting random walk. */
   private util: number;
 
-  constructor(readonly hostIndex: number, readonly generation: number, seed: number, startMs: number) {
+  constructor(readonly hostIndex: number, readonly generation: number, seed: number, startMs: number, shape: HostShape = 'small') {
     this.rng = new Rng((seed ^ Math.imul(hostIndex + 1, 0x27d4eb2f) ^ Math.imul(generation + 1, 0x165667b1)) >>> 0);
     const rng = this.rng;
     this.instance = instanceName(hostIndex, generation);
-    this.cpus = rng.pick([2, 4, 4, 8, 8, 16]);
+    const wide = shape === 'wide';
+    this.cpus = wide ? rng.pick([16, 24, 32, 32, 48, 64]) : rng.pick([2, 4, 4, 8, 8, 16]);
     this.util = 0.1 + 0.5 * rng.next();
     const common: Label[] = [
       { name: 'job', value: 'node' },
@@ -108,6 +124,23 @@ export class HostModel {
         }
       });
       for (const mode of ['nice', 'user']) add('node_cpu_guest_seconds_total', [{ name: 'cpu', value: String(c) }, { name: 'mode', value: mode }], 0);
+      if (!wide) continue;
+      const cpu = [{ name: 'cpu', value: String(c) }];
+      const maxHz = rng.pick([2.4e9, 3.0e9, 3.5e9]);
+      const freq = add(PER_CPU_FREQ[0], cpu, maxHz / 2);
+      add(PER_CPU_FREQ[1], cpu, maxHz);
+      add(PER_CPU_FREQ[2], cpu, 8e8);
+      const counters = PER_CPU_COUNTERS.map((name) => add(name, cpu, name.endsWith('seconds_total') ? round2(uptimeSec * 0.3) : rng.int(1e9)));
+      this.updaters.push((dt) => {
+        const busy = this.util * bias;
+        v()[freq] = Math.round(clamp(maxHz * (0.3 + busy * (0.8 + 0.4 * rng.next())), 8e8, maxHz) / 1e6) * 1e6;
+        const per = [rng.poisson(5000 * dt * busy), rng.next() < 0.001 ? 1 : 0, rng.next() < 0.01 ? rng.int(3) : 0,
+          dt * busy, dt * busy * 0.05 * rng.next(), rng.poisson(200 * dt * (0.2 + busy))];
+        for (let k = 0; k < counters.length; k++) {
+          const i = counters[k]!;
+          v()[i] = k === 3 || k === 4 ? Math.round((v()[i]! + per[k]!) * 1e9) / 1e9 : v()[i]! + per[k]!;
+        }
+      });
     }
 
     // Memory: a working set that drifts, with page cache filling what is left.
@@ -162,7 +195,8 @@ export class HostModel {
     });
 
     // Disks: bursty IOPS with per-device typical request sizes.
-    const disks = DISK_NAMES.slice(0, 1 + rng.int(3));
+    const disks: string[] = DISK_NAMES.slice(0, 1 + rng.int(3));
+    if (wide) disks.push(...DISK_NAMES.slice(disks.length), ...WIDE_DISK_NAMES.slice(0, 2 + rng.int(5)));
     for (const device of disks) {
       const d = [{ name: 'device', value: device }];
       const reads = add('node_disk_reads_completed_total', d, rng.int(1e7));
@@ -191,7 +225,9 @@ export class HostModel {
     }
 
     // Network: bytes and packets follow a per-NIC rate; errors and drops are rare events.
-    const nics = NIC_NAMES.slice(0, 2 + rng.int(3));
+    const nics: string[] = NIC_NAMES.slice(0, 2 + rng.int(3));
+    // A container host has one veth per container.
+    if (wide) for (let k = 0, n = 8 + rng.int(17); k < n; k++) nics.push(`veth${(hostIndex * 7919 + k * 104729).toString(16).slice(-7)}`);
     for (const device of nics) {
       const d = [{ name: 'device', value: device }];
       const names = ['receive_bytes', 'transmit_bytes', 'receive_packets', 'transmit_packets',

@@ -32,8 +32,12 @@ export class StrataTarget extends ServerTarget {
   protected readonly readyPath = '/health';
   private cli = '';
 
-  constructor(private readonly cliPath?: string) {
+  override readonly queryParams: Readonly<Record<string, string>>;
+
+  /** Without `rollupCache` every query carries `nocache=1`, so repeats are computed each time. */
+  constructor(private readonly cliPath?: string, rollupCache = false) {
     super();
+    this.queryParams = rollupCache ? {} : { nocache: '1' };
   }
 
   async prepare(): Promise<string | null> {

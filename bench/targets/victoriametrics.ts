@@ -12,6 +12,12 @@ export class VictoriaMetricsTarget extends ServerTarget {
   protected readonly readyPath = '/health';
   private bin = '';
 
+  /** `rollupCache`: run with VictoriaMetrics's rollup result cache on, as users run it (the scale
+   * profile); off, repeated queries are computed each time (the quick and full profiles). */
+  constructor(private readonly rollupCache = false) {
+    super();
+  }
+
   async prepare(opts: { install: boolean }): Promise<string | null> {
     const { path, reason } = ensureBinary('victoria-metrics', 'victoria-metrics', opts.install);
     if (!path) return reason;
@@ -27,9 +33,8 @@ export class VictoriaMetricsTarget extends ServerTarget {
         `-storageDataPath=${dataDir}`,
         `-httpListenAddr=127.0.0.1:${port}`,
         '-retentionPeriod=1y',
-        // Repeated benchmark queries must not be answered from the rollup result cache, and data
-        // right up to "now" must be visible (the default hides the last 30 s).
-        '-search.disableCache',
+        // Data right up to "now" must be visible (the default hides the last 30 s).
+        ...(this.rollupCache ? [] : ['-search.disableCache']),
         '-search.latencyOffset=0s',
         '-loggerLevel=WARN',
       ],

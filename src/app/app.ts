@@ -28,6 +28,7 @@ import {
   registerSnapshotRoutes,
   registerStatusRoutes,
 } from '../server/index.js';
+import { RollupResultCache } from '../query-cache/index.js';
 import { assertNotHalfRestored } from '../snapshot/index.js';
 import { ExemplarStore } from '../exemplars/index.js';
 import { registerUiRoutes } from '../ui/index.js';
@@ -152,7 +153,13 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
       snapshotTimer.unref();
     }
     registerLabelRoutes(router, { db: database, maxSeries: config.searchMaxSeries });
+    const rollupCache = new RollupResultCache(config.searchDisableCache ? 0 : config.searchRollupResultCacheSize, config.searchCacheTimestampOffsetMs);
+    database.onDataChange(rollupCache);
     registerQueryRoutes(router, {
+      rollupCache,
+      maxMemoryPerQuery: config.searchMaxMemoryPerQuery,
+      maxConcurrentQueries: config.searchMaxConcurrentRequests,
+      maxQueueDurationMs: config.searchMaxQueueDurationMs,
       db: database,
       maxQueryDurationMs: config.searchMaxQueryDurationMs,
       maxSamplesPerQuery: config.searchMaxSamplesPerQuery,

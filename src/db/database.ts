@@ -131,7 +131,17 @@ const INDEX_COMPACT_CHECK_MS = 10 * 60_000;
 /** Series read from storage per call while streaming an export. */
 const EXPORT_CHUNK = 512;
 
+/**
+ * Told of every change to stored data a query result could have read: `written` with the oldest
+ * timestamp of each stored batch, `deleted` for deleted series or samples (result caches listen).
+ */
+export interface DataChangeListener {
+  written(tenant: string, minT: number, nowMs: number): void;
+  deleted(tenant: string | null): void;
+}
+
 export class Database {
+  private readonly changeListeners: DataChangeListener[] = [];
   private readonly idCaches = new Map<string, SeriesIdCache>();
   private readonly dayTrackers = new Map<string, DayTracker>();
   private seriesCreated = 0;
@@ -305,6 +315,12 @@ export class Database {
     for (const [day, ids] of newDays) this.index.addToDay(tenant, day, ids);
 
     for (const m of batch.metadata) this.metadata.set(tkey, m);
+    if (this.changeListeners.length > 0 && count > 0) {
+      let minT = Infinity;
+      const ts = rows.timestamps;
+      for (let j = 0; j < count; j++) if (ts[j]! < minT) minT = ts[j]!;
+      for (const l of this.changeListeners) l.written(tkey, minT, now);
+    }
     const res = histograms ? await this.storage.appendHistograms(rowIds, rows.timestamps, rows.values, count, histograms) : await this.storage.append(rowIds, rows.timestamps, rows.values, count);
     return {
       samplesWritten: res.stored,
@@ -598,9 +614,14 @@ export class Database {
     return this.metadata.get(formatTenant(tenant));
   }
 
+  onDataChange(listener: DataChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
   /** Deletes matching series: they vanish from queries now; their samples go at the next merge. */
   deleteSeries(tenant: Tenant, matchers: readonly LabelMatcher[]): number {
     const ids = this.index.deleteSeries(tenant, matchers);
+    if (ids.length > 0) for (const l of this.changeListeners) l.deleted(formatTenant(tenant));
     if (ids.length > 0) {
       // A deleted label set written again becomes a new series, so cached ids must go.
       this.idCaches.get(formatTenant(tenant))?.clear();
@@ -617,6 +638,7 @@ export class Database {
   async deleteSamples(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<number> {
     const ids = this.index.select(tenant, matchers, -Infinity, Infinity);
     await this.storage.deleteRange(ids, minT, maxT);
+    for (const l of this.changeListeners) l.deleted(formatTenant(tenant));
     return ids.length;
   }
 

@@ -71,10 +71,15 @@ const DEFAULTS: EngineOptions = {
   maxSeries: Infinity,
 };
 
+/** What a query may still allocate: `charge` throws (a PromQLError) when a budget is exceeded. */
+export interface MemoryCharge {
+  charge(bytes: number): void;
+}
+
 export class Engine {
   readonly opts: EngineOptions;
 
-  constructor(opts: Partial<EngineOptions> = {}) {
+  constructor(opts: Partial<EngineOptions> = {}, private readonly memory: MemoryCharge | null = null) {
     const o: EngineOptions = { ...DEFAULTS };
     for (const [k, v] of Object.entries(opts) as [keyof EngineOptions, number | undefined][]) {
       if (v === undefined) continue;
@@ -135,7 +140,10 @@ export class Engine {
     const annos = new Annotations();
     const evaluator = new Evaluator(
       data,
-      { lookbackDeltaMs: this.opts.lookbackDeltaMs, maxSamples: this.opts.maxSamples, defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs, deadline, signal },
+      {
+        lookbackDeltaMs: this.opts.lookbackDeltaMs, maxSamples: this.opts.maxSamples, defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs, deadline, signal,
+        ...(this.memory ? { charge: (bytes: number) => this.memory!.charge(bytes) } : {}),
+      },
       bounds,
       annos,
     );

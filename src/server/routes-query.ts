@@ -10,11 +10,14 @@ import {
 } from './query-format.js';
 import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from './query-params.js';
 import type { Database } from '../db/index.js';
-import { SampleArena } from '../storage/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/index.js';
 import { formatDuration, prettyExpr } from '../promql/index.js';
+import { cachedRangeQuery, type RollupResultCache } from '../query-cache/index.js';
+import { BudgetedArena, budgetedQuerier, QueryMemoryBudget } from '../query-budget/index.js';
+import { formatTenant } from '../model/index.js';
+import { QuerySlots } from './query-slots.js';
 import { QueryTracker } from './query-tracker.js';
-import { apiSuccess, type Request, type Response } from './request.js';
+import { apiSuccess, text, type Request, type Response } from './request.js';
 import type { Router } from './router.js';
 
 export interface QueryDeps {
@@ -25,6 +28,13 @@ export interface QueryDeps {
   readonly lookbackDeltaMs: number;
   readonly flags: Readonly<Record<string, string>>;
   readonly startedAt: Date;
+  /** Range-query results by query, step and series (issue 17); `nocache=1` bypasses it. */
+  readonly rollupCache: RollupResultCache;
+  /** Bytes one query may hold while reading and evaluating (0: unlimited); past it, 422. */
+  readonly maxMemoryPerQuery: number;
+  /** Queries evaluating at once, and how long one may wait for a slot. */
+  readonly maxConcurrentQueries: number;
+  readonly maxQueueDurationMs: number;
 }
 
 function apiError(e: unknown): Response {
@@ -71,25 +81,28 @@ function queryResponse(result: QueryResult, query: string, limit: number, withSt
 
 export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
   const tracker = new QueryTracker();
-  const engineFor = (timeoutMs: number | null) =>
+  const slots = new QuerySlots(deps.maxConcurrentQueries, deps.maxQueueDurationMs);
+  const engineFor = (timeoutMs: number | null, budget: QueryMemoryBudget) =>
     new Engine({
       lookbackDeltaMs: deps.lookbackDeltaMs,
       maxSamples: deps.maxSamplesPerQuery,
       maxSeries: deps.maxSeries,
       timeoutMs: timeoutMs === null ? deps.maxQueryDurationMs : Math.min(timeoutMs, deps.maxQueryDurationMs),
-    });
-  const deadlineMs = deps.maxQueryDurationMs + 5_000;
+    }, budget);
+  // A query may wait for a slot, then run for its whole duration.
+  const deadlineMs = deps.maxQueueDurationMs + deps.maxQueryDurationMs + 5_000;
 
   router.add(['GET', 'POST'], '/api/v1/query', async (req: Request) => {
     try {
       const form = await req.form();
       const p = parseInstantQueryParams(form, Date.now());
       const started = Date.now();
-      const arena = SampleArena.pooled();
-      const querier = deps.db.querier(req.tenant, arena);
+      const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
+      const arena = new BudgetedArena(budget);
+      const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
       let result;
       try {
-        result = await tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs).instantQuery(querier, p.expr, p.timeMs, req.signal));
+        result = await slots.run(() => tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal)), req.signal);
       } finally {
         // The result holds copies, never views of the read chunks: they can serve the next query.
         arena.release();
@@ -105,13 +118,19 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       const form = await req.form();
       const p = parseRangeQueryParams(form);
       const started = Date.now();
-      const arena = SampleArena.pooled();
-      const querier = deps.db.querier(req.tenant, arena);
+      const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
+      const arena = new BudgetedArena(budget);
+      const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
       let result;
       try {
-        result = await tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
-          engineFor(p.timeoutMs).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal),
-        );
+        const bypass = form.get('nocache') === '1';
+        result = await slots.run(() => tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
+          bypass
+            ? engineFor(p.timeoutMs, budget).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
+            : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs, budget), querier, {
+              tenant: formatTenant(req.tenant), query: p.query, expr: p.expr, startMs: p.startMs, endMs: p.endMs, stepMs: p.stepMs, signal: req.signal,
+            }),
+        ), req.signal);
       } finally {
         arena.release();
       }
@@ -120,6 +139,12 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       return apiError(e);
     }
   }, { deadlineMs });
+
+  // As VictoriaMetrics names it: after data was changed behind the server's back (a restore).
+  router.add(['GET', 'POST'], '/internal/resetRollupResultCache', () => {
+    deps.rollupCache.reset();
+    return text('');
+  }, { auth: 'admin' });
 
   router.add(['GET', 'POST'], '/api/v1/format_query', async (req) => {
     try {

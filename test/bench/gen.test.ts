@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  generateDataset, GenConfigError, ProtoWriter, WriteRequestBuilder, encodeLabelBlock, snappyUncompress, type Dataset, type GenConfig,
+  generateChurn, generateDataset, GenConfigError, HostModel, ProtoWriter, WriteRequestBuilder, encodeLabelBlock, snappyUncompress, type Dataset, type GenConfig,
 } from '../../bench/gen/index.js';
 import { decodeBody, decodeRaw, type DecodedSeries } from './helpers.js';
 
@@ -163,6 +163,33 @@ describe('dataset generator', () => {
     expect(() => generateDataset({ ...SMALL, hosts: 0 })).toThrow(/hosts/);
     expect(() => generateDataset({ ...SMALL, churnFraction: 1.5 })).toThrow(/churnFraction/);
     expect(() => generateDataset({ ...SMALL, shards: 0 })).toThrow(/shards/);
+  });
+});
+
+describe('wide hosts (scale profile)', () => {
+  it('gives about 1,000 series a host, with per-CPU cpufreq, softnet and schedstat series and veth interfaces', () => {
+    let total = 0;
+    for (let h = 0; h < 10; h++) total += new HostModel(h, 0, 42, END, 'wide').seriesCount;
+    expect(total / 10).toBeGreaterThan(800);
+    expect(total / 10).toBeLessThan(1400);
+    const host = new HostModel(0, 0, 42, END, 'wide');
+    const names = new Set(host.labels.map((l) => l.find((x) => x.name === '__name__')!.value));
+    for (const n of ['node_cpu_scaling_frequency_hertz', 'node_softnet_processed_total', 'node_schedstat_running_seconds_total']) expect(names.has(n)).toBe(true);
+    expect(host.labels.some((l) => l.some((x) => x.name === 'device' && x.value.startsWith('veth')))).toBe(true);
+  });
+
+  it('leaves the small shape the quick and full profiles use unchanged', () => {
+    expect(digest(generateDataset({ ...SMALL, hostShape: 'small' }))).toBe(digest(small().d));
+  });
+
+  it('makes a churn wave of new instances only, one sample per new series', () => {
+    const d = generateDataset({ ...SMALL, hosts: 10, churnFraction: 0 });
+    const churn = generateChurn(d, 2, 0.1);
+    const seen = new Set(d.activeSeries.map((l) => l.map((x) => `${x.name}=${x.value}`).join(',')));
+    const series = churn.shards.flatMap((bodies) => bodies.flatMap((b) => decodeBody(b.data)));
+    expect(series.length).toBe(churn.newSeries);
+    for (const s of series) expect(seen.has(key(s))).toBe(false);
+    expect(new Set(series.map((s) => label(s, 'instance'))).size).toBe(2);
   });
 });
 

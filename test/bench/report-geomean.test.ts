@@ -11,7 +11,7 @@ const target = (id: 'strata' | 'victoriametrics', queries: QueryResult[]): Targe
   id, label: id, version: '', skipped: '', ingestError: '', queryError: '', queries,
   ingest: {
     samplesSent: 1, samplesAccepted: 1, requests: 1, failedRequests: 0, firstError: '', wallSeconds: 1, samplesPerSecond: 1,
-    cpuSeconds: 1, cpuSecondsPerMillion: 1, cpuSecondsPerMillionWithPersist: 1, clientCpuSeconds: 0, peakRssBytes: 1, steadyRssBytes: 1,
+    cpuSeconds: 1, cpuSecondsPerMillion: 1, cpuSecondsPerMillionWithPersist: 1, clientCpuSeconds: 0, peakRssBytes: 1, sendPeakRssBytes: 1, persistPeakRssBytes: 1, steadyRssBytes: 1,
     diskBytes: 1, bytesPerSample: 1, indexBytes: null, persistNote: '', persistSeconds: 0, complete: true,
   },
 });

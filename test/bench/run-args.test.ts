@@ -21,6 +21,17 @@ describe('bench command line', () => {
     expect(o.targets).toEqual(['strata', 'victoriametrics']);
   });
 
+  it('selects the scale profile with --scale: wide hosts, Strata and VictoriaMetrics, rollup caches on', () => {
+    const o = parseRunArgs(['--scale']);
+    if (o === 'help') throw new Error('unexpected help');
+    expect(o.profile.name).toBe('scale');
+    expect(o.profile.hostShape).toBe('wide');
+    expect(o.profile.rollupCache).toBe(true);
+    expect(o.profile.scale?.concurrency).toBe(16);
+    expect(o.targets).toEqual(['victoriametrics', 'strata']);
+    expect(o.micro).toBe(false);
+  });
+
   it('replaces only the text between the README markers, one heading level down', () => {
     const readme = 'intro\n<!-- latest-table:start -->\nold\n<!-- latest-table:end -->\noutro\n';
     expect(replaceLatestTable(readme, '## Run\n\n| a |\n### Micro\n')).toBe(
@@ -52,7 +63,7 @@ describe('bench report', () => {
         id: 'victoriametrics', label: 'VictoriaMetrics', version: 'v', skipped: '', ingestError: '', queryError: '',
         ingest: {
           samplesSent: 1000, samplesAccepted: 1000, requests: 1, failedRequests: 0, firstError: '', wallSeconds: 1, samplesPerSecond: 1000,
-          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, cpuSecondsPerMillionWithPersist: 600, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
+          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, cpuSecondsPerMillionWithPersist: 600, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, sendPeakRssBytes: 2 ** 20, persistPeakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
           persistNote: '', persistSeconds: 0, complete: true,
         },
         queries: [{ id: 'q01', error: '', seriesCount: 1, points: 1, valueSum: 0.5, expectedSeries: 1, p50Ms: 2.5, p90Ms: 3.25, sequentialRuns: 5, qps: 100, concurrentRuns: 10 }],

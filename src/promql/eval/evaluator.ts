@@ -51,6 +51,8 @@ export interface EvaluatorOptions {
   deadline: number;
   /** Aborting it cancels the evaluation at its next pause point. */
   signal?: AbortSignal;
+  /** Told the bytes of each step grid allocated (a query memory budget may refuse by throwing). */
+  charge?: (bytes: number) => void;
 }
 
 /** How long one evaluation may run before letting other work on the event loop proceed. */
@@ -107,6 +109,8 @@ export class Evaluator {
 
   /** Step cells from the shared pool, given back by release(). */
   private newSlab(numSteps: number, expectedSeries: number): StepSlab {
+    // A float64 value and a presence byte per step and series.
+    this.opts.charge?.(numSteps * expectedSeries * 9);
     const slab = new StepSlab(numSteps, expectedSeries, stepSlabPool);
     this.slabs.push(slab);
     return slab;
