@@ -45,8 +45,15 @@ async function main(): Promise<void> {
   const minutes = Number(values.minutes ?? 240);
   const intervalMs = 15_000;
   const dataset = generateDataset({
-    seed: 1, hosts, scrapeIntervalMs: intervalMs, durationMs: minutes * 60_000, endMs: Math.floor(Date.now() / intervalMs) * intervalMs,
-    churnFraction: 0.1, churnIntervalMs: 30 * 60_000, samplesPerRequest: 10_000, shards: 2,
+    seed: 1,
+    hosts,
+    scrapeIntervalMs: intervalMs,
+    durationMs: minutes * 60_000,
+    endMs: Math.floor(Date.now() / intervalMs) * intervalMs,
+    churnFraction: 0.1,
+    churnIntervalMs: 30 * 60_000,
+    samplesPerRequest: 10_000,
+    shards: 2,
   });
   log(`${(dataset.totalSamples / 1e6).toFixed(1)}M samples (${hosts} hosts × ${minutes} min)`);
   const vmbackup = ensureBinary('vmbackup', 'victoria-metrics', true);
@@ -75,7 +82,14 @@ async function main(): Promise<void> {
       // VictoriaMetrics's snapshot directory holds symlinks; the backup's own size counts the same for both.
       if (target.id === 'strata') {
         const cli = join(process.cwd(), 'dist', 'cli.js');
-        const backupSeconds = timed(process.execPath, [cli, 'backup', `-storageDataPath=${dataDir}`, `-snapshotName=${snapshot}`, `-dst=fs://${repo}/b`, '-progress=none']);
+        const backupSeconds = timed(process.execPath, [
+          cli,
+          'backup',
+          `-storageDataPath=${dataDir}`,
+          `-snapshotName=${snapshot}`,
+          `-dst=fs://${repo}/b`,
+          '-progress=none',
+        ]);
         const restoreSeconds = timed(process.execPath, [cli, 'restore', `-src=fs://${repo}/b`, `-storageDataPath=${restored}`, '-progress=none']);
         rows.push({ system: `Strata (${target.version})`, bytes: dirBytes(repo), backupSeconds, restoreSeconds, note: 'sha256 of every file on both sides' });
       } else if (vmbackup.path && vmrestore.path) {
@@ -90,7 +104,10 @@ async function main(): Promise<void> {
   }
   const mbs = (b: number, s: number): string => (b / 1e6 / s).toFixed(1);
   const lines = ['| system | backup MB | backup s | backup MB/s | restore s | restore MB/s | note |', '|---|---|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.system} | ${(r.bytes / 1e6).toFixed(1)} | ${r.backupSeconds.toFixed(2)} | ${mbs(r.bytes, r.backupSeconds)} | ${r.restoreSeconds.toFixed(2)} | ${mbs(r.bytes, r.restoreSeconds)} | ${r.note} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.system} | ${(r.bytes / 1e6).toFixed(1)} | ${r.backupSeconds.toFixed(2)} | ${mbs(r.bytes, r.backupSeconds)} | ${r.restoreSeconds.toFixed(2)} | ${mbs(r.bytes, r.restoreSeconds)} | ${r.note} |`,
+    );
   process.stdout.write(lines.join('\n') + '\n');
 }
 

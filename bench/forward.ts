@@ -37,7 +37,13 @@ const PER_REQUEST = 10_000;
 
 function makeBodies(series: number, points: number): Uint8Array[] {
   const rng = new Rng(20);
-  const labels = Array.from({ length: series }, (_, i) => encodeLabelBlock([{ name: '__name__', value: `fw_metric_${i % 50}` }, { name: 'instance', value: `host-${Math.floor(i / 50)}:9100` }, { name: 'job', value: 'node' }]));
+  const labels = Array.from({ length: series }, (_, i) =>
+    encodeLabelBlock([
+      { name: '__name__', value: `fw_metric_${i % 50}` },
+      { name: 'instance', value: `host-${Math.floor(i / 50)}:9100` },
+      { name: 'job', value: 'node' },
+    ]),
+  );
   const value = new Float64Array(series);
   const toT = Math.floor(Date.now() / 1000) * 1000 - 60_000;
   const fromT = toT - (points - 1) * STEP_MS;
@@ -136,7 +142,11 @@ async function vmagentRun(bodies: readonly Uint8Array[], samples: number, forwar
   if (!path) throw new Error(`vmagent: ${reason}`);
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-vmagent-'));
   const port = await freePort();
-  const proc: ChildProcess = spawn(path, [`-httpListenAddr=127.0.0.1:${port}`, `-remoteWrite.url=${forwardTo}/api/v1/write`, `-remoteWrite.tmpDataPath=${dir}`, '-loggerLevel=WARN'], { stdio: 'ignore' });
+  const proc: ChildProcess = spawn(
+    path,
+    [`-httpListenAddr=127.0.0.1:${port}`, `-remoteWrite.url=${forwardTo}/api/v1/write`, `-remoteWrite.tmpDataPath=${dir}`, '-loggerLevel=WARN'],
+    { stdio: 'ignore' },
+  );
   try {
     await waitHttpOk(`http://127.0.0.1:${port}/health`, 60_000, () => proc.exitCode === null);
     const t0 = performance.now();
@@ -175,7 +185,12 @@ async function main(): Promise<void> {
   console.log('| sender | CPU s per 1M samples | forwarding CPU over ingest | seconds until the receiver has all | samples/s |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
-    const extra = r === base ? '—' : r.label.startsWith('Strata') ? `+${(((r.cpuPerM - base.cpuPerM) / base.cpuPerM) * 100).toFixed(0)}% (${(r.cpuPerM - base.cpuPerM).toFixed(2)} s/1M)` : 'n/a (vmagent stores nothing)';
+    const extra =
+      r === base
+        ? '—'
+        : r.label.startsWith('Strata')
+          ? `+${(((r.cpuPerM - base.cpuPerM) / base.cpuPerM) * 100).toFixed(0)}% (${(r.cpuPerM - base.cpuPerM).toFixed(2)} s/1M)`
+          : 'n/a (vmagent stores nothing)';
     console.log(`| ${r.label} | ${r.cpuPerM.toFixed(2)} | ${extra} | ${r.seconds.toFixed(1)} | ${Math.round(samples / r.seconds).toLocaleString('en')} |`);
   }
 }

@@ -173,18 +173,29 @@ async function main(): Promise<void> {
       await ingest(target, rounds);
       const ingestS = (performance.now() - t0) / 1000;
       const persisted = await target.persist();
-      rows.push({ label: target instanceof PrometheusNative ? `${target.version ?? 'Prometheus'} --enable-feature=native-histograms` : target.version ?? target.label, samples, ingestS, diskBytes: persisted.diskBytes, histBytes: histogramBytes(target, dir) });
+      rows.push({
+        label: target instanceof PrometheusNative ? `${target.version ?? 'Prometheus'} --enable-feature=native-histograms` : (target.version ?? target.label),
+        samples,
+        ingestS,
+        diskBytes: persisted.diskBytes,
+        histBytes: histogramBytes(target, dir),
+      });
     } finally {
       await target.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   }
   const lines: string[] = [];
-  lines.push(`Native histograms: ${args.series} series × ${args.hours} h at 15 s, schema 3, ${args.buckets} buckets, integer counts (${samples.toLocaleString('en')} samples, ${(wire / 1048576).toFixed(1)} MiB of snappy remote write 1.0), ${CONNECTIONS} connections`);
+  lines.push(
+    `Native histograms: ${args.series} series × ${args.hours} h at 15 s, schema 3, ${args.buckets} buckets, integer counts (${samples.toLocaleString('en')} samples, ${(wire / 1048576).toFixed(1)} MiB of snappy remote write 1.0), ${CONNECTIONS} connections`,
+  );
   lines.push('');
   lines.push('| system | ingest s | histogram samples/s | histogram data bytes/sample | persisted dir bytes/sample |');
   lines.push('|---|---|---|---|---|');
-  for (const r of rows) lines.push(`| ${r.label} | ${r.ingestS.toFixed(1)} | ${Math.round(r.samples / r.ingestS).toLocaleString('en')} | ${(r.histBytes / r.samples).toFixed(2)} | ${(r.diskBytes / r.samples).toFixed(2)} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.label} | ${r.ingestS.toFixed(1)} | ${Math.round(r.samples / r.ingestS).toLocaleString('en')} | ${(r.histBytes / r.samples).toFixed(2)} | ${(r.diskBytes / r.samples).toFixed(2)} |`,
+    );
   const out = lines.join('\n');
   console.log('\n' + out);
   const resultsDir = join(process.cwd(), 'bench', 'results');

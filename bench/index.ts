@@ -115,7 +115,12 @@ function measurePair(runs: number, a: LatencyFigure['name'], fa: () => number, b
   }
   const fig = (name: string, results: number, times: number[]): LatencyFigure => {
     times.sort((x, y) => x - y);
-    return { name, results, medianMs: round(times[Math.floor(times.length / 2)]!), p90Ms: round(times[Math.min(times.length - 1, Math.floor(times.length * 0.9))]!) };
+    return {
+      name,
+      results,
+      medianMs: round(times[Math.floor(times.length / 2)]!),
+      p90Ms: round(times[Math.min(times.length - 1, Math.floor(times.length * 0.9))]!),
+    };
   };
   return [fig(a, ra, ta), fig(b, rb, tb)];
 }
@@ -189,12 +194,32 @@ export function runIndexBench(opts: IndexBenchOptions = {}): IndexBenchResult {
     const lookups: LatencyFigure[] = [
       measure('select {pod="pod-123456"}', 20, () => idx.select(T, [eq('pod', `pod-${Math.min(123456, n - 1)}`)], minT, maxT).length),
       measure('select {__name__="metric_7"}', 10, () => idx.select(T, [eq('__name__', 'metric_7')], minT, maxT).length),
-      measure('select {__name__="metric_7",instance="host-12:9100"}', 20, () => idx.select(T, [eq('__name__', 'metric_7'), eq('instance', 'host-12:9100')], minT, maxT).length),
-      measure('select {__name__="metric_7",env!="prod"}', 10, () => idx.select(T, [eq('__name__', 'metric_7'), { name: 'env', type: '!=', value: 'prod' }], minT, maxT).length),
+      measure(
+        'select {__name__="metric_7",instance="host-12:9100"}',
+        20,
+        () => idx.select(T, [eq('__name__', 'metric_7'), eq('instance', 'host-12:9100')], minT, maxT).length,
+      ),
+      measure(
+        'select {__name__="metric_7",env!="prod"}',
+        10,
+        () => idx.select(T, [eq('__name__', 'metric_7'), { name: 'env', type: '!=', value: 'prod' }], minT, maxT).length,
+      ),
       measure('select {job=~"job_1|job_2"}', 5, () => idx.select(T, [re('job', 'job_1|job_2')], minT, maxT).length),
-      measure('select {__name__="metric_7",instance=~"host-1.*"}', 10, () => idx.select(T, [eq('__name__', 'metric_7'), re('instance', 'host-1.*')], minT, maxT).length),
-      measure('select {__name__="metric_7",pod=~".*99"} (regex scan)', 5, () => idx.select(T, [eq('__name__', 'metric_7'), re('pod', '.*99')], minT, maxT).length),
-      measure('select {__name__="metric_7"} over 90 days (all-time postings)', 10, () => idx.select(T, [eq('__name__', 'metric_7')], minT - 90 * DAY_MS, maxT).length),
+      measure(
+        'select {__name__="metric_7",instance=~"host-1.*"}',
+        10,
+        () => idx.select(T, [eq('__name__', 'metric_7'), re('instance', 'host-1.*')], minT, maxT).length,
+      ),
+      measure(
+        'select {__name__="metric_7",pod=~".*99"} (regex scan)',
+        5,
+        () => idx.select(T, [eq('__name__', 'metric_7'), re('pod', '.*99')], minT, maxT).length,
+      ),
+      measure(
+        'select {__name__="metric_7"} over 90 days (all-time postings)',
+        10,
+        () => idx.select(T, [eq('__name__', 'metric_7')], minT - 90 * DAY_MS, maxT).length,
+      ),
       measure('labelNames()', 20, () => idx.labelNames(T, [], minT, maxT).length),
       measure('labelValues(instance)', 10, () => idx.labelValues(T, 'instance', [], minT, maxT).length),
       measure('labelValues(__name__)', 20, () => idx.labelValues(T, '__name__', [], minT, maxT).length),

@@ -151,8 +151,18 @@ async function main(): Promise<void> {
       const persisted = await target.persist();
       const q = (path: string) => `${target.baseUrl}${path}`;
       const instant = await timed(q(`/api/v1/query?query=${encodeURIComponent('rate(lc_counter_total[365d])')}&time=${toT / 1000}`));
-      const range = await timed(q(`/api/v1/query_range?query=${encodeURIComponent('rate(lc_counter_total[1d])')}&start=${fromT / 1000 + 86_400}&end=${toT / 1000}&step=86400`));
-      rows.push({ label: target.label, samples, ingestS, diskBytes: persisted.diskBytes, instantMs: instant.ms, rangeMs: range.ms, resultSeries: range.series });
+      const range = await timed(
+        q(`/api/v1/query_range?query=${encodeURIComponent('rate(lc_counter_total[1d])')}&start=${fromT / 1000 + 86_400}&end=${toT / 1000}&step=86400`),
+      );
+      rows.push({
+        label: target.label,
+        samples,
+        ingestS,
+        diskBytes: persisted.diskBytes,
+        instantMs: instant.ms,
+        rangeMs: range.ms,
+        resultSeries: range.series,
+      });
     } finally {
       await target.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -165,7 +175,9 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const ratio = vm ? `${(vm.diskBytes / r.diskBytes).toFixed(1)}× less` : 'n/a';
-    console.log(`| ${r.label} | ${r.ingestS.toFixed(0)} | ${mib(r.diskBytes)} | ${(r.diskBytes / r.samples).toFixed(3)} | ${r === vm ? '1×' : ratio} | ${r.instantMs.toFixed(0)} ms | ${r.rangeMs.toFixed(0)} ms | ${r.resultSeries} |`);
+    console.log(
+      `| ${r.label} | ${r.ingestS.toFixed(0)} | ${mib(r.diskBytes)} | ${(r.diskBytes / r.samples).toFixed(3)} | ${r === vm ? '1×' : ratio} | ${r.instantMs.toFixed(0)} ms | ${r.rangeMs.toFixed(0)} ms | ${r.resultSeries} |`,
+    );
   }
 }
 

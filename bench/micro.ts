@@ -26,12 +26,16 @@ export interface MicroBench {
 export const MICRO_BENCHES: readonly MicroBench[] = [
   { file: 'codec.js', fn: 'runCodecBench', name: 'codecs (bench/codec.ts)', quickArg: '{ seconds: 0.2 }' },
   {
-    file: 'index.js', fn: 'runIndexBench', name: 'label index (bench/index.ts)',
+    file: 'index.js',
+    fn: 'runIndexBench',
+    name: 'label index (bench/index.ts)',
     quickArg: '{ series: 50000, churnDays: 3, churnActive: 5000, churnPerHour: 200 }',
   },
   { file: 'ingest.js', fn: 'runIngestBench', name: 'remote-write decode (bench/ingest.ts)', quickArg: '{ seconds: 1 }' },
   {
-    file: 'storage.js', fn: 'runStorageBench', name: 'storage engine (bench/storage.ts)',
+    file: 'storage.js',
+    fn: 'runStorageBench',
+    name: 'storage engine (bench/storage.ts)',
     quickArg: '{ ...(m.DEFAULT_STORAGE_BENCH ?? {}), hosts: 8, hours: 1, restartSeries: 100000 }',
   },
   { file: 'promql.js', fn: 'runPromqlBench', name: 'PromQL inner loops (bench/promql.ts)', quickArg: '{ quick: true }' },
@@ -93,7 +97,10 @@ export function runMicro(bench: MicroBench, opts: { quick: boolean; timeoutMs: n
 
 /** The line of a Node crash that says what went wrong ("TypeError: …"), not the stack around it. */
 export function errorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const named = lines.find((l) => /^([A-Z][A-Za-z]*Error|Error)(\s*\[[^\]]*\])?:/.test(l));
   if (named) return named;
   return lines.filter((l) => !/^(at |Node\.js v)/.test(l)).pop() ?? '';

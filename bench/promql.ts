@@ -39,10 +39,14 @@ class MemoryQuerier implements Querier {
   private matches(l: Labels, m: LabelMatcher): boolean {
     const v = getLabel(l, m.name);
     switch (m.type) {
-      case '=': return v === m.value;
-      case '!=': return v !== m.value;
-      case '=~': return this.re(m.value).test(v);
-      case '!~': return !this.re(m.value).test(v);
+      case '=':
+        return v === m.value;
+      case '!=':
+        return v !== m.value;
+      case '=~':
+        return this.re(m.value).test(v);
+      case '!~':
+        return !this.re(m.value).test(v);
     }
   }
 
@@ -109,8 +113,13 @@ export async function runPromqlBench(opts: PromqlBenchOptions = {}): Promise<Pro
     const run = () =>
       q.window === 'instant'
         ? engine.instantQuery(querier, q.expr, endMs)
-        : engine.rangeQuery(querier, q.expr, q.window === '1h' ? endMs - 3_600_000 : startMs, endMs,
-          Math.max(15_000, Math.ceil((q.window === '1h' ? 3_600_000 : endMs - startMs) / 240 / 1000) * 1000));
+        : engine.rangeQuery(
+            querier,
+            q.expr,
+            q.window === '1h' ? endMs - 3_600_000 : startMs,
+            endMs,
+            Math.max(15_000, Math.ceil((q.window === '1h' ? 3_600_000 : endMs - startMs) / 240 / 1000) * 1000),
+          );
     const first = await run();
     const resultSeries = first.value.type === 'vector' ? first.value.samples.length : first.value.type === 'matrix' ? first.value.series.length : 1;
     const fetched = first.stats?.samples ?? 0;
@@ -142,6 +151,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     quick: values.quick,
   });
   for (const r of rows) {
-    console.log(`${r.query.padEnd(64)} ${r.window.padEnd(8)} ${String(r.resultSeries).padStart(5)} series ${r.msPerQuery.toFixed(2).padStart(9)} ms ${(r.samplesPerSecond / 1e6).toFixed(2).padStart(7)} M samples/s`);
+    console.log(
+      `${r.query.padEnd(64)} ${r.window.padEnd(8)} ${String(r.resultSeries).padStart(5)} series ${r.msPerQuery.toFixed(2).padStart(9)} ms ${(r.samplesPerSecond / 1e6).toFixed(2).padStart(7)} M samples/s`,
+    );
   }
 }

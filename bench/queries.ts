@@ -17,38 +17,52 @@ export interface BenchQuery {
   readonly expectedSeries?: (d: Dataset) => number;
 }
 
-const countActive = (pred: (l: Labels) => boolean) => (d: Dataset): number => d.activeSeries.filter(pred).length;
+const countActive =
+  (pred: (l: Labels) => boolean) =>
+  (d: Dataset): number =>
+    d.activeSeries.filter(pred).length;
 const is = (l: Labels, name: string, value: string): boolean => getLabel(l, name) === value;
 
 export const QUERIES: readonly BenchQuery[] = [
   { id: 'q01', window: 'instant', expr: 'node_load1', expectedSeries: countActive((l) => is(l, '__name__', 'node_load1')) },
   {
-    id: 'q02', window: 'instant', expr: 'node_cpu_seconds_total{mode="idle",dc="dc1"}',
+    id: 'q02',
+    window: 'instant',
+    expr: 'node_cpu_seconds_total{mode="idle",dc="dc1"}',
     expectedSeries: countActive((l) => is(l, '__name__', 'node_cpu_seconds_total') && is(l, 'mode', 'idle') && is(l, 'dc', 'dc1')),
   },
   {
-    id: 'q03', window: 'instant', expr: 'node_network_receive_bytes_total{device=~"eth.*|docker0"}',
+    id: 'q03',
+    window: 'instant',
+    expr: 'node_network_receive_bytes_total{device=~"eth.*|docker0"}',
     expectedSeries: countActive((l) => is(l, '__name__', 'node_network_receive_bytes_total') && /^(eth.*|docker0)$/.test(getLabel(l, 'device'))),
   },
   {
-    id: 'q04', window: 'instant', expr: 'node_filesystem_avail_bytes{fstype!~"tmpfs|vfat"}',
+    id: 'q04',
+    window: 'instant',
+    expr: 'node_filesystem_avail_bytes{fstype!~"tmpfs|vfat"}',
     expectedSeries: countActive((l) => is(l, '__name__', 'node_filesystem_avail_bytes') && !/^(tmpfs|vfat)$/.test(getLabel(l, 'fstype'))),
   },
   { id: 'q05', window: 'instant', expr: 'count({__name__=~"node_disk_.*"})', expectedSeries: () => 1 },
   { id: 'q06', window: 'instant', expr: 'sum(rate(node_cpu_seconds_total{mode!="idle"}[5m])) by (instance)' },
   { id: 'q07', window: 'instant', expr: 'topk(5, rate(node_network_receive_bytes_total[5m]))', expectedSeries: () => 5 },
   {
-    id: 'q08', window: 'instant', expr: 'histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (le, handler))',
+    id: 'q08',
+    window: 'instant',
+    expr: 'histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (le, handler))',
     expectedSeries: () => 4,
   },
   {
-    id: 'q09', window: 'instant',
+    id: 'q09',
+    window: 'instant',
     expr: 'sum by (instance) (rate(node_network_receive_bytes_total[5m])) * on(instance) group_left(nodename, release) node_uname_info',
   },
   { id: 'q10', window: '1h', expr: 'sum(rate(node_cpu_seconds_total{mode!="idle"}[5m])) by (instance)' },
   { id: 'q11', window: '1h', expr: 'rate(node_disk_written_bytes_total{device="sda"}[5m])' },
   {
-    id: 'q12', window: '1h', expr: 'histogram_quantile(0.9, sum(rate(http_request_duration_seconds_bucket{handler="/api/v1/query"}[5m])) by (le))',
+    id: 'q12',
+    window: '1h',
+    expr: 'histogram_quantile(0.9, sum(rate(http_request_duration_seconds_bucket{handler="/api/v1/query"}[5m])) by (le))',
     expectedSeries: () => 1,
   },
   { id: 'q13', window: 'all', expr: 'sum(rate(node_network_transmit_bytes_total[5m])) by (dc)', expectedSeries: () => 3 },

@@ -122,7 +122,18 @@ export async function runQueries(
     try {
       answer = await runOnce(url, agent, opts.timeoutMs);
     } catch (e) {
-      out.push({ ...base, error: (e as Error).message, seriesCount: 0, points: 0, valueSum: NaN, p50Ms: NaN, p90Ms: NaN, sequentialRuns: 0, qps: NaN, concurrentRuns: 0 });
+      out.push({
+        ...base,
+        error: (e as Error).message,
+        seriesCount: 0,
+        points: 0,
+        valueSum: NaN,
+        p50Ms: NaN,
+        p90Ms: NaN,
+        sequentialRuns: 0,
+        qps: NaN,
+        concurrentRuns: 0,
+      });
       log(`  ${target.label} ${q.id}: n/a (${(e as Error).message})`);
       continue;
     }

@@ -39,7 +39,13 @@ const PER_REQUEST = 10_000;
 
 function makeBodies(series: number, points: number, toT: number): Uint8Array[] {
   const rng = new Rng(18);
-  const labels = Array.from({ length: series }, (_, i) => encodeLabelBlock([{ name: '__name__', value: 'rr_bench_metric' }, { name: 'instance', value: `host-${i}:9100` }, { name: 'job', value: 'node' }]));
+  const labels = Array.from({ length: series }, (_, i) =>
+    encodeLabelBlock([
+      { name: '__name__', value: 'rr_bench_metric' },
+      { name: 'instance', value: `host-${i}:9100` },
+      { name: 'job', value: 'node' },
+    ]),
+  );
   const value = new Float64Array(series);
   const fromT = toT - (points - 1) * STEP_MS;
   const out: Uint8Array[] = [];
@@ -114,7 +120,10 @@ function resetPeak(pid: number): boolean {
 
 async function measure(t: ServerTarget, label: string, start: number, end: number, samples: number): Promise<ReadRow[]> {
   const rows: ReadRow[] = [];
-  for (const [type, name] of [[0, 'SAMPLES'], [1, 'STREAMED_XOR_CHUNKS']] as const) {
+  for (const [type, name] of [
+    [0, 'SAMPLES'],
+    [1, 'STREAMED_XOR_CHUNKS'],
+  ] as const) {
     const body = readRequest(start, end, type);
     const headers = { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Read-Version': '0.1.0' };
     // One warm-up read (page cache, JIT), then the measured one.
@@ -140,7 +149,12 @@ async function measure(t: ServerTarget, label: string, start: number, end: numbe
   return rows;
 }
 
-async function run(t: ServerTarget, label: string, bodies: readonly Uint8Array[], ranges: Array<{ start: number; end: number; samples: number }>): Promise<ReadRow[]> {
+async function run(
+  t: ServerTarget,
+  label: string,
+  bodies: readonly Uint8Array[],
+  ranges: Array<{ start: number; end: number; samples: number }>,
+): Promise<ReadRow[]> {
   const why = await t.prepare({ install: false });
   if (why) throw new Error(`${label}: ${why}`);
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-rr-'));
@@ -173,7 +187,10 @@ async function main(): Promise<void> {
     { start: fromT, end: toT, samples: total },
   ];
   const rows: ReadRow[] = [];
-  for (const [t, label] of [[new StrataTarget(), 'Strata'], [new PrometheusTarget(), 'Prometheus']] as const) {
+  for (const [t, label] of [
+    [new StrataTarget(), 'Strata'],
+    [new PrometheusTarget(), 'Prometheus'],
+  ] as const) {
     try {
       rows.push(...(await run(t, label, bodies, ranges)));
     } catch (e) {
@@ -184,7 +201,9 @@ async function main(): Promise<void> {
   console.log('| server | response type | samples read | seconds | samples/s | response bytes | RSS before (MB) | peak RSS during the read (MB) |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.target} | ${r.type} | ${r.samples.toLocaleString('en')} | ${r.seconds.toFixed(2)} | ${Math.round(r.samples / r.seconds).toLocaleString('en')} | ${r.bytes.toLocaleString('en')} | ${r.rssBeforeMB.toFixed(0)} | ${r.peakMB.toFixed(0)} |`);
+    console.log(
+      `| ${r.target} | ${r.type} | ${r.samples.toLocaleString('en')} | ${r.seconds.toFixed(2)} | ${Math.round(r.samples / r.seconds).toLocaleString('en')} | ${r.bytes.toLocaleString('en')} | ${r.rssBeforeMB.toFixed(0)} | ${r.peakMB.toFixed(0)} |`,
+    );
   }
 }
 

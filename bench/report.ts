@@ -78,7 +78,10 @@ export function machineInfo(): MachineInfo {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
-    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -112,9 +115,7 @@ export function fmt(v: number): string {
 export const fmtInt = (v: number): string => Math.round(v).toLocaleString('en-US');
 
 const ratio = (a: Cell, b: Cell): string =>
-  a.value !== null && b.value !== null && b.value !== 0 && Number.isFinite(a.value) && Number.isFinite(b.value)
-    ? `${fmt(a.value / b.value)}×`
-    : '–';
+  a.value !== null && b.value !== null && b.value !== 0 && Number.isFinite(a.value) && Number.isFinite(b.value) ? `${fmt(a.value / b.value)}×` : '–';
 
 interface Row {
   readonly name: string;
@@ -136,17 +137,29 @@ function rows(report: BenchReport): Row[] {
     {
       name: 'ingest: samples/s (↑)',
       cell: (t) => {
-        const c = ingestCell(t, (r) => (r.samplesAccepted > 0 ? r.samplesPerSecond : null), '', (r) => r.firstError || 'nothing accepted');
+        const c = ingestCell(
+          t,
+          (r) => (r.samplesAccepted > 0 ? r.samplesPerSecond : null),
+          '',
+          (r) => r.firstError || 'nothing accepted',
+        );
         if (c.value === null || !t.ingest) return c;
         const flags = [!t.ingest.complete ? 'time budget hit' : '', t.ingest.failedRequests ? `${t.ingest.failedRequests} req failed` : '']
-          .filter(Boolean).join(', ');
+          .filter(Boolean)
+          .join(', ');
         return flags ? { value: c.value, text: `${c.text} (${flags})` } : c;
       },
     },
     { name: 'ingest: server CPU s per 1M samples (↓)', cell: (t) => ingestCell(t, (r) => (r.samplesAccepted > 0 ? r.cpuSecondsPerMillion : null), ' s') },
     {
       name: 'ingest: server CPU s per 1M samples incl. flush/merge (↓)',
-      cell: (t) => ingestCell(t, (r) => (r.samplesAccepted > 0 && r.diskBytes !== null ? r.cpuSecondsPerMillionWithPersist : null), ' s', (r) => r.persistNote || 'no persist'),
+      cell: (t) =>
+        ingestCell(
+          t,
+          (r) => (r.samplesAccepted > 0 && r.diskBytes !== null ? r.cpuSecondsPerMillionWithPersist : null),
+          ' s',
+          (r) => r.persistNote || 'no persist',
+        ),
     },
     { name: 'ingest: peak RSS MiB (↓)', cell: (t) => ingestCell(t, (r) => r.peakRssBytes / MiB, '') },
     ...(report.profile === 'scale'
@@ -157,14 +170,35 @@ function rows(report: BenchReport): Row[] {
         ]
       : []),
     { name: 'ingest: steady RSS MiB after flush (↓)', cell: (t) => ingestCell(t, (r) => r.steadyRssBytes / MiB, '') },
-    { name: 'disk: bytes per sample, total (↓)', cell: (t) => ingestCell(t, (r) => r.bytesPerSample, '', (r) => r.persistNote || 'no persist') },
+    {
+      name: 'disk: bytes per sample, total (↓)',
+      cell: (t) =>
+        ingestCell(
+          t,
+          (r) => r.bytesPerSample,
+          '',
+          (r) => r.persistNote || 'no persist',
+        ),
+    },
     {
       name: 'disk: bytes per sample, without index (↓)',
-      cell: (t) => ingestCell(t, (r) => (r.diskBytes !== null && r.indexBytes !== null && r.samplesAccepted > 0 ? (r.diskBytes - r.indexBytes) / r.samplesAccepted : null), '', (r) => r.persistNote || 'index not separable'),
+      cell: (t) =>
+        ingestCell(
+          t,
+          (r) => (r.diskBytes !== null && r.indexBytes !== null && r.samplesAccepted > 0 ? (r.diskBytes - r.indexBytes) / r.samplesAccepted : null),
+          '',
+          (r) => r.persistNote || 'index not separable',
+        ),
     },
     {
       name: 'disk: index bytes per series created (↓)',
-      cell: (t) => ingestCell(t, (r) => (r.indexBytes !== null && r.complete ? r.indexBytes / report.dataset.seriesCreated : null), '', (r) => (r.complete ? r.persistNote || 'index not separable' : 'partial ingest')),
+      cell: (t) =>
+        ingestCell(
+          t,
+          (r) => (r.indexBytes !== null && r.complete ? r.indexBytes / report.dataset.seriesCreated : null),
+          '',
+          (r) => (r.complete ? r.persistNote || 'index not separable' : 'partial ingest'),
+        ),
     },
   ];
   for (const q of report.queries) {
@@ -190,16 +224,17 @@ function rows(report: BenchReport): Row[] {
         return { value: r.p50Ms, text: `${fmt(r.p50Ms)} (p90 ${fmt(r.p90Ms)}) · ${r.seriesCount}${check}${vs}` };
       },
     });
-    if (report.profile !== 'scale') out.push({
-      name: `${q.id} q/s @16 (↑)`,
-      cell: (t) => {
-        const early = pre(t);
-        if (early) return early;
-        const r = find(t)!;
-        if (!Number.isFinite(r.qps)) return na(r.error || 'no run finished');
-        return { value: r.qps, text: fmt(r.qps) };
-      },
-    });
+    if (report.profile !== 'scale')
+      out.push({
+        name: `${q.id} q/s @16 (↑)`,
+        cell: (t) => {
+          const early = pre(t);
+          if (early) return early;
+          const r = find(t)!;
+          if (!Number.isFinite(r.qps)) return na(r.error || 'no run finished');
+          return { value: r.qps, text: fmt(r.qps) };
+        },
+      });
   }
   out.push(geomeanRow(report, 'p50'), geomeanRow(report, 'p90'));
   if (report.profile === 'scale') out.push(...scaleRows());
@@ -208,7 +243,12 @@ function rows(report: BenchReport): Row[] {
 
 /** Rows of the scale phases; a cell is n/a when the phase did not run or failed. */
 function scaleRows(): Row[] {
-  const phase = <K extends 'concurrent' | 'fullScan' | 'churn'>(t: TargetRun, k: K, pick: (p: NonNullable<ScaleResult[K]>) => number | null, unit: string): Cell => {
+  const phase = <K extends 'concurrent' | 'fullScan' | 'churn'>(
+    t: TargetRun,
+    k: K,
+    pick: (p: NonNullable<ScaleResult[K]>) => number | null,
+    unit: string,
+  ): Cell => {
     if (t.skipped) return na(t.skipped);
     if (!t.scale) return na(t.queryError || t.ingestError || 'not run');
     const p = t.scale[k];
@@ -230,7 +270,11 @@ function scaleRows(): Row[] {
       cell: (t) => {
         const c = phase(t, 'concurrent', (x) => x.errors, '');
         const e = t.scale?.concurrent;
-        return c.value !== null && e && e.errors > 0 ? { value: c.value, text: `${c.text} of ${e.requests}` } : c.value !== null && e ? { value: c.value, text: `0 of ${e.requests}` } : c;
+        return c.value !== null && e && e.errors > 0
+          ? { value: c.value, text: `${c.text} of ${e.requests}` }
+          : c.value !== null && e
+            ? { value: c.value, text: `0 of ${e.requests}` }
+            : c;
       },
     },
     { name: '16-way query mix: server CPU ms per query (↓)', cell: (t) => phase(t, 'concurrent', (c) => c.cpuSecondsPerQuery * 1000, '') },
@@ -300,7 +344,10 @@ export function valueCheck(report: BenchReport, q: BenchQuery, t: TargetRun): { 
   const scale = Math.max(Math.abs(prom.valueSum), Math.abs(mine.valueSum), 1e-300);
   const rel = Math.abs(prom.valueSum - mine.valueSum) / scale;
   if (rel <= 1e-6 || prom.valueSum === mine.valueSum) return { same: true, detail: '' };
-  return { same: false, detail: `value sum ${mine.valueSum.toPrecision(8)}, Prometheus ${prom.valueSum.toPrecision(8)} (${(rel * 100).toPrecision(2)}% apart)` };
+  return {
+    same: false,
+    detail: `value sum ${mine.valueSum.toPrecision(8)}, Prometheus ${prom.valueSum.toPrecision(8)} (${(rel * 100).toPrecision(2)}% apart)`,
+  };
 }
 
 const byId = (report: BenchReport, id: TargetId): TargetRun | undefined => report.targets.find((t) => t.id === id);
@@ -329,7 +376,9 @@ export function renderReport(report: BenchReport): string {
   const parts: string[] = [];
   parts.push(`## Strata benchmark — ${report.profile} profile, ${report.startedAt}`);
   parts.push('');
-  parts.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB RAM, ${m.kernel}, Node ${m.node}; load average at start ${m.load}${m.loadAtEnd ? `, at end ${m.loadAtEnd}` : ''}.`);
+  parts.push(
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB RAM, ${m.kernel}, Node ${m.node}; load average at start ${m.load}${m.loadAtEnd ? `, at end ${m.loadAtEnd}` : ''}.`,
+  );
   parts.push(`Versions: ${report.targets.map((t) => `${t.label}: ${t.version}`).join('; ')}.`);
   parts.push(
     `Data: ${d.hosts} node_exporter-like hosts, ${d.scrapeIntervalSec} s scrape interval, ${d.durationMin} min, churn ${d.churn}; ` +
@@ -343,7 +392,7 @@ export function renderReport(report: BenchReport): string {
   parts.push(
     'Ratios are Strata ÷ other (VM ÷ Prometheus in the last column); ↑ higher is better, ↓ lower is better. ' +
       'Query cells: p50 (p90) ms sequentially · result series; ✓/✗ against the count the generator implies, =/≠ against the other targets; ' +
-      '≈P/≠P: Strata\'s points and value sum agree/disagree with Prometheus\'s (details in the notes). ' +
+      "≈P/≠P: Strata's points and value sum agree/disagree with Prometheus's (details in the notes). " +
       'Disk: VictoriaMetrics data+indexdb after force_flush+force_merge; Prometheus the snapshot (head compacted, WAL excluded); Strata its data dir after force_flush+force_merge. ' +
       'CPU is user+system time of the server process (all threads) while the requests were in flight, and again up to the end of the flush/merge/snapshot.',
   );
@@ -373,8 +422,12 @@ export function renderReport(report: BenchReport): string {
     if (sc) {
       if (sc.error) notes.push(`${t.label}: scale phases — ${shorten(sc.error, 200)}`);
       if (sc.concurrent?.firstError) notes.push(`${t.label} 16-way mix, first error: ${shorten(sc.concurrent.firstError, 200)}`);
-      if (sc.fullScan) notes.push(`${t.label} full scan \`${sc.fullScan.expr}\` = ${sc.fullScan.value}${sc.fullScan.error ? ` (${shorten(sc.fullScan.error, 160)})` : ''}`);
-      if (sc.churn) notes.push(`${t.label} churn: ${fmtInt(sc.churn.newSeries)} new series in ${fmt(sc.churn.seconds)} s${sc.churn.failedRequests ? `, ${sc.churn.failedRequests} requests failed (${shorten(sc.churn.firstError, 160)})` : ''}`);
+      if (sc.fullScan)
+        notes.push(`${t.label} full scan \`${sc.fullScan.expr}\` = ${sc.fullScan.value}${sc.fullScan.error ? ` (${shorten(sc.fullScan.error, 160)})` : ''}`);
+      if (sc.churn)
+        notes.push(
+          `${t.label} churn: ${fmtInt(sc.churn.newSeries)} new series in ${fmt(sc.churn.seconds)} s${sc.churn.failedRequests ? `, ${sc.churn.failedRequests} requests failed (${shorten(sc.churn.firstError, 160)})` : ''}`,
+        );
     }
     if (t.id === 'strata') {
       for (const q of report.queries) {
@@ -407,13 +460,16 @@ export function renderReport(report: BenchReport): string {
  * fields as key/value pairs and each of its arrays of rows as a table of its own.
  */
 export function renderUnknown(result: unknown): string {
-  const cellText = (v: unknown): string => (typeof v === 'number' ? fmt(v) : typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+  const cellText = (v: unknown): string => (typeof v === 'number' ? fmt(v) : typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
   const isRows = (v: unknown): v is Record<string, unknown>[] =>
     Array.isArray(v) && v.length > 0 && v.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r));
   const rowsTable = (objs: Record<string, unknown>[]): string => {
     const keys: string[] = [];
     for (const o of objs) for (const k of Object.keys(o)) if (!keys.includes(k)) keys.push(k);
-    return mdTable(keys, objs.map((o) => keys.map((k) => cellText(o[k]))));
+    return mdTable(
+      keys,
+      objs.map((o) => keys.map((k) => cellText(o[k]))),
+    );
   };
   if (isRows(result)) return rowsTable(result);
   if (result !== null && typeof result === 'object' && !Array.isArray(result)) {
@@ -421,7 +477,13 @@ export function renderUnknown(result: unknown): string {
     const scalars = entries.filter(([, v]) => !isRows(v));
     const tables = entries.filter(([, v]) => isRows(v)) as [string, Record<string, unknown>[]][];
     const parts: string[] = [];
-    if (scalars.length) parts.push(mdTable(['metric', 'value'], scalars.map(([k, v]) => [k, cellText(v)])));
+    if (scalars.length)
+      parts.push(
+        mdTable(
+          ['metric', 'value'],
+          scalars.map(([k, v]) => [k, cellText(v)]),
+        ),
+      );
     for (const [k, v] of tables) parts.push(tables.length === 1 && scalars.length === 0 ? rowsTable(v) : `${k}:\n\n${rowsTable(v)}`);
     return parts.join('\n\n');
   }

@@ -17,7 +17,10 @@ export class RssSampler {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number, periodMs = 100) {
+  constructor(
+    private readonly pid: number,
+    periodMs = 100,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), periodMs);
     this.timer.unref();

@@ -17,9 +17,7 @@ import { RssSampler } from './rss-sampler.js';
 import { runChurn, runConcurrentMix, runFullScan, type ScaleOptions, type ScaleResult } from './scale.js';
 import { runQueries, type QueryOptions } from './query-e2e.js';
 import { machineInfo, renderReport, type BenchReport, type MicroRun, type TargetRun } from './report.js';
-import {
-  freePort, PrometheusTarget, repoRoot, StrataTarget, Unsupported, VictoriaMetricsTarget, type Target, type TargetId,
-} from './targets/index.js';
+import { freePort, PrometheusTarget, repoRoot, StrataTarget, Unsupported, VictoriaMetricsTarget, type Target, type TargetId } from './targets/index.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -51,35 +49,71 @@ export interface Profile {
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   quick: {
-    name: 'quick', hosts: 40, scrapeIntervalSec: 15, durationMin: 120, churnFraction: 0.1, churnIntervalMin: 30,
-    samplesPerRequest: 10_000, connections: 4,
+    name: 'quick',
+    hosts: 40,
+    scrapeIntervalSec: 15,
+    durationMin: 120,
+    churnFraction: 0.1,
+    churnIntervalMin: 30,
+    samplesPerRequest: 10_000,
+    connections: 4,
     query: { sequentialRuns: 5, concurrency: 16, concurrentRequests: 48, phaseBudgetMs: 1500, timeoutMs: 30_000 },
-    ingestBudgetSec: 60, microTimeoutSec: 40, runBudgetSec: 270,
-    hostShape: 'small', rollupCache: false, scale: null, defaultTargets: 'vm,prom,strata',
+    ingestBudgetSec: 60,
+    microTimeoutSec: 40,
+    runBudgetSec: 270,
+    hostShape: 'small',
+    rollupCache: false,
+    scale: null,
+    defaultTargets: 'vm,prom,strata',
   },
   full: {
-    name: 'full', hosts: 200, scrapeIntervalSec: 10, durationMin: 180, churnFraction: 0.05, churnIntervalMin: 30,
-    samplesPerRequest: 10_000, connections: 4,
+    name: 'full',
+    hosts: 200,
+    scrapeIntervalSec: 10,
+    durationMin: 180,
+    churnFraction: 0.05,
+    churnIntervalMin: 30,
+    samplesPerRequest: 10_000,
+    connections: 4,
     query: { sequentialRuns: 20, concurrency: 16, concurrentRequests: 320, phaseBudgetMs: 15_000, timeoutMs: 120_000 },
-    ingestBudgetSec: 1800, microTimeoutSec: 600, runBudgetSec: Infinity,
-    hostShape: 'small', rollupCache: false, scale: null, defaultTargets: 'vm,prom,strata',
+    ingestBudgetSec: 1800,
+    microTimeoutSec: 600,
+    runBudgetSec: Infinity,
+    hostShape: 'small',
+    rollupCache: false,
+    scale: null,
+    defaultTargets: 'vm,prom,strata',
   },
   // Issue 17: 100 wide hosts × ~1,000 series = ~100k series, 2 h at 10 s = ~72M samples. Both
   // systems keep their rollup caches on, as users run them. Prometheus is left out by default
   // (it takes longer than the rest together at this size); --targets=strata,vm,prom adds it.
   scale: {
-    name: 'scale', hosts: 100, scrapeIntervalSec: 10, durationMin: 120, churnFraction: 0, churnIntervalMin: 30,
-    samplesPerRequest: 10_000, connections: 4,
+    name: 'scale',
+    hosts: 100,
+    scrapeIntervalSec: 10,
+    durationMin: 120,
+    churnFraction: 0,
+    churnIntervalMin: 30,
+    samplesPerRequest: 10_000,
+    connections: 4,
     query: { sequentialRuns: 5, concurrency: 16, concurrentRequests: 0, phaseBudgetMs: 20_000, timeoutMs: 60_000 },
-    ingestBudgetSec: 900, microTimeoutSec: 0, runBudgetSec: 0,
-    hostShape: 'wide', rollupCache: true, defaultTargets: 'vm,strata',
+    ingestBudgetSec: 900,
+    microTimeoutSec: 0,
+    runBudgetSec: 0,
+    hostShape: 'wide',
+    rollupCache: true,
+    defaultTargets: 'vm,strata',
     scale: { concurrency: 16, concurrentRequests: 16 * 17, timeoutMs: 60_000, churnRounds: 3, churnFraction: 0.1, fullScanTimeoutMs: 300_000 },
   },
 };
 
 const TARGET_ALIASES: Readonly<Record<string, TargetId>> = {
-  strata: 'strata', vm: 'victoriametrics', victoriametrics: 'victoriametrics', 'victoria-metrics': 'victoriametrics',
-  prom: 'prometheus', prometheus: 'prometheus',
+  strata: 'strata',
+  vm: 'victoriametrics',
+  victoriametrics: 'victoriametrics',
+  'victoria-metrics': 'victoriametrics',
+  prom: 'prometheus',
+  prometheus: 'prometheus',
 };
 
 export interface RunOptions {
@@ -122,12 +156,25 @@ export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
     parsed = parseArgs({
       args: [...argv],
       options: {
-        full: { type: 'boolean' }, scale: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-        targets: { type: 'string' }, hosts: { type: 'string' }, 'scrape-interval': { type: 'string' },
-        duration: { type: 'string' }, churn: { type: 'string' }, connections: { type: 'string' },
-        'samples-per-request': { type: 'string' }, seed: { type: 'string' }, 'no-install': { type: 'boolean' },
-        'skip-micro': { type: 'boolean' }, 'skip-queries': { type: 'boolean' }, out: { type: 'string' },
-        'strata-cli': { type: 'string' }, 'keep-data': { type: 'boolean' }, readme: { type: 'boolean' },
+        full: { type: 'boolean' },
+        scale: { type: 'boolean' },
+        quick: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        targets: { type: 'string' },
+        hosts: { type: 'string' },
+        'scrape-interval': { type: 'string' },
+        duration: { type: 'string' },
+        churn: { type: 'string' },
+        connections: { type: 'string' },
+        'samples-per-request': { type: 'string' },
+        seed: { type: 'string' },
+        'no-install': { type: 'boolean' },
+        'skip-micro': { type: 'boolean' },
+        'skip-queries': { type: 'boolean' },
+        out: { type: 'string' },
+        'strata-cli': { type: 'string' },
+        'keep-data': { type: 'boolean' },
+        readme: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -184,7 +231,14 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
   const p = opts.profile;
   const targets = opts.targets.map((id) => makeTarget(id, opts));
   const runs: TargetRun[] = targets.map((t) => ({
-    id: t.id, label: t.label, version: 'unknown', skipped: '', ingest: null, ingestError: '', queries: [], queryError: '',
+    id: t.id,
+    label: t.label,
+    version: 'unknown',
+    skipped: '',
+    ingest: null,
+    ingestError: '',
+    queries: [],
+    queryError: '',
   }));
   for (let i = 0; i < targets.length; i++) {
     const reason = await targets[i]!.prepare({ install: opts.install });
@@ -211,7 +265,9 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
   };
   log(`generating ${p.hosts} hosts × ${p.durationMin} min at ${p.scrapeIntervalSec} s …`);
   const dataset = generateDataset(config);
-  log(`${(dataset.totalSamples / 1e6).toFixed(2)}M samples, ${dataset.requests} requests, ${(dataset.compressedBytes / 2 ** 20).toFixed(1)} MiB in ${(dataset.generationMs / 1000).toFixed(1)} s`);
+  log(
+    `${(dataset.totalSamples / 1e6).toFixed(2)}M samples, ${dataset.requests} requests, ${(dataset.compressedBytes / 2 ** 20).toFixed(1)} MiB in ${(dataset.generationMs / 1000).toFixed(1)} s`,
+  );
 
   const workRoot = mkdtempSync(join(os.tmpdir(), 'strata-bench-'));
   // Stop whatever is running if the user interrupts: every server is ours, stopped by its PID.
@@ -249,8 +305,10 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
         try {
           run.ingest = await runIngest(t, dataset, { budgetMs: p.ingestBudgetSec * 1000, log });
           const r = run.ingest;
-          log(`${t.label}: ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s, ${r.cpuSecondsPerMillion.toFixed(2)} CPU s/M, ` +
-            `${r.bytesPerSample === null ? 'disk n/a' : `${r.bytesPerSample.toFixed(2)} B/sample`}${r.failedRequests ? `, ${r.failedRequests} failed (${r.firstError})` : ''}`);
+          log(
+            `${t.label}: ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s, ${r.cpuSecondsPerMillion.toFixed(2)} CPU s/M, ` +
+              `${r.bytesPerSample === null ? 'disk n/a' : `${r.bytesPerSample.toFixed(2)} B/sample`}${r.failedRequests ? `, ${r.failedRequests} failed (${r.firstError})` : ''}`,
+          );
         } catch (e) {
           run.ingestError = e instanceof Unsupported ? e.message : `failed: ${(e as Error).message}`;
           log(`${t.label}: ingestion n/a — ${run.ingestError}`);
@@ -298,7 +356,10 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
     }
   }
 
-  machine.loadAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  machine.loadAtEnd = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   return {
     profile: p.name,
     startedAt,
@@ -332,7 +393,9 @@ async function runScale(t: Target, dataset: Dataset, p: Profile, seqRss: number,
     log(`${t.label}: ${sc.concurrentRequests} queries ${sc.concurrency}-way`);
     out.concurrent = await runConcurrentMix(t, SCALE_QUERIES, dataset, sc);
     const c = out.concurrent;
-    log(`${t.label}: ${c.qps.toFixed(2)} q/s, p50 ${c.p50Ms.toFixed(0)} ms, p99 ${c.p99Ms.toFixed(0)} ms, ${c.errors} errors${c.firstError ? ` (${c.firstError})` : ''}, ${(c.peakRssBytes / 2 ** 20).toFixed(0)} MiB peak`);
+    log(
+      `${t.label}: ${c.qps.toFixed(2)} q/s, p50 ${c.p50Ms.toFixed(0)} ms, p99 ${c.p99Ms.toFixed(0)} ms, ${c.errors} errors${c.firstError ? ` (${c.firstError})` : ''}, ${(c.peakRssBytes / 2 ** 20).toFixed(0)} MiB peak`,
+    );
     log(`${t.label}: full scan`);
     out.fullScan = await runFullScan(t, dataset, sc.fullScanTimeoutMs);
     log(`${t.label}: full scan ${out.fullScan.ms.toFixed(0)} ms = ${out.fullScan.value}${out.fullScan.error ? ` (${out.fullScan.error})` : ''}`);
@@ -381,7 +444,10 @@ async function main(): Promise<void> {
     mkdirSync(opts.outDir, { recursive: true });
     writeFileSync(join(opts.outDir, `latest-${report.profile}.md`), text + '\n');
     const { queries, ...rest } = report;
-    writeFileSync(join(opts.outDir, `latest-${report.profile}.json`), JSON.stringify({ ...rest, queries: queries.map((q) => ({ id: q.id, window: q.window, expr: q.expr })) }, null, 2) + '\n');
+    writeFileSync(
+      join(opts.outDir, `latest-${report.profile}.json`),
+      JSON.stringify({ ...rest, queries: queries.map((q) => ({ id: q.id, window: q.window, expr: q.expr })) }, null, 2) + '\n',
+    );
     log(`wrote ${join(opts.outDir, `latest-${report.profile}.md`)}`);
   }
   if (opts.updateReadme) {

@@ -151,20 +151,22 @@ export async function runChurn(target: Target, churn: ChurnSet): Promise<ChurnPh
   const before = target.stats();
   const rss = new RssSampler(target.pid);
   const t0 = performance.now();
-  await Promise.all(churn.shards.map(async (bodies) => {
-    for (const body of bodies) {
-      try {
-        const r = await httpRequest(url, { body: body.data, headers: REMOTE_WRITE_HEADERS, agent, timeoutMs: 120_000 });
-        if (r.status < 200 || r.status >= 300) {
+  await Promise.all(
+    churn.shards.map(async (bodies) => {
+      for (const body of bodies) {
+        try {
+          const r = await httpRequest(url, { body: body.data, headers: REMOTE_WRITE_HEADERS, agent, timeoutMs: 120_000 });
+          if (r.status < 200 || r.status >= 300) {
+            failed++;
+            if (!firstError) firstError = `HTTP ${r.status}: ${r.body.toString('utf8').slice(0, 160)}`;
+          }
+        } catch (e) {
           failed++;
-          if (!firstError) firstError = `HTTP ${r.status}: ${r.body.toString('utf8').slice(0, 160)}`;
+          if (!firstError) firstError = (e as Error).message;
         }
-      } catch (e) {
-        failed++;
-        if (!firstError) firstError = (e as Error).message;
       }
-    }
-  }));
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const peakRssBytes = rss.stop();
   const after = target.stats();

@@ -107,7 +107,7 @@ async function runTarget(target: Target, n: number, reps: number, t: number): Pr
     const lookups: Record<string, number> = {
       'label values: namespace': await median(reps, q(`/api/v1/label/namespace/values?${range}`)),
       'label values: pod (n/50 values)': await median(reps, q(`/api/v1/label/pod/values?${range}`)),
-      'labels': await median(reps, q(`/api/v1/labels?${range}`)),
+      labels: await median(reps, q(`/api/v1/labels?${range}`)),
       'series: {pod="pod-123"}': await median(reps, q(`/api/v1/series?match[]=${encodeURIComponent('{pod="pod-123"}')}&${range}`)),
       'series: metric+namespace': await median(reps, q(`/api/v1/series?match[]=${encodeURIComponent('container_metric_7{namespace="ns-7"}')}&${range}`)),
       'series: regex instance': await median(reps, q(`/api/v1/series?match[]=${encodeURIComponent('{instance=~"10\\\\.0\\\\.3\\\\..*"}')}&${range}`)),

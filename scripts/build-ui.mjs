@@ -78,7 +78,10 @@ const html = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Strata</title>
 <link rel="icon" href="data:,">
-${cssKey ? `<link rel="stylesheet" href="assets/${rel(cssKey)}">\n` : ''}${[...entrySet].filter((k) => k !== entryKey).map((k) => `<link rel="modulepreload" href="assets/${rel(k)}">\n`).join('')}<script type="module" src="assets/${rel(entryKey)}"></script>
+${cssKey ? `<link rel="stylesheet" href="assets/${rel(cssKey)}">\n` : ''}${[...entrySet]
+  .filter((k) => k !== entryKey)
+  .map((k) => `<link rel="modulepreload" href="assets/${rel(k)}">\n`)
+  .join('')}<script type="module" src="assets/${rel(entryKey)}"></script>
 </head>
 <body><div id="app"></div></body>
 </html>

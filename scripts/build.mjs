@@ -35,8 +35,25 @@ const nativeEntry = join(root, 'native/codec.ts');
 const wasmOut = join(root, 'src/codec/generated/codec.wasm');
 if (existsSync(nativeEntry) && stale(wasmOut, [join(root, 'native')])) {
   mkdirSync(dirname(wasmOut), { recursive: true });
-  run(bin('asc'), [nativeEntry, '--outFile', wasmOut, '--optimizeLevel', '3', '--shrinkLevel', '0',
-    '--runtime', 'stub', '--noAssert', '--exportRuntime', '--initialMemory', '64', '--enable', 'simd', '--enable', 'bulk-memory']);
+  run(bin('asc'), [
+    nativeEntry,
+    '--outFile',
+    wasmOut,
+    '--optimizeLevel',
+    '3',
+    '--shrinkLevel',
+    '0',
+    '--runtime',
+    'stub',
+    '--noAssert',
+    '--exportRuntime',
+    '--initialMemory',
+    '64',
+    '--enable',
+    'simd',
+    '--enable',
+    'bulk-memory',
+  ]);
 }
 
 // 3. TypeScript. tsc still emits when there are type errors; we finish the build and fail at the end,

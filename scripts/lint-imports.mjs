@@ -65,9 +65,11 @@ export function check() {
       if (to === from) continue;
       const line = text.slice(0, m.index + m[0].indexOf(m[1])).split('\n').length;
       const where = `src/${rel}:${line}`;
-      if (target.includes('/') && !target.endsWith('/index.js')) problems.push(`${where}: imports ${m[1]}; another folder's modules are reached through its index.ts`);
+      if (target.includes('/') && !target.endsWith('/index.js'))
+        problems.push(`${where}: imports ${m[1]}; another folder's modules are reached through its index.ts`);
       if (!layerOf.has(to)) problems.push(`${where}: imports src/${to}, which is in no layer`);
-      else if (layerOf.get(to) > layerOf.get(from)) problems.push(`${where}: src/${from} imports upward from src/${to} (see LAYERS in scripts/lint-imports.mjs)`);
+      else if (layerOf.get(to) > layerOf.get(from))
+        problems.push(`${where}: src/${from} imports upward from src/${to} (see LAYERS in scripts/lint-imports.mjs)`);
     }
   }
   return problems;

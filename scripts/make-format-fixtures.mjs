@@ -49,7 +49,11 @@ const SERIES = [
   // Regular timestamps (CONST) and a counter (decimal mantissas).
   { id: 1, ts: every15s(8), vs: [100, 103, 110, 110, 118, 125, 131, 140] },
   // Jittered timestamps (delta / delta-of-delta) and decimals with one exception (a staleness marker).
-  { id: 2, ts: [T0, T0 + 15_001, T0 + 29_998, T0 + 45_003, T0 + 60_000, T0 + 74_999, T0 + 90_002, T0 + 105_000], vs: [0.1, 0.25, 1.5, -3.75, 2.125, 0.5, 7, STALE] },
+  {
+    id: 2,
+    ts: [T0, T0 + 15_001, T0 + 29_998, T0 + 45_003, T0 + 60_000, T0 + 74_999, T0 + 90_002, T0 + 105_000],
+    vs: [0.1, 0.25, 1.5, -3.75, 2.125, 0.5, 7, STALE],
+  },
   // Full-precision floats: Gorilla XOR.
   { id: 3, ts: every15s(8), vs: [1, 2, 3, 4, 5, 6, 7, 8].map((k) => Math.PI * k) },
   // A long repeating pattern: the encoded columns are big enough to deflate.

@@ -39,25 +39,50 @@ function parseArgs(argv) {
       return v;
     };
     switch (flag) {
-      case '--rounds': o.rounds = num('rounds', value()); break;
-      case '--series': o.series = num('series', value()); break;
-      case '--per-request': o.perRequest = num('per-request', value()); break;
-      case '--conc': o.conc = num('conc', value()); break;
-      case '--settle': o.settle = num('settle', value()); break;
-      case '--vm': o.vm = value(); break;
-      case '--only': o.only = value(); if (!['strata', 'vm'].includes(o.only)) throw new UsageError(`--only wants strata or vm, got ${o.only}`); break;
-      case '--json': o.json = true; break;
+      case '--rounds':
+        o.rounds = num('rounds', value());
+        break;
+      case '--series':
+        o.series = num('series', value());
+        break;
+      case '--per-request':
+        o.perRequest = num('per-request', value());
+        break;
+      case '--conc':
+        o.conc = num('conc', value());
+        break;
+      case '--settle':
+        o.settle = num('settle', value());
+        break;
+      case '--vm':
+        o.vm = value();
+        break;
+      case '--only':
+        o.only = value();
+        if (!['strata', 'vm'].includes(o.only)) throw new UsageError(`--only wants strata or vm, got ${o.only}`);
+        break;
+      case '--json':
+        o.json = true;
+        break;
       case '--strata-env': {
         const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(value());
         if (!m) throw new UsageError('--strata-env wants NAME=VALUE');
         o.strataEnv[m[1]] = m[2];
         break;
       }
-      case '--help': case '-h':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      case '--help':
+      case '-h':
+        console.log(
+          readFileSync(fileURLToPath(import.meta.url), 'utf8')
+            .split('\n')
+            .slice(1, 12)
+            .map((l) => l.replace(/^\/\/ ?/, ''))
+            .join('\n'),
+        );
         process.exit(0);
         break;
-      default: throw new UsageError(`unknown argument ${argv[i]}`);
+      default:
+        throw new UsageError(`unknown argument ${argv[i]}`);
     }
   }
   if (o.series < 1 || o.perRequest < 1 || o.conc < 1 || o.rounds < 1) throw new UsageError('--series, --per-request, --conc and --rounds must be at least 1');
@@ -274,15 +299,40 @@ async function main() {
   const rounds = await encodeBodies(o);
   const bytes = rounds.flat().reduce((n, b) => n + b.length, 0);
   if (!o.json) {
-    console.log(`encoded ${rounds.length} rounds × ${rounds[0].length} bodies (${MiB(bytes)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s; ` +
-      `${o.series} series, ${o.rounds * o.series} samples after the creating round, ${o.conc} connections`);
+    console.log(
+      `encoded ${rounds.length} rounds × ${rounds[0].length} bodies (${MiB(bytes)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s; ` +
+        `${o.series} series, ${o.rounds * o.series} samples after the creating round, ${o.conc} connections`,
+    );
   }
   const results = [];
   if (o.only !== 'vm') {
-    results.push(await measure('strata', (dir, port) => [process.execPath, cli, 'serve', `--storageDataPath=${dir}`, `--httpListenAddr=127.0.0.1:${port}`, '--retentionPeriod=1y', '--loggerLevel=WARN'], rounds, o, o.strataEnv));
+    results.push(
+      await measure(
+        'strata',
+        (dir, port) => [
+          process.execPath,
+          cli,
+          'serve',
+          `--storageDataPath=${dir}`,
+          `--httpListenAddr=127.0.0.1:${port}`,
+          '--retentionPeriod=1y',
+          '--loggerLevel=WARN',
+        ],
+        rounds,
+        o,
+        o.strataEnv,
+      ),
+    );
   }
   if (vm) {
-    results.push(await measure('vm', (dir, port) => [vm, `-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=1y', '-loggerLevel=WARN'], rounds, o));
+    results.push(
+      await measure(
+        'vm',
+        (dir, port) => [vm, `-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=1y', '-loggerLevel=WARN'],
+        rounds,
+        o,
+      ),
+    );
   }
   const strata = results.find((r) => r.name === 'strata');
   const vmr = results.find((r) => r.name === 'vm');
@@ -305,7 +355,10 @@ async function main() {
         (Number.isNaN(m.forcedGcs) ? '' : `; forced GCs ${m.forcedGcs} (${(m.forcedGcSeconds * 1000).toFixed(0)} ms in all)`),
     );
   }
-  if (ratio) console.log(`strata / vm: peak ${ratio.peak.toFixed(2)}×, steady ${ratio.steady.toFixed(2)}×, settled ${ratio.settled.toFixed(2)}×  (issue 4 bar: peak ≤ 2×)`);
+  if (ratio)
+    console.log(
+      `strata / vm: peak ${ratio.peak.toFixed(2)}×, steady ${ratio.steady.toFixed(2)}×, settled ${ratio.settled.toFixed(2)}×  (issue 4 bar: peak ≤ 2×)`,
+    );
   console.log('(MiB; early/late/steady are RSS sampled between rounds: first tenth, last tenth, second half)');
 }
 

@@ -18,7 +18,14 @@ function normaliseArgv(argv: readonly string[]): string[] {
 }
 
 function usageError(message: string): never {
-  process.stderr.write('strata: ' + message.replace(/^error: /, '').split('\n')[0]!.trim() + '\n');
+  process.stderr.write(
+    'strata: ' +
+      message
+        .replace(/^error: /, '')
+        .split('\n')[0]!
+        .trim() +
+      '\n',
+  );
   process.exit(2);
 }
 
@@ -98,13 +105,15 @@ function main(): void {
     .command('index')
     .description('label index maintenance')
     .command('rebuild')
-    .description('recreate index/ from what survives of it and the parts\' series tables (labels.bin); run with the server stopped')
+    .description("recreate index/ from what survives of it and the parts' series tables (labels.bin); run with the server stopped")
     .requiredOption('--storageDataPath <dir>', 'the data directory')
     .action(async (o: { storageDataPath: string }) => {
       const { rebuildIndex } = await import('./app/index-rebuild.js');
       try {
         const r = await rebuildIndex(o.storageDataPath, (line) => process.stdout.write(line + '\n'));
-        process.stdout.write(`index rebuilt: ${r.series} series (${r.fromIndex} from the old index, ${r.fromParts} from parts), ${r.days} days of postings${r.lost > 0 ? `; ${r.lost} series with samples but no labels anywhere stay unreachable` : ''}\n`);
+        process.stdout.write(
+          `index rebuilt: ${r.series} series (${r.fromIndex} from the old index, ${r.fromParts} from parts), ${r.days} days of postings${r.lost > 0 ? `; ${r.lost} series with samples but no labels anywhere stay unreachable` : ''}\n`,
+        );
       } catch (e) {
         process.stderr.write(`strata: index rebuild failed: ${(e as Error).message}\n`);
         process.exit(1);

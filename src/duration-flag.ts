@@ -25,4 +25,3 @@ export function parseDurationFlag(raw: string): number {
   if (pos === 0 || pos !== s.length) throw new Error(`cannot parse duration ${JSON.stringify(raw)}: want e.g. 30s, 5m, 1h30m`);
   return Math.round(total);
 }
-

@@ -15,7 +15,11 @@ function seriesKey(labels: LabelValues): string {
 
 export class Counter {
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string, readonly type: 'counter' | 'gauge' = 'counter') {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge' = 'counter',
+  ) {}
   inc(labels: LabelValues = {}, by = 1): void {
     const k = seriesKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
@@ -96,13 +100,28 @@ function processMetrics(): CollectedMetric[] {
   const cpu = cpuUsage();
   return [
     { name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', type: 'gauge', samples: [{ value: mem.rss }] },
-    { name: 'process_cpu_seconds_total', help: 'Total user and system CPU time spent in seconds.', type: 'counter', samples: [{ value: (cpu.user + cpu.system) / 1e6 }] },
+    {
+      name: 'process_cpu_seconds_total',
+      help: 'Total user and system CPU time spent in seconds.',
+      type: 'counter',
+      samples: [{ value: (cpu.user + cpu.system) / 1e6 }],
+    },
     { name: 'process_cpu_user_seconds_total', help: 'User CPU time spent in seconds.', type: 'counter', samples: [{ value: cpu.user / 1e6 }] },
     { name: 'process_cpu_system_seconds_total', help: 'System CPU time spent in seconds.', type: 'counter', samples: [{ value: cpu.system / 1e6 }] },
-    { name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', type: 'gauge', samples: [{ value: Math.round(Date.now() / 1000 - uptime()) }] },
+    {
+      name: 'process_start_time_seconds',
+      help: 'Start time of the process since unix epoch in seconds.',
+      type: 'gauge',
+      samples: [{ value: Math.round(Date.now() / 1000 - uptime()) }],
+    },
     { name: 'nodejs_heap_used_bytes', help: 'V8 heap in use.', type: 'gauge', samples: [{ value: mem.heapUsed }] },
     { name: 'nodejs_heap_total_bytes', help: 'V8 heap reserved.', type: 'gauge', samples: [{ value: mem.heapTotal }] },
-    { name: 'nodejs_external_memory_bytes', help: 'Memory of C++ objects bound to JS objects (buffers, typed arrays).', type: 'gauge', samples: [{ value: mem.external }] },
+    {
+      name: 'nodejs_external_memory_bytes',
+      help: 'Memory of C++ objects bound to JS objects (buffers, typed arrays).',
+      type: 'gauge',
+      samples: [{ value: mem.external }],
+    },
     { name: 'process_open_fds', help: 'Number of open file descriptors.', type: 'gauge', samples: [{ value: openFileDescriptors() }] },
   ];
 }

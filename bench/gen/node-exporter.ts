@@ -11,12 +11,33 @@ import { Rng } from './rng.js';
 const CPU_MODES = ['idle', 'iowait', 'irq', 'nice', 'softirq', 'steal', 'system', 'user'] as const;
 /** Share of busy CPU time by mode (idle excluded), roughly what a busy web host shows. */
 const BUSY_SHARE: Readonly<Record<string, number>> = {
-  iowait: 0.05, irq: 0.01, nice: 0.02, softirq: 0.03, steal: 0.04, system: 0.25, user: 0.6,
+  iowait: 0.05,
+  irq: 0.01,
+  nice: 0.02,
+  softirq: 0.03,
+  steal: 0.04,
+  system: 0.25,
+  user: 0.6,
 };
 const MEMINFO = [
-  'Active_bytes', 'Buffers_bytes', 'Cached_bytes', 'Committed_AS_bytes', 'Dirty_bytes', 'HugePages_Total',
-  'Inactive_bytes', 'Mapped_bytes', 'MemAvailable_bytes', 'MemFree_bytes', 'MemTotal_bytes', 'PageTables_bytes',
-  'SReclaimable_bytes', 'Shmem_bytes', 'Slab_bytes', 'SwapFree_bytes', 'SwapTotal_bytes', 'Writeback_bytes',
+  'Active_bytes',
+  'Buffers_bytes',
+  'Cached_bytes',
+  'Committed_AS_bytes',
+  'Dirty_bytes',
+  'HugePages_Total',
+  'Inactive_bytes',
+  'Mapped_bytes',
+  'MemAvailable_bytes',
+  'MemFree_bytes',
+  'MemTotal_bytes',
+  'PageTables_bytes',
+  'SReclaimable_bytes',
+  'Shmem_bytes',
+  'Slab_bytes',
+  'SwapFree_bytes',
+  'SwapTotal_bytes',
+  'Writeback_bytes',
 ] as const;
 const COLLECTORS = ['cpu', 'diskstats', 'filesystem', 'loadavg', 'meminfo', 'netdev', 'stat', 'time', 'uname', 'vmstat'] as const;
 const HANDLERS = [
@@ -33,8 +54,12 @@ const NIC_NAMES = ['lo', 'eth0', 'eth1', 'docker0'] as const;
 const WIDE_DISK_NAMES = ['nvme1n1', 'dm-0', 'dm-1', 'dm-2', 'sdd', 'sde'] as const;
 /** Per-CPU families a big host exposes beyond cpu seconds (cpufreq, softnet, schedstat). */
 const PER_CPU_COUNTERS = [
-  'node_softnet_processed_total', 'node_softnet_dropped_total', 'node_softnet_times_squeezed_total',
-  'node_schedstat_running_seconds_total', 'node_schedstat_waiting_seconds_total', 'node_schedstat_timeslices_total',
+  'node_softnet_processed_total',
+  'node_softnet_dropped_total',
+  'node_softnet_times_squeezed_total',
+  'node_schedstat_running_seconds_total',
+  'node_schedstat_waiting_seconds_total',
+  'node_schedstat_timeslices_total',
 ] as const;
 const PER_CPU_FREQ = ['node_cpu_scaling_frequency_hertz', 'node_cpu_scaling_frequency_max_hertz', 'node_cpu_scaling_frequency_min_hertz'] as const;
 
@@ -65,9 +90,8 @@ const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > 
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26), enough to split requests across buckets. */
 function normalCdf(x: number): number {
-  const t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.SQRT2);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t
-    * Math.exp(-(x * x) / 2);
+  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
   return x >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
 
@@ -85,7 +109,13 @@ export class HostModel {
   /** Host-wide CPU utilisation in [0.02, 0.98], a mean-reverting random walk. */
   private util: number;
 
-  constructor(readonly hostIndex: number, readonly generation: number, seed: number, startMs: number, shape: HostShape = 'small') {
+  constructor(
+    readonly hostIndex: number,
+    readonly generation: number,
+    seed: number,
+    startMs: number,
+    shape: HostShape = 'small',
+  ) {
     this.rng = new Rng((seed ^ Math.imul(hostIndex + 1, 0x27d4eb2f) ^ Math.imul(generation + 1, 0x165667b1)) >>> 0);
     const rng = this.rng;
     this.instance = instanceName(hostIndex, generation);
@@ -111,7 +141,16 @@ export class HostModel {
       const idx: number[] = [];
       for (const mode of CPU_MODES) {
         const share = mode === 'idle' ? 1 - this.util : this.util * BUSY_SHARE[mode]!;
-        idx.push(add('node_cpu_seconds_total', [{ name: 'cpu', value: String(c) }, { name: 'mode', value: mode }], round2(uptimeSec * share)));
+        idx.push(
+          add(
+            'node_cpu_seconds_total',
+            [
+              { name: 'cpu', value: String(c) },
+              { name: 'mode', value: mode },
+            ],
+            round2(uptimeSec * share),
+          ),
+        );
       }
       const bias = 0.7 + 0.6 * rng.next();
       this.updaters.push((dt) => {
@@ -123,7 +162,15 @@ export class HostModel {
           v()[i] = round2(v()[i]! + dt * share);
         }
       });
-      for (const mode of ['nice', 'user']) add('node_cpu_guest_seconds_total', [{ name: 'cpu', value: String(c) }, { name: 'mode', value: mode }], 0);
+      for (const mode of ['nice', 'user'])
+        add(
+          'node_cpu_guest_seconds_total',
+          [
+            { name: 'cpu', value: String(c) },
+            { name: 'mode', value: mode },
+          ],
+          0,
+        );
       if (!wide) continue;
       const cpu = [{ name: 'cpu', value: String(c) }];
       const maxHz = rng.pick([2.4e9, 3.0e9, 3.5e9]);
@@ -134,8 +181,14 @@ export class HostModel {
       this.updaters.push((dt) => {
         const busy = this.util * bias;
         v()[freq] = Math.round(clamp(maxHz * (0.3 + busy * (0.8 + 0.4 * rng.next())), 8e8, maxHz) / 1e6) * 1e6;
-        const per = [rng.poisson(5000 * dt * busy), rng.next() < 0.001 ? 1 : 0, rng.next() < 0.01 ? rng.int(3) : 0,
-          dt * busy, dt * busy * 0.05 * rng.next(), rng.poisson(200 * dt * (0.2 + busy))];
+        const per = [
+          rng.poisson(5000 * dt * busy),
+          rng.next() < 0.001 ? 1 : 0,
+          rng.next() < 0.01 ? rng.int(3) : 0,
+          dt * busy,
+          dt * busy * 0.05 * rng.next(),
+          rng.poisson(200 * dt * (0.2 + busy)),
+        ];
         for (let k = 0; k < counters.length; k++) {
           const i = counters[k]!;
           v()[i] = k === 3 || k === 4 ? Math.round((v()[i]! + per[k]!) * 1e9) / 1e9 : v()[i]! + per[k]!;
@@ -230,8 +283,16 @@ export class HostModel {
     if (wide) for (let k = 0, n = 8 + rng.int(17); k < n; k++) nics.push(`veth${(hostIndex * 7919 + k * 104729).toString(16).slice(-7)}`);
     for (const device of nics) {
       const d = [{ name: 'device', value: device }];
-      const names = ['receive_bytes', 'transmit_bytes', 'receive_packets', 'transmit_packets',
-        'receive_errs', 'transmit_errs', 'receive_drop', 'transmit_drop'];
+      const names = [
+        'receive_bytes',
+        'transmit_bytes',
+        'receive_packets',
+        'transmit_packets',
+        'receive_errs',
+        'transmit_errs',
+        'receive_drop',
+        'transmit_drop',
+      ];
       const idx = names.map((n) => add(`node_network_${n}_total`, d, n.endsWith('bytes') ? rng.int(1e12) : n.endsWith('packets') ? rng.int(1e9) : rng.int(10)));
       add('node_network_up', d, device === 'lo' ? 0 : 1);
       add('node_network_mtu_bytes', d, device === 'lo' ? 65536 : 1500);
@@ -241,8 +302,16 @@ export class HostModel {
         pps = clamp(pps * Math.exp(0.1 * rng.normal()), 1, 1e6);
         const rx = rng.poisson(pps * dt);
         const tx = rng.poisson(pps * dt * 0.8);
-        const inc = [rx * Math.round(avgPacket * rng.logNormal(1, 0.1)), tx * Math.round(avgPacket * 0.7 * rng.logNormal(1, 0.1)), rx, tx,
-          rng.next() < 0.001 ? 1 : 0, 0, rng.next() < 0.01 ? rng.int(5) : 0, 0];
+        const inc = [
+          rx * Math.round(avgPacket * rng.logNormal(1, 0.1)),
+          tx * Math.round(avgPacket * 0.7 * rng.logNormal(1, 0.1)),
+          rx,
+          tx,
+          rng.next() < 0.001 ? 1 : 0,
+          0,
+          rng.next() < 0.01 ? rng.int(5) : 0,
+          0,
+        ];
         for (let k = 0; k < idx.length; k++) v()[idx[k]!] = v()[idx[k]!]! + inc[k]!;
       });
     }
@@ -250,7 +319,11 @@ export class HostModel {
     // Filesystems: fixed sizes, slowly filling, with occasional cleanups.
     const fss = FILESYSTEMS.slice(0, 2 + rng.int(3));
     for (const fs of fss) {
-      const d = [{ name: 'device', value: fs.device }, { name: 'fstype', value: fs.fstype }, { name: 'mountpoint', value: fs.mountpoint }];
+      const d = [
+        { name: 'device', value: fs.device },
+        { name: 'fstype', value: fs.fstype },
+        { name: 'mountpoint', value: fs.mountpoint },
+      ];
       const size = rng.pick([1, 50, 200, 1000]) * GiB;
       const files = Math.round(size / 16384);
       add('node_filesystem_size_bytes', d, size);
@@ -264,7 +337,7 @@ export class HostModel {
       const set = (): void => {
         const free = Math.round((size - usedBytes) / 4096) * 4096;
         v()[freeI] = free;
-        v()[availI] = Math.max(0, free - Math.round(size * 0.05 / 4096) * 4096);
+        v()[availI] = Math.max(0, free - Math.round((size * 0.05) / 4096) * 4096);
         v()[filesFreeI] = Math.round(files - usedBytes / 65536);
       };
       this.inits.push(set);
@@ -311,19 +384,27 @@ export class HostModel {
         v()[dur] = rng.logNormal(median, 0.3);
       });
     }
-    add('node_uname_info', [
-      { name: 'machine', value: 'x86_64' },
-      { name: 'nodename', value: `node-${String(hostIndex).padStart(4, '0')}` },
-      { name: 'release', value: rng.pick(KERNELS) },
-      { name: 'sysname', value: 'Linux' },
-    ], 1);
+    add(
+      'node_uname_info',
+      [
+        { name: 'machine', value: 'x86_64' },
+        { name: 'nodename', value: `node-${String(hostIndex).padStart(4, '0')}` },
+        { name: 'release', value: rng.pick(KERNELS) },
+        { name: 'sysname', value: 'Linux' },
+      ],
+      1,
+    );
     add('up', [], 1);
     const scrapeDur = add('scrape_duration_seconds', [], 0.01);
     const scraped = add('scrape_samples_scraped', [], 0);
 
     // An application's classic histogram: buckets are cumulative counters that grow together.
     for (const h of HANDLERS) {
-      const lbl = [{ name: 'code', value: '200' }, { name: 'handler', value: h.path }, { name: 'method', value: h.path === '/api/v1/write' ? 'POST' : 'GET' }];
+      const lbl = [
+        { name: 'code', value: '200' },
+        { name: 'handler', value: h.path },
+        { name: 'method', value: h.path === '/api/v1/write' ? 'POST' : 'GET' },
+      ];
       const sigma = 0.9;
       const mu = Math.log(h.medianSec * rng.logNormal(1, 0.3));
       const probs = HISTOGRAM_BOUNDS.map((b, k) => {
@@ -331,7 +412,9 @@ export class HostModel {
         const lower = k === 0 ? 0 : normalCdf((Math.log(HISTOGRAM_BOUNDS[k - 1]!) - mu) / sigma);
         return Math.max(0, upper - lower);
       });
-      const buckets = HISTOGRAM_BOUNDS.map((b) => add('http_request_duration_seconds_bucket', [...lbl, { name: 'le', value: b === Infinity ? '+Inf' : String(b) }], 0));
+      const buckets = HISTOGRAM_BOUNDS.map((b) =>
+        add('http_request_duration_seconds_bucket', [...lbl, { name: 'le', value: b === Infinity ? '+Inf' : String(b) }], 0),
+      );
       const sumI = add('http_request_duration_seconds_sum', lbl, 0);
       const countI = add('http_request_duration_seconds_count', lbl, 0);
       const rate = h.rate * rng.logNormal(1, 0.5);

@@ -66,7 +66,9 @@ export function ensureBinary(binary: string, pkg: string, install: boolean): { p
     }
   }
   const after = findExecutable(binary);
-  return after ? { path: after, reason: '' } : { path: null, reason: `${binary} not found; apt-get install ${pkg} failed ${attemptLog ? `(${attemptLog.trim().split('\n').pop()})` : ''}` };
+  return after
+    ? { path: after, reason: '' }
+    : { path: null, reason: `${binary} not found; apt-get install ${pkg} failed ${attemptLog ? `(${attemptLog.trim().split('\n').pop()})` : ''}` };
 }
 
 /**
@@ -77,7 +79,10 @@ export function versionOf(bin: string, args: readonly string[], pkg: string): st
   try {
     const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 10_000 });
     const text = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim();
-    const line = text.split('\n').find((l) => l.trim())?.trim();
+    const line = text
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim();
     if (line) return line;
   } catch {
     // fall through to the package database
@@ -90,4 +95,3 @@ export function versionOf(bin: string, args: readonly string[], pkg: string): st
   }
   return 'unknown';
 }
-

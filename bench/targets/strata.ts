@@ -35,7 +35,10 @@ export class StrataTarget extends ServerTarget {
   override readonly queryParams: Readonly<Record<string, string>>;
 
   /** Without `rollupCache` every query carries `nocache=1`, so repeats are computed each time. */
-  constructor(private readonly cliPath?: string, rollupCache = false) {
+  constructor(
+    private readonly cliPath?: string,
+    rollupCache = false,
+  ) {
     super();
     this.queryParams = rollupCache ? {} : { nocache: '1' };
   }
@@ -63,7 +66,13 @@ export class StrataTarget extends ServerTarget {
       cmd: process.execPath,
       // STRATA_BENCH_NODE_ARGS lets a profiling run add node flags (e.g. --cpu-prof), which
       // NODE_OPTIONS refuses.
-      args: [...(process.env.STRATA_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), this.cli, 'serve', `--storageDataPath=${dataDir}`, `--httpListenAddr=127.0.0.1:${port}`],
+      args: [
+        ...(process.env.STRATA_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        this.cli,
+        'serve',
+        `--storageDataPath=${dataDir}`,
+        `--httpListenAddr=127.0.0.1:${port}`,
+      ],
       cwd: repoRoot(),
     };
   }

@@ -105,7 +105,12 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     const collector = startMemoryCollector();
     stopCollector = () => collector.stop();
     metrics.addCollector(() => [
-      { name: 'strata_forced_gc_total', help: 'Full GCs run because ingestion garbage outside the JS heap had piled up.', type: 'counter', samples: [{ value: collector.collections }] },
+      {
+        name: 'strata_forced_gc_total',
+        help: 'Full GCs run because ingestion garbage outside the JS heap had piled up.',
+        type: 'counter',
+        samples: [{ value: collector.collections }],
+      },
       { name: 'strata_forced_gc_seconds_total', help: 'Time spent in those GCs.', type: 'counter', samples: [{ value: collector.pauseMs / 1000 }] },
     ]);
 
@@ -116,14 +121,26 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     });
     const relabeler = new Relabeler(config.relabelConfig, limits);
     const unwatch = relabeler.watchSighup((err) =>
-      err ? log.error('relabel config reload failed; keeping the previous one', { error: err.message }) : log.info('relabel config reloaded', { rules: relabeler.current.length }),
+      err
+        ? log.error('relabel config reload failed; keeping the previous one', { error: err.message })
+        : log.info('relabel config reloaded', { rules: relabeler.current.length }),
     );
     decodePool = new DecodePool({ limits });
     const pool = decodePool;
     const limiter = new InsertLimiter(config.maxConcurrentInserts);
     metrics.addCollector(() => [
-      { name: 'strata_concurrent_inserts_current', help: 'Insert slots held right now (reading a body or storing it).', type: 'gauge', samples: [{ value: limiter.current }] },
-      { name: 'strata_concurrent_inserts_capacity', help: 'Insert slots in all (--maxConcurrentInserts).', type: 'gauge', samples: [{ value: limiter.capacity }] },
+      {
+        name: 'strata_concurrent_inserts_current',
+        help: 'Insert slots held right now (reading a body or storing it).',
+        type: 'gauge',
+        samples: [{ value: limiter.current }],
+      },
+      {
+        name: 'strata_concurrent_inserts_capacity',
+        help: 'Insert slots in all (--maxConcurrentInserts).',
+        type: 'gauge',
+        samples: [{ value: limiter.capacity }],
+      },
       { name: 'strata_concurrent_inserts_queued', help: 'Insert requests waiting for a slot.', type: 'gauge', samples: [{ value: limiter.queued }] },
     ]);
     exemplarStore = ExemplarStore.open(join(config.storageDataPath, 'exemplars'), config.maxExemplars);
@@ -226,7 +243,21 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
 }
 
 /** Storage figures that go up and down; every other number the engine reports is a counter. */
-const STORAGE_GAUGES = new Set(['pendingRows', 'partitions', 'diskBytes', 'lastMergeDurationSeconds', 'walBytes', 'walSegments', 'quarantinedParts', 'rowsByPartType', 'partsByType', 'histogramRowsPending', 'histogramParts', 'histogramRows', 'histogramDiskBytes']);
+const STORAGE_GAUGES = new Set([
+  'pendingRows',
+  'partitions',
+  'diskBytes',
+  'lastMergeDurationSeconds',
+  'walBytes',
+  'walSegments',
+  'quarantinedParts',
+  'rowsByPartType',
+  'partsByType',
+  'histogramRowsPending',
+  'histogramParts',
+  'histogramRows',
+  'histogramDiskBytes',
+]);
 
 function storageMetrics(db: Database): CollectedMetric[] {
   const st = db.stats();
@@ -237,7 +268,12 @@ function storageMetrics(db: Database): CollectedMetric[] {
   for (const [key, value] of Object.entries(st)) {
     if (key === 'seriesTotal' || key === 'seriesCreated') continue;
     const gauge = STORAGE_GAUGES.has(key);
-    let name = 'strata_storage_' + key.replace(/ByPartType|ByType/, '').replace(/Total$/, '').replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+    let name =
+      'strata_storage_' +
+      key
+        .replace(/ByPartType|ByType/, '')
+        .replace(/Total$/, '')
+        .replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
     if (!gauge) name += '_total';
     const help = `Storage engine: ${key}.`;
     if (value !== null && typeof value === 'object') {
@@ -272,7 +308,13 @@ function forwardOptions(config: Config): ForwardOptions {
       const token = nth(config.remoteWriteBearerToken, i);
       if (user !== '') headers['Authorization'] = 'Basic ' + Buffer.from(`${user}:${nth(config.remoteWriteBasicAuthPassword, i)}`).toString('base64');
       else if (token !== '') headers['Authorization'] = `Bearer ${token}`;
-      return { url, headers, protocol: config.remoteWriteProtocol, retryMinMs: config.remoteWriteRetryMinIntervalMs, retryMaxMs: config.remoteWriteRetryMaxIntervalMs };
+      return {
+        url,
+        headers,
+        protocol: config.remoteWriteProtocol,
+        retryMinMs: config.remoteWriteRetryMinIntervalMs,
+        retryMaxMs: config.remoteWriteRetryMaxIntervalMs,
+      };
     }),
   };
 }

@@ -10,7 +10,11 @@ import type { CollectedMetric } from '../metrics.js';
 export function indexDamageRecord(): IndexDamage {
   const damage = new IndexDamage();
   damage.onDamage = (e) =>
-    log.error(e.key === '' ? 'label index file damaged' : 'label index entry damaged: quarantined, not served', { table: e.table, key: e.key, reason: e.reason });
+    log.error(e.key === '' ? 'label index file damaged' : 'label index entry damaged: quarantined, not served', {
+      table: e.table,
+      key: e.key,
+      reason: e.reason,
+    });
   return damage;
 }
 
@@ -26,7 +30,12 @@ export function logSalvage(r: SalvageResult): void {
 export function indexDamageMetrics(damage: IndexDamage): CollectedMetric[] {
   const counts = damage.counts();
   return [
-    { name: 'strata_index_damaged', help: 'The label index is known to be damaged and not rebuilt (1) or not (0); /health answers 503 meanwhile.', type: 'gauge', samples: [{ value: damage.damaged ? 1 : 0 }] },
+    {
+      name: 'strata_index_damaged',
+      help: 'The label index is known to be damaged and not rebuilt (1) or not (0); /health answers 503 meanwhile.',
+      type: 'gauge',
+      samples: [{ value: damage.damaged ? 1 : 0 }],
+    },
     {
       name: 'strata_index_damaged_entries_total',
       help: 'Damaged label index entries found (quarantined, never served), by LMDB table; `file` counts structural problems of data.mdb.',

@@ -49,7 +49,10 @@ export async function rebuildIndex(dataPath: string, say: (line: string) => void
       walFsync: 'always',
       walFsyncIntervalMs: 1000,
       maxSeriesPerQuery: Number.MAX_SAFE_INTEGER,
-      index: { damage, onSalvage: (r) => say(`index/data.mdb was damaged: salvaged ${r.kept} entries (${r.dropped} dropped), the damaged file kept as ${r.damagedFile}`) },
+      index: {
+        damage,
+        onSalvage: (r) => say(`index/data.mdb was damaged: salvaged ${r.kept} entries (${r.dropped} dropped), the damaged file kept as ${r.damagedFile}`),
+      },
     });
     let result: RebuildResult;
     let rebuilt: LabelIndex | null = null;
@@ -84,7 +87,8 @@ export async function rebuildIndex(dataPath: string, say: (line: string) => void
       const maxPresent = present.length > 0 ? present[present.length - 1]! : 0;
       rmSync(target, { recursive: true, force: true });
       rebuilt = LabelIndex.open(target);
-      const incomplete = lostIds.length > 0 ? `${lostIds.length} series (e.g. id ${lostIds[0]}) have samples but no labels in the index or any part` : undefined;
+      const incomplete =
+        lostIds.length > 0 ? `${lostIds.length} series (e.g. id ${lostIds[0]}) have samples but no labels in the index or any part` : undefined;
       rebuilt.restoreSeries(entries, deleted, Math.max(db.index.peekNextId(), maxPresent + 1), incomplete);
       // Day postings: the series with samples on each day of every partition's month (float
       // and native-histogram partitions; histogram parts carry no series table, so their
@@ -128,7 +132,9 @@ export async function rebuildIndex(dataPath: string, say: (line: string) => void
 
 function listPartitions(dataDir: string): string[] {
   try {
-    return readdirSync(dataDir).filter((n) => PARTITION_RE.test(n)).sort();
+    return readdirSync(dataDir)
+      .filter((n) => PARTITION_RE.test(n))
+      .sort();
   } catch {
     return [];
   }

@@ -95,9 +95,24 @@ export class WriteHealth {
   metrics(): CollectedMetric[] {
     const causes: ReadOnlyCause[] = ['low_disk_space', 'not_writable', 'flushes_failing'];
     return [
-      { name: 'strata_read_only', help: 'Writes are refused (503) for this reason (1) or not (0); see /-/ready for the words.', type: 'gauge', samples: causes.map((c) => ({ labels: { reason: c }, value: this.causes.has(c) ? 1 : 0 })) },
-      { name: 'strata_free_disk_space_bytes', help: 'Free space on the file system of --storageDataPath, as available to Strata.', type: 'gauge', samples: [{ value: Number.isNaN(this.freeBytes) ? 0 : this.freeBytes }] },
-      { name: 'strata_storage_failures_since_last_flush', help: 'Storage errors reported since the last flush completed, while rows were pending.', type: 'gauge', samples: [{ value: this.failuresSinceFlush }] },
+      {
+        name: 'strata_read_only',
+        help: 'Writes are refused (503) for this reason (1) or not (0); see /-/ready for the words.',
+        type: 'gauge',
+        samples: causes.map((c) => ({ labels: { reason: c }, value: this.causes.has(c) ? 1 : 0 })),
+      },
+      {
+        name: 'strata_free_disk_space_bytes',
+        help: 'Free space on the file system of --storageDataPath, as available to Strata.',
+        type: 'gauge',
+        samples: [{ value: Number.isNaN(this.freeBytes) ? 0 : this.freeBytes }],
+      },
+      {
+        name: 'strata_storage_failures_since_last_flush',
+        help: 'Storage errors reported since the last flush completed, while rows were pending.',
+        type: 'gauge',
+        samples: [{ value: this.failuresSinceFlush }],
+      },
     ];
   }
 
@@ -114,7 +129,12 @@ export class WriteHealth {
     } catch {
       return; // keep the last answer: a failing statfs says nothing about space
     }
-    this.set('low_disk_space', min > 0 && this.freeBytes < min ? `free disk space below ${min} bytes (--storage.minFreeDiskSpaceBytes): ${this.freeBytes} bytes free at ${this.opts.dataPath}` : null);
+    this.set(
+      'low_disk_space',
+      min > 0 && this.freeBytes < min
+        ? `free disk space below ${min} bytes (--storage.minFreeDiskSpaceBytes): ${this.freeBytes} bytes free at ${this.opts.dataPath}`
+        : null,
+    );
   }
 
   private checkWritable(): void {
@@ -122,7 +142,9 @@ export class WriteHealth {
     let partitions: string[] = [];
     try {
       const data = this.dirs[1]!;
-      partitions = readdirSync(data, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(data, e.name));
+      partitions = readdirSync(data, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => join(data, e.name));
     } catch {
       // no data/ yet, or unreadable: the loop below reports what matters
     }
@@ -132,7 +154,12 @@ export class WriteHealth {
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.code === 'ENOENT') continue; // created on demand; its parent is checked too
-        const why = err.code === 'EROFS' ? 'is on a read-only file system' : err.code === 'EACCES' || err.code === 'EPERM' ? 'is not writable by this user' : `cannot be written (${err.code ?? err.message})`;
+        const why =
+          err.code === 'EROFS'
+            ? 'is on a read-only file system'
+            : err.code === 'EACCES' || err.code === 'EPERM'
+              ? 'is not writable by this user'
+              : `cannot be written (${err.code ?? err.message})`;
         this.set('not_writable', `the directory ${dir} ${why}`);
         return;
       }

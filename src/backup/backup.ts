@@ -81,7 +81,12 @@ export async function runBackup(o: BackupOptions): Promise<Summary> {
       await runPool(uploads, o.concurrency, async (f) => {
         const src = createReadStream(join(snapDir, f.path), { highWaterMark: 1 << 20 });
         const body = new PassThrough({ highWaterMark: 1 << 20 });
-        const piped = pipeline(src, checkSha256(f.sha256, f.path, f.size), meter(limiter, (n) => progress.add(n)), body);
+        const piped = pipeline(
+          src,
+          checkSha256(f.sha256, f.path, f.size),
+          meter(limiter, (n) => progress.add(n)),
+          body,
+        );
         try {
           await Promise.all([dest.write(objectKey(f.sha256), body, f.size), piped]);
         } catch (e) {
@@ -110,7 +115,9 @@ export async function runBackup(o: BackupOptions): Promise<Summary> {
     return summary;
   } finally {
     dest.close();
-    if (client) await client.delete(snapshotName).catch((e: unknown) => process.stderr.write(`strata: could not delete snapshot ${snapshotName}: ${(e as Error).message}\n`));
+    if (client)
+      await client
+        .delete(snapshotName)
+        .catch((e: unknown) => process.stderr.write(`strata: could not delete snapshot ${snapshotName}: ${(e as Error).message}\n`));
   }
 }
-

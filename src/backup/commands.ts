@@ -22,9 +22,31 @@ const repoModule = () => import('./repo-commands.js');
 
 /** Every long flag these commands define, for the single-dash spelling. */
 export const BACKUP_FLAG_NAMES: readonly string[] = [
-  'storageDataPath', 'snapshot.createURL', 'snapshotName', 'dst', 'src', 'origin', 'concurrency', 'maxBytesPerSecond', 'progress',
-  'skipBackupCompleteCheck', 'force', 'level', 'keepLastHourly', 'keepLastDaily', 'keepLastWeekly', 'keepLastMonthly', 'dryRun',
-  'customS3Endpoint', 's3ForcePathStyle', 's3Region', 'credsFilePath', 'configFilePath', 'configProfile', 'url', 'authKey',
+  'storageDataPath',
+  'snapshot.createURL',
+  'snapshotName',
+  'dst',
+  'src',
+  'origin',
+  'concurrency',
+  'maxBytesPerSecond',
+  'progress',
+  'skipBackupCompleteCheck',
+  'force',
+  'level',
+  'keepLastHourly',
+  'keepLastDaily',
+  'keepLastWeekly',
+  'keepLastMonthly',
+  'dryRun',
+  'customS3Endpoint',
+  's3ForcePathStyle',
+  's3Region',
+  'credsFilePath',
+  'configFilePath',
+  'configProfile',
+  'url',
+  'authKey',
 ];
 
 function str(o: Opts, k: string): string | undefined {
@@ -127,8 +149,12 @@ export function registerBackupCommands(program: Command): void {
     if (str(o, 'authKey')) u.searchParams.set('authKey', str(o, 'authKey')!);
     return new SnapshotClient(u.toString());
   };
-  server(snapshot.command('create').description('take a snapshot; prints its name')).action(act(async (o) => void process.stdout.write((await client(o).create()) + '\n')));
-  server(snapshot.command('list').description('print the snapshots, oldest first')).action(act(async (o) => void process.stdout.write((await client(o).list()).map((n) => n + '\n').join(''))));
+  server(snapshot.command('create').description('take a snapshot; prints its name')).action(
+    act(async (o) => void process.stdout.write((await client(o).create()) + '\n')),
+  );
+  server(snapshot.command('list').description('print the snapshots, oldest first')).action(
+    act(async (o) => void process.stdout.write((await client(o).list()).map((n) => n + '\n').join(''))),
+  );
   server(snapshot.command('delete').argument('<name>').description('delete one snapshot')).action(act(async (o, cmd) => client(o).delete(cmd.args[0]!)));
   server(snapshot.command('delete-all').description('delete every snapshot')).action(act(async (o) => client(o).deleteAll()));
 
@@ -136,7 +162,7 @@ export function registerBackupCommands(program: Command): void {
     .description('back a snapshot up to fs:///path/NAME or s3://bucket/prefix/NAME (subcommands: list, prune, lock, unlock, gc)')
     .enablePositionalOptions()
     .option('--storageDataPath <dir>', 'the data directory holding the snapshot')
-    .option('--snapshot.createURL <url>', "take a fresh snapshot through this server URL (…/snapshot/create), deleted afterwards")
+    .option('--snapshot.createURL <url>', 'take a fresh snapshot through this server URL (…/snapshot/create), deleted afterwards')
     .option('--snapshotName <name>', 'back up this existing snapshot')
     .option('--dst <url>', 'where the backup goes')
     .option('--origin <url>', 'accepted for vmbackup compatibility: deduplication is always on within a repository');
@@ -159,7 +185,9 @@ export function registerBackupCommands(program: Command): void {
       });
     }),
   );
-  addS3(backup.command('list').description('list the backups in a repository').option('--dst <url>', 'the repository')).action(act(async (o) => (await repoModule()).listBackups(need(o, 'dst'), s3Flags(o))));
+  addS3(backup.command('list').description('list the backups in a repository').option('--dst <url>', 'the repository')).action(
+    act(async (o) => (await repoModule()).listBackups(need(o, 'dst'), s3Flags(o))),
+  );
   addS3(
     backup
       .command('prune')
@@ -171,11 +199,19 @@ export function registerBackupCommands(program: Command): void {
       .option('--keepLastMonthly <n>')
       .addOption(new Option('--dryRun [bool]', 'only print what would be deleted')),
   ).action(act(async (o) => void (await (await repoModule()).pruneBackups(need(o, 'dst'), keepRules(o), bool(o, 'dryRun'), s3Flags(o)))));
-  addS3(backup.command('lock').description('protect a backup from prune').option('--dst <url>', 'the backup')).action(act(async (o) => (await repoModule()).setLock(need(o, 'dst'), true, s3Flags(o))));
-  addS3(backup.command('unlock').description('let prune delete a backup again').option('--dst <url>', 'the backup')).action(act(async (o) => (await repoModule()).setLock(need(o, 'dst'), false, s3Flags(o))));
-  addS3(backup.command('gc').description('delete stored files no backup references').option('--dst <url>', 'the repository').addOption(new Option('--dryRun [bool]', 'only count'))).action(
-    act(async (o) => void (await (await repoModule()).gcRepository(need(o, 'dst'), bool(o, 'dryRun'), s3Flags(o)))),
+  addS3(backup.command('lock').description('protect a backup from prune').option('--dst <url>', 'the backup')).action(
+    act(async (o) => (await repoModule()).setLock(need(o, 'dst'), true, s3Flags(o))),
   );
+  addS3(backup.command('unlock').description('let prune delete a backup again').option('--dst <url>', 'the backup')).action(
+    act(async (o) => (await repoModule()).setLock(need(o, 'dst'), false, s3Flags(o))),
+  );
+  addS3(
+    backup
+      .command('gc')
+      .description('delete stored files no backup references')
+      .option('--dst <url>', 'the repository')
+      .addOption(new Option('--dryRun [bool]', 'only count')),
+  ).action(act(async (o) => void (await (await repoModule()).gcRepository(need(o, 'dst'), bool(o, 'dryRun'), s3Flags(o)))));
 
   addS3(addTransfer(program.command('restore')))
     .description('restore a backup into a data directory (the server must be stopped)')
@@ -211,7 +247,14 @@ export function registerBackupCommands(program: Command): void {
         const level = str(o, 'level') ?? 'quick';
         if (level !== 'quick' && level !== 'full') throw new UsageError(`invalid value ${JSON.stringify(level)} for flag -level: want quick or full`);
         const { runVerify } = await verifyModule();
-        await runVerify({ src: str(o, 'src'), storageDataPath: str(o, 'storageDataPath'), snapshotName: str(o, 'snapshotName'), level: level as VerifyLevel, concurrency: int(o, 'concurrency', 4, 1), s3: s3Flags(o) });
+        await runVerify({
+          src: str(o, 'src'),
+          storageDataPath: str(o, 'storageDataPath'),
+          snapshotName: str(o, 'snapshotName'),
+          level: level as VerifyLevel,
+          concurrency: int(o, 'concurrency', 4, 1),
+          s3: s3Flags(o),
+        });
       }),
     );
 }

@@ -36,7 +36,9 @@ function parse(url: string, flag: string): Parsed {
   const rest = m[2]!;
   if (m[1] === 'fs') {
     if (!isAbsolute(rest)) throw new UsageError(`-${flag}=${JSON.stringify(url)}: an fs:// path must be absolute (fs:///backups/name)`);
-    const segments = normalize(rest).split('/').filter((s) => s !== '');
+    const segments = normalize(rest)
+      .split('/')
+      .filter((s) => s !== '');
     return { scheme: 'fs', root: '/', segments };
   }
   const [bucket, ...segments] = rest.split('/').filter((s) => s !== '');
@@ -65,9 +67,12 @@ export async function openBackup(url: string, flag: string, s3: S3Flags): Promis
   const p = parse(url, flag);
   const name = p.segments.at(-1);
   if (!name || !NAME_RE.test(name) || name === OBJECTS_DIR) {
-    throw new UsageError(`-${flag}=${JSON.stringify(url)}: the last path segment names the backup (letters, digits, . _ -; not "${OBJECTS_DIR}"), e.g. ${p.scheme}://${p.scheme === 'fs' ? '/backups' : 'bucket'}/latest`);
+    throw new UsageError(
+      `-${flag}=${JSON.stringify(url)}: the last path segment names the backup (letters, digits, . _ -; not "${OBJECTS_DIR}"), e.g. ${p.scheme}://${p.scheme === 'fs' ? '/backups' : 'bucket'}/latest`,
+    );
   }
-  if (p.scheme === 'fs' && p.segments.length < 2) throw new UsageError(`-${flag}=${JSON.stringify(url)}: put backups in a directory of their own (fs:///backups/${name})`);
+  if (p.scheme === 'fs' && p.segments.length < 2)
+    throw new UsageError(`-${flag}=${JSON.stringify(url)}: put backups in a directory of their own (fs:///backups/${name})`);
   return { repo: await open(p, p.segments.slice(0, -1), s3), name };
 }
 

@@ -31,7 +31,11 @@ export function formatBytes(n: number): string {
 function formatEta(s: number): string {
   if (!Number.isFinite(s)) return '--';
   const t = Math.round(s);
-  return t >= 3600 ? `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m` : t >= 60 ? `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s` : `${t}s`;
+  return t >= 3600
+    ? `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`
+    : t >= 60
+      ? `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`
+      : `${t}s`;
 }
 
 export class Progress {
@@ -74,7 +78,18 @@ export class Progress {
   private json(event: string, extra: Record<string, unknown> = {}): void {
     const rate = this.rate();
     const eta = rate > 0 ? (this.total - this.done) / rate : null;
-    this.out.write(JSON.stringify({ ts: new Date().toISOString(), op: this.op, event, bytesDone: this.done, bytesTotal: this.total, bytesPerSecond: Math.round(rate), etaSeconds: eta === null ? null : Math.round(eta), ...extra }) + '\n');
+    this.out.write(
+      JSON.stringify({
+        ts: new Date().toISOString(),
+        op: this.op,
+        event,
+        bytesDone: this.done,
+        bytesTotal: this.total,
+        bytesPerSecond: Math.round(rate),
+        etaSeconds: eta === null ? null : Math.round(eta),
+        ...extra,
+      }) + '\n',
+    );
   }
 
   private bar(): void {
@@ -83,7 +98,9 @@ export class Progress {
     const filled = Math.round(frac * width);
     const rate = this.rate();
     const eta = rate > 0 ? (this.total - this.done) / rate : Infinity;
-    this.out.write(`\r${this.op} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${formatBytes(this.done)} / ${formatBytes(this.total)} ${formatBytes(rate)}/s ETA ${formatEta(eta)}\x1b[K`);
+    this.out.write(
+      `\r${this.op} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${formatBytes(this.done)} / ${formatBytes(this.total)} ${formatBytes(rate)}/s ETA ${formatEta(eta)}\x1b[K`,
+    );
   }
 
   finish(summary: Summary, stdout: NodeJS.WritableStream = process.stdout): void {
@@ -96,7 +113,9 @@ export class Progress {
       this.json('done');
       stdout.write(JSON.stringify({ summary }) + '\n');
     } else {
-      stdout.write(`${summary.op} done: ${summary.files} files, ${summary.filesTransferred} transferred (${formatBytes(summary.bytesTransferred)}), ${formatBytes(summary.bytesReused)} reused, ${summary.seconds.toFixed(1)} s\n`);
+      stdout.write(
+        `${summary.op} done: ${summary.files} files, ${summary.filesTransferred} transferred (${formatBytes(summary.bytesTransferred)}), ${formatBytes(summary.bytesReused)} reused, ${summary.seconds.toFixed(1)} s\n`,
+      );
     }
   }
 

@@ -13,7 +13,9 @@ export async function listBackups(dst: string, s3: S3Flags, out: Out = process.s
     for (const b of await new Repository(dest).backups()) {
       const size = b.manifest ? b.manifest.files.reduce((n, f) => n + f.size, 0) : 0;
       const when = b.manifest?.createdAt ?? '-';
-      out.write(`${b.name}\t${when}\t${b.manifest?.files.length ?? 0} files\t${formatBytes(size)}\t${b.complete ? 'complete' : 'incomplete'}${b.locked ? '\tlocked' : ''}\n`);
+      out.write(
+        `${b.name}\t${when}\t${b.manifest?.files.length ?? 0} files\t${formatBytes(size)}\t${b.complete ? 'complete' : 'incomplete'}${b.locked ? '\tlocked' : ''}\n`,
+      );
     }
   } finally {
     dest.close();
@@ -57,7 +59,12 @@ export async function setLock(dst: string, locked: boolean, s3: S3Flags, out: Ou
  * keeps what it uploaded), and what interrupted writes left behind. Run it while no backup is
  * starting: a backup that has not written its manifest yet is invisible to it.
  */
-export async function gcRepository(dst: string, dryRun: boolean, s3: S3Flags, out: Out = process.stdout): Promise<{ removed: number; bytes: number; kept: number }> {
+export async function gcRepository(
+  dst: string,
+  dryRun: boolean,
+  s3: S3Flags,
+  out: Out = process.stdout,
+): Promise<{ removed: number; bytes: number; kept: number }> {
   const dest = await openRepository(dst, 'dst', s3);
   try {
     const repo = new Repository(dest);

@@ -117,11 +117,15 @@ export async function runRestore(o: RestoreOptions): Promise<Summary> {
       const manifest = await repo.readManifest(name);
       if (!manifest) throw new TransferError(`no backup at ${o.src}: ${dest.url}/${name}/manifest.json does not exist`);
       if (!o.skipBackupCompleteCheck && !(await repo.isComplete(name))) {
-        throw new RefusedError(`refusing to restore ${o.src}: ${COMPLETE_MARKER} is missing, so the backup never finished; pass -skipBackupCompleteCheck to restore it anyway`);
+        throw new RefusedError(
+          `refusing to restore ${o.src}: ${COMPLETE_MARKER} is missing, so the backup never finished; pass -skipBackupCompleteCheck to restore it anyway`,
+        );
       }
       const occupied = fs.readdirSync(target).filter((e) => e !== LOCK_FILE);
       if (occupied.length > 0 && !o.force) {
-        throw new RefusedError(`refusing to restore into ${target}: it is not empty (${occupied.slice(0, 3).join(', ')}${occupied.length > 3 ? ', …' : ''}); pass -force to replace its contents`);
+        throw new RefusedError(
+          `refusing to restore into ${target}: it is not empty (${occupied.slice(0, 3).join(', ')}${occupied.length > 3 ? ', …' : ''}); pass -force to replace its contents`,
+        );
       }
       const staging = stagingDirFor(target);
       fs.mkdirSync(staging, { recursive: true });
@@ -153,7 +157,12 @@ export async function runRestore(o: RestoreOptions): Promise<Summary> {
           if (size !== f.size) throw new IntegrityError(corruptLine(f.path, `size:${f.size}`, `size:${size}`));
           const part = path + PART_SUFFIX;
           try {
-            await pipeline(await dest.read(objectKey(f.sha256)), checkSha256(f.sha256, f.path, f.size), meter(limiter, (n) => progress.add(n)), fs.createWriteStream(part));
+            await pipeline(
+              await dest.read(objectKey(f.sha256)),
+              checkSha256(f.sha256, f.path, f.size),
+              meter(limiter, (n) => progress.add(n)),
+              fs.createWriteStream(part),
+            );
             await fsyncFile(part);
           } catch (e) {
             await fs.promises.rm(part, { force: true });
@@ -174,7 +183,14 @@ export async function runRestore(o: RestoreOptions): Promise<Summary> {
 
       writeDurably(marker, JSON.stringify({ phase: 'move-out', staging } satisfies SwapState) + '\n');
       swap(target, { phase: 'move-out', staging });
-      const summary: Summary = { op: 'restore', files: manifest.files.length, filesTransferred: todo.length, bytesTransferred: total, bytesReused: reused, seconds: (performance.now() - started) / 1000 };
+      const summary: Summary = {
+        op: 'restore',
+        files: manifest.files.length,
+        filesTransferred: todo.length,
+        bytesTransferred: total,
+        bytesReused: reused,
+        seconds: (performance.now() - started) / 1000,
+      };
       progress.finish(summary);
       return summary;
     } finally {

@@ -4,7 +4,15 @@
  * S3-compatible servers: `-customS3Endpoint`, path-style addressing, and the SDK's checksum
  * headers sent only when an operation requires them (many compatible servers reject the rest).
  */
-import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import type { Destination, StoredObject } from './destination.js';
@@ -163,7 +171,14 @@ export class S3Destination implements Destination {
     for (;;) {
       let page;
       try {
-        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.o.bucket, Prefix: this.o.prefix ? this.o.prefix + '/' : undefined, KeyMarker: keyMarker, UploadIdMarker: idMarker }));
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.o.bucket,
+            Prefix: this.o.prefix ? this.o.prefix + '/' : undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: idMarker,
+          }),
+        );
       } catch (e) {
         throw s3Error('ListMultipartUploads', this.url, e);
       }

@@ -13,7 +13,9 @@ async function call(url: string): Promise<VmReply> {
   try {
     r = await fetch(url, { method: 'POST' });
   } catch (e) {
-    throw new TransferError(`cannot reach ${redact(url)}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
+    throw new TransferError(
+      `cannot reach ${redact(url)}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
+    );
   }
   const text = await r.text();
   let body: VmReply = {};

@@ -49,7 +49,11 @@ export async function runVerify(o: VerifyOptions, out: NodeJS.WritableStream = p
     problems.push(line);
     out.write(line + '\n');
   };
-  const files = o.src ? await verifyBackup(o, o.src, report) : o.snapshotName ? await verifySnapshot(o.storageDataPath!, o.snapshotName, o.level, report) : await verifyDataDir(o.storageDataPath!, o.level, report);
+  const files = o.src
+    ? await verifyBackup(o, o.src, report)
+    : o.snapshotName
+      ? await verifySnapshot(o.storageDataPath!, o.snapshotName, o.level, report)
+      : await verifyDataDir(o.storageDataPath!, o.level, report);
   if (problems.length > 0) throw new IntegrityError(`verify found ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} files`);
   out.write(`verify ok: ${files} files (${o.level})\n`);
   return { files, problems };
@@ -72,34 +76,38 @@ async function verifyBackup(o: VerifyOptions, src: string, report: (l: string) =
 
     const work = fs.mkdtempSync(join(tmpdir(), 'strata-verify-'));
     try {
-      await runPool(manifest.files.filter((f) => stored.get(f.sha256) === f.size), o.concurrency, async (f) => {
-        const keep = STRUCTURE_RE.test(f.path);
-        const local = join(work, f.path);
-        fs.mkdirSync(dirname(local), { recursive: true });
-        const h = createHash('sha256');
-        const fd = keep ? fs.openSync(local, 'w') : -1;
-        try {
-          await pipeline(
-            await dest.read(objectKey(f.sha256)),
-            new Writable({
-              write(chunk: Buffer, _e, done) {
-                h.update(chunk);
-                if (fd >= 0) fs.writeSync(fd, chunk);
-                done();
-              },
-            }),
-          );
-        } finally {
-          if (fd >= 0) fs.closeSync(fd);
-        }
-        const got = h.digest('hex');
-        if (got !== f.sha256) report(corruptLine(f.path, `sha256:${f.sha256}`, `sha256:${got}`));
-        // Column files are checked by hash only; the part opener wants them at their size.
-        if (!keep) {
-          fs.closeSync(fs.openSync(local, 'w'));
-          fs.truncateSync(local, f.size);
-        }
-      });
+      await runPool(
+        manifest.files.filter((f) => stored.get(f.sha256) === f.size),
+        o.concurrency,
+        async (f) => {
+          const keep = STRUCTURE_RE.test(f.path);
+          const local = join(work, f.path);
+          fs.mkdirSync(dirname(local), { recursive: true });
+          const h = createHash('sha256');
+          const fd = keep ? fs.openSync(local, 'w') : -1;
+          try {
+            await pipeline(
+              await dest.read(objectKey(f.sha256)),
+              new Writable({
+                write(chunk: Buffer, _e, done) {
+                  h.update(chunk);
+                  if (fd >= 0) fs.writeSync(fd, chunk);
+                  done();
+                },
+              }),
+            );
+          } finally {
+            if (fd >= 0) fs.closeSync(fd);
+          }
+          const got = h.digest('hex');
+          if (got !== f.sha256) report(corruptLine(f.path, `sha256:${f.sha256}`, `sha256:${got}`));
+          // Column files are checked by hash only; the part opener wants them at their size.
+          if (!keep) {
+            fs.closeSync(fs.openSync(local, 'w'));
+            fs.truncateSync(local, f.size);
+          }
+        },
+      );
       await checkStructure(work, join(work, 'index'), report);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
@@ -227,7 +235,8 @@ async function verifyDataDir(dir: string, level: VerifyLevel, report: (l: string
       else if (size !== want.size) report(corruptLine(`${rel}/${f}`, `size:${want.size}`, `size:${size}`));
       else if (level === 'full') {
         const got = fileCrc32(path);
-        if (got !== want.crc32) report(corruptLine(`${rel}/${f}`, `crc32:${want.crc32.toString(16).padStart(8, '0')}`, `crc32:${got.toString(16).padStart(8, '0')}`));
+        if (got !== want.crc32)
+          report(corruptLine(`${rel}/${f}`, `crc32:${want.crc32.toString(16).padStart(8, '0')}`, `crc32:${got.toString(16).padStart(8, '0')}`));
       }
     }
     if (level === 'full') {

@@ -106,7 +106,9 @@ export class Reader {
       v = readVarint(this.buf, this);
     } catch (e) {
       if (!(e instanceof VarintError)) throw e;
-      throw new CodecError(e.message.startsWith('truncated') ? 'codec block truncated: expected another byte' : 'codec block corrupt: varint longer than 8 bytes');
+      throw new CodecError(
+        e.message.startsWith('truncated') ? 'codec block truncated: expected another byte' : 'codec block corrupt: varint longer than 8 bytes',
+      );
     }
     if (v > 2 ** 53) throw new CodecError('codec block corrupt: varint out of range');
     return v;

@@ -45,7 +45,6 @@ export function chunksSize(v: Float64Array, n: number): number {
   return size;
 }
 
-
 /** Reads n packed values into out[0..n). */
 export function readChunks(r: Reader, n: number, out: Float64Array): void {
   for (let start = 0; start < n; start += CHUNK) {

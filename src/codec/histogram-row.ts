@@ -56,7 +56,9 @@ function writeFloats(dv: DataView, p: number, arr: Float64Array): number {
 }
 
 export function encodeHistogramRow(h: FloatHistogram): Uint8Array {
-  const out = new Uint8Array(histogramRowSize(h.positiveSpans.length, h.negativeSpans.length, h.positiveBuckets.length, h.negativeBuckets.length, h.customValues.length));
+  const out = new Uint8Array(
+    histogramRowSize(h.positiveSpans.length, h.negativeSpans.length, h.positiveBuckets.length, h.negativeBuckets.length, h.customValues.length),
+  );
   writeHistogramRow(h, out, 0);
   return out;
 }
@@ -65,7 +67,13 @@ export function encodeHistogramRow(h: FloatHistogram): Uint8Array {
 export function histogramRowLength(src: Uint8Array, at: number, end: number): number {
   if (at + ROW_HEADER > end) throw new CodecError('histogram row: truncated header');
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  const n = histogramRowSize(dv.getUint32(at + 4, true), dv.getUint32(at + 8, true), dv.getUint32(at + 12, true), dv.getUint32(at + 16, true), dv.getUint32(at + 20, true));
+  const n = histogramRowSize(
+    dv.getUint32(at + 4, true),
+    dv.getUint32(at + 8, true),
+    dv.getUint32(at + 12, true),
+    dv.getUint32(at + 16, true),
+    dv.getUint32(at + 20, true),
+  );
   if (at + n > end) throw new CodecError('histogram row: truncated body');
   return n;
 }

@@ -56,7 +56,8 @@ export class HistogramWasm {
   }
 
   encode(rows: HistogramRows, count: number): Uint8Array {
-    if (!(Number.isInteger(count) && count >= 0 && count <= rows.count)) throw new CodecError(`histogram column: count ${count} does not fit ${rows.count} rows`);
+    if (!(Number.isInteger(count) && count >= 0 && count <= rows.count))
+      throw new CodecError(`histogram column: count ${count} does not fit ${rows.count} rows`);
     const bytes = rows.offsets[count]! - rows.offsets[0]!;
     let widest = 0;
     for (let i = 0; i < count; i++) widest = Math.max(widest, rows.offsets[i + 1]! - rows.offsets[i]!);

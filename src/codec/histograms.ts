@@ -160,7 +160,13 @@ interface Shape {
 }
 
 function shapeAt(dv: DataView, at: number): Shape {
-  return { ps: dv.getUint32(at + 4, true), ns: dv.getUint32(at + 8, true), pb: dv.getUint32(at + 12, true), nb: dv.getUint32(at + 16, true), cv: dv.getUint32(at + 20, true) };
+  return {
+    ps: dv.getUint32(at + 4, true),
+    ns: dv.getUint32(at + 8, true),
+    pb: dv.getUint32(at + 12, true),
+    nb: dv.getUint32(at + 16, true),
+    cv: dv.getUint32(at + 20, true),
+  };
 }
 
 function sameLayout(src: Uint8Array, dv: DataView, a: number, b: number, bEnd: number): boolean {

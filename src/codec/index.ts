@@ -65,6 +65,16 @@ export function decodeBlockRange(
 }
 
 export { encodeHistograms, decodeHistograms, histogramCodecBackend } from './histogram-column.js';
-export { encodeHistogramRow, readHistogramRow, writeHistogramRow, histogramRowSize, histogramRowLength, rowAt, rowBytes, ROW_HEADER, type HistogramRows } from './histogram-row.js';
+export {
+  encodeHistogramRow,
+  readHistogramRow,
+  writeHistogramRow,
+  histogramRowSize,
+  histogramRowLength,
+  rowAt,
+  rowBytes,
+  ROW_HEADER,
+  type HistogramRows,
+} from './histogram-row.js';
 export { encodeHistogramsRef, decodeHistogramsRef, HIST_KIND } from './histograms.js';
 export { HistogramWasm } from './histogram-wasm.js';

@@ -10,15 +10,7 @@ export interface CodecBackend extends BlockDecoder {
   encodeValues(values: Float64Array, count: number): Uint8Array;
   decodeValues(src: Uint8Array, count: number, out: Float64Array): void;
   decodeValuesPrefix(src: Uint8Array, count: number, n: number, out: Float64Array): void;
-  decodeBlockRange(
-    tsSrc: Uint8Array,
-    valSrc: Uint8Array,
-    count: number,
-    t1: number,
-    t2: number,
-    outTs: Float64Array,
-    outVals: Float64Array,
-  ): number;
+  decodeBlockRange(tsSrc: Uint8Array, valSrc: Uint8Array, count: number, t1: number, t2: number, outTs: Float64Array, outVals: Float64Array): number;
 }
 
 /** The pure-TypeScript codecs: the oracle for tests and the fallback when WebAssembly is unavailable. */

@@ -2,17 +2,7 @@ import { Reader, Writer } from './bits.js';
 import { checkDecodeArgs, checkEncodeArgs, checkHeader } from './check.js';
 import { EXCEPTION, fromDecimal, toDecimal } from './decimal.js';
 import { CodecError } from './errors.js';
-import {
-  EXCEPTION_SHIFT,
-  MAX_EXP,
-  MAX_INT,
-  POW10,
-  VAL_KIND_CONST,
-  VAL_KIND_DECIMAL_DELTA,
-  VAL_KIND_DECIMAL_DOD,
-  VAL_KIND_GORILLA,
-  header,
-} from './format.js';
+import { EXCEPTION_SHIFT, MAX_EXP, MAX_INT, POW10, VAL_KIND_CONST, VAL_KIND_DECIMAL_DELTA, VAL_KIND_DECIMAL_DOD, VAL_KIND_GORILLA, header } from './format.js';
 import { readGorilla, writeGorilla } from './gorilla.js';
 import { planSequence, readSequence, writeSequence } from './intseq.js';
 import { scratchA, scratchBytes, scratchI8 } from './scratch.js';

@@ -26,8 +26,16 @@ interface WasmExports {
   encodeValues(vals: number, count: number, out: number, scratch: number): number;
   decodeValues(src: number, len: number, count: number, n: number, out: number, scratch: number): number;
   decodeRange(
-    tsSrc: number, tsLen: number, valSrc: number, valLen: number, count: number,
-    t1: number, t2: number, outTs: number, outVals: number, scratch: number,
+    tsSrc: number,
+    tsLen: number,
+    valSrc: number,
+    valLen: number,
+    count: number,
+    t1: number,
+    t2: number,
+    outTs: number,
+    outVals: number,
+    scratch: number,
   ): number;
 }
 
@@ -138,15 +146,7 @@ class WasmCodec implements CodecBackend {
     out.set(this.f64.subarray(this.b >>> 3, (this.b >>> 3) + n));
   }
 
-  decodeBlockRange(
-    tsSrc: Uint8Array,
-    valSrc: Uint8Array,
-    count: number,
-    t1: number,
-    t2: number,
-    outTs: Float64Array,
-    outVals: Float64Array,
-  ): number {
+  decodeBlockRange(tsSrc: Uint8Array, valSrc: Uint8Array, count: number, t1: number, t2: number, outTs: Float64Array, outVals: Float64Array): number {
     checkRangeArgs(count, t1, t2);
     if (count > WASM_MAX_COUNT) return referenceCodec.decodeBlockRange(tsSrc, valSrc, count, t1, t2, outTs, outVals);
     if (tsSrc.length === 0) throw new CodecError('decodeTimestamps: empty block');
@@ -167,20 +167,34 @@ class WasmCodec implements CodecBackend {
 /** Messages for the module's error codes (native/format.ts E_*). */
 function describe(code: number, a: number, b: number): string {
   switch (code) {
-    case 1: return a > 0 ? `codec block truncated: needs ${a} bytes, ${b} left` : 'codec block truncated';
-    case 2: return `unsupported codec format version ${a}`;
-    case 3: return `block holds ${a} samples, caller expected ${b}`;
-    case 4: return `unknown codec kind ${a}`;
-    case 5: return `codec block corrupt: packed width ${a} exceeds 54`;
-    case 6: return 'codec block corrupt: varint out of range';
-    case 7: return `${a} trailing bytes after the block`;
-    case 8: return `decimal exponent ${a} out of range`;
-    case 9: return `${a} exceptions in a block of ${b}`;
-    case 10: return `exception index ${a} beyond the block's ${b} samples`;
-    case 11: return 'codec block corrupt: Gorilla window reused before one was set';
-    case 12: return `codec block corrupt: Gorilla window of ${a} leading zeros and ${b} bits exceeds 64 bits`;
-    case 13: return `block kind ${a} cannot hold only ${b} samples`;
-    default: return `codec error ${code}`;
+    case 1:
+      return a > 0 ? `codec block truncated: needs ${a} bytes, ${b} left` : 'codec block truncated';
+    case 2:
+      return `unsupported codec format version ${a}`;
+    case 3:
+      return `block holds ${a} samples, caller expected ${b}`;
+    case 4:
+      return `unknown codec kind ${a}`;
+    case 5:
+      return `codec block corrupt: packed width ${a} exceeds 54`;
+    case 6:
+      return 'codec block corrupt: varint out of range';
+    case 7:
+      return `${a} trailing bytes after the block`;
+    case 8:
+      return `decimal exponent ${a} out of range`;
+    case 9:
+      return `${a} exceptions in a block of ${b}`;
+    case 10:
+      return `exception index ${a} beyond the block's ${b} samples`;
+    case 11:
+      return 'codec block corrupt: Gorilla window reused before one was set';
+    case 12:
+      return `codec block corrupt: Gorilla window of ${a} leading zeros and ${b} bits exceeds 64 bits`;
+    case 13:
+      return `block kind ${a} cannot hold only ${b} samples`;
+    default:
+      return `codec error ${code}`;
   }
 }
 

@@ -7,10 +7,29 @@ import { join } from 'node:path';
 import { log } from '../logger.js';
 import { LabelIndex, dayOf, type LabelIndexOptions, type TsdbStatus } from '../index/index.js';
 import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
-import { METRIC_NAME, compareLabels, formatLabels, formatTenant, type SeriesSamples, type LabelMatcher, type Labels, type Querier, type Series, type Tenant } from '../model/index.js';
+import {
+  METRIC_NAME,
+  compareLabels,
+  formatLabels,
+  formatTenant,
+  type SeriesSamples,
+  type LabelMatcher,
+  type Labels,
+  type Querier,
+  type Series,
+  type Tenant,
+} from '../model/index.js';
 import type { HistogramRows } from '../codec/index.js';
 import type { HistogramSamples } from '../model/index.js';
-import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, type SampleArena, type StorageStats, type HistogramStoreStats } from '../storage/index.js';
+import {
+  Storage,
+  damageWarnings,
+  setBlockCacheBytes,
+  type DamageEntry,
+  type SampleArena,
+  type StorageStats,
+  type HistogramStoreStats,
+} from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
@@ -166,7 +185,8 @@ export class Database {
     // block while series keep being created.
     this.compactTimer = setInterval(() => {
       // Lifecycle rules empty series over time (retention filters, :0s): take them out of the index.
-      if (this.policies.active) this.dropEmptySeries().catch((e: unknown) => log.error('dropping empty series failed', { error: e instanceof Error ? e.message : String(e) }));
+      if (this.policies.active)
+        this.dropEmptySeries().catch((e: unknown) => log.error('dropping empty series failed', { error: e instanceof Error ? e.message : String(e) }));
       this.index.compactIfWasteful().catch((e: unknown) => log.error('index compaction failed', { error: e instanceof Error ? e.message : String(e) }));
     }, INDEX_COMPACT_CHECK_MS);
     this.compactTimer.unref();
@@ -180,7 +200,9 @@ export class Database {
     // lands in it, so at its default size it grew to 70 MB of heap for 100k series that no query
     // had asked for. A miss costs one LMDB read and a decode of ~100 bytes.
     const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384, ...opts.index });
-    const policies = new SeriesPolicies({ retentionMs: opts.retentionMs, retentionFilters: [], downsampling: [], mode: 'last', ...opts.lifecycle }, (id) => index.labelsOf(id));
+    const policies = new SeriesPolicies({ retentionMs: opts.retentionMs, retentionFilters: [], downsampling: [], mode: 'last', ...opts.lifecycle }, (id) =>
+      index.labelsOf(id),
+    );
     try {
       const storage = await Storage.open({
         dataPath: opts.dataPath,
@@ -213,7 +235,12 @@ export class Database {
    * may acknowledge. New series are made durable in the index before their samples reach the WAL.
    */
   async write(tenant: Tenant, batch: DecodedBatch): Promise<WriteResult> {
-    const floats = await this.writeRows(tenant, batch, { count: batch.sampleCount, seriesIndex: batch.seriesIndex, timestamps: batch.timestamps, values: batch.values });
+    const floats = await this.writeRows(tenant, batch, {
+      count: batch.sampleCount,
+      seriesIndex: batch.seriesIndex,
+      timestamps: batch.timestamps,
+      values: batch.values,
+    });
     const h = batch.histogramRows;
     if (h === undefined || h.count === 0) return { ...floats, histogramsWritten: 0 };
     // Histogram samples take the same way as float ones (limits, series creation, days); their
@@ -233,7 +260,12 @@ export class Database {
     };
   }
 
-  private async writeRows(tenant: Tenant, batch: DecodedBatch, view: SampleColumns, histograms?: HistogramRows): Promise<Omit<WriteResult, 'histogramsWritten'>> {
+  private async writeRows(
+    tenant: Tenant,
+    batch: DecodedBatch,
+    view: SampleColumns,
+    histograms?: HistogramRows,
+  ): Promise<Omit<WriteResult, 'histogramsWritten'>> {
     const tkey = formatTenant(tenant);
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
@@ -321,7 +353,9 @@ export class Database {
       for (let j = 0; j < count; j++) if (ts[j]! < minT) minT = ts[j]!;
       for (const l of this.changeListeners) l.written(tkey, minT, now);
     }
-    const res = histograms ? await this.storage.appendHistograms(rowIds, rows.timestamps, rows.values, count, histograms) : await this.storage.append(rowIds, rows.timestamps, rows.values, count);
+    const res = histograms
+      ? await this.storage.appendHistograms(rowIds, rows.timestamps, rows.values, count, histograms)
+      : await this.storage.append(rowIds, rows.timestamps, rows.values, count);
     return {
       samplesWritten: res.stored,
       samplesDroppedOutOfRetention: rows.tooOld + res.droppedOutOfRetention,
@@ -426,10 +460,19 @@ export class Database {
     };
   }
 
-  async select(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number, arena?: SampleArena, damage?: Map<string, DamageEntry>): Promise<Series[]> {
+  async select(
+    tenant: Tenant,
+    matchers: readonly LabelMatcher[],
+    minT: number,
+    maxT: number,
+    arena?: SampleArena,
+    damage?: Map<string, DamageEntry>,
+  ): Promise<Series[]> {
     const ids = this.index.select(tenant, matchers, minT, maxT);
     if (ids.length > this.opts.maxSeriesPerQuery) {
-      throw new LimitError(`the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`);
+      throw new LimitError(
+        `the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`,
+      );
     }
     const samples = await this.storage.read(ids, minT, maxT, arena);
     const histograms = this.readHistograms(ids, minT, maxT);
@@ -527,7 +570,14 @@ export class Database {
   }
 
   /** Every matching series with its samples in [minT, maxT], read in chunks for streaming exports. */
-  async *exportSeries(tenant: Tenant, matcherSets: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, order: 'id' | 'labels' | 'sorted' = 'id', opts: ExportOptions = {}): AsyncGenerator<Series> {
+  async *exportSeries(
+    tenant: Tenant,
+    matcherSets: readonly (readonly LabelMatcher[])[],
+    minT: number,
+    maxT: number,
+    order: 'id' | 'labels' | 'sorted' = 'id',
+    opts: ExportOptions = {},
+  ): AsyncGenerator<Series> {
     const idSet = new Set<number>();
     for (const ms of matcherSets) for (const id of this.index.select(tenant, ms, minT, maxT)) idSet.add(id);
     if (opts.maxSeries !== undefined && idSet.size > opts.maxSeries) {

@@ -12,7 +12,16 @@
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { log } from '../logger.js';
-import { SNAPSHOT_FILE, SNAPSHOT_FORMAT_VERSION, hashFile, isSnapshotName, newSnapshotName, snapshotTime, type SnapshotFile, type SnapshotInfo } from '../snapshot/index.js';
+import {
+  SNAPSHOT_FILE,
+  SNAPSHOT_FORMAT_VERSION,
+  hashFile,
+  isSnapshotName,
+  newSnapshotName,
+  snapshotTime,
+  type SnapshotFile,
+  type SnapshotInfo,
+} from '../snapshot/index.js';
 import type { LabelIndex } from '../index/index.js';
 import type { Storage } from '../storage/index.js';
 

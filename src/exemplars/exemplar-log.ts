@@ -163,7 +163,12 @@ export class ExemplarLog {
         good = end;
       }
       if (why !== null) {
-        log.warn('exemplar log: cutting a damaged tail (an interrupted write); the exemplars before it are kept', { path, offset: good, dropped_bytes: buf.length - good, why });
+        log.warn('exemplar log: cutting a damaged tail (an interrupted write); the exemplars before it are kept', {
+          path,
+          offset: good,
+          dropped_bytes: buf.length - good,
+          why,
+        });
         truncateSync(path, good);
       }
     }

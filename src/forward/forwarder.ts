@@ -70,7 +70,10 @@ export class Forwarder {
     });
     this.m = {
       sent: metrics.counter('strata_forward_samples_sent_total', 'Samples a remote-write destination accepted.'),
-      dropped: metrics.counter('strata_forward_samples_dropped_total', 'Samples not forwarded, by destination and reason (rejected by it, relabeling, disk cap).'),
+      dropped: metrics.counter(
+        'strata_forward_samples_dropped_total',
+        'Samples not forwarded, by destination and reason (rejected by it, relabeling, disk cap).',
+      ),
       retried: metrics.counter('strata_forward_requests_retried_total', 'Requests to a destination that were retried.'),
       pending: metrics.gauge('strata_forward_pending_bytes', 'WAL bytes not yet sent to a destination.'),
       lag: metrics.gauge('strata_forward_lag_seconds', 'How long a destination has had unsent samples (0 when caught up).'),
@@ -95,7 +98,9 @@ export class Forwarder {
 
   start(lookup: LabelsLookup): void {
     this.lookup = lookup;
-    this.loops = this.lanes.map((lane) => this.run(lane).catch((e: unknown) => log.error('forwarding stopped', { url: lane.dest.shown, error: (e as Error).message })));
+    this.loops = this.lanes.map((lane) =>
+      this.run(lane).catch((e: unknown) => log.error('forwarding stopped', { url: lane.dest.shown, error: (e as Error).message })),
+    );
   }
 
   async stop(): Promise<void> {
@@ -241,7 +246,12 @@ export class Forwarder {
         if (r.kind === 'sent') this.m.sent.inc({ url: lane.dest.shown }, counted[q]!);
         else {
           this.m.dropped.inc({ url: lane.dest.shown, reason: `http_${r.status}` }, counted[q]!);
-          log.warn('forwarding: destination refused samples; they are dropped, not retried', { url: lane.dest.shown, status: r.status, samples: counted[q]!, error: r.reason });
+          log.warn('forwarding: destination refused samples; they are dropped, not retried', {
+            url: lane.dest.shown,
+            status: r.status,
+            samples: counted[q]!,
+            error: r.reason,
+          });
         }
         return 'done' as const;
       }),

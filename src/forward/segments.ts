@@ -43,7 +43,10 @@ export class SegmentSource {
   /** Every segment in both places, ascending, with its size and path. */
   list(): { seq: number; path: string; size: number; live: boolean }[] {
     const out: { seq: number; path: string; size: number; live: boolean }[] = [];
-    for (const [dir, live] of [[this.archiveDir, false], [this.walDir, true]] as const) {
+    for (const [dir, live] of [
+      [this.archiveDir, false],
+      [this.walDir, true],
+    ] as const) {
       let names: string[];
       try {
         names = fs.readdirSync(dir);

@@ -31,7 +31,10 @@ export function storedFormat(s: Stores): number {
 export function upgradeFormat(s: Stores): void {
   const v = storedFormat(s);
   if (v === INDEX_FORMAT) return;
-  if (v > INDEX_FORMAT) throw new IndexError(`the label index has format version ${v}, newer than this Strata understands (${INDEX_FORMAT}); run a newer Strata or rebuild the index with \`strata index rebuild\``);
+  if (v > INDEX_FORMAT)
+    throw new IndexError(
+      `the label index has format version ${v}, newer than this Strata understands (${INDEX_FORMAT}); run a newer Strata or rebuild the index with \`strata index rebuild\``,
+    );
   s.env.transactionSync(() => {
     if (v === 1) {
       for (const name of DB_NAMES) {

@@ -59,7 +59,8 @@ export class IndexDamage {
 
   /** The Prometheus `warnings` line every query answer carries while the index is damaged. */
   warning(): string | null {
-    if (this.total === 0) return this.incomplete === null ? null : `the label index was rebuilt without some series, whose samples are not served: ${this.incomplete}`;
+    if (this.total === 0)
+      return this.incomplete === null ? null : `the label index was rebuilt without some series, whose samples are not served: ${this.incomplete}`;
     const tables = [...this.perTable].map(([t, n]) => `${n} in ${t}`).join(', ');
     return `the label index is damaged (${tables}); damaged entries are not served, so the result may be incomplete until \`strata index rebuild\` runs`;
   }

@@ -243,7 +243,8 @@ export class LabelIndex {
           const sk = seriesKey(tb, lb);
           const stored = this.s.series.getChecked(sk);
           // A damaged entry is rebuilt from the postings of the set's labels: the series keeps its id.
-          const candidates = stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : stored ? decodeIdList(stored) : [];
+          const candidates =
+            stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : stored ? decodeIdList(stored) : [];
           let id: number | undefined;
           for (const c of candidates) {
             const mine = created.get(c);
@@ -434,10 +435,15 @@ export class LabelIndex {
       this.writes++;
       this.s.env.transactionSync(() => {
         const pending = new PendingLists();
-        for (let r = 0; r < chunk.length; ) {
+        for (let r = 0; r < chunk.length;) {
           let e = r + 1;
           while (e < chunk.length && chunk[e]!.id === chunk[e - 1]!.id + 1 && chunk[e]!.tb.equals(chunk[r]!.tb)) e++;
-          writeLabelSets(this.s.labels, chunk[r]!.tb, chunk[r]!.id, chunk.slice(r, e).map((x) => x.labels));
+          writeLabelSets(
+            this.s.labels,
+            chunk[r]!.tb,
+            chunk[r]!.id,
+            chunk.slice(r, e).map((x) => x.labels),
+          );
           r = e;
         }
         for (const x of chunk) {
@@ -547,8 +553,7 @@ export class LabelIndex {
     const est = new Map<MatcherPlan, number>();
     for (const p of plans) est.set(p, this.estimate(scope, p.matcher.name, p.values));
     // Smallest first; among unknown sizes, prefix scans before full scans, untested before tested.
-    const rank = (p: MatcherPlan): number =>
-      p.values.kind === 'prefix' ? 1 : p.values.kind === 'every' && p.values.test ? 3 : 2;
+    const rank = (p: MatcherPlan): number => (p.values.kind === 'prefix' ? 1 : p.values.kind === 'every' && p.values.test ? 3 : 2);
     const order = (a: MatcherPlan, b: MatcherPlan): number => {
       const ea = est.get(a)!;
       const eb = est.get(b)!;
@@ -631,14 +636,7 @@ export class LabelIndex {
     }
   }
 
-  labelValues(
-    tenant: Tenant,
-    name: string,
-    matchers: readonly (readonly LabelMatcher[])[],
-    minT: number,
-    maxT: number,
-    limit?: number,
-  ): string[] {
+  labelValues(tenant: Tenant, name: string, matchers: readonly (readonly LabelMatcher[])[], minT: number, maxT: number, limit?: number): string[] {
     this.checkOpen();
     const tb = tenantBytes(tenant);
     const scope = this.scope(tb, minT, maxT);
@@ -675,8 +673,7 @@ export class LabelIndex {
     const tb = tenantBytes(tenant);
     const topN = opts.topN ?? 10;
     if (!Number.isInteger(topN) || topN < 0) throw new IndexError(`invalid topN ${topN}: want a non-negative integer`);
-    const scope =
-      opts.date === undefined ? this.scope(tb, -Infinity, Infinity) : this.scope(tb, dayStart(opts.date), dayStart(opts.date + 1) - 1);
+    const scope = opts.date === undefined ? this.scope(tb, -Infinity, Infinity) : this.scope(tb, dayStart(opts.date), dayStart(opts.date + 1) - 1);
     const acc = new StatusAccumulator(opts.focusLabel);
     const ids = this.selectAny(opts.matchers ?? [], scope);
     if (ids !== undefined) {

@@ -100,14 +100,17 @@ export function planMatcher(m: LabelMatcher): MatcherPlan {
     case '=~': {
       const r = regex(m.value);
       if (!matchesEmpty) values = fromRegexPlan(r.plan, r.test);
-      else if (r.plan.kind === 'all') values = { kind: 'none' }; // .* rejects nothing
+      else if (r.plan.kind === 'all')
+        values = { kind: 'none' }; // .* rejects nothing
       else values = { kind: 'every', test: (v) => !r.test(v) };
       break;
     }
     case '!~': {
       const r = regex(m.value);
-      if (matchesEmpty) values = fromRegexPlan(r.plan, r.test); // exclude the values the regex matches
-      else if (r.plan.kind === 'all') values = { kind: 'none' }; // !~".*" matches no series at all
+      if (matchesEmpty)
+        values = fromRegexPlan(r.plan, r.test); // exclude the values the regex matches
+      else if (r.plan.kind === 'all')
+        values = { kind: 'none' }; // !~".*" matches no series at all
       else values = { kind: 'every', test: (v) => !r.test(v) };
       break;
     }

@@ -152,7 +152,8 @@ class Walker {
       const diff = m0.txnid > m1.txnid ? m0.txnid - m1.txnid : m1.txnid - m0.txnid;
       if (diff > 1n) return this.report(`meta pages name transactions ${m0.txnid} and ${m1.txnid}, which are not consecutive`);
       for (const m of valid) {
-        if (m.txnid !== 0n && (m.txnid & 1n) !== BigInt(m.page)) return this.report(`meta page ${m.page} names transaction ${m.txnid}, which writes the other meta page`);
+        if (m.txnid !== 0n && (m.txnid & 1n) !== BigInt(m.page))
+          return this.report(`meta page ${m.page} names transaction ${m.txnid}, which writes the other meta page`);
         if (!this.rootsMatch(m)) return;
       }
     }
@@ -182,11 +183,13 @@ class Walker {
     for (const root of [m.free.root, m.main.root]) {
       if (root === P_INVALID) continue;
       const head = root <= m.lastPage ? this.read(Number(root) * this.pageSize, PAGE_HEADER) : undefined;
-      if (!head || head.readBigUInt64LE(0) !== root) return void this.report(`meta page ${m.page}: root page ${root} is missing or names another page`), false;
+      if (!head || head.readBigUInt64LE(0) !== root)
+        return (void this.report(`meta page ${m.page}: root page ${root} is missing or names another page`), false);
       const t = head.readBigUInt64LE(8);
       if (t > newest) newest = t;
     }
-    if (newest !== -1n && newest !== m.txnid) return void this.report(`meta page ${m.page}: names transaction ${m.txnid}, its roots were written by ${newest}`), false;
+    if (newest !== -1n && newest !== m.txnid)
+      return (void this.report(`meta page ${m.page}: names transaction ${m.txnid}, its roots were written by ${newest}`), false);
     return true;
   }
 
@@ -197,7 +200,8 @@ class Walker {
     const m = PAGE_HEADER;
     if (b.readBigUInt64LE(0) !== BigInt(i) || (flags & P_META) === 0) return void this.report(`meta page ${i}: not marked as a meta page`);
     if (b.readUInt32LE(m) !== META_MAGIC) return void this.report(`meta page ${i}: bad magic`);
-    if ((b.readUInt32LE(m + 4) & 0xffff) !== DATA_VERSION) return void this.report(`meta page ${i}: data version ${b.readUInt32LE(m + 4) & 0xffff}, want ${DATA_VERSION}`);
+    if ((b.readUInt32LE(m + 4) & 0xffff) !== DATA_VERSION)
+      return void this.report(`meta page ${i}: data version ${b.readUInt32LE(m + 4) & 0xffff}, want ${DATA_VERSION}`);
     if (b.readUInt32LE(m + 24) !== this.pageSize && this.opts.meta === undefined) return void this.report(`meta page ${i}: page size differs from meta page 0`);
     return { page: i, free: readDbRecord(b, m + 24), main: readDbRecord(b, m + 72), lastPage: b.readBigUInt64LE(m + 120), txnid: b.readBigUInt64LE(m + 128) };
   }
@@ -215,7 +219,13 @@ class Walker {
       }
       return this.page(name, rec.root, rec.depth, undefined, undefined, kind, named);
     })();
-    if (ok && (BigInt(this.counts.branch) !== rec.branch || BigInt(this.counts.leaf) !== rec.leaf || BigInt(this.counts.overflow) !== rec.overflow || BigInt(this.counts.entries) !== rec.entries)) {
+    if (
+      ok &&
+      (BigInt(this.counts.branch) !== rec.branch ||
+        BigInt(this.counts.leaf) !== rec.leaf ||
+        BigInt(this.counts.overflow) !== rec.overflow ||
+        BigInt(this.counts.entries) !== rec.entries)
+    ) {
       this.report(
         `database ${name}: its record counts ${rec.branch} branch, ${rec.leaf} leaf, ${rec.overflow} overflow pages and ${rec.entries} entries; the tree holds ${this.counts.branch}, ${this.counts.leaf}, ${this.counts.overflow} and ${this.counts.entries}`,
       );
@@ -246,46 +256,57 @@ class Walker {
    * Checks the subtree at `pgno`, whose keys must lie in [low, high) (separator keys of its
    * parents), `depth` levels above the leaves inclusive. Returns whether it is intact.
    */
-  private page(db: string, pgno: bigint, depth: number, low: Buffer | undefined, high: Buffer | undefined, kind: 'main' | 'named' | 'free', named: Map<string, DbRecord>): boolean {
+  private page(
+    db: string,
+    pgno: bigint,
+    depth: number,
+    low: Buffer | undefined,
+    high: Buffer | undefined,
+    kind: 'main' | 'named' | 'free',
+    named: Map<string, DbRecord>,
+  ): boolean {
     const p = this.claim(db, pgno);
     if (p === undefined) return false;
     const psize = this.pageSize;
     const b = this.read(p * psize, psize);
-    if (!b) return void this.report(`database ${db}: page ${p} lies past the end of the file`), false;
+    if (!b) return (void this.report(`database ${db}: page ${p} lies past the end of the file`), false);
     const where = `database ${db}, page ${p}`;
-    if (b.readBigUInt64LE(0) !== BigInt(p)) return void this.report(`${where}: its header names page ${b.readBigUInt64LE(0)}`), false;
+    if (b.readBigUInt64LE(0) !== BigInt(p)) return (void this.report(`${where}: its header names page ${b.readBigUInt64LE(0)}`), false);
     const flags = b.readUInt16LE(18);
     const lower = b.readUInt16LE(20);
     const upper = b.readUInt16LE(22);
     const want = depth > 1 ? P_BRANCH : P_LEAF;
     // A page cannot come from a transaction after the snapshot: LMDB would take it for a page it
     // may modify in place.
-    if (b.readBigUInt64LE(8) > this.txnid) return void this.report(`${where}: written by transaction ${b.readBigUInt64LE(8)}, after the snapshot's ${this.txnid}`), false;
-    if (flags !== want) return void this.report(`${where}: flags ${flags.toString(16)}, want a ${depth > 1 ? 'branch' : 'leaf'} page`), false;
+    if (b.readBigUInt64LE(8) > this.txnid)
+      return (void this.report(`${where}: written by transaction ${b.readBigUInt64LE(8)}, after the snapshot's ${this.txnid}`), false);
+    if (flags !== want) return (void this.report(`${where}: flags ${flags.toString(16)}, want a ${depth > 1 ? 'branch' : 'leaf'} page`), false);
     const room = psize - PAGE_HEADER;
     if (lower % 2 !== 0 || lower > upper || upper > room || PAGE_HEADER + lower > psize) {
-      return void this.report(`${where}: free-space bounds lower ${lower}, upper ${upper} are impossible`), false;
+      return (void this.report(`${where}: free-space bounds lower ${lower}, upper ${upper} are impossible`), false);
     }
     const n = lower >> 1;
-    if (n === 0) return void this.report(`${where}: no entries`), false;
+    if (n === 0) return (void this.report(`${where}: no entries`), false);
     let prevKey: Buffer | undefined;
     const children: { pgno: bigint; key: Buffer }[] = [];
     for (let i = 0; i < n; i++) {
       const ptr = b.readUInt16LE(PAGE_HEADER + 2 * i);
       const at = PAGE_HEADER + ptr;
-      if (ptr < upper || ptr + NODE_HEADER > room) return void this.report(`${where}: node ${i} at offset ${ptr} lies outside the node area`), false;
+      if (ptr < upper || ptr + NODE_HEADER > room) return (void this.report(`${where}: node ${i} at offset ${ptr} lies outside the node area`), false);
       const lo = b.readUInt16LE(at);
       const hi = b.readUInt16LE(at + 2);
       const nflags = b.readUInt16LE(at + 4);
       const ksize = b.readUInt16LE(at + 6);
       const keyStart = at + NODE_HEADER;
-      if (keyStart + ksize > psize) return void this.report(`${where}: node ${i}'s key runs past the page`), false;
+      if (keyStart + ksize > psize) return (void this.report(`${where}: node ${i}'s key runs past the page`), false);
       const key = b.subarray(keyStart, keyStart + ksize);
       // The first key of a branch page is not stored (its subtree's lower bound is the parent's).
       if (!(want === P_BRANCH && i === 0)) {
-        if (prevKey !== undefined && Buffer.compare(prevKey, key) >= 0) return void this.report(`${where}: keys out of order at node ${i}`), false;
-        if (low !== undefined && Buffer.compare(key, low) < 0) return void this.report(`${where}: node ${i}'s key sorts before its parent's separator`), false;
-        if (high !== undefined && Buffer.compare(key, high) >= 0) return void this.report(`${where}: node ${i}'s key sorts after its parent's next separator`), false;
+        if (prevKey !== undefined && Buffer.compare(prevKey, key) >= 0) return (void this.report(`${where}: keys out of order at node ${i}`), false);
+        if (low !== undefined && Buffer.compare(key, low) < 0)
+          return (void this.report(`${where}: node ${i}'s key sorts before its parent's separator`), false);
+        if (high !== undefined && Buffer.compare(key, high) >= 0)
+          return (void this.report(`${where}: node ${i}'s key sorts after its parent's next separator`), false);
         prevKey = key;
       }
       if (want === P_BRANCH) {
@@ -294,21 +315,21 @@ class Walker {
         continue;
       }
       const dsize = lo | (hi << 16);
-      if (nflags & ~(F_BIGDATA | F_SUBDATA | F_DUPDATA)) return void this.report(`${where}: node ${i} has unknown flags ${nflags.toString(16)}`), false;
-      if (nflags & F_DUPDATA) return void this.report(`${where}: node ${i} holds duplicates, which no database here uses`), false;
+      if (nflags & ~(F_BIGDATA | F_SUBDATA | F_DUPDATA)) return (void this.report(`${where}: node ${i} has unknown flags ${nflags.toString(16)}`), false);
+      if (nflags & F_DUPDATA) return (void this.report(`${where}: node ${i} holds duplicates, which no database here uses`), false);
       let value: Buffer | undefined;
       if (nflags & F_BIGDATA) {
-        if (keyStart + ksize + 8 > psize) return void this.report(`${where}: node ${i}'s overflow page number runs past the page`), false;
+        if (keyStart + ksize + 8 > psize) return (void this.report(`${where}: node ${i}'s overflow page number runs past the page`), false);
         value = this.overflow(db, b.readBigUInt64LE(keyStart + ksize), dsize);
         if (value === undefined) continue; // reported; the rest of the leaf is still good
       } else {
-        if (keyStart + ksize + dsize > psize) return void this.report(`${where}: node ${i}'s value runs past the page`), false;
+        if (keyStart + ksize + dsize > psize) return (void this.report(`${where}: node ${i}'s value runs past the page`), false);
         value = b.subarray(keyStart + ksize, keyStart + ksize + dsize);
       }
       this.counts.entries++;
       if (kind === 'main') {
         if (nflags & F_SUBDATA) {
-          if (dsize !== DB_RECORD) return void this.report(`${where}: the record of database ${key.toString('latin1')} has ${dsize} bytes`), false;
+          if (dsize !== DB_RECORD) return (void this.report(`${where}: the record of database ${key.toString('latin1')} has ${dsize} bytes`), false);
           // lmdb-js stores a database's name with its C string terminator.
           const end = key.length > 0 && key[key.length - 1] === 0 ? key.length - 1 : key.length;
           named.set(key.toString('utf8', 0, end), readDbRecord(value, 0));
@@ -336,7 +357,8 @@ class Walker {
     const head = this.read(Number(pgno) * psize, PAGE_HEADER);
     if (!head) return void this.report(`database ${db}: overflow page ${pgno} lies past the end of the file`);
     const where = `database ${db}, overflow page ${pgno}`;
-    if (head.readBigUInt64LE(0) !== pgno || head.readUInt16LE(18) !== P_OVERFLOW || head.readBigUInt64LE(8) > this.txnid) return void this.report(`${where}: not marked as an overflow page`);
+    if (head.readBigUInt64LE(0) !== pgno || head.readUInt16LE(18) !== P_OVERFLOW || head.readBigUInt64LE(8) > this.txnid)
+      return void this.report(`${where}: not marked as an overflow page`);
     const pages = head.readUInt32LE(20);
     const need = Math.floor((PAGE_HEADER - 1 + size) / psize) + 1;
     if (pages !== need) return void this.report(`${where}: spans ${pages} pages, its value needs ${need}`);

@@ -44,7 +44,13 @@ export function salvageIndex(dir: string, problems: readonly string[]): SalvageR
   // The snapshot to copy: of the two meta pages, the one whose tree is more intact; on a tie the
   // newer (a damaged transaction id may be what is wrong).
   const tries = ([0, 1] as const).map((meta) => ({ meta, r: checkIndexFile(file, { meta, maxProblems: 10_000 }) }));
-  tries.sort((a, b) => (a.r.pages === 0) !== (b.r.pages === 0) ? (a.r.pages === 0 ? 1 : -1) : a.r.problems.length - b.r.problems.length || (b.r.txnid > a.r.txnid ? 1 : b.r.txnid < a.r.txnid ? -1 : 0));
+  tries.sort((a, b) =>
+    (a.r.pages === 0) !== (b.r.pages === 0)
+      ? a.r.pages === 0
+        ? 1
+        : -1
+      : a.r.problems.length - b.r.problems.length || (b.r.txnid > a.r.txnid ? 1 : b.r.txnid < a.r.txnid ? -1 : 0),
+  );
   const meta = tries[0]!.meta;
   // First pass: does the file carry checksums (format ≥ 2)? Its `meta` says so.
   let checksummed = false;

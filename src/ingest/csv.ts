@@ -37,7 +37,11 @@ export function parseCsvImportFormat(arg: string | null): CsvImportColumn[] {
   const out: CsvImportColumn[] = [];
   for (const entry of arg.split(',')) {
     const m = /^(\d+):(metric|label|time):(.+)$/.exec(entry.trim());
-    if (!m || Number(m[1]) < 1) throw new IngestError(400, `invalid format entry ${JSON.stringify(entry)}: want COLUMN:metric:NAME, COLUMN:label:NAME or COLUMN:time:FORMAT (columns from 1)`);
+    if (!m || Number(m[1]) < 1)
+      throw new IngestError(
+        400,
+        `invalid format entry ${JSON.stringify(entry)}: want COLUMN:metric:NAME, COLUMN:label:NAME or COLUMN:time:FORMAT (columns from 1)`,
+      );
     const col = Number(m[1]) - 1;
     if (m[2] === 'time') out.push({ col, kind: 'time', format: timeFormat(m[3]!, 'format entry') });
     else out.push({ col, kind: m[2] as 'metric' | 'label', name: m[3]! });
@@ -124,7 +128,8 @@ export function parseCsv(input: string | Uint8Array, columns: readonly CsvImport
   return out.build();
 }
 
-export type CsvExportField = { readonly kind: 'label'; readonly name: string } | { readonly kind: 'value' } | { readonly kind: 'timestamp'; readonly format: CsvTimeFormat };
+export type CsvExportField =
+  { readonly kind: 'label'; readonly name: string } | { readonly kind: 'value' } | { readonly kind: 'timestamp'; readonly format: CsvTimeFormat };
 
 /** Parses the export `format` argument. */
 export function parseCsvExportFormat(arg: string | null): CsvExportField[] {

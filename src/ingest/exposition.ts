@@ -204,7 +204,8 @@ function parseLine(line: string, defaultTs: number, out: BatchBuilder, families:
   let ts = defaultTs;
   if (r.p < line.length) {
     const tTok = r.token();
-    if (!/^-?\d+$/.test(tTok) || !Number.isSafeInteger(Number(tTok))) throw new LineError(`invalid timestamp ${JSON.stringify(tTok)} (want integer milliseconds)`);
+    if (!/^-?\d+$/.test(tTok) || !Number.isSafeInteger(Number(tTok)))
+      throw new LineError(`invalid timestamp ${JSON.stringify(tTok)} (want integer milliseconds)`);
     ts = Number(tTok);
     r.skipSpace();
     if (r.p < line.length) throw new LineError(`unexpected text after the timestamp at column ${r.p + 1}`);

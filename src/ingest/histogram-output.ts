@@ -43,8 +43,14 @@ export function classicSeries(labels: Labels, h: FloatHistogram): { labels: Labe
   if (h.schema !== CUSTOM_BUCKETS_SCHEMA) return null;
   const name = labels.find((l) => l.name === METRIC_NAME)?.value ?? '';
   const rest = labels.filter((l) => l.name !== METRIC_NAME);
-  const withName = (suffix: string, extra: Labels = []): Labels => [{ name: METRIC_NAME, value: name + suffix }, ...[...rest, ...extra].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))];
-  const out: { labels: Labels; value: number }[] = classicBuckets(h).map((b) => ({ labels: withName('_bucket', [{ name: 'le', value: formatPromFloat(b.le) }]), value: b.count }));
+  const withName = (suffix: string, extra: Labels = []): Labels => [
+    { name: METRIC_NAME, value: name + suffix },
+    ...[...rest, ...extra].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  ];
+  const out: { labels: Labels; value: number }[] = classicBuckets(h).map((b) => ({
+    labels: withName('_bucket', [{ name: 'le', value: formatPromFloat(b.le) }]),
+    value: b.count,
+  }));
   out.push({ labels: withName('_count'), value: h.count }, { labels: withName('_sum'), value: h.sum });
   return out;
 }

@@ -182,7 +182,8 @@ export function readHistogram(r: ProtoReader): DecodedHistogram | string {
   if (schema === CUSTOM_BUCKETS_SCHEMA) {
     if (negSpans.length > 0 || neg.length > 0) return 'custom-bucket (schema -53) histogram with negative buckets';
     if (zeroCount !== 0 || zeroThreshold !== 0) return 'custom-bucket (schema -53) histogram with a zero bucket';
-    for (let i = 1; i < custom.length; i++) if (!(custom[i]! > custom[i - 1]!)) return `custom_values must increase strictly (value ${i} is ${custom[i]} after ${custom[i - 1]})`;
+    for (let i = 1; i < custom.length; i++)
+      if (!(custom[i]! > custom[i - 1]!)) return `custom_values must increase strictly (value ${i} is ${custom[i]} after ${custom[i - 1]})`;
     if (custom.some((v) => Number.isNaN(v) || v === Infinity)) return 'custom_values must be finite (+Inf is implied)';
     if (posSpans.length > 0 && posSpans[0]!.offset < 0) return `custom-bucket histogram whose first span has a negative offset (${posSpans[0]!.offset})`;
     let last = -1;

@@ -1,6 +1,16 @@
 export { IngestError, type IngestErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS, resolveLimits, type IngestLimits } from './limits.js';
-export { ColumnBatch, BatchBuilder, type DecodedBatch, type BatchData, type HistogramBatchRows, type DroppedStats, type KeyMode, type MetricMetadata, type MetricType } from './batch.js';
+export {
+  ColumnBatch,
+  BatchBuilder,
+  type DecodedBatch,
+  type BatchData,
+  type HistogramBatchRows,
+  type DroppedStats,
+  type KeyMode,
+  type MetricMetadata,
+  type MetricType,
+} from './batch.js';
 export { canonicalKey, labelsFromKey } from './label-key.js';
 export { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 export { checkLabels } from './validate.js';

@@ -98,9 +98,17 @@ function parseFieldValue(raw: string): number | null {
     return Number(body);
   }
   switch (raw) {
-    case 't': case 'T': case 'true': case 'True': case 'TRUE':
+    case 't':
+    case 'T':
+    case 'true':
+    case 'True':
+    case 'TRUE':
       return 1;
-    case 'f': case 'F': case 'false': case 'False': case 'FALSE':
+    case 'f':
+    case 'F':
+    case 'false':
+    case 'False':
+    case 'FALSE':
       return 0;
   }
   if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw)) return Number(raw);

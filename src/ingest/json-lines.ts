@@ -46,9 +46,9 @@ class JsonReader {
     if (c === '{') return this.object(depth);
     if (c === '[') return this.array(depth);
     if (c === '"') return this.string();
-    if (this.s.startsWith('true', this.p)) return (this.p += 4), true;
-    if (this.s.startsWith('false', this.p)) return (this.p += 5), false;
-    if (this.s.startsWith('null', this.p)) return (this.p += 4), null;
+    if (this.s.startsWith('true', this.p)) return ((this.p += 4), true);
+    if (this.s.startsWith('false', this.p)) return ((this.p += 5), false);
+    if (this.s.startsWith('null', this.p)) return ((this.p += 4), null);
     return this.number();
   }
 
@@ -104,14 +104,30 @@ class JsonReader {
       const e = s[p + 1];
       p += 2;
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           const hex = s.slice(p, p + 4);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
@@ -275,15 +291,33 @@ export function quoteVMJson(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     switch (c) {
-      case 0x0a: out += '\\n'; break;
-      case 0x0d: out += '\\r'; break;
-      case 0x09: out += '\\t'; break;
-      case 0x08: out += '\\b'; break;
-      case 0x0c: out += '\\f'; break;
-      case 0x22: out += '\\"'; break;
-      case 0x5c: out += '\\\\'; break;
-      case 0x3c: out += '\\u003c'; break;
-      case 0x27: out += '\\u0027'; break;
+      case 0x0a:
+        out += '\\n';
+        break;
+      case 0x0d:
+        out += '\\r';
+        break;
+      case 0x09:
+        out += '\\t';
+        break;
+      case 0x08:
+        out += '\\b';
+        break;
+      case 0x0c:
+        out += '\\f';
+        break;
+      case 0x22:
+        out += '\\"';
+        break;
+      case 0x5c:
+        out += '\\\\';
+        break;
+      case 0x3c:
+        out += '\\u003c';
+        break;
+      case 0x27:
+        out += '\\u0027';
+        break;
       default:
         out += c < 0x20 ? '\\u' + c.toString(16).padStart(4, '0') : s[i];
     }

@@ -49,7 +49,19 @@ const SEED = 0x9747b28c | 0;
  * the state h1..h4 and writes the result. The block loops keep their state in locals (measured 5×
  * faster than shared state): they are written out in both hash functions for that reason.
  */
-function finish(h1: number, h2: number, h3: number, h4: number, k1: number, k2: number, k3: number, k4: number, len: number, out: Uint32Array, o: number): void {
+function finish(
+  h1: number,
+  h2: number,
+  h3: number,
+  h4: number,
+  k1: number,
+  k2: number,
+  k3: number,
+  k4: number,
+  len: number,
+  out: Uint32Array,
+  o: number,
+): void {
   h4 ^= mixK4(k4);
   h3 ^= mixK3(k3);
   h2 ^= mixK2(k2);

@@ -1,7 +1,6 @@
 import { sortLabels, type Label, type Labels } from '../model/index.js';
 import { readVarint, varintSize, writeVarint } from '../varint.js';
 
-
 /**
  * The canonical series key: the latin1 view of the label set's protobuf encoding as Prometheus
  * sends it in a remote-write TimeSeries (per label: `0x0a len { 0x0a len name 0x12 len value }`),

@@ -168,7 +168,8 @@ export class RawLabelSet {
 
   /** validate.ts's indexKeyProblem on bytes: a NUL in a name; name + value over the index's key limit. */
   private indexKeyProblem(buf: Uint8Array, a: number, b: number, c: number, d: number): string | null {
-    if (buf.subarray(a, b).includes(0)) return `invalid label name ${quote(this.str(buf, a, b))} in series ${this.describe(buf)}: label names cannot contain NUL`;
+    if (buf.subarray(a, b).includes(0))
+      return `invalid label name ${quote(this.str(buf, a, b))} in series ${this.describe(buf)}: label names cannot contain NUL`;
     let bytes = b - a + (d - c);
     if (bytes <= MAX_LABEL_BYTES / 2) return null;
     for (let k = c; k < d; k++) if (buf[k] === 0) bytes++; // a NUL in a value takes two bytes in the index's keys

@@ -18,19 +18,21 @@ import { checkLabels, isWellFormed } from './validate.js';
  */
 
 export type RelabelAction =
-  | 'replace'
-  | 'keep'
-  | 'drop'
-  | 'keepequal'
-  | 'dropequal'
-  | 'hashmod'
-  | 'labelmap'
-  | 'labeldrop'
-  | 'labelkeep'
-  | 'lowercase'
-  | 'uppercase';
+  'replace' | 'keep' | 'drop' | 'keepequal' | 'dropequal' | 'hashmod' | 'labelmap' | 'labeldrop' | 'labelkeep' | 'lowercase' | 'uppercase';
 
-const ACTIONS: readonly RelabelAction[] = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'];
+const ACTIONS: readonly RelabelAction[] = [
+  'replace',
+  'keep',
+  'drop',
+  'keepequal',
+  'dropequal',
+  'hashmod',
+  'labelmap',
+  'labeldrop',
+  'labelkeep',
+  'lowercase',
+  'uppercase',
+];
 
 export interface RelabelConfig {
   readonly action: RelabelAction;
@@ -87,7 +89,8 @@ function toConfig(raw: unknown, i: number): RelabelConfig {
     sourceLabels = o['source_labels'].map((s) => str(s, 'source_labels', i, ''));
   }
   let regexSource = DEFAULT_REGEX;
-  if (Array.isArray(o['regex'])) regexSource = o['regex'].map((s) => str(s, 'regex', i, '')).join('|'); // VictoriaMetrics's list form
+  if (Array.isArray(o['regex']))
+    regexSource = o['regex'].map((s) => str(s, 'regex', i, '')).join('|'); // VictoriaMetrics's list form
   else regexSource = str(o['regex'], 'regex', i, DEFAULT_REGEX);
   let regex: CapturingRegex;
   try {

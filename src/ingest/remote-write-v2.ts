@@ -184,7 +184,16 @@ function readTimeSeries(
         // Size the columns for a body of histograms like this one at once instead of doubling.
         if (out.histograms === 0) {
           const n = Math.ceil(buf.length / (hEnd - hStart + 24));
-          out.reserveHistograms(n, n * (64 + 8 * (h.histogram.positiveBuckets.length + h.histogram.negativeBuckets.length + h.histogram.positiveSpans.length + h.histogram.negativeSpans.length)));
+          out.reserveHistograms(
+            n,
+            n *
+              (64 +
+                8 *
+                  (h.histogram.positiveBuckets.length +
+                    h.histogram.negativeBuckets.length +
+                    h.histogram.positiveSpans.length +
+                    h.histogram.negativeSpans.length)),
+          );
         }
         out.addHistogram(series, h.timestamp, h.histogram);
       }

@@ -76,7 +76,8 @@ export function parseDownsamplingRule(raw: string): DownsamplingRule {
     if (cur.afterMs === prev.afterMs) throw new Error(`offset ${cur.afterMs / 1000}s is given twice`);
     if (prev.intervalMs === 0) throw new Error('nothing can follow a level that drops samples (:0s)');
     if (cur.intervalMs !== 0 && cur.intervalMs < prev.intervalMs) throw new Error('intervals must grow with the offset (older data keeps fewer samples)');
-    if (cur.intervalMs !== 0 && cur.intervalMs % prev.intervalMs !== 0) throw new Error(`interval ${cur.intervalMs / 1000}s is not a multiple of ${prev.intervalMs / 1000}s`);
+    if (cur.intervalMs !== 0 && cur.intervalMs % prev.intervalMs !== 0)
+      throw new Error(`interval ${cur.intervalMs / 1000}s is not a multiple of ${prev.intervalMs / 1000}s`);
   }
   return { selector, matchers: selector === null ? null : selectorMatchers(selector), levels };
 }

@@ -27,10 +27,7 @@ export interface DurationExpr {
 }
 
 /** `@ <time>` / `@ start()` / `@ end()`: time is in milliseconds. */
-export type AtModifier =
-  | { readonly kind: 'time'; readonly ms: number }
-  | { readonly kind: 'start' }
-  | { readonly kind: 'end' };
+export type AtModifier = { readonly kind: 'time'; readonly ms: number } | { readonly kind: 'start' } | { readonly kind: 'end' };
 
 export interface NumberLiteral {
   readonly kind: 'NumberLiteral';
@@ -95,20 +92,7 @@ export interface Call {
 }
 
 export type AggregateOp =
-  | 'sum'
-  | 'avg'
-  | 'min'
-  | 'max'
-  | 'count'
-  | 'group'
-  | 'stddev'
-  | 'stdvar'
-  | 'topk'
-  | 'bottomk'
-  | 'quantile'
-  | 'count_values'
-  | 'limitk'
-  | 'limit_ratio';
+  'sum' | 'avg' | 'min' | 'max' | 'count' | 'group' | 'stddev' | 'stdvar' | 'topk' | 'bottomk' | 'quantile' | 'count_values' | 'limitk' | 'limit_ratio';
 
 export interface AggregateExpr {
   readonly kind: 'AggregateExpr';
@@ -178,16 +162,6 @@ export interface ParenExpr {
   readonly pos: PosRange;
 }
 
-export type Expr =
-  | NumberLiteral
-  | StringLiteral
-  | VectorSelector
-  | MatrixSelector
-  | SubqueryExpr
-  | Call
-  | AggregateExpr
-  | BinaryExpr
-  | UnaryExpr
-  | ParenExpr;
+export type Expr = NumberLiteral | StringLiteral | VectorSelector | MatrixSelector | SubqueryExpr | Call | AggregateExpr | BinaryExpr | UnaryExpr | ParenExpr;
 
 export type ExprKind = Expr['kind'];

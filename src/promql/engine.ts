@@ -79,7 +79,10 @@ export interface MemoryCharge {
 export class Engine {
   readonly opts: EngineOptions;
 
-  constructor(opts: Partial<EngineOptions> = {}, private readonly memory: MemoryCharge | null = null) {
+  constructor(
+    opts: Partial<EngineOptions> = {},
+    private readonly memory: MemoryCharge | null = null,
+  ) {
     const o: EngineOptions = { ...DEFAULTS };
     for (const [k, v] of Object.entries(opts) as [keyof EngineOptions, number | undefined][]) {
       if (v === undefined) continue;
@@ -101,7 +104,8 @@ export class Engine {
   async rangeQuery(q: Querier, expr: Expr | string, startMs: number, endMs: number, stepMs: number, signal?: AbortSignal): Promise<QueryResult> {
     checkTime('start', startMs);
     checkTime('end', endMs);
-    if (!(stepMs > 0) || !Number.isFinite(stepMs)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (!(stepMs > 0) || !Number.isFinite(stepMs))
+      throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
     if (endMs < startMs) throw new PromQLError('bad_data', 'end timestamp must not be before start time');
     return this.run(q, expr, startMs, endMs, stepMs, false, signal);
   }
@@ -141,7 +145,11 @@ export class Engine {
     const evaluator = new Evaluator(
       data,
       {
-        lookbackDeltaMs: this.opts.lookbackDeltaMs, maxSamples: this.opts.maxSamples, defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs, deadline, signal,
+        lookbackDeltaMs: this.opts.lookbackDeltaMs,
+        maxSamples: this.opts.maxSamples,
+        defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs,
+        deadline,
+        signal,
         ...(this.memory ? { charge: (bytes: number) => this.memory!.charge(bytes) } : {}),
       },
       bounds,
@@ -233,8 +241,8 @@ function instantValue(v: EvalValue, t: number): Value {
       const end = v.ends[0]!;
       const start = end - v.rangeMs;
       const series: (MatrixSeries & { dropName: boolean })[] = [];
-      const before = v.modifier ? v.lookbackMs ?? 0 : 0;
-      const after = v.modifier === 'smoothed' ? v.lookbackMs ?? 0 : 0;
+      const before = v.modifier ? (v.lookbackMs ?? 0) : 0;
+      const after = v.modifier === 'smoothed' ? (v.lookbackMs ?? 0) : 0;
       for (const s of v.series) {
         let lo = 0;
         while (lo < s.timestamps.length && s.timestamps[lo]! <= start - before) lo++;
@@ -265,7 +273,11 @@ function rangeValue(v: EvalValue, ts: Float64Array): Value {
   let series: StepSeries[];
   if (v.kind === 'scalar') series = [{ labels: [], values: v.values, present: new Uint8Array(ts.length).fill(1), dropName: false }];
   else if (v.kind === 'vector') series = finalSeries(v.series);
-  else throw new PromQLError('bad_data', `invalid expression type ${JSON.stringify(v.kind === 'matrix' ? 'range vector' : v.kind)} for range query, must be Scalar or instant Vector`);
+  else
+    throw new PromQLError(
+      'bad_data',
+      `invalid expression type ${JSON.stringify(v.kind === 'matrix' ? 'range vector' : v.kind)} for range query, must be Scalar or instant Vector`,
+    );
   const out: MatrixSeries[] = [];
   for (const s of series) {
     let n = 0;

@@ -21,4 +21,14 @@ export { formatFloatF, formatFloatG, goQuote } from '../go-format/index.js';
 export { parseDuration, formatDuration, DurationError, resolveDuration, type DurationContext } from './duration.js';
 export { FUNCTIONS, getFunction, type FunctionSignature, type FunctionName } from './function-signatures.js';
 export { allBuckets, type BucketWithBounds } from './histogram/index.js';
-export { Engine, PromQLError, type EngineOptions, type QueryResult, type Value, type VectorSample, type MatrixSeries, type Annotation, type PromQLErrorType } from './engine.js';
+export {
+  Engine,
+  PromQLError,
+  type EngineOptions,
+  type QueryResult,
+  type Value,
+  type VectorSample,
+  type MatrixSeries,
+  type Annotation,
+  type PromQLErrorType,
+} from './engine.js';

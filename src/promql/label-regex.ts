@@ -47,7 +47,8 @@ export function matcherIndexProblem(m: LabelMatcher): string | null {
   if (nameBytes > MAX_LABEL_BYTES) return `label name of ${nameBytes} bytes in a matcher is longer than the index's limit of ${MAX_LABEL_BYTES} bytes`;
   if (m.type === '=' || m.type === '!=') {
     const bytes = nameBytes + Buffer.byteLength(m.value);
-    if (bytes > MAX_LABEL_BYTES) return `matcher ${m.name}${m.type}"…" is too long: name and value together are ${bytes} bytes, the index's limit is ${MAX_LABEL_BYTES}`;
+    if (bytes > MAX_LABEL_BYTES)
+      return `matcher ${m.name}${m.type}"…" is too long: name and value together are ${bytes} bytes, the index's limit is ${MAX_LABEL_BYTES}`;
   }
   return null;
 }

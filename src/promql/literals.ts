@@ -56,7 +56,7 @@ export function unquoteString(raw: string): string {
   const pushCodePoint = (cp: number): void => {
     for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
   };
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     const c = body[i]!;
     if (c === quote || c === '\n') throw new Error('unterminated quoted string');
     if (c !== '\\') {

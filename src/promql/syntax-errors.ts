@@ -11,17 +11,7 @@ export interface SyntaxProblem {
   readonly message: string;
 }
 
-type TokType =
-  | 'EOF'
-  | 'IDENTIFIER'
-  | 'METRIC_IDENTIFIER'
-  | 'KEYWORD'
-  | 'AGGREGATOR'
-  | 'OPERATOR'
-  | 'NUMBER'
-  | 'DURATION'
-  | 'STRING'
-  | 'PUNCT';
+type TokType = 'EOF' | 'IDENTIFIER' | 'METRIC_IDENTIFIER' | 'KEYWORD' | 'AGGREGATOR' | 'OPERATOR' | 'NUMBER' | 'DURATION' | 'STRING' | 'PUNCT';
 
 interface Token {
   readonly type: TokType;
@@ -40,11 +30,43 @@ class LexError extends Error {
 }
 
 const KEYWORDS = new Set([
-  'offset', 'smoothed', 'anchored', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'fill', 'fill_left',
-  'fill_right', 'bool', 'start', 'end', 'step', 'range', 'max_of', 'min_of',
+  'offset',
+  'smoothed',
+  'anchored',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'fill',
+  'fill_left',
+  'fill_right',
+  'bool',
+  'start',
+  'end',
+  'step',
+  'range',
+  'max_of',
+  'min_of',
 ]);
 const OPERATOR_WORDS = new Set(['and', 'or', 'unless', 'atan2']);
-const AGGREGATORS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'count_values', 'quantile', 'limitk', 'limit_ratio']);
+const AGGREGATORS = new Set([
+  'sum',
+  'avg',
+  'count',
+  'min',
+  'max',
+  'group',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'count_values',
+  'quantile',
+  'limitk',
+  'limit_ratio',
+]);
 const DURATION_KEYWORDS = new Set(['step', 'range', 'min_of', 'max_of']);
 
 const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
@@ -428,7 +450,9 @@ function context(tokens: readonly Token[], cur: Token): string {
   if (bracket >= 0 && prev) {
     const colon = tokens.slice(bracket).some((t) => t.text === ':');
     if (prev.text === '[' || prev.text === '(' || prev.type === 'KEYWORD' || prev.type === 'OPERATOR') {
-      return colon ? ' in subquery selector, expected number, duration, step(), range(), or "]"' : ' in subquery or range selector, expected number, duration, step(), or range()';
+      return colon
+        ? ' in subquery selector, expected number, duration, step(), range(), or "]"'
+        : ' in subquery or range selector, expected number, duration, step(), or range()';
     }
     if (prev.text === ':') return ' in subquery selector, expected number, duration, step(), range(), or "]"';
     return colon ? ' in subquery selector, expected "]"' : ' in subquery or range, expected ":" or "]"';

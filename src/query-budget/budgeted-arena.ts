@@ -12,7 +12,10 @@ type SampleBufferLike = Parameters<SampleArena['moveTo']>[0];
 const BYTES_PER_SAMPLE = 16;
 
 export class BudgetedArena extends SampleArena {
-  constructor(private readonly budget: QueryMemoryBudget, pool: SlabPool = readSlabPool) {
+  constructor(
+    private readonly budget: QueryMemoryBudget,
+    pool: SlabPool = readSlabPool,
+  ) {
     super(pool.slabSize, pool.slabSize, pool);
   }
 

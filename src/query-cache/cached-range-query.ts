@@ -74,7 +74,13 @@ function uniqueAnnotations(a: readonly Annotation[], b: readonly Annotation[]): 
 }
 
 /** `rangeQuery` of the engine, served from and stored into `cache` where the expression allows. */
-export async function cachedRangeQuery(cache: RollupResultCache, engine: Engine, querier: Querier, q: RangeQuery, nowMs: number = Date.now()): Promise<QueryResult> {
+export async function cachedRangeQuery(
+  cache: RollupResultCache,
+  engine: Engine,
+  querier: Querier,
+  q: RangeQuery,
+  nowMs: number = Date.now(),
+): Promise<QueryResult> {
   if (!cache.enabled || !isCacheable(q.expr)) return engine.rangeQuery(querier, q.expr, q.startMs, q.endMs, q.stepMs, q.signal);
   const { startMs: start, endMs: end, stepMs: step } = q;
   const generation = cache.generation;

@@ -153,12 +153,17 @@ function emitJs(n: RegexNode): string {
       return n.items.map(emitJs).join('|');
     case 'rep': {
       const q =
-        n.min === 0 && n.max === Infinity ? '*'
-        : n.min === 1 && n.max === Infinity ? '+'
-        : n.min === 0 && n.max === 1 ? '?'
-        : n.max === Infinity ? `{${n.min},}`
-        : n.min === n.max ? `{${n.min}}`
-        : `{${n.min},${n.max}}`;
+        n.min === 0 && n.max === Infinity
+          ? '*'
+          : n.min === 1 && n.max === Infinity
+            ? '+'
+            : n.min === 0 && n.max === 1
+              ? '?'
+              : n.max === Infinity
+                ? `{${n.min},}`
+                : n.min === n.max
+                  ? `{${n.min}}`
+                  : `{${n.min},${n.max}}`;
       return `(?:${emitJs(n.body)})${q}${n.greedy ? '' : '?'}`;
     }
     case 'cap':
@@ -504,7 +509,7 @@ function captureMatcher(source: string, matcher: CompiledRegex): (value: string)
     if (!matcher.test(value)) return null; // the common miss costs no capture bookkeeping
     const cps: number[] = [];
     const offsets: number[] = [];
-    for (let i = 0; i < value.length; ) {
+    for (let i = 0; i < value.length;) {
       const cp = value.codePointAt(i)!;
       cps.push(cp);
       offsets.push(i);

@@ -112,7 +112,8 @@ export function decodeReadRequest(raw: Uint8Array): ReadRequest {
       break;
     }
   }
-  if (responseType === null) throw new IngestError(400, `none of the accepted response types [${accepted.join(', ')}] is supported (0 SAMPLES, 1 STREAMED_XOR_CHUNKS)`);
+  if (responseType === null)
+    throw new IngestError(400, `none of the accepted response types [${accepted.join(', ')}] is supported (0 SAMPLES, 1 STREAMED_XOR_CHUNKS)`);
   return { queries, responseType };
 }
 

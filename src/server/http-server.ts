@@ -33,7 +33,10 @@ export class HttpServer {
   private readonly requests: Counter;
   private readonly errors: Counter;
 
-  constructor(private readonly router: Router, private readonly opts: HttpServerOptions) {
+  constructor(
+    private readonly router: Router,
+    private readonly opts: HttpServerOptions,
+  ) {
     if (opts.tls) {
       for (const f of [opts.tls.certFile, opts.tls.keyFile]) {
         if (!existsSync(f)) throw new Error(`TLS file ${JSON.stringify(f)} does not exist`);
@@ -323,14 +326,15 @@ function readBody(res: UwsResponse, state: ResponseState, limit: number, declare
       finish(true);
     };
     ctl.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs > 0
-      ? setTimeout(() => {
-          const err = new HttpError(408, `the request body did not arrive within ${timeoutMs} ms (received ${len} bytes; --insert.maxBodyReadDuration)`);
-          settle(err);
-          finish(true);
-          ctl.abort(err);
-        }, timeoutMs)
-      : undefined;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            const err = new HttpError(408, `the request body did not arrive within ${timeoutMs} ms (received ${len} bytes; --insert.maxBodyReadDuration)`);
+            settle(err);
+            finish(true);
+            ctl.abort(err);
+          }, timeoutMs)
+        : undefined;
     res.onData((ab, isLast) => {
       if (settled) {
         // Answered already (over the limit): the rest is read and dropped before the answer goes.

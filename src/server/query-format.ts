@@ -245,11 +245,7 @@ export function formatSuccess(dataJSON: string, warnings: readonly string[] = []
 
 /** The full `/api/v1/query` or `/api/v1/query_range` response body for a result. */
 export function formatQueryResponse(result: QueryResult, query: string): string {
-  return formatSuccess(
-    formatQueryData(result.value),
-    annotationStrings(result.warnings, query, 'warning'),
-    annotationStrings(result.infos, query, 'info'),
-  );
+  return formatSuccess(formatQueryData(result.value), annotationStrings(result.warnings, query, 'warning'), annotationStrings(result.infos, query, 'info'));
 }
 
 /** The `/api/v1/format_query` response body for a formatted expression. */

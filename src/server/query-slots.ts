@@ -55,7 +55,13 @@ export class QuerySlots {
       };
       const onAbort = (): void => leave(new PromQLError('canceled', 'the client went away while the query waited for a slot'));
       const timer = setTimeout(
-        () => leave(new PromQLError('timeout', `the query waited ${this.maxWaitMs} ms for one of --search.maxConcurrentRequests=${this.capacity} slots (--search.maxQueueDuration); retry later`)),
+        () =>
+          leave(
+            new PromQLError(
+              'timeout',
+              `the query waited ${this.maxWaitMs} ms for one of --search.maxConcurrentRequests=${this.capacity} slots (--search.maxQueueDuration); retry later`,
+            ),
+          ),
         this.maxWaitMs,
       );
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -48,7 +48,13 @@ export class QueryTracker {
   }
 
   top(n: number): Record<string, Array<Record<string, string | number>>> {
-    const rows = [...this.totals.entries()].map(([query, t]) => ({ query, count: t.count, avgDurationSeconds: t.sumMs / t.count / 1000, sumDurationSeconds: t.sumMs / 1000, maxDurationSeconds: t.maxMs / 1000 }));
+    const rows = [...this.totals.entries()].map(([query, t]) => ({
+      query,
+      count: t.count,
+      avgDurationSeconds: t.sumMs / t.count / 1000,
+      sumDurationSeconds: t.sumMs / 1000,
+      maxDurationSeconds: t.maxMs / 1000,
+    }));
     const by = (k: 'count' | 'avgDurationSeconds' | 'sumDurationSeconds') => [...rows].sort((a, b) => b[k] - a[k]).slice(0, n);
     return { topByCount: by('count'), topByAvgDuration: by('avgDurationSeconds'), topBySumDuration: by('sumDurationSeconds') };
   }

@@ -44,34 +44,46 @@ async function* chunked(series: AsyncIterable<Series>, format: (s: Series) => st
 }
 
 export function registerImportExportRoutes(router: Router, deps: IngestDeps, counters: IngestCounters): void {
-  const importWith = (protocol: string, decode: (req: Request, body: Uint8Array) => DecodedBatch) => async (req: Request): Promise<Response> => {
-    assertWritable(deps);
-    return deps.limiter.run(async () => {
-      let batch: DecodedBatch;
-      try {
-        const encoding = parseBodyEncoding(req.headers.get('content-encoding'));
-        batch = decode(req, await decompressBody(encoding, await req.body(), deps.limits.maxDecompressedBytes));
-      } catch (e) {
-        throw asHttpError(e);
-      }
-      return storeBatch(deps, counters, req, batch, protocol);
-    }, req.signal);
-  };
+  const importWith =
+    (protocol: string, decode: (req: Request, body: Uint8Array) => DecodedBatch) =>
+    async (req: Request): Promise<Response> => {
+      assertWritable(deps);
+      return deps.limiter.run(async () => {
+        let batch: DecodedBatch;
+        try {
+          const encoding = parseBodyEncoding(req.headers.get('content-encoding'));
+          batch = decode(req, await decompressBody(encoding, await req.body(), deps.limits.maxDecompressedBytes));
+        } catch (e) {
+          throw asHttpError(e);
+        }
+        return storeBatch(deps, counters, req, batch, protocol);
+      }, req.signal);
+    };
 
-  router.add('POST', '/api/v1/import', importWith('vmimport', (_req, body) => parseJsonLines(body, deps.limits)), { errorFormat: 'text', deadlineMs: 120_000 });
+  router.add(
+    'POST',
+    '/api/v1/import',
+    importWith('vmimport', (_req, body) => parseJsonLines(body, deps.limits)),
+    { errorFormat: 'text', deadlineMs: 120_000 },
+  );
 
-  router.add('POST', '/api/v1/import/prometheus', importWith('prometheus', (req, body) => {
-    const ts = req.query.get('timestamp');
-    let defaultTs = Date.now();
-    if (ts) {
-      try {
-        defaultTs = parseImportTimestamp(ts);
-      } catch (e) {
-        throw new HttpError(400, `invalid timestamp query arg: ${(e as Error).message}`);
+  router.add(
+    'POST',
+    '/api/v1/import/prometheus',
+    importWith('prometheus', (req, body) => {
+      const ts = req.query.get('timestamp');
+      let defaultTs = Date.now();
+      if (ts) {
+        try {
+          defaultTs = parseImportTimestamp(ts);
+        } catch (e) {
+          throw new HttpError(400, `invalid timestamp query arg: ${(e as Error).message}`);
+        }
       }
-    }
-    return parsePrometheusText(body, defaultTs, deps.limits);
-  }), { errorFormat: 'text', deadlineMs: 120_000 });
+      return parsePrometheusText(body, defaultTs, deps.limits);
+    }),
+    { errorFormat: 'text', deadlineMs: 120_000 },
+  );
 
   const influx = importWith('influx', (req, body) => {
     const precision = parseInfluxPrecision(req.query.get('precision'));
@@ -81,7 +93,11 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     router.add('POST', path, influx, { errorFormat: 'text', deadlineMs: 120_000 });
   }
   // Telegraf and InfluxDB clients probe these before writing.
-  router.add(['GET', 'POST'], '/query', () => ({ status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["_internal"]]}]}]}' }));
+  router.add(['GET', 'POST'], '/query', () => ({
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["_internal"]]}]}]}',
+  }));
   router.add(['GET', 'HEAD'], '/ping', () => ({ status: 204 }));
 
   router.add(['GET', 'POST'], '/api/v1/export', async (req) => {
@@ -121,10 +137,19 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     }
     const sel = parseSelection(form, true);
     const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT);
-    return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, stream: chunked(series, (s) => (s.timestamps.length > 0 ? formatCsvRows(s.labels, s.timestamps, s.values, fields) : '')) };
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'text/csv; charset=utf-8' },
+      stream: chunked(series, (s) => (s.timestamps.length > 0 ? formatCsvRows(s.labels, s.timestamps, s.values, fields) : '')),
+    };
   });
 
-  router.add('POST', '/api/v1/import/csv', importWith('csv', (req, body) => parseCsv(body, parseCsvImportFormat(req.query.get('format')), Date.now(), deps.limits)), { errorFormat: 'text', deadlineMs: 120_000 });
+  router.add(
+    'POST',
+    '/api/v1/import/csv',
+    importWith('csv', (req, body) => parseCsv(body, parseCsvImportFormat(req.query.get('format')), Date.now(), deps.limits)),
+    { errorFormat: 'text', deadlineMs: 120_000 },
+  );
 
   router.add(['GET', 'POST'], '/federate', async (req) => {
     const form = await req.form();

@@ -137,11 +137,14 @@ export async function writeBatch(deps: IngestDeps, counters: IngestCounters, req
   if (res.histogramsWritten > 0) counters.rows.inc({ type: `${protocol}_histogram` }, res.histogramsWritten);
   if (res.samplesDroppedOutOfBounds > 0) counters.dropped.inc({ reason: 'out_of_bounds' }, res.samplesDroppedOutOfBounds);
   const problems: string[] = [];
-  if (batch.dropped.series > 0) problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
+  if (batch.dropped.series > 0)
+    problems.push(`dropped ${batch.dropped.series} invalid series (${batch.dropped.samples} samples): ${batch.dropped.reasons.join('; ')}`);
   const oob = res.firstOutOfBounds;
   if (oob) {
     // Prometheus answers out-of-bounds samples with 400 so that the sender drops them instead of retrying.
-    problems.push(`dropped ${res.samplesDroppedOutOfBounds} samples out of bounds: timestamps must lie between 1970-01-01 and ${new Date(oob.limit).toISOString()} (now + --futureTimestampLimit); first: ${oob.labels} at ${oob.timestamp} ms`);
+    problems.push(
+      `dropped ${res.samplesDroppedOutOfBounds} samples out of bounds: timestamps must lie between 1970-01-01 and ${new Date(oob.limit).toISOString()} (now + --futureTimestampLimit); first: ${oob.labels} at ${oob.timestamp} ms`,
+    );
   }
   if (res.limit) {
     counters.dropped.inc({ reason: `${res.limit.name}_series_limit` }, res.samplesDroppedByLimit);

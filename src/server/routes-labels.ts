@@ -84,7 +84,11 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
     const sel = parseSelection(await req.form(), false);
     let name = req.params['name']!;
     // Prometheus 3 escapes UTF-8 label names in this path as U__<hex-escaped>.
-    if (name.startsWith('U__')) name = name.slice(3).replace(/_([0-9a-fA-F]+)_/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16))).replace(/__/g, '_');
+    if (name.startsWith('U__'))
+      name = name
+        .slice(3)
+        .replace(/_([0-9a-fA-F]+)_/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+        .replace(/__/g, '_');
     checkLabelName(name, 'label name in the path');
     const values = deps.db.labelValues(req.tenant, name, sel.matchers, sel.minT, sel.maxT, sel.limit > 0 ? sel.limit + 1 : undefined);
     const cut = sel.limit > 0 && values.length > sel.limit;
@@ -95,7 +99,8 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
     const form = await req.form();
     const sel = parseSelection(form, false);
     const topN = Number(form.get('topN') ?? form.get('limit') ?? '10');
-    if (!Number.isInteger(topN) || topN <= 0) throw new HttpError(400, `invalid parameter "topN": want a positive integer, got ${JSON.stringify(form.get('topN'))}`);
+    if (!Number.isInteger(topN) || topN <= 0)
+      throw new HttpError(400, `invalid parameter "topN": want a positive integer, got ${JSON.stringify(form.get('topN'))}`);
     const dateArg = form.get('date');
     // As VictoriaMetrics: today's series unless a date is given.
     let date: number | undefined = dayOf(Date.now());
@@ -113,13 +118,15 @@ export function registerLabelRoutes(router: Router, deps: LabelsDeps): void {
   // Which --retentionFilter and --downsampling.period rule each selected series follows.
   router.add(['GET', 'POST'], '/api/v1/status/retention', async (req) => {
     const sel = parseSelection(await req.form(), true);
-    return apiSuccess(deps.db.lifecycleStatus(req.tenant, sel.matchers).map((g) => ({
-      retentionFilter: g.retentionFilter,
-      retention: Number.isFinite(g.retentionMs) ? formatDuration(g.retentionMs) : 'forever',
-      downsampling: g.downsampling,
-      levels: g.levels.map((l) => `${formatDuration(l.afterMs)}:${l.intervalMs === 0 ? '0s' : formatDuration(l.intervalMs)}`),
-      series: g.series,
-      example: g.example,
-    })));
+    return apiSuccess(
+      deps.db.lifecycleStatus(req.tenant, sel.matchers).map((g) => ({
+        retentionFilter: g.retentionFilter,
+        retention: Number.isFinite(g.retentionMs) ? formatDuration(g.retentionMs) : 'forever',
+        downsampling: g.downsampling,
+        levels: g.levels.map((l) => `${formatDuration(l.afterMs)}:${l.intervalMs === 0 ? '0s' : formatDuration(l.intervalMs)}`),
+        series: g.series,
+        example: g.example,
+      })),
+    );
   });
 }

@@ -2,12 +2,7 @@
  * The Prometheus query API: instant and range queries, format_query, metadata and the
  * status pages Grafana reads. Parsing and JSON shapes live in api/; evaluation in promql/.
  */
-import {
-  errorResponse as apiErrorResponse,
-  formatFormatQueryResponse,
-  formatQueryBody,
-  annotationStrings,
-} from './query-format.js';
+import { errorResponse as apiErrorResponse, formatFormatQueryResponse, formatQueryBody, annotationStrings } from './query-format.js';
 import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from './query-params.js';
 import type { Database } from '../db/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/index.js';
@@ -66,12 +61,27 @@ function statsJSON(result: QueryResult, elapsedMs: number, resolutionMs: number 
   return JSON.stringify({
     // Beyond Prometheus's shape: the sample resolution downsampling leaves at the query's start.
     ...(resolutionMs === null ? {} : { resolution: resolutionMs === 0 ? 'raw' : formatDuration(resolutionMs) }),
-    timings: { evalTotalTime: elapsedMs / 1000, resultSortTime: 0, queryPreparationTime: 0, innerEvalTime: elapsedMs / 1000, execQueueTime: 0, execTotalTime: elapsedMs / 1000 },
+    timings: {
+      evalTotalTime: elapsedMs / 1000,
+      resultSortTime: 0,
+      queryPreparationTime: 0,
+      innerEvalTime: elapsedMs / 1000,
+      execQueueTime: 0,
+      execTotalTime: elapsedMs / 1000,
+    },
     samples: { totalQueryableSamples: result.stats?.samples ?? 0, peakSamples: result.stats?.samples ?? 0 },
   });
 }
 
-function queryResponse(result: QueryResult, query: string, limit: number, withStats: boolean, elapsedMs: number, storageWarnings: readonly string[], resolutionMs: number | null): Response {
+function queryResponse(
+  result: QueryResult,
+  query: string,
+  limit: number,
+  withStats: boolean,
+  elapsedMs: number,
+  storageWarnings: readonly string[],
+  resolutionMs: number | null,
+): Response {
   const warnings = [...annotationStrings(result.warnings, query, 'warning'), ...storageWarnings];
   const infos = annotationStrings(result.infos, query, 'info');
   const value = applyLimit(result.value, limit, warnings);
@@ -83,68 +93,99 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
   const tracker = new QueryTracker();
   const slots = new QuerySlots(deps.maxConcurrentQueries, deps.maxQueueDurationMs);
   const engineFor = (timeoutMs: number | null, budget: QueryMemoryBudget) =>
-    new Engine({
-      lookbackDeltaMs: deps.lookbackDeltaMs,
-      maxSamples: deps.maxSamplesPerQuery,
-      maxSeries: deps.maxSeries,
-      timeoutMs: timeoutMs === null ? deps.maxQueryDurationMs : Math.min(timeoutMs, deps.maxQueryDurationMs),
-    }, budget);
+    new Engine(
+      {
+        lookbackDeltaMs: deps.lookbackDeltaMs,
+        maxSamples: deps.maxSamplesPerQuery,
+        maxSeries: deps.maxSeries,
+        timeoutMs: timeoutMs === null ? deps.maxQueryDurationMs : Math.min(timeoutMs, deps.maxQueryDurationMs),
+      },
+      budget,
+    );
   // A query may wait for a slot, then run for its whole duration.
   const deadlineMs = deps.maxQueueDurationMs + deps.maxQueryDurationMs + 5_000;
 
-  router.add(['GET', 'POST'], '/api/v1/query', async (req: Request) => {
-    try {
-      const form = await req.form();
-      const p = parseInstantQueryParams(form, Date.now());
-      const started = Date.now();
-      const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
-      const arena = new BudgetedArena(budget);
-      const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
-      let result;
+  router.add(
+    ['GET', 'POST'],
+    '/api/v1/query',
+    async (req: Request) => {
       try {
-        result = await slots.run(() => tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal)), req.signal);
-      } finally {
-        // The result holds copies, never views of the read chunks: they can serve the next query.
-        arena.release();
+        const form = await req.form();
+        const p = parseInstantQueryParams(form, Date.now());
+        const started = Date.now();
+        const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
+        const arena = new BudgetedArena(budget);
+        const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
+        let result;
+        try {
+          result = await slots.run(
+            () => tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal)),
+            req.signal,
+          );
+        } finally {
+          // The result holds copies, never views of the read chunks: they can serve the next query.
+          arena.release();
+        }
+        return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.timeMs));
+      } catch (e) {
+        return apiError(e);
       }
-      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.timeMs));
-    } catch (e) {
-      return apiError(e);
-    }
-  }, { deadlineMs });
+    },
+    { deadlineMs },
+  );
 
-  router.add(['GET', 'POST'], '/api/v1/query_range', async (req: Request) => {
-    try {
-      const form = await req.form();
-      const p = parseRangeQueryParams(form);
-      const started = Date.now();
-      const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
-      const arena = new BudgetedArena(budget);
-      const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
-      let result;
+  router.add(
+    ['GET', 'POST'],
+    '/api/v1/query_range',
+    async (req: Request) => {
       try {
-        const bypass = form.get('nocache') === '1';
-        result = await slots.run(() => tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
-          bypass
-            ? engineFor(p.timeoutMs, budget).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
-            : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs, budget), querier, {
-              tenant: formatTenant(req.tenant), query: p.query, expr: p.expr, startMs: p.startMs, endMs: p.endMs, stepMs: p.stepMs, signal: req.signal,
-            }),
-        ), req.signal);
-      } finally {
-        arena.release();
+        const form = await req.form();
+        const p = parseRangeQueryParams(form);
+        const started = Date.now();
+        const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
+        const arena = new BudgetedArena(budget);
+        const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
+        let result;
+        try {
+          const bypass = form.get('nocache') === '1';
+          result = await slots.run(
+            () =>
+              tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
+                bypass
+                  ? engineFor(p.timeoutMs, budget).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
+                  : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs, budget), querier, {
+                      tenant: formatTenant(req.tenant),
+                      query: p.query,
+                      expr: p.expr,
+                      startMs: p.startMs,
+                      endMs: p.endMs,
+                      stepMs: p.stepMs,
+                      signal: req.signal,
+                    }),
+              ),
+            req.signal,
+          );
+        } finally {
+          arena.release();
+        }
+        return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.startMs));
+      } catch (e) {
+        return apiError(e);
       }
-      return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.startMs));
-    } catch (e) {
-      return apiError(e);
-    }
-  }, { deadlineMs });
+    },
+    { deadlineMs },
+  );
 
   // As VictoriaMetrics names it: after data was changed behind the server's back (a restore).
-  router.add(['GET', 'POST'], '/internal/resetRollupResultCache', () => {
-    deps.rollupCache.reset();
-    return text('');
-  }, { auth: 'admin' });
+  router.add(
+    ['GET', 'POST'],
+    '/internal/resetRollupResultCache',
+    () => {
+      deps.rollupCache.reset();
+      return text('');
+    },
+    { auth: 'admin' },
+  );
 
   router.add(['GET', 'POST'], '/api/v1/format_query', async (req) => {
     try {

@@ -52,7 +52,10 @@ async function* seriesOf(deps: RemoteReadDeps, req: Request, rr: ReadRequest): A
         if (req.signal.aborted) throw new HttpError(503, `remote read did not finish within --search.maxQueryDuration=${deps.maxQueryDurationMs}ms`, 'timeout');
         samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
         if (samples > deps.maxSamplesPerQuery) {
-          throw new HttpError(400, `exceeded sample limit (${deps.maxSamplesPerQuery}): the read would return more samples than --search.maxSamplesPerQuery allows; narrow it or raise the limit`);
+          throw new HttpError(
+            400,
+            `exceeded sample limit (${deps.maxSamplesPerQuery}): the read would return more samples than --search.maxSamplesPerQuery allows; narrow it or raise the limit`,
+          );
         }
         yield { series: s, query: qi };
       }

@@ -60,7 +60,12 @@ export function readSnapshotInfo(dir: string): SnapshotInfo {
     throw new SnapshotFormatError(`${path} is not a Strata snapshot description (formatVersion ${SNAPSHOT_FORMAT_VERSION} with a file list)`);
   }
   for (const f of info.files) {
-    if (typeof f.path !== 'string' || !Number.isSafeInteger(f.size) || !/^[0-9a-f]{64}$/.test(f.sha256) || f.path.split('/').some((s: string) => s === '..' || s === '')) {
+    if (
+      typeof f.path !== 'string' ||
+      !Number.isSafeInteger(f.size) ||
+      !/^[0-9a-f]{64}$/.test(f.sha256) ||
+      f.path.split('/').some((s: string) => s === '..' || s === '')
+    ) {
       throw new SnapshotFormatError(`${path} lists a bad file entry ${JSON.stringify(f)}`);
     }
   }

@@ -105,7 +105,9 @@ export function damageWarnings(entries: readonly DamageEntry[]): string[] {
   for (const [partition, list] of byPartition) {
     const parts = list.filter((e) => e.kind === 'part').length;
     const blocks = list.length - parts;
-    const what = [blocks > 0 ? `${blocks} damaged block${blocks === 1 ? '' : 's'}` : '', parts > 0 ? `${parts} quarantined part${parts === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+    const what = [blocks > 0 ? `${blocks} damaged block${blocks === 1 ? '' : 's'}` : '', parts > 0 ? `${parts} quarantined part${parts === 1 ? '' : 's'}` : '']
+      .filter(Boolean)
+      .join(' and ');
     out.push(`partition ${partition}: ${what} in the queried range are not served, so the result may be incomplete (see /api/v1/status/tsdb quarantined)`);
   }
   return out;

@@ -11,7 +11,10 @@ export class InvalidRowsError extends StorageError {}
 
 /** A part on disk does not match its own metadata (checksum, size, format version). */
 export class PartCorruptError extends StorageError {
-  constructor(readonly partPath: string, reason: string) {
+  constructor(
+    readonly partPath: string,
+    reason: string,
+  ) {
     super(`part ${partPath} is corrupt: ${reason}`);
   }
 }

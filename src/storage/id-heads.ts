@@ -16,7 +16,7 @@ export class IdHeads {
   private static slotOf(id: number, mask: number): number {
     // Ids are integers ≤ 2^53: fold the high bits in, then spread (Fibonacci hashing).
     const h = (id | 0) ^ ((id / 4294967296) | 0);
-    return Math.imul(h, 0x9e3779b1) >>> 0 & mask;
+    return (Math.imul(h, 0x9e3779b1) >>> 0) & mask;
   }
 
   /** Makes `row` the head of `id`; returns the previous head, or -1 for a new series. */

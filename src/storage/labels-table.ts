@@ -161,7 +161,8 @@ export function readLabelsFile(partDir: string): SeriesLabels[] | null {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  if (file.length < 9 || !file.subarray(0, 4).equals(MAGIC) || file[4] !== VERSION) throw new LabelsTableError(`${LABELS_FILE}: not a version ${VERSION} labels table`);
+  if (file.length < 9 || !file.subarray(0, 4).equals(MAGIC) || file[4] !== VERSION)
+    throw new LabelsTableError(`${LABELS_FILE}: not a version ${VERSION} labels table`);
   const body = file.subarray(5, file.length - 4);
   if (crc32(body, crc32(file.subarray(0, 5))) !== file.readUInt32LE(file.length - 4)) throw new LabelsTableError(`${LABELS_FILE}: checksum mismatch`);
   let raw: Buffer;

@@ -103,4 +103,3 @@ export function validateOptions(o: StorageOptions): void {
   if (o.walFsync === 'interval' && !(o.walFsyncIntervalMs > 0)) bad(`walFsyncIntervalMs must be > 0, got ${o.walFsyncIntervalMs}`);
   if (o.maxPendingRows !== undefined && !(o.maxPendingRows >= 1)) bad(`maxPendingRows must be >= 1`);
 }
-

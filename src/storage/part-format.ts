@@ -184,7 +184,6 @@ class ByteReader {
 
 type Predictor = (i: number) => number;
 
-
 /** Reads a column written by writeColumn into `out` at byte offset `field` of each header. */
 function readPredicted(r: ByteReader, n: number, out: Buffer, field: number, predictors: readonly Predictor[]): void {
   const mode = r.byte();
@@ -207,8 +206,14 @@ function readPredicted(r: ByteReader, n: number, out: Buffer, field: number, pre
  * one before it; a timestamp column may instead be shared with the block before (part-writer.ts).
  */
 function predictorsOf(f64: (i: number, field: number) => number, u32: (i: number, field: number) => number) {
-  const afterPrevious = (offset: number, size: number): Predictor => (i) => (i > 0 ? f64(i - 1, offset) + u32(i - 1, size) : 0);
-  const previous = (offset: number): Predictor => (i) => (i > 0 ? f64(i - 1, offset) : 0);
+  const afterPrevious =
+    (offset: number, size: number): Predictor =>
+    (i) =>
+      i > 0 ? f64(i - 1, offset) + u32(i - 1, size) : 0;
+  const previous =
+    (offset: number): Predictor =>
+    (i) =>
+      i > 0 ? f64(i - 1, offset) : 0;
   // The end of the furthest column so far: where the next newly written column starts.
   const furthestEnd = (offset: number, size: number): Predictor => {
     const ends = [0];

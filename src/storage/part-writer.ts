@@ -200,14 +200,17 @@ export class PartWriter {
       ev = this.deflater.apply('values', ev);
     }
     const tsCrc = crc32(et.bytes);
-    const tsOffset = this.sharedTimestamps.offsetOf(et.kind, et.bytes, tsCrc) ?? this.sharedTimestamps.add(et.kind, et.bytes, tsCrc, this.files['timestamps.bin'].write(et.bytes));
+    const tsOffset =
+      this.sharedTimestamps.offsetOf(et.kind, et.bytes, tsCrc) ??
+      this.sharedTimestamps.add(et.kind, et.bytes, tsCrc, this.files['timestamps.bin'].write(et.bytes));
     // Value columns repeat less often than timestamps (constant series, histogram buckets): a
     // flush part, merged again within minutes, writes them without looking (a lookup per block
     // cost as much as the rest of a flush with 100k series of a few samples each).
     let valOffset: number;
     if (this.type === 'big') {
       const valCrc = crc32(ev.bytes);
-      valOffset = this.sharedValues.offsetOf(ev.kind, ev.bytes, valCrc) ?? this.sharedValues.add(ev.kind, ev.bytes, valCrc, this.files['values.bin'].write(ev.bytes));
+      valOffset =
+        this.sharedValues.offsetOf(ev.kind, ev.bytes, valCrc) ?? this.sharedValues.add(ev.kind, ev.bytes, valCrc, this.files['values.bin'].write(ev.bytes));
     } else {
       valOffset = this.files['values.bin'].write(ev.bytes);
     }

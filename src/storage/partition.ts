@@ -135,7 +135,11 @@ export class PartitionSet {
         fs.rmSync(join(dir, entry), { recursive: true, force: true });
         if (/^[0-9a-f]{16}$/.test(entry)) nextSeq = Math.max(nextSeq, parseInt(entry, 16) + 1);
       }
-      if (parts.length !== listed.length) writeManifest(dir, parts.map((p) => p.name));
+      if (parts.length !== listed.length)
+        writeManifest(
+          dir,
+          parts.map((p) => p.name),
+        );
       this.map.set(name, { name, dir, start, end, parts });
     }
     return nextSeq;
@@ -181,7 +185,10 @@ export class PartitionSet {
   }
 
   private setParts(p: Partition, parts: readonly Part[]): void {
-    writeManifest(p.dir, parts.map((x) => x.name));
+    writeManifest(
+      p.dir,
+      parts.map((x) => x.name),
+    );
     p.parts = parts;
   }
 
@@ -240,7 +247,16 @@ export class PartitionSet {
     this.quarantinedParts++;
     // Without readable metadata the part's time range is unknown: its whole month is suspect.
     const [start, end] = partitionRange(partition);
-    this.damage.record({ partition, part: partName, kind: 'part', seriesId: null, minT: range?.minT ?? start, maxT: range?.maxT ?? end - 1, reason: err.message, lost: false });
+    this.damage.record({
+      partition,
+      part: partName,
+      kind: 'part',
+      seriesId: null,
+      minT: range?.minT ?? start,
+      maxT: range?.maxT ?? end - 1,
+      reason: err.message,
+      lost: false,
+    });
     fs.mkdirSync(this.quarantineDir, { recursive: true });
     const dest = join(this.quarantineDir, `${partition}_${partName}_${Date.now()}`);
     try {
@@ -257,14 +273,21 @@ export class PartitionSet {
     const fresh = this.damage.record({ partition, part: partName, kind: 'block', seriesId: e.seriesId, minT: e.minT, maxT: e.maxT, reason, lost });
     if (!fresh) return;
     this.damagedBlocks++;
-    this.report(new StorageError(`partition ${partition}: ${lost ? 'merge dropped' : 'not serving'} a damaged block of series ${e.seriesId} (${new Date(e.minT).toISOString()} to ${new Date(e.maxT).toISOString()}): ${reason}`));
+    this.report(
+      new StorageError(
+        `partition ${partition}: ${lost ? 'merge dropped' : 'not serving'} a damaged block of series ${e.seriesId} (${new Date(e.minT).toISOString()} to ${new Date(e.maxT).toISOString()}): ${reason}`,
+      ),
+    );
   }
 
   /** Takes a part found corrupt out of its manifest; it is quarantined once no reader holds it. */
   dropCorruptPart(partition: string, part: Part, err: PartCorruptError): void {
     const p = this.map.get(partition);
     if (!p || !p.parts.includes(part)) return;
-    this.setParts(p, p.parts.filter((x) => x !== part));
+    this.setParts(
+      p,
+      p.parts.filter((x) => x !== part),
+    );
     part.onRelease = () => this.quarantine(partition, part.name, err, part.meta);
     part.retire();
   }
@@ -317,7 +340,10 @@ export class PartitionSet {
           made.push(`${p.name}/${part.name}/${f}`);
         }
       }
-      writeManifest(dest, p.parts.map((x) => x.name));
+      writeManifest(
+        dest,
+        p.parts.map((x) => x.name),
+      );
       made.push(`${p.name}/${MANIFEST}`);
     }
     // Ranged deletions name the parts they cover, and the damage log what those parts lack.

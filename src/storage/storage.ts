@@ -54,11 +54,18 @@ function collectWithout(
 ): void {
   const seq = parseInt(part.name, 16);
   const starts = new Map<number, number>();
-  part.collect(ids, minT, maxT, (id) => {
-    const b = bufferFor(id);
-    if (!starts.has(id)) starts.set(id, b.length);
-    return b;
-  }, scratch, onBadBlock);
+  part.collect(
+    ids,
+    minT,
+    maxT,
+    (id) => {
+      const b = bufferFor(id);
+      if (!starts.has(id)) starts.set(id, b.length);
+      return b;
+    },
+    scratch,
+    onBadBlock,
+  );
   for (const [id, from] of starts) {
     const cut = intervalsFor(tombs, id, seq);
     if (cut) cutIntervals(bufferFor(id), from, cut);
@@ -149,7 +156,12 @@ export class Storage {
     s.partSeq = s.partitions.load(opts.verifyPartsOnOpen ?? false);
     s.pruneTombstones();
     const { wal, replay } = Wal.open(
-      { dir: join(opts.dataPath, 'wal'), fsync: opts.walFsync, fsyncIntervalMs: opts.walFsyncIntervalMs, ...(opts.walArchive ? { archive: opts.walArchive } : {}) },
+      {
+        dir: join(opts.dataPath, 'wal'),
+        fsync: opts.walFsync,
+        fsyncIntervalMs: opts.walFsyncIntervalMs,
+        ...(opts.walArchive ? { archive: opts.walArchive } : {}),
+      },
       (ids, ts, vs, n) => s.active.append(ids, ts, vs, 0, n),
     );
     s.wal = wal;
@@ -254,7 +266,8 @@ export class Storage {
       const id = ids[i]!;
       const t = timestamps[i]!;
       const r = rowNumbers[i]!;
-      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new InvalidRowsError(`appendHistograms: row ${i} has series id ${id}, want an integer in [0, 2^53]`);
+      if (!Number.isInteger(id) || id < 0 || id > MAX_ID)
+        throw new InvalidRowsError(`appendHistograms: row ${i} has series id ${id}, want an integer in [0, 2^53]`);
       if (!Number.isInteger(t)) throw new InvalidRowsError(`appendHistograms: row ${i} has timestamp ${t}, want integer milliseconds`);
       if (!Number.isInteger(r) || r < 0 || r >= rows.count) throw new InvalidRowsError(`appendHistograms: row ${i} names histogram ${r} of ${rows.count}`);
       if (t < lo) old++;

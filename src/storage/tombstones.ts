@@ -55,7 +55,7 @@ export function cutIntervals(buf: SampleBuffer, from: number, intervals: readonl
   const ts = buf.timestamps;
   const vs = buf.values;
   let w = from;
-  for (let r = from; r < buf.length; ) {
+  for (let r = from; r < buf.length;) {
     // Runs of kept samples move with copyWithin, which keeps NaN payloads (staleness markers) bit for bit.
     let end = r;
     while (end < buf.length && !inAny(ts[end]!, intervals)) end++;
@@ -81,7 +81,10 @@ function inAny(t: number, intervals: readonly Interval[]): boolean {
 export class TombstoneSet {
   private list: Tombstone[];
 
-  private constructor(private readonly path: string, list: Tombstone[]) {
+  private constructor(
+    private readonly path: string,
+    list: Tombstone[],
+  ) {
     this.list = list;
   }
 

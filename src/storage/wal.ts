@@ -136,9 +136,12 @@ export class Wal {
     const replay = wal.replayAll(sink);
     wal.openSegment(wal.seq + 1);
     if (opts.fsync === 'interval') {
-      wal.timer = setInterval(() => {
-        if (wal.dirty) wal.sync().catch(() => {});
-      }, Math.max(1, opts.fsyncIntervalMs));
+      wal.timer = setInterval(
+        () => {
+          if (wal.dirty) wal.sync().catch(() => {});
+        },
+        Math.max(1, opts.fsyncIntervalMs),
+      );
       wal.timer.unref();
     }
     return { wal, replay };

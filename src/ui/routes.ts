@@ -12,7 +12,8 @@ const DEFAULT_DIR = fileURLToPath(new URL('./www/', import.meta.url));
 // The editor (CodeMirror) injects its theme through constructed style sheets; uPlot and the
 // editor position elements through the CSSOM. Neither needs inline <style> or scripts.
 // `img-src data:` lets the PNG download and uPlot's canvas export work.
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
 
 const HASHED = /-[A-Z0-9]{8}\.(js|css)$/;
 

@@ -63,7 +63,13 @@ describe('backup and restore to fs://', () => {
     })();
     await new Promise((r) => setTimeout(r, 500));
     const ackedBefore = acked.length;
-    const b = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${repo}/first`, '-progress=json']);
+    const b = await cli([
+      'backup',
+      `-storageDataPath=${source.dataDir}`,
+      `-snapshot.createURL=${source.url}/snapshot/create`,
+      `-dst=fs://${repo}/first`,
+      '-progress=json',
+    ]);
     writing = false;
     await writer;
     expect(b.stderr).not.toContain('strata:');
@@ -100,11 +106,23 @@ describe('backup and restore to fs://', () => {
   it('a second backup after new data uploads only what changed and says how much it reused', async () => {
     // Merges still pending from the earlier ingestion would rewrite parts between the two backups.
     expect((await fetch(`${source.url}/internal/force_merge`)).status).toBe(200);
-    const first = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${repo}/daily`, '-progress=json']);
+    const first = await cli([
+      'backup',
+      `-storageDataPath=${source.dataDir}`,
+      `-snapshot.createURL=${source.url}/snapshot/create`,
+      `-dst=fs://${repo}/daily`,
+      '-progress=json',
+    ]);
     expect(first.code).toBe(0);
     // Into another month's partition, so no merge of the new part can rewrite the old ones.
     await ingest(source.url, { name: 'new_metric', batches: 1, seriesCount: 10, points: 5, start: start - 40 * 24 * HOUR });
-    const second = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${repo}/daily`, '-progress=json']);
+    const second = await cli([
+      'backup',
+      `-storageDataPath=${source.dataDir}`,
+      `-snapshot.createURL=${source.url}/snapshot/create`,
+      `-dst=fs://${repo}/daily`,
+      '-progress=json',
+    ]);
     expect(second.code).toBe(0);
     const s = summaryOf(second.stdout);
     expect(s.bytesReused).toBeGreaterThan(0);
@@ -116,7 +134,13 @@ describe('backup and restore to fs://', () => {
 
   it('verify -level=full names a file with one flipped byte with both hashes (exit 3); restore exits 3 and leaves the target unchanged', async () => {
     const copy = tempDir('strata-repo-copy-');
-    const b = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${copy}/b`, '-progress=none']);
+    const b = await cli([
+      'backup',
+      `-storageDataPath=${source.dataDir}`,
+      `-snapshot.createURL=${source.url}/snapshot/create`,
+      `-dst=fs://${copy}/b`,
+      '-progress=none',
+    ]);
     expect(b.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(copy, 'b', 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string; size: number }[] };
     const victim = manifest.files.find((f) => f.path.endsWith('values.bin') && f.size > 10)!;
@@ -143,7 +167,17 @@ describe('backup and restore to fs://', () => {
 
   it('verify -level=quick exits 3 on a missing file; restore refuses a backup without its marker unless -skipBackupCompleteCheck', async () => {
     const copy = tempDir('strata-repo-copy-');
-    expect((await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${copy}/b`, '-progress=none'])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'backup',
+          `-storageDataPath=${source.dataDir}`,
+          `-snapshot.createURL=${source.url}/snapshot/create`,
+          `-dst=fs://${copy}/b`,
+          '-progress=none',
+        ])
+      ).code,
+    ).toBe(0);
     rmSync(join(copy, 'b', 'backup_complete.ignore'));
     const target = join(tempDir('strata-target-'), 'd');
     const refused = await cli(['restore', `-src=fs://${copy}/b`, `-storageDataPath=${target}`, '-progress=none']);
@@ -209,7 +243,10 @@ describe('backup and restore to fs://', () => {
     const copy = tempDir('strata-repo-copy-');
     const b = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${copy}/b`]);
     expect(b.code).toBe(0);
-    const lines = b.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; bytesDone: number; bytesTotal: number });
+    const lines = b.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; bytesDone: number; bytesTotal: number });
     expect(lines[0]!.event).toBe('start');
     expect(lines.at(-1)!.event).toBe('done');
     expect(lines.at(-1)!.bytesDone).toBe(lines.at(-1)!.bytesTotal);
@@ -283,7 +320,10 @@ describe('backup and restore to fs://', () => {
       const name = `b${i}`;
       names.push(name);
       const at = new Date(base + i * 8 * HOUR).toISOString();
-      const r = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshotName=${snap.snapshot}`, `-dst=fs://${prunable}/${name}`, '-progress=none'], { STRATA_BACKUP_TIME: at });
+      const r = await cli(
+        ['backup', `-storageDataPath=${source.dataDir}`, `-snapshotName=${snap.snapshot}`, `-dst=fs://${prunable}/${name}`, '-progress=none'],
+        { STRATA_BACKUP_TIME: at },
+      );
       expect(r.code).toBe(0);
     }
     expect((await cli(['backup', 'lock', `-dst=fs://${prunable}/b0`])).code).toBe(0);
@@ -291,7 +331,9 @@ describe('backup and restore to fs://', () => {
     expect(dry.stdout).toContain('would delete\tb1');
     const p = await cli(['backup', 'prune', `-dst=fs://${prunable}`, '-keepLastHourly=2', '-keepLastDaily=2']);
     expect(p.code).toBe(0);
-    const kept = readdirSync(prunable).filter((n) => n !== 'objects' && existsSync(join(prunable, n, 'manifest.json'))).sort();
+    const kept = readdirSync(prunable)
+      .filter((n) => n !== 'objects' && existsSync(join(prunable, n, 'manifest.json')))
+      .sort();
     // Hourly: b6, b5. Daily: b6 (day 3), b5 (newest of day 2: 08:00 and 16:00 → b5). Locked: b0.
     expect(kept).toEqual(['b0', 'b5', 'b6']);
     const list = await cli(['backup', 'list', `-dst=fs://${prunable}`]);

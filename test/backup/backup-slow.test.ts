@@ -33,7 +33,9 @@ describe.skipIf(!SLOW)('backup and restore under kill -9, throttling and a termi
     source = await startStrata({ args: ['--retentionPeriod=5y'] });
     await ingestSpread(source.url, { months: 24, seriesCount: 100, points: 400 });
     snapshot = ((await (await fetch(`${source.url}/snapshot/create`)).json()) as { snapshot: string }).snapshot;
-    const info = JSON.parse(readFileSync(join(source.dataDir, 'snapshots', snapshot, 'snapshot.json'), 'utf8')) as { files: { size: number; sha256: string }[] };
+    const info = JSON.parse(readFileSync(join(source.dataDir, 'snapshots', snapshot, 'snapshot.json'), 'utf8')) as {
+      files: { size: number; sha256: string }[];
+    };
     total = [...new Map(info.files.map((f) => [f.sha256, f.size])).values()].reduce((a, b) => a + b, 0);
   }, 120_000);
 
@@ -91,7 +93,14 @@ describe.skipIf(!SLOW)('backup and restore under kill -9, throttling and a termi
 
   it('-maxBytesPerSecond holds the rate within ±20%', async () => {
     const repo = tempDir('strata-repo-rate-');
-    const b = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshotName=${snapshot}`, `-dst=fs://${repo}/b`, `-maxBytesPerSecond=${RATE}`, '-progress=json']);
+    const b = await cli([
+      'backup',
+      `-storageDataPath=${source.dataDir}`,
+      `-snapshotName=${snapshot}`,
+      `-dst=fs://${repo}/b`,
+      `-maxBytesPerSecond=${RATE}`,
+      '-progress=json',
+    ]);
     expect(b.code).toBe(0);
     const s = summaryOf(b.stdout);
     const rate = s.bytesTransferred / s.seconds;

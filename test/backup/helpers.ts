@@ -11,12 +11,22 @@ export const HOUR = 3_600_000;
  * consecutive time ranges from `start`, flushing after each so every batch becomes a part.
  * Values are a function of (series, time), so a reader can check any sample it gets back.
  */
-export async function ingest(url: string, opts: { name?: string; batches: number; seriesCount: number; points: number; start: number; flushEach?: boolean; authKey?: string }): Promise<number> {
+export async function ingest(
+  url: string,
+  opts: { name?: string; batches: number; seriesCount: number; points: number; start: number; flushEach?: boolean; authKey?: string },
+): Promise<number> {
   const name = opts.name ?? 'bk_metric';
   let written = 0;
   for (let b = 0; b < opts.batches; b++) {
     const ts = Array.from({ length: opts.points }, (_, i) => opts.start + (b * opts.points + i) * 10_000);
-    const body = Array.from({ length: opts.seriesCount }, (_, s) => series(name, { s: String(s), pad: 'x'.repeat(20) }, ts, ts.map((t) => valueAt(s, t))));
+    const body = Array.from({ length: opts.seriesCount }, (_, s) =>
+      series(
+        name,
+        { s: String(s), pad: 'x'.repeat(20) },
+        ts,
+        ts.map((t) => valueAt(s, t)),
+      ),
+    );
     const r = await writeV1(url, body);
     if (r.status !== 204) throw new Error(`write failed: ${r.status} ${await r.text()}`);
     written += opts.seriesCount * opts.points;
@@ -60,7 +70,14 @@ export async function ingestSpread(url: string, opts: { months: number; seriesCo
   for (let m = 0; m < opts.months; m++) {
     const t0 = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1 - m, 2);
     const ts = Array.from({ length: opts.points }, (_, i) => t0 + i * 15_000);
-    const body = Array.from({ length: opts.seriesCount }, (_, s) => series('spread_metric', { s: String(s) }, ts, ts.map(() => Math.random() * 1e6)));
+    const body = Array.from({ length: opts.seriesCount }, (_, s) =>
+      series(
+        'spread_metric',
+        { s: String(s) },
+        ts,
+        ts.map(() => Math.random() * 1e6),
+      ),
+    );
     const r = await writeV1(url, body);
     if (r.status !== 204) throw new Error(`write failed: ${r.status} ${await r.text()}`);
   }

@@ -1,14 +1,30 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  generateChurn, generateDataset, GenConfigError, HostModel, ProtoWriter, WriteRequestBuilder, encodeLabelBlock, snappyUncompress, type Dataset, type GenConfig,
+  generateChurn,
+  generateDataset,
+  GenConfigError,
+  HostModel,
+  ProtoWriter,
+  WriteRequestBuilder,
+  encodeLabelBlock,
+  snappyUncompress,
+  type Dataset,
+  type GenConfig,
 } from '../../bench/gen/index.js';
 import { decodeBody, decodeRaw, type DecodedSeries } from './helpers.js';
 
 const END = 1_700_000_100_000 - (1_700_000_100_000 % 15_000);
 const SMALL: GenConfig = {
-  seed: 7, hosts: 2, scrapeIntervalMs: 15_000, durationMs: 30 * 60_000, endMs: END,
-  churnFraction: 0.5, churnIntervalMs: 10 * 60_000, samplesPerRequest: 500, shards: 3,
+  seed: 7,
+  hosts: 2,
+  scrapeIntervalMs: 15_000,
+  durationMs: 30 * 60_000,
+  endMs: END,
+  churnFraction: 0.5,
+  churnIntervalMs: 10 * 60_000,
+  samplesPerRequest: 500,
+  shards: 3,
 };
 
 function digest(d: Dataset): string {
@@ -174,7 +190,8 @@ describe('wide hosts (scale profile)', () => {
     expect(total / 10).toBeLessThan(1400);
     const host = new HostModel(0, 0, 42, END, 'wide');
     const names = new Set(host.labels.map((l) => l.find((x) => x.name === '__name__')!.value));
-    for (const n of ['node_cpu_scaling_frequency_hertz', 'node_softnet_processed_total', 'node_schedstat_running_seconds_total']) expect(names.has(n)).toBe(true);
+    for (const n of ['node_cpu_scaling_frequency_hertz', 'node_softnet_processed_total', 'node_schedstat_running_seconds_total'])
+      expect(names.has(n)).toBe(true);
     expect(host.labels.some((l) => l.some((x) => x.name === 'device' && x.value.startsWith('veth')))).toBe(true);
   });
 
@@ -203,7 +220,11 @@ describe('remote-write encoding', () => {
   });
 
   it('round-trips label values with UTF-8, quotes and empty strings', () => {
-    const labels = [{ name: '__name__', value: 'm' }, { name: 'a', value: 'ünïcødé "q" \\' }, { name: 'b', value: '' }];
+    const labels = [
+      { name: '__name__', value: 'm' },
+      { name: 'a', value: 'ünïcødé "q" \\' },
+      { name: 'b', value: '' },
+    ];
     const b = new WriteRequestBuilder();
     b.add(encodeLabelBlock(labels), 1_700_000_000_123, 1.5);
     const [s] = decodeBody(b.finish().data);
@@ -211,7 +232,7 @@ describe('remote-write encoding', () => {
     expect(s!.samples).toEqual([{ value: 1.5, timestamp: 1_700_000_000_123 }]);
   });
 
-  it('encodes negative int64 timestamps as protobuf two\'s complement varints', () => {
+  it("encodes negative int64 timestamps as protobuf two's complement varints", () => {
     const w = new ProtoWriter();
     const sample = new ProtoWriter();
     sample.tag(1, 1);

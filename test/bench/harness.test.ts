@@ -14,8 +14,15 @@ import { decodeBody } from './helpers.js';
 
 const END = 1_700_000_100_000 - (1_700_000_100_000 % 15_000);
 const CONFIG: GenConfig = {
-  seed: 3, hosts: 2, scrapeIntervalMs: 15_000, durationMs: 20 * 60_000, endMs: END,
-  churnFraction: 0, churnIntervalMs: 60 * 60_000, samplesPerRequest: 1000, shards: 3,
+  seed: 3,
+  hosts: 2,
+  scrapeIntervalMs: 15_000,
+  durationMs: 20 * 60_000,
+  endMs: END,
+  churnFraction: 0,
+  churnIntervalMs: 60 * 60_000,
+  samplesPerRequest: 1000,
+  shards: 3,
 };
 const dataset = generateDataset(CONFIG);
 
@@ -49,8 +56,13 @@ beforeAll(async () => {
         if (behaviour.query === 'error') {
           return void res.writeHead(422, { 'Content-Type': 'application/json' }).end('{"status":"error","errorType":"execution","error":"too many samples"}');
         }
-        const result = [{ metric: {}, value: [1, '1'] }, { metric: { a: 'b' }, value: [1, '2'] }];
-        return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+        const result = [
+          { metric: {}, value: [1, '1'] },
+          { metric: { a: 'b' }, value: [1, '2'] },
+        ];
+        return void res
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
       }
       res.writeHead(404).end();
     });
@@ -142,7 +154,12 @@ describe('query driver', () => {
 
   it('reports a query API answering 404 as n/a naming the path', async () => {
     behaviour.query = '404';
-    const rs = await runQueries(target, QUERIES.filter((q) => q.id === 'q01' || q.id === 'q10'), dataset, QUERY_OPTS);
+    const rs = await runQueries(
+      target,
+      QUERIES.filter((q) => q.id === 'q01' || q.id === 'q10'),
+      dataset,
+      QUERY_OPTS,
+    );
     expect(rs.map((r) => r.error)).toEqual(['GET /api/v1/query returns 404', 'GET /api/v1/query_range returns 404']);
   });
 

@@ -16,7 +16,10 @@ describe('micro benchmark runner', () => {
   });
 
   it('returns what the benchmark function returned, with the quick argument passed in', async () => {
-    writeFileSync(join(dir, 'ok.js'), 'export const DEFAULTS = { a: 1 };\nexport async function runOk(o) { console.log("noise"); return [{ name: "x", opts: o }]; }\n');
+    writeFileSync(
+      join(dir, 'ok.js'),
+      'export const DEFAULTS = { a: 1 };\nexport async function runOk(o) { console.log("noise"); return [{ name: "x", opts: o }]; }\n',
+    );
     const r = await runMicro({ file: 'ok.js', fn: 'runOk', name: 'ok', quickArg: '{ ...m.DEFAULTS, quick: true }' }, { quick: true, timeoutMs: 10_000 }, dir);
     expect(r.error).toBe('');
     expect(r.result).toEqual([{ name: 'x', opts: { a: 1, quick: true } }]);

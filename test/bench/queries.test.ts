@@ -5,8 +5,15 @@ import { QUERIES, queryRequest } from '../../bench/queries.js';
 
 const END = 1_700_000_100_000 - (1_700_000_100_000 % 15_000);
 const CONFIG: GenConfig = {
-  seed: 1, hosts: 4, scrapeIntervalMs: 15_000, durationMs: 2 * 3_600_000, endMs: END,
-  churnFraction: 0.25, churnIntervalMs: 30 * 60_000, samplesPerRequest: 5_000, shards: 2,
+  seed: 1,
+  hosts: 4,
+  scrapeIntervalMs: 15_000,
+  durationMs: 2 * 3_600_000,
+  endMs: END,
+  churnFraction: 0.25,
+  churnIntervalMs: 30 * 60_000,
+  samplesPerRequest: 5_000,
+  shards: 2,
 };
 const dataset = generateDataset(CONFIG);
 const parserBuilt = existsSync(new URL('../../src/promql/generated/parser.js', import.meta.url));
@@ -48,25 +55,34 @@ describe('benchmark query list', () => {
     }
   });
 
-  it.skipIf(!parserBuilt)('parses every expression with Strata\'s PromQL parser', async () => {
+  it.skipIf(!parserBuilt)("parses every expression with Strata's PromQL parser", async () => {
     const { parseExpr } = await import('../../src/promql/index.js');
     for (const q of QUERIES) expect(() => parseExpr(q.expr), q.id).not.toThrow();
   });
 
   it('asks instant queries at the last scrape round', () => {
-    const r = queryRequest(QUERIES.find((q) => q.window === 'instant')!, dataset);
+    const r = queryRequest(
+      QUERIES.find((q) => q.window === 'instant')!,
+      dataset,
+    );
     expect(r.path).toBe('/api/v1/query');
     expect(r.params['time']).toBe(String(END / 1000));
   });
 
   it('asks 1 h ranges over the last hour and whole ranges from the first scrape, about 240 steps', () => {
-    const h = queryRequest(QUERIES.find((q) => q.window === '1h')!, dataset);
+    const h = queryRequest(
+      QUERIES.find((q) => q.window === '1h')!,
+      dataset,
+    );
     expect(h.path).toBe('/api/v1/query_range');
     expect(Number(h.params['end']) - Number(h.params['start'])).toBe(3600);
     expect(h.params['step']).toBe('15');
-    const all = queryRequest(QUERIES.find((q) => q.window === 'all')!, dataset);
+    const all = queryRequest(
+      QUERIES.find((q) => q.window === 'all')!,
+      dataset,
+    );
     expect(Number(all.params['start'])).toBe(dataset.startMs / 1000);
-    expect(3600 * 2 / Number(all.params['step'])).toBeLessThanOrEqual(240);
+    expect((3600 * 2) / Number(all.params['step'])).toBeLessThanOrEqual(240);
   });
 
   it('derives expected series counts from the active hosts of the data set', () => {

@@ -53,20 +53,67 @@ describe('bench report', () => {
     wallSeconds: 1,
     machine: { cpuModel: 'cpu', cores: 2, memGiB: 4, kernel: 'Linux', node: 'v20', load: '0 0 0' },
     dataset: {
-      hosts: 1, scrapeIntervalSec: 15, durationMin: 60, churn: 'none', totalSamples: 1000, activeSeries: 10, seriesCreated: 10,
-      requests: 1, samplesPerRequest: 1000, connections: 1, compressedMiB: 0.1, generationSec: 0.1,
+      hosts: 1,
+      scrapeIntervalSec: 15,
+      durationMin: 60,
+      churn: 'none',
+      totalSamples: 1000,
+      activeSeries: 10,
+      seriesCreated: 10,
+      requests: 1,
+      samplesPerRequest: 1000,
+      connections: 1,
+      compressedMiB: 0.1,
+      generationSec: 0.1,
     },
     queries: QUERIES.slice(0, 1),
     targets: [
       { id: 'strata', label: 'Strata', version: 's', skipped: '', ingest: null, ingestError: 'POST /api/v1/write returns 404', queries: [], queryError: '' },
       {
-        id: 'victoriametrics', label: 'VictoriaMetrics', version: 'v', skipped: '', ingestError: '', queryError: '',
+        id: 'victoriametrics',
+        label: 'VictoriaMetrics',
+        version: 'v',
+        skipped: '',
+        ingestError: '',
+        queryError: '',
         ingest: {
-          samplesSent: 1000, samplesAccepted: 1000, requests: 1, failedRequests: 0, firstError: '', wallSeconds: 1, samplesPerSecond: 1000,
-          cpuSeconds: 0.5, cpuSecondsPerMillion: 500, cpuSecondsPerMillionWithPersist: 600, clientCpuSeconds: 0.1, peakRssBytes: 2 ** 20, sendPeakRssBytes: 2 ** 20, persistPeakRssBytes: 2 ** 20, steadyRssBytes: 2 ** 20, diskBytes: 2000, bytesPerSample: 2, indexBytes: null,
-          persistNote: '', persistSeconds: 0, complete: true,
+          samplesSent: 1000,
+          samplesAccepted: 1000,
+          requests: 1,
+          failedRequests: 0,
+          firstError: '',
+          wallSeconds: 1,
+          samplesPerSecond: 1000,
+          cpuSeconds: 0.5,
+          cpuSecondsPerMillion: 500,
+          cpuSecondsPerMillionWithPersist: 600,
+          clientCpuSeconds: 0.1,
+          peakRssBytes: 2 ** 20,
+          sendPeakRssBytes: 2 ** 20,
+          persistPeakRssBytes: 2 ** 20,
+          steadyRssBytes: 2 ** 20,
+          diskBytes: 2000,
+          bytesPerSample: 2,
+          indexBytes: null,
+          persistNote: '',
+          persistSeconds: 0,
+          complete: true,
         },
-        queries: [{ id: 'q01', error: '', seriesCount: 1, points: 1, valueSum: 0.5, expectedSeries: 1, p50Ms: 2.5, p90Ms: 3.25, sequentialRuns: 5, qps: 100, concurrentRuns: 10 }],
+        queries: [
+          {
+            id: 'q01',
+            error: '',
+            seriesCount: 1,
+            points: 1,
+            valueSum: 0.5,
+            expectedSeries: 1,
+            p50Ms: 2.5,
+            p90Ms: 3.25,
+            sequentialRuns: 5,
+            qps: 100,
+            concurrentRuns: 10,
+          },
+        ],
       },
       { id: 'prometheus', label: 'Prometheus', version: '', skipped: 'prometheus not found', ingest: null, ingestError: '', queries: [], queryError: '' },
     ],
@@ -87,24 +134,51 @@ describe('bench report', () => {
 
   it('prints no ratio when either side is missing', () => {
     const row = text.split('\n').find((l) => l.startsWith('| disk: bytes per sample, total'))!;
-    expect(row.split('|').slice(5, 8).map((c) => c.trim())).toEqual(['–', '–', '–']);
+    expect(
+      row
+        .split('|')
+        .slice(5, 8)
+        .map((c) => c.trim()),
+    ).toEqual(['–', '–', '–']);
   });
 });
 
 describe('answer cross-check against Prometheus', () => {
   const q = QUERIES[0]!;
   const run = (id: 'strata' | 'prometheus', points: number, valueSum: number): TargetRun => ({
-    id, label: id, version: '', skipped: '', ingest: null, ingestError: '', queryError: '',
-    queries: [{ id: q.id, error: '', seriesCount: 1, points, valueSum, expectedSeries: null, p50Ms: 1, p90Ms: 1, sequentialRuns: 1, qps: 1, concurrentRuns: 1 }],
+    id,
+    label: id,
+    version: '',
+    skipped: '',
+    ingest: null,
+    ingestError: '',
+    queryError: '',
+    queries: [
+      { id: q.id, error: '', seriesCount: 1, points, valueSum, expectedSeries: null, p50Ms: 1, p90Ms: 1, sequentialRuns: 1, qps: 1, concurrentRuns: 1 },
+    ],
   });
   const withRuns = (s: TargetRun, p: TargetRun): BenchReport => ({
-    profile: 'quick', startedAt: '', wallSeconds: 0,
+    profile: 'quick',
+    startedAt: '',
+    wallSeconds: 0,
     machine: { cpuModel: '', cores: 1, memGiB: 1, kernel: '', node: '', load: '' },
     dataset: {
-      hosts: 1, scrapeIntervalSec: 15, durationMin: 1, churn: '', totalSamples: 1, activeSeries: 1, seriesCreated: 1,
-      requests: 1, samplesPerRequest: 1, connections: 1, compressedMiB: 0, generationSec: 0,
+      hosts: 1,
+      scrapeIntervalSec: 15,
+      durationMin: 1,
+      churn: '',
+      totalSamples: 1,
+      activeSeries: 1,
+      seriesCreated: 1,
+      requests: 1,
+      samplesPerRequest: 1,
+      connections: 1,
+      compressedMiB: 0,
+      generationSec: 0,
     },
-    queries: [q], targets: [s, p], micro: [],
+    queries: [q],
+    targets: [s, p],
+    micro: [],
   });
 
   it('accepts value sums equal within one part in a million', () => {

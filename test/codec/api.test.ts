@@ -73,7 +73,10 @@ describe('codec public API', () => {
 
   it('throws CodecError, never a TypeError, on a block of the wrong column', () => {
     const { ts } = scrapeBlock(100);
-    const block = encodeValues(new Float64Array(100).map(() => Math.random()), 100);
+    const block = encodeValues(
+      new Float64Array(100).map(() => Math.random()),
+      100,
+    );
     expect(() => decodeTimestamps(block, 100, ts)).toThrow(CodecError);
   });
 });

@@ -90,11 +90,21 @@ export const scrapeTimestamps = fc
 
 const BIG = 2 ** 50;
 export const wideIntTimestamps = fc
-  .array(fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.maxSafeInteger().map((x) => x % (BIG + 1)), fc.constantFrom(BIG, -BIG, 0)), { maxLength: 300, size: 'max' })
+  .array(
+    fc.oneof(
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+      fc.maxSafeInteger().map((x) => x % (BIG + 1)),
+      fc.constantFrom(BIG, -BIG, 0),
+    ),
+    { maxLength: 300, size: 'max' },
+  )
   .map((a) => Float64Array.from(a));
 
 export const adversarialTimestamps = fc
-  .array(fc.oneof(fc.integer(), fc.constantFrom(-0, 0.5, NaN, Infinity, -Infinity, BIG + 1, -BIG - 1, 2 ** 53, Number.MAX_SAFE_INTEGER)), { maxLength: 200, size: 'max' })
+  .array(fc.oneof(fc.integer(), fc.constantFrom(-0, 0.5, NaN, Infinity, -Infinity, BIG + 1, -BIG - 1, 2 ** 53, Number.MAX_SAFE_INTEGER)), {
+    maxLength: 200,
+    size: 'max',
+  })
   .map((a) => Float64Array.from(a));
 
 /** WASM and reference write the same bytes, and both read them back bit-exactly. */
@@ -121,4 +131,3 @@ export function checkValues(wasm: CodecBackend, vals: Float64Array): void {
   expect(sameBits(a, vals)).toBe(true);
   expect(sameBits(b, vals)).toBe(true);
 }
-

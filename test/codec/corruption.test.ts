@@ -22,13 +22,45 @@ withStale.set(staleBits(), 150);
 
 /** One valid block of every kind, as [name, block, count, decoder]. */
 const BLOCKS: [string, Uint8Array, number, Decode][] = [
-  ['timestamps, equal intervals', referenceCodec.encodeTimestamps(series(300, (i) => 1e12 + i * 15000), 300), 300, decodeTs],
-  ['timestamps, delta-of-delta', referenceCodec.encodeTimestamps(series(300, (i, r) => 1e12 + i * 15000 + Math.floor(r() * 50)), 300), 300, decodeTs],
+  [
+    'timestamps, equal intervals',
+    referenceCodec.encodeTimestamps(
+      series(300, (i) => 1e12 + i * 15000),
+      300,
+    ),
+    300,
+    decodeTs,
+  ],
+  [
+    'timestamps, delta-of-delta',
+    referenceCodec.encodeTimestamps(
+      series(300, (i, r) => 1e12 + i * 15000 + Math.floor(r() * 50)),
+      300,
+    ),
+    300,
+    decodeTs,
+  ],
   ['timestamps, raw', referenceCodec.encodeTimestamps(f64(0.5, 1, 2.5, 4), 4), 4, decodeTs],
   ['values, constant', referenceCodec.encodeValues(new Float64Array(50).fill(3), 50), 50, decodeVals],
-  ['values, decimal delta', referenceCodec.encodeValues(series(300, (_, r) => Math.round(r() * 1e4) / 100), 300), 300, decodeVals],
+  [
+    'values, decimal delta',
+    referenceCodec.encodeValues(
+      series(300, (_, r) => Math.round(r() * 1e4) / 100),
+      300,
+    ),
+    300,
+    decodeVals,
+  ],
   ['values, decimal delta-of-delta with an exception', referenceCodec.encodeValues(withStale, 300), 300, decodeVals],
-  ['values, Gorilla', referenceCodec.encodeValues(series(300, (_, r) => r()), 300), 300, decodeVals],
+  [
+    'values, Gorilla',
+    referenceCodec.encodeValues(
+      series(300, (_, r) => r()),
+      300,
+    ),
+    300,
+    decodeVals,
+  ],
   ['values, Gorilla with specials', referenceCodec.encodeValues(f64(-0, Infinity, fromBits(0x7ff80000, 7), 1 / 3, -1 / 3), 5), 5, decodeVals],
 ];
 

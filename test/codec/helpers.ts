@@ -33,7 +33,12 @@ export function f64(...parts: (number | Float64Array)[]): Float64Array {
 export function bitsHex(a: Float64Array, n = a.length): string[] {
   const b = new Uint8Array(a.buffer, a.byteOffset, n * 8);
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(Buffer.from(b.subarray(i * 8, i * 8 + 8)).reverse().toString('hex'));
+  for (let i = 0; i < n; i++)
+    out.push(
+      Buffer.from(b.subarray(i * 8, i * 8 + 8))
+        .reverse()
+        .toString('hex'),
+    );
   return out;
 }
 

@@ -42,7 +42,10 @@ function intSeries(n: number): FloatHistogram[] {
       zeroCount: i,
       count: 10 * i + i + 6 * i,
       sum: 1.5 * i,
-      positiveSpans: [{ offset: -2, length: 2 }, { offset: 3, length: 2 }],
+      positiveSpans: [
+        { offset: -2, length: 2 },
+        { offset: 3, length: 2 },
+      ],
       positiveBuckets: Float64Array.from([i, 2 * i, 3 * i, 4 * i]),
       negativeSpans: [{ offset: 1, length: 3 }],
       negativeBuckets: Float64Array.from([i, 2 * i, 3 * i]),
@@ -70,9 +73,33 @@ describe('histogram column (TypeScript reference)', () => {
 
   it('round-trips float counts, NaN sums and -53 custom buckets bit for bit', () => {
     const hs = [
-      h({ schema: -53, zeroThreshold: 0, count: 3.5, sum: NaN, positiveSpans: [{ offset: 0, length: 3 }], positiveBuckets: Float64Array.from([0.5, 1, 2]), customValues: Float64Array.from([0.1, 1, 10]) }),
-      h({ schema: -53, zeroThreshold: 0, count: 4.25, sum: 7.125, positiveSpans: [{ offset: 0, length: 3 }], positiveBuckets: Float64Array.from([0.75, 1.5, 2]), customValues: Float64Array.from([0.1, 1, 10]) }),
-      h({ schema: 0, count: 1 / 3, sum: -0, zeroCount: 1e-300, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: Float64Array.from([1 / 3]), counterResetHint: 3 }),
+      h({
+        schema: -53,
+        zeroThreshold: 0,
+        count: 3.5,
+        sum: NaN,
+        positiveSpans: [{ offset: 0, length: 3 }],
+        positiveBuckets: Float64Array.from([0.5, 1, 2]),
+        customValues: Float64Array.from([0.1, 1, 10]),
+      }),
+      h({
+        schema: -53,
+        zeroThreshold: 0,
+        count: 4.25,
+        sum: 7.125,
+        positiveSpans: [{ offset: 0, length: 3 }],
+        positiveBuckets: Float64Array.from([0.75, 1.5, 2]),
+        customValues: Float64Array.from([0.1, 1, 10]),
+      }),
+      h({
+        schema: 0,
+        count: 1 / 3,
+        sum: -0,
+        zeroCount: 1e-300,
+        positiveSpans: [{ offset: 0, length: 1 }],
+        positiveBuckets: Float64Array.from([1 / 3]),
+        counterResetHint: 3,
+      }),
     ];
     const rows = rowsOf(hs);
     const dec = decodeHistogramsRef(encodeHistogramsRef(rows, hs.length), hs.length);
@@ -135,7 +162,9 @@ describe('histogram column: WASM and TypeScript write the same bytes', () => {
       const nb = 1 + (layout % 5);
       const ints = layout % 3 !== 2;
       acc += ints ? Math.floor(rnd() * 1000) : rnd() * 10;
-      const buckets = Float64Array.from({ length: nb }, (_, k) => (rnd() < 0.02 ? odd[Math.floor(rnd() * odd.length)]! : ints ? Math.floor(acc) + k : acc * (k + 1)));
+      const buckets = Float64Array.from({ length: nb }, (_, k) =>
+        rnd() < 0.02 ? odd[Math.floor(rnd() * odd.length)]! : ints ? Math.floor(acc) + k : acc * (k + 1),
+      );
       const custom = layout % 4 === 3;
       out.push(
         h({

@@ -32,7 +32,10 @@ describe('inflateRaw', () => {
   it('inflates random and repetitive data as zlib wrote it', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.constantFrom(0, 1, 2, 255), { maxLength: 5000 }).map((a) => Uint8Array.from(a))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 3000 }),
+          fc.array(fc.constantFrom(0, 1, 2, 255), { maxLength: 5000 }).map((a) => Uint8Array.from(a)),
+        ),
         fc.integer({ min: 1, max: 9 }),
         fc.integer({ min: 9, max: 15 }),
         (input, level, windowBits) => {

@@ -23,39 +23,66 @@ describe.skipIf(wasmOrNull === null)('WASM codecs match the TypeScript reference
   const wasm = wasmOrNull!;
 
   it('on scrape-like timestamps with jitter', () => {
-    fc.assert(fc.property(scrapeTimestamps, (ts) => checkTimestamps(wasm, ts)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(scrapeTimestamps, (ts) => checkTimestamps(wasm, ts)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on arbitrary integer timestamps up to ±2^50, unsorted, with huge jumps', () => {
-    fc.assert(fc.property(wideIntTimestamps, (ts) => checkTimestamps(wasm, ts)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(wideIntTimestamps, (ts) => checkTimestamps(wasm, ts)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on timestamps off the integer path (fractions, -0, NaN, ±Inf, beyond 2^50)', () => {
-    fc.assert(fc.property(adversarialTimestamps, (ts) => checkTimestamps(wasm, ts)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(adversarialTimestamps, (ts) => checkTimestamps(wasm, ts)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on random float64 bit patterns', () => {
-    fc.assert(fc.property(randomBlocks, (v) => checkValues(wasm, v)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(randomBlocks, (v) => checkValues(wasm, v)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on special values: -0, ±Inf, NaN payloads, staleness markers, subnormals', () => {
-    fc.assert(fc.property(specialBlocks, (v) => checkValues(wasm, v)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(specialBlocks, (v) => checkValues(wasm, v)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on arbitrary doubles', () => {
-    fc.assert(fc.property(doubleBlocks, (v) => checkValues(wasm, v)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(doubleBlocks, (v) => checkValues(wasm, v)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on decimal counters and gauges', () => {
-    fc.assert(fc.property(decimalBlocks, (v) => checkValues(wasm, v)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(decimalBlocks, (v) => checkValues(wasm, v)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on decimal blocks with exceptions', () => {
-    fc.assert(fc.property(decimalWithExceptions, (v) => checkValues(wasm, v)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(decimalWithExceptions, (v) => checkValues(wasm, v)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on blocks alternating between two bit patterns', () => {
-    fc.assert(fc.property(nearlyConstant, (v) => checkValues(wasm, v)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(nearlyConstant, (v) => checkValues(wasm, v)),
+      { numRuns: RUNS },
+    );
   });
 
   it('on full 8192-sample blocks', () => {
@@ -67,7 +94,8 @@ describe.skipIf(wasmOrNull === null)('WASM codecs match the TypeScript reference
       let c = 0;
       for (let i = 0; i < 8192; i++) {
         ts[i] = 1_700_000_000_000 + i * interval + Math.floor(next() * 10);
-        v[i] = kind === 0 ? (c += Math.floor(next() * 100)) : kind === 1 ? Math.round(next() * 1e4) / 100 : kind === 2 ? next() : i % 50 === 0 ? staleBits()[0]! : c;
+        v[i] =
+          kind === 0 ? (c += Math.floor(next() * 100)) : kind === 1 ? Math.round(next() * 1e4) / 100 : kind === 2 ? next() : i % 50 === 0 ? staleBits()[0]! : c;
       }
       return [ts, v] as const;
     });
@@ -81,7 +109,14 @@ describe.skipIf(wasmOrNull === null)('WASM codecs match the TypeScript reference
   });
 
   it('on range decodes of sorted blocks', () => {
-    const arb = fc.tuple(scrapeTimestamps, fc.oneof(decimalWithExceptions, specialBlocks), fc.double({ noNaN: true }), fc.double({ noNaN: true }), fc.nat(), fc.nat());
+    const arb = fc.tuple(
+      scrapeTimestamps,
+      fc.oneof(decimalWithExceptions, specialBlocks),
+      fc.double({ noNaN: true }),
+      fc.double({ noNaN: true }),
+      fc.nat(),
+      fc.nat(),
+    );
     fc.assert(
       fc.property(arb, ([ts, vals0, x, y, i, j]) => {
         const n = Math.min(ts.length, vals0.length);

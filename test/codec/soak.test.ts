@@ -25,15 +25,25 @@ describe.skipIf(!process.env['STRATA_SLOW_TESTS'] || wasm === null)('codec soak'
   const valueArbs = fc.oneof(randomBlocks, specialBlocks, doubleBlocks, decimalBlocks, decimalWithExceptions, nearlyConstant);
 
   it('WASM matches the reference on timestamps', { timeout: 600_000 }, () => {
-    fc.assert(fc.property(timestampArbs, (ts) => checkTimestamps(w, ts)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(timestampArbs, (ts) => checkTimestamps(w, ts)),
+      { numRuns: RUNS },
+    );
   });
 
   it('WASM matches the reference on values', { timeout: 600_000 }, () => {
-    fc.assert(fc.property(valueArbs, (v) => checkValues(w, v)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(valueArbs, (v) => checkValues(w, v)),
+      { numRuns: RUNS },
+    );
   });
 
   it('mutated valid blocks decode or throw CodecError in both backends', { timeout: 600_000 }, () => {
-    const arb = fc.tuple(fc.oneof(valueArbs, timestampArbs), fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }));
+    const arb = fc.tuple(
+      fc.oneof(valueArbs, timestampArbs),
+      fc.boolean(),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+    );
     fc.assert(
       fc.property(arb, ([data, asTs, flips]) => {
         const block = asTs ? referenceCodec.encodeTimestamps(data, data.length) : referenceCodec.encodeValues(data, data.length);

@@ -22,7 +22,11 @@ interface Result {
 }
 
 async function query(base: string, path: string, params: Record<string, string>): Promise<Result> {
-  const r = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  const r = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
   const body = (await r.json()) as { status: string; data: Result; error?: string };
   if (body.status !== 'success') throw new Error(`${base}${path} ${params.query}: ${body.error}`);
   return body.data;
@@ -38,7 +42,10 @@ function canonical(r: Result): string[] {
   const rows = r.result as Array<{ metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }>;
   return rows
     .map((s) => {
-      const labels = Object.entries(s.metric).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',');
+      const labels = Object.entries(s.metric)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
       const pts = s.value ? [s.value] : (s.values ?? []);
       return `{${labels}} ${pts.map(([t, v]) => `${t}:${num(v)}`).join(' ')}`;
     })
@@ -114,47 +121,52 @@ describe.skipIf(!enabled)('a real Prometheus remote-writing to Strata', () => {
     clearTimeout(timer);
   }
 
-  beforeAll(async () => {
-    strata = await startStrata({ args: ['--retentionPeriod=1y'] });
-    const nePort = await freePort();
-    const promPort = await freePort();
-    exporter = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
-    dir = tempDir('strata-compat-');
-    const cfg = join(dir, 'prometheus.yml');
-    writeFileSync(
-      cfg,
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  evaluation_interval: 1s',
-        'scrape_configs:',
-        '  - job_name: node',
-        `    static_configs: [{ targets: ["127.0.0.1:${nePort}"] }]`,
-        '  - job_name: prometheus',
-        `    static_configs: [{ targets: ["127.0.0.1:${promPort}"] }]`,
-        'remote_write:',
-        `  - url: ${strata.url}/api/v1/write`,
-        '    queue_config: { batch_send_deadline: 1s }',
-      ].join('\n'),
-    );
-    promUrl = `http://127.0.0.1:${promPort}`;
-    prom = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
-    await waitForOk(`${promUrl}/-/ready`, 30_000);
-    await new Promise((r) => setTimeout(r, RUN_SECONDS * 1000));
-    // Evaluate where both hold the same samples: behind what Prometheus reports as sent, so a
-    // remote-write queue lagging on a busy machine cannot make the comparison flaky.
-    // A quarter second off the grid: Prometheus 2.42 selects ranges as [t - range, t], Prometheus 3
-    // (and Strata) as (t - range, t]. A subquery's steps sit on multiples of its step, so an
-    // evaluation time on that grid (1 run in 5 with whole seconds) put a sub-step exactly on the
-    // left edge, where the two versions differ by design, not by a bug.
-    const t = Math.floor(Date.now() / 1000) - 10 + 0.25;
-    evalTimes = [t - 30, t - 17.5, t - 5, t];
-    const sentBy = Date.now() + 60_000;
-    while ((await metricValue(promUrl, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds')) < t + 2) {
-      if (Date.now() > sentBy) throw new Error('Prometheus did not send samples past the comparison time within 60 s');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }, RUN_SECONDS * 1000 + 60_000);
+  beforeAll(
+    async () => {
+      strata = await startStrata({ args: ['--retentionPeriod=1y'] });
+      const nePort = await freePort();
+      const promPort = await freePort();
+      exporter = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+      dir = tempDir('strata-compat-');
+      const cfg = join(dir, 'prometheus.yml');
+      writeFileSync(
+        cfg,
+        [
+          'global:',
+          '  scrape_interval: 1s',
+          '  evaluation_interval: 1s',
+          'scrape_configs:',
+          '  - job_name: node',
+          `    static_configs: [{ targets: ["127.0.0.1:${nePort}"] }]`,
+          '  - job_name: prometheus',
+          `    static_configs: [{ targets: ["127.0.0.1:${promPort}"] }]`,
+          'remote_write:',
+          `  - url: ${strata.url}/api/v1/write`,
+          '    queue_config: { batch_send_deadline: 1s }',
+        ].join('\n'),
+      );
+      promUrl = `http://127.0.0.1:${promPort}`;
+      prom = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+        stdio: 'ignore',
+      });
+      await waitForOk(`${promUrl}/-/ready`, 30_000);
+      await new Promise((r) => setTimeout(r, RUN_SECONDS * 1000));
+      // Evaluate where both hold the same samples: behind what Prometheus reports as sent, so a
+      // remote-write queue lagging on a busy machine cannot make the comparison flaky.
+      // A quarter second off the grid: Prometheus 2.42 selects ranges as [t - range, t], Prometheus 3
+      // (and Strata) as (t - range, t]. A subquery's steps sit on multiples of its step, so an
+      // evaluation time on that grid (1 run in 5 with whole seconds) put a sub-step exactly on the
+      // left edge, where the two versions differ by design, not by a bug.
+      const t = Math.floor(Date.now() / 1000) - 10 + 0.25;
+      evalTimes = [t - 30, t - 17.5, t - 5, t];
+      const sentBy = Date.now() + 60_000;
+      while ((await metricValue(promUrl, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds')) < t + 2) {
+        if (Date.now() > sentBy) throw new Error('Prometheus did not send samples past the comparison time within 60 s');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+    RUN_SECONDS * 1000 + 60_000,
+  );
 
   afterAll(async () => {
     // Prometheus first, while Strata still answers: on SIGTERM it flushes its remote-write queue,
@@ -176,11 +188,15 @@ describe.skipIf(!enabled)('a real Prometheus remote-writing to Strata', () => {
     let compared = 0;
     for (const q of QUERIES) {
       for (const t of evalTimes) {
-        const [a, b] = await Promise.all([query(promUrl, '/api/v1/query', { query: q, time: String(t) }), query(strata.url, '/api/v1/query', { query: q, time: String(t) })]);
+        const [a, b] = await Promise.all([
+          query(promUrl, '/api/v1/query', { query: q, time: String(t) }),
+          query(strata.url, '/api/v1/query', { query: q, time: String(t) }),
+        ]);
         compared++;
         const ca = canonical(a);
         const cb = canonical(b);
-        if (JSON.stringify(ca) !== JSON.stringify(cb)) mismatches.push(`${q} @${t}\n  prometheus: ${ca.slice(0, 3).join(' | ')}\n  strata:     ${cb.slice(0, 3).join(' | ')}`);
+        if (JSON.stringify(ca) !== JSON.stringify(cb))
+          mismatches.push(`${q} @${t}\n  prometheus: ${ca.slice(0, 3).join(' | ')}\n  strata:     ${cb.slice(0, 3).join(' | ')}`);
       }
     }
     expect(compared).toBeGreaterThanOrEqual(QUERIES.length * evalTimes.length);

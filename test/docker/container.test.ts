@@ -74,7 +74,6 @@ async function startContainer(name: string, port: number): Promise<string> {
   return url;
 }
 
-
 const seriesKey = (metric: Record<string, string>) =>
   Object.entries(metric)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -92,7 +91,11 @@ async function exported(url: string, match: string): Promise<Map<string, Map<num
   for (const line of (await r.text()).split('\n')) {
     if (!line) continue;
     // VictoriaMetrics' export format writes NaN and infinities as bare words.
-    const o = JSON.parse(line.replace(/([[,])(NaN|[+-]Inf)(?=[,\]])/g, '$1"$2"')) as { metric: Record<string, string>; values: Array<number | string>; timestamps: number[] };
+    const o = JSON.parse(line.replace(/([[,])(NaN|[+-]Inf)(?=[,\]])/g, '$1"$2"')) as {
+      metric: Record<string, string>;
+      values: Array<number | string>;
+      timestamps: number[];
+    };
     const m = new Map<number, string>();
     o.timestamps.forEach((t, i) => m.set(t, String(o.values[i]).replace('+Inf', 'Infinity').replace('-Inf', '-Infinity')));
     out.set(seriesKey(o.metric), m);
@@ -100,8 +103,16 @@ async function exported(url: string, match: string): Promise<Map<string, Map<num
   return out;
 }
 
-async function promQuery(url: string, query: string, time: number): Promise<Array<{ metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }>> {
-  const r = await fetch(`${url}/api/v1/query`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ query, time: String(time) }) });
+async function promQuery(
+  url: string,
+  query: string,
+  time: number,
+): Promise<Array<{ metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }>> {
+  const r = await fetch(`${url}/api/v1/query`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ query, time: String(time) }),
+  });
   const body = (await r.json()) as { status: string; error?: string; data: { resultType: string; result: unknown } };
   if (body.status !== 'success') throw new Error(`${url} ${query}: ${body.error}`);
   if (body.data.resultType === 'scalar') return [{ metric: {}, value: body.data.result as [number, string] }];
@@ -119,7 +130,9 @@ async function stopChild(c: ChildProcess | undefined): Promise<void> {
 
 /** The dashboard's PromQL, with Grafana's variables filled in as Grafana would for this setup. */
 function dashboardQueries(instance: string): string[] {
-  const dash = JSON.parse(readFileSync(join(DEPLOY, 'grafana/dashboards/node-exporter.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+  const dash = JSON.parse(readFileSync(join(DEPLOY, 'grafana/dashboards/node-exporter.json'), 'utf8')) as {
+    panels: Array<{ targets: Array<{ expr: string }> }>;
+  };
   return dash.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$instance', instance).replaceAll('$__rate_interval', '30s')));
 }
 
@@ -205,53 +218,70 @@ describe.skipIf(!enabled)('the Docker image under podman', () => {
     await podmanOk(['rm', '-f', '-v', '-t', '10', OTHER_PORT]);
   });
 
-  it(`takes writes through the API and from a real Prometheus running deploy/prometheus.yml for ${PROM_SECONDS} s`, async () => {
-    for (let seq = 0; seq < API_REQUESTS; seq++) {
-      const ts = Array.from({ length: API_POINTS }, (_, i) => apiBase + (seq * API_POINTS + i) * 1000);
-      const batch = Array.from({ length: API_SERIES }, (_, j) => series('docker_test', { s: String(j) }, ts, ts.map((_, i) => seq * 1000 + i)));
-      if ((await writeV1(firstUrl, batch)).status === 204) acked.push(seq);
-    }
-    expect(acked.length).toBe(API_REQUESTS);
+  it(
+    `takes writes through the API and from a real Prometheus running deploy/prometheus.yml for ${PROM_SECONDS} s`,
+    async () => {
+      for (let seq = 0; seq < API_REQUESTS; seq++) {
+        const ts = Array.from({ length: API_POINTS }, (_, i) => apiBase + (seq * API_POINTS + i) * 1000);
+        const batch = Array.from({ length: API_SERIES }, (_, j) =>
+          series(
+            'docker_test',
+            { s: String(j) },
+            ts,
+            ts.map((_, i) => seq * 1000 + i),
+          ),
+        );
+        if ((await writeV1(firstUrl, batch)).status === 204) acked.push(seq);
+      }
+      expect(acked.length).toBe(API_REQUESTS);
 
-    // deploy/prometheus.yml as compose runs it, pointed at what runs here: the host's node_exporter
-    // and Prometheus on free ports, the container's published port; 1 s scrapes fill the minute.
-    const nePort = await freePort();
-    const promPort = await freePort();
-    exporter = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
-    const cfg = parseYaml(readFileSync(join(DEPLOY, 'prometheus.yml'), 'utf8')) as {
-      global: Record<string, string>;
-      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
-      remote_write: Array<{ url: string }>;
-    };
-    const hosts: Record<string, string> = { 'localhost:9090': `127.0.0.1:${promPort}`, 'node-exporter:9100': `127.0.0.1:${nePort}`, 'strata:8428': firstUrl.slice('http://'.length) };
-    cfg.global.scrape_interval = '1s';
-    for (const sc of cfg.scrape_configs) for (const s of sc.static_configs) s.targets = s.targets.map((t) => hosts[t] ?? t);
-    for (const rw of cfg.remote_write) rw.url = rw.url.replace(/\/\/([^/]+)/, (_, h: string) => `//${hosts[h] ?? h}`);
-    expect(cfg.remote_write[0]!.url).toBe(`${firstUrl}/api/v1/write`);
-    nodeInstance = `127.0.0.1:${nePort}`;
-    const cfgFile = join(dir, 'prometheus.yml');
-    writeFileSync(cfgFile, JSON.stringify(cfg));
-    promUrl = `http://127.0.0.1:${promPort}`;
-    prom = spawn('prometheus', [`--config.file=${cfgFile}`, `--storage.tsdb.path=${join(dir, 'prometheus')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
-    await waitForOk(`${promUrl}/-/ready`, 30_000);
-    await new Promise((r) => setTimeout(r, PROM_SECONDS * 1000));
+      // deploy/prometheus.yml as compose runs it, pointed at what runs here: the host's node_exporter
+      // and Prometheus on free ports, the container's published port; 1 s scrapes fill the minute.
+      const nePort = await freePort();
+      const promPort = await freePort();
+      exporter = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+      const cfg = parseYaml(readFileSync(join(DEPLOY, 'prometheus.yml'), 'utf8')) as {
+        global: Record<string, string>;
+        scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+        remote_write: Array<{ url: string }>;
+      };
+      const hosts: Record<string, string> = {
+        'localhost:9090': `127.0.0.1:${promPort}`,
+        'node-exporter:9100': `127.0.0.1:${nePort}`,
+        'strata:8428': firstUrl.slice('http://'.length),
+      };
+      cfg.global.scrape_interval = '1s';
+      for (const sc of cfg.scrape_configs) for (const s of sc.static_configs) s.targets = s.targets.map((t) => hosts[t] ?? t);
+      for (const rw of cfg.remote_write) rw.url = rw.url.replace(/\/\/([^/]+)/, (_, h: string) => `//${hosts[h] ?? h}`);
+      expect(cfg.remote_write[0]!.url).toBe(`${firstUrl}/api/v1/write`);
+      nodeInstance = `127.0.0.1:${nePort}`;
+      const cfgFile = join(dir, 'prometheus.yml');
+      writeFileSync(cfgFile, JSON.stringify(cfg));
+      promUrl = `http://127.0.0.1:${promPort}`;
+      prom = spawn('prometheus', [`--config.file=${cfgFile}`, `--storage.tsdb.path=${join(dir, 'prometheus')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+        stdio: 'ignore',
+      });
+      await waitForOk(`${promUrl}/-/ready`, 30_000);
+      await new Promise((r) => setTimeout(r, PROM_SECONDS * 1000));
 
-    // Samples up to evalTime count as acknowledged once Prometheus reports having sent past it by
-    // more than its batch deadline (5 s), whichever shard they went through.
-    evalTime = Math.floor(Date.now() / 1000) - 10 + 0.25;
-    const sentBy = Date.now() + 60_000;
-    while ((await metricValue(promUrl, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds')) < evalTime + 6) {
-      if (Date.now() > sentBy) throw new Error('Prometheus did not send samples past the comparison time within 60 s');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(await metricValue(promUrl, 'prometheus_remote_storage_samples_failed_total')).toBe(0);
-    expect(await metricValue(promUrl, 'prometheus_remote_storage_samples_dropped_total')).toBe(0);
+      // Samples up to evalTime count as acknowledged once Prometheus reports having sent past it by
+      // more than its batch deadline (5 s), whichever shard they went through.
+      evalTime = Math.floor(Date.now() / 1000) - 10 + 0.25;
+      const sentBy = Date.now() + 60_000;
+      while ((await metricValue(promUrl, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds')) < evalTime + 6) {
+        if (Date.now() > sentBy) throw new Error('Prometheus did not send samples past the comparison time within 60 s');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(await metricValue(promUrl, 'prometheus_remote_storage_samples_failed_total')).toBe(0);
+      expect(await metricValue(promUrl, 'prometheus_remote_storage_samples_dropped_total')).toBe(0);
 
-    const matrix = await promQuery(promUrl, `{job=~"prometheus|node"}[${PROM_SECONDS + 60}s]`, evalTime);
-    promSamples = new Map(matrix.map((s) => [seriesKey(s.metric), new Map((s.values ?? []).map(([t, v]) => [Math.round(t * 1000), v]))]));
-    const total = [...promSamples.values()].reduce((n, m) => n + m.size, 0);
-    expect(total).toBeGreaterThan(10_000);
-  }, PROM_SECONDS * 1000 + 120_000);
+      const matrix = await promQuery(promUrl, `{job=~"prometheus|node"}[${PROM_SECONDS + 60}s]`, evalTime);
+      promSamples = new Map(matrix.map((s) => [seriesKey(s.metric), new Map((s.values ?? []).map(([t, v]) => [Math.round(t * 1000), v]))]));
+      const total = [...promSamples.values()].reduce((n, m) => n + m.size, 0);
+      expect(total).toBeGreaterThan(10_000);
+    },
+    PROM_SECONDS * 1000 + 120_000,
+  );
 
   it('answers every query of the provisioned Grafana dashboard with the series Prometheus returns', async () => {
     const r = await fetch(`${firstUrl}/api/v1/label/instance/values?${new URLSearchParams({ 'match[]': 'node_uname_info' })}`);
@@ -348,7 +378,10 @@ describe('deploy/compose.yaml', () => {
   it('gives Prometheus deploy/prometheus.yml, which scrapes itself and node_exporter and remote-writes to Strata', () => {
     const prom = compose.services.prometheus!;
     expect(mounts(prom).get('/etc/prometheus/prometheus.yml')).toBe('./prometheus.yml');
-    const cfg = parseYaml(readFileSync(join(DEPLOY, 'prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>; remote_write: Array<{ url: string }> };
+    const cfg = parseYaml(readFileSync(join(DEPLOY, 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+      remote_write: Array<{ url: string }>;
+    };
     const targets = cfg.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
     expect(targets).toEqual(expect.arrayContaining(['localhost:9090', 'node-exporter:9100']));
     expect(Object.keys(compose.services)).toContain('node-exporter');
@@ -358,11 +391,15 @@ describe('deploy/compose.yaml', () => {
   it('provisions Grafana with Strata as its Prometheus data source and the node_exporter dashboard', () => {
     const grafana = mounts(compose.services.grafana!);
     const provisioning = join(DEPLOY, grafana.get('/etc/grafana/provisioning')!);
-    const sources = parseYaml(readFileSync(join(provisioning, 'datasources/strata.yaml'), 'utf8')) as { datasources: Array<{ type: string; url: string; uid: string }> };
+    const sources = parseYaml(readFileSync(join(provisioning, 'datasources/strata.yaml'), 'utf8')) as {
+      datasources: Array<{ type: string; url: string; uid: string }>;
+    };
     expect(sources.datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://strata:8428' })]);
     const providers = parseYaml(readFileSync(join(provisioning, 'dashboards/strata.yaml'), 'utf8')) as { providers: Array<{ options: { path: string } }> };
     const dashboards = join(DEPLOY, grafana.get(providers.providers[0]!.options.path)!);
-    const dash = JSON.parse(readFileSync(join(dashboards, 'node-exporter.json'), 'utf8')) as { panels: Array<{ datasource: { uid: string }; targets: Array<{ expr: string }> }> };
+    const dash = JSON.parse(readFileSync(join(dashboards, 'node-exporter.json'), 'utf8')) as {
+      panels: Array<{ datasource: { uid: string }; targets: Array<{ expr: string }> }>;
+    };
     expect(dash.panels.length).toBeGreaterThan(5);
     for (const p of dash.panels) expect(p.datasource.uid).toBe(sources.datasources[0]!.uid);
   });

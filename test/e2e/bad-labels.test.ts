@@ -36,7 +36,10 @@ const NUL_NAME = /label names cannot contain NUL/;
 const TOO_LONG = /too long for the index: name and value together are 2001 bytes, the limit is 1900/;
 
 describe('writes with labels the index cannot hold', () => {
-  for (const [proto, write] of [['remote write 1.0', writeV1], ['remote write 2.0', writeV2]] as const) {
+  for (const [proto, write] of [
+    ['remote write 1.0', writeV1],
+    ['remote write 2.0', writeV2],
+  ] as const) {
     it(`${proto}: a NUL in a label name drops only that series, with 400`, async () => {
       const good = `good_nul_${proto.replace(/\W/g, '_')}`;
       const r = await write(s.url, [series('bad', { 'a\u0000b': '1' }, [now], [1]), series(good, {}, [now], [1])]);
@@ -88,7 +91,10 @@ describe('reads with selectors or names the index cannot hold', () => {
   }
 
   it('/api/v1/query answers 400 for an over-long matcher and for a NUL in a label name', async () => {
-    for (const [q, problem] of [[longSelector, 'is too long'], ['{"a\\x00b"="1"}', 'label names cannot contain NUL']] as const) {
+    for (const [q, problem] of [
+      [longSelector, 'is too long'],
+      ['{"a\\x00b"="1"}', 'label names cannot contain NUL'],
+    ] as const) {
       const r = await fetch(`${s.url}/api/v1/query?${new URLSearchParams({ query: q, time: String(nowSec) })}`);
       const body = await r.text();
       expect(r.status, body).toBe(400);

@@ -2,7 +2,11 @@
 import { encodeRemoteWriteV1, encodeRemoteWriteV2, type EncodeSeries } from '../../src/ingest/index.js';
 
 export const RW1_HEADERS = { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '0.1.0' };
-export const RW2_HEADERS = { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Write-Version': '2.0.0' };
+export const RW2_HEADERS = {
+  'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request',
+  'Content-Encoding': 'snappy',
+  'X-Prometheus-Remote-Write-Version': '2.0.0',
+};
 
 export function series(name: string, labels: Record<string, string>, timestamps: number[], values: number[]): EncodeSeries {
   return { labels: [{ name: '__name__', value: name }, ...Object.entries(labels).map(([n, v]) => ({ name: n, value: v }))], timestamps, values };

@@ -24,7 +24,9 @@ async function exportLines(url: string, match: string): Promise<ExportLine[]> {
 
 async function metric(url: string, name: string, labels: Record<string, string>): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const sel = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+  const sel = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',');
   const m = new RegExp(`^${name}\\{${sel}\\} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -88,7 +90,14 @@ describe('correctness over real HTTP', () => {
     const ts = Array.from({ length: 10 }, (_, i) => t0 + i * 60_000);
 
     it('deletes only the samples within start..end', async () => {
-      await writeV1(s.url, [series('del_range', { k: 'a' }, ts, ts.map((_, i) => i))]);
+      await writeV1(s.url, [
+        series(
+          'del_range',
+          { k: 'a' },
+          ts,
+          ts.map((_, i) => i),
+        ),
+      ]);
       const form = new URLSearchParams({ 'match[]': 'del_range', start: String((t0 + 3 * 60_000) / 1000), end: String((t0 + 5 * 60_000) / 1000) });
       const r = await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'POST', body: form });
       expect(r.status).toBe(204);
@@ -96,7 +105,14 @@ describe('correctness over real HTTP', () => {
     });
 
     it('keeps the range deleted through a merge and takes the tombstone away after it', async () => {
-      await writeV1(s.url, [series('del_merge', { k: 'a' }, ts, ts.map((_, i) => i))]);
+      await writeV1(s.url, [
+        series(
+          'del_merge',
+          { k: 'a' },
+          ts,
+          ts.map((_, i) => i),
+        ),
+      ]);
       const form = new URLSearchParams({ 'match[]': 'del_merge', start: String(t0 / 1000), end: String((t0 + 60_000) / 1000) });
       expect((await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'PUT', body: form })).status).toBe(204);
       expect((await fetch(`${s.url}/internal/force_merge`)).status).toBe(200);
@@ -114,7 +130,14 @@ describe('correctness over real HTTP', () => {
     });
 
     it('deletes whole series when no range is given', async () => {
-      await writeV1(s.url, [series('del_whole', {}, ts, ts.map(() => 1))]);
+      await writeV1(s.url, [
+        series(
+          'del_whole',
+          {},
+          ts,
+          ts.map(() => 1),
+        ),
+      ]);
       await fetch(`${s.url}/api/v1/admin/tsdb/delete_series`, { method: 'POST', body: new URLSearchParams({ 'match[]': 'del_whole' }) });
       expect(await exportLines(s.url, 'del_whole')).toEqual([]);
     });
@@ -141,13 +164,21 @@ describe('correctness over real HTTP', () => {
     });
 
     it('accepts deflate on /api/v1/import/prometheus', async () => {
-      const r = await fetch(`${s.url}/api/v1/import/prometheus`, { method: 'POST', body: deflateSync('deflate_prom 3\n'), headers: { 'Content-Encoding': 'deflate' } });
+      const r = await fetch(`${s.url}/api/v1/import/prometheus`, {
+        method: 'POST',
+        body: deflateSync('deflate_prom 3\n'),
+        headers: { 'Content-Encoding': 'deflate' },
+      });
       expect(r.status).toBe(204);
       expect((await exportLines(s.url, 'deflate_prom')).length).toBe(1);
     });
 
     it('accepts gzip on the Influx endpoint (Telegraf v2 output)', async () => {
-      const r = await fetch(`${s.url}/api/v2/write`, { method: 'POST', body: gzipSync(`gzcpu,host=h usage=1 ${now * 1e6}\n`), headers: { 'Content-Encoding': 'gzip' } });
+      const r = await fetch(`${s.url}/api/v2/write`, {
+        method: 'POST',
+        body: gzipSync(`gzcpu,host=h usage=1 ${now * 1e6}\n`),
+        headers: { 'Content-Encoding': 'gzip' },
+      });
       expect(r.status).toBe(204);
       expect((await exportLines(s.url, 'gzcpu_usage')).length).toBe(1);
     });
@@ -228,8 +259,22 @@ describe('a flipped byte in a part', () => {
   beforeAll(async () => {
     s = await startStrata();
     // Distinct values so the two series do not share a value column; a is created first (lower id).
-    await writeV1(s.url, [series('dmg', { s: 'a' }, ts, ts.map((_, i) => i * 1.5))]);
-    await writeV1(s.url, [series('dmg', { s: 'b' }, ts, ts.map((_, i) => 1000 + i * 7.25))]);
+    await writeV1(s.url, [
+      series(
+        'dmg',
+        { s: 'a' },
+        ts,
+        ts.map((_, i) => i * 1.5),
+      ),
+    ]);
+    await writeV1(s.url, [
+      series(
+        'dmg',
+        { s: 'b' },
+        ts,
+        ts.map((_, i) => 1000 + i * 7.25),
+      ),
+    ]);
     await fetch(`${s.url}/internal/force_flush`);
     const dataDir = join(s.dataDir, 'data');
     const partition = readdirSync(dataDir).find((n) => /^\d{4}_\d{2}$/.test(n))!;
@@ -295,7 +340,11 @@ describe('/api/v1/series and label values list only series with data in range', 
     const s = await startStrata();
     try {
       await writeV1(s.url, [series('exact_a', {}, [now - 3_600_000], [1]), series('exact_b', {}, [now - 60_000], [1])]);
-      const r = await api<Record<string, string>[]>(s.url, '/api/v1/series', { 'match[]': '{__name__=~"exact_.*"}', start: String((now - 600_000) / 1000), end: String(now / 1000) });
+      const r = await api<Record<string, string>[]>(s.url, '/api/v1/series', {
+        'match[]': '{__name__=~"exact_.*"}',
+        start: String((now - 600_000) / 1000),
+        end: String(now / 1000),
+      });
       expect(r.body.data.map((x) => x.__name__)).toEqual(['exact_b']);
     } finally {
       await s.stop();
@@ -310,7 +359,11 @@ describe('/api/v1/series and label values list only series with data in range', 
     try {
       const all = await api<Record<string, string>[]>(s.url, '/api/v1/series', { 'match[]': 'aged' });
       expect(all.body.data.map((x) => x.v)).toEqual(['new']);
-      const ranged = await api<Record<string, string>[]>(s.url, '/api/v1/series', { 'match[]': 'aged', start: String((now - 5 * DAY) / 1000), end: String(now / 1000) });
+      const ranged = await api<Record<string, string>[]>(s.url, '/api/v1/series', {
+        'match[]': 'aged',
+        start: String((now - 5 * DAY) / 1000),
+        end: String(now / 1000),
+      });
       expect(ranged.body.data.map((x) => x.v)).toEqual(['new']);
       const values = await api<string[]>(s.url, '/api/v1/label/v/values');
       expect(values.body.data).toEqual(['new']);

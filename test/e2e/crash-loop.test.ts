@@ -29,7 +29,14 @@ describe('crash safety over HTTP', () => {
         while (alive) {
           const seq = nextSeq[w]!++;
           const ts = Array.from({ length: POINTS_PER_REQUEST }, (_, i) => base + (seq * POINTS_PER_REQUEST + i) * 1000);
-          const batch = Array.from({ length: SERIES_PER_REQUEST }, (_, j) => series('crash_test', { w: String(w), s: String(j) }, ts, ts.map((_, i) => seq * 1000 + i)));
+          const batch = Array.from({ length: SERIES_PER_REQUEST }, (_, j) =>
+            series(
+              'crash_test',
+              { w: String(w), s: String(j) },
+              ts,
+              ts.map((_, i) => seq * 1000 + i),
+            ),
+          );
           try {
             const r = await writeV1(s.url, batch);
             if (r.status === 204) acked[w]!.push(seq);
@@ -88,7 +95,14 @@ describe('crash safety over HTTP', () => {
       const s = await startStrata({ dataDir, args });
       const hour = firstHour + k * HOUR;
       const ts = Array.from({ length: 60 }, (_, i) => hour + i * 60_000);
-      const batch = Array.from({ length: 20 }, (_, j) => series('crash_ds', { s: String(j) }, ts, ts.map((_, i) => k * 100 + i)));
+      const batch = Array.from({ length: 20 }, (_, j) =>
+        series(
+          'crash_ds',
+          { s: String(j) },
+          ts,
+          ts.map((_, i) => k * 100 + i),
+        ),
+      );
       if ((await writeV1(s.url, batch)).status === 204) ackedHours.push(k);
       // A merge (which downsamples) is running when the kill comes, or has just finished.
       void fetch(`${s.url}/internal/force_merge`).catch(() => undefined);

@@ -21,7 +21,13 @@ interface SeriesExemplars {
 
 const L = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, value }));
 
-function rw1(series: Array<{ labels: Record<string, string>; samples?: Array<[number, number]>; exemplars?: Array<{ labels: Record<string, string>; value: number; t: number }> }>): Uint8Array {
+function rw1(
+  series: Array<{
+    labels: Record<string, string>;
+    samples?: Array<[number, number]>;
+    exemplars?: Array<{ labels: Record<string, string>; value: number; t: number }>;
+  }>,
+): Uint8Array {
   return snappyCompress(
     encodeV1({
       timeseries: series.map((s) => ({
@@ -56,13 +62,20 @@ describe('exemplars over real HTTP', () => {
       rw1([
         {
           labels: { __name__: 'http_request_duration_seconds_bucket', job: 'api', le: '0.5' },
-          samples: [[T0, 3], [T0 + 15_000, 5]],
+          samples: [
+            [T0, 3],
+            [T0 + 15_000, 5],
+          ],
           exemplars: [
             { labels: { trace_id: 'abc123' }, value: 0.31, t: T0 - 500 },
             { labels: { trace_id: 'def456', span_id: 's1' }, value: 0.42, t: T0 + 14_250 },
           ],
         },
-        { labels: { __name__: 'http_request_duration_seconds_bucket', job: 'db', le: '0.5' }, samples: [[T0, 1]], exemplars: [{ labels: { trace_id: 'db1' }, value: 0.05, t: T0 }] },
+        {
+          labels: { __name__: 'http_request_duration_seconds_bucket', job: 'db', le: '0.5' },
+          samples: [[T0, 1]],
+          exemplars: [{ labels: { trace_id: 'db1' }, value: 0.05, t: T0 }],
+        },
         // A series with exemplars and no samples: Prometheus keeps the exemplars.
         { labels: { __name__: 'only_exemplars', job: 'api' }, exemplars: [{ labels: { trace_id: 'lonely' }, value: 7, t: T0 }] },
       ]),
@@ -73,7 +86,11 @@ describe('exemplars over real HTTP', () => {
   });
 
   it('answers query_exemplars in Prometheus’s shape', async () => {
-    const data = await queryExemplars(s.url, { query: 'http_request_duration_seconds_bucket{job="api"}', start: String(T0 / 1000 - 60), end: String(T0 / 1000 + 60) });
+    const data = await queryExemplars(s.url, {
+      query: 'http_request_duration_seconds_bucket{job="api"}',
+      start: String(T0 / 1000 - 60),
+      end: String(T0 / 1000 + 60),
+    });
     expect(data).toEqual([
       {
         seriesLabels: { __name__: 'http_request_duration_seconds_bucket', job: 'api', le: '0.5' },
@@ -86,8 +103,16 @@ describe('exemplars over real HTTP', () => {
   });
 
   it('honours the selectors of the whole query and the time range', async () => {
-    const both = await queryExemplars(s.url, { query: 'histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) / on() group_left only_exemplars', start: String(T0 / 1000 - 60), end: String(T0 / 1000 + 60) });
-    expect(both.map((x) => `${x.seriesLabels.__name__}/${x.seriesLabels.job}`)).toEqual(['http_request_duration_seconds_bucket/api', 'http_request_duration_seconds_bucket/db', 'only_exemplars/api']);
+    const both = await queryExemplars(s.url, {
+      query: 'histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) / on() group_left only_exemplars',
+      start: String(T0 / 1000 - 60),
+      end: String(T0 / 1000 + 60),
+    });
+    expect(both.map((x) => `${x.seriesLabels.__name__}/${x.seriesLabels.job}`)).toEqual([
+      'http_request_duration_seconds_bucket/api',
+      'http_request_duration_seconds_bucket/db',
+      'only_exemplars/api',
+    ]);
     const late = await queryExemplars(s.url, { query: '{__name__=~"http_.*", job!="db"}', start: String(T0 / 1000), end: String(T0 / 1000 + 60) });
     expect(late).toHaveLength(1);
     expect(late[0]!.exemplars.map((e) => e.labels.trace_id)).toEqual(['def456']);
@@ -135,7 +160,15 @@ describe('exemplars over real HTTP', () => {
   });
 
   it('does not store a resent exemplar twice, nor one older than its series’ newest', async () => {
-    const again = rw1([{ labels: { __name__: 'http_request_duration_seconds_bucket', job: 'db', le: '0.5' }, exemplars: [{ labels: { trace_id: 'db1' }, value: 0.05, t: T0 }, { labels: { trace_id: 'older' }, value: 1, t: T0 - 10_000 }] }]);
+    const again = rw1([
+      {
+        labels: { __name__: 'http_request_duration_seconds_bucket', job: 'db', le: '0.5' },
+        exemplars: [
+          { labels: { trace_id: 'db1' }, value: 0.05, t: T0 },
+          { labels: { trace_id: 'older' }, value: 1, t: T0 - 10_000 },
+        ],
+      },
+    ]);
     await write1(s.url, again);
     const data = await queryExemplars(s.url, { query: 'http_request_duration_seconds_bucket{job="db"}' });
     expect(data[0]!.exemplars.map((e) => e.labels.trace_id)).toEqual(['db1']);
@@ -144,7 +177,11 @@ describe('exemplars over real HTTP', () => {
   });
 
   it('keeps tenants apart', async () => {
-    await write1(s.url, rw1([{ labels: { __name__: 'tenant_metric' }, samples: [[T0, 1]], exemplars: [{ labels: { trace_id: 't9' }, value: 1, t: T0 }] }]), '/insert/9/prometheus');
+    await write1(
+      s.url,
+      rw1([{ labels: { __name__: 'tenant_metric' }, samples: [[T0, 1]], exemplars: [{ labels: { trace_id: 't9' }, value: 1, t: T0 }] }]),
+      '/insert/9/prometheus',
+    );
     expect(await queryExemplars(s.url, { query: 'tenant_metric' })).toEqual([]);
     const t9 = await queryExemplars(s.url, { query: 'tenant_metric' }, '/select/9/prometheus/api/v1/query_exemplars');
     expect(t9.map((x) => x.exemplars[0]!.labels.trace_id)).toEqual(['t9']);
@@ -175,7 +212,12 @@ describe('the --maxExemplars bound', () => {
 
   it('evicts the oldest exemplars, whichever series they belong to', async () => {
     for (let i = 0; i < 8; i++) {
-      await write1(s.url, rw1([{ labels: { __name__: `bound_${i % 2}` }, samples: [[T0 + i * 1000, i]], exemplars: [{ labels: { trace_id: `e${i}` }, value: i, t: T0 + i * 1000 }] }]));
+      await write1(
+        s.url,
+        rw1([
+          { labels: { __name__: `bound_${i % 2}` }, samples: [[T0 + i * 1000, i]], exemplars: [{ labels: { trace_id: `e${i}` }, value: i, t: T0 + i * 1000 }] },
+        ]),
+      );
     }
     // Grouped by series (bound_0 then bound_1), each oldest first.
     expect(await ids()).toEqual(['e4', 'e6', 'e3', 'e5', 'e7']);
@@ -205,9 +247,18 @@ describe('exemplars in backups', () => {
   it('come back after backup and restore (the snapshot carries the exemplar log)', async () => {
     const source = await startStrata();
     try {
-      await write1(source.url, rw1([{ labels: { __name__: 'backed_up' }, samples: [[T0, 1]], exemplars: [{ labels: { trace_id: 'kept' }, value: 1, t: T0 }] }]));
+      await write1(
+        source.url,
+        rw1([{ labels: { __name__: 'backed_up' }, samples: [[T0, 1]], exemplars: [{ labels: { trace_id: 'kept' }, value: 1, t: T0 }] }]),
+      );
       const repo = tempDir('strata-repo-');
-      const b = await cli(['backup', `-storageDataPath=${source.dataDir}`, `-snapshot.createURL=${source.url}/snapshot/create`, `-dst=fs://${repo}/b`, '-progress=none']);
+      const b = await cli([
+        'backup',
+        `-storageDataPath=${source.dataDir}`,
+        `-snapshot.createURL=${source.url}/snapshot/create`,
+        `-dst=fs://${repo}/b`,
+        '-progress=none',
+      ]);
       expect(b.code, b.stderr).toBe(0);
       const target = join(tempDir('strata-restore-'), 'data');
       const r = await cli(['restore', `-src=fs://${repo}/b`, `-storageDataPath=${target}`, '-progress=none']);

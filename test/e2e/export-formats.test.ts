@@ -17,7 +17,14 @@ const ts = Array.from({ length: 30 }, (_, i) => base + i * 15_000);
 
 type Line = { metric: Record<string, string>; values: number[]; timestamps: number[] };
 const sortLines = (lines: Line[]) => lines.sort((a, b) => JSON.stringify(a.metric).localeCompare(JSON.stringify(b.metric)));
-const parseLines = (text: string) => sortLines(text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line));
+const parseLines = (text: string) =>
+  sortLines(
+    text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Line),
+  );
 
 describe('export formats', () => {
   let s: StrataProcess;
@@ -26,14 +33,53 @@ describe('export formats', () => {
     // Metadata makes node_cpu_seconds_total a counter and node_load1 a gauge in OpenMetrics.
     const body = encodeRemoteWriteV1(
       [
-        { labels: [{ name: '__name__', value: 'node_cpu_seconds_total' }, { name: 'cpu', value: '0' }, { name: 'mode', value: 'idle' }], timestamps: ts, values: ts.map((_, i) => 1000 + i * 14.75) },
-        { labels: [{ name: '__name__', value: 'node_cpu_seconds_total' }, { name: 'cpu', value: '1' }, { name: 'mode', value: 'idle' }], timestamps: ts, values: ts.map((_, i) => 2000 + i * 13.5) },
-        { labels: [{ name: '__name__', value: 'node_load1' }, { name: 'instance', value: 'a:9100' }], timestamps: ts, values: ts.map((_, i) => (i % 7) * 0.25) },
-        { labels: [{ name: '__name__', value: 'plain' }, { name: 'path', value: 'a "quoted", comma' }], timestamps: ts, values: ts.map((_, i) => -i) },
+        {
+          labels: [
+            { name: '__name__', value: 'node_cpu_seconds_total' },
+            { name: 'cpu', value: '0' },
+            { name: 'mode', value: 'idle' },
+          ],
+          timestamps: ts,
+          values: ts.map((_, i) => 1000 + i * 14.75),
+        },
+        {
+          labels: [
+            { name: '__name__', value: 'node_cpu_seconds_total' },
+            { name: 'cpu', value: '1' },
+            { name: 'mode', value: 'idle' },
+          ],
+          timestamps: ts,
+          values: ts.map((_, i) => 2000 + i * 13.5),
+        },
+        {
+          labels: [
+            { name: '__name__', value: 'node_load1' },
+            { name: 'instance', value: 'a:9100' },
+          ],
+          timestamps: ts,
+          values: ts.map((_, i) => (i % 7) * 0.25),
+        },
+        {
+          labels: [
+            { name: '__name__', value: 'plain' },
+            { name: 'path', value: 'a "quoted", comma' },
+          ],
+          timestamps: ts,
+          values: ts.map((_, i) => -i),
+        },
       ],
-      { metadata: [{ metricFamilyName: 'node_cpu_seconds_total', type: 'counter', help: 'Seconds the CPUs spent in each mode.', unit: '' }, { metricFamilyName: 'node_load1', type: 'gauge', help: '1m load average.', unit: '' }] },
+      {
+        metadata: [
+          { metricFamilyName: 'node_cpu_seconds_total', type: 'counter', help: 'Seconds the CPUs spent in each mode.', unit: '' },
+          { metricFamilyName: 'node_load1', type: 'gauge', help: '1m load average.', unit: '' },
+        ],
+      },
     );
-    const r = await fetch(`${s.url}/api/v1/write`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' } });
+    const r = await fetch(`${s.url}/api/v1/write`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' },
+    });
     expect(r.status).toBe(204);
   });
   afterAll(() => s.stop());
@@ -52,64 +98,98 @@ describe('export formats', () => {
     expect(text.endsWith('# EOF\n')).toBe(true);
   });
 
-  it.skipIf(!has('promtool'))('turns into TSDB blocks with promtool that hold the same samples as the JSON export', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-om-'));
-    try {
-      const om = await (await fetch(`${s.url}/api/v1/export/openmetrics?match[]={__name__=~".+"}&start=0`)).text();
-      writeFileSync(join(dir, 'in.om'), om);
-      const made = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'in.om'), join(dir, 'blocks')], { encoding: 'utf8' });
-      expect(made.status, made.stderr + made.stdout).toBe(0);
-      // promtool 2.42 opens the blocks as a read-only TSDB, which wants a WAL directory, even empty.
-      mkdirSync(join(dir, 'blocks', 'wal'));
-      const dump = spawnSync('promtool', ['tsdb', 'dump', join(dir, 'blocks')], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      expect(dump.status, dump.stderr).toBe(0);
-      // `{labels} value timestamp_ms` per line.
-      const got = new Map<string, [number, number][]>();
-      for (const line of dump.stdout.trim().split('\n')) {
-        const m = /^(\{.*\}) (\S+) (\d+)$/.exec(line);
-        if (!m) continue;
-        const key = m[1]!;
-        if (!got.has(key)) got.set(key, []);
-        got.get(key)!.push([Number(m[3]), Number(m[2])]);
+  it.skipIf(!has('promtool'))(
+    'turns into TSDB blocks with promtool that hold the same samples as the JSON export',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-om-'));
+      try {
+        const om = await (await fetch(`${s.url}/api/v1/export/openmetrics?match[]={__name__=~".+"}&start=0`)).text();
+        writeFileSync(join(dir, 'in.om'), om);
+        const made = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'in.om'), join(dir, 'blocks')], { encoding: 'utf8' });
+        expect(made.status, made.stderr + made.stdout).toBe(0);
+        // promtool 2.42 opens the blocks as a read-only TSDB, which wants a WAL directory, even empty.
+        mkdirSync(join(dir, 'blocks', 'wal'));
+        const dump = spawnSync('promtool', ['tsdb', 'dump', join(dir, 'blocks')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        expect(dump.status, dump.stderr).toBe(0);
+        // `{labels} value timestamp_ms` per line.
+        const got = new Map<string, [number, number][]>();
+        for (const line of dump.stdout.trim().split('\n')) {
+          const m = /^(\{.*\}) (\S+) (\d+)$/.exec(line);
+          if (!m) continue;
+          const key = m[1]!;
+          if (!got.has(key)) got.set(key, []);
+          got.get(key)!.push([Number(m[3]), Number(m[2])]);
+        }
+        const want = new Map<string, [number, number][]>();
+        for (const l of await strataExport()) {
+          const key =
+            '{' +
+            Object.entries(l.metric)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(', ') +
+            '}';
+          want.set(
+            key,
+            l.timestamps.map((t, i) => [t, l.values[i]!]),
+          );
+        }
+        expect(new Map([...got].sort())).toEqual(new Map([...want].sort()));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      const want = new Map<string, [number, number][]>();
-      for (const l of await strataExport()) {
-        const key = '{' + Object.entries(l.metric).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') + '}';
-        want.set(key, l.timestamps.map((t, i) => [t, l.values[i]!]));
-      }
-      expect(new Map([...got].sort())).toEqual(new Map([...want].sort()));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
-  it.skipIf(!has('victoria-metrics'))('JSON lines imported into VictoriaMetrics export identically', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-vm-'));
-    const port = await new Promise<number>((res) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => res(p));
+  it.skipIf(!has('victoria-metrics'))(
+    'JSON lines imported into VictoriaMetrics export identically',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-vm-'));
+      const port = await new Promise<number>((res) => {
+        const srv = createServer().listen(0, '127.0.0.1', () => {
+          const p = (srv.address() as { port: number }).port;
+          srv.close(() => res(p));
+        });
       });
-    });
-    const vm = spawn('victoria-metrics', [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-search.disableCache', '-search.latencyOffset=0s', '-loggerLevel=ERROR'], { stdio: 'ignore' });
-    const exited = new Promise((r) => vm.on('exit', r));
-    try {
-      const vmUrl = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 100; i++) {
-        if (await fetch(`${vmUrl}/health`).then((r) => r.ok, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
+      const vm = spawn(
+        'victoria-metrics',
+        [
+          `-storageDataPath=${dir}`,
+          `-httpListenAddr=127.0.0.1:${port}`,
+          '-retentionPeriod=100y',
+          '-search.disableCache',
+          '-search.latencyOffset=0s',
+          '-loggerLevel=ERROR',
+        ],
+        { stdio: 'ignore' },
+      );
+      const exited = new Promise((r) => vm.on('exit', r));
+      try {
+        const vmUrl = `http://127.0.0.1:${port}`;
+        for (let i = 0; i < 100; i++) {
+          if (
+            await fetch(`${vmUrl}/health`).then(
+              (r) => r.ok,
+              () => false,
+            )
+          )
+            break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const ours = await (await fetch(`${s.url}/api/v1/export?match[]={__name__=~".+"}&start=0`)).text();
+        expect((await fetch(`${vmUrl}/api/v1/import`, { method: 'POST', body: ours })).status).toBe(204);
+        await fetch(`${vmUrl}/internal/force_flush`);
+        const theirs = parseLines(await (await fetch(`${vmUrl}/api/v1/export?match[]={__name__=~".+"}&start=0`)).text());
+        expect(theirs).toEqual(await strataExport());
+      } finally {
+        vm.kill('SIGTERM');
+        await exited;
+        rmSync(dir, { recursive: true, force: true });
       }
-      const ours = await (await fetch(`${s.url}/api/v1/export?match[]={__name__=~".+"}&start=0`)).text();
-      expect((await fetch(`${vmUrl}/api/v1/import`, { method: 'POST', body: ours })).status).toBe(204);
-      await fetch(`${vmUrl}/internal/force_flush`);
-      const theirs = parseLines(await (await fetch(`${vmUrl}/api/v1/export?match[]={__name__=~".+"}&start=0`)).text());
-      expect(theirs).toEqual(await strataExport());
-    } finally {
-      vm.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   it('exports CSV with the requested columns, quoting where needed', async () => {
     const r = await fetch(`${s.url}/api/v1/export/csv?format=__name__,path,__value__,__timestamp__:unix_s&match[]=plain`);

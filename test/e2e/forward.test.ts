@@ -21,7 +21,6 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-
 async function waitFor(what: string, fn: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -40,7 +39,10 @@ type Line = { metric: Record<string, string>; values: number[]; timestamps: numb
 async function exported(url: string, match: string): Promise<Map<string, Map<number, number>>> {
   const text = (await (await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(match)}&start=0`)).text()).trim();
   const out = new Map<string, Map<number, number>>();
-  for (const l of text.split('\n').filter(Boolean).map((x) => JSON.parse(x) as Line)) {
+  for (const l of text
+    .split('\n')
+    .filter(Boolean)
+    .map((x) => JSON.parse(x) as Line)) {
     out.set(JSON.stringify(Object.entries(l.metric).sort()), new Map(l.timestamps.map((t, i) => [t, l.values[i]!])));
   }
   return out;
@@ -56,7 +58,18 @@ class Vm {
     return `http://127.0.0.1:${this.port}`;
   }
   async start(): Promise<void> {
-    this.proc = spawn('victoria-metrics', [`-storageDataPath=${this.dir}`, `-httpListenAddr=127.0.0.1:${this.port}`, '-retentionPeriod=100y', '-search.disableCache', '-search.latencyOffset=0s', '-loggerLevel=ERROR'], { stdio: 'ignore' });
+    this.proc = spawn(
+      'victoria-metrics',
+      [
+        `-storageDataPath=${this.dir}`,
+        `-httpListenAddr=127.0.0.1:${this.port}`,
+        '-retentionPeriod=100y',
+        '-search.disableCache',
+        '-search.latencyOffset=0s',
+        '-loggerLevel=ERROR',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitFor('VictoriaMetrics', async () => (await fetch(`${this.url}/health`)).ok);
   }
   async stop(): Promise<void> {
@@ -87,7 +100,14 @@ function insertProxy(target: number): Promise<{ port: number; server: Server }> 
 
 function batch(name: string, k: number, n = 10): Parameters<typeof writeV1>[1] {
   const ts = Array.from({ length: 20 }, (_, i) => now - 600_000 + k * 20_000 + i * 1000);
-  return Array.from({ length: n }, (_, j) => series(name, { s: String(j) }, ts, ts.map((_, i) => k * 100 + i)));
+  return Array.from({ length: n }, (_, j) =>
+    series(
+      name,
+      { s: String(j) },
+      ts,
+      ts.map((_, i) => k * 100 + i),
+    ),
+  );
 }
 
 describe.skipIf(!has('victoria-metrics'))('forwarding to a VictoriaMetrics cluster path', () => {
@@ -95,8 +115,14 @@ describe.skipIf(!has('victoria-metrics'))('forwarding to a VictoriaMetrics clust
     const vm = new Vm(await freePort(), mkdtempSync(join(tmpdir(), 'strata-fwd-vm-')));
     await vm.start();
     const proxy = await insertProxy(vm.port);
-    cleanups.push(() => vm.stop(), () => new Promise((r) => proxy.server.close(() => r(undefined))), () => rmSync(vm.dir, { recursive: true, force: true }));
-    const s = await startStrata({ args: [`--remoteWrite.url=http://127.0.0.1:${proxy.port}/insert/0/prometheus/api/v1/write`, '--remoteWrite.retryMinInterval=100ms'] });
+    cleanups.push(
+      () => vm.stop(),
+      () => new Promise((r) => proxy.server.close(() => r(undefined))),
+      () => rmSync(vm.dir, { recursive: true, force: true }),
+    );
+    const s = await startStrata({
+      args: [`--remoteWrite.url=http://127.0.0.1:${proxy.port}/insert/0/prometheus/api/v1/write`, '--remoteWrite.retryMinInterval=100ms'],
+    });
     cleanups.push(() => s.stop());
     for (let k = 0; k < 20; k++) expect((await writeV1(s.url, batch('fwd_basic', k))).status).toBe(204);
     await waitFor('forwarding to catch up', async () => (await metric(s.url, /^strata_forward_samples_sent_total\{[^}]*\} (\d+)$/m)) >= 20 * 10 * 20);
@@ -106,9 +132,17 @@ describe.skipIf(!has('victoria-metrics'))('forwarding to a VictoriaMetrics clust
 
   it('loses nothing through an outage of the receiver and two kill -9s of Strata, and catches up', async () => {
     const vm = new Vm(await freePort(), mkdtempSync(join(tmpdir(), 'strata-fwd-vm2-')));
-    cleanups.push(() => vm.stop(), () => rmSync(vm.dir, { recursive: true, force: true }));
+    cleanups.push(
+      () => vm.stop(),
+      () => rmSync(vm.dir, { recursive: true, force: true }),
+    );
     const dataDir = tempDir('strata-fwd-');
-    const args = [`--remoteWrite.url=${vm.url}/api/v1/write`, '--remoteWrite.retryMinInterval=100ms', '--remoteWrite.retryMaxInterval=1s', '--flushInterval=200ms'];
+    const args = [
+      `--remoteWrite.url=${vm.url}/api/v1/write`,
+      '--remoteWrite.retryMinInterval=100ms',
+      '--remoteWrite.retryMaxInterval=1s',
+      '--flushInterval=200ms',
+    ];
     let k = 0;
     let s: StrataProcess | null = null;
     for (let round = 0; round < 2; round++) {
@@ -121,7 +155,13 @@ describe.skipIf(!has('victoria-metrics'))('forwarding to a VictoriaMetrics clust
     await vm.start();
     s = await startStrata({ dataDir, args });
     cleanups.push(() => s!.stop());
-    await waitFor('lag back to 0', async () => (await metric(s!.url, /^strata_forward_lag_seconds\{[^}]*\} (\S+)$/m)) === 0 && (await metric(s!.url, /^strata_forward_pending_bytes\{[^}]*\} (\S+)$/m)) === 0, 60_000);
+    await waitFor(
+      'lag back to 0',
+      async () =>
+        (await metric(s!.url, /^strata_forward_lag_seconds\{[^}]*\} (\S+)$/m)) === 0 &&
+        (await metric(s!.url, /^strata_forward_pending_bytes\{[^}]*\} (\S+)$/m)) === 0,
+      60_000,
+    );
     await fetch(`${vm.url}/internal/force_flush`);
     const want = await exported(s.url, 'fwd_outage');
     expect([...want.values()].reduce((n, m) => n + m.size, 0)).toBe(k * 10 * 20);
@@ -132,7 +172,15 @@ describe.skipIf(!has('victoria-metrics'))('forwarding to a VictoriaMetrics clust
 describe('forwarding when a receiver is down or refuses', () => {
   it('drops the oldest samples past --remoteWrite.maxDiskUsagePerURL and never blocks ingestion', async () => {
     const dead = await freePort();
-    const s = await startStrata({ args: [`--remoteWrite.url=http://127.0.0.1:${dead}/api/v1/write`, '--remoteWrite.maxDiskUsagePerURL=200KB', '--remoteWrite.retryMinInterval=50ms', '--remoteWrite.retryMaxInterval=100ms', '--flushInterval=100ms'] });
+    const s = await startStrata({
+      args: [
+        `--remoteWrite.url=http://127.0.0.1:${dead}/api/v1/write`,
+        '--remoteWrite.maxDiskUsagePerURL=200KB',
+        '--remoteWrite.retryMinInterval=50ms',
+        '--remoteWrite.retryMaxInterval=100ms',
+        '--flushInterval=100ms',
+      ],
+    });
     cleanups.push(() => s.stop());
     for (let k = 0; k < 40; k++) {
       const t0 = Date.now();
@@ -140,7 +188,10 @@ describe('forwarding when a receiver is down or refuses', () => {
       expect(Date.now() - t0).toBeLessThan(5000);
       if (k % 5 === 4) await fetch(`${s.url}/internal/force_flush`);
     }
-    await waitFor('the disk cap to drop samples', async () => (await metric(s.url, /^strata_forward_samples_dropped_total\{reason="disk_cap",[^}]*\} (\d+)$/m)) > 0);
+    await waitFor(
+      'the disk cap to drop samples',
+      async () => (await metric(s.url, /^strata_forward_samples_dropped_total\{reason="disk_cap",[^}]*\} (\d+)$/m)) > 0,
+    );
     const du = spawnSync('du', ['-sb', join(s.dataDir, 'forward')], { encoding: 'utf8' });
     expect(Number(du.stdout.split('\t')[0])).toBeLessThan(200_000 + 300_000);
   }, 120_000);
@@ -160,7 +211,9 @@ describe('forwarding when a receiver is down or refuses', () => {
     });
     const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
     cleanups.push(() => new Promise((r) => server.close(() => r(undefined))));
-    const s = await startStrata({ args: [`--remoteWrite.url=http://127.0.0.1:${port}/push`, '--remoteWrite.retryMinInterval=100ms', '--remoteWrite.queues=1'] });
+    const s = await startStrata({
+      args: [`--remoteWrite.url=http://127.0.0.1:${port}/push`, '--remoteWrite.retryMinInterval=100ms', '--remoteWrite.queues=1'],
+    });
     cleanups.push(() => s.stop());
     expect((await writeV1(s.url, batch('fwd_retry', 0, 1))).status).toBe(204);
     await waitFor('delivery', async () => (await metric(s.url, /^strata_forward_samples_sent_total\{[^}]*\} (\d+)$/m)) === 20);
@@ -171,34 +224,54 @@ describe('forwarding when a receiver is down or refuses', () => {
     expect(body).toBeGreaterThan(0);
   }, 60_000);
 
-  it.skipIf(!has('prometheus'))("drops and counts a day-old sample Prometheus refuses with 400 out of bounds, without retrying", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-fwd-prom-'));
-    const promPort = await freePort();
-    writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
-    const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver'], { stdio: 'ignore' });
-    cleanups.push(async () => {
-      const exited = new Promise((r) => prom.on('exit', r));
-      prom.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await waitFor('Prometheus', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok);
-    const s = await startStrata({ args: [`--remoteWrite.url=http://127.0.0.1:${promPort}/api/v1/write`, '--remoteWrite.retryMinInterval=100ms', '--remoteWrite.queues=1'] });
-    cleanups.push(() => s.stop());
-    // A sample at now first: Prometheus's head then refuses anything older than about an hour before it.
-    expect((await writeV1(s.url, [series('fwd_new', {}, [now], [2])])).status).toBe(204);
-    await waitFor('the fresh sample in Prometheus', async () => {
-      const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=fwd_new&time=${now / 1000}`)).json()) as { data: { result: unknown[] } };
-      return r.data.result.length === 1;
-    });
-    expect((await writeV1(s.url, [series('fwd_old', {}, [now - 86_400_000], [1])])).status).toBe(204);
-    await waitFor('the drop to be counted', async () => (await metric(s.url, /^strata_forward_samples_dropped_total\{reason="http_400",[^}]*\} (\d+)$/m)) === 1);
-    expect(await metric(s.url, /^strata_forward_requests_retried_total\{[^}]*\} (\d+)$/m)).toBe(0);
-    // What comes after the refused sample still goes through: it does not block the queue.
-    expect((await writeV1(s.url, [series('fwd_new', {}, [now + 1000], [3])])).status).toBe(204);
-    await waitFor('the next sample in Prometheus', async () => {
-      const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=fwd_new&time=${now / 1000 + 1}`)).json()) as { data: { result: { value: [number, string] }[] } };
-      return r.data.result[0]?.value[1] === '3';
-    });
-  }, 90_000);
+  it.skipIf(!has('prometheus'))(
+    'drops and counts a day-old sample Prometheus refuses with 400 out of bounds, without retrying',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-fwd-prom-'));
+      const promPort = await freePort();
+      writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
+      const prom = spawn(
+        'prometheus',
+        [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${promPort}`,
+          '--web.enable-remote-write-receiver',
+        ],
+        { stdio: 'ignore' },
+      );
+      cleanups.push(async () => {
+        const exited = new Promise((r) => prom.on('exit', r));
+        prom.kill('SIGTERM');
+        await exited;
+        rmSync(dir, { recursive: true, force: true });
+      });
+      await waitFor('Prometheus', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok);
+      const s = await startStrata({
+        args: [`--remoteWrite.url=http://127.0.0.1:${promPort}/api/v1/write`, '--remoteWrite.retryMinInterval=100ms', '--remoteWrite.queues=1'],
+      });
+      cleanups.push(() => s.stop());
+      // A sample at now first: Prometheus's head then refuses anything older than about an hour before it.
+      expect((await writeV1(s.url, [series('fwd_new', {}, [now], [2])])).status).toBe(204);
+      await waitFor('the fresh sample in Prometheus', async () => {
+        const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=fwd_new&time=${now / 1000}`)).json()) as { data: { result: unknown[] } };
+        return r.data.result.length === 1;
+      });
+      expect((await writeV1(s.url, [series('fwd_old', {}, [now - 86_400_000], [1])])).status).toBe(204);
+      await waitFor(
+        'the drop to be counted',
+        async () => (await metric(s.url, /^strata_forward_samples_dropped_total\{reason="http_400",[^}]*\} (\d+)$/m)) === 1,
+      );
+      expect(await metric(s.url, /^strata_forward_requests_retried_total\{[^}]*\} (\d+)$/m)).toBe(0);
+      // What comes after the refused sample still goes through: it does not block the queue.
+      expect((await writeV1(s.url, [series('fwd_new', {}, [now + 1000], [3])])).status).toBe(204);
+      await waitFor('the next sample in Prometheus', async () => {
+        const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=fwd_new&time=${now / 1000 + 1}`)).json()) as {
+          data: { result: { value: [number, string] }[] };
+        };
+        return r.data.result[0]?.value[1] === '3';
+      });
+    },
+    90_000,
+  );
 });

@@ -83,7 +83,32 @@ function mutateBytes(src: Uint8Array): Uint8Array {
 }
 
 function mutateText(s: string): string {
-  const pieces = ['{', '}', '"', '\\', '=', ',', ' ', '\n', '\u0000', 'NaN', '+Inf', '1e999', '-', ':', '[', ']', '\ud800', 'é', 'x'.repeat(3000), '9'.repeat(30), '#', 'le="', '}}}', '{{{'];
+  const pieces = [
+    '{',
+    '}',
+    '"',
+    '\\',
+    '=',
+    ',',
+    ' ',
+    '\n',
+    '\u0000',
+    'NaN',
+    '+Inf',
+    '1e999',
+    '-',
+    ':',
+    '[',
+    ']',
+    '\ud800',
+    'é',
+    'x'.repeat(3000),
+    '9'.repeat(30),
+    '#',
+    'le="',
+    '}}}',
+    '{{{',
+  ];
   let out = s;
   const edits = 1 + int(5);
   for (let e = 0; e < edits; e++) {
@@ -221,7 +246,17 @@ async function importInflux(): Promise<void> {
 /** An OTLP request of random shape, some of its points bad on purpose (counts, bounds, temporality, scale). */
 function otlpRequest(): Record<string, unknown> {
   const t = `${Date.now()}000000`;
-  const attrs = () => [{ key: pick(['k', 'a.b', '1x', '_u', '', 'ü']), value: pick([{ stringValue: pick(['v', '', 'x'.repeat(int(3000))]) }, { intValue: '-3' }, { boolValue: true }, { arrayValue: { values: [{ doubleValue: 1.5 }] } }]) }];
+  const attrs = () => [
+    {
+      key: pick(['k', 'a.b', '1x', '_u', '', 'ü']),
+      value: pick([
+        { stringValue: pick(['v', '', 'x'.repeat(int(3000))]) },
+        { intValue: '-3' },
+        { boolValue: true },
+        { arrayValue: { values: [{ doubleValue: 1.5 }] } },
+      ]),
+    },
+  ];
   const count = pick(['0', '3', '-1', '18446744073709551615']);
   const metrics = Array.from({ length: 1 + int(4) }, () => {
     const name = pick(['fz.otlp', 'fz_otlp', '...', '', '9lives', 'ü.m']);
@@ -232,18 +267,51 @@ function otlpRequest(): Record<string, unknown> {
       case 0:
         return { name, unit, gauge: { dataPoints: [{ ...dp, asDouble: pick([1, -0, 1e308]) }] } };
       case 1:
-        return { name, unit, sum: { aggregationTemporality: temporality, isMonotonic: rand() < 0.5, dataPoints: [{ ...dp, asInt: pick(['1', '-9223372036854775808']) }] } };
+        return {
+          name,
+          unit,
+          sum: { aggregationTemporality: temporality, isMonotonic: rand() < 0.5, dataPoints: [{ ...dp, asInt: pick(['1', '-9223372036854775808']) }] },
+        };
       case 2: {
         const bounds = pick([[], [1], [1, 2], [2, 1]]);
-        return { name, unit, histogram: { aggregationTemporality: temporality, dataPoints: [{ ...dp, count, sum: 1, bucketCounts: Array.from({ length: int(4) }, () => pick(['0', '1', '-2'])), explicitBounds: bounds }] } };
+        return {
+          name,
+          unit,
+          histogram: {
+            aggregationTemporality: temporality,
+            dataPoints: [{ ...dp, count, sum: 1, bucketCounts: Array.from({ length: int(4) }, () => pick(['0', '1', '-2'])), explicitBounds: bounds }],
+          },
+        };
       }
       case 3:
-        return { name, unit, exponentialHistogram: { aggregationTemporality: temporality, dataPoints: [{ ...dp, count, scale: pick([-5, -4, 0, 8, 12, 20, 21]), zeroCount: pick(['0', '1']), positive: { offset: pick([0, -2147483648, 2147483647]), bucketCounts: ['1', '2'] } }] } };
+        return {
+          name,
+          unit,
+          exponentialHistogram: {
+            aggregationTemporality: temporality,
+            dataPoints: [
+              {
+                ...dp,
+                count,
+                scale: pick([-5, -4, 0, 8, 12, 20, 21]),
+                zeroCount: pick(['0', '1']),
+                positive: { offset: pick([0, -2147483648, 2147483647]), bucketCounts: ['1', '2'] },
+              },
+            ],
+          },
+        };
       default:
         return { name, unit, summary: { dataPoints: [{ ...dp, count, sum: 2, quantileValues: [{ quantile: pick([0.5, 1.5, -1]), value: 1 }] }] } };
     }
   });
-  return { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: pick(['fz', '']) } }, ...attrs()] }, scopeMetrics: [{ scope: { name: 'fz' }, metrics }] }] };
+  return {
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: pick(['fz', '']) } }, ...attrs()] },
+        scopeMetrics: [{ scope: { name: 'fz' }, metrics }],
+      },
+    ],
+  };
 }
 
 async function otlp(): Promise<void> {
@@ -300,14 +368,23 @@ async function hostileQuery(): Promise<void> {
   if (rand() < 0.2) params.set('timeout', pick(['0s', '1ms', '-1s', 'x']));
   if (rand() < 0.2) params.set('limit', pick(['-1', '1e30', 'x', '0']));
   // 503 is the documented answer for a query past its deadline.
-  await send(`${range ? 'range' : 'instant'} query ${q.slice(0, 80)}`, `${s.url}/api/v1/${range ? 'query_range' : 'query'}`, { method: 'POST', body: params }, [503]);
+  await send(
+    `${range ? 'range' : 'instant'} query ${q.slice(0, 80)}`,
+    `${s.url}/api/v1/${range ? 'query_range' : 'query'}`,
+    { method: 'POST', body: params },
+    [503],
+  );
 }
 
 async function hostileSelection(): Promise<void> {
   const path = pick(['/api/v1/series', '/api/v1/labels', '/api/v1/label/s/values', '/api/v1/export', '/federate', '/api/v1/status/tsdb']);
   const params = new URLSearchParams();
   const n = pick([1, 2, 50, 2000]);
-  for (let i = 0; i < n; i++) params.append('match[]', pick([`truth{s="truth_${int(9)}"}`, '{__name__=~".+"}', mutateText('{s=~"truth_.*"}'), '{a=""}', `{x="${'y'.repeat(int(2500))}"}`]));
+  for (let i = 0; i < n; i++)
+    params.append(
+      'match[]',
+      pick([`truth{s="truth_${int(9)}"}`, '{__name__=~".+"}', mutateText('{s=~"truth_.*"}'), '{a=""}', `{x="${'y'.repeat(int(2500))}"}`]),
+    );
   if (rand() < 0.3) params.set('start', pick(['-1e20', '1e20', 'x', '0']));
   if (rand() < 0.3) params.set('end', pick(['-1e20', '1e20', 'x', '0']));
   if (rand() < 0.2) params.set('topN', pick(['0', '-1', '1e9', 'x']));
@@ -353,7 +430,10 @@ async function badClient(): Promise<void> {
     sock.on('error', () => undefined);
     const declared = pick(['100', '5000', 'abc', '-1', '1 2', '99999999']);
     const path = pick(['/api/v1/write', '/api/v1/import', '/write', '/api/v1/query']);
-    sock.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: snappy\r\nContent-Length: ${declared}\r\n\r\n` + 'x'.repeat(int(50)));
+    sock.write(
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: snappy\r\nContent-Length: ${declared}\r\n\r\n` +
+        'x'.repeat(int(50)),
+    );
     const mode = int(3);
     if (mode === 0) {
       sock.destroy();
@@ -391,37 +471,56 @@ afterAll(async () => {
 });
 
 describe(`HTTP fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
-  it('never answers 500, never hangs, keeps accepting writes and keeps acknowledged data exact', async () => {
-    const kinds = [remoteWrite, remoteWrite, importJson, importText, importInflux, otlp, hostileQuery, hostileSelection, remoteRead, exemplarQuery, badClient];
-    for (let i = 0; i < CASES; i++) {
-      // Two fuzz cases at a time alongside a truth write, so bad input and good input overlap.
-      await Promise.all([pick(kinds)(), pick(kinds)(), writeTruth()]);
-      if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`server died at case ${i}:\n${s.stderr().slice(-3000)}`);
-    }
-    expect(failures, `seed ${SEED}`).toEqual([]);
+  it(
+    'never answers 500, never hangs, keeps accepting writes and keeps acknowledged data exact',
+    async () => {
+      const kinds = [
+        remoteWrite,
+        remoteWrite,
+        importJson,
+        importText,
+        importInflux,
+        otlp,
+        hostileQuery,
+        hostileSelection,
+        remoteRead,
+        exemplarQuery,
+        badClient,
+      ];
+      for (let i = 0; i < CASES; i++) {
+        // Two fuzz cases at a time alongside a truth write, so bad input and good input overlap.
+        await Promise.all([pick(kinds)(), pick(kinds)(), writeTruth()]);
+        if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`server died at case ${i}:\n${s.stderr().slice(-3000)}`);
+      }
+      expect(failures, `seed ${SEED}`).toEqual([]);
 
-    // Still healthy and accepting writes.
-    expect((await fetch(`${s.url}/health`)).status).toBe(200);
-    await writeTruth();
-    expect(failures).toEqual([]);
-    const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    // A bad client's slot is freed when it leaves (within a second of its start).
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(/^strata_concurrent_inserts_current (\d+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]).toBe('0');
-    expect(metrics).toContain('strata_concurrent_inserts_capacity 4');
+      // Still healthy and accepting writes.
+      expect((await fetch(`${s.url}/health`)).status).toBe(200);
+      await writeTruth();
+      expect(failures).toEqual([]);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      // A bad client's slot is freed when it leaves (within a second of its start).
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(/^strata_concurrent_inserts_current (\d+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]).toBe('0');
+      expect(metrics).toContain('strata_concurrent_inserts_capacity 4');
 
-    // Every acknowledged truth sample, exactly.
-    const r = await fetch(`${s.url}/api/v1/export?${new URLSearchParams({ 'match[]': 'truth' })}`);
-    expect(r.status).toBe(200);
-    const got = new Map<string, Array<[number, number]>>();
-    for (const line of (await r.text()).split('\n')) {
-      if (line === '') continue;
-      const o = JSON.parse(line) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
-      got.set(o.metric['s']!, o.timestamps.map((t, k) => [t, o.values[k]!]));
-    }
-    for (const [name, want] of truth) {
-      expect(got.get(name), name).toEqual([...want].sort((a, b) => a[0] - b[0]));
-    }
-    expect(got.size).toBe(truth.size);
-  }, TIMEOUT_MS);
+      // Every acknowledged truth sample, exactly.
+      const r = await fetch(`${s.url}/api/v1/export?${new URLSearchParams({ 'match[]': 'truth' })}`);
+      expect(r.status).toBe(200);
+      const got = new Map<string, Array<[number, number]>>();
+      for (const line of (await r.text()).split('\n')) {
+        if (line === '') continue;
+        const o = JSON.parse(line) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
+        got.set(
+          o.metric['s']!,
+          o.timestamps.map((t, k) => [t, o.values[k]!]),
+        );
+      }
+      for (const [name, want] of truth) {
+        expect(got.get(name), name).toEqual([...want].sort((a, b) => a[0] - b[0]));
+      }
+      expect(got.size).toBe(truth.size);
+    },
+    TIMEOUT_MS,
+  );
 });

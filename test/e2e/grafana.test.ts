@@ -11,7 +11,14 @@ describe('Grafana-style requests', () => {
   beforeAll(async () => {
     s = await startStrata();
     const ts = Array.from({ length: 11 }, (_, i) => start + i * 60_000);
-    await writeV1(s.url, [series('grafana_metric', { job: 'g' }, ts, ts.map((_, i) => i))]);
+    await writeV1(s.url, [
+      series(
+        'grafana_metric',
+        { job: 'g' },
+        ts,
+        ts.map((_, i) => i),
+      ),
+    ]);
   });
   afterAll(() => s.stop());
 
@@ -19,7 +26,12 @@ describe('Grafana-style requests', () => {
     fetch(`${s.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
 
   it('accepts query_range as a POST form with RFC 3339 times and a step in seconds', async () => {
-    const r = await post('/api/v1/query_range', { query: 'grafana_metric', start: new Date(start).toISOString(), end: new Date(end).toISOString(), step: '120' });
+    const r = await post('/api/v1/query_range', {
+      query: 'grafana_metric',
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      step: '120',
+    });
     expect(r.status).toBe(200);
     const body = (await r.json()) as { data: { result: Array<{ values: [number, string][] }> } };
     expect(body.data.result[0]!.values.map((v) => v[1])).toEqual(['0', '2', '4', '6', '8', '10']);

@@ -44,7 +44,10 @@ describe('import and export', () => {
     const r = await fetch(`${s.url}/write`, { method: 'POST', body });
     expect(r.status).toBe(204);
     const res = await instant(s.url, '{__name__=~"cpu_usage_.*",host="h1"}', base / 1000);
-    expect(res.map((x) => [x.metric.__name__, x.value[1]]).sort()).toEqual([['cpu_usage_system', '3'], ['cpu_usage_user', '12.5']]);
+    expect(res.map((x) => [x.metric.__name__, x.value[1]]).sort()).toEqual([
+      ['cpu_usage_system', '3'],
+      ['cpu_usage_user', '12.5'],
+    ]);
   });
 
   it('federates the latest sample of each matching series in exposition format', async () => {

@@ -63,7 +63,15 @@ beforeAll(async () => {
   const s = await startStrata({ dataDir: golden });
   try {
     const batch = [];
-    for (let i = 0; i < SERIES; i++) batch.push(series('m_total', { job: `j${i % 10}`, instance: `i${i}` }, STEPS.map((d) => T0 + d), STEPS.map((d) => i + d / 60_000)));
+    for (let i = 0; i < SERIES; i++)
+      batch.push(
+        series(
+          'm_total',
+          { job: `j${i % 10}`, instance: `i${i}` },
+          STEPS.map((d) => T0 + d),
+          STEPS.map((d) => i + d / 60_000),
+        ),
+      );
     // One label set past half a page: its label block lives on an overflow page.
     batch.push(series('big_one', { blob1: noise(1500, 1), blob2: noise(1500, 2), blob3: noise(1500, 3) }, [T0], [1]));
     const r = await writeV1(s.url, batch);
@@ -115,43 +123,49 @@ function alive(s: StrataProcess): boolean {
 }
 
 describe('a flipped byte in index/data.mdb', () => {
-  it('never crashes the server, never changes an answer without a warning, and writes keep working', async () => {
-    const failures: string[] = [];
-    for (const { kind, offset } of offsets()) {
-      const dir = damagedCopy(offset);
-      const where = `${kind} page ${Math.floor(offset / PAGE)} +${offset % PAGE}`;
-      let s: StrataProcess | null = null;
-      try {
-        s = await startStrata({ dataDir: dir });
-        const got = await answers(s.url);
-        for (let i = 0; i < got.length; i++) {
-          const a = got[i]!;
-          const same = a.status === 200 && JSON.stringify(a.data) === JSON.stringify(expected[i]!.data);
-          if (!same && a.warnings.length === 0) failures.push(`${where}: ${a.what} changed without a warning: ${a.status} ${JSON.stringify(a.data).slice(0, 200)}`);
-          if (a.status >= 500) failures.push(`${where}: ${a.what} answered ${a.status}`);
+  it(
+    'never crashes the server, never changes an answer without a warning, and writes keep working',
+    async () => {
+      const failures: string[] = [];
+      for (const { kind, offset } of offsets()) {
+        const dir = damagedCopy(offset);
+        const where = `${kind} page ${Math.floor(offset / PAGE)} +${offset % PAGE}`;
+        let s: StrataProcess | null = null;
+        try {
+          s = await startStrata({ dataDir: dir });
+          const got = await answers(s.url);
+          for (let i = 0; i < got.length; i++) {
+            const a = got[i]!;
+            const same = a.status === 200 && JSON.stringify(a.data) === JSON.stringify(expected[i]!.data);
+            if (!same && a.warnings.length === 0)
+              failures.push(`${where}: ${a.what} changed without a warning: ${a.status} ${JSON.stringify(a.data).slice(0, 200)}`);
+            if (a.status >= 500) failures.push(`${where}: ${a.what} answered ${a.status}`);
+          }
+          const damaged = got.some((a) => a.warnings.some((w) => w.includes('label index is damaged')));
+          const health = await fetch(`${s.url}/health`);
+          if ((health.status === 503) !== damaged) failures.push(`${where}: /health ${health.status} while query warnings say damaged=${damaged}`);
+          // Existing series (some may sit in damaged entries) and new ones: a retry at most.
+          const batch = [];
+          for (let i = 0; i < SERIES; i += 30) batch.push(series('m_total', { job: `j${i % 10}`, instance: `i${i}` }, [T0 + 240_000], [1]));
+          batch.push(series('after_damage', { n: String(offset) }, [T0 + 240_000], [1]));
+          let w = await writeV1(s.url, batch);
+          if (w.status !== 204) w = await writeV1(s.url, batch);
+          if (w.status !== 204) failures.push(`${where}: writes answer ${w.status} ${await w.text()}`);
+          const after = await api<{ result: unknown[] }>(s.url, '/api/v1/query', { query: 'after_damage', time: String((T0 + 240_000) / 1000) });
+          if (after.status !== 200 || after.body.data.result.length !== 1)
+            failures.push(`${where}: a series written after the damage is not found: ${JSON.stringify(after.body)}`);
+          if (!alive(s)) failures.push(`${where}: the server died: ${s.stderr().slice(-500)}`);
+        } catch (e) {
+          failures.push(`${where}: ${(e as Error).message.slice(0, 500)}`);
+        } finally {
+          await s?.stop('SIGKILL');
+          rmSync(dir, { recursive: true, force: true });
         }
-        const damaged = got.some((a) => a.warnings.some((w) => w.includes('label index is damaged')));
-        const health = await fetch(`${s.url}/health`);
-        if ((health.status === 503) !== damaged) failures.push(`${where}: /health ${health.status} while query warnings say damaged=${damaged}`);
-        // Existing series (some may sit in damaged entries) and new ones: a retry at most.
-        const batch = [];
-        for (let i = 0; i < SERIES; i += 30) batch.push(series('m_total', { job: `j${i % 10}`, instance: `i${i}` }, [T0 + 240_000], [1]));
-        batch.push(series('after_damage', { n: String(offset) }, [T0 + 240_000], [1]));
-        let w = await writeV1(s.url, batch);
-        if (w.status !== 204) w = await writeV1(s.url, batch);
-        if (w.status !== 204) failures.push(`${where}: writes answer ${w.status} ${await w.text()}`);
-        const after = await api<{ result: unknown[] }>(s.url, '/api/v1/query', { query: 'after_damage', time: String((T0 + 240_000) / 1000) });
-        if (after.status !== 200 || after.body.data.result.length !== 1) failures.push(`${where}: a series written after the damage is not found: ${JSON.stringify(after.body)}`);
-        if (!alive(s)) failures.push(`${where}: the server died: ${s.stderr().slice(-500)}`);
-      } catch (e) {
-        failures.push(`${where}: ${(e as Error).message.slice(0, 500)}`);
-      } finally {
-        await s?.stop('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
       }
-    }
-    expect(failures).toEqual([]);
-  }, SLOW ? 1_800_000 : 300_000);
+      expect(failures).toEqual([]);
+    },
+    SLOW ? 1_800_000 : 300_000,
+  );
 });
 
 describe('strata index rebuild', () => {
@@ -184,7 +198,8 @@ describe('strata index rebuild', () => {
     const file = readFileSync(join(golden, 'index', 'data.mdb'));
     // The overflow page holding big_one's label block: live for sure (label blocks never change).
     let page = -1;
-    for (let p = 2; (p + 1) * PAGE <= file.length && page < 0; p++) if (file.readUInt32LE(p * PAGE) === p && file.readUInt16LE(p * PAGE + 18) === 0x04) page = p;
+    for (let p = 2; (p + 1) * PAGE <= file.length && page < 0; p++)
+      if (file.readUInt32LE(p * PAGE) === p && file.readUInt16LE(p * PAGE + 18) === 0x04) page = p;
     const dir = damagedCopy(page * PAGE + 18);
     try {
       const s = await startStrata({ dataDir: dir });
@@ -208,7 +223,8 @@ describe('strata verify -storageDataPath', () => {
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     const file = readFileSync(join(golden, 'index', 'data.mdb'));
     let page = -1;
-    for (let p = 2; (p + 1) * PAGE <= file.length && page < 0; p++) if (file.readUInt32LE(p * PAGE) === p && file.readUInt16LE(p * PAGE + 18) === 0x04) page = p;
+    for (let p = 2; (p + 1) * PAGE <= file.length && page < 0; p++)
+      if (file.readUInt32LE(p * PAGE) === p && file.readUInt16LE(p * PAGE + 18) === 0x04) page = p;
     const dir = damagedCopy(page * PAGE + 300);
     try {
       const bad = await runCli(['verify', `--storageDataPath=${dir}`]);

@@ -22,7 +22,10 @@ describe('remote write to query', () => {
     ]);
     expect(r.status).toBe(204);
     const res = await instant(s.url, 'node_cpu_seconds_total', now / 1000);
-    expect(res.map((x) => [x.metric.instance, x.value[1]]).sort()).toEqual([['a:9100', '30'], ['b:9100', '5']]);
+    expect(res.map((x) => [x.metric.instance, x.value[1]]).sort()).toEqual([
+      ['a:9100', '30'],
+      ['b:9100', '5'],
+    ]);
   });
 
   it('evaluates rate() over what was written', async () => {
@@ -122,12 +125,26 @@ describe('bad input on the write path', () => {
   });
 
   it('answers an unknown remote write proto with 415', async () => {
-    const r = await fetch(`${s.url}/api/v1/write`, { method: 'POST', headers: { ...RW1_HEADERS, 'Content-Type': 'application/x-protobuf;proto=foo.Bar' }, body: new Uint8Array(1) });
+    const r = await fetch(`${s.url}/api/v1/write`, {
+      method: 'POST',
+      headers: { ...RW1_HEADERS, 'Content-Type': 'application/x-protobuf;proto=foo.Bar' },
+      body: new Uint8Array(1),
+    });
     expect(r.status).toBe(415);
   });
 
   it('drops a series with an invalid label name, stores the rest and says which with 400', async () => {
-    const r = await writeV1(s.url, [series('good_one', { a: '1' }, [now], [1]), { labels: [{ name: '__name__', value: 'bad' }, { name: '', value: 'x' }], timestamps: [now], values: [1] }]);
+    const r = await writeV1(s.url, [
+      series('good_one', { a: '1' }, [now], [1]),
+      {
+        labels: [
+          { name: '__name__', value: 'bad' },
+          { name: '', value: 'x' },
+        ],
+        timestamps: [now],
+        values: [1],
+      },
+    ]);
     expect(r.status).toBe(400);
     expect(await r.text()).toContain('dropped 1 invalid series');
     expect(await instant(s.url, 'good_one', now / 1000)).toHaveLength(1);

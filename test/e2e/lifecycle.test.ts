@@ -17,7 +17,12 @@ type ExportLine = { metric: Record<string, string>; values: number[]; timestamps
 async function exportLines(url: string, match: string): Promise<ExportLine[]> {
   const r = await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(match)}`);
   const text = (await r.text()).trim();
-  return text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as ExportLine).sort((a, b) => JSON.stringify(a.metric).localeCompare(JSON.stringify(b.metric)));
+  return text === ''
+    ? []
+    : text
+        .split('\n')
+        .map((l) => JSON.parse(l) as ExportLine)
+        .sort((a, b) => JSON.stringify(a.metric).localeCompare(JSON.stringify(b.metric)));
 }
 
 async function withServer<T>(args: string[], dataDir: string | undefined, fn: (s: StrataProcess) => Promise<T>): Promise<T> {
@@ -37,14 +42,20 @@ describe('per-series retention (--retentionFilter)', () => {
       const old = now - 3 * DAY;
       await writeV1(s.url, [series('rf', { env: 'dev' }, [old, now - 60_000], [1, 2]), series('rf', { env: 'prod' }, [old], [3])]);
       const visible = await exportLines(s.url, 'rf');
-      expect(visible.map((l) => [l.metric.env, l.values])).toEqual([['dev', [2]], ['prod', [3]]]);
+      expect(visible.map((l) => [l.metric.env, l.values])).toEqual([
+        ['dev', [2]],
+        ['prod', [3]],
+      ]);
       expect((await fetch(`${s.url}/internal/force_merge`)).status).toBe(200);
       return s.dataDir;
     });
     // Without the filter, what is left on disk shows: the old dev sample is gone for good.
     await withServer(['--retentionPeriod=30d'], dataDir, async (s) => {
       const lines = await exportLines(s.url, 'rf');
-      expect(lines.map((l) => [l.metric.env, l.values])).toEqual([['dev', [2]], ['prod', [3]]]);
+      expect(lines.map((l) => [l.metric.env, l.values])).toEqual([
+        ['dev', [2]],
+        ['prod', [3]],
+      ]);
     });
   });
 

@@ -46,11 +46,24 @@ function exponential(schema: number, i: number): FloatHistogram {
 }
 
 function custom(i: number): FloatHistogram {
-  return hist({ schema: -53, count: 3 * i + 0.5, sum: 2.25 * i, positiveSpans: [{ offset: 0, length: 3 }], positiveBuckets: Float64Array.from([i, 2 * i, 0.5]), customValues: Float64Array.from([0.1, 1]) });
+  return hist({
+    schema: -53,
+    count: 3 * i + 0.5,
+    sum: 2.25 * i,
+    positiveSpans: [{ offset: 0, length: 3 }],
+    positiveBuckets: Float64Array.from([i, 2 * i, 0.5]),
+    customValues: Float64Array.from([0.1, 1]),
+  });
 }
 
 function hseries(name: string, hs: EncodeHistogram[]): EncodeSeries {
-  return { labels: [{ name: '__name__', value: name }, { name: 'job', value: 'nh' }], histograms: hs };
+  return {
+    labels: [
+      { name: '__name__', value: name },
+      { name: 'job', value: 'nh' },
+    ],
+    histograms: hs,
+  };
 }
 
 const steps = (n: number, stepMs: number, make: (i: number) => FloatHistogram, integer: boolean): EncodeHistogram[] =>
@@ -64,7 +77,9 @@ interface ExportLine {
 }
 
 async function exportAll(url: string, match: string): Promise<ExportLine[]> {
-  const r = await fetch(`${url}/api/v1/export?${new URLSearchParams({ 'match[]': match, start: String(T0 / 1000 - 60), end: String(Date.now() / 1000 + 60) })}`);
+  const r = await fetch(
+    `${url}/api/v1/export?${new URLSearchParams({ 'match[]': match, start: String(T0 / 1000 - 60), end: String(Date.now() / 1000 + 60) })}`,
+  );
   expect(r.status).toBe(200);
   return (await r.text())
     .split('\n')
@@ -85,7 +100,8 @@ const WRITES: [string, 'v1' | 'v2', EncodeHistogram[]][] = [
 /** What export must answer for WRITES: counts and sums of every sample. */
 function expected(): Record<string, { counts: number[]; sums: number[]; timestamps: number[] }> {
   const out: Record<string, { counts: number[]; sums: number[]; timestamps: number[] }> = {};
-  for (const [name, , hs] of WRITES) out[name] = { counts: hs.map((h) => h.histogram.count), sums: hs.map((h) => h.histogram.sum), timestamps: hs.map((h) => h.timestamp) };
+  for (const [name, , hs] of WRITES)
+    out[name] = { counts: hs.map((h) => h.histogram.count), sums: hs.map((h) => h.histogram.sum), timestamps: hs.map((h) => h.timestamp) };
   return out;
 }
 
@@ -185,11 +201,21 @@ describe('native histograms end to end', () => {
   });
 
   it('answers 400 naming a bad histogram and still stores the good series of the request', async () => {
-    const bad = (h: Partial<FloatHistogram>, integer = false): EncodeSeries => hseries('bad_' + Math.random().toString(36).slice(2, 8), [{ timestamp: T0, histogram: hist(h), integer }]);
+    const bad = (h: Partial<FloatHistogram>, integer = false): EncodeSeries =>
+      hseries('bad_' + Math.random().toString(36).slice(2, 8), [{ timestamp: T0, histogram: hist(h), integer }]);
     const cases: [EncodeSeries, string][] = [
-      [bad({ count: 2, positiveSpans: [{ offset: 0, length: 3 }], positiveBuckets: Float64Array.from([1, 1]) }), 'positive spans add up to 3 buckets but 2 bucket counts were given'],
-      [bad({ count: 2, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: Float64Array.from([3, -1]) }), 'positive bucket 1 has a negative count (-1)'],
-      [bad({ count: 2, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: Float64Array.from([1, -1]) }, true), 'positive bucket 1 has a negative count (-1)'],
+      [
+        bad({ count: 2, positiveSpans: [{ offset: 0, length: 3 }], positiveBuckets: Float64Array.from([1, 1]) }),
+        'positive spans add up to 3 buckets but 2 bucket counts were given',
+      ],
+      [
+        bad({ count: 2, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: Float64Array.from([3, -1]) }),
+        'positive bucket 1 has a negative count (-1)',
+      ],
+      [
+        bad({ count: 2, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: Float64Array.from([1, -1]) }, true),
+        'positive bucket 1 has a negative count (-1)',
+      ],
       [bad({ schema: 9 }), 'schema 9 is out of range'],
       [bad({ schema: -5 }), 'schema -5 is out of range'],
     ];
@@ -205,7 +231,7 @@ describe('native histograms end to end', () => {
     }
   });
 
-  it('puts histogram parts into snapshots, and a server started on a snapshot\'s files serves them', async () => {
+  it("puts histogram parts into snapshots, and a server started on a snapshot's files serves them", async () => {
     const r = await fetch(`${s.url}/snapshot/create`);
     const name = ((await r.json()) as { snapshot: string }).snapshot;
     const snap = join(dataDir, 'snapshots', name);
@@ -233,7 +259,10 @@ describe('native histograms end to end', () => {
   it('deletes a time range of a histogram series (tombstone), before and after a merge', async () => {
     const from = (T0 + 15_000) / 1000;
     const to = (T0 + 30_000) / 1000;
-    const r = await fetch(`${s.url}/api/v1/admin/tsdb/delete_series?${new URLSearchParams({ 'match[]': 'rw2_int_schema3', start: String(from), end: String(to) })}`, { method: 'POST' });
+    const r = await fetch(
+      `${s.url}/api/v1/admin/tsdb/delete_series?${new URLSearchParams({ 'match[]': 'rw2_int_schema3', start: String(from), end: String(to) })}`,
+      { method: 'POST' },
+    );
     expect(r.status).toBe(204);
     const want = [T0, T0 + 45_000, T0 + 60_000];
     expect(got(await exportAll(s.url, 'rw2_int_schema3'))['rw2_int_schema3']!.timestamps).toEqual(want);

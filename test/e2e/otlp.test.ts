@@ -87,7 +87,10 @@ describe('OTLP/HTTP from the OpenTelemetry JS SDK', () => {
       expect(info.map((r) => r.metric)).toEqual([{ __name__: 'target_info', job: `e2e/${service}`, instance: `${service}-1`, host_name: 'box' }]);
       // The exponential histogram is stored as a native histogram: 4 observations, sum 15.
       const r = await fetch(`${s.url}/api/v1/export?${new URLSearchParams({ 'match[]': `{__name__=~"op_duration.*",${sel}}` })}`);
-      const lines = (await r.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { histograms?: { count: string; sum: string }[] });
+      const lines = (await r.text())
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { histograms?: { count: string; sum: string }[] });
       // (The SDK may export the cumulative histogram more than once: every sample is the same.)
       const hs = lines.flatMap((l) => l.histograms ?? []).map((h) => [h.count, h.sum]);
       expect(hs.length).toBeGreaterThan(0);
@@ -101,10 +104,12 @@ const NOW_NS = () => `${Date.now()}000000`;
 
 function gaugeRequest(name: string, v: number, extra: Record<string, unknown>[] = []) {
   return {
-    resourceMetrics: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] },
-      scopeMetrics: [{ metrics: [{ name, gauge: { dataPoints: [{ timeUnixNano: NOW_NS(), asDouble: v }] } }, ...extra] }],
-    }],
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] },
+        scopeMetrics: [{ metrics: [{ name, gauge: { dataPoints: [{ timeUnixNano: NOW_NS(), asDouble: v }] } }, ...extra] }],
+      },
+    ],
   };
 }
 
@@ -149,7 +154,10 @@ describe('OTLP/HTTP requests and answers', () => {
   });
 
   it('stores the good points of a request and reports the rejected ones in partial_success (protobuf)', async () => {
-    const bad = { name: 'bad_hist', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: NOW_NS(), count: '3', bucketCounts: ['1', '2'], explicitBounds: [1, 2] }] } };
+    const bad = {
+      name: 'bad_hist',
+      histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: NOW_NS(), count: '3', bucketCounts: ['1', '2'], explicitBounds: [1, 2] }] },
+    };
     const delta = { name: 'delta_sum', sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ timeUnixNano: NOW_NS(), asInt: '1' }] } };
     const r = await post(`${s.url}/opentelemetry/v1/metrics`, encodeOtlp(gaugeRequest('partial_good', 6, [bad, delta])), PROTO_H);
     expect(r.status).toBe(200);
@@ -165,12 +173,28 @@ describe('OTLP/HTTP requests and answers', () => {
     const neg = { name: 'neg', summary: { dataPoints: [{ timeUnixNano: NOW_NS(), count: '-4', sum: 1 }] } };
     const r = await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(gaugeRequest('neg_good', 7, [neg])), JSON_H);
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ partialSuccess: { rejectedDataPoints: '1', errorMessage: 'metric "neg": data point 0: count is -4: counts must be non-negative integers' } });
+    expect(await r.json()).toEqual({
+      partialSuccess: { rejectedDataPoints: '1', errorMessage: 'metric "neg": data point 0: count is -4: counts must be non-negative integers' },
+    });
     expect(await value(s.url, 'neg_good')).toBe('7');
   });
 
   it('reports a point whose labels break the label rules once, naming the label, and keeps the rest', async () => {
-    const long = { name: 'long_label', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: NOW_NS(), count: '1', bucketCounts: ['1', '0'], explicitBounds: [1], attributes: [{ key: 'path', value: { stringValue: 'p'.repeat(5000) } }] }] } };
+    const long = {
+      name: 'long_label',
+      histogram: {
+        aggregationTemporality: 2,
+        dataPoints: [
+          {
+            timeUnixNano: NOW_NS(),
+            count: '1',
+            bucketCounts: ['1', '0'],
+            explicitBounds: [1],
+            attributes: [{ key: 'path', value: { stringValue: 'p'.repeat(5000) } }],
+          },
+        ],
+      },
+    };
     const r = await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(gaugeRequest('long_good', 9, [long])), JSON_H);
     expect(r.status).toBe(200);
     const body = (await r.json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
@@ -217,10 +241,13 @@ describe('OTLP/HTTP requests and answers', () => {
 
   it('ends a series at a NO_RECORDED_VALUE point (staleness marker)', async () => {
     const t0 = Date.now() - 60_000;
-    const point = (t: number, extra: Record<string, unknown>) => ({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'stale_me', gauge: { dataPoints: [{ timeUnixNano: `${t}000000`, ...extra }] } }] }] }] });
+    const point = (t: number, extra: Record<string, unknown>) => ({
+      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'stale_me', gauge: { dataPoints: [{ timeUnixNano: `${t}000000`, ...extra }] } }] }] }],
+    });
     expect((await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(point(t0, { asDouble: 9 })), JSON_H)).status).toBe(200);
     expect((await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(point(t0 + 30_000, { flags: 1 })), JSON_H)).status).toBe(200);
-    const at = async (ms: number) => (await api<{ result: VectorSample[] }>(s.url, '/api/v1/query', { query: 'stale_me', time: String(ms / 1000) })).body.data.result;
+    const at = async (ms: number) =>
+      (await api<{ result: VectorSample[] }>(s.url, '/api/v1/query', { query: 'stale_me', time: String(ms / 1000) })).body.data.result;
     expect((await at(t0 + 10_000)).map((r) => r.value[1])).toEqual(['9']);
     expect(await at(t0 + 40_000)).toEqual([]);
   });
@@ -235,19 +262,48 @@ describe('OTLP/HTTP requests and answers', () => {
 describe('OTLP translation flags', () => {
   let s: StrataProcess;
   beforeAll(async () => {
-    s = await startStrata({ args: ['--otlp.translationStrategy=NoTranslation', '--otlp.promoteScopeMetadata=true', '--otlp.promoteResourceAttributes=deployment.environment'] });
+    s = await startStrata({
+      args: ['--otlp.translationStrategy=NoTranslation', '--otlp.promoteScopeMetadata=true', '--otlp.promoteResourceAttributes=deployment.environment'],
+    });
   });
   afterAll(() => s.stop());
 
   it('keeps names as sent with --otlp.translationStrategy=NoTranslation and adds the promoted labels', async () => {
     const body = {
-      resourceMetrics: [{
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }, { key: 'deployment.environment', value: { stringValue: 'prod' } }] },
-        scopeMetrics: [{ scope: { name: 'my.lib', version: '2' }, metrics: [{ name: 'http.requests', unit: 's', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: NOW_NS(), asInt: '12', attributes: [{ key: 'http.method', value: { stringValue: 'GET' } }] }] } }] }],
-      }],
+      resourceMetrics: [
+        {
+          resource: {
+            attributes: [
+              { key: 'service.name', value: { stringValue: 'raw' } },
+              { key: 'deployment.environment', value: { stringValue: 'prod' } },
+            ],
+          },
+          scopeMetrics: [
+            {
+              scope: { name: 'my.lib', version: '2' },
+              metrics: [
+                {
+                  name: 'http.requests',
+                  unit: 's',
+                  sum: {
+                    aggregationTemporality: 2,
+                    isMonotonic: true,
+                    dataPoints: [{ timeUnixNano: NOW_NS(), asInt: '12', attributes: [{ key: 'http.method', value: { stringValue: 'GET' } }] }],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
     };
     expect((await post(`${s.url}/opentelemetry/v1/metrics`, JSON.stringify(body), JSON_H)).status).toBe(200);
     const res = await query(s.url, '{__name__="http.requests"}');
-    expect(res.map((r) => [r.metric, r.value[1]])).toEqual([[{ __name__: 'http.requests', 'http.method': 'GET', job: 'raw', 'deployment.environment': 'prod', otel_scope_name: 'my.lib', otel_scope_version: '2' }, '12']]);
+    expect(res.map((r) => [r.metric, r.value[1]])).toEqual([
+      [
+        { __name__: 'http.requests', 'http.method': 'GET', job: 'raw', 'deployment.environment': 'prod', otel_scope_name: 'my.lib', otel_scope_version: '2' },
+        '12',
+      ],
+    ]);
   });
 });

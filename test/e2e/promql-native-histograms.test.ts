@@ -31,7 +31,13 @@ function counter(i: number): FloatHistogram {
 
 function series(instance: string, n: number): EncodeSeries {
   const hs: EncodeHistogram[] = Array.from({ length: n }, (_, i) => ({ timestamp: T0 + i * STEP, histogram: counter(i + 1), integer: true }));
-  return { labels: [{ name: '__name__', value: 'rpc_seconds' }, { name: 'instance', value: instance }], histograms: hs };
+  return {
+    labels: [
+      { name: '__name__', value: 'rpc_seconds' },
+      { name: 'instance', value: instance },
+    ],
+    histograms: hs,
+  };
 }
 
 interface ApiHistogram {
@@ -41,7 +47,16 @@ interface ApiHistogram {
 }
 interface QueryBody {
   status: string;
-  data: { resultType: string; result: { metric: Record<string, string>; value?: [number, string]; histogram?: [number, ApiHistogram]; values?: [number, string][]; histograms?: [number, ApiHistogram][] }[] };
+  data: {
+    resultType: string;
+    result: {
+      metric: Record<string, string>;
+      value?: [number, string];
+      histogram?: [number, ApiHistogram];
+      values?: [number, string][];
+      histograms?: [number, ApiHistogram][];
+    }[];
+  };
 }
 
 describe('PromQL over stored native histograms', () => {
@@ -63,13 +78,33 @@ describe('PromQL over stored native histograms', () => {
   it('returns the stored histogram of an instant selector under "histogram"', async () => {
     const b = await query('rpc_seconds{instance="a"}');
     expect(b.data.result).toEqual([
-      { metric: { __name__: 'rpc_seconds', instance: 'a' }, histogram: [last / 1000, { count: '30', sum: '40', buckets: [[0, '0.5', '1', '10'], [0, '1', '2', '20']] }] },
+      {
+        metric: { __name__: 'rpc_seconds', instance: 'a' },
+        histogram: [
+          last / 1000,
+          {
+            count: '30',
+            sum: '40',
+            buckets: [
+              [0, '0.5', '1', '10'],
+              [0, '1', '2', '20'],
+            ],
+          },
+        ],
+      },
     ]);
   });
 
   it('sums histograms across series and reads count, sum and quantiles out of them', async () => {
     const b = await query('sum(rpc_seconds)');
-    expect(b.data.result[0]!.histogram![1]).toEqual({ count: '60', sum: '80', buckets: [[0, '0.5', '1', '20'], [0, '1', '2', '40']] });
+    expect(b.data.result[0]!.histogram![1]).toEqual({
+      count: '60',
+      sum: '80',
+      buckets: [
+        [0, '0.5', '1', '20'],
+        [0, '1', '2', '40'],
+      ],
+    });
     const count = await query('histogram_count(sum(rpc_seconds))');
     expect(count.data.result[0]!.value![1]).toBe('60');
     // The median lies in (1, 2]: rank 30 of 60, 10 past the 20 in (0.5, 1], interpolated exponentially.
@@ -86,7 +121,12 @@ describe('PromQL over stored native histograms', () => {
   });
 
   it('writes range results under "histograms", and floats derived from them under "values"', async () => {
-    const params = new URLSearchParams({ query: 'rpc_seconds{instance="b"} or histogram_sum(rpc_seconds{instance="b"})', start: String(T0 / 1000), end: String((T0 + 2 * STEP) / 1000), step: '15' });
+    const params = new URLSearchParams({
+      query: 'rpc_seconds{instance="b"} or histogram_sum(rpc_seconds{instance="b"})',
+      start: String(T0 / 1000),
+      end: String((T0 + 2 * STEP) / 1000),
+      step: '15',
+    });
     const r = await fetch(`${s.url}/api/v1/query_range?${params}`);
     expect(r.status).toBe(200);
     const b = (await r.json()) as QueryBody;

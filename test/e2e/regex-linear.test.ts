@@ -55,7 +55,10 @@ describe('user regexes run in linear time', () => {
 
   it('label_replace capture groups expand as Go expands them', async () => {
     server = await startStrata();
-    const r = await query(server.url, 'label_replace(label_replace(vector(1), "v", "host-9090-x", "", ""), "x", "$2/${1}/$name", "v", "(?P<name>[a-z]+)-(\\\\d+)(?:-.*)?")');
+    const r = await query(
+      server.url,
+      'label_replace(label_replace(vector(1), "v", "host-9090-x", "", ""), "x", "$2/${1}/$name", "v", "(?P<name>[a-z]+)-(\\\\d+)(?:-.*)?")',
+    );
     expect(r.status).toBe(200);
     expect(r.result[0]!.metric['x']).toBe('9090/host/host');
   });

@@ -19,7 +19,11 @@ interface Matrix {
 }
 
 async function rangeQuery(base: string, params: Record<string, string>): Promise<Matrix> {
-  const r = await fetch(`${base}/api/v1/query_range`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  const r = await fetch(`${base}/api/v1/query_range`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
   const body = (await r.json()) as { status: string; data: Matrix; error?: string };
   if (body.status !== 'success') throw new Error(`${base} ${params.query}: ${body.error}`);
   return body.data;
@@ -28,7 +32,10 @@ async function rangeQuery(base: string, params: Record<string, string>): Promise
 function canonical(m: Matrix): string[] {
   return m.result
     .map((s) => {
-      const labels = Object.entries(s.metric).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',');
+      const labels = Object.entries(s.metric)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
       return `{${labels}} ${s.values.map(([t, v]) => `${t}:${Number(Number(v).toPrecision(12))}`).join(' ')}`;
     })
     .sort();
@@ -51,10 +58,24 @@ describe.skipIf(!enabled)('a real Prometheus 2.42 reading from Strata through re
     for (const job of ['api', 'db']) {
       for (const instance of ['a:1', 'b:2', 'c:3']) {
         const seed = job.length * 7 + instance.charCodeAt(0);
-        data.push(series('rr_gauge', { job, instance }, ts, ts.map((_, i) => Math.round(Math.sin(i / 10 + seed) * 1000) / 10)));
+        data.push(
+          series(
+            'rr_gauge',
+            { job, instance },
+            ts,
+            ts.map((_, i) => Math.round(Math.sin(i / 10 + seed) * 1000) / 10),
+          ),
+        );
         let c = 0;
         // A counter with a reset in the middle.
-        data.push(series('rr_requests_total', { job, instance }, ts, ts.map((_, i) => (i === 120 ? (c = 3) : (c += (i * seed) % 17)))));
+        data.push(
+          series(
+            'rr_requests_total',
+            { job, instance },
+            ts,
+            ts.map((_, i) => (i === 120 ? (c = 3) : (c += (i * seed) % 17))),
+          ),
+        );
       }
     }
     expect((await writeV1(strata.url, data)).status).toBe(204);
@@ -64,7 +85,9 @@ describe.skipIf(!enabled)('a real Prometheus 2.42 reading from Strata through re
     const cfg = join(dir, 'prometheus.yml');
     writeFileSync(cfg, ['global:', '  scrape_interval: 1h', 'remote_read:', `  - url: ${strata.url}/api/v1/read`, '    read_recent: true'].join('\n'));
     promUrl = `http://127.0.0.1:${promPort}`;
-    prom = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
+    prom = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+      stdio: 'ignore',
+    });
     await waitForOk(`${promUrl}/-/ready`, 30_000);
   }, 60_000);
 

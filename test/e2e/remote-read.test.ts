@@ -36,9 +36,19 @@ function labelsObj(labels: Array<{ name: string; value: string }>): Record<strin
   return Object.fromEntries(labels.map((l) => [l.name, l.value]));
 }
 
-async function read(url: string, queries: Array<{ start: number; end: number; matchers: Matcher[] }>, types?: number[], path = '/api/v1/read'): Promise<globalThis.Response> {
+async function read(
+  url: string,
+  queries: Array<{ start: number; end: number; matchers: Matcher[] }>,
+  types?: number[],
+  path = '/api/v1/read',
+): Promise<globalThis.Response> {
   const body = encodeReadRequest({
-    queries: queries.map((q) => ({ startTimestampMs: q.start, endTimestampMs: q.end, matchers: q.matchers, hints: { stepMs: 15000, func: 'rate', startMs: q.start, endMs: q.end, rangeMs: 60000, grouping: ['job'], by: true } })),
+    queries: queries.map((q) => ({
+      startTimestampMs: q.start,
+      endTimestampMs: q.end,
+      matchers: q.matchers,
+      hints: { stepMs: 15000, func: 'rate', startMs: q.start, endMs: q.end, rangeMs: 60000, grouping: ['job'], by: true },
+    })),
     ...(types ? { acceptedResponseTypes: types } : {}),
   });
   return fetch(`${url}${path}`, {
@@ -85,14 +95,22 @@ function parseFrames(buf: Uint8Array): Frame[] {
     expect(crc32c(data)).toBe(crc);
     const m = ChunkedReadResponse.toObject(ChunkedReadResponse.decode(data), { longs: Number, defaults: true }) as {
       queryIndex: number;
-      chunkedSeries: Array<{ labels: Array<{ name: string; value: string }>; chunks: Array<{ minTimeMs: number; maxTimeMs: number; type: number; data: Uint8Array }> }>;
+      chunkedSeries: Array<{
+        labels: Array<{ name: string; value: string }>;
+        chunks: Array<{ minTimeMs: number; maxTimeMs: number; type: number; data: Uint8Array }>;
+      }>;
     };
     expect(m.chunkedSeries).toHaveLength(1);
     const cs = m.chunkedSeries[0]!;
     frames.push({
       queryIndex: m.queryIndex,
       labels: labelsObj(cs.labels),
-      chunks: cs.chunks.map((c) => ({ minTimeMs: c.minTimeMs, maxTimeMs: c.maxTimeMs, type: c.type, samples: decodeXorChunk(c.data).map((s) => ({ t: s.t, v: bitsToFloat64(s.bits), bits: s.bits })) })),
+      chunks: cs.chunks.map((c) => ({
+        minTimeMs: c.minTimeMs,
+        maxTimeMs: c.maxTimeMs,
+        type: c.type,
+        samples: decodeXorChunk(c.data).map((s) => ({ t: s.t, v: bitsToFloat64(s.bits), bits: s.bits })),
+      })),
     });
   }
   return frames;
@@ -107,10 +125,30 @@ async function readStreamed(url: string, queries: Array<{ start: number; end: nu
 }
 
 const data = [
-  series('rr_metric', { job: 'a', instance: 'x' }, tsOf(N), tsOf(N).map((_, i) => i * 1.5)),
-  series('rr_metric', { job: 'a', instance: 'y' }, tsOf(N), tsOf(N).map((_, i) => 1000 - i)),
-  series('rr_metric', { job: 'b', instance: 'x' }, tsOf(N), tsOf(N).map((_, i) => Math.sin(i))),
-  series('rr_other', { job: 'a' }, tsOf(10), tsOf(10).map(() => 7)),
+  series(
+    'rr_metric',
+    { job: 'a', instance: 'x' },
+    tsOf(N),
+    tsOf(N).map((_, i) => i * 1.5),
+  ),
+  series(
+    'rr_metric',
+    { job: 'a', instance: 'y' },
+    tsOf(N),
+    tsOf(N).map((_, i) => 1000 - i),
+  ),
+  series(
+    'rr_metric',
+    { job: 'b', instance: 'x' },
+    tsOf(N),
+    tsOf(N).map((_, i) => Math.sin(i)),
+  ),
+  series(
+    'rr_other',
+    { job: 'a' },
+    tsOf(10),
+    tsOf(10).map(() => 7),
+  ),
 ];
 
 describe('remote read over real HTTP', () => {
@@ -119,7 +157,11 @@ describe('remote read over real HTTP', () => {
     s = await startStrata();
     const r = await writeV1(s.url, data);
     expect(r.status).toBe(204);
-    const t = await fetch(`${s.url}/insert/7/prometheus/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV1([series('rr_metric', { job: 'tenant7' }, tsOf(5), [1, 2, 3, 4, 5])]), headers: RW1_HEADERS });
+    const t = await fetch(`${s.url}/insert/7/prometheus/api/v1/write`, {
+      method: 'POST',
+      body: encodeRemoteWriteV1([series('rr_metric', { job: 'tenant7' }, tsOf(5), [1, 2, 3, 4, 5])]),
+      headers: RW1_HEADERS,
+    });
     expect(t.status).toBe(204);
   });
   afterAll(async () => {
@@ -157,18 +199,27 @@ describe('remote read over real HTTP', () => {
     });
     const w = await fetch(`${s.url}/insert/9/prometheus/api/v1/write`, {
       method: 'POST',
-      body: encodeRemoteWriteV2([{ labels: [{ name: '__name__', value: 'rr_hist' }], histograms: tsOf(4).map((t, i) => ({ timestamp: t, histogram: h(i + 1), integer: false })) }]),
+      body: encodeRemoteWriteV2([
+        { labels: [{ name: '__name__', value: 'rr_hist' }], histograms: tsOf(4).map((t, i) => ({ timestamp: t, histogram: h(i + 1), integer: false })) },
+      ]),
       headers: RW2_HEADERS,
     });
     expect(w.status, await w.text()).toBe(204);
-    const r = await read(s.url, [{ start: T0, end: T0 + N * STEP, matchers: [{ type: EQ, name: '__name__', value: 'rr_hist' }] }], undefined, '/select/9/prometheus/api/v1/read');
+    const r = await read(
+      s.url,
+      [{ start: T0, end: T0 + N * STEP, matchers: [{ type: EQ, name: '__name__', value: 'rr_hist' }] }],
+      undefined,
+      '/select/9/prometheus/api/v1/read',
+    );
     expect(r.status).toBe(200);
     const raw = snappyUncompress(new Uint8Array(await r.arrayBuffer()), 1 << 30);
     const msg = ReadResponse.toObject(ReadResponse.decode(raw), { longs: Number, defaults: true }) as {
       results: Array<{ timeseries: Array<{ histograms: Array<{ timestamp: number; sum: number; countFloat: number; positiveCounts: number[] }> }> }>;
     };
     const got = msg.results[0]!.timeseries[0]!.histograms;
-    expect(got.map((x) => [x.timestamp, x.sum, x.countFloat, x.positiveCounts])).toEqual(tsOf(4).map((t, i) => [t, 2.5 * (i + 1), 3 * (i + 1), [i + 1, 2 * (i + 1)]]));
+    expect(got.map((x) => [x.timestamp, x.sum, x.countFloat, x.positiveCounts])).toEqual(
+      tsOf(4).map((t, i) => [t, 2.5 * (i + 1), 3 * (i + 1), [i + 1, 2 * (i + 1)]]),
+    );
   });
 
   it('honours the time range (inclusive at both ends)', async () => {
@@ -178,10 +229,28 @@ describe('remote read over real HTTP', () => {
 
   it('answers several queries in order, each with its own matchers of all four types', async () => {
     const res = await readSamples(s.url, [
-      { ...all, matchers: [{ type: EQ, name: '__name__', value: 'rr_metric' }, { type: NEQ, name: 'job', value: 'a' }] },
-      { ...all, matchers: [{ type: RE, name: '__name__', value: 'rr_.*' }, { type: NRE, name: 'instance', value: 'x|y' }] },
+      {
+        ...all,
+        matchers: [
+          { type: EQ, name: '__name__', value: 'rr_metric' },
+          { type: NEQ, name: 'job', value: 'a' },
+        ],
+      },
+      {
+        ...all,
+        matchers: [
+          { type: RE, name: '__name__', value: 'rr_.*' },
+          { type: NRE, name: 'instance', value: 'x|y' },
+        ],
+      },
       { ...all, matchers: [{ type: EQ, name: '__name__', value: 'nothing_here' }] },
-      { ...all, matchers: [{ type: RE, name: '__name__', value: 'rr_metric' }, { type: EQ, name: 'instance', value: 'y' }] },
+      {
+        ...all,
+        matchers: [
+          { type: RE, name: '__name__', value: 'rr_metric' },
+          { type: EQ, name: 'instance', value: 'y' },
+        ],
+      },
     ]);
     expect(res.map((q) => q.map((x) => x.labels))).toEqual([
       [{ __name__: 'rr_metric', instance: 'x', job: 'b' }],
@@ -215,7 +284,13 @@ describe('remote read over real HTTP', () => {
     const frames = await readStreamed(s.url, [
       { ...all, matchers: [{ type: EQ, name: '__name__', value: 'rr_other' }] },
       { ...all, matchers: [{ type: EQ, name: '__name__', value: 'nothing_here' }] },
-      { ...all, matchers: [{ type: EQ, name: '__name__', value: 'rr_metric' }, { type: EQ, name: 'job', value: 'b' }] },
+      {
+        ...all,
+        matchers: [
+          { type: EQ, name: '__name__', value: 'rr_metric' },
+          { type: EQ, name: 'job', value: 'b' },
+        ],
+      },
     ]);
     expect(frames.map((f) => [f.queryIndex, f.labels.__name__, f.labels.job])).toEqual([
       [0, 'rr_other', 'a'],
@@ -243,7 +318,9 @@ describe('remote read over real HTTP', () => {
     const body = snappyCompress(encodeReadRequest({ queries: [{ startTimestampMs: all.start, endTimestampMs: all.end, matchers: all.matchers }] }));
     const r = await fetch(`${s.url}/api/v1/read`, { method: 'POST', body, headers: { 'Content-Encoding': 'snappy', 'X-Scope-OrgID': '7' } });
     expect(r.status).toBe(200);
-    const msg = ReadResponse.toObject(ReadResponse.decode(snappyUncompress(new Uint8Array(await r.arrayBuffer()), 1 << 20)), { longs: Number }) as { results: Array<{ timeseries: Array<{ labels: Array<{ name: string; value: string }> }> }> };
+    const msg = ReadResponse.toObject(ReadResponse.decode(snappyUncompress(new Uint8Array(await r.arrayBuffer()), 1 << 20)), { longs: Number }) as {
+      results: Array<{ timeseries: Array<{ labels: Array<{ name: string; value: string }> }> }>;
+    };
     expect(msg.results[0]!.timeseries.map((t) => labelsObj(t.labels))).toEqual([{ __name__: 'rr_metric', job: 'tenant7' }]);
   });
 
@@ -273,13 +350,17 @@ describe('remote read over real HTTP', () => {
       const none = await post(snappyCompress(encodeReadRequest({ queries: [{ startTimestampMs: 0, endTimestampMs: 1 }] })));
       expect(none.status).toBe(400);
       expect(await none.text()).toMatch(/query 0 has no matchers/);
-      const empty = await post(snappyCompress(encodeReadRequest({ queries: [{ startTimestampMs: 0, endTimestampMs: 1, matchers: [{ type: RE, name: 'job', value: '.*' }] }] })));
+      const empty = await post(
+        snappyCompress(encodeReadRequest({ queries: [{ startTimestampMs: 0, endTimestampMs: 1, matchers: [{ type: RE, name: 'job', value: '.*' }] }] })),
+      );
       expect(empty.status).toBe(400);
       expect(await empty.text()).toMatch(/empty string/);
     });
 
     it('an invalid regex', async () => {
-      const r = await post(snappyCompress(encodeReadRequest({ queries: [{ startTimestampMs: 0, endTimestampMs: 1, matchers: [{ type: RE, name: '__name__', value: 'a(' }] }] })));
+      const r = await post(
+        snappyCompress(encodeReadRequest({ queries: [{ startTimestampMs: 0, endTimestampMs: 1, matchers: [{ type: RE, name: '__name__', value: 'a(' }] }] })),
+      );
       expect(r.status).toBe(400);
       expect(await r.text()).toMatch(/regex/);
     });
@@ -324,16 +405,34 @@ describe('remote read limits', () => {
 
   it('more samples than --search.maxSamplesPerQuery is a 400 (Prometheus: exceeded sample limit), in both response types', async () => {
     for (const types of [[0], [1]]) {
-      const r = await read(s.url, [
-        { start: T0, end: T0 + N * STEP, matchers: [{ type: EQ, name: '__name__', value: 'rr_metric' }, { type: EQ, name: 'job', value: 'a' }] },
-      ], types);
+      const r = await read(
+        s.url,
+        [
+          {
+            start: T0,
+            end: T0 + N * STEP,
+            matchers: [
+              { type: EQ, name: '__name__', value: 'rr_metric' },
+              { type: EQ, name: 'job', value: 'a' },
+            ],
+          },
+        ],
+        types,
+      );
       expect(r.status).toBe(400);
       expect(await r.text()).toMatch(/exceeded sample limit \(500\)/);
     }
   });
 
   it('the sample limit counts all queries of a request together', async () => {
-    const q = { start: T0, end: T0 + N * STEP, matchers: [{ type: EQ, name: '__name__', value: 'rr_metric' }, { type: EQ, name: 'instance', value: 'y' }] };
+    const q = {
+      start: T0,
+      end: T0 + N * STEP,
+      matchers: [
+        { type: EQ, name: '__name__', value: 'rr_metric' },
+        { type: EQ, name: 'instance', value: 'y' },
+      ],
+    };
     expect((await read(s.url, [q])).status).toBe(200);
     expect((await read(s.url, [q, q])).status).toBe(400);
   });

@@ -79,7 +79,9 @@ async function writeOne(url: string): Promise<{ status: number; text: string; na
     return { status: r.status, text: await r.text(), name };
   } catch (e) {
     // A dropped connection here means the server died or hung up: show what it said last.
-    throw new Error(`write failed: ${(e as Error).message}; server exit ${server?.child.exitCode} ${server?.child.signalCode}; stderr tail:\n${server?.stderr().slice(-4000)}`);
+    throw new Error(
+      `write failed: ${(e as Error).message}; server exit ${server?.child.exitCode} ${server?.child.signalCode}; stderr tail:\n${server?.stderr().slice(-4000)}`,
+    );
   }
 }
 
@@ -218,10 +220,16 @@ describe.skipIf(!ROOT)('storage faults', () => {
     expect((await writeOne(server.url)).status).toBe(204);
     await server.stop('SIGKILL');
     const walDir = join(dataDir, 'wal');
-    const segment = readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort().pop()!;
+    const segment = readdirSync(walDir)
+      .filter((f) => f.endsWith('.wal'))
+      .sort()
+      .pop()!;
     appendFileSync(join(walDir, segment), Buffer.from('torn frame: not a WAL record'));
     server = await startStrata({ dataDir });
-    const line = server.stderr().split('\n').find((l) => l.includes('damaged tail'));
+    const line = server
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('damaged tail'));
     expect(line).toBeDefined();
     const entry = JSON.parse(line!) as { level: string; segment: string; offset: number; bytesDropped: number };
     expect(entry.level).toBe('warn');

@@ -20,7 +20,9 @@ describe('exemplar store', () => {
     // 10 kept + at most 2 × 10 + 1024 appended since the last rewrite, ~40 bytes each.
     expect(size).toBeLessThan(1100 * 60);
     const again = ExemplarStore.open(dir, 10);
-    expect(again.select(DEFAULT_TENANT, all, -Infinity, Infinity)[0]!.exemplars.map((e) => e.timestamp)).toEqual([2990, 2991, 2992, 2993, 2994, 2995, 2996, 2997, 2998, 2999]);
+    expect(again.select(DEFAULT_TENANT, all, -Infinity, Infinity)[0]!.exemplars.map((e) => e.timestamp)).toEqual([
+      2990, 2991, 2992, 2993, 2994, 2995, 2996, 2997, 2998, 2999,
+    ]);
     again.close();
   });
 
@@ -60,7 +62,11 @@ describe('exemplar store', () => {
 
   it('keeps exemplars at the same time with other values (native-histogram buckets), refuses exact repeats', () => {
     const store = ExemplarStore.open(tempDir(), 100);
-    expect(store.add(DEFAULT_TENANT, [row('m', 5, 'a'), row('m', 5, 'b'), row('m', 5, 'b'), row('m', 4, 'c')])).toEqual({ stored: 2, duplicate: 1, outOfOrder: 1 });
+    expect(store.add(DEFAULT_TENANT, [row('m', 5, 'a'), row('m', 5, 'b'), row('m', 5, 'b'), row('m', 4, 'c')])).toEqual({
+      stored: 2,
+      duplicate: 1,
+      outOfOrder: 1,
+    });
     store.close();
   });
 });

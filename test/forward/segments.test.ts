@@ -9,7 +9,15 @@ import { segmentName } from '../../src/storage/index.js';
 
 function frame(from: number, n: number): Buffer {
   const ids = Float64Array.from({ length: n }, (_, i) => from + i);
-  return Buffer.from(encodeRowsRecord(ids, ids.map((x) => x * 1000), ids.map((x) => x / 2), 0, n));
+  return Buffer.from(
+    encodeRowsRecord(
+      ids,
+      ids.map((x) => x * 1000),
+      ids.map((x) => x / 2),
+      0,
+      n,
+    ),
+  );
 }
 
 describe('SegmentSource', () => {

@@ -14,7 +14,14 @@ import { join } from 'node:path';
 export const SWIFT_ACCESS_KEY = 'test:tester';
 export const SWIFT_SECRET_KEY = 'testing';
 const PYTHON = '/usr/bin/python3';
-const BINARIES = ['/usr/bin/swift-proxy-server', '/usr/bin/swift-object-server', '/usr/bin/swift-container-server', '/usr/bin/swift-account-server', '/usr/bin/swift-ring-builder', '/usr/bin/memcached'];
+const BINARIES = [
+  '/usr/bin/swift-proxy-server',
+  '/usr/bin/swift-object-server',
+  '/usr/bin/swift-container-server',
+  '/usr/bin/swift-account-server',
+  '/usr/bin/swift-ring-builder',
+  '/usr/bin/memcached',
+];
 
 export interface SwiftS3 {
   readonly endpoint: string;
@@ -29,7 +36,10 @@ export function swiftUnavailable(): string | null {
   const missing = BINARIES.filter((b) => !existsSync(b));
   if (missing.length > 0) return `missing ${missing.join(', ')} (Debian packages swift, swift-proxy, swift-object, swift-container, swift-account, memcached)`;
   // Swift keeps object metadata in user xattrs; tmpfs without them or overlay setups may refuse.
-  const probe = spawnSync(PYTHON, ['-c', `import os,tempfile\nf=tempfile.NamedTemporaryFile(dir=${JSON.stringify(tmpdir())})\nos.setxattr(f.name,'user.swift.test',b'x'*1024)`]);
+  const probe = spawnSync(PYTHON, [
+    '-c',
+    `import os,tempfile\nf=tempfile.NamedTemporaryFile(dir=${JSON.stringify(tmpdir())})\nos.setxattr(f.name,'user.swift.test',b'x'*1024)`,
+  ]);
   if (probe.status !== 0) return `user xattrs do not work in ${tmpdir()}: ${probe.stderr.toString().trim().split('\n').at(-1)}`;
   return null;
 }
@@ -136,7 +146,10 @@ async function waitForHttp(url: string, children: ChildProcess[], logs: () => st
 export async function startSwiftS3(): Promise<SwiftS3> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-swift-'));
   mkdirSync(join(dir, 'srv', 'sdb1'), { recursive: true });
-  writeFileSync(join(dir, 'swift.conf'), '[swift-hash]\nswift_hash_path_suffix = strata-test\nswift_hash_path_prefix = strata-test\n\n[storage-policy:0]\nname = Policy-0\ndefault = yes\n');
+  writeFileSync(
+    join(dir, 'swift.conf'),
+    '[swift-hash]\nswift_hash_path_suffix = strata-test\nswift_hash_path_prefix = strata-test\n\n[storage-policy:0]\nname = Policy-0\ndefault = yes\n',
+  );
   writeFileSync(join(dir, 'launch.py'), LAUNCHER);
   const [proxy, account, container, object, memcache] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const ports: Record<string, number> = { account, container, object };
@@ -150,7 +163,10 @@ export async function startSwiftS3(): Promise<SwiftS3> {
     writeFileSync(join(dir, `${kind}-server.conf`), serverConf(dir, kind, ports[kind]!));
   }
   writeFileSync(join(dir, 'proxy-server.conf'), proxyConf(dir, proxy, memcache));
-  writeFileSync(join(dir, 'creds'), `[strata-test]\naws_access_key_id = ${SWIFT_ACCESS_KEY}\naws_secret_access_key = ${SWIFT_SECRET_KEY}\n\n[wrong-secret]\naws_access_key_id = ${SWIFT_ACCESS_KEY}\naws_secret_access_key = not-the-secret\n`);
+  writeFileSync(
+    join(dir, 'creds'),
+    `[strata-test]\naws_access_key_id = ${SWIFT_ACCESS_KEY}\naws_secret_access_key = ${SWIFT_SECRET_KEY}\n\n[wrong-secret]\naws_access_key_id = ${SWIFT_ACCESS_KEY}\naws_secret_access_key = not-the-secret\n`,
+  );
 
   const children: ChildProcess[] = [];
   const logPaths: string[] = [];
@@ -186,7 +202,8 @@ export async function startSwiftS3(): Promise<SwiftS3> {
     const memcachedArgs = ['-l', '127.0.0.1', '-p', String(memcache), '-U', '0', '-m', '16'];
     if (process.getuid?.() === 0) memcachedArgs.push('-u', 'root');
     spawnLogged('memcached', '/usr/bin/memcached', memcachedArgs);
-    for (const kind of ['account', 'container', 'object']) spawnLogged(kind, PYTHON, [join(dir, 'launch.py'), dir, join(dir, `${kind}-server.conf`), `${kind}-server`]);
+    for (const kind of ['account', 'container', 'object'])
+      spawnLogged(kind, PYTHON, [join(dir, 'launch.py'), dir, join(dir, `${kind}-server.conf`), `${kind}-server`]);
     spawnLogged('proxy', PYTHON, [join(dir, 'launch.py'), dir, join(dir, 'proxy-server.conf'), 'proxy-server']);
     for (const kind of ['account', 'container', 'object']) await waitForHttp(`http://127.0.0.1:${ports[kind]}/healthcheck`, children, logs);
     await waitForHttp(`http://127.0.0.1:${proxy}/healthcheck`, children, logs);

@@ -68,7 +68,13 @@ export async function ingestUiData(url: string, endMs: number): Promise<void> {
     };
     histograms.push({ timestamp: start + k * STEP_MS, histogram, integer: true });
   }
-  const native: EncodeSeries = { labels: [{ name: '__name__', value: NATIVE_HISTOGRAM }, { name: 'job', value: 'api' }], histograms };
+  const native: EncodeSeries = {
+    labels: [
+      { name: '__name__', value: NATIVE_HISTOGRAM },
+      { name: 'job', value: 'api' },
+    ],
+    histograms,
+  };
   const r = await fetch(`${url}/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV2([native]), headers: RW2_HEADERS });
   if (r.status !== 204) throw new Error(`remote write failed: ${r.status} ${await r.text()}`);
 }

@@ -64,7 +64,8 @@ describe('postings lists in LMDB', () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 12 }), (ops) => {
         env.transactionSync(() => {
-          for (const k of [key, neighbour]) for (const { key: bk } of db.getRange({ start: k, end: Buffer.concat([k, Buffer.from([0xff])]) })) db.removeSync(bk);
+          for (const k of [key, neighbour])
+            for (const { key: bk } of db.getRange({ start: k, end: Buffer.concat([k, Buffer.from([0xff])]) })) db.removeSync(bk);
           addToList(db, neighbour, [5, 7]);
         });
         const model = new Set<number>();

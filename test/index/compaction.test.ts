@@ -29,7 +29,8 @@ function createSeries(n: number, perBatch: number, from = 0): number[] {
   const ids: number[] = [];
   for (let i = from; i < from + n; i += perBatch) {
     const sets: Labels[] = [];
-    for (let k = i; k < Math.min(i + perBatch, from + n); k++) sets.push(ls('node_cpu_seconds_total', { instance: `host-${k % 97}:9100`, cpu: String(k), mode: 'idle' }));
+    for (let k = i; k < Math.min(i + perBatch, from + n); k++)
+      sets.push(ls('node_cpu_seconds_total', { instance: `host-${k % 97}:9100`, cpu: String(k), mode: 'idle' }));
     ids.push(...idx.resolve(T, sets, D0 + (i % 3)));
   }
   return ids;

@@ -26,7 +26,10 @@ describe('label sets stored in blocks', () => {
   it('give back every set of a batch by id, whatever the labels share', () => {
     const sets: Labels[] = [];
     for (let i = 0; i < 100; i++) sets.push(ls(`m${i % 3}`, i % 4 === 0 ? { a: String(i) } : { job: 'node', instance: `h${i >> 3}`, z: '' + i }));
-    sets.push([{ name: 'nul', value: 'a\u0000b' }, { name: 'x', value: '\u{1F600}' }]);
+    sets.push([
+      { name: 'nul', value: 'a\u0000b' },
+      { name: 'x', value: '\u{1F600}' },
+    ]);
     env.transactionSync(() => writeLabelSets(db, tenant, 1000, sets));
     for (let i = 0; i < sets.length; i++) {
       const b = readLabelBlock(db, 1000 + i)!;
@@ -41,7 +44,8 @@ describe('label sets stored in blocks', () => {
 
   it('store series that repeat their neighbours’ labels in a few bytes each', () => {
     const sets: Labels[] = [];
-    for (let i = 0; i < 3200; i++) sets.push(ls('node_cpu_seconds_total', { cpu: String(i % 32), instance: `host-${i >> 5}.example.com:9100`, job: 'node', mode: 'idle' }));
+    for (let i = 0; i < 3200; i++)
+      sets.push(ls('node_cpu_seconds_total', { cpu: String(i % 32), instance: `host-${i >> 5}.example.com:9100`, job: 'node', mode: 'idle' }));
     env.transactionSync(() => writeLabelSets(db, tenant, 1, sets));
     let bytes = 0;
     for (const { value } of db.getRange()) bytes += value.length;
@@ -73,7 +77,8 @@ describe('label blocks on disk', () => {
 
   it('are deflated when that is smaller, and each fits inline in a page', () => {
     const sets: Labels[] = [];
-    for (let i = 0; i < 2000; i++) sets.push(ls('node_network_receive_bytes_total', { device: `eth${i % 4}`, instance: `10.1.${i >> 8}.${i & 255}:9100`, job: 'node' }));
+    for (let i = 0; i < 2000; i++)
+      sets.push(ls('node_network_receive_bytes_total', { device: `eth${i % 4}`, instance: `10.1.${i >> 8}.${i & 255}:9100`, job: 'node' }));
     env.transactionSync(() => writeLabelSets(db, tenant, 1, sets));
     const values = [...db.getRange()].map((e) => e.value);
     expect(values.every((v) => v[8] === 0 && v.length <= 1800)).toBe(true);

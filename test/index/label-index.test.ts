@@ -44,7 +44,17 @@ describe('series ids', () => {
   });
 
   it('returns labels for an id, sorted, with empty values dropped', () => {
-    const [id] = idx.resolve(T, [[{ name: 'z', value: '1' }, { name: '__name__', value: 'm' }, { name: 'e', value: '' }]], D0);
+    const [id] = idx.resolve(
+      T,
+      [
+        [
+          { name: 'z', value: '1' },
+          { name: '__name__', value: 'm' },
+          { name: 'e', value: '' },
+        ],
+      ],
+      D0,
+    );
     expect(idx.labelsOf(id!)).toEqual(ls('m', { z: '1' }));
   });
 
@@ -76,7 +86,11 @@ describe('series ids', () => {
 
   it('rejects a bad series with IndexError and writes nothing from its batch', () => {
     const before = idx.peekNextId();
-    const dup = [{ name: '__name__', value: 'x' }, { name: 'a', value: '1' }, { name: 'a', value: '2' }];
+    const dup = [
+      { name: '__name__', value: 'x' },
+      { name: 'a', value: '1' },
+      { name: 'a', value: '2' },
+    ];
     expect(() => idx.resolve(T, [ls('fine'), dup], D0)).toThrow(IndexError);
     expect(() => idx.resolve(T, [ls('x', { big: 'v'.repeat(5000) })], D0)).toThrow(/too long/);
     expect(() => idx.resolve(T, [[{ name: '', value: 'v' }]], D0)).toThrow(/label name/);
@@ -139,23 +153,63 @@ describe('matchers select series as Prometheus does', () => {
     ['= literal', [m('job', '=', 'web')], ['http_requests_total{code="200", job="web"}', 'up{instance="host-2:9090", job="web"}']],
     ['=~ alternation', [m('__name__', '=', 'up'), m('job', '=~', 'api|db')], ['up{instance="Host-3", job="db"}', 'up{instance="host-1:9090", job="api"}']],
     ['=~ prefix', [m('instance', '=~', 'host-.*')], ['up{instance="host-1:9090", job="api"}', 'up{instance="host-2:9090", job="web"}']],
-    ['=~ (?i)', [m('instance', '=~', '(?i)host-.*')], ['up{instance="Host-3", job="db"}', 'up{instance="host-1:9090", job="api"}', 'up{instance="host-2:9090", job="web"}']],
-    ['=~ \\d', [m('code', '=~', '\\d00')], ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="200", job="web"}', 'http_requests_total{code="500", job="api", path="/b"}']],
+    [
+      '=~ (?i)',
+      [m('instance', '=~', '(?i)host-.*')],
+      ['up{instance="Host-3", job="db"}', 'up{instance="host-1:9090", job="api"}', 'up{instance="host-2:9090", job="web"}'],
+    ],
+    [
+      '=~ \\d',
+      [m('code', '=~', '\\d00')],
+      [
+        'http_requests_total{code="200", job="api", path="/a"}',
+        'http_requests_total{code="200", job="web"}',
+        'http_requests_total{code="500", job="api", path="/b"}',
+      ],
+    ],
     ['=~ is anchored', [m('code', '=~', '0')], []],
-    ['=~ .+ means "has the label"', [m('path', '=~', '.+')], ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="500", job="api", path="/b"}']],
+    [
+      '=~ .+ means "has the label"',
+      [m('path', '=~', '.+')],
+      ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="500", job="api", path="/b"}'],
+    ],
     ['=~ .* matches everything', [m('__name__', '=~', 'temp'), m('nothere', '=~', '.*')], ['temp{city="Zürich", unit="c"}', 'temp{city="東京", unit="c"}']],
     ['="" matches series without the label', [m('__name__', '=', 'http_requests_total'), m('path', '=', '')], ['http_requests_total{code="200", job="web"}']],
-    ['!="" matches series with the label', [m('__name__', '=', 'http_requests_total'), m('path', '!=', '')], ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="500", job="api", path="/b"}']],
-    ['!= keeps series without the label', [m('__name__', '=~', 'up|temp'), m('job', '!=', 'api')], ['temp{city="Zürich", unit="c"}', 'temp{city="東京", unit="c"}', 'up{instance="Host-3", job="db"}', 'up{instance="host-2:9090", job="web"}']],
+    [
+      '!="" matches series with the label',
+      [m('__name__', '=', 'http_requests_total'), m('path', '!=', '')],
+      ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="500", job="api", path="/b"}'],
+    ],
+    [
+      '!= keeps series without the label',
+      [m('__name__', '=~', 'up|temp'), m('job', '!=', 'api')],
+      ['temp{city="Zürich", unit="c"}', 'temp{city="東京", unit="c"}', 'up{instance="Host-3", job="db"}', 'up{instance="host-2:9090", job="web"}'],
+    ],
     ['!~ with alternation', [m('__name__', '=', 'up'), m('job', '!~', 'api|web')], ['up{instance="Host-3", job="db"}']],
-    ['=~ that matches empty also picks series without the label', [m('__name__', '=', 'http_requests_total'), m('path', '=~', '/a|')], ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="200", job="web"}']],
-    ['!~ "" excludes series without the label', [m('__name__', '=', 'http_requests_total'), m('path', '!~', '')], ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="500", job="api", path="/b"}']],
+    [
+      '=~ that matches empty also picks series without the label',
+      [m('__name__', '=', 'http_requests_total'), m('path', '=~', '/a|')],
+      ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="200", job="web"}'],
+    ],
+    [
+      '!~ "" excludes series without the label',
+      [m('__name__', '=', 'http_requests_total'), m('path', '!~', '')],
+      ['http_requests_total{code="200", job="api", path="/a"}', 'http_requests_total{code="500", job="api", path="/b"}'],
+    ],
     ['!~ .* matches nothing', [m('__name__', '=', 'up'), m('job', '!~', '.*')], []],
-    ['!~ .+ keeps only series without the label', [m('__name__', '=~', '.+'), m('job', '!~', '.+')], ['multi{text="line1\\nline2"}', 'temp{city="Zürich", unit="c"}', 'temp{city="東京", unit="c"}']],
+    [
+      '!~ .+ keeps only series without the label',
+      [m('__name__', '=~', '.+'), m('job', '!~', '.+')],
+      ['multi{text="line1\\nline2"}', 'temp{city="Zürich", unit="c"}', 'temp{city="東京", unit="c"}'],
+    ],
     ['UTF-8 values', [m('city', '=~', '東.*')], ['temp{city="東京", unit="c"}']],
     ['UTF-8 . is one character', [m('city', '=~', '..')], ['temp{city="東京", unit="c"}']],
     ['. matches a newline', [m('text', '=~', 'line1.line2')], ['multi{text="line1\\nline2"}']],
-    ['only negative matchers start from all series', [m('job', '!=', 'api'), m('unit', '!=', 'c'), m('text', '=', '')], ['http_requests_total{code="200", job="web"}', 'up{instance="Host-3", job="db"}', 'up{instance="host-2:9090", job="web"}']],
+    [
+      'only negative matchers start from all series',
+      [m('job', '!=', 'api'), m('unit', '!=', 'c'), m('text', '=', '')],
+      ['http_requests_total{code="200", job="web"}', 'up{instance="Host-3", job="db"}', 'up{instance="host-2:9090", job="web"}'],
+    ],
     ['no matchers select everything', [], expect.any(Array) as unknown as string[]],
   ];
 

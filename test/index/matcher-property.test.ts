@@ -56,56 +56,67 @@ function expected(ms: readonly LabelMatcher[], day?: number): number[] {
 }
 
 for (const filterByLabelsBelow of [0, 2000]) {
-describe(`select agrees with the selector definition (filterByLabelsBelow=${filterByLabelsBelow})`, () => {
-  beforeAll(() => setup(filterByLabelsBelow));
-  afterAll(() => {
-    idx.close();
-    cleanup();
-  });
+  describe(`select agrees with the selector definition (filterByLabelsBelow=${filterByLabelsBelow})`, () => {
+    beforeAll(() => setup(filterByLabelsBelow));
+    afterAll(() => {
+      idx.close();
+      cleanup();
+    });
 
-  it('over all time', () => {
-    fc.assert(
-      fc.property(fc.array(matcherArb, { minLength: 1, maxLength: 4 }), (ms) => {
-        expect(idx.select(T, ms, -Infinity, Infinity)).toEqual(expected(ms));
-      }),
-      { numRuns: 400, seed: 7 },
-    );
-  });
+    it('over all time', () => {
+      fc.assert(
+        fc.property(fc.array(matcherArb, { minLength: 1, maxLength: 4 }), (ms) => {
+          expect(idx.select(T, ms, -Infinity, Infinity)).toEqual(expected(ms));
+        }),
+        { numRuns: 400, seed: 7 },
+      );
+    });
 
-  it('over a single day', () => {
-    fc.assert(
-      fc.property(fc.array(matcherArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 }), (ms, day) => {
-        const t = (D0 + day) * DAY;
-        expect(idx.select(T, ms, t + 1000, t + 2000)).toEqual(expected(ms, day));
-      }),
-      { numRuns: 300, seed: 11 },
-    );
-  });
+    it('over a single day', () => {
+      fc.assert(
+        fc.property(fc.array(matcherArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 }), (ms, day) => {
+          const t = (D0 + day) * DAY;
+          expect(idx.select(T, ms, t + 1000, t + 2000)).toEqual(expected(ms, day));
+        }),
+        { numRuns: 300, seed: 11 },
+      );
+    });
 
-  it('label values of matching series', () => {
-    fc.assert(
-      fc.property(fc.array(matcherArb, { minLength: 1, maxLength: 3 }), fc.constantFrom(...NAMES), (ms, name) => {
-        const want = [...new Set(expected(ms).map((id) => getLabel(idx.labelsOf(id), name)).filter((v) => v !== ''))].sort();
-        expect(idx.labelValues(T, name, [ms], -Infinity, Infinity)).toEqual(want);
-      }),
-      { numRuns: 200, seed: 3 },
-    );
-  });
+    it('label values of matching series', () => {
+      fc.assert(
+        fc.property(fc.array(matcherArb, { minLength: 1, maxLength: 3 }), fc.constantFrom(...NAMES), (ms, name) => {
+          const want = [
+            ...new Set(
+              expected(ms)
+                .map((id) => getLabel(idx.labelsOf(id), name))
+                .filter((v) => v !== ''),
+            ),
+          ].sort();
+          expect(idx.labelValues(T, name, [ms], -Infinity, Infinity)).toEqual(want);
+        }),
+        { numRuns: 200, seed: 3 },
+      );
+    });
 
-  it('cardinality counted from postings equals cardinality counted from labels', () => {
-    const everything = [[{ name: '__name__', type: '=~' as const, value: '.*' }, { name: 'job', type: '!=' as const, value: 'no' }]];
-    for (const topN of [1, 3, 50]) {
-      for (const focusLabel of ['job', 'path']) {
-        const fromPostings = idx.tsdbStatus(T, { topN, focusLabel });
-        const fromLabels = idx.tsdbStatus(T, { topN, focusLabel, matchers: everything });
-        expect(fromPostings).toEqual(fromLabels);
-        expect(idx.tsdbStatus(T, { topN, focusLabel, date: D0 + 1 })).toEqual(idx.tsdbStatus(T, { topN, focusLabel, date: D0 + 1, matchers: everything }));
+    it('cardinality counted from postings equals cardinality counted from labels', () => {
+      const everything = [
+        [
+          { name: '__name__', type: '=~' as const, value: '.*' },
+          { name: 'job', type: '!=' as const, value: 'no' },
+        ],
+      ];
+      for (const topN of [1, 3, 50]) {
+        for (const focusLabel of ['job', 'path']) {
+          const fromPostings = idx.tsdbStatus(T, { topN, focusLabel });
+          const fromLabels = idx.tsdbStatus(T, { topN, focusLabel, matchers: everything });
+          expect(fromPostings).toEqual(fromLabels);
+          expect(idx.tsdbStatus(T, { topN, focusLabel, date: D0 + 1 })).toEqual(idx.tsdbStatus(T, { topN, focusLabel, date: D0 + 1, matchers: everything }));
+        }
       }
-    }
-  });
+    });
 
-  it('the stored index is consistent', () => {
-    expect(idx.checkConsistency()).toEqual([]);
+    it('the stored index is consistent', () => {
+      expect(idx.checkConsistency()).toEqual([]);
+    });
   });
-});
 }

@@ -21,7 +21,9 @@ describe('an index of packed blocks', () => {
     for (let b = 0; b < 12; b++) ids.push(...fx.idx.resolve(T, nodeSeries(b * 500, b * 500 + 500), D0));
     expect(fx.idx.select(T, [m('job', '=', 'node')], -Infinity, Infinity)).toEqual(ids);
     expect(fx.idx.select(T, [m('job', '=', 'node')], D0 * DAY, D0 * DAY + 1)).toEqual(ids);
-    expect(fx.idx.select(T, [m('__name__', '=', 'node_m3'), m('cpu', '!=', '3')], -Infinity, Infinity)).toEqual(ids.filter((_, i) => i % 7 === 3 && i % 8 !== 3));
+    expect(fx.idx.select(T, [m('__name__', '=', 'node_m3'), m('cpu', '!=', '3')], -Infinity, Infinity)).toEqual(
+      ids.filter((_, i) => i % 7 === 3 && i % 8 !== 3),
+    );
     expect(fx.idx.seriesCount(T)).toBe(6000);
     expect(fx.idx.tsdbStatus(T, { topN: 1 }).seriesCountByLabelValuePair).toEqual([{ name: 'job=node', value: 6000 }]);
     expect(fx.idx.checkConsistency()).toEqual([]);
@@ -54,7 +56,11 @@ describe('an index of packed blocks', () => {
 
   it('keeps values with NUL bytes apart from their neighbours and in byte order', () => {
     const vals = ['a', 'a\u0000', 'a\u0000b', 'a\u0000\u0000', 'ab', '\u0000'];
-    const ids = fx.idx.resolve(T, vals.map((v) => ls('n', { v })), D0);
+    const ids = fx.idx.resolve(
+      T,
+      vals.map((v) => ls('n', { v })),
+      D0,
+    );
     vals.forEach((v, i) => {
       expect(fx.idx.select(T, [m('v', '=', v)], -Infinity, Infinity)).toEqual([ids[i]]);
       expect(fx.idx.select(T, [m('v', '=', v)], D0 * DAY, D0 * DAY)).toEqual([ids[i]]);

@@ -19,7 +19,10 @@ beforeAll(() => {
   for (let i = 0; i < 3000; i++) sets.push(ls('up', { job: `job-${i % 7}`, instance: `host-${i}:9100` }));
   idx.resolve(DEFAULT_TENANT, sets, 20_000);
   // Incompressible, past half a page: its label block goes to an overflow page.
-  const noise = (seed: number): string => randomBytes(900).toString('hex').slice(0, 1800 + seed);
+  const noise = (seed: number): string =>
+    randomBytes(900)
+      .toString('hex')
+      .slice(0, 1800 + seed);
   idx.resolve(DEFAULT_TENANT, [ls('big', { blob1: noise(0), blob2: noise(1), blob3: noise(2) })], 20_000);
   idx.close();
   file = join(work.dir, 'index', 'data.mdb');

@@ -21,9 +21,44 @@ const available = existsSync(PROMETHEUS) && existsSync(PROMTOOL);
 const VALUES = ['', 'a', 'b', 'ab', 'abc', 'ä', '日本', 'x\ty', 'A', 'a.b', 'host-1:9090', '\u{1F600}', 'back\\slash', 'quo"te'];
 const NAMES = ['job', 'env', 'path'];
 const REGEXES = [
-  'a|b', 'a.*', '.*', '.+', '', 'a?', '(?i)A', '(?i)AB.*', '[ab]+', '\\w+', 'b|', '日.*', '.', '..', 'ab|abc', 'x.y', '(?-s)x.y', 'x\\ty', '\\s',
-  'a(b|bc)?', 'a\\.b', 'a.b', 'host-\\d+:.*', '[^a]*', '\\S+', '\\pL+', '[[:alpha:]]+', 'a{2}', '(a|ab)(c|bcd)?', '.*b', '\\x61', '\\Qa.b\\E',
-  '^a$', '(?s:.)+', '\\x{1F600}', '[\\x{1F600}-\\x{1F64F}]', 'back\\\\slash', 'quo"te',
+  'a|b',
+  'a.*',
+  '.*',
+  '.+',
+  '',
+  'a?',
+  '(?i)A',
+  '(?i)AB.*',
+  '[ab]+',
+  '\\w+',
+  'b|',
+  '日.*',
+  '.',
+  '..',
+  'ab|abc',
+  'x.y',
+  '(?-s)x.y',
+  'x\\ty',
+  '\\s',
+  'a(b|bc)?',
+  'a\\.b',
+  'a.b',
+  'host-\\d+:.*',
+  '[^a]*',
+  '\\S+',
+  '\\pL+',
+  '[[:alpha:]]+',
+  'a{2}',
+  '(a|ab)(c|bcd)?',
+  '.*b',
+  '\\x61',
+  '\\Qa.b\\E',
+  '^a$',
+  '(?s:.)+',
+  '\\x{1F600}',
+  '[\\x{1F600}-\\x{1F64F}]',
+  'back\\\\slash',
+  'quo"te',
 ];
 
 const T = DEFAULT_TENANT;
@@ -61,7 +96,13 @@ async function promSeries(ms: readonly LabelMatcher[], start: number, end: numbe
   const body = (await res.json()) as { status: string; data: Record<string, string>[]; error?: string };
   if (body.status !== 'success') throw new Error(`Prometheus rejected ${selector(ms)}: ${body.error}`);
   return body.data
-    .map((o) => canon(Object.entries(o).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1))))
+    .map((o) =>
+      canon(
+        Object.entries(o)
+          .map(([name, value]) => ({ name, value }))
+          .sort((a, b) => (a.name < b.name ? -1 : 1)),
+      ),
+    )
     .sort();
 }
 
@@ -130,7 +171,10 @@ describe.skipIf(!available)('the index selects exactly what Prometheus selects',
 
   async function compare(ms: LabelMatcher[]): Promise<void> {
     const want = await promSeries(ms, nowSec - 60, nowSec + 60);
-    const got = idx.select(T, ms, (nowSec - 60) * 1000, (nowSec + 60) * 1000).map((id) => canon(idx.labelsOf(id))).sort();
+    const got = idx
+      .select(T, ms, (nowSec - 60) * 1000, (nowSec + 60) * 1000)
+      .map((id) => canon(idx.labelsOf(id)))
+      .sort();
     expect(got, selector(ms)).toEqual(want);
   }
 

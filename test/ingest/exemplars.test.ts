@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Relabeler, canonicalKey, decodeRemoteWriteV1, decodeRemoteWriteV2, labelsFromKey, parseRelabelConfigs, snappyCompress } from '../../src/ingest/index.js';
+import {
+  Relabeler,
+  canonicalKey,
+  decodeRemoteWriteV1,
+  decodeRemoteWriteV2,
+  labelsFromKey,
+  parseRelabelConfigs,
+  snappyCompress,
+} from '../../src/ingest/index.js';
 import { encodeV1, encodeV2 } from './protos.js';
 
 const L = (o: Record<string, string>) => Object.entries(o).map(([name, value]) => ({ name, value }));
@@ -20,11 +28,15 @@ describe('exemplars in remote write 1.0', () => {
       ),
     );
     expect(b.exemplars).toBe(1);
-    expect(b.exemplarRows).toEqual([{ series: canonicalKey(L({ __name__: 'm', job: 'a' })), labels: L({ a: '1', trace_id: 'x' }), value: 0.5, timestamp: 999 }]);
+    expect(b.exemplarRows).toEqual([
+      { series: canonicalKey(L({ __name__: 'm', job: 'a' })), labels: L({ a: '1', trace_id: 'x' }), value: 0.5, timestamp: 999 },
+    ]);
   });
 
   it('are kept for a series without samples, and the series gets no sample entry', () => {
-    const b = decodeRemoteWriteV1(snappyCompress(encodeV1({ timeseries: [{ labels: L({ job: 'a', __name__: 'm' }), exemplars: [{ labels: L({ t: '1' }), value: 2, timestamp: 5 }] }] })));
+    const b = decodeRemoteWriteV1(
+      snappyCompress(encodeV1({ timeseries: [{ labels: L({ job: 'a', __name__: 'm' }), exemplars: [{ labels: L({ t: '1' }), value: 2, timestamp: 5 }] }] })),
+    );
     expect(b.seriesCount).toBe(0);
     expect(labelsFromKey(b.exemplarRows![0]!.series)).toEqual(L({ __name__: 'm', job: 'a' }));
   });
@@ -34,8 +46,19 @@ describe('exemplars in remote write 1.0', () => {
       snappyCompress(
         encodeV1({
           timeseries: [
-            { labels: L({ __name__: 'bad', long: 'v'.repeat(5000) }), samples: [{ value: 1, timestamp: 1 }], exemplars: [{ labels: L({ t: '1' }), value: 1, timestamp: 1 }] },
-            { labels: L({ __name__: 'ok' }), samples: [{ value: 1, timestamp: 1 }], exemplars: [{ labels: L({ t: 'x'.repeat(200) }), value: 1, timestamp: 1 }, { labels: L({ t: 'short' }), value: 3, timestamp: 2 }] },
+            {
+              labels: L({ __name__: 'bad', long: 'v'.repeat(5000) }),
+              samples: [{ value: 1, timestamp: 1 }],
+              exemplars: [{ labels: L({ t: '1' }), value: 1, timestamp: 1 }],
+            },
+            {
+              labels: L({ __name__: 'ok' }),
+              samples: [{ value: 1, timestamp: 1 }],
+              exemplars: [
+                { labels: L({ t: 'x'.repeat(200) }), value: 1, timestamp: 1 },
+                { labels: L({ t: 'short' }), value: 3, timestamp: 2 },
+              ],
+            },
           ],
         }),
       ),
@@ -68,7 +91,11 @@ describe('exemplars in remote write 2.0', () => {
             {
               labelsRefs: [1, 2],
               samples: [{ value: 1, timestamp: 10 }],
-              exemplars: [{ labelsRefs: [3, 99], value: 1, timestamp: 9 }, { labelsRefs: [3], value: 2, timestamp: 9 }, { labelsRefs: [3, 4], value: 3, timestamp: 9 }],
+              exemplars: [
+                { labelsRefs: [3, 99], value: 1, timestamp: 9 },
+                { labelsRefs: [3], value: 2, timestamp: 9 },
+                { labelsRefs: [3, 4], value: 3, timestamp: 9 },
+              ],
             },
           ],
         }),
@@ -82,7 +109,15 @@ describe('exemplars in remote write 2.0', () => {
 
 // Across decode-worker threads: test/e2e/exemplars.test.ts (the server decodes on its worker pool).
 describe('exemplars through relabeling', () => {
-  const req = () => snappyCompress(encodeV1({ timeseries: [{ labels: L({ __name__: 'm', tmp: 'x' }), samples: [{ value: 1, timestamp: 1 }], exemplars: [{ labels: L({ t: '1' }), value: 1, timestamp: 1 }] }, { labels: L({ __name__: 'go_x' }), samples: [{ value: 1, timestamp: 1 }], exemplars: [{ labels: L({ t: '2' }), value: 2, timestamp: 1 }] }] }));
+  const req = () =>
+    snappyCompress(
+      encodeV1({
+        timeseries: [
+          { labels: L({ __name__: 'm', tmp: 'x' }), samples: [{ value: 1, timestamp: 1 }], exemplars: [{ labels: L({ t: '1' }), value: 1, timestamp: 1 }] },
+          { labels: L({ __name__: 'go_x' }), samples: [{ value: 1, timestamp: 1 }], exemplars: [{ labels: L({ t: '2' }), value: 2, timestamp: 1 }] },
+        ],
+      }),
+    );
 
   it('follow their series through relabeling: renamed with it, dropped with it', () => {
     const r = new Relabeler(parseRelabelConfigs("- source_labels: [__name__]\n  regex: 'go_.*'\n  action: drop\n- regex: tmp\n  action: labeldrop"));

@@ -103,9 +103,7 @@ describe('exposition output (/federate)', () => {
       { labels: L({ __name__: 'up', instance: 'b', job: 'n' }), timestamp: 1000, value: 0 },
       { labels: L({ __name__: 'x', p: 'q"\\\n' }), timestamp: 2000, value: 0.5 },
     ]);
-    expect(out).toBe(
-      '# TYPE up untyped\nup{instance="a",job="n"} 1 1000\nup{instance="b",job="n"} 0 1000\n# TYPE x untyped\nx{p="q\\"\\\\\\n"} 0.5 2000\n',
-    );
+    expect(out).toBe('# TYPE up untyped\nup{instance="a",job="n"} 1 1000\nup{instance="b",job="n"} 0 1000\n# TYPE x untyped\nx{p="q\\"\\\\\\n"} 0.5 2000\n');
   });
 
   it('quotes UTF-8 metric and label names', () => {

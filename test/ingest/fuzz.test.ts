@@ -24,20 +24,34 @@ function onlyIngestErrors(f: () => unknown): void {
 
 const textish = fc.oneof(
   fc.string({ maxLength: 200 }),
-  fc.array(fc.constantFrom('m', '{', '}', '"', '=', ',', ' ', '\\', 'n', '1', '.', 'e', '-', '#', 'HELP', 'TYPE', '\n', 'i', 'NaN', '+Inf', ':', '[', ']', 'a'), { maxLength: 80 }).map((a) => a.join('')),
+  fc
+    .array(
+      fc.constantFrom('m', '{', '}', '"', '=', ',', ' ', '\\', 'n', '1', '.', 'e', '-', '#', 'HELP', 'TYPE', '\n', 'i', 'NaN', '+Inf', ':', '[', ']', 'a'),
+      { maxLength: 80 },
+    )
+    .map((a) => a.join('')),
 );
 
 describe('decoders never crash on arbitrary input', () => {
   it('text exposition', () => {
-    fc.assert(fc.property(textish, (s) => onlyIngestErrors(() => parsePrometheusText(s, 0))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(textish, (s) => onlyIngestErrors(() => parsePrometheusText(s, 0))),
+      { numRuns: 2000 },
+    );
   });
 
   it('Influx line protocol', () => {
-    fc.assert(fc.property(textish, (s) => onlyIngestErrors(() => parseInfluxLines(s, 'ns', 0))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(textish, (s) => onlyIngestErrors(() => parseInfluxLines(s, 'ns', 0))),
+      { numRuns: 2000 },
+    );
   });
 
   it('JSON lines', () => {
-    fc.assert(fc.property(textish, (s) => onlyIngestErrors(() => parseJsonLines(s))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(textish, (s) => onlyIngestErrors(() => parseJsonLines(s))),
+      { numRuns: 2000 },
+    );
   });
 
   it('remote write bodies, raw and snappy-wrapped', () => {
@@ -55,7 +69,15 @@ describe('decoders never crash on arbitrary input', () => {
   it('remote write bodies with flipped bytes', () => {
     const good = encodeRemoteWriteV1(
       [
-        { labels: [{ name: '__name__', value: 'abc' }, { name: 'job', value: 'x' }], timestamps: [1, 2], values: [1, 2], exemplars: 1 },
+        {
+          labels: [
+            { name: '__name__', value: 'abc' },
+            { name: 'job', value: 'x' },
+          ],
+          timestamps: [1, 2],
+          values: [1, 2],
+          exemplars: 1,
+        },
         { labels: [{ name: '__name__', value: 'def' }], timestamps: [3], values: [3] },
       ],
       { compress: false },

@@ -15,7 +15,10 @@ const INT_HIST = {
   zeroCountInt: 2,
   negativeSpans: [{ offset: 0, length: 2 }],
   negativeDeltas: [1, 1],
-  positiveSpans: [{ offset: -1, length: 2 }, { offset: 2, length: 1 }],
+  positiveSpans: [
+    { offset: -1, length: 2 },
+    { offset: 2, length: 1 },
+  ],
   positiveDeltas: [2, -1, 3],
   resetHint: 2,
   timestamp: 1700000000000,
@@ -26,10 +29,20 @@ describe('native histograms in remote write', () => {
     const b = decodeWriteRequestV1(encodeV1({ timeseries: [{ labels: L({ __name__: 'h' }), histograms: [INT_HIST] }] }));
     const h = rowAt(b.histogramRows!, 0);
     expect(b.histogramRows!.timestamps[0]).toBe(1700000000000);
-    expect({ schema: h.schema, count: h.count, zero: h.zeroCount, sum: h.sum, hint: h.counterResetHint, zt: h.zeroThreshold }).toEqual({ schema: 1, count: 12, zero: 2, sum: 18.4, hint: 2, zt: 0.001 });
+    expect({ schema: h.schema, count: h.count, zero: h.zeroCount, sum: h.sum, hint: h.counterResetHint, zt: h.zeroThreshold }).toEqual({
+      schema: 1,
+      count: 12,
+      zero: 2,
+      sum: 18.4,
+      hint: 2,
+      zt: 0.001,
+    });
     expect([...h.positiveBuckets]).toEqual([2, 1, 4]);
     expect([...h.negativeBuckets]).toEqual([1, 2]);
-    expect(h.positiveSpans).toEqual([{ offset: -1, length: 2 }, { offset: 2, length: 1 }]);
+    expect(h.positiveSpans).toEqual([
+      { offset: -1, length: 2 },
+      { offset: 2, length: 1 },
+    ]);
   });
 
   it('reads remote write 2.0 float histograms with custom buckets (schema -53)', () => {
@@ -39,7 +52,17 @@ describe('native histograms in remote write', () => {
         timeseries: [
           {
             labelsRefs: [1, 2],
-            histograms: [{ countFloat: 3.5, sum: 2, schema: -53, positiveSpans: [{ offset: 0, length: 2 }], positiveCounts: [1.5, 2], customValues: [0.25, 1], timestamp: 7 }],
+            histograms: [
+              {
+                countFloat: 3.5,
+                sum: 2,
+                schema: -53,
+                positiveSpans: [{ offset: 0, length: 2 }],
+                positiveCounts: [1.5, 2],
+                customValues: [0.25, 1],
+                timestamp: 7,
+              },
+            ],
           },
         ],
       }),
@@ -54,7 +77,9 @@ describe('native histograms in remote write', () => {
   it('reads what the test encoder writes as it reads what protobufjs writes', () => {
     const theirs = rowAt(decodeWriteRequestV1(encodeV1({ timeseries: [{ labels: L({ __name__: 'h' }), histograms: [INT_HIST] }] })).histogramRows!, 0);
     for (const integer of [true, false]) {
-      const body = encodeRemoteWriteV1([{ labels: L({ __name__: 'h' }), histograms: [{ timestamp: 1700000000000, histogram: theirs, integer }] }], { compress: false });
+      const body = encodeRemoteWriteV1([{ labels: L({ __name__: 'h' }), histograms: [{ timestamp: 1700000000000, histogram: theirs, integer }] }], {
+        compress: false,
+      });
       const b = decodeWriteRequestV1(body);
       expect(rowAt(b.histogramRows!, 0)).toEqual(theirs);
       expect(b.histogramRows!.timestamps[0]).toBe(1700000000000);
@@ -62,16 +87,47 @@ describe('native histograms in remote write', () => {
   });
 
   const invalid: [string, Record<string, unknown>, string][] = [
-    ['spans that do not add up', { countInt: 2, positiveSpans: [{ offset: 0, length: 3 }], positiveDeltas: [1, 1] }, 'positive spans add up to 3 buckets but 2 bucket counts were given'],
-    ['a negative bucket count from deltas', { countInt: 2, positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [1, -2] }, 'positive bucket 1 has a negative count (-1)'],
-    ['a negative float count', { countFloat: 2, negativeSpans: [{ offset: 0, length: 1 }], negativeCounts: [-1] }, 'negative bucket 0 has a negative count (-1)'],
+    [
+      'spans that do not add up',
+      { countInt: 2, positiveSpans: [{ offset: 0, length: 3 }], positiveDeltas: [1, 1] },
+      'positive spans add up to 3 buckets but 2 bucket counts were given',
+    ],
+    [
+      'a negative bucket count from deltas',
+      { countInt: 2, positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [1, -2] },
+      'positive bucket 1 has a negative count (-1)',
+    ],
+    [
+      'a negative float count',
+      { countFloat: 2, negativeSpans: [{ offset: 0, length: 1 }], negativeCounts: [-1] },
+      'negative bucket 0 has a negative count (-1)',
+    ],
     ['schema 9', { schema: 9 }, 'schema 9 is out of range'],
     ['schema -5', { schema: -5 }, 'schema -5 is out of range'],
-    ['a second span with a negative offset', { countInt: 2, positiveSpans: [{ offset: 0, length: 1 }, { offset: -2, length: 1 }], positiveDeltas: [1, 0] }, 'positive span 1 has a negative offset (-2)'],
-    ['a count below the buckets', { countInt: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveDeltas: [3] }, 'count 1 is smaller than the sum of the bucket counts 3'],
+    [
+      'a second span with a negative offset',
+      {
+        countInt: 2,
+        positiveSpans: [
+          { offset: 0, length: 1 },
+          { offset: -2, length: 1 },
+        ],
+        positiveDeltas: [1, 0],
+      },
+      'positive span 1 has a negative offset (-2)',
+    ],
+    [
+      'a count below the buckets',
+      { countInt: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveDeltas: [3] },
+      'count 1 is smaller than the sum of the bucket counts 3',
+    ],
     ['integer and float counts mixed', { countInt: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveCounts: [1] }, 'mixes integer'],
     ['custom bounds that do not increase', { countFloat: 1, schema: -53, customValues: [1, 1] }, 'custom_values must increase strictly'],
-    ['a custom-bucket index past the bounds', { countFloat: 1, schema: -53, customValues: [1], positiveSpans: [{ offset: 0, length: 3 }], positiveCounts: [0, 0, 1] }, 'bucket index 2 but only 1 custom_values'],
+    [
+      'a custom-bucket index past the bounds',
+      { countFloat: 1, schema: -53, customValues: [1], positiveSpans: [{ offset: 0, length: 3 }], positiveCounts: [0, 0, 1] },
+      'bucket index 2 but only 1 custom_values',
+    ],
   ];
   for (const [what, hist, reason] of invalid) {
     it(`drops the series of a histogram with ${what}, naming it, and keeps the others`, () => {
@@ -96,7 +152,9 @@ describe('native histograms in remote write', () => {
 
 describe('relabeling native histogram samples', () => {
   it('keeps the histograms of kept series under their new labels and drops those of dropped series', () => {
-    const relabeler = new Relabeler(parseRelabelConfigs('- action: drop\n  source_labels: [__name__]\n  regex: gone\n- action: replace\n  target_label: env\n  replacement: prod\n'));
+    const relabeler = new Relabeler(
+      parseRelabelConfigs('- action: drop\n  source_labels: [__name__]\n  regex: gone\n- action: replace\n  target_label: env\n  replacement: prod\n'),
+    );
     const b = relabeler.relabelBatch(
       decodeWriteRequestV1(
         encodeV1({

@@ -89,7 +89,9 @@ describe('JSON lines import', () => {
   });
 
   it('gives lines of the same series the same key, whatever the label order', () => {
-    const b = parseJsonLines('{"metric":{"__name__":"x","a":"1"},"values":[1],"timestamps":[1]}\n{"metric":{"a":"1","__name__":"x"},"values":[2],"timestamps":[2]}\n');
+    const b = parseJsonLines(
+      '{"metric":{"__name__":"x","a":"1"},"values":[1],"timestamps":[1]}\n{"metric":{"a":"1","__name__":"x"},"values":[2],"timestamps":[2]}\n',
+    );
     expect(b.keys[1]).toBe(b.keys[0]);
     expect([...b.seriesIndex]).toEqual([0, 1]);
   });
@@ -129,7 +131,9 @@ describe('JSON lines import', () => {
   });
 
   it('drops a series with invalid labels and keeps the other lines', () => {
-    const b = parseJsonLines('{"metric":{"__name__":"x","a":"\\ud800"},"values":[1,2],"timestamps":[1,2]}\n{"metric":{"__name__":"y"},"values":[1],"timestamps":[1]}');
+    const b = parseJsonLines(
+      '{"metric":{"__name__":"x","a":"\\ud800"},"values":[1,2],"timestamps":[1,2]}\n{"metric":{"__name__":"y"},"values":[1],"timestamps":[1]}',
+    );
     expect(b.seriesCount).toBe(1);
     expect(b.dropped).toMatchObject({ series: 1, samples: 2 });
     expect(b.dropped.reasons[0]).toMatch(/invalid UTF-8 in the value of label "a"/);
@@ -156,16 +160,12 @@ describe('JSON lines export', () => {
 
   it('round-trips random values and labels byte for byte', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.double(), { minLength: 1, maxLength: 20 }),
-        fc.string({ minLength: 1 }),
-        (vals, labelValue) => {
-          const ts = vals.map((_, i) => 1700000000000 + i * 1000);
-          const line = formatJsonLine(L({ __name__: 'm', l: labelValue }), ts, vals);
-          const b = parseJsonLines(line);
-          expect(formatJsonLine(b.labels(0), b.timestamps, b.values)).toBe(line);
-        },
-      ),
+      fc.property(fc.array(fc.double(), { minLength: 1, maxLength: 20 }), fc.string({ minLength: 1 }), (vals, labelValue) => {
+        const ts = vals.map((_, i) => 1700000000000 + i * 1000);
+        const line = formatJsonLine(L({ __name__: 'm', l: labelValue }), ts, vals);
+        const b = parseJsonLines(line);
+        expect(formatJsonLine(b.labels(0), b.timestamps, b.values)).toBe(line);
+      }),
       { numRuns: 300 },
     );
   });

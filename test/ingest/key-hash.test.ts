@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalKey, decodeWriteRequestV1, encodeRemoteWriteV1, hashKeyBytes, hashKeyString, KEY_HASH_LANES, snappyUncompress } from '../../src/ingest/index.js';
+import {
+  canonicalKey,
+  decodeWriteRequestV1,
+  encodeRemoteWriteV1,
+  hashKeyBytes,
+  hashKeyString,
+  KEY_HASH_LANES,
+  snappyUncompress,
+} from '../../src/ingest/index.js';
 
 const hashOfString = (s: string): number[] => {
   const out = new Uint32Array(KEY_HASH_LANES);
@@ -23,7 +31,13 @@ describe('series key hash', () => {
   });
 
   it('hashes only the given range of a larger buffer', () => {
-    const key = Buffer.from(canonicalKey([{ name: '__name__', value: 'up' }, { name: 'job', value: 'node' }]), 'latin1');
+    const key = Buffer.from(
+      canonicalKey([
+        { name: '__name__', value: 'up' },
+        { name: 'job', value: 'node' },
+      ]),
+      'latin1',
+    );
     const framed = Buffer.concat([Buffer.from([1, 2, 3]), key, Buffer.from([9, 9])]);
     const out = new Uint32Array(KEY_HASH_LANES);
     hashKeyBytes(framed, 3, 3 + key.length, out, 0);
@@ -41,8 +55,22 @@ describe('series key hash', () => {
 
   it('is what a remote-write batch reports for each of its series', () => {
     const body = encodeRemoteWriteV1([
-      { labels: [{ name: '__name__', value: 'up' }, { name: 'job', value: 'a' }], timestamps: [1], values: [1] },
-      { labels: [{ name: 'job', value: 'b' }, { name: '__name__', value: 'up' }], timestamps: [1], values: [2] },
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'job', value: 'a' },
+        ],
+        timestamps: [1],
+        values: [1],
+      },
+      {
+        labels: [
+          { name: 'job', value: 'b' },
+          { name: '__name__', value: 'up' },
+        ],
+        timestamps: [1],
+        values: [2],
+      },
     ]);
     for (const mode of ['bytes', 'strings'] as const) {
       const batch = decodeWriteRequestV1(snappyUncompress(body, 1 << 20), {}, mode);

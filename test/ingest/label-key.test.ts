@@ -15,11 +15,14 @@ import {
 import { sortLabels, type Label } from '../../src/model/index.js';
 
 const labelSet = fc
-  .uniqueArray(fc.record({ name: fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }), value: fc.string({ minLength: 1, maxLength: 20, unit: 'grapheme' }) }), {
-    selector: (l) => l.name,
-    minLength: 1,
-    maxLength: 8,
-  })
+  .uniqueArray(
+    fc.record({ name: fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }), value: fc.string({ minLength: 1, maxLength: 20, unit: 'grapheme' }) }),
+    {
+      selector: (l) => l.name,
+      minLength: 1,
+      maxLength: 8,
+    },
+  )
   .map((ls) => ls as Label[]);
 
 describe('canonical series keys', () => {
@@ -49,7 +52,12 @@ describe('canonical series keys', () => {
   });
 
   it('leave out empty values', () => {
-    expect(canonicalKey([{ name: 'a', value: '1' }, { name: 'b', value: '' }])).toBe(canonicalKey([{ name: 'a', value: '1' }]));
+    expect(
+      canonicalKey([
+        { name: 'a', value: '1' },
+        { name: 'b', value: '' },
+      ]),
+    ).toBe(canonicalKey([{ name: 'a', value: '1' }]));
   });
 
   it('are the same whichever protocol carried the series', () => {
@@ -64,7 +72,13 @@ describe('canonical series keys', () => {
       { numRuns: 200 },
     );
     const text = parsePrometheusText('up{job="a",instance="b"} 1\n', 0);
-    expect(text.keys[0]).toBe(canonicalKey([{ name: '__name__', value: 'up' }, { name: 'instance', value: 'b' }, { name: 'job', value: 'a' }]));
+    expect(text.keys[0]).toBe(
+      canonicalKey([
+        { name: '__name__', value: 'up' },
+        { name: 'instance', value: 'b' },
+        { name: 'job', value: 'a' },
+      ]),
+    );
   });
 });
 
@@ -74,7 +88,9 @@ describe('snappy block decompression', () => {
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 5000 }),
-          fc.array(fc.constantFrom('abc', 'abcd', 'x', '__name__', 'production', '\u0000'), { maxLength: 2000 }).map((a) => new TextEncoder().encode(a.join(''))),
+          fc
+            .array(fc.constantFrom('abc', 'abcd', 'x', '__name__', 'production', '\u0000'), { maxLength: 2000 })
+            .map((a) => new TextEncoder().encode(a.join(''))),
         ),
         (data) => {
           expect(new Uint8Array(snappyUncompress(snappyCompress(data), 1 << 20))).toEqual(data);
@@ -99,8 +115,22 @@ describe('snappy block decompression', () => {
 describe('keys carried as bytes (decode workers)', () => {
   it('materialise to the same strings as the string mode', () => {
     const body = encodeRemoteWriteV1([
-      { labels: [{ name: '__name__', value: 'a' }, { name: 'x', value: 'é' }], timestamps: [1], values: [1] },
-      { labels: [{ name: 'z', value: '1' }, { name: '__name__', value: 'b' }], timestamps: [2], values: [2] },
+      {
+        labels: [
+          { name: '__name__', value: 'a' },
+          { name: 'x', value: 'é' },
+        ],
+        timestamps: [1],
+        values: [1],
+      },
+      {
+        labels: [
+          { name: 'z', value: '1' },
+          { name: '__name__', value: 'b' },
+        ],
+        timestamps: [2],
+        values: [2],
+      },
     ]);
     const s = decodeRemoteWriteV1(body);
     const b = decodeRemoteWriteV1(body, undefined, 'bytes');

@@ -26,11 +26,73 @@ const FIXTURE = {
           scope: { name: 'my.lib', version: '1.2.3', attributes: [{ key: 'tier', value: { stringValue: 'gold' } }] },
           schemaUrl: 'https://opentelemetry.io/schemas/1.21.0',
           metrics: [
-            { name: 'g', unit: 'By', description: 'a gauge', gauge: { dataPoints: [{ attributes: [{ key: 'k', value: { stringValue: 'v' } }], timeUnixNano: T, asDouble: 1.5, flags: 1 }] } },
-            { name: 'c', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ timeUnixNano: T, asInt: '-7', exemplars: [{ timeUnixNano: T, asDouble: 2, traceId: Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex').toString('base64'), spanId: Buffer.from('0102030405060708', 'hex').toString('base64') }] }] } },
-            { name: 'h', histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: T, count: '3', sum: 4.5, bucketCounts: ['1', '2', '0'], explicitBounds: [0.5, 1] }] } },
-            { name: 'e', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: T, count: '4', scale: -2, zeroCount: '1', zeroThreshold: 0.001, positive: { offset: -3, bucketCounts: ['2'] }, negative: { offset: 1, bucketCounts: ['1'] } }] } },
-            { name: 's', summary: { dataPoints: [{ timeUnixNano: T, count: '10', sum: 20, quantileValues: [{ quantile: 0.5, value: 1.5 }, { quantile: 0.99, value: 3 }] }] } },
+            {
+              name: 'g',
+              unit: 'By',
+              description: 'a gauge',
+              gauge: { dataPoints: [{ attributes: [{ key: 'k', value: { stringValue: 'v' } }], timeUnixNano: T, asDouble: 1.5, flags: 1 }] },
+            },
+            {
+              name: 'c',
+              sum: {
+                aggregationTemporality: 2,
+                isMonotonic: true,
+                dataPoints: [
+                  {
+                    timeUnixNano: T,
+                    asInt: '-7',
+                    exemplars: [
+                      {
+                        timeUnixNano: T,
+                        asDouble: 2,
+                        traceId: Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex').toString('base64'),
+                        spanId: Buffer.from('0102030405060708', 'hex').toString('base64'),
+                      },
+                    ],
+                  },
+                ],
+              },
+            },
+            {
+              name: 'h',
+              histogram: {
+                aggregationTemporality: 2,
+                dataPoints: [{ timeUnixNano: T, count: '3', sum: 4.5, bucketCounts: ['1', '2', '0'], explicitBounds: [0.5, 1] }],
+              },
+            },
+            {
+              name: 'e',
+              exponentialHistogram: {
+                aggregationTemporality: 2,
+                dataPoints: [
+                  {
+                    timeUnixNano: T,
+                    count: '4',
+                    scale: -2,
+                    zeroCount: '1',
+                    zeroThreshold: 0.001,
+                    positive: { offset: -3, bucketCounts: ['2'] },
+                    negative: { offset: 1, bucketCounts: ['1'] },
+                  },
+                ],
+              },
+            },
+            {
+              name: 's',
+              summary: {
+                dataPoints: [
+                  {
+                    timeUnixNano: T,
+                    count: '10',
+                    sum: 20,
+                    quantileValues: [
+                      { quantile: 0.5, value: 1.5 },
+                      { quantile: 0.99, value: 3 },
+                    ],
+                  },
+                ],
+              },
+            },
           ],
         },
       ],
@@ -77,15 +139,62 @@ describe('OTLP decoding', () => {
     expect(ms.map((m) => m.data?.kind)).toEqual(['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary']);
     const [g, c, h, e, s] = ms.map((m) => m.data!);
     expect(g!.kind === 'gauge' && g.points[0]).toMatchObject({ value: 1.5, flags: 1, attributes: [{ key: 'k', value: 'v' }] });
-    expect(c!.kind === 'sum' && c).toMatchObject({ temporality: 2, monotonic: true, points: [{ value: -7, exemplars: [{ value: 2, traceId: '0102030405060708090a0b0c0d0e0f10', spanId: '0102030405060708' }] }] });
+    expect(c!.kind === 'sum' && c).toMatchObject({
+      temporality: 2,
+      monotonic: true,
+      points: [{ value: -7, exemplars: [{ value: 2, traceId: '0102030405060708090a0b0c0d0e0f10', spanId: '0102030405060708' }] }],
+    });
     expect(h!.kind === 'histogram' && h.points[0]).toMatchObject({ count: 3, sum: 4.5, bucketCounts: [1, 2, 0], explicitBounds: [0.5, 1] });
-    expect(e!.kind === 'exponentialHistogram' && e.points[0]).toMatchObject({ count: 4, scale: -2, zeroCount: 1, zeroThreshold: 0.001, positive: { offset: -3, counts: [2] }, negative: { offset: 1, counts: [1] }, sum: null });
-    expect(s!.kind === 'summary' && s.points[0]).toMatchObject({ count: 10, sum: 20, quantiles: [{ quantile: 0.5, value: 1.5 }, { quantile: 0.99, value: 3 }] });
-    expect(fromProto.resourceMetrics[0]!.scopeMetrics[0]!.scope).toEqual({ name: 'my.lib', version: '1.2.3', attributes: [{ key: 'tier', value: 'gold' }], schemaUrl: 'https://opentelemetry.io/schemas/1.21.0' });
+    expect(e!.kind === 'exponentialHistogram' && e.points[0]).toMatchObject({
+      count: 4,
+      scale: -2,
+      zeroCount: 1,
+      zeroThreshold: 0.001,
+      positive: { offset: -3, counts: [2] },
+      negative: { offset: 1, counts: [1] },
+      sum: null,
+    });
+    expect(s!.kind === 'summary' && s.points[0]).toMatchObject({
+      count: 10,
+      sum: 20,
+      quantiles: [
+        { quantile: 0.5, value: 1.5 },
+        { quantile: 0.99, value: 3 },
+      ],
+    });
+    expect(fromProto.resourceMetrics[0]!.scopeMetrics[0]!.scope).toEqual({
+      name: 'my.lib',
+      version: '1.2.3',
+      attributes: [{ key: 'tier', value: 'gold' }],
+      schemaUrl: 'https://opentelemetry.io/schemas/1.21.0',
+    });
   });
 
   it('accepts snake_case field names, numeric 64-bit integers and enum names in JSON', () => {
-    const r = decodeExportRequestJson(Buffer.from(JSON.stringify({ resource_metrics: [{ scope_metrics: [{ metrics: [{ name: 'x', sum: { aggregation_temporality: 'AGGREGATION_TEMPORALITY_CUMULATIVE', is_monotonic: true, data_points: [{ time_unix_nano: 1700000000000000000, as_int: 5 }] } }] }] }] })));
+    const r = decodeExportRequestJson(
+      Buffer.from(
+        JSON.stringify({
+          resource_metrics: [
+            {
+              scope_metrics: [
+                {
+                  metrics: [
+                    {
+                      name: 'x',
+                      sum: {
+                        aggregation_temporality: 'AGGREGATION_TEMPORALITY_CUMULATIVE',
+                        is_monotonic: true,
+                        data_points: [{ time_unix_nano: 1700000000000000000, as_int: 5 }],
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+    );
     const d = r.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.data!;
     expect(d).toMatchObject({ kind: 'sum', temporality: 2, monotonic: true, points: [{ value: 5, timeMs: 1700000000000 }] });
   });
@@ -126,8 +235,12 @@ describe('OTLP decoding refuses malformed bodies with a 400 naming the problem',
   });
 
   it('a JSON value of the wrong type, naming its path', () => {
-    const body = Buffer.from(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', histogram: { dataPoints: [{ count: 'three' }] } }] }] }] }));
-    expect(err(() => decodeExportRequestJson(body)).message).toContain('$.resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0].count: want an integer');
+    const body = Buffer.from(
+      JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', histogram: { dataPoints: [{ count: 'three' }] } }] }] }] }),
+    );
+    expect(err(() => decodeExportRequestJson(body)).message).toContain(
+      '$.resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0].count: want an integer',
+    );
   });
 
   it('a JSON document that is not an object', () => {

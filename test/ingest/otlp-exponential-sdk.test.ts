@@ -17,7 +17,10 @@ class PullReader extends MetricReader {
 /** Records each group of values under its own attribute set; returns the SDK's data points, in order. */
 async function sdkHistograms(groups: number[][], maxSize?: number): Promise<ExponentialHistogram[]> {
   const reader = new PullReader();
-  const provider = new MeterProvider({ readers: [reader], views: [{ instrumentName: 'h', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: maxSize ? { maxSize } : undefined } }] });
+  const provider = new MeterProvider({
+    readers: [reader],
+    views: [{ instrumentName: 'h', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: maxSize ? { maxSize } : undefined } }],
+  });
   const h = provider.getMeter('t').createHistogram('h');
   groups.forEach((vs, g) => vs.forEach((v) => h.record(v, { g })));
   const { resourceMetrics } = await reader.collect();
@@ -28,7 +31,15 @@ async function sdkHistograms(groups: number[][], maxSize?: number): Promise<Expo
 }
 
 function convert(e: ExponentialHistogram): FloatHistogram {
-  return exponentialToFloatHistogram({ scale: e.scale, count: e.count, sum: e.sum ?? null, zeroCount: e.zeroCount, zeroThreshold: 0, positive: { offset: e.positive.offset, counts: e.positive.bucketCounts }, negative: { offset: e.negative.offset, counts: e.negative.bucketCounts } });
+  return exponentialToFloatHistogram({
+    scale: e.scale,
+    count: e.count,
+    sum: e.sum ?? null,
+    zeroCount: e.zeroCount,
+    zeroThreshold: 0,
+    positive: { offset: e.positive.offset, counts: e.positive.bucketCounts },
+    negative: { offset: e.negative.offset, counts: e.negative.bucketCounts },
+  });
 }
 
 /** [index, count] of every populated bucket. */

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ExponentialHistogramError, exponentialToFloatHistogram, type ExponentialInput } from '../../src/ingest/otlp/index.js';
 import { isStaleNaN } from '../../src/model/sample.js';
 
-const base: ExponentialInput = { scale: 0, count: 0, sum: 0, zeroCount: 0, zeroThreshold: 0, positive: { offset: 0, counts: [] }, negative: { offset: 0, counts: [] } };
+const base: ExponentialInput = {
+  scale: 0,
+  count: 0,
+  sum: 0,
+  zeroCount: 0,
+  zeroThreshold: 0,
+  positive: { offset: 0, counts: [] },
+  negative: { offset: 0, counts: [] },
+};
 
 describe('exponentialToFloatHistogram', () => {
   it('keeps scales -4..8 as the schema and shifts bucket indexes by one (OTLP (b^i, b^(i+1)] → Prometheus (b^(i-1), b^i])', () => {
@@ -38,7 +46,10 @@ describe('exponentialToFloatHistogram', () => {
 
   it('fills gaps of up to two empty buckets inside a span and starts a new span after longer ones', () => {
     const h = exponentialToFloatHistogram({ ...base, count: 4, positive: { offset: 0, counts: [1, 0, 0, 1, 0, 0, 0, 1, 1] } });
-    expect(h.positiveSpans).toEqual([{ offset: 1, length: 4 }, { offset: 3, length: 2 }]);
+    expect(h.positiveSpans).toEqual([
+      { offset: 1, length: 4 },
+      { offset: 3, length: 2 },
+    ]);
     expect([...h.positiveBuckets]).toEqual([1, 0, 0, 1, 1, 1]);
   });
 
@@ -58,7 +69,9 @@ describe('exponentialToFloatHistogram', () => {
 
   it('refuses negative counts and a count below the observations in the buckets', () => {
     expect(() => exponentialToFloatHistogram({ ...base, count: 1, positive: { offset: 0, counts: [-1] } })).toThrow(/positive bucket count 0 is -1/);
-    expect(() => exponentialToFloatHistogram({ ...base, count: 1, zeroCount: 1, positive: { offset: 0, counts: [2] } })).toThrow(/count 1 is less than the 3 observations/);
+    expect(() => exponentialToFloatHistogram({ ...base, count: 1, zeroCount: 1, positive: { offset: 0, counts: [2] } })).toThrow(
+      /count 1 is less than the 3 observations/,
+    );
   });
 
   it('turns a NO_RECORDED_VALUE point into a staleness marker', () => {

@@ -37,7 +37,10 @@ describe('relabel actions', () => {
   });
 
   it('replace: does nothing when the anchored regex does not match', () => {
-    expect(relabel(`- source_labels: [job]\n  regex: nod\n  target_label: t\n  replacement: y`, { __name__: 'x', job: 'node' })).toEqual({ __name__: 'x', job: 'node' });
+    expect(relabel(`- source_labels: [job]\n  regex: nod\n  target_label: t\n  replacement: y`, { __name__: 'x', job: 'node' })).toEqual({
+      __name__: 'x',
+      job: 'node',
+    });
   });
 
   it('replace: an empty result deletes the target label', () => {
@@ -45,11 +48,19 @@ describe('relabel actions', () => {
   });
 
   it('replace: $1x names a group that does not exist, as in Go, while ${1}x works', () => {
-    expect(relabel(`- source_labels: [a]\n  regex: (.)\n  target_label: t\n  replacement: $1x-\${1}x-$$`, { __name__: 'x', a: 'q' })).toEqual({ __name__: 'x', a: 'q', t: '-qx-$' });
+    expect(relabel(`- source_labels: [a]\n  regex: (.)\n  target_label: t\n  replacement: $1x-\${1}x-$$`, { __name__: 'x', a: 'q' })).toEqual({
+      __name__: 'x',
+      a: 'q',
+      t: '-qx-$',
+    });
   });
 
   it('replace: supports named groups written the RE2 way', () => {
-    expect(relabel(`- source_labels: [a]\n  regex: '(?P<first>\\w)\\w*'\n  target_label: t\n  replacement: $first`, { __name__: 'x', a: 'hello' })).toEqual({ __name__: 'x', a: 'hello', t: 'h' });
+    expect(relabel(`- source_labels: [a]\n  regex: '(?P<first>\\w)\\w*'\n  target_label: t\n  replacement: $first`, { __name__: 'x', a: 'hello' })).toEqual({
+      __name__: 'x',
+      a: 'hello',
+      t: 'h',
+    });
   });
 
   it('keep and drop filter on the joined source values', () => {
@@ -79,7 +90,12 @@ describe('relabel actions', () => {
   });
 
   it('labelmap copies matching labels under new names', () => {
-    expect(relabel(`- regex: '__meta_(.+)'\n  action: labelmap`, { __name__: 'x', __meta_zone: 'eu', a: 'b' })).toEqual({ __name__: 'x', __meta_zone: 'eu', a: 'b', zone: 'eu' });
+    expect(relabel(`- regex: '__meta_(.+)'\n  action: labelmap`, { __name__: 'x', __meta_zone: 'eu', a: 'b' })).toEqual({
+      __name__: 'x',
+      __meta_zone: 'eu',
+      a: 'b',
+      zone: 'eu',
+    });
   });
 
   it('labeldrop and labelkeep remove labels by name', () => {
@@ -89,7 +105,11 @@ describe('relabel actions', () => {
 
   it('lowercase and uppercase', () => {
     expect(relabel(`- source_labels: [a]\n  target_label: a\n  action: lowercase`, { __name__: 'x', a: 'MiXeD' })).toEqual({ __name__: 'x', a: 'mixed' });
-    expect(relabel(`- source_labels: [a]\n  target_label: b\n  action: uppercase`, { __name__: 'x', a: 'MiXeD' })).toEqual({ __name__: 'x', a: 'MiXeD', b: 'MIXED' });
+    expect(relabel(`- source_labels: [a]\n  target_label: b\n  action: uppercase`, { __name__: 'x', a: 'MiXeD' })).toEqual({
+      __name__: 'x',
+      a: 'MiXeD',
+      b: 'MIXED',
+    });
   });
 
   it('drops a series left without labels', () => {

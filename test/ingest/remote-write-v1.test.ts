@@ -33,7 +33,13 @@ describe('remote write 1.0 decoding', () => {
     const b = decodeRemoteWriteV1(
       body({
         timeseries: [
-          { labels: L({ __name__: 'up', instance: 'a:9100', job: 'node' }), samples: [{ value: 1, timestamp: 1700000000000 }, { value: 0, timestamp: 1700000015000 }] },
+          {
+            labels: L({ __name__: 'up', instance: 'a:9100', job: 'node' }),
+            samples: [
+              { value: 1, timestamp: 1700000000000 },
+              { value: 0, timestamp: 1700000015000 },
+            ],
+          },
           { labels: L({ __name__: 'temp', room: 'kitchen' }), samples: [{ value: 21.5, timestamp: 1700000000000 }] },
         ],
       }),
@@ -56,9 +62,7 @@ describe('remote write 1.0 decoding', () => {
 
   it('sorts unsorted labels and still produces the canonical key', () => {
     const sorted = L({ __name__: 'up', instance: 'x', job: 'node' });
-    const b = decodeRemoteWriteV1(
-      body({ timeseries: [{ labels: [sorted[2], sorted[0], sorted[1]], samples: [{ value: 1, timestamp: 1 }] }] }),
-    );
+    const b = decodeRemoteWriteV1(body({ timeseries: [{ labels: [sorted[2], sorted[0], sorted[1]], samples: [{ value: 1, timestamp: 1 }] }] }));
     expect(b.keys[0]).toBe(canonicalKey(sorted));
     expect(b.labels(0)).toEqual(sorted);
   });
@@ -71,14 +75,36 @@ describe('remote write 1.0 decoding', () => {
 
   it('keeps negative and pre-epoch timestamps exactly', () => {
     const b = decodeRemoteWriteV1(
-      body({ timeseries: [{ labels: L({ __name__: 'x' }), samples: [{ value: 1, timestamp: -1 }, { value: 2, timestamp: -86400000123 }, { value: 3, timestamp: 2 ** 52 + 1 }] }] }),
+      body({
+        timeseries: [
+          {
+            labels: L({ __name__: 'x' }),
+            samples: [
+              { value: 1, timestamp: -1 },
+              { value: 2, timestamp: -86400000123 },
+              { value: 3, timestamp: 2 ** 52 + 1 },
+            ],
+          },
+        ],
+      }),
     );
     expect([...b.timestamps]).toEqual([-1, -86400000123, 2 ** 52 + 1]);
   });
 
   it('accepts samples out of order and duplicated timestamps', () => {
     const b = decodeRemoteWriteV1(
-      body({ timeseries: [{ labels: L({ __name__: 'x' }), samples: [{ value: 1, timestamp: 300 }, { value: 2, timestamp: 100 }, { value: 3, timestamp: 100 }] }] }),
+      body({
+        timeseries: [
+          {
+            labels: L({ __name__: 'x' }),
+            samples: [
+              { value: 1, timestamp: 300 },
+              { value: 2, timestamp: 100 },
+              { value: 3, timestamp: 100 },
+            ],
+          },
+        ],
+      }),
     );
     expect([...b.timestamps]).toEqual([300, 100, 100]);
     expect([...b.values]).toEqual([1, 2, 3]);
@@ -117,7 +143,10 @@ describe('remote write 1.0 decoding', () => {
           {
             labels: L({ __name__: 'h' }),
             samples: [{ value: 1, timestamp: 5 }],
-            exemplars: [{ labels: L({ trace_id: 'abc' }), value: 1, timestamp: 5 }, { value: 2, timestamp: 6 }],
+            exemplars: [
+              { labels: L({ trace_id: 'abc' }), value: 1, timestamp: 5 },
+              { value: 2, timestamp: 6 },
+            ],
             histograms: [{ countInt: 3, sum: 1.5, schema: 0, timestamp: 5 }],
           },
           { labels: L({ __name__: 'only_hist' }), histograms: [{ countInt: 1, timestamp: 5 }] },
@@ -134,7 +163,13 @@ describe('remote write 1.0 decoding', () => {
 
   it('returns metadata records', () => {
     const b = decodeRemoteWriteV1(
-      body({ timeseries: [], metadata: [{ type: 1, metricFamilyName: 'http_requests_total', help: 'Requests.', unit: '' }, { type: 3, metricFamilyName: 'lat', help: '', unit: 'seconds' }] }),
+      body({
+        timeseries: [],
+        metadata: [
+          { type: 1, metricFamilyName: 'http_requests_total', help: 'Requests.', unit: '' },
+          { type: 3, metricFamilyName: 'lat', help: '', unit: 'seconds' },
+        ],
+      }),
     );
     expect(b.metadata).toEqual([
       { metricFamilyName: 'http_requests_total', type: 'counter', help: 'Requests.', unit: '' },
@@ -166,7 +201,18 @@ describe('remote write 1.0 validation', () => {
 
   it('drops a series with a legacy-invalid label name under legacy validation, keeping the rest', () => {
     const b = decodeRemoteWriteV1(
-      body({ timeseries: [{ labels: L({ '1abc': 'v', __name__: 'x' }), samples: [{ value: 1, timestamp: 1 }, { value: 2, timestamp: 2 }] }, good] }),
+      body({
+        timeseries: [
+          {
+            labels: L({ '1abc': 'v', __name__: 'x' }),
+            samples: [
+              { value: 1, timestamp: 1 },
+              { value: 2, timestamp: 2 },
+            ],
+          },
+          good,
+        ],
+      }),
       { nameValidation: 'legacy' },
     );
     expect(b.seriesCount).toBe(1);
@@ -191,7 +237,18 @@ describe('remote write 1.0 validation', () => {
   });
 
   it('drops a series with an empty label name', () => {
-    const b = decodeRemoteWriteV1(encodeRemoteWriteV1([{ labels: [{ name: '__name__', value: 'x' }, { name: '', value: 'v' }], timestamps: [1], values: [1] }]));
+    const b = decodeRemoteWriteV1(
+      encodeRemoteWriteV1([
+        {
+          labels: [
+            { name: '__name__', value: 'x' },
+            { name: '', value: 'v' },
+          ],
+          timestamps: [1],
+          values: [1],
+        },
+      ]),
+    );
     expect(b.seriesCount).toBe(0);
     expect(b.dropped.reasons[0]).toMatch(/^invalid label name ""/);
   });
@@ -199,7 +256,14 @@ describe('remote write 1.0 validation', () => {
   it('drops a series with invalid UTF-8 in a label value', () => {
     const b = decodeRemoteWriteV1(
       encodeRemoteWriteV1([
-        { labels: [{ name: '__name__', value: 'x' }, { name: 'path', value: new Uint8Array([0x61, 0xff, 0x62]) }], timestamps: [1], values: [1] },
+        {
+          labels: [
+            { name: '__name__', value: 'x' },
+            { name: 'path', value: new Uint8Array([0x61, 0xff, 0x62]) },
+          ],
+          timestamps: [1],
+          values: [1],
+        },
       ]),
     );
     expect(b.seriesCount).toBe(0);
@@ -208,16 +272,23 @@ describe('remote write 1.0 validation', () => {
 
   it('drops a series with invalid UTF-8 in a label name', () => {
     const b = decodeRemoteWriteV1(
-      encodeRemoteWriteV1([{ labels: [{ name: '__name__', value: 'x' }, { name: new Uint8Array([0xc3, 0x28]), value: 'v' }], timestamps: [1], values: [1] }]),
+      encodeRemoteWriteV1([
+        {
+          labels: [
+            { name: '__name__', value: 'x' },
+            { name: new Uint8Array([0xc3, 0x28]), value: 'v' },
+          ],
+          timestamps: [1],
+          values: [1],
+        },
+      ]),
     );
     expect(b.dropped.series).toBe(1);
     expect(b.dropped.reasons[0]).toMatch(/^invalid label name/);
   });
 
   it('drops a series with a duplicated label name', () => {
-    const b = decodeRemoteWriteV1(
-      encodeRemoteWriteV1([{ labels: L({ __name__: 'x', job: 'a' }).concat(L({ job: 'b' })), timestamps: [1], values: [1] }]),
-    );
+    const b = decodeRemoteWriteV1(encodeRemoteWriteV1([{ labels: L({ __name__: 'x', job: 'a' }).concat(L({ job: 'b' })), timestamps: [1], values: [1] }]));
     expect(b.dropped.series).toBe(1);
     expect(b.dropped.reasons[0]).toMatch(/^duplicate label name "job" in series x\{/);
   });
@@ -252,7 +323,15 @@ describe('remote write 1.0 validation', () => {
 
   it('keeps only maxReasons messages but counts every drop', () => {
     const series = [];
-    for (let i = 0; i < 20; i++) series.push({ labels: [{ name: '__name__', value: 'x' }, { name: '', value: String(i) }], timestamps: [1], values: [1] });
+    for (let i = 0; i < 20; i++)
+      series.push({
+        labels: [
+          { name: '__name__', value: 'x' },
+          { name: '', value: String(i) },
+        ],
+        timestamps: [1],
+        values: [1],
+      });
     const b = decodeRemoteWriteV1(encodeRemoteWriteV1(series), { maxReasons: 3 });
     expect(b.dropped.series).toBe(20);
     expect(b.dropped.reasons.length).toBe(3);
@@ -310,7 +389,7 @@ describe('remote write 1.0 malformed bodies', () => {
 
   it('survives random bytes without crashing', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
     for (let k = 0; k < 300; k++) {
       const b = new Uint8Array(1 + (k % 64));
       for (let i = 0; i < b.length; i++) b[i] = rnd();
@@ -345,7 +424,12 @@ describe('remote write 1.0 keys from unusual encodings', () => {
     const inner = Buffer.concat([Buffer.from(raw.subarray(2)), extraLabel]);
     const req = Buffer.concat([Buffer.from([0x0a, inner.length]), inner]);
     const b = decodeWriteRequestV1(req);
-    expect(b.keys[0]).toBe(canonicalKey([{ name: '__name__', value: 'x' }, { name: 'job', value: 'n' }]));
+    expect(b.keys[0]).toBe(
+      canonicalKey([
+        { name: '__name__', value: 'x' },
+        { name: 'job', value: 'n' },
+      ]),
+    );
   });
 
   it('gives the same keys and key hashes in bytes mode, after crossing a thread boundary, as in strings mode', () => {

@@ -22,7 +22,13 @@ describe('remote write 2.0 decoding', () => {
       symbols: ['', '__name__', 'up', 'job', 'node', 'instance', 'a:9100', 'b:9100'],
       timeseries: [
         { labelsRefs: [1, 2, 5, 6, 3, 4], samples: [{ value: 1, timestamp: 1700000000000 }] },
-        { labelsRefs: [1, 2, 5, 7, 3, 4], samples: [{ value: 0, timestamp: 1700000000000 }, { value: 1, timestamp: 1700000015000 }] },
+        {
+          labelsRefs: [1, 2, 5, 7, 3, 4],
+          samples: [
+            { value: 0, timestamp: 1700000000000 },
+            { value: 1, timestamp: 1700000015000 },
+          ],
+        },
       ],
     });
     const b = decodeRemoteWriteV2(snappyCompress(raw));
@@ -95,7 +101,9 @@ describe('remote write 2.0 decoding', () => {
   });
 
   it('drops a series with an odd number of label refs', () => {
-    const b = decodeWriteRequestV2(encodeV2({ symbols: ['', '__name__', 'x'], timeseries: [{ labelsRefs: [1, 2, 1], samples: [{ value: 1, timestamp: 1 }] }] }));
+    const b = decodeWriteRequestV2(
+      encodeV2({ symbols: ['', '__name__', 'x'], timeseries: [{ labelsRefs: [1, 2, 1], samples: [{ value: 1, timestamp: 1 }] }] }),
+    );
     expect(b.dropped.reasons[0]).toMatch(/odd number \(3\) of labels_refs/);
   });
 

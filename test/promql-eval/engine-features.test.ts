@@ -25,14 +25,27 @@ describe('subquery grid', () => {
 
 describe('ordering of instant results', () => {
   const q = new TestQuerier();
-  [['a', 3], ['b', NaN], ['c', 3], ['d', 7], ['e', 1]].forEach(([n, v]) => q.add({ __name__: 'm', n: n as string }, [[0, v as number]]));
+  [
+    ['a', 3],
+    ['b', NaN],
+    ['c', 3],
+    ['d', 7],
+    ['e', 1],
+  ].forEach(([n, v]) => q.add({ __name__: 'm', n: n as string }, [[0, v as number]]));
 
   it('topk ranks NaN last and keeps input order among ties', async () => {
-    expect(rows((await engine.instantQuery(q, 'topk(3, m)', 0)).value)).toEqual([['{__name__=m,n=d}', 7], ['{__name__=m,n=a}', 3], ['{__name__=m,n=c}', 3]]);
+    expect(rows((await engine.instantQuery(q, 'topk(3, m)', 0)).value)).toEqual([
+      ['{__name__=m,n=d}', 7],
+      ['{__name__=m,n=a}', 3],
+      ['{__name__=m,n=c}', 3],
+    ]);
   });
 
   it('bottomk ranks NaN last too', async () => {
-    expect(rows((await engine.instantQuery(q, 'bottomk(2, m)', 0)).value)).toEqual([['{__name__=m,n=e}', 1], ['{__name__=m,n=a}', 3]]);
+    expect(rows((await engine.instantQuery(q, 'bottomk(2, m)', 0)).value)).toEqual([
+      ['{__name__=m,n=e}', 1],
+      ['{__name__=m,n=a}', 3],
+    ]);
   });
 
   it('sort_desc orders by value with NaN at the end', async () => {
@@ -48,7 +61,13 @@ describe('ordering of instant results', () => {
 
 describe('classic histograms', () => {
   const q = new TestQuerier();
-  for (const [le, count] of [['0.1', 10], ['0.5', 30], ['1', 40], ['+Inf', 40]] as const) q.add({ __name__: 'lat_bucket', job: 'a', le }, [[0, count]]);
+  for (const [le, count] of [
+    ['0.1', 10],
+    ['0.5', 30],
+    ['1', 40],
+    ['+Inf', 40],
+  ] as const)
+    q.add({ __name__: 'lat_bucket', job: 'a', le }, [[0, count]]);
 
   it('histogram_quantile interpolates within the bucket and drops le and the name', async () => {
     expect(rows((await engine.instantQuery(q, 'histogram_quantile(0.5, lat_bucket)', 0)).value)).toEqual([['{job=a}', 0.3]]);
@@ -60,7 +79,12 @@ describe('classic histograms', () => {
 
   it('reports buckets forced monotonic, merged over the steps', async () => {
     const q2 = new TestQuerier();
-    for (const [le, count] of [['1', 10], ['2', 8], ['+Inf', 20]] as const) q2.add({ __name__: 'nm_bucket', le }, [[0, count]]);
+    for (const [le, count] of [
+      ['1', 10],
+      ['2', 8],
+      ['+Inf', 20],
+    ] as const)
+      q2.add({ __name__: 'nm_bucket', le }, [[0, count]]);
     const query = 'histogram_quantile(0.5, nm_bucket)';
     const r = await engine.rangeQuery(q2, query, 0, 60_000, 30_000);
     expect(r.infos.map((a) => formatAnnotation(a, query))).toEqual([
@@ -71,12 +95,19 @@ describe('classic histograms', () => {
   it('warns about a malformed le label', async () => {
     const q2 = new TestQuerier().add({ __name__: 'h_bucket', le: 'x' }, [[0, 1]]);
     const r = await engine.instantQuery(q2, 'histogram_quantile(0.5, h_bucket)', 0);
-    expect(r.warnings.map((a) => a.message)).toEqual(['PromQL warning: bucket label "le" is missing or has a malformed value of "x" for metric name "h_bucket"']);
+    expect(r.warnings.map((a) => a.message)).toEqual([
+      'PromQL warning: bucket label "le" is missing or has a malformed value of "x" for metric name "h_bucket"',
+    ]);
   });
 });
 
 describe('extended range selectors', () => {
-  const q = new TestQuerier().add({ __name__: 'c_total' }, [[0, 0], [30_000, 3], [60_000, 6], [90_000, 9]]);
+  const q = new TestQuerier().add({ __name__: 'c_total' }, [
+    [0, 0],
+    [30_000, 3],
+    [60_000, 6],
+    [90_000, 9],
+  ]);
 
   it('smoothed instant selector interpolates between neighbours', async () => {
     expect(rows((await engine.instantQuery(q, 'c_total smoothed', 45_000)).value)).toEqual([['{__name__=c_total}', 4.5]]);

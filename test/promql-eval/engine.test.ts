@@ -32,7 +32,12 @@ async function fails(p: Promise<QueryResult>): Promise<PromQLError> {
 }
 
 describe('selectors', () => {
-  const q = new TestQuerier().add({ __name__: 'up', job: 'a' }, [[0, 1], [M, 2], [2 * M, 'stale'], [8 * M, 5]]);
+  const q = new TestQuerier().add({ __name__: 'up', job: 'a' }, [
+    [0, 1],
+    [M, 2],
+    [2 * M, 'stale'],
+    [8 * M, 5],
+  ]);
 
   it('returns the newest sample within the 5m lookback', async () => {
     expect(samples((await engine.instantQuery(q, 'up', 1.5 * M)).value)).toEqual({ '{__name__=up,job=a}': 2 });
@@ -57,12 +62,23 @@ describe('selectors', () => {
   it('evaluates a range query per step, each step with its own lookback', async () => {
     const r = await engine.rangeQuery(q, 'up', 0, 10 * M, 2 * M);
     // at 2m the newest sample is the staleness marker, so that step has no point
-    expect(matrix(r.value)).toEqual({ '{__name__=up,job=a}': [[0, 1], [8 * M, 5], [10 * M, 5]] });
+    expect(matrix(r.value)).toEqual({
+      '{__name__=up,job=a}': [
+        [0, 1],
+        [8 * M, 5],
+        [10 * M, 5],
+      ],
+    });
   });
 
   it('returns the raw samples of a range selector in an instant query', async () => {
     const r = await engine.instantQuery(q, 'up[2m]', 1.5 * M);
-    expect(matrix(r.value)).toEqual({ '{__name__=up,job=a}': [[0, 1], [M, 2]] });
+    expect(matrix(r.value)).toEqual({
+      '{__name__=up,job=a}': [
+        [0, 1],
+        [M, 2],
+      ],
+    });
   });
 });
 

@@ -46,10 +46,14 @@ export class TestQuerier implements Querier {
       const ok = matchers.every((m) => {
         const v = s.labels.find((l) => l.name === m.name)?.value ?? '';
         switch (m.type) {
-          case '=': return v === m.value;
-          case '!=': return v !== m.value;
-          case '=~': return compileLabelRegex(m.value).test(v);
-          case '!~': return !compileLabelRegex(m.value).test(v);
+          case '=':
+            return v === m.value;
+          case '!=':
+            return v !== m.value;
+          case '=~':
+            return compileLabelRegex(m.value).test(v);
+          case '!~':
+            return !compileLabelRegex(m.value).test(v);
         }
       });
       if (!ok) continue;

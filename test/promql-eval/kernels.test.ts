@@ -26,7 +26,17 @@ describe('rate, increase, delta', () => {
   it('extrapolates to both window edges when samples sit within 110% of the interval from them', () => {
     // samples every 60s at 10,70,130,190,250 within (0,300]: 10s to start, 50s to end (both
     // below 66s = 110% of the interval); the counter's zero point (60s back) is farther than 10s
-    const w = win([[10, 6], [70, 12], [130, 18], [190, 24], [250, 30]], 300, 300);
+    const w = win(
+      [
+        [10, 6],
+        [70, 12],
+        [130, 18],
+        [190, 24],
+        [250, 30],
+      ],
+      300,
+      300,
+    );
     // increase 24 over 240s, extended by 10+50s -> 24 * 300/240 = 30; rate = 30/300
     expect(increase(w)).toBeCloseTo(30, 10);
     expect(rate(w)).toBeCloseTo(0.1, 12);
@@ -34,19 +44,44 @@ describe('rate, increase, delta', () => {
 
   it('extrapolates only half an interval towards an edge farther than 110% of the interval', () => {
     // samples at 100,110,120 in (0,120]: 100s to the start edge > 11s -> extend 5s only
-    const w = win([[100, 10], [110, 20], [120, 30]], 120, 120);
+    const w = win(
+      [
+        [100, 10],
+        [110, 20],
+        [120, 30],
+      ],
+      120,
+      120,
+    );
     expect(delta(w)).toBeCloseTo((20 * 25) / 20, 10);
   });
 
   it('does not extrapolate a counter below zero', () => {
     // first value 1 at 50s with slope 1/10s: zero point is 10s before, closer than the 50s edge
-    const w = win([[50, 1], [60, 2], [70, 3]], 70, 70);
+    const w = win(
+      [
+        [50, 1],
+        [60, 2],
+        [70, 3],
+      ],
+      70,
+      70,
+    );
     // result 2 over 20s; start extension limited to 10s (zero point); end distance 0
     expect(increase(w)).toBeCloseTo((2 * (20 + 5 + 0)) / 20, 10);
   });
 
   it('adds the value before a counter reset', () => {
-    const w = win([[0, 5], [10, 8], [20, 2], [30, 4]], 30, 30);
+    const w = win(
+      [
+        [0, 5],
+        [10, 8],
+        [20, 2],
+        [30, 4],
+      ],
+      30,
+      30,
+    );
     // raw delta -1, plus 8 at the reset = 7 over 30s; start edge 0s away
     expect(increase(w)).toBeCloseTo(7, 10);
     expect(delta(w)).toBeCloseTo(-1, 10);
@@ -57,20 +92,75 @@ describe('rate, increase, delta', () => {
   });
 
   it('irate uses the last two samples and treats a drop as a reset', () => {
-    expect(irate(win([[0, 1], [10, 5], [20, 9]], 20, 60))).toBeCloseTo(0.4, 12);
-    expect(irate(win([[0, 1], [10, 9], [20, 3]], 20, 60))).toBeCloseTo(0.3, 12);
-    expect(idelta(win([[0, 1], [10, 9], [20, 3]], 20, 60))).toBe(-6);
+    expect(
+      irate(
+        win(
+          [
+            [0, 1],
+            [10, 5],
+            [20, 9],
+          ],
+          20,
+          60,
+        ),
+      ),
+    ).toBeCloseTo(0.4, 12);
+    expect(
+      irate(
+        win(
+          [
+            [0, 1],
+            [10, 9],
+            [20, 3],
+          ],
+          20,
+          60,
+        ),
+      ),
+    ).toBeCloseTo(0.3, 12);
+    expect(
+      idelta(
+        win(
+          [
+            [0, 1],
+            [10, 9],
+            [20, 3],
+          ],
+          20,
+          60,
+        ),
+      ),
+    ).toBe(-6);
   });
 
   it('anchored increase takes the sample at or before the range start as baseline', () => {
-    const w = win([[0, 1], [30, 4], [60, 10]], 90, 60, { mod: 1 });
+    const w = win(
+      [
+        [0, 1],
+        [30, 4],
+        [60, 10],
+      ],
+      90,
+      60,
+      { mod: 1 },
+    );
     // window (30, 90]: baseline is the sample at 30 (value 4), last value 10
     expect(increase(w)).toBe(6);
   });
 });
 
 describe('*_over_time', () => {
-  const s = win([[1, 3], [2, 1], [3, 4], [4, 1], [5, 5]], 5, 10);
+  const s = win(
+    [
+      [1, 3],
+      [2, 1],
+      [3, 4],
+      [4, 1],
+      [5, 5],
+    ],
+    5,
+    10,
+  );
 
   it('aggregates the window', () => {
     expect(ot.sumOverTime(s)).toBe(14);
@@ -90,7 +180,18 @@ describe('*_over_time', () => {
   });
 
   it('interpolates quantiles between closest ranks', () => {
-    const w = win([[1, 3], [2, 1], [3, 4], [4, 1], [5, 5]], 5, 10, { p0: 0.5 });
+    const w = win(
+      [
+        [1, 3],
+        [2, 1],
+        [3, 4],
+        [4, 1],
+        [5, 5],
+      ],
+      5,
+      10,
+      { p0: 0.5 },
+    );
     expect(ot.quantileOverTime(w)).toBe(3);
     w.p0 = 0.9; // rank 3.6 of [1,1,3,4,5] -> 4 + 0.6
     expect(ot.quantileOverTime(w)).toBeCloseTo(4.6, 12);
@@ -102,23 +203,66 @@ describe('*_over_time', () => {
   });
 
   it('max_over_time lets a later number replace a leading NaN', () => {
-    expect(ot.maxOverTime(win([[1, NaN], [2, 1]], 2, 10))).toBe(1);
+    expect(
+      ot.maxOverTime(
+        win(
+          [
+            [1, NaN],
+            [2, 1],
+          ],
+          2,
+          10,
+        ),
+      ),
+    ).toBe(1);
   });
 
   it('counts changes and resets', () => {
     expect(ot.changes(s)).toBe(4);
     expect(ot.resets(s)).toBe(2);
-    expect(ot.changes(win([[1, NaN], [2, NaN]], 2, 10))).toBe(0);
+    expect(
+      ot.changes(
+        win(
+          [
+            [1, NaN],
+            [2, NaN],
+          ],
+          2,
+          10,
+        ),
+      ),
+    ).toBe(0);
   });
 
   it('derives a least-squares slope per second and predicts from the evaluation time', () => {
-    const w = win([[0, 1], [10, 3], [20, 5]], 20, 60, { p0: 30 });
+    const w = win(
+      [
+        [0, 1],
+        [10, 3],
+        [20, 5],
+      ],
+      20,
+      60,
+      { p0: 30 },
+    );
     expect(ot.deriv(w)).toBeCloseTo(0.2, 12);
     expect(ot.predictLinear(w)).toBeCloseTo(11, 10);
   });
 
   it('ts_of_max_over_time picks the last of equal maxima', () => {
-    expect(ot.tsOfMaxOverTime(win([[1, 5], [2, 5], [3, 1]], 3, 10))).toBe(2);
+    expect(
+      ot.tsOfMaxOverTime(
+        win(
+          [
+            [1, 5],
+            [2, 5],
+            [3, 1],
+          ],
+          3,
+          10,
+        ),
+      ),
+    ).toBe(2);
   });
 });
 
@@ -144,7 +288,10 @@ describe('classic histogram buckets', () => {
   });
 
   it('answers the highest finite bound when the rank lands in the +Inf bucket', () => {
-    const b = [{ upperBound: 1, count: 1 }, { upperBound: Infinity, count: 10 }];
+    const b = [
+      { upperBound: 1, count: 1 },
+      { upperBound: Infinity, count: 10 },
+    ];
     expect(bucketQuantile(0.99, b).value).toBe(1);
   });
 
@@ -153,7 +300,11 @@ describe('classic histogram buckets', () => {
   });
 
   it('forces non-monotonic counts monotonic and says so', () => {
-    const r = bucketQuantile(0.5, [{ upperBound: 1, count: 10 }, { upperBound: 2, count: 8 }, { upperBound: Infinity, count: 20 }]);
+    const r = bucketQuantile(0.5, [
+      { upperBound: 1, count: 10 },
+      { upperBound: 2, count: 8 },
+      { upperBound: Infinity, count: 20 },
+    ]);
     expect(r.forcedMonotonic).toBe(true);
   });
 

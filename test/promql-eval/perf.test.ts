@@ -17,7 +17,15 @@ describe.skipIf(!process.env.STRATA_SLOW_TESTS)('evaluator throughput', () => {
       v += (i % 7) + 1;
       vs[k] = v;
     }
-    q.series.push({ labels: [{ name: '__name__', value: 'http_requests_total' }, { name: 'instance', value: `i${i}` }, { name: 'job', value: `j${i % 10}` }], timestamps: ts, values: vs });
+    q.series.push({
+      labels: [
+        { name: '__name__', value: 'http_requests_total' },
+        { name: 'instance', value: `i${i}` },
+        { name: 'job', value: `j${i % 10}` },
+      ],
+      timestamps: ts,
+      values: vs,
+    });
   }
   const engine = new Engine({});
   const end = (POINTS - 1) * STEP;

@@ -43,7 +43,12 @@ describe('Prometheus compatibility', () => {
 
   it('truncates a duration expression to whole milliseconds: [2s/3] is 666 ms', async () => {
     // Samples at 0 and 666 ms: a 667 ms window ending at 667 would see two, a 666 ms one sees one.
-    const q = new TestQuerier().add({ __name__: 'ms' }, [[0, 1], [1, 2], [666, 3], [667, 4]]);
+    const q = new TestQuerier().add({ __name__: 'ms' }, [
+      [0, 1],
+      [1, 2],
+      [666, 3],
+      [667, 4],
+    ]);
     const r = await engine.instantQuery(q, 'count_over_time(ms[2s/3])', 667);
     expect(values(r.value)).toEqual([2]);
   });

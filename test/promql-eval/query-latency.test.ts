@@ -96,7 +96,7 @@ describe('part block cache', () => {
     expect(read(part, ids, -Infinity, Infinity)).toEqual(cached);
   });
 
-  it('drops a part\'s blocks when the part is released', () => {
+  it("drops a part's blocks when the part is released", () => {
     const part = writePart(ids, 200);
     read(part, ids, -Infinity, Infinity);
     const held = blockCacheBytes();
@@ -143,7 +143,13 @@ describe('step slab', () => {
 describe('rate over counters', () => {
   it('counts a reset inside the window and none outside it', async () => {
     const q = new TestQuerier()
-      .add({ __name__: 'c_total', i: 'reset' }, [[0, 10], [15_000, 20], [30_000, 5], [45_000, 15], [60_000, 25]])
+      .add({ __name__: 'c_total', i: 'reset' }, [
+        [0, 10],
+        [15_000, 20],
+        [30_000, 5],
+        [45_000, 15],
+        [60_000, 25],
+      ])
       .addLinear({ __name__: 'c_total', i: 'steady' }, 15_000, 10, 10, 5);
     const r = await new Engine().rangeQuery(q, 'increase(c_total[1m])', 60_000, 60_000, 15_000);
     if (r.value.type !== 'matrix') throw new Error('want a matrix');

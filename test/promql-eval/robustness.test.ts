@@ -32,7 +32,13 @@ describe('robustness', () => {
     const names = ['metric', 'http_requests', 'http_requests_total', 'testmetric', 'foo', 'bar', 'x', 'data', 'target_info', 'testhistogram_bucket'];
     names.forEach((name, i) => {
       q.add({ __name__: name, job: 'api', instance: String(i), le: i % 2 ? '0.5' : '+Inf' }, [
-        [0, 1], [60_000, NaN], [120_000, Infinity], [180_000, 'stale'], [240_000, -3], [600_000, 1e308], [660_000, 0],
+        [0, 1],
+        [60_000, NaN],
+        [120_000, Infinity],
+        [180_000, 'stale'],
+        [240_000, -3],
+        [600_000, 1e308],
+        [660_000, 0],
       ]);
     });
     const engine = new Engine({ maxSamples: 50_000, timeoutMs: 5_000 });

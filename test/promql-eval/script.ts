@@ -18,7 +18,15 @@ export interface EvalOutcome {
   reason?: string;
 }
 
-const UNITS: [string, number][] = [['ms', 1], ['y', 365 * 86400000], ['w', 7 * 86400000], ['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]];
+const UNITS: [string, number][] = [
+  ['ms', 1],
+  ['y', 365 * 86400000],
+  ['w', 7 * 86400000],
+  ['d', 86400000],
+  ['h', 3600000],
+  ['m', 60000],
+  ['s', 1000],
+];
 
 export function parseDur(s: string): number {
   if (s === '0') return 0;
@@ -136,7 +144,7 @@ interface Expect {
   rangeVector: { start: number; end: number; step: number } | null;
 }
 
-const SKIP_FILES = new Set(["start_timestamps.test", "native_histograms.test"]);
+const SKIP_FILES = new Set(['start_timestamps.test', 'native_histograms.test']);
 
 function textMatches(spec: { mode?: string; text?: string }, s: string): boolean {
   if (!spec.mode) return true;
@@ -149,7 +157,10 @@ function checkAnnos(exp: Expect, res: QueryResult, query: string): string | null
   const infos = res.infos.map((a) => formatAnnotation(a, query));
   if (exp.noWarn && warns.length) return `unexpected warnings ${JSON.stringify(warns)}`;
   if (exp.noInfo && infos.length) return `unexpected infos ${JSON.stringify(infos)}`;
-  for (const [specs, got, kind] of [[exp.warn, warns, 'warn'], [exp.info, infos, 'info']] as const) {
+  for (const [specs, got, kind] of [
+    [exp.warn, warns, 'warn'],
+    [exp.info, infos, 'info'],
+  ] as const) {
     if (specs.length === 0) continue;
     if (got.length === 0) return `expected ${kind} but got none`;
     for (const sp of specs) if (!got.some((g) => textMatches(sp, g))) return `expected ${kind} ${sp.text} not in ${JSON.stringify(got)}`;
@@ -183,13 +194,15 @@ function checkInstant(exp: Expect, res: QueryResult): string | null {
     if (!e) return `unexpected series ${fmt(s.labels)} ${s.v}`;
     const want = e.items[0];
     if (typeof want !== 'number' || !almostEqual(s.v, want)) return `value of ${fmt(s.labels)}: got ${s.v} want ${want}`;
-    if (exp.ordered && labelsKey(expList[i]!.labels) !== labelsKey(s.labels)) return `order: position ${i} got ${fmt(s.labels)} want ${fmt(expList[i]!.labels)}`;
+    if (exp.ordered && labelsKey(expList[i]!.labels) !== labelsKey(s.labels))
+      return `order: position ${i} got ${fmt(s.labels)} want ${fmt(expList[i]!.labels)}`;
   }
   return null;
 }
 
 function checkMatrix(exp: Expect, series: { labels: Labels; timestamps: Float64Array; values: Float64Array }[], start: number, step: number): string | null {
-  if (series.length !== exp.series.size) return `expected ${exp.series.size} series, got ${series.length}: ${series.map((s) => fmt(s.labels) + ' ' + Array.from(s.values).join(',')).join(' ')}`;
+  if (series.length !== exp.series.size)
+    return `expected ${exp.series.size} series, got ${series.length}: ${series.map((s) => fmt(s.labels) + ' ' + Array.from(s.values).join(',')).join(' ')}`;
   for (let i = 1; i < series.length; i++) if (compareLabels(series[i - 1]!.labels, series[i]!.labels) >= 0) return 'matrix not sorted';
   for (const s of series) {
     const e = exp.series.get(labelsKey(s.labels));
@@ -198,9 +211,11 @@ function checkMatrix(exp: Expect, series: { labels: Labels; timestamps: Float64A
     e.items.forEach((it, i) => {
       if (typeof it === 'number') pts.push([start + i * step, it]);
     });
-    if (pts.length !== s.timestamps.length) return `${fmt(s.labels)}: got ${s.timestamps.length} points [${Array.from(s.timestamps).join(',')}]=[${Array.from(s.values).join(',')}], want ${pts.length} [${pts.map((p) => p.join(':')).join(',')}]`;
+    if (pts.length !== s.timestamps.length)
+      return `${fmt(s.labels)}: got ${s.timestamps.length} points [${Array.from(s.timestamps).join(',')}]=[${Array.from(s.values).join(',')}], want ${pts.length} [${pts.map((p) => p.join(':')).join(',')}]`;
     for (let i = 0; i < pts.length; i++) {
-      if (s.timestamps[i] !== pts[i]![0] || !almostEqual(s.values[i]!, pts[i]![1])) return `${fmt(s.labels)}: point ${i} got ${s.timestamps[i]}:${s.values[i]} want ${pts[i]![0]}:${pts[i]![1]}`;
+      if (s.timestamps[i] !== pts[i]![0] || !almostEqual(s.values[i]!, pts[i]![1]))
+        return `${fmt(s.labels)}: point ${i} got ${s.timestamps[i]}:${s.values[i]} want ${pts[i]![0]}:${pts[i]![1]}`;
     }
   }
   return null;
@@ -210,7 +225,9 @@ const TIME_FUNCS = /\b(start|end|range|step)\s*\(/;
 
 export async function runFile(path: string, engine = new Engine({ maxSamples: 10000 })): Promise<EvalOutcome[]> {
   const file = path.split('/').pop()!;
-  const lines = readFileSync(path, 'utf8').split('\n').map((l) => (l.trim().startsWith('#') ? '' : l.trim()));
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => (l.trim().startsWith('#') ? '' : l.trim()));
   const outcomes: EvalOutcome[] = [];
   let q = new TestStore();
   let histSegment = false;
@@ -274,7 +291,18 @@ export async function runFile(path: string, engine = new Engine({ maxSamples: 10
       outcome.reason = 'native histograms';
       continue;
     }
-    const exp: Expect = { fail: null, warn: [], info: [], noWarn: false, noInfo: false, ordered: false, scalar: null, str: null, series: new Map(), rangeVector: null };
+    const exp: Expect = {
+      fail: null,
+      warn: [],
+      info: [],
+      noWarn: false,
+      noInfo: false,
+      ordered: false,
+      scalar: null,
+      str: null,
+      series: new Map(),
+      rangeVector: null,
+    };
     const legacy = (im ? im[1] : rm![1]) ?? '';
     if (legacy === 'fail') exp.fail = {};
     if (legacy === 'ordered') exp.ordered = true;
@@ -378,7 +406,8 @@ export async function runFile(path: string, engine = new Engine({ maxSamples: 10
           failWith('expected failure, got success');
           continue;
         }
-        const problem = checkAnnos(exp, res, query) ?? (res.value.type === 'matrix' ? checkMatrix(exp, res.value.series, start, step) : `got ${res.value.type}`);
+        const problem =
+          checkAnnos(exp, res, query) ?? (res.value.type === 'matrix' ? checkMatrix(exp, res.value.series, start, step) : `got ${res.value.type}`);
         if (problem) failWith(problem);
       }
     } catch (e) {

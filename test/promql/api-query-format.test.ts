@@ -44,7 +44,19 @@ describe('query responses', () => {
   it('renders an instant vector', () => {
     const body = formatQueryResponse(
       {
-        value: { type: 'vector', samples: [{ labels: [{ name: '__name__', value: 'up' }, { name: 'job', value: 'a' }], t: 1_700_000_000_123, v: 1.5 }] },
+        value: {
+          type: 'vector',
+          samples: [
+            {
+              labels: [
+                { name: '__name__', value: 'up' },
+                { name: 'job', value: 'a' },
+              ],
+              t: 1_700_000_000_123,
+              v: 1.5,
+            },
+          ],
+        },
         warnings: [],
         infos: [],
       },
@@ -56,7 +68,10 @@ describe('query responses', () => {
   it('renders a matrix', () => {
     const body = formatQueryResponse(
       {
-        value: { type: 'matrix', series: [{ labels: [{ name: 'a', value: 'b' }], timestamps: Float64Array.from([0, 15_000]), values: Float64Array.from([1, Infinity]) }] },
+        value: {
+          type: 'matrix',
+          series: [{ labels: [{ name: 'a', value: 'b' }], timestamps: Float64Array.from([0, 15_000]), values: Float64Array.from([1, Infinity]) }],
+        },
         warnings: [],
         infos: [],
       },
@@ -78,7 +93,9 @@ describe('query responses', () => {
     const body = formatQueryResponse(
       {
         value: { type: 'vector', samples: [] },
-        warnings: [{ message: 'PromQL warning: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "foo"', pos: { start: 5, end: 12 } }],
+        warnings: [
+          { message: 'PromQL warning: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "foo"', pos: { start: 5, end: 12 } },
+        ],
         infos: [{ message: 'PromQL info: something' }],
       },
       'rate(foo[5m])',

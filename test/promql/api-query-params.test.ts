@@ -124,16 +124,11 @@ describe('/api/v1/query_range parameters', () => {
 
 describe('match[] parameters', () => {
   it('parses each selector into its matchers', () => {
-    expect(parseMatchParams(['up', '{job=~"a|b"}'])).toEqual([
-      [{ name: '__name__', type: '=', value: 'up' }],
-      [{ name: 'job', type: '=~', value: 'a|b' }],
-    ]);
+    expect(parseMatchParams(['up', '{job=~"a|b"}'])).toEqual([[{ name: '__name__', type: '=', value: 'up' }], [{ name: 'job', type: '=~', value: 'a|b' }]]);
   });
 
   it('refuses a selector that matches everything', () => {
-    expect(errorOf(() => parseMatchParams(['{job=~".*"}']))).toBe(
-      'invalid parameter "match[]": match[] must contain at least one non-empty matcher',
-    );
+    expect(errorOf(() => parseMatchParams(['{job=~".*"}']))).toBe('invalid parameter "match[]": match[] must contain at least one non-empty matcher');
   });
 
   it('reports a selector that does not parse', () => {

@@ -60,7 +60,9 @@ describe('PromQL conformance (Prometheus test scripts)', async () => {
     const ms = performance.now() - started;
     all.push(...report.outcomes);
     const s = summarize(report.outcomes);
-    rows.push(`${file.padEnd(28)} passed ${String(s.passed).padStart(4)}  failed ${String(s.failed).padStart(4)}  skipped ${String(s.skipped).padStart(4)}  (${ms.toFixed(0)} ms)`);
+    rows.push(
+      `${file.padEnd(28)} passed ${String(s.passed).padStart(4)}  failed ${String(s.failed).padStart(4)}  skipped ${String(s.skipped).padStart(4)}  (${ms.toFixed(0)} ms)`,
+    );
     if (process.env.PROMQL_VERBOSE) {
       for (const o of report.outcomes) if (o.status === 'fail') console.log(`FAIL ${o.file}:${o.line} ${o.query}\n     ${o.reason}`);
     }

@@ -38,7 +38,8 @@ interface Case {
   expNHCBBoundsReconciled?: boolean;
 }
 
-const num = (v: Num | undefined): number => (v === undefined ? 0 : v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : v === 'NaN' ? NaN : v === 'MAX' ? Number.MAX_VALUE : v);
+const num = (v: Num | undefined): number =>
+  v === undefined ? 0 : v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : v === 'NaN' ? NaN : v === 'MAX' ? Number.MAX_VALUE : v;
 
 function histogram(j: JsonHistogram): FloatHistogram {
   return {

@@ -27,7 +27,12 @@ function chunkHints(s: StoredSeries): FloatHistogram[] {
     const floatBetween = f > 0 && s.timestamps[f - 1]! > prevT;
     let hint = h.counterResetHint;
     if (hint === CounterResetHint.Unknown && prev && !floatBetween && prev.counterResetHint !== CounterResetHint.Gauge) {
-      const newChunk = detectReset(h, prev) || h.schema !== prev.schema || usesCustomBuckets(h) !== usesCustomBuckets(prev) || h.customValues.join() !== prev.customValues.join() || h.zeroThreshold !== prev.zeroThreshold;
+      const newChunk =
+        detectReset(h, prev) ||
+        h.schema !== prev.schema ||
+        usesCustomBuckets(h) !== usesCustomBuckets(prev) ||
+        h.customValues.join() !== prev.customValues.join() ||
+        h.zeroThreshold !== prev.zeroThreshold;
       if (!newChunk) hint = CounterResetHint.NotReset;
     }
     out.push(hint === h.counterResetHint ? h : { ...h, counterResetHint: hint });

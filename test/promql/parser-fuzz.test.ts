@@ -25,7 +25,10 @@ function parsesOrParseError(q: string): void {
 
 describe('parser robustness', () => {
   it('handles arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 60 }), (q) => parsesOrParseError(q)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (q) => parsesOrParseError(q)),
+      { numRuns: 2000 },
+    );
   });
 
   it('handles arbitrary edits of valid queries', () => {
@@ -40,7 +43,39 @@ describe('parser robustness', () => {
   });
 
   it('handles token soup built from PromQL tokens', () => {
-    const token = fc.constantFrom('sum', 'by', '(', ')', '{', '}', '[', ']', '5m', ':', 'offset', '@', '-', '+', '^', 'foo', '"x"', ',', '=~', 'on', 'bool', '>', 'rate', '1', 'and', ' ', 'start()', 'group_left');
-    fc.assert(fc.property(fc.array(token, { maxLength: 25 }), (ts) => parsesOrParseError(ts.join(''))), { numRuns: 3000 });
+    const token = fc.constantFrom(
+      'sum',
+      'by',
+      '(',
+      ')',
+      '{',
+      '}',
+      '[',
+      ']',
+      '5m',
+      ':',
+      'offset',
+      '@',
+      '-',
+      '+',
+      '^',
+      'foo',
+      '"x"',
+      ',',
+      '=~',
+      'on',
+      'bool',
+      '>',
+      'rate',
+      '1',
+      'and',
+      ' ',
+      'start()',
+      'group_left',
+    );
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 25 }), (ts) => parsesOrParseError(ts.join(''))),
+      { numRuns: 3000 },
+    );
   });
 });

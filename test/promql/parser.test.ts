@@ -154,7 +154,9 @@ describe('selectors', () => {
   });
 
   it('rejects offset on a function call', () => {
-    expect(errorOf('rate(foo[1m]) offset 5m')).toContain('offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+    expect(errorOf('rate(foo[1m]) offset 5m')).toContain(
+      'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+    );
   });
 
   it('parses the anchored and smoothed range modifiers', () => {

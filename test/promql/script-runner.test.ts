@@ -93,7 +93,11 @@ describe('judging evals', () => {
 
   it('requires expected warnings and refuses unexpected ones', async () => {
     const l = 'load 1m\n  gauge 1 2 3\n\n';
-    expect(await statuses(l + 'eval instant at 2m quantile(2, gauge)\n  expect warn msg: PromQL warning: quantile value should be between 0 and 1, got 2 (1:10)\n  {} +Inf\n')).toEqual(['pass']);
+    expect(
+      await statuses(
+        l + 'eval instant at 2m quantile(2, gauge)\n  expect warn msg: PromQL warning: quantile value should be between 0 and 1, got 2 (1:10)\n  {} +Inf\n',
+      ),
+    ).toEqual(['pass']);
     expect(await statuses(l + 'eval instant at 2m quantile(2, gauge)\n  expect no_warn\n  {} +Inf\n')).toEqual(['fail']);
     expect(await statuses(l + 'eval instant at 2m quantile(0.5, gauge)\n  expect warn\n  {} 3\n')).toEqual(['fail']);
   });
@@ -109,7 +113,8 @@ describe('judging evals', () => {
   });
 
   it('compares native-histogram results with the histogram rule', async () => {
-    const script = 'load 1m\n  h {{schema:0 sum:5 count:4 buckets:[1 2 1]}}+{{schema:0 sum:5 count:4 buckets:[1 2 1]}}x2\n\neval instant at 2m h * 2\n  {} {{schema:0 sum:30 count:24 buckets:[6 12 6]}}\n\neval instant at 2m h\n  h {{schema:0 sum:15 count:13 buckets:[3 6 3]}}\n';
+    const script =
+      'load 1m\n  h {{schema:0 sum:5 count:4 buckets:[1 2 1]}}+{{schema:0 sum:5 count:4 buckets:[1 2 1]}}x2\n\neval instant at 2m h * 2\n  {} {{schema:0 sum:30 count:24 buckets:[6 12 6]}}\n\neval instant at 2m h\n  h {{schema:0 sum:15 count:13 buckets:[3 6 3]}}\n';
     expect(await statusesOf(script)).toEqual(['pass', 'fail']);
   });
 

@@ -26,7 +26,15 @@ export type ValueLike =
   | { type: 'scalar'; t: number; v: number }
   | { type: 'string'; t: number; v: string }
   | { type: 'vector'; samples: { labels: Labels; t: number; v: number; h?: FloatHistogram }[] }
-  | { type: 'matrix'; series: { labels: Labels; timestamps: Float64Array; values: Float64Array; histograms?: { timestamps: Float64Array; histograms: readonly FloatHistogram[] } }[] };
+  | {
+      type: 'matrix';
+      series: {
+        labels: Labels;
+        timestamps: Float64Array;
+        values: Float64Array;
+        histograms?: { timestamps: Float64Array; histograms: readonly FloatHistogram[] };
+      }[];
+    };
 export interface QueryResultLike {
   value: ValueLike;
   warnings: AnnotationLike[];
@@ -481,7 +489,8 @@ function compareResult(ev: EvalCommand, value: ValueLike): string | null {
         if (!e0 || e0.kind === 'omit') return `no expected value for ${fmtLabels(s.labels)}`;
         if (e0.kind === 'histogram') {
           if (!s.h) return `expected histogram for ${fmtLabels(s.labels)} but got float ${s.v}`;
-          if (!histogramsEqual(e0.h, s.h, e0.hintGiven, (a, b) => almostEqual(a, b))) return `expected ${formatHistogram(e0.h)} for ${fmtLabels(s.labels)} but got ${formatHistogram(s.h)}`;
+          if (!histogramsEqual(e0.h, s.h, e0.hintGiven, (a, b) => almostEqual(a, b)))
+            return `expected ${formatHistogram(e0.h)} for ${fmtLabels(s.labels)} but got ${formatHistogram(s.h)}`;
           seen.add(key);
           continue;
         }
@@ -552,8 +561,21 @@ function compareResult(ev: EvalCommand, value: ValueLike): string | null {
 // Executing evals
 
 const AT_UNSAFE_FUNCTIONS = new Set([
-  'time', 'timestamp', 'predict_linear', 'hour', 'minute', 'month', 'year', 'day_of_month', 'day_of_week',
-  'day_of_year', 'days_in_month', 'start', 'end', 'range', 'step',
+  'time',
+  'timestamp',
+  'predict_linear',
+  'hour',
+  'minute',
+  'month',
+  'year',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'days_in_month',
+  'start',
+  'end',
+  'range',
+  'step',
 ]);
 const CONTEXT_FUNCS = /(start|end|range|step)\(\)/;
 
@@ -635,10 +657,7 @@ async function runInstantQuery(engine: EngineLike, q: Querier, ev: EvalCommand, 
       }
     }
   }
-  const asValue: ValueLike =
-    res.value.type === 'scalar'
-      ? { type: 'scalar', t, v: samples[0]?.v ?? NaN }
-      : { type: 'vector', samples };
+  const asValue: ValueLike = res.value.type === 'scalar' ? { type: 'scalar', t, v: samples[0]?.v ?? NaN } : { type: 'vector', samples };
   const rc = compareResult(ev, asValue);
   return rc ? `${query} at ${t} (range mode): ${rc}` : null;
 }
@@ -783,9 +802,12 @@ export async function runScript(file: string, text: string, engine: EngineLike, 
         if (skipFile) outcomes.push({ ...base, status: 'skip', reason: skipFile });
         else if (skipH && ev.hasHistogram) outcomes.push({ ...base, status: 'skip', reason: 'expects native histogram values' });
         else if (skipH && histogramSegment && (opts.conservativeSkip || needsHistograms(ev.query, histogramNames))) {
-          outcomes.push({ ...base, status: 'skip', reason: opts.conservativeSkip ? 'native histograms loaded since last clear' : 'reads series that hold native histograms' });
-        }
-        else if (parseError) outcomes.push({ ...base, status: 'fail', reason: `parse error: ${parseError}` });
+          outcomes.push({
+            ...base,
+            status: 'skip',
+            reason: opts.conservativeSkip ? 'native histograms loaded since last clear' : 'reads series that hold native histograms',
+          });
+        } else if (parseError) outcomes.push({ ...base, status: 'fail', reason: `parse error: ${parseError}` });
         else {
           let failure: string | null;
           try {

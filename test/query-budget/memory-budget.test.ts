@@ -16,12 +16,22 @@ describe('per-query memory budget', () => {
   let s: StrataProcess;
   beforeAll(async () => {
     s = await startStrata({ args: ['--search.maxMemoryPerQuery=1MiB'] });
-    const body = Array.from({ length: 100 }, (_, k) => series('mem_probe', { k: String(k) }, ts, ts.map((_, i) => i)));
+    const body = Array.from({ length: 100 }, (_, k) =>
+      series(
+        'mem_probe',
+        { k: String(k) },
+        ts,
+        ts.map((_, i) => i),
+      ),
+    );
     expect((await writeV1(s.url, body)).status).toBe(204);
   });
   afterAll(() => s.stop());
 
-  const get = async (path: string, params: Record<string, string>): Promise<{ status: number; body: { status: string; errorType?: string; error?: string } }> => {
+  const get = async (
+    path: string,
+    params: Record<string, string>,
+  ): Promise<{ status: number; body: { status: string; errorType?: string; error?: string } }> => {
     const r = await fetch(`${s.url}${path}?${new URLSearchParams(params)}`);
     return { status: r.status, body: (await r.json()) as { status: string; errorType?: string; error?: string } };
   };
@@ -35,7 +45,13 @@ describe('per-query memory budget', () => {
 
   it('refuses a range query whose step grid exceeds the budget', async () => {
     // 100 series × 11,000 steps × 9 bytes ≈ 9.9 MB of step cells, from few samples.
-    const r = await get('/api/v1/query_range', { query: 'mem_probe', start: String((now - 11_000_000) / 1000), end: String(now / 1000), step: '1', nocache: '1' });
+    const r = await get('/api/v1/query_range', {
+      query: 'mem_probe',
+      start: String((now - 11_000_000) / 1000),
+      end: String(now / 1000),
+      step: '1',
+      nocache: '1',
+    });
     expect(r.status).toBe(422);
     expect(r.body.error).toContain('--search.maxMemoryPerQuery');
   });

@@ -25,7 +25,14 @@ describe('rollup result cache', () => {
   let s: StrataProcess;
   beforeAll(async () => {
     s = await startStrata({ args: ['--adminAuthKey=k'] });
-    const body = ['a', 'b', 'c'].map((host) => series('req_total', { host }, ts, ts.map((_, i) => i * 10)));
+    const body = ['a', 'b', 'c'].map((host) =>
+      series(
+        'req_total',
+        { host },
+        ts,
+        ts.map((_, i) => i * 10),
+      ),
+    );
     expect((await writeV1(s.url, body)).status).toBe(204);
   });
   afterAll(() => s.stop());
@@ -89,9 +96,17 @@ describe('rollup result cache', () => {
 
   it('computes answers holding native histograms in full and does not keep them', async () => {
     const h = (i: number): FloatHistogram => ({
-      schema: 0, counterResetHint: 0, zeroThreshold: 0, zeroCount: 0, count: i, sum: 2 * i,
-      positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: Float64Array.from([i]),
-      negativeSpans: [], negativeBuckets: new Float64Array(0), customValues: new Float64Array(0),
+      schema: 0,
+      counterResetHint: 0,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      count: i,
+      sum: 2 * i,
+      positiveSpans: [{ offset: 0, length: 1 }],
+      positiveBuckets: Float64Array.from([i]),
+      negativeSpans: [],
+      negativeBuckets: new Float64Array(0),
+      customValues: new Float64Array(0),
     });
     const hs = ts.filter((_, i) => i % 4 === 0).map((t, i) => ({ timestamp: t, histogram: h(i + 1), integer: false }));
     expect((await writeV1(s.url, [{ labels: [{ name: '__name__', value: 'lat_nh' }], histograms: hs }])).status).toBe(204);

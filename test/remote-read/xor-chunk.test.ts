@@ -20,14 +20,20 @@ describe('Prometheus XOR chunk encoder', () => {
 
   it('keeps regular scrapes and repeated values', () => {
     const ts = Array.from({ length: 120 }, (_, i) => 1_700_000_000_000 + i * 15_000);
-    roundTrip(ts, Float64Array.from(ts, (_, i) => (i % 10 === 0 ? 5 : 5 + i)));
+    roundTrip(
+      ts,
+      Float64Array.from(ts, (_, i) => (i % 10 === 0 ? 5 : 5 + i)),
+    );
   });
 
   it('keeps every delta-of-delta bucket, including the 2^(n-1) edges and 64-bit jumps', () => {
     const deltas = [10, 10, 10 + 8192, 10, 10 - 8191, 10 + 65536, 10, 10 + 524288, 10, 10 + 524289, 10, 1e12, 7, 1];
     const ts = [-5000];
     for (const d of deltas) ts.push(ts[ts.length - 1]! + d);
-    roundTrip(ts, Float64Array.from(ts, (_, i) => i * 1.5));
+    roundTrip(
+      ts,
+      Float64Array.from(ts, (_, i) => i * 1.5),
+    );
   });
 
   it('keeps NaN payloads (staleness markers), infinities, -0 and values differing in every bit', () => {
@@ -46,12 +52,15 @@ describe('Prometheus XOR chunk encoder', () => {
 
   it('keeps random walks through the whole chunk size', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let n = 1; n <= 120; n += 7) {
       const ts: number[] = [];
       let t = 1_600_000_000_000;
       for (let i = 0; i < n; i++) ts.push((t += 1 + Math.floor(rnd() * 30_000)));
-      roundTrip(ts, Float64Array.from(ts, () => (rnd() < 0.3 ? Math.round(rnd() * 100) : rnd() * 1e6 - 5e5)));
+      roundTrip(
+        ts,
+        Float64Array.from(ts, () => (rnd() < 0.3 ? Math.round(rnd() * 100) : rnd() * 1e6 - 5e5)),
+      );
     }
   });
 

@@ -122,7 +122,9 @@ describe('TLS', () => {
     const dir = tempDir('strata-tls-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
+      stdio: 'ignore',
+    });
     s = await startStrata({ args: ['--tls', `--tlsCertFile=${cert}`, `--tlsKeyFile=${key}`], scheme: 'https' });
   });
   afterAll(() => s.stop());

@@ -19,9 +19,17 @@ describe('JSON writer', () => {
 
   it('writes any double as formatSampleValue does', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.double(), fc.integer().map((x) => x * 1000), fc.maxSafeInteger(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e21, 1e-7)), (v) => {
-        expect(written((w) => w.sampleValue(v, formatSampleValue))).toBe(formatSampleValue(v));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.double(),
+          fc.integer().map((x) => x * 1000),
+          fc.maxSafeInteger(),
+          fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e21, 1e-7),
+        ),
+        (v) => {
+          expect(written((w) => w.sampleValue(v, formatSampleValue))).toBe(formatSampleValue(v));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -39,14 +47,22 @@ describe('JSON writer', () => {
     for (const s of ['plain', 'a"b', 'back\\slash', 'tab\t', 'ünïcödé', '😀', '<&>', '', '\u007f', '\u2028']) {
       expect(written((w) => w.jsonString(s))).toBe(JSON.stringify(s));
     }
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-      expect(written((w) => w.jsonString(s))).toBe(JSON.stringify(s));
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(written((w) => w.jsonString(s))).toBe(JSON.stringify(s));
+      }),
+    );
   });
 
   it('grows past its initial capacity without losing bytes', () => {
     const long = 'x'.repeat(10_000);
-    expect(written((w) => { w.ascii('['); w.ascii(long); w.ascii(']'); })).toBe(`[${long}]`);
+    expect(
+      written((w) => {
+        w.ascii('[');
+        w.ascii(long);
+        w.ascii(']');
+      }),
+    ).toBe(`[${long}]`);
   });
 });
 
@@ -54,7 +70,14 @@ describe('query body bytes', () => {
   const matrix: Value = {
     type: 'matrix',
     series: [
-      { labels: [{ name: '__name__', value: 'up' }, { name: 'job', value: 'ünï "q"' }], timestamps: Float64Array.from([0, 15_000, 30_500]), values: Float64Array.from([1, 0.1 + 0.2, NaN]) },
+      {
+        labels: [
+          { name: '__name__', value: 'up' },
+          { name: 'job', value: 'ünï "q"' },
+        ],
+        timestamps: Float64Array.from([0, 15_000, 30_500]),
+        values: Float64Array.from([1, 0.1 + 0.2, NaN]),
+      },
       { labels: [], timestamps: Float64Array.from([1_700_000_000_123]), values: Float64Array.from([-1e-7]) },
     ],
   };
@@ -62,7 +85,13 @@ describe('query body bytes', () => {
   it('matches the string rendering for every result type', () => {
     const values: Value[] = [
       matrix,
-      { type: 'vector', samples: [{ labels: [{ name: 'a', value: 'b' }], t: 1000, v: 2 ** 40 }, { labels: [], t: 1001, v: -Infinity }] },
+      {
+        type: 'vector',
+        samples: [
+          { labels: [{ name: 'a', value: 'b' }], t: 1000, v: 2 ** 40 },
+          { labels: [], t: 1001, v: -Infinity },
+        ],
+      },
       { type: 'scalar', t: 1000, v: -0 },
       { type: 'string', t: 1000, v: 'a"b' },
     ];

@@ -84,7 +84,15 @@ describe('strata command line', () => {
   it('lists every serve flag with its default in strata --help', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--storageDataPath', '--retentionPeriod', '--dedup.minScrapeInterval', '--wal.fsync', '--search.lookbackDelta', '--httpAuth.username', '--adminAuthKey']) {
+    for (const flag of [
+      '--storageDataPath',
+      '--retentionPeriod',
+      '--dedup.minScrapeInterval',
+      '--wal.fsync',
+      '--search.lookbackDelta',
+      '--httpAuth.username',
+      '--adminAuthKey',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).toContain('(default: ":8428")');

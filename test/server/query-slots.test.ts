@@ -11,13 +11,17 @@ describe('QuerySlots', () => {
     let running = 0;
     let peak = 0;
     const order: number[] = [];
-    await Promise.all([0, 1, 2, 3, 4].map((i) => slots.run(async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await later(20);
-      order.push(i);
-      running--;
-    })));
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        slots.run(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await later(20);
+          order.push(i);
+          running--;
+        }),
+      ),
+    );
     expect(peak).toBe(2);
     expect(order).toEqual([0, 1, 2, 3, 4]);
     expect(slots.current).toBe(0);
@@ -36,7 +40,11 @@ describe('QuerySlots', () => {
 
   it('frees the slot when a query fails', async () => {
     const slots = new QuerySlots(1, 1_000);
-    await expect(slots.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      slots.run(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await slots.run(async () => 3)).toBe(3);
   });
 });

@@ -128,4 +128,3 @@ describe('crash safety', () => {
     }, 300_000);
   });
 });
-

@@ -25,7 +25,14 @@ describe('downsample', () => {
 
   it('uses the coarser interval for data before the older cutoff', () => {
     const b = buffer(ts, ts);
-    downsample(b, [{ beforeT: 40, intervalMs: 40 }, { beforeT: 80, intervalMs: 20 }], 'last');
+    downsample(
+      b,
+      [
+        { beforeT: 40, intervalMs: 40 },
+        { beforeT: 80, intervalMs: 20 },
+      ],
+      'last',
+    );
     expect(got(b)).toEqual([30, 50, 70, 80, 90, 100, 110]);
   });
 

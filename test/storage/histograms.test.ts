@@ -28,7 +28,17 @@ function dir(): string {
 }
 
 /** The histograms scripts/make-format-fixtures.mjs wrote (the same function and values). */
-function nh(schema: number, count: number, sum: number, pos: number[], neg: number[] = [], custom: number[] = [], hint = 0, zeroThreshold = schema === -53 ? 0 : 0.001, zeroCount = 0): FloatHistogram {
+function nh(
+  schema: number,
+  count: number,
+  sum: number,
+  pos: number[],
+  neg: number[] = [],
+  custom: number[] = [],
+  hint = 0,
+  zeroThreshold = schema === -53 ? 0 : 0.001,
+  zeroCount = 0,
+): FloatHistogram {
   return {
     schema,
     counterResetHint: hint,
@@ -88,7 +98,13 @@ function open(d: string, extra: Partial<HistogramStoreOptions> = {}): HistogramS
 
 /** Appends (id, t, histogram) rows. */
 function put(s: HistogramStore, list: [number, number, FloatHistogram][]): void {
-  s.append(Float64Array.from(list, (r) => r[0]), Float64Array.from(list, (r) => r[1]), Float64Array.from(list, (_, i) => i), list.length, rowsOf(list.map((r) => r[2])));
+  s.append(
+    Float64Array.from(list, (r) => r[0]),
+    Float64Array.from(list, (r) => r[1]),
+    Float64Array.from(list, (_, i) => i),
+    list.length,
+    rowsOf(list.map((r) => r[2])),
+  );
 }
 
 function timesOf(s: HistogramStore, id: number): number[] {
@@ -119,7 +135,8 @@ describe('histogram format fixtures (committed, written by scripts/make-format-f
         fsyncIntervalMs: 1000,
         onRecord: (_kind, payload) => {
           const r = decodeHistogramRecord(payload);
-          for (let i = 0; i < r.count; i++) seen.push([r.ids[i]!, r.timestamps[i]!, readHistogramRow(r.rows.bytes, r.rows.offsets[i]!, r.rows.offsets[i + 1]!)]);
+          for (let i = 0; i < r.count; i++)
+            seen.push([r.ids[i]!, r.timestamps[i]!, readHistogramRow(r.rows.bytes, r.rows.offsets[i]!, r.rows.offsets[i + 1]!)]);
           return r.count;
         },
       },
@@ -181,7 +198,10 @@ describe('histogram store', () => {
 
   it('keeps one sample per -dedup.minScrapeInterval, the last, at reads and merges', () => {
     const s = open(dir(), { dedupIntervalMs: 60_000 });
-    put(s, Array.from({ length: 8 }, (_, i): [number, number, FloatHistogram] => [1, T0 + 1 + i * 20_000, h(i)]));
+    put(
+      s,
+      Array.from({ length: 8 }, (_, i): [number, number, FloatHistogram] => [1, T0 + 1 + i * 20_000, h(i)]),
+    );
     const want = [T0 + 40_001, T0 + 100_001, T0 + 140_001];
     expect(timesOf(s, 1)).toEqual(want);
     s.forceMerge();
@@ -190,7 +210,10 @@ describe('histogram store', () => {
 
   it('hides a deleted range at once and drops it in the next merge, leaving later writes alone', () => {
     const s = open(dir());
-    put(s, [0, 1, 2, 3].map((i): [number, number, FloatHistogram] => [1, T0 + i * 15_000, h(i)]));
+    put(
+      s,
+      [0, 1, 2, 3].map((i): [number, number, FloatHistogram] => [1, T0 + i * 15_000, h(i)]),
+    );
     s.deleteRange([1], T0 + 15_000, T0 + 30_000);
     expect(timesOf(s, 1)).toEqual([T0, T0 + 45_000]);
     put(s, [[1, T0 + 15_000, h(9)]]);
@@ -233,7 +256,10 @@ describe('histogram store', () => {
   it('downsamples old data to the last histogram of each interval (downsampling rules, pick last)', () => {
     const rules: MergeRules = { fallback: { minValidT: -Infinity, levels: [{ beforeT: T0 + 20 * 60_000, intervalMs: 300_000 }] }, groups: [], mode: 'last' };
     const s = open(dir(), { lifecycleRules: () => rules });
-    put(s, Array.from({ length: 40 }, (_, i): [number, number, FloatHistogram] => [1, T0 + i * 60_000, h(i)]));
+    put(
+      s,
+      Array.from({ length: 40 }, (_, i): [number, number, FloatHistogram] => [1, T0 + i * 60_000, h(i)]),
+    );
     s.forceMerge();
     const got = s.read([1], -Infinity, Infinity).get(1)!;
     // Before the cutoff (minute 20): the last histogram of each 5 minutes; after it, every minute.
@@ -248,7 +274,15 @@ describe('the querier fills Series.histograms (real storage, real index)', () =>
     const d = dir();
     const now = Date.now() - 60_000;
     const openDb = () =>
-      Database.open({ dataPath: d, retentionMs: 0, dedupIntervalMs: 0, flushIntervalMs: 3_600_000, walFsync: 'never', walFsyncIntervalMs: 1000, maxSeriesPerQuery: 1000 });
+      Database.open({
+        dataPath: d,
+        retentionMs: 0,
+        dedupIntervalMs: 0,
+        flushIntervalMs: 3_600_000,
+        walFsync: 'never',
+        walFsyncIntervalMs: 1000,
+        maxSeriesPerQuery: 1000,
+      });
     let db = await openDb();
     const body = encodeRemoteWriteV1(
       [

@@ -77,7 +77,11 @@ describe('merges on the worker thread', () => {
     // Replaced parts are deleted once no reader holds them.
     const pdir = join(d.path, 'data', '2026_11');
     const manifest = JSON.parse(readFileSync(join(pdir, 'manifest.json'), 'utf8')).parts as string[];
-    expect(readdirSync(pdir).filter((f) => f !== 'manifest.json').sort()).toEqual([...manifest].sort());
+    expect(
+      readdirSync(pdir)
+        .filter((f) => f !== 'manifest.json')
+        .sort(),
+    ).toEqual([...manifest].sort());
   });
 
   it('a read that started before a merge finishes against the old parts', async () => {

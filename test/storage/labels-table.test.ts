@@ -12,7 +12,15 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-const entry = (id: number, job: string, accountID = 0): SeriesLabels => ({ id, accountID, projectID: 0, labels: [{ name: '__name__', value: 'up' }, { name: 'job', value: job }] });
+const entry = (id: number, job: string, accountID = 0): SeriesLabels => ({
+  id,
+  accountID,
+  projectID: 0,
+  labels: [
+    { name: '__name__', value: 'up' },
+    { name: 'job', value: job },
+  ],
+});
 
 describe('the series table', () => {
   it('round-trips tenants and label sets, writing each name and value once', () => {
@@ -28,14 +36,27 @@ describe('the series table', () => {
     const known = new Map([1, 2, 3].map((id) => [id, entry(id, `j${id}`)]));
     const s = await openStorage(d.path, { seriesLabels: (ids) => encodeLabelsBody(Array.from(ids, (id) => known.get(id)!)) });
     cleanups.push(() => s.close());
-    await s.append(...rows([[1, T0, 1], [2, T0, 2]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [2, T0, 2],
+      ]),
+    );
     await s.forceFlush();
-    await s.append(...rows([[2, T0 + 1000, 3], [3, T0 + 1000, 4]]));
+    await s.append(
+      ...rows([
+        [2, T0 + 1000, 3],
+        [3, T0 + 1000, 4],
+      ]),
+    );
     await s.forceFlush();
     const partition = readdirSync(join(d.path, 'data')).find((n) => /^\d{4}_\d{2}$/.test(n))!;
     const dir = join(d.path, 'data', partition);
     const tables = () => readManifest(dir)!.parts.map((p) => readLabelsFile(join(dir, p))!.map((e) => e.id));
-    expect(tables()).toEqual([[1, 2], [2, 3]]);
+    expect(tables()).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
     await s.forceMerge();
     expect(tables()).toEqual([[1, 2, 3]]);
     expect(readLabelsFile(join(dir, readManifest(dir)!.parts[0]!))![2]).toEqual(known.get(3));

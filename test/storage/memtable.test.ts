@@ -16,7 +16,12 @@ function table(rows: [number, number, number][]): Memtable {
 
 describe('memtable', () => {
   it('returns a series in write order, whatever the timestamps', () => {
-    const m = table([[1, 30, 3], [2, 5, 0], [1, 10, 1], [1, 20, 2]]);
+    const m = table([
+      [1, 30, 3],
+      [2, 5, 0],
+      [1, 10, 1],
+      [1, 20, 2],
+    ]);
     const b = new SampleBuffer(1);
     m.collect(1, -Infinity, Infinity, b);
     expect(Array.from(b.timestamps.subarray(0, b.length))).toEqual([30, 10, 20]);
@@ -33,7 +38,11 @@ describe('memtable', () => {
   });
 
   it('filters by time when collecting and when listing ids', () => {
-    const m = table([[1, 10, 1], [1, 20, 2], [2, 30, 3]]);
+    const m = table([
+      [1, 10, 1],
+      [1, 20, 2],
+      [2, 30, 3],
+    ]);
     const b = new SampleBuffer();
     m.collect(1, 15, 25, b);
     expect(b.length).toBe(1);

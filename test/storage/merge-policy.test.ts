@@ -29,7 +29,12 @@ describe('merge policy', () => {
     const s = await openStorage(d.path);
     try {
       for (let i = 0; i < 60; i++) {
-        await s.append(...rows([[1, T0 + i, i], [2 + (i % 5), T0 + i, i]]));
+        await s.append(
+          ...rows([
+            [1, T0 + i, i],
+            [2 + (i % 5), T0 + i, i],
+          ]),
+        );
         await s.forceFlush();
       }
       await s.whenIdle();

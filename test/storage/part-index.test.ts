@@ -29,7 +29,19 @@ function scrapeLike(n: number): BlockHeader[] {
   let ts = 0;
   let vs = 0;
   for (let i = 0; i < n; i++) {
-    const h = { seriesId: 1000 + i * 3, minT: 1_763_900_000_000 + (i % 5), maxT: 1_763_905_400_000 + (i % 7), count: 360, tsCodec: 1, valCodec: 0x81, tsOffset: ts, tsSize: 90 + (i % 13), valSize: 400 + i, valOffset: vs, crc: (i * 2654435761) >>> 0 };
+    const h = {
+      seriesId: 1000 + i * 3,
+      minT: 1_763_900_000_000 + (i % 5),
+      maxT: 1_763_905_400_000 + (i % 7),
+      count: 360,
+      tsCodec: 1,
+      valCodec: 0x81,
+      tsOffset: ts,
+      tsSize: 90 + (i % 13),
+      valSize: 400 + i,
+      valOffset: vs,
+      crc: (i * 2654435761) >>> 0,
+    };
     ts += h.tsSize;
     vs += h.valSize;
     out.push(h);
@@ -46,8 +58,32 @@ describe('compressed header groups', () => {
 
   it('round-trip extreme values: ids near 2^53, times far apart or negative, gaps between blocks', () => {
     const headers: BlockHeader[] = [
-      { seriesId: 0, minT: -8.64e15, maxT: 8.64e15, count: 1, tsCodec: 0, valCodec: 0, tsOffset: 0, tsSize: 0, valSize: 0, valOffset: 2 ** 40, crc: 0xffffffff },
-      { seriesId: 2 ** 53 - 1, minT: 1e300, maxT: 1e300, count: 8192, tsCodec: 255, valCodec: 255, tsOffset: 2 ** 52, tsSize: 0xffffffff, valSize: 0xffffffff, valOffset: 5, crc: 1 },
+      {
+        seriesId: 0,
+        minT: -8.64e15,
+        maxT: 8.64e15,
+        count: 1,
+        tsCodec: 0,
+        valCodec: 0,
+        tsOffset: 0,
+        tsSize: 0,
+        valSize: 0,
+        valOffset: 2 ** 40,
+        crc: 0xffffffff,
+      },
+      {
+        seriesId: 2 ** 53 - 1,
+        minT: 1e300,
+        maxT: 1e300,
+        count: 8192,
+        tsCodec: 255,
+        valCodec: 255,
+        tsOffset: 2 ** 52,
+        tsSize: 0xffffffff,
+        valSize: 0xffffffff,
+        valOffset: 5,
+        crc: 1,
+      },
       { seriesId: 2 ** 53, minT: -1e300, maxT: 0, count: 0xffffffff, tsCodec: 7, valCodec: 9, tsOffset: 3, tsSize: 1, valSize: 1, valOffset: 2 ** 53, crc: 2 },
     ];
     expect(roundTrip(headers)).toEqual(headers);
@@ -73,7 +109,19 @@ describe('compressed header groups', () => {
         let id = 0;
         const headers = hs.map((h) => {
           id += h.gap;
-          return { seriesId: id, minT: h.minT, maxT: h.minT + h.span, count: h.count, tsCodec: h.tsCodec, valCodec: h.valCodec, tsOffset: h.tsOffset, tsSize: h.tsSize, valSize: h.valSize, valOffset: h.valOffset, crc: h.crc };
+          return {
+            seriesId: id,
+            minT: h.minT,
+            maxT: h.minT + h.span,
+            count: h.count,
+            tsCodec: h.tsCodec,
+            valCodec: h.valCodec,
+            tsOffset: h.tsOffset,
+            tsSize: h.tsSize,
+            valSize: h.valSize,
+            valOffset: h.valOffset,
+            crc: h.crc,
+          };
         });
         expect(roundTrip(headers)).toEqual(headers);
       }),

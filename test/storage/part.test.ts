@@ -104,7 +104,13 @@ describe('part writer and reader', () => {
       const root = dir();
       const final = join(root, 'p');
       const w = new PartWriter(join(root, 'tmp'), final, 'big', 0, deflate);
-      for (let id = 1; id <= 20; id++) w.addSeries(id, ts, vs.map((v) => v + id), 2000);
+      for (let id = 1; id <= 20; id++)
+        w.addSeries(
+          id,
+          ts,
+          vs.map((v) => v + id),
+          2000,
+        );
       w.finish();
       const part = Part.open(final, 'p', { verifyData: true });
       expect(part.meta.deflated).toBe(deflate);

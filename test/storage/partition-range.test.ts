@@ -40,7 +40,12 @@ describe('storage with extreme timestamps', () => {
     const far = Date.UTC(58902, 4, 17);
     const near = Date.UTC(2026, 10, 1);
     let s = await openStorage(dir.path);
-    await s.append(...rows([[1, far, 42], [2, near, 7]]));
+    await s.append(
+      ...rows([
+        [1, far, 42],
+        [2, near, 7],
+      ]),
+    );
     await s.forceFlush();
     await s.close();
     s = await openStorage(dir.path);
@@ -54,7 +59,13 @@ describe('storage with extreme timestamps', () => {
     dir = tempDir();
     const now = Date.UTC(2026, 10, 1);
     const s = await openStorage(dir.path, { maxFutureMs: 2 * 86_400_000, now: () => now });
-    const res = await s.append(...rows([[1, MAX_STORABLE_T + 1, 1], [1, now + 3 * 86_400_000, 2], [1, now, 3]]));
+    const res = await s.append(
+      ...rows([
+        [1, MAX_STORABLE_T + 1, 1],
+        [1, now + 3 * 86_400_000, 2],
+        [1, now, 3],
+      ]),
+    );
     expect(res).toEqual({ stored: 1, droppedOutOfRetention: 0, droppedOutOfBounds: 2 });
     await s.forceFlush();
     expect(asPairs((await s.read([1], -Infinity, Infinity)).get(1))).toEqual([[now, 3]]);

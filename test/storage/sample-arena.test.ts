@@ -69,7 +69,12 @@ describe('sample arena', () => {
     const dir = tempDir();
     const storage = await openStorage(dir.path);
     try {
-      await storage.append(...rows([[1, 1000, 1], [1, 2000, 2]]));
+      await storage.append(
+        ...rows([
+          [1, 1000, 1],
+          [1, 2000, 2],
+        ]),
+      );
       const arena = SampleArena.pooled(new SlabPool(16, 4));
       const got = await storage.read([1], 0, 3000, arena);
       expect([...got.get(1)!.values]).toEqual([1, 2]);

@@ -19,14 +19,22 @@ describe('sample normalization', () => {
   it('sorts by time and keeps the last written of equal timestamps when dedup is off', () => {
     const b = buf([30, 10, 20, 10], [3, 1, 2, 1.5]);
     normalize(b, 0);
-    expect(pairs(b)).toEqual([[10, 1.5], [20, 2], [30, 3]]);
+    expect(pairs(b)).toEqual([
+      [10, 1.5],
+      [20, 2],
+      [30, 3],
+    ]);
   });
 
   it('keeps one sample per dedup interval: the one with the largest timestamp', () => {
     // Intervals of 10 ms are (0,10], (10,20], (20,30].
     const b = buf([1, 5, 10, 11, 19, 25], [1, 2, 3, 4, 5, 6]);
     dedupVictoriaMetrics(b, 10);
-    expect(pairs(b)).toEqual([[10, 3], [19, 5], [25, 6]]);
+    expect(pairs(b)).toEqual([
+      [10, 3],
+      [19, 5],
+      [25, 6],
+    ]);
   });
 
   it('on equal timestamps under dedup keeps the largest value', () => {
@@ -53,7 +61,10 @@ describe('sample normalization', () => {
     const b = buf([-15, -12, -5, 0], [1, 2, 3, 4]);
     dedupVictoriaMetrics(b, 10);
     // (-20,-10], (-10,0]
-    expect(pairs(b)).toEqual([[-12, 2], [0, 4]]);
+    expect(pairs(b)).toEqual([
+      [-12, 2],
+      [0, 4],
+    ]);
   });
 
   it('is idempotent, so applying it at flush, merge and read agrees', () => {

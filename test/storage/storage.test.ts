@@ -21,19 +21,43 @@ async function fresh(extra: Parameters<typeof openStorage>[1] = {}): Promise<{ s
 describe('Storage', () => {
   it('returns appended samples as soon as append resolves, before any flush', async () => {
     const { s } = await fresh();
-    await s.append(...rows([[1, T0, 1.5], [2, T0, 7], [1, T0 + 1000, 2.5]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1.5],
+        [2, T0, 7],
+        [1, T0 + 1000, 2.5],
+      ]),
+    );
     const got = await s.read([1, 2], T0, T0 + 1000);
-    expect(asPairs(got.get(1))).toEqual([[T0, 1.5], [T0 + 1000, 2.5]]);
+    expect(asPairs(got.get(1))).toEqual([
+      [T0, 1.5],
+      [T0 + 1000, 2.5],
+    ]);
     expect(asPairs(got.get(2))).toEqual([[T0, 7]]);
   });
 
   it('sorts out-of-order and backfilled samples by time', async () => {
     const { s } = await fresh();
-    await s.append(...rows([[1, T0 + 3000, 3], [1, T0 + 1000, 1]]));
+    await s.append(
+      ...rows([
+        [1, T0 + 3000, 3],
+        [1, T0 + 1000, 1],
+      ]),
+    );
     await s.forceFlush();
-    await s.append(...rows([[1, T0 + 2000, 2], [1, T0 - 86_400_000, 0]]));
+    await s.append(
+      ...rows([
+        [1, T0 + 2000, 2],
+        [1, T0 - 86_400_000, 0],
+      ]),
+    );
     const got = await s.read([1], T0 - 86_400_000, T0 + 3000);
-    expect(asPairs(got.get(1))).toEqual([[T0 - 86_400_000, 0], [T0 + 1000, 1], [T0 + 2000, 2], [T0 + 3000, 3]]);
+    expect(asPairs(got.get(1))).toEqual([
+      [T0 - 86_400_000, 0],
+      [T0 + 1000, 1],
+      [T0 + 2000, 2],
+      [T0 + 3000, 3],
+    ]);
   });
 
   it('keeps the last written sample for an equal timestamp when dedup is off, across memtable and parts', async () => {
@@ -43,7 +67,12 @@ describe('Storage', () => {
     await s.append(...rows([[1, T0, 2]]));
     expect(asPairs((await s.read([1], T0, T0)).get(1))).toEqual([[T0, 2]]);
     await s.forceFlush();
-    await s.append(...rows([[1, T0, 3], [1, T0, 4]]));
+    await s.append(
+      ...rows([
+        [1, T0, 3],
+        [1, T0, 4],
+      ]),
+    );
     await s.forceFlush();
     await s.forceMerge();
     expect(asPairs((await s.read([1], T0, T0)).get(1))).toEqual([[T0, 4]]);
@@ -51,7 +80,14 @@ describe('Storage', () => {
 
   it('limits reads to [minT, maxT] inclusive and to the requested ids', async () => {
     const { s } = await fresh();
-    await s.append(...rows([[1, T0, 1], [1, T0 + 1, 2], [1, T0 + 2, 3], [2, T0 + 1, 9]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [1, T0 + 1, 2],
+        [1, T0 + 2, 3],
+        [2, T0 + 1, 9],
+      ]),
+    );
     await s.forceFlush();
     const got = await s.read([1], T0 + 1, T0 + 1);
     expect([...got.keys()]).toEqual([1]);
@@ -80,7 +116,12 @@ describe('Storage', () => {
     const d = tempDir();
     cleanups.push(d.cleanup);
     const s = await openStorage(d.path);
-    await s.append(...rows([[1, T0, 1], [2, T0 + 5, 2]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [2, T0 + 5, 2],
+      ]),
+    );
     // Simulate a crash: no close(), so nothing is flushed to parts.
     const again = await openStorage(d.path);
     cleanups.push(() => again.close());
@@ -93,14 +134,26 @@ describe('Storage', () => {
   it('writes a part per calendar month and drops WAL segments once rows are in parts', async () => {
     const { path, s } = await fresh();
     const oct = Date.UTC(2026, 9, 31, 23, 59, 59);
-    await s.append(...rows([[1, oct, 1], [1, oct + 2000, 2]]));
+    await s.append(
+      ...rows([
+        [1, oct, 1],
+        [1, oct + 2000, 2],
+      ]),
+    );
     expect(s.stats().walBytes).toBeGreaterThan(0);
     await s.forceFlush();
-    expect(readdirSync(join(path, 'data')).filter((n) => /^\d{4}_\d{2}$/.test(n)).sort()).toEqual(['2026_10', '2026_11']);
+    expect(
+      readdirSync(join(path, 'data'))
+        .filter((n) => /^\d{4}_\d{2}$/.test(n))
+        .sort(),
+    ).toEqual(['2026_10', '2026_11']);
     expect(s.stats().walBytes).toBe(0);
     expect(s.stats().pendingRows).toBe(0);
     expect(s.stats().partsByType.small).toBe(2);
-    expect(asPairs((await s.read([1], oct, oct + 2000)).get(1))).toEqual([[oct, 1], [oct + 2000, 2]]);
+    expect(asPairs((await s.read([1], oct, oct + 2000)).get(1))).toEqual([
+      [oct, 1],
+      [oct + 2000, 2],
+    ]);
   });
 
   it('splits series longer than 8192 samples into several blocks and reads them all back', async () => {
@@ -121,7 +174,12 @@ describe('Storage', () => {
   it('rejects and counts samples older than the retention period', async () => {
     const now = T0 + 10 * 86_400_000;
     const { s } = await fresh({ retentionMs: 86_400_000, now: () => now });
-    const r = await s.append(...rows([[1, now - 2 * 86_400_000, 1], [1, now - 1000, 2]]));
+    const r = await s.append(
+      ...rows([
+        [1, now - 2 * 86_400_000, 1],
+        [1, now - 1000, 2],
+      ]),
+    );
     expect(r).toEqual({ stored: 1, droppedOutOfRetention: 1, droppedOutOfBounds: 0 });
     expect(s.stats().rowsDroppedOutOfRetention).toBe(1);
     expect(asPairs((await s.read([1], 0, now)).get(1))).toEqual([[now - 1000, 2]]);
@@ -133,7 +191,13 @@ describe('Storage', () => {
     cleanups.push(d.cleanup);
     const s = await openStorage(d.path, { retentionMs: 30 * 86_400_000, now: () => now, flushIntervalMs: 20 });
     cleanups.push(() => s.close());
-    await s.append(...rows([[1, Date.UTC(2026, 8, 25), 1], [1, Date.UTC(2026, 9, 1), 2], [1, Date.UTC(2026, 9, 15), 3]]));
+    await s.append(
+      ...rows([
+        [1, Date.UTC(2026, 8, 25), 1],
+        [1, Date.UTC(2026, 9, 1), 2],
+        [1, Date.UTC(2026, 9, 15), 3],
+      ]),
+    );
     await s.forceFlush();
     expect(existsSync(join(d.path, 'data', '2026_09'))).toBe(true);
     now = Date.UTC(2026, 10, 5); // boundary: 2026-10-06 minus... 30 days before Nov 5 = Oct 6
@@ -165,7 +229,13 @@ describe('Storage', () => {
   it('drops deleted series during merges', async () => {
     const deleted = new Set<number>();
     const { s } = await fresh({ isDeleted: (id) => deleted.has(id) });
-    await s.append(...rows([[1, T0, 1], [2, T0, 2], [3, T0, 3]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [2, T0, 2],
+        [3, T0, 3],
+      ]),
+    );
     await s.forceFlush();
     deleted.add(2);
     await s.forceMerge();
@@ -176,7 +246,12 @@ describe('Storage', () => {
   it('force_merge leaves a lone merged part alone when nothing is deleted, and rewrites a lone flush part', async () => {
     const deleted = new Set<number>();
     const { s } = await fresh({ isDeleted: (id) => deleted.has(id), anyDeleted: () => deleted.size > 0 });
-    await s.append(...rows([[1, T0, 1], [2, T0, 2]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [2, T0, 2],
+      ]),
+    );
     await s.forceFlush();
     expect(s.stats().partsByType.small).toBe(1);
     await s.forceMerge();
@@ -193,7 +268,12 @@ describe('Storage', () => {
   it('merges many small parts into fewer, keeping every sample', async () => {
     const { s } = await fresh();
     for (let i = 0; i < 12; i++) {
-      await s.append(...rows([[1, T0 + i, i], [2, T0 + i, -i]]));
+      await s.append(
+        ...rows([
+          [1, T0 + i, i],
+          [2, T0 + i, -i],
+        ]),
+      );
       await s.forceFlush();
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -208,7 +288,12 @@ describe('Storage', () => {
 
   it('answers which series have samples in a time range', async () => {
     const { s } = await fresh();
-    await s.append(...rows([[1, T0, 1], [7, T0 + 100, 1]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [7, T0 + 100, 1],
+      ]),
+    );
     await s.forceFlush();
     await s.append(...rows([[4, T0 + 50, 1]]));
     expect(await s.seriesIdsInRange(T0, T0 + 60)).toEqual([1, 4]);
@@ -217,7 +302,14 @@ describe('Storage', () => {
 
   it('rejects malformed rows with a clear error and stores nothing of the batch', async () => {
     const { s } = await fresh();
-    await expect(s.append(...rows([[1, T0, 1], [1, NaN, 2]]))).rejects.toThrow(InvalidRowsError);
+    await expect(
+      s.append(
+        ...rows([
+          [1, T0, 1],
+          [1, NaN, 2],
+        ]),
+      ),
+    ).rejects.toThrow(InvalidRowsError);
     await expect(s.append(...rows([[-1, T0, 1]]))).rejects.toThrow(/series id -1/);
     await expect(s.append(new Float64Array(1), new Float64Array(1), new Float64Array(1), 2)).rejects.toThrow(/count 2/);
     expect(s.stats().rowsIngested).toBe(0);
@@ -225,7 +317,12 @@ describe('Storage', () => {
 
   it('reports ingestion, parts and WAL numbers in stats()', async () => {
     const { s } = await fresh();
-    await s.append(...rows([[1, T0, 1], [2, T0, 2]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [2, T0, 2],
+      ]),
+    );
     let st = s.stats();
     expect(st.rowsIngested).toBe(2);
     expect(st.pendingRows).toBe(2);
@@ -259,7 +356,12 @@ describe('Storage options and reads', () => {
 
   it('accepts ids in any order and with repeats', async () => {
     const { s } = await fresh();
-    await s.append(...rows([[1, T0, 1], [2, T0, 2]]));
+    await s.append(
+      ...rows([
+        [1, T0, 1],
+        [2, T0, 2],
+      ]),
+    );
     const got = await s.read([2, 1, 2], T0, T0);
     expect([...got.keys()].sort()).toEqual([1, 2]);
   });

@@ -9,7 +9,10 @@ describe('cutIntervals', () => {
   it('removes the samples inside any interval and keeps the others in order', () => {
     const b = new SampleBuffer();
     for (let t = 0; t < 10; t++) b.push(t, t * 10);
-    cutIntervals(b, 0, [[2, 3], [7, 7]]);
+    cutIntervals(b, 0, [
+      [2, 3],
+      [7, 7],
+    ]);
     expect(Array.from(b.timestamps.subarray(0, b.length))).toEqual([0, 1, 4, 5, 6, 8, 9]);
     expect(Array.from(b.values.subarray(0, b.length))).toEqual([0, 10, 40, 50, 60, 80, 90]);
   });

@@ -37,17 +37,26 @@ function write(wal: Wal, rows: Row[]): void {
 }
 
 function segments(path: string): string[] {
-  return readdirSync(path).filter((f) => f.endsWith('.wal')).sort();
+  return readdirSync(path)
+    .filter((f) => f.endsWith('.wal'))
+    .sort();
 }
 
 describe('WAL', () => {
   it('replays every record in write order', async () => {
     const path = dir();
     const a = openCollect(path);
-    write(a.wal, [[1, 10, 0.5], [2, 20, -1]]);
+    write(a.wal, [
+      [1, 10, 0.5],
+      [2, 20, -1],
+    ]);
     write(a.wal, [[1, 11, 1e300]]);
     await a.wal.close();
-    expect(openCollect(path).rows).toEqual([[1, 10, 0.5], [2, 20, -1], [1, 11, 1e300]]);
+    expect(openCollect(path).rows).toEqual([
+      [1, 10, 0.5],
+      [2, 20, -1],
+      [1, 11, 1e300],
+    ]);
   });
 
   it('frames a record as length, CRC32 and payload', () => {
@@ -71,11 +80,25 @@ describe('WAL', () => {
   it('replays batches appended one after another through its reused frame buffer', async () => {
     const path = dir();
     const a = openCollect(path);
-    write(a.wal, [[1, 1, 1], [2, 2, 2], [3, 3, 3]]);
+    write(a.wal, [
+      [1, 1, 1],
+      [2, 2, 2],
+      [3, 3, 3],
+    ]);
     write(a.wal, [[4, 4, 4]]);
-    write(a.wal, [[5, 5, 5], [6, 6, 6]]);
+    write(a.wal, [
+      [5, 5, 5],
+      [6, 6, 6],
+    ]);
     await a.wal.close();
-    expect(openCollect(path).rows).toEqual([[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4], [5, 5, 5], [6, 6, 6]]);
+    expect(openCollect(path).rows).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+      [3, 3, 3],
+      [4, 4, 4],
+      [5, 5, 5],
+      [6, 6, 6],
+    ]);
   });
 
   it('cuts a torn tail record and keeps everything before it', async () => {
@@ -94,7 +117,10 @@ describe('WAL', () => {
     // The log stays usable: new records land after the cut.
     write(b.wal, [[3, 3, 3]]);
     await b.wal.close();
-    expect(openCollect(path).rows).toEqual([[1, 1, 1], [3, 3, 3]]);
+    expect(openCollect(path).rows).toEqual([
+      [1, 1, 1],
+      [3, 3, 3],
+    ]);
   });
 
   it('cuts a tail record whose checksum does not match', async () => {
@@ -163,7 +189,10 @@ describe('WAL', () => {
   it('counts the bytes it holds', async () => {
     const path = dir();
     const a = openCollect(path);
-    write(a.wal, [[1, 1, 1], [2, 2, 2]]);
+    write(a.wal, [
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     expect(a.wal.bytes).toBe(8 + 8 + 48);
     await a.wal.close();
   });

@@ -16,7 +16,16 @@ const CHROMIUM = process.env['STRATA_CHROMIUM'] ?? '/usr/bin/chromium';
 const enabled = !!process.env['STRATA_SLOW_TESTS'] && existsSync(CHROMIUM);
 // CI runs this next to other suites on 2 cores: waits are generous, and nothing here is a timing assertion.
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 });
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe.skipIf(!enabled)('web UI in Chromium', () => {
   let strata: StrataProcess;
@@ -333,12 +342,20 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
     expect(Number(queryRanges()[0]!.searchParams.get('end'))).toBe(Date.parse(frozen.get('g0.end_input')!.replace(' ', 'T') + 'Z') / 1000);
 
     const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=download-png]').click()]);
-    expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      readFileSync((await png.path())!)
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
 
     await page.locator('[data-testid=explain]').click();
     const tree = page.locator('[data-testid=explain-tree]');
     await poll(() => tree.textContent()).toContain(`rate(${COUNTER}[5m])`);
-    await tree.locator('li', { hasText: /^FunctionCall/ }).locator('button').first().click();
+    await tree
+      .locator('li', { hasText: /^FunctionCall/ })
+      .locator('button')
+      .first()
+      .click();
     await poll(() => new URL(page.url().replace('#/', '')).searchParams.get('g1.expr')).toBe(`rate(${COUNTER}[5m])`);
     await waitForQueryRanges(2);
   });
@@ -430,7 +447,10 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
   });
 
   it.runIf(!!process.env['STRATA_UI_SCREENSHOT'])('writes the README screenshot', async () => {
-    const end = new Date(dataEnd).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+    const end = new Date(dataEnd)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, '');
     await page.goto(
       graphFor(`histogram_quantile(0.9, sum by (le) (rate(${HISTOGRAM}_bucket[5m])))`, `&g0.end_input=${encodeURIComponent(end)}&g0.range_input=55m`) +
         `&g1.expr=${encodeURIComponent(`histogram_quantile(0.5, sum by (le) (rate(${HISTOGRAM}_bucket[5m])))`)}`,

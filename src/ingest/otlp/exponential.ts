@@ -88,7 +88,8 @@ export function exponentialToFloatHistogram(p: ExponentialInput): FloatHistogram
   }
   if (p.scale > MAX_OTLP_SCALE) throw new ExponentialHistogramError(`scale ${p.scale} is above ${MAX_OTLP_SCALE}, the finest OTLP defines`);
   const schema = Math.min(p.scale, MAX_SCHEMA);
-  if (!(p.zeroThreshold >= 0) || p.zeroThreshold === Infinity) throw new ExponentialHistogramError(`zero threshold ${p.zeroThreshold} is not a non-negative finite number`);
+  if (!(p.zeroThreshold >= 0) || p.zeroThreshold === Infinity)
+    throw new ExponentialHistogramError(`zero threshold ${p.zeroThreshold} is not a non-negative finite number`);
   if (p.stale) {
     return {
       schema,
@@ -111,7 +112,9 @@ export function exponentialToFloatHistogram(p: ExponentialInput): FloatHistogram
   const neg = convertBuckets(p.negative, scaleDown, 'negative');
   const inBuckets = p.zeroCount + pos.total + neg.total;
   if (p.count < inBuckets) {
-    throw new ExponentialHistogramError(`count ${p.count} is less than the ${inBuckets} observations in its buckets (zero count ${p.zeroCount} + positive ${pos.total} + negative ${neg.total})`);
+    throw new ExponentialHistogramError(
+      `count ${p.count} is less than the ${inBuckets} observations in its buckets (zero count ${p.zeroCount} + positive ${pos.total} + negative ${neg.total})`,
+    );
   }
   return {
     schema,

@@ -118,7 +118,10 @@ export function metricName(name: string, unit: string, type: NamingType, strateg
     out = t.join('_');
   } else {
     // Underscores stay word characters here: only other invalid characters split.
-    out = name.split(/[^a-zA-Z0-9:_]+/).filter((w) => w !== '').join('_');
+    out = name
+      .split(/[^a-zA-Z0-9:_]+/)
+      .filter((w) => w !== '')
+      .join('_');
   }
   if (/^[0-9]/.test(out)) out = '_' + out;
   return /^_*$/.test(out) ? '' : out;

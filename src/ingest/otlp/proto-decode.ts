@@ -29,7 +29,6 @@ const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 
-
 class Reader extends ProtoReader {
   private readonly view: DataView;
 
@@ -529,4 +528,3 @@ function readSummaryPoint(r: Reader, end: number): SummaryPoint {
   });
   return { attributes, timeMs, count, sum, quantiles, flags, exemplars: [] };
 }
-

@@ -165,7 +165,9 @@ function metadataType(t: NamingType): MetricType {
 function checkTemporality(temporality: number, kind: string): void {
   if (temporality === TEMPORALITY_CUMULATIVE) return;
   if (temporality === TEMPORALITY_DELTA) {
-    throw new PointError(`delta temporality is not supported for ${kind}s (Prometheus series are cumulative): configure the exporter for cumulative temporality`);
+    throw new PointError(
+      `delta temporality is not supported for ${kind}s (Prometheus series are cumulative): configure the exporter for cumulative temporality`,
+    );
   }
   throw new PointError(`aggregation temporality ${temporality} is not cumulative (${kind}s need AGGREGATION_TEMPORALITY_CUMULATIVE)`);
 }

@@ -21,7 +21,15 @@ export interface HistogramAggregateNotes {
 }
 
 /** Operators that ignore histogram samples (with an info annotation). */
-export const HISTOGRAM_IGNORING_AGGREGATIONS: ReadonlySet<AggregateOp> = new Set<AggregateOp>(['min', 'max', 'stddev', 'stdvar', 'quantile', 'topk', 'bottomk']);
+export const HISTOGRAM_IGNORING_AGGREGATIONS: ReadonlySet<AggregateOp> = new Set<AggregateOp>([
+  'min',
+  'max',
+  'stddev',
+  'stdvar',
+  'quantile',
+  'topk',
+  'bottomk',
+]);
 
 export function hasHistograms(input: readonly StepSeries[]): boolean {
   for (const s of input) if (s.hist) for (const h of s.hist) if (h) return true;
@@ -71,7 +79,14 @@ export function aggregateHistograms(
     const key = groupingKey(s.labels, without, names);
     let g = groups.get(key);
     if (!g) {
-      g = { labels: groupingLabels(s.labels, without, names), sum: new Array(numSteps), count: new Int32Array(numSteps), floats: new Uint8Array(numSteps), failed: new Uint8Array(numSteps), dropName: false };
+      g = {
+        labels: groupingLabels(s.labels, without, names),
+        sum: new Array(numSteps),
+        count: new Int32Array(numSteps),
+        floats: new Uint8Array(numSteps),
+        failed: new Uint8Array(numSteps),
+        dropName: false,
+      };
       groups.set(key, g);
     }
     return g;
@@ -122,7 +137,11 @@ export function aggregateHistograms(
 }
 
 /** count_values over the histogram samples: the value label is the histogram's text form. */
-export function countHistogramValues(input: readonly StepSeries[], spec: { grouping: readonly string[]; without: boolean; label: string }, numSteps: number): StepSeries[] {
+export function countHistogramValues(
+  input: readonly StepSeries[],
+  spec: { grouping: readonly string[]; without: boolean; label: string },
+  numSteps: number,
+): StepSeries[] {
   const names = new Set(spec.grouping);
   if (!spec.without) names.add(spec.label);
   const outs = new Map<string, StepSeries>();

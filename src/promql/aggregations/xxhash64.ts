@@ -11,7 +11,7 @@ const P5 = 0x27d4eb2f165667c5n;
 
 const rotl = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M;
 const round = (acc: bigint, lane: bigint): bigint => (rotl((acc + lane * P2) & M, 31n) * P1) & M;
-const merge = (acc: bigint, v: bigint): bigint => (((acc ^ round(0n, v)) * P1) & M) + P4 & M;
+const merge = (acc: bigint, v: bigint): bigint => ((((acc ^ round(0n, v)) * P1) & M) + P4) & M;
 
 export function xxhash64(b: Uint8Array): bigint {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -22,7 +22,7 @@ export function xxhash64(b: Uint8Array): bigint {
     let v1 = (P1 + P2) & M;
     let v2 = P2;
     let v3 = 0n;
-    let v4 = (-P1) & M;
+    let v4 = -P1 & M;
     for (; i + 32 <= len; i += 32) {
       v1 = round(v1, view.getBigUint64(i, true));
       v2 = round(v2, view.getBigUint64(i + 8, true));

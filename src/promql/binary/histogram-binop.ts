@@ -22,7 +22,15 @@ export function isTrim(op: string): op is TrimOp {
   return op === '</' || op === '>/';
 }
 
-export function histogramElemBinop(op: ArithmeticOp | ComparisonOp | TrimOp, lf: number, lh: FloatHistogram | undefined, rf: number, rh: FloatHistogram | undefined, returnBool: boolean, notes: BinopNotes): ElemResult {
+export function histogramElemBinop(
+  op: ArithmeticOp | ComparisonOp | TrimOp,
+  lf: number,
+  lh: FloatHistogram | undefined,
+  rf: number,
+  rh: FloatHistogram | undefined,
+  returnBool: boolean,
+  notes: BinopNotes,
+): ElemResult {
   const incompatible = (): null => {
     (notes.incompatible ??= new Set()).add(`${lh ? 'histogram' : 'float'} ${op} ${rh ? 'histogram' : 'float'}`);
     return null;

@@ -11,24 +11,37 @@ export function isSetOp(op: BinaryOp): boolean {
 
 export function arithmetic(op: ArithmeticOp, l: number, r: number): number {
   switch (op) {
-    case '+': return l + r;
-    case '-': return l - r;
-    case '*': return l * r;
-    case '/': return l / r;
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return l / r;
     // Go's math.Mod and JS % agree: the result has the sign of the dividend.
-    case '%': return l % r;
-    case '^': return goPow(l, r);
-    case 'atan2': return Math.atan2(l, r);
+    case '%':
+      return l % r;
+    case '^':
+      return goPow(l, r);
+    case 'atan2':
+      return Math.atan2(l, r);
   }
 }
 
 export function compare(op: ComparisonOp, l: number, r: number): boolean {
   switch (op) {
-    case '==': return l === r;
-    case '!=': return l !== r;
-    case '>': return l > r;
-    case '<': return l < r;
-    case '>=': return l >= r;
-    case '<=': return l <= r;
+    case '==':
+      return l === r;
+    case '!=':
+      return l !== r;
+    case '>':
+      return l > r;
+    case '<':
+      return l < r;
+    case '>=':
+      return l >= r;
+    case '<=':
+      return l <= r;
   }
 }

@@ -37,7 +37,17 @@ export function vectorScalarBinop(
     for (let i = 0; i < n; i++) {
       if (!s.present[i]) {
         const h = s.hist?.[i];
-        if (h && setResult(o, i, swap ? histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, scalar[i]!, undefined, 0, h, returnBool, notes) : histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, 0, h, scalar[i]!, undefined, returnBool, notes))) any = true;
+        if (
+          h &&
+          setResult(
+            o,
+            i,
+            swap
+              ? histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, scalar[i]!, undefined, 0, h, returnBool, notes)
+              : histogramElemBinop(op as ArithmeticOp | ComparisonOp | TrimOp, 0, h, scalar[i]!, undefined, returnBool, notes),
+          )
+        )
+          any = true;
         continue;
       }
       if (trim) {
@@ -131,7 +141,11 @@ export async function vectorVectorBinop(
   const cmp = isComparison(op);
   const matchNames = new Set(matching.matchingLabels);
 
-  interface Out { series: StepSeries; lastStep: number; lastSig: number }
+  interface Out {
+    series: StepSeries;
+    lastStep: number;
+    lastSig: number;
+  }
   const outputs = new Map<string, Out>();
   const pairCache = new Map<string, Out>();
   // A comparison filters the left side: a name that side was already to lose (it came out of a
@@ -218,7 +232,8 @@ export async function vectorVectorBinop(
         rLabels = matchLabels(ls.labels, matching.on, matchNames);
       }
       if (matching.card === 'one-to-one') {
-        if (matchedAt[sig]! >= 0) throw new PromQLError('execution', 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+        if (matchedAt[sig]! >= 0)
+          throw new PromQLError('execution', 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
         matchedAt[sig] = l;
       } else matchedAt[sig] = l;
       const o = outputFor(l, r >= 0 ? r : -1 - sig, ls.labels, rLabels, ls.dropName);
@@ -250,7 +265,14 @@ export async function vectorVectorBinop(
 }
 
 /** `and`, `or`, `unless` between two instant vectors, per step. */
-export async function setOperation(op: SetOp, lhs: readonly StepSeries[], rhs: readonly StepSeries[], matching: VectorMatching, numSteps: number, pause: Pause = noPause): Promise<StepSeries[]> {
+export async function setOperation(
+  op: SetOp,
+  lhs: readonly StepSeries[],
+  rhs: readonly StepSeries[],
+  matching: VectorMatching,
+  numSteps: number,
+  pause: Pause = noPause,
+): Promise<StepSeries[]> {
   const ordinals = new Map<string, number>();
   const lsig = signatures(lhs, matching, ordinals);
   const rsig = signatures(rhs, matching, ordinals);

@@ -82,4 +82,3 @@ export function positionString(query: string, offset: number): string {
 export function formatAnnotation(a: Annotation, query: string): string {
   return a.pos ? `${a.message} (${positionString(query, a.pos.start)})` : a.message;
 }
-

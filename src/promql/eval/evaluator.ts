@@ -29,7 +29,17 @@ import type { FetchedData } from './fetch.js';
 import { combineWithInfo, infoTimestampAndOffset, selectInfoSeries } from './info.js';
 import { selectInstant, selectSmoothed, stepSeriesToRange, withoutStaleMarkers } from './selectors.js';
 import { type StepRange, StepLimitError, subqueryRange } from './steps.js';
-import { type EvalValue, type MatrixValue, type StepSeries, type VectorValue, StepSlab, countPresent, hasSample, newStepSeries, stepSlabPool } from './types.js';
+import {
+  type EvalValue,
+  type MatrixValue,
+  type StepSeries,
+  type VectorValue,
+  StepSlab,
+  countPresent,
+  hasSample,
+  newStepSeries,
+  stepSlabPool,
+} from './types.js';
 import { documentedType, typeOf, unwrapParens } from './types-of.js';
 import { withDetectedResets, withUnknownResets } from './stats-hints.js';
 import { CounterResetHint } from '../../model/index.js';
@@ -38,7 +48,14 @@ import type { Series } from '../../model/index.js';
 import { type RangeNotes, histogramRangeSteps, smoothedHistogramSeries } from './histogram-steps.js';
 import { histogramMessages, reportBinopNotes, reportHistogramNotes } from './histogram-notes.js';
 import type { BinopNotes } from '../binary/histogram-binop.js';
-import { type HistogramAggregateNotes, HISTOGRAM_IGNORING_AGGREGATIONS, aggregateHistograms, countHistogramValues, hasHistograms, histogramsAsPresent } from '../aggregations/histogram-aggregate.js';
+import {
+  type HistogramAggregateNotes,
+  HISTOGRAM_IGNORING_AGGREGATIONS,
+  aggregateHistograms,
+  countHistogramValues,
+  hasHistograms,
+  histogramsAsPresent,
+} from '../aggregations/histogram-aggregate.js';
 import type { AggregateSpec } from '../aggregations/aggregate.js';
 import { mapHistograms, nativeHistogramStats, openMetricsFloat } from './histogram-functions.js';
 import { isFunctionName } from '../function-signatures.js';
@@ -160,7 +177,8 @@ export class Evaluator {
 
   private async scalar(e: Expr, r: StepRange): Promise<Float64Array> {
     const v = await this.eval(e, r);
-    if (v.kind !== 'scalar') throw new PromQLError('bad_data', `expected type scalar, got ${v.kind === 'matrix' ? 'range vector' : v.kind === 'vector' ? 'instant vector' : v.kind}`);
+    if (v.kind !== 'scalar')
+      throw new PromQLError('bad_data', `expected type scalar, got ${v.kind === 'matrix' ? 'range vector' : v.kind === 'vector' ? 'instant vector' : v.kind}`);
     return v.values;
   }
 
@@ -281,7 +299,10 @@ export class Evaluator {
       if (lt !== 'vector' || rt !== 'vector') throw new PromQLError('bad_data', `set operator "${op}" not allowed in binary scalar expression`);
       const l = await this.vector(e.lhs, r);
       const rv = await this.vector(e.rhs, r);
-      return { kind: 'vector', series: await setOperation(op as SetOp, l.series, rv.series, e.matching ?? defaultMatching('many-to-many'), r.numSteps, this.pause) };
+      return {
+        kind: 'vector',
+        series: await setOperation(op as SetOp, l.series, rv.series, e.matching ?? defaultMatching('many-to-many'), r.numSteps, this.pause),
+      };
     }
     const arithOrCmp = op as ArithmeticOp | ComparisonOp;
     const notes: BinopNotes = {};
@@ -295,7 +316,16 @@ export class Evaluator {
     } else {
       const l = await this.vector(e.lhs, r);
       const rv = await this.vector(e.rhs, r);
-      series = await vectorVectorBinop(arithOrCmp, l.series, rv.series, e.matching ?? defaultMatching('one-to-one'), e.returnBool, r.numSteps, this.pause, notes);
+      series = await vectorVectorBinop(
+        arithOrCmp,
+        l.series,
+        rv.series,
+        e.matching ?? defaultMatching('one-to-one'),
+        e.returnBool,
+        r.numSteps,
+        this.pause,
+        notes,
+      );
       this.count(series);
       series = mergeSameLabels(series);
     }
@@ -547,37 +577,38 @@ export class Evaluator {
       let prevEnd = -Infinity;
       // rate/increase/delta have a loop of their own; every other function goes window by window.
       if (fastRate) any = extrapolatedRateSteps(ts, s.values, ends, rangeMs, fastRate.isCounter, fastRate.isRate, w.monotonic, o.values, o.present);
-      else for (let i = 0; i < n; i++) {
-        const end = ends[i]!;
-        const start = end - rangeMs;
-        if (end < prevEnd) {
-          lo = 0;
-          hi = 0;
-        }
-        prevEnd = end;
-        while (hi < len && ts[hi]! <= end + after) hi++;
-        while (lo < hi && ts[lo]! <= start - before) lo++;
-        if (lo >= hi) continue;
-        w.lo = lo;
-        w.hi = hi;
-        w.rangeStart = start;
-        w.rangeEnd = end;
-        w.evalT = stepTimes[i]!;
-        if (p0) w.p0 = p0[i]!;
-        if (p1) w.p1 = p1[i]!;
-        if (checkQuantile && !warnedQuantile) {
-          const q = w.p0;
-          if (Number.isNaN(q) || q < 0 || q > 1) {
-            this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(q)}`, args[0]!.pos);
-            warnedQuantile = true;
+      else
+        for (let i = 0; i < n; i++) {
+          const end = ends[i]!;
+          const start = end - rangeMs;
+          if (end < prevEnd) {
+            lo = 0;
+            hi = 0;
           }
+          prevEnd = end;
+          while (hi < len && ts[hi]! <= end + after) hi++;
+          while (lo < hi && ts[lo]! <= start - before) lo++;
+          if (lo >= hi) continue;
+          w.lo = lo;
+          w.hi = hi;
+          w.rangeStart = start;
+          w.rangeEnd = end;
+          w.evalT = stepTimes[i]!;
+          if (p0) w.p0 = p0[i]!;
+          if (p1) w.p1 = p1[i]!;
+          if (checkQuantile && !warnedQuantile) {
+            const q = w.p0;
+            if (Number.isNaN(q) || q < 0 || q > 1) {
+              this.annos.warning(`quantile value should be between 0 and 1, got ${formatFloatG(q)}`, args[0]!.pos);
+              warnedQuantile = true;
+            }
+          }
+          const v = kernel(w);
+          if (v === undefined) continue;
+          o.values[i] = v;
+          o.present[i] = 1;
+          any = true;
         }
-        const v = kernel(w);
-        if (v === undefined) continue;
-        o.values[i] = v;
-        o.present[i] = 1;
-        any = true;
-      }
       if (s.histograms) {
         const notes: RangeNotes = {};
         if (histogramRangeSteps(impl.histograms, s, o, ends, rangeMs, before, after, notes)) any = true;
@@ -604,7 +635,8 @@ export class Evaluator {
     const { series, ignored, dataMatchers } = selectInfoSeries(e, base.series, this.data.get(e) ?? []);
     for (const s of series) {
       // Info metrics carry labels in float samples; a histogram there is a mistake, as in Prometheus.
-      if (s.histograms && s.histograms.timestamps.length > 0) throw new PromQLError('execution', `info series must hold float samples, ${goQuote(getLabel(s.labels, METRIC_NAME))} holds native histograms`);
+      if (s.histograms && s.histograms.timestamps.length > 0)
+        throw new PromQLError('execution', `info series must hold float samples, ${goQuote(getLabel(s.labels, METRIC_NAME))} holds native histograms`);
     }
     const { at, offset } = infoTimestampAndOffset(e.args[0]!, this.bounds);
     const info = selectInstant(series, this.refTimes(at, offset, r), this.opts.lookbackDeltaMs, true);
@@ -737,7 +769,12 @@ export class Evaluator {
     qs = [];
     for (const a of qArgs) qs.push(await this.scalar(a, r));
     const v = await this.vector(vecArg, r);
-    interface Group { labels: Labels; name: string; members: { s: StepSeries; le: number }[]; outs: StepSeries[] }
+    interface Group {
+      labels: Labels;
+      name: string;
+      members: { s: StepSeries; le: number }[];
+      outs: StepSeries[];
+    }
     const groups = new Map<string, Group>();
     const bad: StepSeries[] = [];
     const natives = v.series.filter((s) => s.hist);
@@ -761,7 +798,10 @@ export class Evaluator {
       g.members.push({ s, le });
     }
     for (const s of bad) {
-      this.annos.warning(`bucket label "le" is missing or has a malformed value of ${goQuote(getLabel(s.labels, 'le'))}${nameSuffix(getLabel(s.labels, METRIC_NAME))}`, vecArg.pos);
+      this.annos.warning(
+        `bucket label "le" is missing or has a malformed value of ${goQuote(getLabel(s.labels, 'le'))}${nameSuffix(getLabel(s.labels, METRIC_NAME))}`,
+        vecArg.pos,
+      );
     }
     qs.forEach((q, k) => {
       for (let i = 0; i < n; i++) {

@@ -19,12 +19,7 @@ export type FetchedData = ReadonlyMap<Expr, Series[]>;
  * Walks the expression and computes, for every vector selector, the widest time span any of its
  * evaluations needs (honouring offset, @, range and enclosing subqueries), so each is fetched once.
  */
-export function planSelectors(
-  expr: Expr,
-  bounds: QueryBounds,
-  lookbackMs: number,
-  defaultSubqueryStepMs: number,
-): Map<Expr, TimeSpan> {
+export function planSelectors(expr: Expr, bounds: QueryBounds, lookbackMs: number, defaultSubqueryStepMs: number): Map<Expr, TimeSpan> {
   const plan = new Map<Expr, TimeSpan>();
   const note = (node: Expr, matchers: readonly LabelMatcher[], minT: number, maxT: number): void => {
     const cur = plan.get(node);

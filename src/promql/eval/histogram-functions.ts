@@ -67,11 +67,15 @@ export function nativeHistogramStats(
         let v: number;
         if (spec.lower) {
           v = histogramFraction(spec.lower[i]!, spec.upper![i]!, h);
-          if (nanObservations) annos.information(`input to histogram_fraction has NaN observations, which are excluded from all fractions${forMetric(metric)}`, pos);
+          if (nanObservations)
+            annos.information(`input to histogram_fraction has NaN observations, which are excluded from all fractions${forMetric(metric)}`, pos);
         } else {
           v = histogramQuantile(spec.qs[k]![i]!, h);
           if (nanObservations) {
-            annos.information(`input to histogram_quantile has NaN observations, result is ${Number.isNaN(v) ? 'NaN' : 'skewed higher'}${forMetric(metric)}`, pos);
+            annos.information(
+              `input to histogram_quantile has NaN observations, result is ${Number.isNaN(v) ? 'NaN' : 'skewed higher'}${forMetric(metric)}`,
+              pos,
+            );
           }
         }
         o.values[i] = v;

@@ -29,7 +29,8 @@ export function reportHistogramNotes(annos: Annotations, notes: RangeNotes, metr
 }
 
 export function reportBinopNotes(annos: Annotations, notes: BinopNotes, op: string, pos: PosRange): void {
-  if (notes.incompatible) for (const d of notes.incompatible) annos.information(`incompatible sample types encountered for binary operator ${goQuote(op)}: ${d}`, pos);
+  if (notes.incompatible)
+    for (const d of notes.incompatible) annos.information(`incompatible sample types encountered for binary operator ${goQuote(op)}: ${d}`, pos);
   if (notes.mixedSchemas) annos.warning('vector contains a mix of histograms with exponential and custom buckets schemas', pos);
   if (notes.resetCollision) annos.warning(`conflicting counter resets during histogram ${notes.resetCollision}`, pos);
   if (notes.reconciled) annos.information(histogramMessages.reconciled(notes.reconciled), pos);

@@ -5,7 +5,14 @@
  */
 import { CounterResetHint, type FloatHistogram } from '../../model/index.js';
 import { detectReset, histogramsIdentical, usesCustomBuckets } from '../histogram/index.js';
-import { type HistogramNotes, histogramExtendedRate, interpolateHistogram, histogramInstantDelta, histogramRate, histogramSumOverTime } from '../functions/histogram-range.js';
+import {
+  type HistogramNotes,
+  histogramExtendedRate,
+  interpolateHistogram,
+  histogramInstantDelta,
+  histogramRate,
+  histogramSumOverTime,
+} from '../functions/histogram-range.js';
 import type { RangeSeries, StepSeries } from './types.js';
 import type { HistogramRangeRule } from '../functions/table.js';
 
@@ -30,7 +37,16 @@ function setHist(o: StepSeries, i: number, h: FloatHistogram): void {
 }
 
 /** Returns whether any step got a histogram or float value from this pass. */
-export function histogramRangeSteps(rule: HistogramRangeRule, s: RangeSeries, o: StepSeries, ends: Float64Array, rangeMs: number, before: number, after: number, notes: RangeNotes): boolean {
+export function histogramRangeSteps(
+  rule: HistogramRangeRule,
+  s: RangeSeries,
+  o: StepSeries,
+  ends: Float64Array,
+  rangeMs: number,
+  before: number,
+  after: number,
+  notes: RangeNotes,
+): boolean {
   const hts = s.histograms!.timestamps;
   const hs = s.histograms!.histograms;
   const fts = s.timestamps;
@@ -173,7 +189,17 @@ export function histogramRangeSteps(rule: HistogramRangeRule, s: RangeSeries, o:
 }
 
 /** changes()/resets() over floats and histograms in time order; a switch of kind counts as both. */
-function changesOrResets(fts: Float64Array, fvs: Float64Array, flo: number, fhi: number, hts: Float64Array, hs: readonly FloatHistogram[], hlo: number, hhi: number, resets: boolean): number {
+function changesOrResets(
+  fts: Float64Array,
+  fvs: Float64Array,
+  flo: number,
+  fhi: number,
+  hts: Float64Array,
+  hs: readonly FloatHistogram[],
+  hlo: number,
+  hhi: number,
+  resets: boolean,
+): number {
   let n = 0;
   let prevF: number | null = null;
   let prevH: FloatHistogram | null = null;

@@ -101,7 +101,11 @@ export function infoTimestampAndOffset(arg: Expr, bounds: QueryBounds): { at: nu
  * Info series whose identifying labels occur in the base vector, and the data-label matchers
  * without their name matchers.
  */
-export function selectInfoSeries(call: Call, base: readonly StepSeries[], fetched: readonly Series[]): { series: Series[]; ignored: Set<number>; dataMatchers: Map<string, LabelMatcher[]> } {
+export function selectInfoSeries(
+  call: Call,
+  base: readonly StepSeries[],
+  fetched: readonly Series[],
+): { series: Series[]; ignored: Set<number>; dataMatchers: Map<string, LabelMatcher[]> } {
   const dataMatchers = new Map<string, LabelMatcher[]>();
   for (const m of dataSelector(call)) {
     if (m.name === METRIC_NAME) continue;
@@ -181,7 +185,10 @@ export function combineWithInfo(
       const t = Math.trunc(s.values[step]! * 1000);
       if (prevT < t) right.set(sig, k);
       else if (prevT === t) {
-        throw new PromQLError('execution', `found duplicate series for info metric: existing ${goLabelsString(info[prev]!.labels)} @ ${prevT}, new ${goLabelsString(s.labels)} @ ${t}`);
+        throw new PromQLError(
+          'execution',
+          `found duplicate series for info metric: existing ${goLabelsString(info[prev]!.labels)} @ ${prevT}, new ${goLabelsString(s.labels)} @ ${t}`,
+        );
       }
     });
     base.forEach((bs, b) => {

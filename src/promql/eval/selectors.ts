@@ -30,7 +30,13 @@ function countStale(vs: Float64Array): number {
  * `refT[i] - lookback`, unless it is a staleness marker. With `timestamps` the value is the
  * sample's timestamp in seconds (what `timestamp(selector)` returns).
  */
-export function selectInstant(series: readonly Series[], refT: Float64Array, lookbackMs: number, timestamps: boolean, slab = new StepSlab(refT.length, series.length)): StepSeries[] {
+export function selectInstant(
+  series: readonly Series[],
+  refT: Float64Array,
+  lookbackMs: number,
+  timestamps: boolean,
+  slab = new StepSlab(refT.length, series.length),
+): StepSeries[] {
   const n = refT.length;
   const out: StepSeries[] = [];
   for (const s of series) {
@@ -219,7 +225,13 @@ export function selectSmoothed(series: readonly Series[], refT: Float64Array, lo
  * `(mint, maxt]` with a synthetic point at each edge (the sample at or before it, or for smoothed
  * the interpolation between its neighbours).
  */
-export function extendFloats(ts: Float64Array, vs: Float64Array, mint: number, maxt: number, smoothed: boolean): { timestamps: Float64Array; values: Float64Array } | null {
+export function extendFloats(
+  ts: Float64Array,
+  vs: Float64Array,
+  mint: number,
+  maxt: number,
+  smoothed: boolean,
+): { timestamps: Float64Array; values: Float64Array } | null {
   if (ts.length === 0) return null;
   let last = ts.length - 1;
   // first index in [0, last) with t > mint, minus one

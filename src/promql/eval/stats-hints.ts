@@ -40,7 +40,9 @@ export function withUnknownResets(series: RangeSeries[]): RangeSeries[] {
     s.histograms = {
       timestamps: hs.timestamps,
       histograms: hs.histograms.map((h) =>
-        h.counterResetHint === CounterResetHint.Reset || h.counterResetHint === CounterResetHint.NotReset ? { ...h, counterResetHint: CounterResetHint.Unknown } : h,
+        h.counterResetHint === CounterResetHint.Reset || h.counterResetHint === CounterResetHint.NotReset
+          ? { ...h, counterResetHint: CounterResetHint.Unknown }
+          : h,
       ),
     };
   }

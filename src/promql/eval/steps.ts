@@ -26,7 +26,14 @@ export function stepRange(start: number, end: number, interval: number, maxSteps
  * The grid a subquery `[range:step] offset o` evaluates its inner expression on, aligned to
  * absolute multiples of the step as Prometheus does (so results do not depend on the query start).
  */
-export function subqueryBounds(outerStart: number, outerEnd: number, outerInterval: number, offsetMs: number, rangeMs: number, stepMs: number): { start: number; end: number } {
+export function subqueryBounds(
+  outerStart: number,
+  outerEnd: number,
+  outerInterval: number,
+  offsetMs: number,
+  rangeMs: number,
+  stepMs: number,
+): { start: number; end: number } {
   const parentEnd = outerInterval > 0 ? outerStart + Math.floor((outerEnd - outerStart) / outerInterval) * outerInterval : outerEnd;
   const end = parentEnd - offsetMs;
   const lowest = outerStart - offsetMs - rangeMs;
@@ -36,7 +43,15 @@ export function subqueryBounds(outerStart: number, outerEnd: number, outerInterv
   return { start, end };
 }
 
-export function subqueryRange(outerStart: number, outerEnd: number, outerInterval: number, offsetMs: number, rangeMs: number, stepMs: number, maxSteps = Infinity): StepRange {
+export function subqueryRange(
+  outerStart: number,
+  outerEnd: number,
+  outerInterval: number,
+  offsetMs: number,
+  rangeMs: number,
+  stepMs: number,
+  maxSteps = Infinity,
+): StepRange {
   const { start, end } = subqueryBounds(outerStart, outerEnd, outerInterval, offsetMs, rangeMs, stepMs);
   return stepRange(start, end, stepMs, maxSteps);
 }

@@ -5,7 +5,19 @@
  */
 import { CounterResetHint, type FloatHistogram } from '../../model/index.js';
 import { counterZeroLimit, extrapolationFactor } from './rate.js';
-import { type AddNotes, HistogramAccumulator, HistogramMixError, combine, compact, detectReset, divide, scale, toSchema, usesCustomBuckets, withHint } from '../histogram/index.js';
+import {
+  type AddNotes,
+  HistogramAccumulator,
+  HistogramMixError,
+  combine,
+  compact,
+  detectReset,
+  divide,
+  scale,
+  toSchema,
+  usesCustomBuckets,
+  withHint,
+} from '../histogram/index.js';
 
 /** What a histogram kernel reports besides its value. */
 export interface HistogramNotes {
@@ -98,7 +110,14 @@ export function histogramRate(
 }
 
 /** irate/idelta of the last two samples when both are histograms. */
-export function histogramInstantDelta(t0: number, h0: FloatHistogram, t1: number, h1: FloatHistogram, isRate: boolean, notes: HistogramNotes): FloatHistogram | undefined {
+export function histogramInstantDelta(
+  t0: number,
+  h0: FloatHistogram,
+  t1: number,
+  h1: FloatHistogram,
+  isRate: boolean,
+  notes: HistogramNotes,
+): FloatHistogram | undefined {
   if (isRate && (h1.counterResetHint === CounterResetHint.Gauge || h0.counterResetHint === CounterResetHint.Gauge)) notes.notCounter = true;
   if (!isRate && (h1.counterResetHint !== CounterResetHint.Gauge || h0.counterResetHint !== CounterResetHint.Gauge)) notes.notGauge = true;
   let result = h1;

@@ -1,5 +1,3 @@
-
-
 export { SIMPLE_MATH, roundTo, clampValue, goPow } from './math.js';
 export { DATE_FUNCTIONS } from './time.js';
 export { bucketQuantile, bucketFraction, almostEqual, type Bucket, type BucketQuantileResult } from './histogram-quantile.js';

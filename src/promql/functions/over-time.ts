@@ -194,7 +194,14 @@ export function resets(w: Window): number | undefined {
 /** Least-squares slope and intercept at `interceptTime` (ms), x measured in seconds. */
 export function linearRegression(w: Window, interceptTime: number, out: Float64Array): void {
   let n = 0;
-  let sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
+  let sumX = 0,
+    cX = 0,
+    sumY = 0,
+    cY = 0,
+    sumXY = 0,
+    cXY = 0,
+    sumX2 = 0,
+    cX2 = 0;
   const initY = w.vs[w.lo]!;
   let constY = true;
   for (let i = w.lo; i < w.hi; i++) {
@@ -202,10 +209,18 @@ export function linearRegression(w: Window, interceptTime: number, out: Float64A
     if (constY && i > w.lo && y !== initY) constY = false;
     n += 1;
     const x = (w.ts[i]! - interceptTime) / 1e3;
-    kahanInc(x, sumX, cX, pair); sumX = pair[0]!; cX = pair[1]!;
-    kahanInc(y, sumY, cY, pair); sumY = pair[0]!; cY = pair[1]!;
-    kahanInc(x * y, sumXY, cXY, pair); sumXY = pair[0]!; cXY = pair[1]!;
-    kahanInc(x * x, sumX2, cX2, pair); sumX2 = pair[0]!; cX2 = pair[1]!;
+    kahanInc(x, sumX, cX, pair);
+    sumX = pair[0]!;
+    cX = pair[1]!;
+    kahanInc(y, sumY, cY, pair);
+    sumY = pair[0]!;
+    cY = pair[1]!;
+    kahanInc(x * y, sumXY, cXY, pair);
+    sumXY = pair[0]!;
+    cXY = pair[1]!;
+    kahanInc(x * x, sumX2, cX2, pair);
+    sumX2 = pair[0]!;
+    cX2 = pair[1]!;
   }
   if (constY) {
     if (initY === Infinity || initY === -Infinity) {

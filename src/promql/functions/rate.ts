@@ -57,7 +57,16 @@ export function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean)
       if (vs[i]! < prev) result += prev;
     }
   }
-  const factor = extrapolationFactor(firstT, lastT, n, w.rangeStart, w.rangeEnd, w.rangeMs, isRate, counterZeroLimit(isCounter, result, vs[lo]!, firstT, lastT));
+  const factor = extrapolationFactor(
+    firstT,
+    lastT,
+    n,
+    w.rangeStart,
+    w.rangeEnd,
+    w.rangeMs,
+    isRate,
+    counterZeroLimit(isCounter, result, vs[lo]!, firstT, lastT),
+  );
   return result * factor;
 }
 
@@ -147,7 +156,8 @@ function extendedRate(w: Window, isCounter: boolean, isRate: boolean): number | 
   if (ts[last]! <= rangeStart) return undefined;
   if (smoothed && ts[first]! > rangeEnd) return undefined;
   const left = smoothed && ts[first]! < rangeStart ? interpolate(ts[first]!, vs[first]!, ts[first + 1]!, vs[first + 1]!, rangeStart, isCounter) : vs[first]!;
-  const right = smoothed && last > lo && ts[last]! > rangeEnd ? interpolate(ts[last - 1]!, vs[last - 1]!, ts[last]!, vs[last]!, rangeEnd, isCounter) : vs[last]!;
+  const right =
+    smoothed && last > lo && ts[last]! > rangeEnd ? interpolate(ts[last - 1]!, vs[last - 1]!, ts[last]!, vs[last]!, rangeEnd, isCounter) : vs[last]!;
   let result = right - left;
   if (isCounter) {
     if (ts[first]! <= rangeStart) first++;

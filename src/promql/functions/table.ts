@@ -130,7 +130,15 @@ export const FUNCTION_IMPLS: Readonly<Record<FunctionName, FunctionImpl>> = {
   double_exponential_smoothing: floats(ot.doubleExponentialSmoothing, { checkParams: smoothingFactor }),
   hour: date('hour'),
   idelta: { kind: 'range', kernel: rate.idelta, histograms: 'idelta' },
-  increase: { kind: 'range', kernel: rate.increase, histograms: 'increase', anchored: true, smoothed: true, counter: true, fastRate: { isCounter: true, isRate: false } },
+  increase: {
+    kind: 'range',
+    kernel: rate.increase,
+    histograms: 'increase',
+    anchored: true,
+    smoothed: true,
+    counter: true,
+    fastRate: { isCounter: true, isRate: false },
+  },
   info: { kind: 'info' },
   irate: { kind: 'range', kernel: rate.irate, histograms: 'irate' },
   label_replace: { kind: 'label_replace' },
@@ -182,10 +190,12 @@ export const FUNCTION_IMPLS: Readonly<Record<FunctionName, FunctionImpl>> = {
 };
 
 function namesWith(pred: (i: RangeImpl) => boolean): string[] {
-  return (Object.keys(FUNCTION_IMPLS) as FunctionName[]).filter((n) => {
-    const i = FUNCTION_IMPLS[n];
-    return i.kind === 'range' && pred(i);
-  }).sort();
+  return (Object.keys(FUNCTION_IMPLS) as FunctionName[])
+    .filter((n) => {
+      const i = FUNCTION_IMPLS[n];
+      return i.kind === 'range' && pred(i);
+    })
+    .sort();
 }
 
 /** The functions a range modifier may be used with, in the order the error message lists them. */

@@ -32,5 +32,18 @@ export interface Window {
 export type RangeKernel = (w: Window) => number | undefined;
 
 export function newWindow(): Window {
-  return { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStart: 0, rangeEnd: 0, rangeMs: 0, evalT: 0, mod: 0, monotonic: false, p0: 0, p1: 0 };
+  return {
+    ts: new Float64Array(0),
+    vs: new Float64Array(0),
+    lo: 0,
+    hi: 0,
+    rangeStart: 0,
+    rangeEnd: 0,
+    rangeMs: 0,
+    evalT: 0,
+    mod: 0,
+    monotonic: false,
+    p0: 0,
+    p1: 0,
+  };
 }

@@ -134,7 +134,17 @@ export function scale(h: FloatHistogram, f: number): FloatHistogram {
 
 export function divide(h: FloatHistogram, d: number): FloatHistogram {
   // Division by zero leaves no buckets, as in Prometheus.
-  if (d === 0) return { ...h, zeroCount: h.zeroCount / d, count: h.count / d, sum: h.sum / d, positiveSpans: [], positiveBuckets: new Float64Array(0), negativeSpans: [], negativeBuckets: new Float64Array(0) };
+  if (d === 0)
+    return {
+      ...h,
+      zeroCount: h.zeroCount / d,
+      count: h.count / d,
+      sum: h.sum / d,
+      positiveSpans: [],
+      positiveBuckets: new Float64Array(0),
+      negativeSpans: [],
+      negativeBuckets: new Float64Array(0),
+    };
   return {
     ...h,
     zeroCount: h.zeroCount / d,
@@ -302,7 +312,11 @@ export function combine(a: FloatHistogram, b: FloatHistogram, sign: 1 | -1): Com
 /** The histogram at a lower (or equal) exponential schema. */
 export function toSchema(h: FloatHistogram, schema: number): FloatHistogram {
   if (h.schema === schema || usesCustomBuckets(h)) return h;
-  return makeHistogram({ ...h, schema }, reduce(toSparse(h.positiveSpans, h.positiveBuckets), h.schema, schema), reduce(toSparse(h.negativeSpans, h.negativeBuckets), h.schema, schema));
+  return makeHistogram(
+    { ...h, schema },
+    reduce(toSparse(h.positiveSpans, h.positiveBuckets), h.schema, schema),
+    reduce(toSparse(h.negativeSpans, h.negativeBuckets), h.schema, schema),
+  );
 }
 
 /** True when `cur` cannot have followed `prev` without a counter reset (Prometheus's `DetectReset`). */
@@ -312,7 +326,8 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
   if (cur.count < prev.count) return true;
   if (usesCustomBuckets(cur) !== usesCustomBuckets(prev)) return true;
   if (usesCustomBuckets(cur)) {
-    if (sameBounds(cur.customValues, prev.customValues)) return bucketsDecrease(toSparse(prev.positiveSpans, prev.positiveBuckets), toSparse(cur.positiveSpans, cur.positiveBuckets));
+    if (sameBounds(cur.customValues, prev.customValues))
+      return bucketsDecrease(toSparse(prev.positiveSpans, prev.positiveBuckets), toSparse(cur.positiveSpans, cur.positiveBuckets));
     // Different bounds are compared on the ones both share, as addition reconciles them.
     const inPrev = new Set(prev.customValues);
     const common = cur.customValues.filter((x) => inPrev.has(x));
@@ -361,9 +376,16 @@ export function histogramsIdentical(a: FloatHistogram, b: FloatHistogram): boole
   const x = compact(a);
   const y = compact(b);
   const same = (p: number, q: number): boolean => p === q || (Number.isNaN(p) && Number.isNaN(q));
-  if (x.schema !== y.schema || !same(x.count, y.count) || !same(x.sum, y.sum) || !same(x.zeroCount, y.zeroCount) || x.zeroThreshold !== y.zeroThreshold) return false;
+  if (x.schema !== y.schema || !same(x.count, y.count) || !same(x.sum, y.sum) || !same(x.zeroCount, y.zeroCount) || x.zeroThreshold !== y.zeroThreshold)
+    return false;
   if (!sameBounds(x.customValues, y.customValues)) return false;
-  const spans = (p: readonly BucketSpan[], q: readonly BucketSpan[]): boolean => p.length === q.length && p.every((s, i) => s.offset === q[i]!.offset && s.length === q[i]!.length);
+  const spans = (p: readonly BucketSpan[], q: readonly BucketSpan[]): boolean =>
+    p.length === q.length && p.every((s, i) => s.offset === q[i]!.offset && s.length === q[i]!.length);
   const buckets = (p: Float64Array, q: Float64Array): boolean => p.length === q.length && p.every((v, i) => same(v, q[i]!));
-  return spans(x.positiveSpans, y.positiveSpans) && spans(x.negativeSpans, y.negativeSpans) && buckets(x.positiveBuckets, y.positiveBuckets) && buckets(x.negativeBuckets, y.negativeBuckets);
+  return (
+    spans(x.positiveSpans, y.positiveSpans) &&
+    spans(x.negativeSpans, y.negativeSpans) &&
+    buckets(x.positiveBuckets, y.positiveBuckets) &&
+    buckets(x.negativeBuckets, y.negativeBuckets)
+  );
 }

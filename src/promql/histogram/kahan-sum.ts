@@ -21,7 +21,13 @@ function fieldsOf(h: FloatHistogram): Fields {
     for (let i = 0; i < s.idx.length; i++) m.set(s.idx[i]!, (m.get(s.idx[i]!) ?? 0) + s.cnt[i]!);
     return m;
   };
-  return { count: h.count, sum: h.sum, zero: h.zeroCount, pos: map(toSparse(h.positiveSpans, h.positiveBuckets)), neg: map(toSparse(h.negativeSpans, h.negativeBuckets)) };
+  return {
+    count: h.count,
+    sum: h.sum,
+    zero: h.zeroCount,
+    pos: map(toSparse(h.positiveSpans, h.positiveBuckets)),
+    neg: map(toSparse(h.negativeSpans, h.negativeBuckets)),
+  };
 }
 
 /** One Neumaier step: returns [sum, compensation]. An infinite sum drops the compensation. */
@@ -81,7 +87,12 @@ export class HistogramAccumulator {
     if (r.reconciled) notes.reconciled = true;
     const shape = r.h;
     // Bring the running values to the new layout (a lower schema merges buckets).
-    if (shape.schema !== this.shape.schema || usesCustomBuckets(shape) !== usesCustomBuckets(this.shape) || r.reconciled || shape.zeroThreshold !== this.shape.zeroThreshold) {
+    if (
+      shape.schema !== this.shape.schema ||
+      usesCustomBuckets(shape) !== usesCustomBuckets(this.shape) ||
+      r.reconciled ||
+      shape.zeroThreshold !== this.shape.zeroThreshold
+    ) {
       this.value = fieldsOf(toSchema(this.current(), shape.schema));
       if (r.reconciled || shape.zeroThreshold !== this.shape.zeroThreshold) {
         // Rare layout changes: continue from the plain total, compensation restarts.
@@ -115,7 +126,15 @@ export class HistogramAccumulator {
     const q = (this.n - 1) / this.n;
     const next = emptyFields();
     const nextC = emptyFields();
-    this.step(mapFields(x, (v) => v / this.n), this.value, this.comp, next, nextC, q, q);
+    this.step(
+      mapFields(x, (v) => v / this.n),
+      this.value,
+      this.comp,
+      next,
+      nextC,
+      q,
+      q,
+    );
     this.value = next;
     this.comp = nextC;
   }
@@ -143,11 +162,7 @@ export class HistogramAccumulator {
       const idx = [...m.keys()].sort((a, b) => a - b);
       return { idx, cnt: idx.map((i) => m.get(i)! + (cm.get(i) ?? 0)) };
     };
-    return makeHistogram(
-      { ...shape, count: v.count + c.count, sum: v.sum + c.sum, zeroCount: v.zero + c.zero },
-      buckets(v.pos, c.pos),
-      buckets(v.neg, c.neg),
-    );
+    return makeHistogram({ ...shape, count: v.count + c.count, sum: v.sum + c.sum, zeroCount: v.zero + c.zero }, buckets(v.pos, c.pos), buckets(v.neg, c.neg));
   }
 
   /** The sum, or the mean when built with `mean`. */

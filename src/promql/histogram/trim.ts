@@ -83,11 +83,13 @@ export function trimHistogram(h: FloatHistogram, x: number, below: boolean): Flo
     return makeHistogram({ ...h, count, sum: count === 0 ? 0 : sum }, pos, { idx: [], cnt: [] });
   }
   const schema = h.schema;
-  const exponential = (lo: number, hi: number) => (v: number): number => {
-    const a = Math.log2(Math.abs(lo));
-    const b = Math.log2(Math.abs(hi));
-    return (Math.log2(Math.abs(v)) - a) / (b - a);
-  };
+  const exponential =
+    (lo: number, hi: number) =>
+    (v: number): number => {
+      const a = Math.log2(Math.abs(lo));
+      const b = Math.log2(Math.abs(hi));
+      return (Math.log2(Math.abs(v)) - a) / (b - a);
+    };
   const pos = apply(toSparse(h.positiveSpans, h.positiveBuckets), (i) => {
     const lo = exponentialBound(i - 1, schema);
     const hi = exponentialBound(i, schema);

@@ -187,7 +187,8 @@ export class HistPart {
       if (size !== f.size) throw new PartCorruptError(dir, `histogram part: ${file} is ${size} bytes, metadata says ${f.size}`);
     }
     const idx = fs.readFileSync(join(dir, 'index.bin'));
-    if (idx.length !== meta.blocks * ENTRY || crc32(idx) !== meta.files['index.bin']?.crc32) throw new PartCorruptError(dir, `histogram part: index.bin fails its checksum`);
+    if (idx.length !== meta.blocks * ENTRY || crc32(idx) !== meta.files['index.bin']?.crc32)
+      throw new PartCorruptError(dir, `histogram part: index.bin fails its checksum`);
     return new HistPart(dir, name, meta, idx);
   }
 
@@ -232,7 +233,8 @@ export class HistPart {
         if (k === 0) break;
         got += k;
       }
-      if (got !== block.length || crc32(block) !== this.crcs[b]) throw new PartCorruptError(this.dir, `histogram part: block ${b} (series ${id}) fails its checksum`);
+      if (got !== block.length || crc32(block) !== this.crcs[b])
+        throw new PartCorruptError(this.dir, `histogram part: block ${b} (series ${id}) fails its checksum`);
       const ts = new Float64Array(n);
       decodeTimestamps(block.subarray(0, tsSize), n, ts);
       const rows = decodeHistograms(block.subarray(tsSize), n);

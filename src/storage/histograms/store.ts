@@ -101,7 +101,8 @@ export class HistogramStore {
         fsyncIntervalMs: opts.walFsyncIntervalMs,
         onRecord: (_kind, payload) => {
           const rec = decodeHistogramRecord(payload);
-          for (let i = 0; i < rec.count; i++) s.pushRow(rec.ids[i]!, rec.timestamps[i]!, rec.rows.bytes.subarray(rec.rows.offsets[i]!, rec.rows.offsets[i + 1]!));
+          for (let i = 0; i < rec.count; i++)
+            s.pushRow(rec.ids[i]!, rec.timestamps[i]!, rec.rows.bytes.subarray(rec.rows.offsets[i]!, rec.rows.offsets[i + 1]!));
           return rec.count;
         },
       },
@@ -222,7 +223,12 @@ export class HistogramStore {
       const p = this.partitionFor(key);
       const name = this.nextName();
       const ids = [...series.keys()].sort((a, b) => a - b);
-      writeHistPart(p.dir, name, this.finished(ids, (id) => series.get(id)!, null), this.opts.dedupIntervalMs);
+      writeHistPart(
+        p.dir,
+        name,
+        this.finished(ids, (id) => series.get(id)!, null),
+        this.opts.dedupIntervalMs,
+      );
       p.parts.push(HistPart.open(join(p.dir, name), name));
     }
     this.wal.dropThrough(walSeq);
@@ -288,7 +294,12 @@ export class HistogramStore {
     const rules: MergeRules = this.opts.lifecycleRules?.(ids, now) ?? { fallback: { minValidT: this.opts.minValidT(), levels: [] }, groups: [], mode: 'last' };
     const tombstones = this.tombstones.all;
     const name = this.nextName();
-    writeHistPart(p.dir, name, this.finished(ids, (id) => gather(inputs, id, -Infinity, Infinity, tombstones), rules), this.opts.dedupIntervalMs);
+    writeHistPart(
+      p.dir,
+      name,
+      this.finished(ids, (id) => gather(inputs, id, -Infinity, Infinity, tombstones), rules),
+      this.opts.dedupIntervalMs,
+    );
     const merged = fs.existsSync(join(p.dir, name)) ? [HistPart.open(join(p.dir, name), name)] : [];
     p.parts = [...parts.slice(0, from), ...merged];
     for (const x of inputs) {
@@ -402,7 +413,14 @@ export class HistogramStore {
         bytes += x.diskBytes;
       }
     }
-    return { histogramRowsIngested: this.counters.ingested, histogramRowsPending: this.active.length, histogramParts: parts, histogramRows: rows, histogramDiskBytes: bytes, histogramMerges: this.counters.merges };
+    return {
+      histogramRowsIngested: this.counters.ingested,
+      histogramRowsPending: this.active.length,
+      histogramParts: parts,
+      histogramRows: rows,
+      histogramDiskBytes: bytes,
+      histogramMerges: this.counters.merges,
+    };
   }
 
   async close(): Promise<void> {

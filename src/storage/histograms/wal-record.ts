@@ -22,7 +22,14 @@ export interface HistogramRecord {
  * payload starts that many bytes into the result (room for the WAL frame header, so the WAL
  * writes it without another copy).
  */
-export function encodeHistogramRecord(ids: Float64Array, ts: Float64Array, rowNumbers: Float64Array, count: number, rows: HistogramRows, frameRoom = 0): Uint8Array {
+export function encodeHistogramRecord(
+  ids: Float64Array,
+  ts: Float64Array,
+  rowNumbers: Float64Array,
+  count: number,
+  rows: HistogramRows,
+  frameRoom = 0,
+): Uint8Array {
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const r = rowNumbers[i]!;

@@ -97,7 +97,9 @@ export interface InstantSeries {
 
 /** `count=… sum=…` and the populated buckets, for tables. */
 export function describeHistogram(h: NativeHistogram): string {
-  const buckets = (h.buckets ?? []).map(([rule, lo, hi, n]) => `${rule === 1 || rule === 3 ? '[' : '('}${lo}, ${hi}${rule === 2 || rule === 1 ? ')' : ']'}: ${n}`);
+  const buckets = (h.buckets ?? []).map(
+    ([rule, lo, hi, n]) => `${rule === 1 || rule === 3 ? '[' : '('}${lo}, ${hi}${rule === 2 || rule === 1 ? ')' : ']'}: ${n}`,
+  );
   return [`count=${h.count} sum=${h.sum}`, ...buckets].join('\n');
 }
 

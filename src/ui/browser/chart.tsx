@@ -22,7 +22,28 @@ export interface ChartProps {
   onPlot?(u: uPlot | null): void;
 }
 
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939', '#8c6d31', '#843c39', '#7b4173', '#3182bd', '#e6550d', '#31a354', '#756bb1', '#636363'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+  '#393b79',
+  '#637939',
+  '#8c6d31',
+  '#843c39',
+  '#7b4173',
+  '#3182bd',
+  '#e6550d',
+  '#31a354',
+  '#756bb1',
+  '#636363',
+];
 export const colorOf = (i: number): string => PALETTE[i % PALETTE.length]!;
 
 interface Tip {
@@ -130,7 +151,14 @@ export function Chart(props: ChartProps) {
             }
             if (best < 0) return setTip(null);
             const s = ss[best]!;
-            setTip({ left: u.cursor.left ?? 0, top, time: propsRef.current.xs[idx]!, label: s.label, value: s.values[idx] as number, color: colorFor(s, best) });
+            setTip({
+              left: u.cursor.left ?? 0,
+              top,
+              time: propsRef.current.xs[idx]!,
+              label: s.label,
+              value: s.values[idx] as number,
+              color: colorFor(s, best),
+            });
           },
         ],
       },
@@ -174,7 +202,12 @@ export function Chart(props: ChartProps) {
       <div class="chart-plot" ref={box}>
         {tip && (
           <div class="tooltip" style={{ left: `${tip.left + 12}px`, top: `${tip.top + 12}px` }} data-testid="tooltip">
-            <div class="muted">{new Date(tip.time * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</div>
+            <div class="muted">
+              {new Date(tip.time * 1000)
+                .toISOString()
+                .replace('T', ' ')
+                .replace(/\.\d+Z$/, ' UTC')}
+            </div>
             <div>
               <span class="swatch" style={{ background: tip.color }} /> <b>{formatValue(tip.value)}</b>
             </div>

@@ -45,7 +45,12 @@ function get<T>(path: string, params: Record<string, string | string[] | undefin
   const hit = cache.get(key);
   if (hit && end - hit.at < TTL_MS) return hit.value as Promise<T>;
   // The time window is not part of the key: a minute-old answer is as good for completion.
-  const windowed = apiUrl(path, { ...params, limit: String(COMPLETION_LIMIT), start: new Date(end - LOOKBACK_MS).toISOString(), end: new Date(end).toISOString() });
+  const windowed = apiUrl(path, {
+    ...params,
+    limit: String(COMPLETION_LIMIT),
+    start: new Date(end - LOOKBACK_MS).toISOString(),
+    end: new Date(end).toISOString(),
+  });
   const value = fetch(windowed)
     .then((r) => (r.ok ? (r.json() as Promise<{ data: T }>) : Promise.reject(new Error(`HTTP ${r.status}`))))
     .then((b) => b.data ?? fallback)

@@ -138,13 +138,17 @@ export function Heatmap({ data, theme }: { data: HeatmapData; theme: string }) {
     const v = data.cells[b]?.[t];
     if (v === undefined || t < 0 || b < 0) return setTip(null);
     const lower = data.lowers ? data.lowers[b] : b === 0 ? '0' : data.buckets[b - 1];
-    setTip(`${new Date(data.xs[t]! * 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC · (${lower}, ${data.buckets[b]}]: ${v === null ? '—' : formatValue(v)}`);
+    setTip(
+      `${new Date(data.xs[t]! * 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC · (${lower}, ${data.buckets[b]}]: ${v === null ? '—' : formatValue(v)}`,
+    );
   };
 
   return (
     <div class="heatmap" data-testid="heatmap" data-buckets={data.buckets.length}>
       <canvas ref={canvas} onMouseMove={onMove} onMouseLeave={() => setTip(null)} />
-      <div class="muted small" data-testid="heatmap-tip">{tip ?? 'Hover a cell for its bucket and value.'}</div>
+      <div class="muted small" data-testid="heatmap-tip">
+        {tip ?? 'Hover a cell for its bucket and value.'}
+      </div>
     </div>
   );
 }

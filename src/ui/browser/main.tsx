@@ -66,7 +66,13 @@ function App() {
       body = <StatusPage />;
       break;
     default:
-      body = <QueryPage state={readQueryState(route.params)} theme={effective} update={(s: QueryState, push = true) => navigate('query', writeQueryState(s), push)} />;
+      body = (
+        <QueryPage
+          state={readQueryState(route.params)}
+          theme={effective}
+          update={(s: QueryState, push = true) => navigate('query', writeQueryState(s), push)}
+        />
+      );
   }
   return (
     <>

@@ -25,11 +25,29 @@ function useApi<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): 
 }
 
 function queryLink(expr: string): string {
-  return routeHref('query', writeQueryState({ queries: [{ expr, hidden: false }], range: '1h', end: '', step: '', tab: 'graph', refresh: '', compare: '', showAll: false, heatmap: false }));
+  return routeHref(
+    'query',
+    writeQueryState({
+      queries: [{ expr, hidden: false }],
+      range: '1h',
+      end: '',
+      step: '',
+      tab: 'graph',
+      refresh: '',
+      compare: '',
+      showAll: false,
+      heatmap: false,
+    }),
+  );
 }
 
 function Status({ error, loading }: { error?: string; loading: boolean }) {
-  if (error) return <div class="error" role="alert">{error}</div>;
+  if (error)
+    return (
+      <div class="error" role="alert">
+        {error}
+      </div>
+    );
   return loading ? <div class="muted">loading…</div> : null;
 }
 
@@ -132,10 +150,23 @@ export function CardinalityPage({ params, navigate }: PageProps) {
       <h2>Cardinality explorer</h2>
       <form class="toolbar" onSubmit={apply}>
         <label>
-          match[] <input class="mid mono" value={form.match} placeholder='{job="x"}' onInput={(e) => setForm({ ...form, match: (e.target as HTMLInputElement).value })} data-testid="card-match" />
+          match[]{' '}
+          <input
+            class="mid mono"
+            value={form.match}
+            placeholder='{job="x"}'
+            onInput={(e) => setForm({ ...form, match: (e.target as HTMLInputElement).value })}
+            data-testid="card-match"
+          />
         </label>
         <label>
-          focusLabel <input class="short" value={form.focusLabel} onInput={(e) => setForm({ ...form, focusLabel: (e.target as HTMLInputElement).value })} data-testid="card-focus" />
+          focusLabel{' '}
+          <input
+            class="short"
+            value={form.focusLabel}
+            onInput={(e) => setForm({ ...form, focusLabel: (e.target as HTMLInputElement).value })}
+            data-testid="card-focus"
+          />
         </label>
         <label>
           topN <input class="short" type="number" min="1" value={form.topN} onInput={(e) => setForm({ ...form, topN: (e.target as HTMLInputElement).value })} />
@@ -276,7 +307,13 @@ export function MetricsPage({ params, navigate }: PageProps) {
           navigate(new URLSearchParams(text ? { q: text } : {}));
         }}
       >
-        <input class="mid" placeholder="filter metric names" value={text} onInput={(e) => setText((e.target as HTMLInputElement).value)} data-testid="metrics-filter" />
+        <input
+          class="mid"
+          placeholder="filter metric names"
+          value={text}
+          onInput={(e) => setText((e.target as HTMLInputElement).value)}
+          data-testid="metrics-filter"
+        />
         <button type="submit">Filter</button>
         <span class="muted">
           {list.length} of {all.size}
@@ -329,7 +366,11 @@ export function RawPage({ params, navigate }: PageProps) {
       if (!match) return [];
       const rangeMs = (Number.parseFloat(range) || 1) * ({ m: 60, h: 3600, d: 86400 }[range.slice(-1)] ?? 3600) * 1000;
       const end = Date.now();
-      const text = await fetchText('api/v1/export', { 'match[]': [match], start: Math.floor((end - rangeMs) / 1000), end: Math.floor(end / 1000), max_rows_per_line: 0 }, signal);
+      const text = await fetchText(
+        'api/v1/export',
+        { 'match[]': [match], start: Math.floor((end - rangeMs) / 1000), end: Math.floor(end / 1000), max_rows_per_line: 0 },
+        signal,
+      );
       const out: ExportLine[] = [];
       for (const line of text.split('\n')) if (line.trim() && out.length < 200) out.push(JSON.parse(line) as ExportLine);
       return out;
@@ -346,9 +387,17 @@ export function RawPage({ params, navigate }: PageProps) {
           navigate(new URLSearchParams(form));
         }}
       >
-        <input class="wide mono" placeholder='series selector, e.g. up{job="node"}' value={form.match} onInput={(e) => setForm({ ...form, match: (e.target as HTMLInputElement).value })} data-testid="raw-match" />
+        <input
+          class="wide mono"
+          placeholder='series selector, e.g. up{job="node"}'
+          value={form.match}
+          onInput={(e) => setForm({ ...form, match: (e.target as HTMLInputElement).value })}
+          data-testid="raw-match"
+        />
         <select value={form.range} onChange={(e) => setForm({ ...form, range: (e.target as HTMLSelectElement).value })}>
-          {['5m', '15m', '1h', '6h', '1d'].map((r) => <option key={r}>{r}</option>)}
+          {['5m', '15m', '1h', '6h', '1d'].map((r) => (
+            <option key={r}>{r}</option>
+          ))}
         </select>
         <button class="primary" type="submit">
           Show
@@ -378,18 +427,15 @@ export function RawPage({ params, navigate }: PageProps) {
 // ---------------- Status ----------------
 
 export function StatusPage() {
-  const st = useApi(
-    async (signal) => {
-      const [build, flags, runtime, metrics] = await Promise.all([
-        fetchApi<Record<string, string>>('api/v1/status/buildinfo', {}, signal),
-        fetchApi<Record<string, string>>('api/v1/status/flags', {}, signal),
-        fetchApi<Record<string, string | number | boolean>>('api/v1/status/runtimeinfo', {}, signal),
-        fetchText('metrics', {}, signal),
-      ]);
-      return { build: build.data, flags: flags.data, runtime: runtime.data, storage: storageFigures(metrics) };
-    },
-    [],
-  );
+  const st = useApi(async (signal) => {
+    const [build, flags, runtime, metrics] = await Promise.all([
+      fetchApi<Record<string, string>>('api/v1/status/buildinfo', {}, signal),
+      fetchApi<Record<string, string>>('api/v1/status/flags', {}, signal),
+      fetchApi<Record<string, string | number | boolean>>('api/v1/status/runtimeinfo', {}, signal),
+      fetchText('metrics', {}, signal),
+    ]);
+    return { build: build.data, flags: flags.data, runtime: runtime.data, storage: storageFigures(metrics) };
+  }, []);
   const kv = (title: string, o: Record<string, unknown>, id: string) => (
     <section class="card" data-testid={id}>
       <h3>{title}</h3>

@@ -59,7 +59,13 @@ function requestsOf(s: QueryState, w: Window): Request[] {
       if (!(shift >= 0)) continue;
       const start = w.startSec - shift;
       const end = w.endSec - shift;
-      out.push({ key: `r|${q.expr}|${start}|${end}|${w.stepSec}`, query: i, shiftSec: shift, path: 'api/v1/query_range', params: { query: q.expr, start, end, step: w.stepSec, stats: 1 } });
+      out.push({
+        key: `r|${q.expr}|${start}|${end}|${w.stepSec}`,
+        query: i,
+        shiftSec: shift,
+        path: 'api/v1/query_range',
+        params: { query: q.expr, start, end, step: w.stepSec, stats: 1 },
+      });
     }
   });
   return out;
@@ -143,7 +149,8 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
     update({ ...state, queries }, true);
   };
   const set = (patch: Partial<QueryState>, push = true) => update({ ...state, ...patch }, push);
-  const setQuery = (i: number, patch: Partial<QueryState['queries'][number]>) => set({ queries: state.queries.map((q, j) => (j === i ? { ...q, ...patch } : q)) });
+  const setQuery = (i: number, patch: Partial<QueryState['queries'][number]>) =>
+    set({ queries: state.queries.map((q, j) => (j === i ? { ...q, ...patch } : q)) });
 
   // ---- graph data ----
   const graph = useMemo(() => {
@@ -253,22 +260,34 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
         </button>
         <button onClick={() => set({ queries: [...state.queries, { expr: '', hidden: false }] })}>Add query</button>
         <label>
-          range{' '}
-          <FieldInput class="short" list="ranges" value={state.range} onCommit={(v) => set({ range: v })} testid="range" />
+          range <FieldInput class="short" list="ranges" value={state.range} onCommit={(v) => set({ range: v })} testid="range" />
         </label>
-        <datalist id="ranges">{RANGES.map((r) => <option value={r} key={r} />)}</datalist>
+        <datalist id="ranges">
+          {RANGES.map((r) => (
+            <option value={r} key={r} />
+          ))}
+        </datalist>
         <label>
-          end{' '}
-          <FieldInput class="mid" placeholder="now" value={state.end} onCommit={(v) => set({ end: v })} testid="end" />
+          end <FieldInput class="mid" placeholder="now" value={state.end} onCommit={(v) => set({ end: v })} testid="end" />
         </label>
         <label>
           step{' '}
-          <FieldInput class="short" placeholder={w.error ? 'auto' : `auto ${formatDuration(w.stepSec)}`} value={state.step} onCommit={(v) => set({ step: v })} testid="step" />
+          <FieldInput
+            class="short"
+            placeholder={w.error ? 'auto' : `auto ${formatDuration(w.stepSec)}`}
+            value={state.step}
+            onCommit={(v) => set({ step: v })}
+            testid="step"
+          />
         </label>
         <label>
           refresh{' '}
           <select value={state.refresh} onChange={(e) => set({ refresh: (e.target as HTMLSelectElement).value }, false)}>
-            {REFRESH.map((r) => <option value={r} key={r}>{r || 'off'}</option>)}
+            {REFRESH.map((r) => (
+              <option value={r} key={r}>
+                {r || 'off'}
+              </option>
+            ))}
           </select>
         </label>
         <label>
@@ -288,23 +307,44 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
       </div>
       <div class="tabs" role="tablist">
         {(['graph', 'table', 'json'] as Tab[]).map((t) => (
-          <button role="tab" aria-selected={state.tab === t} class={state.tab === t ? 'tab active' : 'tab'} key={t} onClick={() => set({ tab: t })} data-testid={`tab-${t}`}>
+          <button
+            role="tab"
+            aria-selected={state.tab === t}
+            class={state.tab === t ? 'tab active' : 'tab'}
+            key={t}
+            onClick={() => set({ tab: t })}
+            data-testid={`tab-${t}`}
+          >
             {t === 'json' ? 'JSON' : t[0]!.toUpperCase() + t.slice(1)}
           </button>
         ))}
         <span class="spacer" />
-        <button class="link" onClick={copyLink} data-testid="copy-link">Copy link</button>
+        <button class="link" onClick={copyLink} data-testid="copy-link">
+          Copy link
+        </button>
         {graph?.heatmap && (
           <label class="small">
             <input type="checkbox" checked={state.heatmap} onChange={() => set({ heatmap: !state.heatmap })} data-testid="heatmap-toggle" /> heatmap
           </label>
         )}
-        {state.tab === 'graph' && <button class="link" onClick={downloadPng} data-testid="download-png">PNG</button>}
-        <button class="link" onClick={downloadCsv} data-testid="download-csv">CSV</button>
-        <button class="link" onClick={() => setExplain(explain ? null : editors.current[0]?.tree() ?? null)} data-testid="explain">Explain</button>
+        {state.tab === 'graph' && (
+          <button class="link" onClick={downloadPng} data-testid="download-png">
+            PNG
+          </button>
+        )}
+        <button class="link" onClick={downloadCsv} data-testid="download-csv">
+          CSV
+        </button>
+        <button class="link" onClick={() => setExplain(explain ? null : (editors.current[0]?.tree() ?? null))} data-testid="explain">
+          Explain
+        </button>
       </div>
       {copied && <input class="copied mono" readOnly value={copied} data-testid="copied-link" />}
-      {w.error && <div class="error" role="alert">{w.error}</div>}
+      {w.error && (
+        <div class="error" role="alert">
+          {w.error}
+        </div>
+      )}
       {errors.map(({ r, o }) => (
         <div class="error" role="alert" key={r.key} data-testid="query-error">
           {state.queries.length > 1 ? `query #${r.query + 1}: ` : ''}
@@ -312,7 +352,15 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
         </div>
       ))}
       <Stats requests={requests} outcomes={outcomes} />
-      {explain && <Explain node={explain} onRun={(text) => { setExplain(null); update({ ...state, queries: [...state.queries, { expr: text, hidden: false }] }, true); }} />}
+      {explain && (
+        <Explain
+          node={explain}
+          onRun={(text) => {
+            setExplain(null);
+            update({ ...state, queries: [...state.queries, { expr: text, hidden: false }] }, true);
+          }}
+        />
+      )}
       {state.tab === 'graph' && graph && (
         <div>
           {graph.total > graph.drawn && (
@@ -325,7 +373,10 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
           )}
           {state.showAll && graph.total > SERIES_CAP && (
             <div class="banner">
-              Showing all {graph.total} series. <button class="link" onClick={() => set({ showAll: false })}>Show {SERIES_CAP}</button>
+              Showing all {graph.total} series.{' '}
+              <button class="link" onClick={() => set({ showAll: false })}>
+                Show {SERIES_CAP}
+              </button>
             </div>
           )}
           {state.heatmap && graph.heatmap ? (
@@ -342,7 +393,11 @@ export function QueryPage({ state, theme, update }: QueryPageProps) {
         <div data-testid="json">
           {requests.map((r) => {
             const raw = outcomes.get(r.key)?.result?.raw;
-            return raw ? <pre class="json" key={r.key}>{prettyJson(raw)}</pre> : null;
+            return raw ? (
+              <pre class="json" key={r.key}>
+                {prettyJson(raw)}
+              </pre>
+            ) : null;
           })}
         </div>
       )}
@@ -450,8 +505,7 @@ function ResultTable({ requests, outcomes, sort, setSort }: TableProps) {
         const all = [...floats, ...hists].sort((a, b) => a.t - b.t);
         rows.push({ series: formatLabels(s.metric), value: all.length, text: all.map((x) => x.text).join('\n') });
       }
-    }
-    else rows.push({ series: d.resultType, value: Number(d.result[1]), text: d.result[1] });
+    } else rows.push({ series: d.resultType, value: Number(d.result[1]), text: d.result[1] });
   }
   rows.sort((a, b) => {
     const c = sort.by === 'series' ? a.series.localeCompare(b.series) : a.value - b.value || a.series.localeCompare(b.series);

@@ -116,7 +116,12 @@ export function parseDuration(s: string): number {
 export function formatDuration(sec: number): string {
   const parts: string[] = [];
   let rest = Math.round(sec);
-  for (const [u, n] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [u, n] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= n) {
       parts.push(`${Math.floor(rest / n)}${u}`);
       rest %= n;
@@ -127,7 +132,10 @@ export function formatDuration(sec: number): string {
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, Prometheus's end_input format. */
 export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
 }
 
 /** Parses end_input (UTC `YYYY-MM-DD HH:MM[:SS]`, RFC 3339 or Unix seconds); NaN when invalid. */
