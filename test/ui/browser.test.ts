@@ -255,7 +255,8 @@ describe.skipIf(!enabled)('web UI in Chromium', () => {
     await page.goto(`${strata.url}/vmui/#/cardinality`);
     const total = page.locator('[data-testid=card-total]');
     await total.waitFor({ timeout: 20_000 });
-    const histogramSeries = 6 + 2;
+    // The classic histogram's 6 buckets, _sum and _count, and the one native histogram series.
+    const histogramSeries = 6 + 2 + 1;
     expect(await total.textContent()).toContain(`Total series: ${JOBS.length * INSTANCES_PER_JOB + histogramSeries}`);
     const byName = page.locator('[data-testid=card-seriesCountByMetricName] tbody tr', { hasText: COUNTER });
     expect(await byName.locator('td').nth(1).textContent()).toBe(String(JOBS.length * INSTANCES_PER_JOB));
