@@ -6,66 +6,24 @@
  * starts when it gets its slot; waiting longer than --search.maxQueueDuration gives 503 (errorType timeout).
  */
 import { PromQLError } from '../promql/index.js';
+import { Slots } from './slots.js';
 
-export class QuerySlots {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(
-    readonly capacity: number,
-    private readonly maxWaitMs: number,
-  ) {}
-
-  get current(): number {
-    return this.running;
-  }
-
-  get queued(): number {
-    return this.waiting.length;
-  }
-
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
-    try {
-      return await fn();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
-  }
-
-  private acquire(signal?: AbortSignal): Promise<void> {
-    if (this.running < this.capacity) {
-      this.running++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const grant = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.running++;
-        resolve();
-      };
-      const leave = (e: PromQLError): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-        reject(e);
-      };
-      const onAbort = (): void => leave(new PromQLError('canceled', 'the client went away while the query waited for a slot'));
-      const timer = setTimeout(
-        () =>
-          leave(
-            new PromQLError(
-              'timeout',
-              `the query waited ${this.maxWaitMs} ms for one of --search.maxConcurrentRequests=${this.capacity} slots (--search.maxQueueDuration); retry later`,
-            ),
+export class QuerySlots extends Slots {
+  constructor(capacity: number, maxWaitMs: number) {
+    super({
+      capacity,
+      // Queries wait until their time is up, however many there are.
+      maxQueued: Infinity,
+      maxWaitMs,
+      errors: {
+        queueFull: () => new PromQLError('timeout', 'the query queue is full'),
+        timedOut: (ms) =>
+          new PromQLError(
+            'timeout',
+            `the query waited ${ms} ms for one of --search.maxConcurrentRequests=${capacity} slots (--search.maxQueueDuration); retry later`,
           ),
-        this.maxWaitMs,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(grant);
+        aborted: () => new PromQLError('canceled', 'the client went away while the query waited for a slot'),
+      },
     });
   }
 }
