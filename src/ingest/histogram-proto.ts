@@ -1,5 +1,6 @@
 import type { BucketSpan, CounterResetHint, FloatHistogram } from '../model/index.js';
 import type { ProtoReader } from './proto-reader.js';
+import type { BatchBuilder } from './batch.js';
 
 /**
  * `Histogram` of remote write 1.0 (prometheus.Histogram) and 2.0 (io.prometheus.write.v2.Histogram),
@@ -235,5 +236,27 @@ function checkSpans(side: string, spans: readonly BucketSpan[], buckets: number)
     n += s.length;
   }
   if (n !== buckets) return `${side} spans add up to ${n} buckets but ${buckets} bucket counts were given`;
+  return null;
+}
+
+/**
+ * Reads the length-delimited `Histogram` field at the reader (the series message ends at
+ * `seriesEnd`) and adds it to series `series` of `out`; returns why it is invalid instead, or null.
+ * The first histogram of a body sizes the batch's histogram columns for a body of such ones.
+ */
+export function readHistogramInto(r: ProtoReader, seriesEnd: number, bodyBytes: number, out: BatchBuilder, series: number): string | null {
+  const hEnd = r.lengthEnd();
+  const hStart = r.pos;
+  r.limit = hEnd;
+  const h = readHistogram(r);
+  r.pos = hEnd;
+  r.limit = seriesEnd;
+  if (typeof h === 'string') return h;
+  if (out.histograms === 0) {
+    const n = Math.ceil(bodyBytes / (hEnd - hStart + 24));
+    const hg = h.histogram;
+    out.reserveHistograms(n, n * (64 + 8 * (hg.positiveBuckets.length + hg.negativeBuckets.length + hg.positiveSpans.length + hg.negativeSpans.length)));
+  }
+  out.addHistogram(series, h.timestamp, h.histogram);
   return null;
 }

@@ -3,7 +3,7 @@ import { exemplarRows, readExemplarV2, type PendingExemplar } from './exemplars.
 import { KeyWriter } from './label-key.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { metricTypeFromEnum } from './metadata.js';
-import { readHistogram } from './histogram-proto.js';
+import { readHistogramInto } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet, isMetricNameLabel } from './raw-labels.js';
 import { snappyUncompress } from './snappy.js';
@@ -173,30 +173,8 @@ function readTimeSeries(
     } else if (tag === 0x08) {
       refs.add(r.uint32());
     } else if (tag === 0x1a) {
-      const hEnd = r.lengthEnd();
-      const hStart = r.pos;
-      r.limit = hEnd;
-      const h = readHistogram(r);
-      r.pos = hEnd;
-      r.limit = end;
-      if (typeof h === 'string') histogramProblem ??= h;
-      else {
-        // Size the columns for a body of histograms like this one at once instead of doubling.
-        if (out.histograms === 0) {
-          const n = Math.ceil(buf.length / (hEnd - hStart + 24));
-          out.reserveHistograms(
-            n,
-            n *
-              (64 +
-                8 *
-                  (h.histogram.positiveBuckets.length +
-                    h.histogram.negativeBuckets.length +
-                    h.histogram.positiveSpans.length +
-                    h.histogram.negativeSpans.length)),
-          );
-        }
-        out.addHistogram(series, h.timestamp, h.histogram);
-      }
+      const problem = readHistogramInto(r, end, buf.length, out, series);
+      if (problem !== null) histogramProblem ??= problem;
     } else if (tag === 0x22) {
       out.exemplars++;
       const eEnd = r.lengthEnd();
