@@ -4,7 +4,7 @@
  */
 import { errorResponse as apiErrorResponse, formatFormatQueryResponse, formatQueryBody, annotationStrings } from './query-format.js';
 import { parseFormatQueryParams, parseInstantQueryParams, parseRangeQueryParams } from './query-params.js';
-import type { Database } from '../db/index.js';
+import type { Database, DbQuerier } from '../db/index.js';
 import { Engine, type QueryResult, type Value } from '../promql/index.js';
 import { formatDuration, prettyExpr } from '../promql/index.js';
 import { cachedRangeQuery, type RollupResultCache } from '../query-cache/index.js';
@@ -105,6 +105,33 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
   // A query may wait for a slot, then run for its whole duration.
   const deadlineMs = deps.maxQueueDurationMs + deps.maxQueryDurationMs + 5_000;
 
+  /**
+   * Runs one query in a slot, under a memory budget of its own, tracked for the top-queries page,
+   * and answers in Prometheus's JSON; `resolutionAtMs` is where the stats' resolution is read.
+   */
+  const evaluate = async (
+    req: Request,
+    form: URLSearchParams,
+    query: string,
+    limit: number,
+    resolutionAtMs: number,
+    trackedAs: Readonly<Record<string, number>>,
+    run: (budget: QueryMemoryBudget, querier: DbQuerier) => Promise<QueryResult>,
+  ): Promise<Response> => {
+    const started = Date.now();
+    const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
+    const arena = new BudgetedArena(budget);
+    const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
+    let result: QueryResult;
+    try {
+      result = await slots.run(() => tracker.track(query, trackedAs, () => run(budget, querier)), req.signal);
+    } finally {
+      // The result holds copies, never views of the read slabs: they can serve the next query.
+      arena.release();
+    }
+    return queryResponse(result, query, limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(resolutionAtMs));
+  };
+
   router.add(
     ['GET', 'POST'],
     '/api/v1/query',
@@ -112,21 +139,9 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       try {
         const form = await req.form();
         const p = parseInstantQueryParams(form, Date.now());
-        const started = Date.now();
-        const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
-        const arena = new BudgetedArena(budget);
-        const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
-        let result;
-        try {
-          result = await slots.run(
-            () => tracker.track(p.query, { time: p.timeMs }, () => engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal)),
-            req.signal,
-          );
-        } finally {
-          // The result holds copies, never views of the read chunks: they can serve the next query.
-          arena.release();
-        }
-        return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.timeMs));
+        return await evaluate(req, form, p.query, p.limit, p.timeMs, { time: p.timeMs }, (budget, querier) =>
+          engineFor(p.timeoutMs, budget).instantQuery(querier, p.expr, p.timeMs, req.signal),
+        );
       } catch (e) {
         return apiError(e);
       }
@@ -141,34 +156,20 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
       try {
         const form = await req.form();
         const p = parseRangeQueryParams(form);
-        const started = Date.now();
-        const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
-        const arena = new BudgetedArena(budget);
-        const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
-        let result;
-        try {
-          const bypass = form.get('nocache') === '1';
-          result = await slots.run(
-            () =>
-              tracker.track(p.query, { start: p.startMs, end: p.endMs, step: p.stepMs }, () =>
-                bypass
-                  ? engineFor(p.timeoutMs, budget).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
-                  : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs, budget), querier, {
-                      tenant: formatTenant(req.tenant),
-                      query: p.query,
-                      expr: p.expr,
-                      startMs: p.startMs,
-                      endMs: p.endMs,
-                      stepMs: p.stepMs,
-                      signal: req.signal,
-                    }),
-              ),
-            req.signal,
-          );
-        } finally {
-          arena.release();
-        }
-        return queryResponse(result, p.query, p.limit, form.get('stats') !== null, Date.now() - started, querier.warnings(), deps.db.resolutionAt(p.startMs));
+        const bypass = form.get('nocache') === '1';
+        return await evaluate(req, form, p.query, p.limit, p.startMs, { start: p.startMs, end: p.endMs, step: p.stepMs }, (budget, querier) =>
+          bypass
+            ? engineFor(p.timeoutMs, budget).rangeQuery(querier, p.expr, p.startMs, p.endMs, p.stepMs, req.signal)
+            : cachedRangeQuery(deps.rollupCache, engineFor(p.timeoutMs, budget), querier, {
+                tenant: formatTenant(req.tenant),
+                query: p.query,
+                expr: p.expr,
+                startMs: p.startMs,
+                endMs: p.endMs,
+                stepMs: p.stepMs,
+                signal: req.signal,
+              }),
+        );
       } catch (e) {
         return apiError(e);
       }
