@@ -63,3 +63,56 @@ export function readVarint(buf: Uint8Array, at: VarintCursor, end: number = buf.
   }
   throw new VarintError(`varint longer than ${MAX_VARINT_BYTES} bytes at byte ${at.pos}`);
 }
+
+/**
+ * A growable buffer that format writers append bytes, varints, UTF-8 strings (length-prefixed)
+ * and little-endian numbers to: the part format's header groups, the label index's label blocks
+ * and a part's series table. The bytes written are `buf.subarray(0, off)`.
+ */
+export class ByteWriter {
+  buf: Buffer;
+  off = 0;
+
+  constructor(size = 4096) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(next, 0, 0, this.off);
+    this.buf = next;
+  }
+
+  byte(v: number): void {
+    this.ensure(1);
+    this.buf[this.off++] = v;
+  }
+
+  /** A non-negative integer up to 2^53. */
+  varint(v: number): void {
+    this.ensure(MAX_VARINT_BYTES);
+    this.off = writeVarint(this.buf, this.off, v);
+  }
+
+  /** UTF-8 bytes after their length as a varint. */
+  str(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.varint(n);
+    this.ensure(n);
+    this.buf.write(s, this.off, 'utf8');
+    this.off += n;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.off);
+    this.off += 8;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.off);
+    this.off += 4;
+  }
+}

@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Label, Labels } from '../model/index.js';
-import { MAX_VARINT_BYTES, VarintError, readVarint, writeVarint } from '../varint.js';
+import { ByteWriter, VarintError, readVarint } from '../varint.js';
 import { IndexError } from './errors.js';
 import { TENANT_BYTES, idBytes, readId } from './keys.js';
 import type { BinDb } from './stores.js';
@@ -37,33 +37,8 @@ export interface LabelBlock {
   readonly sets: Labels[];
 }
 
-class Writer {
-  buf = Buffer.allocUnsafe(4096);
-  off = 0;
-
-  ensure(n: number): void {
-    if (this.off + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
-    this.buf.copy(next, 0, 0, this.off);
-    this.buf = next;
-  }
-
-  varint(v: number): void {
-    this.ensure(MAX_VARINT_BYTES);
-    this.off = writeVarint(this.buf, this.off, v);
-  }
-
-  str(s: string): void {
-    const n = Buffer.byteLength(s);
-    this.varint(n);
-    this.ensure(n);
-    this.buf.write(s, this.off, 'utf8');
-    this.off += n;
-  }
-}
-
 function encodeBody(sets: readonly Labels[]): Buffer {
-  const w = new Writer();
+  const w = new ByteWriter();
   w.varint(sets.length);
   let prev: Labels = [];
   for (const set of sets) {

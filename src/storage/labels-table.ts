@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ByteWriter, VarintError, readVarint } from '../varint.js';
 
 /**
  * A part's series table, `labels.bin` (docs/format/part.md): the tenant and label set of every
@@ -22,37 +23,11 @@ export interface SeriesLabels {
   readonly labels: readonly { readonly name: string; readonly value: string }[];
 }
 
-class Out {
-  buf = Buffer.allocUnsafe(1 << 16);
-  off = 0;
-  ensure(n: number): void {
-    if (this.off + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
-    this.buf.copy(next, 0, 0, this.off);
-    this.buf = next;
-  }
-  varint(v: number): void {
-    this.ensure(10);
-    while (v > 0x7f) {
-      this.buf[this.off++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.off++] = v;
-  }
-  str(s: string): void {
-    const n = Buffer.byteLength(s);
-    this.varint(n);
-    this.ensure(n);
-    this.buf.write(s, this.off, 'utf8');
-    this.off += n;
-  }
-}
-
 /** The table's body (before deflate) for entries in ascending id order. */
 export function encodeLabelsBody(entries: readonly SeriesLabels[]): Uint8Array {
   const strings = new Map<string, number>();
   const tenants = new Map<string, number>();
-  const refs = new Out();
+  const refs = new ByteWriter(1 << 16);
   refs.varint(entries.length);
   let prev = 0;
   const ref = (s: string): number => {
@@ -73,7 +48,7 @@ export function encodeLabelsBody(entries: readonly SeriesLabels[]): Uint8Array {
       refs.varint(ref(l.value));
     }
   }
-  const head = new Out();
+  const head = new ByteWriter(1 << 16);
   head.varint(strings.size);
   for (const s of strings.keys()) head.str(s);
   head.varint(tenants.size);
@@ -90,17 +65,16 @@ export class LabelsTableError extends Error {}
 export function decodeLabelsBody(body: Uint8Array): SeriesLabels[] {
   const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let off = 0;
+  const at = { pos: 0 };
   const varint = (): number => {
-    let v = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      if (off >= b.length) throw new LabelsTableError('labels table ends inside a number');
-      const x = b[off++]!;
-      v += (x & 0x7f) * mul;
-      if (x < 0x80) return v;
-      mul *= 128;
+    at.pos = off;
+    try {
+      const v = readVarint(b, at);
+      off = at.pos;
+      return v;
+    } catch (e) {
+      throw e instanceof VarintError ? new LabelsTableError(`labels table: ${e.message}`) : e;
     }
-    throw new LabelsTableError('labels table holds an over-long number');
   };
   const nStrings = varint();
   const strings: string[] = [];

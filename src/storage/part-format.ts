@@ -1,5 +1,5 @@
 import { inflateRawSync, deflateRawSync } from 'node:zlib';
-import { MAX_VARINT_BYTES, VarintError, readVarint, varintSize, writeVarint } from '../varint.js';
+import { ByteWriter, VarintError, readVarint, varintSize } from '../varint.js';
 
 /**
  * Part directory layout (both format versions, byte by byte): docs/format/part.md.
@@ -101,45 +101,6 @@ const MAX_ENCODED_HEADER = 8 * 9 + 2 + 4 * 5 + 4;
 const VARINT_SAFE = 2 ** 51;
 /** Mode byte of a column stored as plain f64s; smaller modes name the predictor used. */
 const COLUMN_F64 = 0xff;
-
-class ByteWriter {
-  buf: Buffer;
-  off = 0;
-
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-
-  private ensure(n: number): void {
-    if (this.off + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
-    this.buf.copy(next, 0, 0, this.off);
-    this.buf = next;
-  }
-
-  byte(v: number): void {
-    this.ensure(1);
-    this.buf[this.off++] = v;
-  }
-
-  /** A non-negative integer up to 2^53. */
-  varint(v: number): void {
-    this.ensure(MAX_VARINT_BYTES);
-    this.off = writeVarint(this.buf, this.off, v);
-  }
-
-  f64(v: number): void {
-    this.ensure(8);
-    this.buf.writeDoubleLE(v, this.off);
-    this.off += 8;
-  }
-
-  u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32LE(v, this.off);
-    this.off += 4;
-  }
-}
 
 class ByteReader {
   pos = 0;
