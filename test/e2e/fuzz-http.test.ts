@@ -177,6 +177,12 @@ function record(what: string, status: number, body: string, allowed: readonly nu
   if (status >= 500 && !allowed.includes(status)) failures.push(`${what} → ${status}: ${body.slice(0, 300)}`);
 }
 
+/** fetch's own message is always "fetch failed": what happened is in its cause. */
+function describeFailure(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  return err.cause ? `${err.message}: ${err.cause.code ?? ''} ${err.cause.message ?? ''}`.trim() : err.message;
+}
+
 async function send(what: string, url: string, init: RequestInit, allowed: readonly number[] = []): Promise<void> {
   let r: Response;
   try {
@@ -185,7 +191,7 @@ async function send(what: string, url: string, init: RequestInit, allowed: reado
     // A connection cut once may be the machine's load (a deadline reached while the body was still
     // on its way); the same request cut twice is the server's doing and fails the suite.
     r = await fetch(url, { ...init, signal: AbortSignal.timeout(40_000) }).catch((again: unknown) => {
-      throw new Error(`${what}: connection cut twice (${(e as Error).message}; ${(again as Error).message})`);
+      throw new Error(`${what}: connection cut twice (${describeFailure(e)}; ${describeFailure(again)})`);
     });
   }
   record(what, r.status, await r.text(), allowed);
