@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from './gen/rng.js';
+import { parseScenarioArgs } from './scenario-args.js';
 import { encodeLabelBlock, REMOTE_WRITE_HEADERS, WriteRequestBuilder } from './gen/remote-write.js';
 import { freePort, httpRequest, readProcStats, StrataTarget, VictoriaMetricsTarget, ensureBinary, waitHttpOk } from './targets/index.js';
 
@@ -22,14 +23,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { series: 2000, points: 500 };
-  for (const arg of argv) {
-    const [k, v] = arg.replace(/^--/, '').split('=');
-    if (k === 'series') a.series = Number(v);
-    else if (k === 'points') a.points = Number(v);
-    else throw new Error(`unknown argument ${arg}`);
-  }
-  return a;
+  return parseScenarioArgs<Args>(argv, { series: 2000, points: 500 });
 }
 
 const STEP_MS = 10_000;

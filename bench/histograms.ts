@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { encodeRemoteWriteV1, type EncodeSeries } from '../src/ingest/index.js';
 import type { FloatHistogram } from '../src/model/histogram.js';
 import { Rng } from './gen/rng.js';
+import { parseScenarioArgs } from './scenario-args.js';
 import { dirBytes, freePort, httpRequest, PrometheusTarget, StrataTarget, type Target } from './targets/index.js';
 
 interface Args {
@@ -27,15 +28,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { series: 300, hours: 8, buckets: 20, targets: ['strata', 'prom'] };
-  for (const arg of argv) {
-    const [k, v] = arg.replace(/^--/, '').split('=');
-    if (k === 'series') a.series = Number(v);
-    else if (k === 'hours') a.hours = Number(v);
-    else if (k === 'buckets') a.buckets = Number(v);
-    else if (k === 'targets') a.targets = (v ?? '').split(',');
-    else throw new Error(`unknown argument ${arg}`);
-  }
+  const a = parseScenarioArgs<Args>(argv, { series: 300, hours: 8, buckets: 20, targets: ['strata', 'prom'] });
   if (!Number.isInteger(a.series) || a.series < 1) throw new Error('--series must be a positive integer');
   if (!(a.hours > 0 && a.hours <= 48)) throw new Error('--hours must be in (0, 48]');
   if (!Number.isInteger(a.buckets) || a.buckets < 1) throw new Error('--buckets must be a positive integer');

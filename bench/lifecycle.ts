@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from './gen/rng.js';
+import { parseScenarioArgs } from './scenario-args.js';
 import { encodeLabelBlock, REMOTE_WRITE_HEADERS, WriteRequestBuilder } from './gen/remote-write.js';
 import { freePort, httpRequest, StrataTarget, VictoriaMetricsTarget, type Target } from './targets/index.js';
 
@@ -24,14 +25,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { series: 1000, days: 365, targets: ['strata-ds', 'strata', 'vm'] };
-  for (const arg of argv) {
-    const [k, v] = arg.replace(/^--/, '').split('=');
-    if (k === 'series') a.series = Number(v);
-    else if (k === 'days') a.days = Number(v);
-    else if (k === 'targets') a.targets = (v ?? '').split(',');
-    else throw new Error(`unknown argument ${arg}`);
-  }
+  const a = parseScenarioArgs<Args>(argv, { series: 1000, days: 365, targets: ['strata-ds', 'strata', 'vm'] });
   if (!Number.isInteger(a.series) || a.series < 2) throw new Error('--series must be an integer ≥ 2');
   if (!(a.days > 0)) throw new Error('--days must be positive');
   return a;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { snappyCompress } from '../src/ingest/index.js';
 import { ByteWriter } from '../src/remote-read/index.js';
 import { Rng } from './gen/rng.js';
+import { parseScenarioArgs } from './scenario-args.js';
 import { encodeLabelBlock, REMOTE_WRITE_HEADERS, WriteRequestBuilder } from './gen/remote-write.js';
 import { freePort, httpRequest, PrometheusTarget, readProcStats, StrataTarget } from './targets/index.js';
 import type { ServerTarget } from './targets/server-target.js';
@@ -24,14 +25,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { series: 1000, points: 1000 };
-  for (const arg of argv) {
-    const [k, v] = arg.replace(/^--/, '').split('=');
-    if (k === 'series') a.series = Number(v);
-    else if (k === 'points') a.points = Number(v);
-    else throw new Error(`unknown argument ${arg}`);
-  }
-  return a;
+  return parseScenarioArgs<Args>(argv, { series: 1000, points: 1000 });
 }
 
 const STEP_MS = 15_000;
