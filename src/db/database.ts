@@ -29,6 +29,7 @@ import {
   type SampleArena,
   type StorageStats,
   type HistogramStoreStats,
+  type WalArchive,
 } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
@@ -58,7 +59,7 @@ export interface DatabaseOptions {
   /** Per-series retention filters and downsampling (none by default). */
   readonly lifecycle?: Omit<LifecycleConfig, 'retentionMs'>;
   /** Offered each flushed WAL segment before it is deleted (forwarding keeps what it still needs). */
-  readonly walArchive?: (path: string, seq: number) => boolean;
+  readonly walArchive?: WalArchive;
   /** --storage.maxHourlySeries / --storage.maxDailySeries; 0 = no limit. */
   readonly maxHourlySeries?: number;
   readonly maxDailySeries?: number;

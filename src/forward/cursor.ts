@@ -6,14 +6,17 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import type { WalLog } from '../storage/index.js';
 import type { Position } from './segments.js';
 
 export class CursorFile {
   readonly path: string;
 
-  constructor(dir: string, url: string) {
+  /** The samples' log keeps the name it had before histograms were forwarded: `<hash>.cursor`. */
+  constructor(dir: string, url: string, log: WalLog = 'samples') {
     // Named by a hash of the URL: credentials in it never reach a file name.
-    this.path = join(dir, createHash('sha256').update(url).digest('hex').slice(0, 16) + '.cursor');
+    const hash = createHash('sha256').update(url).digest('hex').slice(0, 16);
+    this.path = join(dir, log === 'samples' ? `${hash}.cursor` : `${hash}.${log}.cursor`);
   }
 
   load(): Position | null {

@@ -113,6 +113,24 @@ export class RequestEncoder {
     this.samples += to - from;
   }
 
+  /** One TimeSeries carrying native histograms: its label fields and the encoded `Histogram` messages. */
+  histogramSeries(labelFields: Uint8Array, histograms: readonly Uint8Array[]): void {
+    let body = labelFields.length;
+    for (const h of histograms) body += 1 + varintSize(h.length) + h.length;
+    this.ensure(1 + 10 + body);
+    this.buf[this.len++] = (1 << 3) | WIRE_LEN;
+    this.varint(body);
+    this.buf.set(labelFields, this.len);
+    this.len += labelFields.length;
+    for (const h of histograms) {
+      this.buf[this.len++] = (4 << 3) | WIRE_LEN;
+      this.varint(h.length);
+      this.buf.set(h, this.len);
+      this.len += h.length;
+    }
+    this.samples += histograms.length;
+  }
+
   get empty(): boolean {
     return this.len === 0;
   }

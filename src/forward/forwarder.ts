@@ -8,14 +8,16 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { applyRelabel, encodeRemoteWriteV2, type EncodeSeries, type RelabelConfig } from '../ingest/index.js';
+import { rowAt } from '../codec/index.js';
+import { applyRelabel, encodeHistogramMessage, encodeRemoteWriteV2, type EncodeHistogram, type EncodeSeries, type RelabelConfig } from '../ingest/index.js';
 import { RequestEncoder, encodeLabelFields } from './encode.js';
 import { log } from '../logger.js';
 import type { MetricsRegistry } from '../metrics.js';
-import type { Labels } from '../model/index.js';
+import type { FloatHistogram, Labels } from '../model/index.js';
+import type { WalLog } from '../storage/index.js';
 import { CursorFile } from './cursor.js';
 import { Destination, type DestinationConfig } from './destination.js';
-import { SegmentSource, type Position, type Rows } from './segments.js';
+import { SegmentSource, type HistogramReadResult, type Position, type Rows } from './segments.js';
 
 export interface ForwardOptions {
   readonly dataPath: string;
@@ -36,8 +38,11 @@ const BATCH_ROWS = 40_000;
 const IDLE_POLL_MS = 250;
 const LABELS_CACHE = 200_000;
 
+/** One destination reading one of storage's two logs (samples, native histograms) at its own cursor. */
 interface Lane {
   readonly dest: Destination;
+  readonly log: WalLog;
+  readonly source: SegmentSource;
   readonly cursorFile: CursorFile;
   cursor: Position;
   /** When the lane last had nothing left to send (lag is measured from there). */
@@ -45,8 +50,15 @@ interface Lane {
   caughtUp: boolean;
 }
 
+/** What one request to one queue carries before it is encoded (remote write 2.0) or sent. */
+interface QueueBatch {
+  readonly v1: RequestEncoder;
+  readonly v2: EncodeSeries[];
+  samples: number;
+}
+
 export class Forwarder {
-  private readonly source: SegmentSource;
+  private readonly sources: Record<WalLog, SegmentSource>;
   private readonly lanes: Lane[];
   private lookup: LabelsLookup | null = null;
   private readonly labelsCache = new Map<number, { labels: Labels; fields: Uint8Array } | null>();
@@ -61,13 +73,19 @@ export class Forwarder {
   ) {
     const dir = join(opts.dataPath, 'forward');
     fs.mkdirSync(dir, { recursive: true });
-    this.source = new SegmentSource(join(opts.dataPath, 'wal'), join(dir, 'segments'));
-    const oldest = this.source.list()[0]?.seq ?? 0;
-    this.lanes = opts.destinations.map((cfg) => {
-      const dest = new Destination(cfg, (ms) => this.sleep(ms));
-      const cursorFile = new CursorFile(dir, cfg.url);
-      return { dest, cursorFile, cursor: cursorFile.load() ?? { seq: oldest, off: 0 }, caughtUpAt: Date.now(), caughtUp: false };
-    });
+    this.sources = {
+      samples: new SegmentSource(join(opts.dataPath, 'wal'), join(dir, 'segments')),
+      histograms: new SegmentSource(join(opts.dataPath, 'wal-histograms'), join(dir, 'segments-histograms')),
+    };
+    this.lanes = opts.destinations.flatMap((cfg) =>
+      (['samples', 'histograms'] as const).map((log): Lane => {
+        const source = this.sources[log];
+        const cursorFile = new CursorFile(dir, cfg.url, log);
+        const cursor = cursorFile.load() ?? { seq: source.list()[0]?.seq ?? 0, off: 0 };
+        // A destination of its own per lane: each log backs off and retries on its own.
+        return { dest: new Destination(cfg, (ms) => this.sleep(ms)), log, source, cursorFile, cursor, caughtUpAt: Date.now(), caughtUp: false };
+      }),
+    );
     this.m = {
       sent: metrics.counter('strata_forward_samples_sent_total', 'Samples a remote-write destination accepted.'),
       dropped: metrics.counter(
@@ -85,10 +103,10 @@ export class Forwarder {
   }
 
   /** Storage's WAL hook: keeps a flushed segment while some destination still has to read it. */
-  readonly archive = (path: string, seq: number): boolean => {
-    if (this.lanes.every((l) => l.cursor.seq > seq)) return false;
+  readonly archive = (path: string, seq: number, from: WalLog): boolean => {
+    if (this.lanes.every((l) => l.log !== from || l.cursor.seq > seq)) return false;
     try {
-      fs.renameSync(path, this.source.archivePath(seq));
+      fs.renameSync(path, this.sources[from].archivePath(seq));
       return true;
     } catch (e) {
       log.error('forwarding: cannot keep a WAL segment; its samples will not be forwarded', { segment: path, error: (e as Error).message });
@@ -126,8 +144,9 @@ export class Forwarder {
 
   private async run(lane: Lane): Promise<void> {
     while (!this.stopping) {
-      const { rows, next } = this.source.read(lane.cursor, BATCH_ROWS);
-      if (rows.count === 0) {
+      const read = lane.log === 'samples' ? lane.source.read(lane.cursor, BATCH_ROWS) : lane.source.readHistograms(lane.cursor, BATCH_ROWS);
+      const next = read.next;
+      if (('rows' in read ? read.rows.count : read.count) === 0) {
         if (next.seq !== lane.cursor.seq || next.off !== lane.cursor.off) this.advance(lane, next);
         if (!lane.caughtUp) {
           lane.caughtUp = true;
@@ -140,7 +159,7 @@ export class Forwarder {
         lane.caughtUp = false;
         lane.caughtUpAt = Date.now();
       }
-      const outcome = await this.sendRows(lane, rows);
+      const outcome = 'rows' in read ? await this.sendRows(lane, read.rows) : await this.sendHistograms(lane, read);
       if (outcome === 'stopped') return;
       // A disk cap may have moved the cursor past this batch meanwhile: never move it back.
       if (next.seq > lane.cursor.seq || (next.seq === lane.cursor.seq && next.off > lane.cursor.off)) this.advance(lane, next);
@@ -150,13 +169,13 @@ export class Forwarder {
   private advance(lane: Lane, to: Position): void {
     lane.cursor = to;
     lane.cursorFile.save(to, lane.dest.shown);
-    this.dropPassedSegments();
+    this.dropPassedSegments(lane.log);
   }
 
-  /** Archived segments every destination has read are deleted. */
-  private dropPassedSegments(): void {
-    const min = Math.min(...this.lanes.map((l) => l.cursor.seq));
-    for (const seg of this.source.list()) {
+  /** Archived segments of a log every destination has read are deleted. */
+  private dropPassedSegments(log: WalLog): void {
+    const min = Math.min(...this.lanes.filter((l) => l.log === log).map((l) => l.cursor.seq));
+    for (const seg of this.sources[log].list()) {
       if (!seg.live && seg.seq < min) fs.rmSync(seg.path, { force: true });
     }
   }
@@ -206,9 +225,7 @@ export class Forwarder {
     for (let i = 0; i < rows.count; i++) idx[fill[rowSlot[i]!]!++] = i;
 
     const v2 = lane.dest.cfg.protocol === 2;
-    const encoders = Array.from({ length: queues }, () => new RequestEncoder());
-    const v2series: EncodeSeries[][] = Array.from({ length: queues }, () => []);
-    const counted = new Array<number>(queues).fill(0);
+    const batches = this.batches(queues);
     let skipped = 0;
     for (let s = 0; s < ids.length; s++) {
       const id = ids[s]!;
@@ -219,10 +236,10 @@ export class Forwarder {
         skipped += to - from;
         continue;
       }
-      const q = id % queues;
-      counted[q]! += to - from;
+      const b = batches[id % queues]!;
+      b.samples += to - from;
       if (!v2) {
-        encoders[q]!.series(series.fields, rows.timestamps, rows.values, idx, from, to);
+        b.v1.series(series.fields, rows.timestamps, rows.values, idx, from, to);
         continue;
       }
       const ts = new Float64Array(to - from);
@@ -233,23 +250,67 @@ export class Forwarder {
         ts[k - from] = rows.timestamps[idx[k]!]!;
         vb.set(src.subarray(idx[k]! * 8, idx[k]! * 8 + 8), (k - from) * 8);
       }
-      v2series[q]!.push({ labels: series.labels, timestamps: ts, values: vs });
+      b.v2.push({ labels: series.labels, timestamps: ts, values: vs });
     }
+    return this.sendBatches(lane, batches, skipped);
+  }
+
+  /**
+   * Native histogram samples, grouped by series in log order like rows, sent as the `histograms`
+   * of each series' TimeSeries (integer counts when every count is an integer, as Prometheus
+   * writes them, so receivers that read only integer histograms take them).
+   */
+  private async sendHistograms(lane: Lane, read: HistogramReadResult): Promise<'done' | 'stopped'> {
+    const queues = Math.max(1, this.opts.queues);
+    const bySeries = new Map<number, EncodeHistogram[]>();
+    for (const rec of read.records) {
+      for (let i = 0; i < rec.count; i++) {
+        const id = rec.ids[i]!;
+        let list = bySeries.get(id);
+        if (list === undefined) bySeries.set(id, (list = []));
+        const histogram = rowAt(rec.rows, i);
+        list.push({ timestamp: rec.timestamps[i]!, histogram, integer: hasIntegerCounts(histogram) });
+      }
+    }
+    const v2 = lane.dest.cfg.protocol === 2;
+    const batches = this.batches(queues);
+    let skipped = 0;
+    for (const [id, hs] of bySeries) {
+      const series = this.seriesOf(id);
+      if (!series) {
+        skipped += hs.length;
+        continue;
+      }
+      const b = batches[id % queues]!;
+      b.samples += hs.length;
+      if (v2) b.v2.push({ labels: series.labels, histograms: hs });
+      else b.v1.histogramSeries(series.fields, hs.map(encodeHistogramMessage));
+    }
+    return this.sendBatches(lane, batches, skipped);
+  }
+
+  private batches(queues: number): QueueBatch[] {
+    return Array.from({ length: queues }, () => ({ v1: new RequestEncoder(), v2: [], samples: 0 }));
+  }
+
+  /** Sends each queue's request at once; answers are counted per destination. */
+  private async sendBatches(lane: Lane, batches: readonly QueueBatch[], skipped: number): Promise<'done' | 'stopped'> {
     if (skipped > 0) this.m.dropped.inc({ url: lane.dest.shown, reason: 'relabeled_or_deleted' }, skipped);
+    const v2 = lane.dest.cfg.protocol === 2;
     const before = lane.dest.retries;
     const results = await Promise.all(
-      encoders.map(async (enc, q) => {
-        if (counted[q] === 0) return 'done' as const;
-        const body = v2 ? encodeRemoteWriteV2(v2series[q]!) : enc.finish();
+      batches.map(async (b) => {
+        if (b.samples === 0) return 'done' as const;
+        const body = v2 ? encodeRemoteWriteV2(b.v2) : b.v1.finish();
         const r = await lane.dest.send(body);
         if (r === 'stopped') return r;
-        if (r.kind === 'sent') this.m.sent.inc({ url: lane.dest.shown }, counted[q]!);
+        if (r.kind === 'sent') this.m.sent.inc({ url: lane.dest.shown }, b.samples);
         else {
-          this.m.dropped.inc({ url: lane.dest.shown, reason: `http_${r.status}` }, counted[q]!);
+          this.m.dropped.inc({ url: lane.dest.shown, reason: `http_${r.status}` }, b.samples);
           log.warn('forwarding: destination refused samples; they are dropped, not retried', {
             url: lane.dest.shown,
             status: r.status,
-            samples: counted[q]!,
+            samples: b.samples,
             error: r.reason,
           });
         }
@@ -265,14 +326,14 @@ export class Forwarder {
     const cap = this.opts.maxDiskUsagePerUrl;
     if (cap <= 0) return;
     for (const lane of this.lanes) {
-      let pending = this.source.pendingBytes(lane.cursor);
+      let pending = lane.source.pendingBytes(lane.cursor);
       if (pending <= cap) continue;
-      const segs = this.source.list();
+      const segs = lane.source.list();
       const newest = segs[segs.length - 1]?.seq ?? 0;
       for (const seg of segs) {
         if (pending <= cap || seg.seq >= newest) break;
         if (seg.seq < lane.cursor.seq) continue;
-        const dropped = this.source.countRows(seg.seq, seg.seq === lane.cursor.seq ? lane.cursor.off : 0);
+        const dropped = lane.source.countRows(seg.seq, seg.seq === lane.cursor.seq ? lane.cursor.off : 0);
         pending -= seg.seq === lane.cursor.seq ? seg.size - lane.cursor.off : seg.size;
         this.m.dropped.inc({ url: lane.dest.shown, reason: 'disk_cap' }, dropped);
         log.warn('forwarding: --remoteWrite.maxDiskUsagePerURL reached; oldest samples dropped', { url: lane.dest.shown, samples: dropped });
@@ -280,14 +341,30 @@ export class Forwarder {
         lane.cursorFile.save(lane.cursor, lane.dest.shown);
       }
     }
-    this.dropPassedSegments();
+    this.dropPassedSegments('samples');
+    this.dropPassedSegments('histograms');
   }
 
+  /** A destination's gauges cover both its lanes: bytes summed, the longer lag. */
   private refreshGauges(): void {
     const now = Date.now();
+    const pending = new Map<string, number>();
+    const lag = new Map<string, number>();
     for (const lane of this.lanes) {
-      this.m.pending.set({ url: lane.dest.shown }, this.source.pendingBytes(lane.cursor));
-      this.m.lag.set({ url: lane.dest.shown }, lane.caughtUp ? 0 : (now - lane.caughtUpAt) / 1000);
+      const url = lane.dest.shown;
+      pending.set(url, (pending.get(url) ?? 0) + lane.source.pendingBytes(lane.cursor));
+      lag.set(url, Math.max(lag.get(url) ?? 0, lane.caughtUp ? 0 : (now - lane.caughtUpAt) / 1000));
     }
+    for (const [url, bytes] of pending) this.m.pending.set({ url }, bytes);
+    for (const [url, seconds] of lag) this.m.lag.set({ url }, seconds);
   }
+}
+
+/** Counts a receiver can take as an integer histogram (count_int, *_deltas): whole and exact. */
+function hasIntegerCounts(h: FloatHistogram): boolean {
+  const whole = (x: number): boolean => Number.isSafeInteger(x) && x >= 0;
+  if (!whole(h.count) || !whole(h.zeroCount)) return false;
+  for (const c of h.positiveBuckets) if (!whole(c)) return false;
+  for (const c of h.negativeBuckets) if (!whole(c)) return false;
+  return true;
 }

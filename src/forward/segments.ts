@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { SEGMENT_RE, decodeFrames, segmentName } from '../storage/index.js';
+import { KIND_HISTOGRAMS, SEGMENT_RE, decodeFrames, decodeHistogramRecord, segmentName, type HistogramRecord } from '../storage/index.js';
 
 /** A position in the log: segment sequence number and byte offset in it. */
 export interface Position {
@@ -23,6 +23,13 @@ export interface Rows {
 export interface ReadResult {
   readonly rows: Rows;
   /** Where the next read starts. */
+  readonly next: Position;
+}
+
+export interface HistogramReadResult {
+  readonly records: readonly HistogramRecord[];
+  /** Histogram samples in the records. */
+  readonly count: number;
   readonly next: Position;
 }
 
@@ -77,9 +84,54 @@ export class SegmentSource {
    * unreadable tail of a finished segment is skipped (a crash cut it; replay did the same).
    */
   read(from: Position, maxRows: number): ReadResult {
+    const parts: Rows[] = [];
+    const { total, next } = this.scan(from, maxRows, (data, left) => {
+      let n = 0;
+      const end = decodeFrames(
+        data,
+        0,
+        (ids, timestamps, values, count) => {
+          // Each frame decodes into arrays of its own (decodeFrames), so they are kept as they are.
+          parts.push({ ids, timestamps, values, count });
+          n += count;
+        },
+        left,
+      );
+      return { end, count: n };
+    });
+    return { rows: concat(parts, total), next };
+  }
+
+  /** The native histogram records (a histogram store's WAL) from `from` on, as read() does rows. */
+  readHistograms(from: Position, maxRows: number): HistogramReadResult {
+    const records: HistogramRecord[] = [];
+    const { total, next } = this.scan(from, maxRows, (data, left) => {
+      let n = 0;
+      const end = decodeFrames(
+        data,
+        0,
+        () => {},
+        left,
+        (kind, payload) => {
+          if (kind !== KIND_HISTOGRAMS) throw new Error(`WAL record of kind ${kind} in a histogram log`);
+          const r = decodeHistogramRecord(payload);
+          records.push(r);
+          n += r.count;
+          return r.count;
+        },
+      );
+      return { end, count: n };
+    });
+    return { records, count: total, next };
+  }
+
+  /**
+   * Walks the segments from `from`, handing `decode` what a batch of up to `maxRows` rows needs;
+   * decode returns where it stopped in the data and how many rows it took.
+   */
+  private scan(from: Position, maxRows: number, decode: (data: Buffer, maxRows: number) => { end: number; count: number }): { total: number; next: Position } {
     const list = this.list();
     const newest = this.newestSeq(list);
-    const parts: Rows[] = [];
     let total = 0;
     let pos = from;
     for (const seg of list) {
@@ -109,16 +161,8 @@ export class SegmentSource {
           break; // moved to the archive meanwhile: read again next time
         }
         const partial = want < left;
-        const end = decodeFrames(
-          data,
-          0,
-          (ids, timestamps, values, count) => {
-            // Each frame decodes into arrays of its own (decodeFrames), so they are kept as they are.
-            parts.push({ ids, timestamps, values, count });
-            total += count;
-          },
-          maxRows - total,
-        );
+        const { end, count } = decode(data, maxRows - total);
+        total += count;
         pos = { seq: pos.seq, off: pos.off + end };
         if (total >= maxRows) break;
         if (end < data.length) {
@@ -136,7 +180,7 @@ export class SegmentSource {
       }
       if (seg.seq === newest) break;
     }
-    return { rows: concat(parts, total), next: pos };
+    return { total, next: pos };
   }
 
   /** Rows in one segment from an offset on (what dropping it loses). */
@@ -145,9 +189,19 @@ export class SegmentSource {
     if (!seg) return 0;
     let n = 0;
     try {
-      decodeFrames(fs.readFileSync(seg.path), off, (_ids, _ts, _vs, count) => {
-        n += count;
-      });
+      decodeFrames(
+        fs.readFileSync(seg.path),
+        off,
+        (_ids, _ts, _vs, count) => {
+          n += count;
+        },
+        Infinity,
+        (kind, payload) => {
+          const count = kind === KIND_HISTOGRAMS ? decodeHistogramRecord(payload).count : 0;
+          n += count;
+          return count;
+        },
+      );
     } catch {
       // Gone meanwhile: nothing left to count.
     }

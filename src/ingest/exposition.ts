@@ -308,6 +308,8 @@ export interface FamilyMetadata {
  */
 export class OpenMetricsWriter {
   private current = '';
+  /** 'histogram' while the open family is one histograms() started. */
+  private currentType = '';
   private readonly seen = new Set<string>();
 
   constructor(private readonly metadata: (name: string) => FamilyMetadata | undefined) {}
@@ -325,14 +327,15 @@ export class OpenMetricsWriter {
     let name = '';
     for (const l of labels) if (l.name === METRIC_NAME) name = l.value;
     let out = '';
-    if (name !== this.current) {
+    if (name !== this.current || this.currentType === 'histogram') {
       this.current = name;
+      this.currentType = '';
       let f = this.familyOf(name);
       // Two names must not open the same family (x_total as counter x, and a gauge x).
       if (this.seen.has(f.family)) f = { family: name, type: 'unknown', help: f.help };
       this.seen.add(f.family);
       out += `# TYPE ${nameToken(f.family, true)} ${f.type}\n`;
-      if (f.help !== '') out += `# HELP ${nameToken(f.family, true)} ${f.help.replace(/[\\\n"]/g, (c) => (c === '\n' ? '\\n' : '\\' + c))}\n`;
+      if (f.help !== '') out += `# HELP ${nameToken(f.family, true)} ${escapeHelp(f.help)}\n`;
     }
     const head = seriesToken(labels);
     for (let i = 0; i < timestamps.length; i++) {
@@ -342,7 +345,43 @@ export class OpenMetricsWriter {
     return out;
   }
 
+  /**
+   * A series' native histogram samples: custom-bucket ones as classic `_bucket`/`_count`/`_sum`
+   * MetricPoints of a `histogram` family, as Prometheus converts them for text; exponential ones
+   * give '' (OpenMetrics 1.0 text has no form for them). '' too when the family name is already
+   * taken by float samples of another type, which OpenMetrics does not allow.
+   */
+  histograms(labels: Labels, timestamps: Float64Array, histograms: readonly FloatHistogram[]): string {
+    let name = '';
+    for (const l of labels) if (l.name === METRIC_NAME) name = l.value;
+    let out = '';
+    for (let i = 0; i < histograms.length; i++) {
+      const h = histograms[i]!;
+      if (isStaleNaN(h.sum)) continue;
+      const lines = classicSeries(labels, h);
+      if (lines === null) continue;
+      if (out === '') {
+        if (name !== this.current || this.currentType !== 'histogram') {
+          if (this.seen.has(name)) return '';
+          this.current = name;
+          this.currentType = 'histogram';
+          this.seen.add(name);
+          const meta = this.metadata(name);
+          out += `# TYPE ${nameToken(name, true)} histogram\n`;
+          if (meta?.help) out += `# HELP ${nameToken(name, true)} ${escapeHelp(meta.help)}\n`;
+        }
+      }
+      const at = timestamps[i]! / 1000;
+      for (const x of lines) out += `${seriesToken(x.labels)} ${formatPromFloat(x.value)} ${at}\n`;
+    }
+    return out;
+  }
+
   end(): string {
     return '# EOF\n';
   }
+}
+
+function escapeHelp(help: string): string {
+  return help.replace(/[\\\n"]/g, (c) => (c === '\n' ? '\\n' : '\\' + c));
 }

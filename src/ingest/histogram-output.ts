@@ -8,12 +8,27 @@ import { quoteVMJson } from './json-lines.js';
  * Native histograms in the export formats. VictoriaMetrics's JSON lines have no histogram form:
  * a series' histogram samples get a line of their own with a `histograms` array parallel to
  * `timestamps`, each element in the shape of Prometheus's query API (`count`, `sum`, `buckets`
- * as [boundary rule, lower, upper, count], numbers as strings).
+ * as [boundary rule, lower, upper, count], numbers as strings), with the schema and the zero
+ * threshold or custom bounds in front, so `/api/v1/import` reads the line back.
  */
 
 export function histogramJson(h: FloatHistogram): string {
   const buckets = allBuckets(h).map((b) => `[${b.rule},"${formatPromFloat(b.lower)}","${formatPromFloat(b.upper)}","${formatPromFloat(b.count)}"]`);
   return `{"count":"${formatPromFloat(h.count)}","sum":"${formatPromFloat(h.sum)}"${buckets.length > 0 ? `,"buckets":[${buckets.join(',')}]` : ''}}`;
+}
+
+/**
+ * A histogram as export writes it: the query API's shape plus what `/api/v1/import` needs to
+ * rebuild the same histogram from it (histogram-json.ts): the schema, and the zero threshold or
+ * the custom bounds.
+ */
+function histogramExportJson(h: FloatHistogram): string {
+  const api = histogramJson(h);
+  const exact =
+    h.schema === CUSTOM_BUCKETS_SCHEMA
+      ? `"schema":${h.schema},"custom_values":[${Array.from(h.customValues, (v) => `"${formatPromFloat(v)}"`).join(',')}]`
+      : `"schema":${h.schema},"zero_threshold":"${formatPromFloat(h.zeroThreshold)}"`;
+  return `{${exact},${api.slice(1)}`;
 }
 
 export function formatHistogramJsonLine(labels: Labels, timestamps: ArrayLike<number>, histograms: readonly FloatHistogram[]): string {
@@ -28,7 +43,7 @@ export function formatHistogramJsonLine(labels: Labels, timestamps: ArrayLike<nu
   const hs: string[] = [];
   const ts: string[] = [];
   for (let i = 0; i < n; i++) {
-    hs.push(histogramJson(histograms[i]!));
+    hs.push(histogramExportJson(histograms[i]!));
     ts.push(String(timestamps[i]!));
   }
   return `{"metric":{${parts.join(',')}},"histograms":[${hs.join(',')}],"timestamps":[${ts.join(',')}]}\n`;

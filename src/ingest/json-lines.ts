@@ -1,6 +1,7 @@
 import { METRIC_NAME, type Label, type Labels } from '../model/index.js';
 import { BatchBuilder, type DecodedBatch } from './batch.js';
 import { IngestError } from './errors.js';
+import { readHistogramJson, type JsonValue } from './histogram-json.js';
 import { formatVMFloat } from './float-format.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { decodeText, forEachLine } from './text.js';
@@ -13,7 +14,7 @@ import { decodeText, forEachLine } from './text.js';
  * its own rather than JSON.parse.
  */
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Json = JsonValue;
 
 class JsonReader {
   p = 0;
@@ -253,6 +254,7 @@ function parseLine(line: string, lineNo: number, out: BatchBuilder): void {
   }
   const values = v['values'];
   const timestamps = v['timestamps'];
+  if (v['histograms'] !== undefined && values === undefined) return parseHistogramLine(v['histograms'], timestamps, labels, lineNo, out);
   if (!Array.isArray(values) || values.length === 0) throw new IngestError(400, `invalid JSON line ${lineNo}: missing "values" array`);
   if (!Array.isArray(timestamps) || timestamps.length === 0) throw new IngestError(400, `invalid JSON line ${lineNo}: missing "timestamps" array`);
   if (values.length !== timestamps.length) {
@@ -280,6 +282,24 @@ function parseLine(line: string, lineNo: number, out: BatchBuilder): void {
   if (si < 0) return;
   out.reserve(n);
   for (let i = 0; i < n; i++) out.addSample(si, ts[i]!, vs[i]!);
+}
+
+/** A line of native histograms, as `/api/v1/export` writes them (histogram-output.ts). */
+function parseHistogramLine(histograms: Json, timestamps: Json | undefined, labels: Label[], lineNo: number, out: BatchBuilder): void {
+  if (!Array.isArray(histograms) || histograms.length === 0) throw new IngestError(400, `invalid JSON line ${lineNo}: "histograms" must be a non-empty array`);
+  if (!Array.isArray(timestamps) || timestamps.length !== histograms.length) {
+    throw new IngestError(400, `invalid JSON line ${lineNo}: "timestamps" must have as many entries as "histograms" (${histograms.length})`);
+  }
+  const hs = histograms.map((h, i) => readHistogramJson(h, `invalid JSON line ${lineNo}: histogram at position ${i}`));
+  for (let i = 0; i < timestamps.length; i++) {
+    const t = timestamps[i];
+    if (typeof t !== 'number' || !Number.isSafeInteger(t)) {
+      throw new IngestError(400, `invalid JSON line ${lineNo}: timestamp at position ${i} is not an integer (milliseconds)`);
+    }
+  }
+  const si = out.addLabels(labels, hs.length);
+  if (si < 0) return;
+  for (let i = 0; i < hs.length; i++) out.addHistogram(si, timestamps[i] as number, hs[i]!);
 }
 
 const SPECIAL_JSON = /["\\<'\u0000-\u001f]/;

@@ -120,8 +120,12 @@ export function registerImportExportRoutes(router: Router, deps: IngestDeps, cou
     const writer = new OpenMetricsWriter((name) => meta.get(name));
     const series = deps.db.exportSeries(req.tenant, sel.matchers, sel.minT, sel.maxT, 'labels');
     async function* withEof(): AsyncGenerator<Chunk> {
-      // Histogram samples have no OpenMetrics text form here; a histogram-only series writes nothing.
-      yield* chunked(series, (s) => (s.timestamps.length > 0 ? writer.series(s.labels, s.timestamps, s.values) : ''));
+      // Custom-bucket histograms go out as classic histogram families; exponential ones have no
+      // OpenMetrics 1.0 text form and are left out (see the README, Native histograms).
+      yield* chunked(series, (s) => {
+        const floats = s.timestamps.length > 0 ? writer.series(s.labels, s.timestamps, s.values) : '';
+        return s.histograms ? floats + writer.histograms(s.labels, s.histograms.timestamps, s.histograms.histograms) : floats;
+      });
       yield writer.end();
     }
     return { status: 200, headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }, stream: withEof() };

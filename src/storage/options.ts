@@ -5,6 +5,10 @@ import type { WalFsync } from './wal.js';
 
 /** What Storage.open takes, what an append answers, and what stats() reports. */
 
+/** Which of storage's two logs a segment is from. */
+export type WalLog = 'samples' | 'histograms';
+export type WalArchive = (path: string, seq: number, log: WalLog) => boolean;
+
 export interface StorageOptions {
   /** `<data>`; storage owns `<data>/wal` and `<data>/data`. */
   dataPath: string;
@@ -52,8 +56,11 @@ export interface StorageOptions {
   maxFutureMs?: number;
   /** Per-series retention filters and downsampling, applied by merges (none by default). */
   lifecycle?: StorageLifecycle;
-  /** Offered each WAL segment once its rows are in parts (see WalOptions.archive). */
-  walArchive?: (path: string, seq: number) => boolean;
+  /**
+   * Offered each WAL segment once its rows are in parts (see WalOptions.archive), of the samples'
+   * log (`wal/`) and of the native histograms' (`wal-histograms/`).
+   */
+  walArchive?: WalArchive;
   /** Clock, for tests of retention. */
   now?: () => number;
 }

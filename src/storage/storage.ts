@@ -160,7 +160,7 @@ export class Storage {
         dir: join(opts.dataPath, 'wal'),
         fsync: opts.walFsync,
         fsyncIntervalMs: opts.walFsyncIntervalMs,
-        ...(opts.walArchive ? { archive: opts.walArchive } : {}),
+        ...(opts.walArchive ? { archive: (path: string, seq: number) => opts.walArchive!(path, seq, 'samples') } : {}),
       },
       (ids, ts, vs, n) => s.active.append(ids, ts, vs, 0, n),
     );
@@ -171,6 +171,7 @@ export class Storage {
       walDir: join(opts.dataPath, 'wal-histograms'),
       walFsync: opts.walFsync,
       walFsyncIntervalMs: opts.walFsyncIntervalMs,
+      ...(opts.walArchive ? { walArchive: (path: string, seq: number) => opts.walArchive!(path, seq, 'histograms') } : {}),
       flushIntervalMs: opts.flushIntervalMs,
       dedupIntervalMs: opts.dedupIntervalMs,
       minValidT: () => s.minValidT(),

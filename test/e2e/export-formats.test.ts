@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
 import { encodeRemoteWriteV1 } from '../../src/ingest/index.js';
+import type { FloatHistogram } from '../../src/model/histogram.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const base = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
@@ -216,4 +217,117 @@ describe('export formats', () => {
     expect(r.status).toBe(400);
     expect(await r.text()).toMatch(/2:value:ask/);
   });
+});
+
+describe('OpenMetrics export of native histograms', () => {
+  let s: StrataProcess;
+  const hts = ts.slice(0, 5);
+  beforeAll(async () => {
+    s = await startStrata();
+    const h = (over: Partial<FloatHistogram>): FloatHistogram => ({
+      schema: -53,
+      counterResetHint: 0,
+      zeroThreshold: 0,
+      zeroCount: 0,
+      count: 0,
+      sum: 0,
+      positiveSpans: [],
+      positiveBuckets: new Float64Array(0),
+      negativeSpans: [],
+      negativeBuckets: new Float64Array(0),
+      customValues: new Float64Array(0),
+      ...over,
+    });
+    const body = encodeRemoteWriteV1([
+      {
+        labels: [
+          { name: '__name__', value: 'om_nhcb_seconds' },
+          { name: 'job', value: 'om' },
+        ],
+        histograms: hts.map((t, i) => ({
+          timestamp: t,
+          integer: false,
+          histogram: h({
+            count: 3 * i + 0.5,
+            sum: 2.25 * i,
+            positiveSpans: [{ offset: 0, length: 3 }],
+            positiveBuckets: Float64Array.from([i, 2 * i, 0.5]),
+            customValues: Float64Array.from([0.1, 1]),
+          }),
+        })),
+      },
+      {
+        labels: [
+          { name: '__name__', value: 'om_exponential' },
+          { name: 'job', value: 'om' },
+        ],
+        histograms: hts.map((t, i) => ({
+          timestamp: t,
+          integer: true,
+          histogram: h({ schema: 0, count: i, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: Float64Array.of(i) }),
+        })),
+      },
+    ]);
+    const r = await fetch(`${s.url}/api/v1/write`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' },
+    });
+    expect(r.status, await r.text()).toBe(204);
+  });
+  afterAll(() => s.stop());
+
+  /** The classic series Prometheus makes of sample i: cumulative buckets, count and sum. */
+  function classic(i: number): [string, number][] {
+    return [
+      ['om_nhcb_seconds_bucket{job="om",le="0.1"}', i],
+      ['om_nhcb_seconds_bucket{job="om",le="1"}', 3 * i],
+      ['om_nhcb_seconds_bucket{job="om",le="+Inf"}', 3 * i + 0.5],
+      ['om_nhcb_seconds_count{job="om"}', 3 * i + 0.5],
+      ['om_nhcb_seconds_sum{job="om"}', 2.25 * i],
+    ];
+  }
+
+  it('writes custom-bucket histograms as classic histogram families and leaves exponential ones out', async () => {
+    const text = await (await fetch(`${s.url}/api/v1/export/openmetrics?match[]={job="om"}&start=0`)).text();
+    expect(text).toContain('# TYPE om_nhcb_seconds histogram\n');
+    expect(text).toContain(`om_nhcb_seconds_bucket{job="om",le="+Inf"} 6.5 ${hts[2]! / 1000}\n`);
+    expect(text).not.toContain('om_exponential');
+    expect(text.endsWith('# EOF\n')).toBe(true);
+  });
+
+  it.skipIf(!has('promtool'))(
+    'promtool turns them into TSDB blocks holding the classic series',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-om-nh-'));
+      try {
+        writeFileSync(join(dir, 'in.om'), await (await fetch(`${s.url}/api/v1/export/openmetrics?match[]={job="om"}&start=0`)).text());
+        const made = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'in.om'), join(dir, 'blocks')], { encoding: 'utf8' });
+        expect(made.status, made.stderr + made.stdout).toBe(0);
+        mkdirSync(join(dir, 'blocks', 'wal'));
+        const dump = spawnSync('promtool', ['tsdb', 'dump', join(dir, 'blocks')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+        expect(dump.status, dump.stderr).toBe(0);
+        const got = dump.stdout
+          .trim()
+          .split('\n')
+          .map((l) => /^\{(.*)\} (\S+) (\d+)$/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => `${m[1]} ${Number(m[2])} ${m[3]}`)
+          .sort();
+        const want = hts
+          .flatMap((t, i) =>
+            classic(i).map(([series, v]) => {
+              const m = /^(\w+)\{(.*)\}$/.exec(series)!;
+              const labels = [`__name__="${m[1]}"`, ...m[2]!.split(',')].sort().join(', ');
+              return `${labels} ${v} ${t}`;
+            }),
+          )
+          .sort();
+        expect(got).toEqual(want);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -231,6 +231,37 @@ describe('native histograms end to end', () => {
     }
   });
 
+  it('reads its own export back through /api/v1/import: the same histograms on another server', async () => {
+    const q = new URLSearchParams({ 'match[]': '{job="nh",__name__=~"rw.*"}', start: String(T0 / 1000 - 60), end: String(Date.now() / 1000 + 60) });
+    const text = await (await fetch(`${s.url}/api/v1/export?${q}`)).text();
+    const other = await startStrata();
+    try {
+      const r = await fetch(`${other.url}/api/v1/import`, { method: 'POST', body: text });
+      expect(r.status, await r.text()).toBe(204);
+      const back = await (await fetch(`${other.url}/api/v1/export?${q}`)).text();
+      expect(back.split('\n').sort()).toEqual(text.split('\n').sort());
+      // PromQL sees the same histograms, not just the same text.
+      for (const query of [
+        'histogram_quantile(0.5, rw1_int_schema0)',
+        'histogram_fraction(0, 0.5, rw1_custom)',
+        'histogram_count(rate(rw2_float_schema0[2m]))',
+      ]) {
+        const ask = async (url: string): Promise<unknown> =>
+          (await (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query, time: String((T0 + 60_000) / 1000) })}`)).json()) as unknown;
+        expect(await ask(other.url), query).toEqual(await ask(s.url));
+      }
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('answers 400 naming the line and the bucket when an imported histogram has a bucket its schema does not have', async () => {
+    const line = `{"metric":{"__name__":"bad_import"},"histograms":[{"schema":0,"zero_threshold":"0","count":"1","sum":"1","buckets":[[0,"1","3","1"]]}],"timestamps":[${T0}]}`;
+    const r = await fetch(`${s.url}/api/v1/import`, { method: 'POST', body: line });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toMatch(/line 1: histogram at position 0: bucket 0 \[1, 3\] is not a bucket of schema 0/);
+  });
+
   it("puts histogram parts into snapshots, and a server started on a snapshot's files serves them", async () => {
     const r = await fetch(`${s.url}/snapshot/create`);
     const name = ((await r.json()) as { snapshot: string }).snapshot;

@@ -30,6 +30,8 @@ export interface HistogramStoreOptions {
   readonly walDir: string;
   readonly walFsync: WalFsync;
   readonly walFsyncIntervalMs: number;
+  /** Offered each flushed WAL segment before it is deleted (see WalOptions.archive). */
+  readonly walArchive?: (path: string, seq: number) => boolean;
   readonly flushIntervalMs: number;
   readonly dedupIntervalMs: number;
   /** Samples before this are out of retention. */
@@ -99,6 +101,7 @@ export class HistogramStore {
         dir: opts.walDir,
         fsync: opts.walFsync,
         fsyncIntervalMs: opts.walFsyncIntervalMs,
+        ...(opts.walArchive ? { archive: opts.walArchive } : {}),
         onRecord: (_kind, payload) => {
           const rec = decodeHistogramRecord(payload);
           for (let i = 0; i < rec.count; i++)
