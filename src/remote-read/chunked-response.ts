@@ -8,7 +8,7 @@
  */
 import { encodeLabelFields } from '../forward/index.js';
 import type { Series } from '../model/index.js';
-import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
+import { ByteWriter, int64VarintSize as int64Size, varintSize } from '../varint.js';
 import { crc32c } from './crc32c.js';
 import { MAX_SAMPLES_PER_CHUNK, XorChunkEncoder } from './xor-chunk.js';
 
@@ -51,15 +51,15 @@ export class ChunkedResponseWriter {
       c.byte(ENCODING_XOR);
       c.lenField(4, data.length);
       c.raw(data);
-      if (labels.length + c.pos >= this.maxBytesInFrame) this.frame(labels, queryIndex);
+      if (labels.length + c.off >= this.maxBytesInFrame) this.frame(labels, queryIndex);
     }
-    if (c.pos > 0) this.frame(labels, queryIndex);
+    if (c.off > 0) this.frame(labels, queryIndex);
   }
 
   private frame(labels: Uint8Array, queryIndex: number): void {
     const m = this.message;
     m.reset();
-    m.lenField(1, labels.length + this.chunks.pos);
+    m.lenField(1, labels.length + this.chunks.off);
     m.raw(labels);
     m.raw(this.chunks.bytes());
     if (queryIndex !== 0) {
@@ -72,16 +72,16 @@ export class ChunkedResponseWriter {
     o.varint(body.length);
     o.ensure(4 + body.length);
     const crc = crc32c(body);
-    o.buf[o.pos++] = crc >>> 24;
-    o.buf[o.pos++] = (crc >>> 16) & 0xff;
-    o.buf[o.pos++] = (crc >>> 8) & 0xff;
-    o.buf[o.pos++] = crc & 0xff;
+    o.buf[o.off++] = crc >>> 24;
+    o.buf[o.off++] = (crc >>> 16) & 0xff;
+    o.buf[o.off++] = (crc >>> 8) & 0xff;
+    o.buf[o.off++] = crc & 0xff;
     o.raw(body);
   }
 
   /** Output ready to send (a copy), once enough has gathered or when `flush` is set; else null. */
   take(flush = false): Uint8Array | null {
-    if (this.out.pos === 0 || (!flush && this.out.pos < PIECE_BYTES)) return null;
+    if (this.out.off === 0 || (!flush && this.out.off < PIECE_BYTES)) return null;
     const piece = this.out.bytes().slice();
     this.out.reset();
     return piece;

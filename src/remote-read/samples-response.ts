@@ -6,7 +6,7 @@
  */
 import { encodeLabelFields } from '../forward/index.js';
 import type { Series } from '../model/index.js';
-import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
+import { ByteWriter, int64VarintSize as int64Size, varintSize } from '../varint.js';
 import { encodeHistogram } from './histogram-message.js';
 
 export class SamplesResponseWriter {
@@ -32,22 +32,22 @@ export class SamplesResponseWriter {
       samplesLen += 1 + varintSize(inner) + inner;
     }
     const w = this.result;
-    w.lenField(1, labels.length + samplesLen + h.pos);
+    w.lenField(1, labels.length + samplesLen + h.off);
     w.raw(labels);
     w.ensure(samplesLen);
     // One tight loop over the samples: this is most of a SAMPLES answer's encoding time.
     const b = w.buf;
-    let p = w.pos;
+    let p = w.off;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
       if (t < 0) {
-        w.pos = p;
+        w.off = p;
         w.lenField(2, 9 + 1 + 10);
         w.byte(0x09);
         w.fixed64From(vb, i * 8);
         w.byte(0x10);
         w.int64(t);
-        p = w.pos;
+        p = w.off;
         continue;
       }
       // A non-negative timestamp's Sample is at most 1 + 8 + 1 + 8 bytes: its length fits one byte.
@@ -74,13 +74,13 @@ export class SamplesResponseWriter {
       b[p++] = v;
       b[lenAt] = p - begin;
     }
-    w.pos = p;
+    w.off = p;
     w.raw(h.bytes());
   }
 
   /** Closes the current query's `QueryResult` (also for queries that matched nothing). */
   endQuery(): void {
-    this.out.lenField(1, this.result.pos);
+    this.out.lenField(1, this.result.off);
     this.out.raw(this.result.bytes());
     this.result.reset();
   }
