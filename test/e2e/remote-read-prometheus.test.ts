@@ -10,13 +10,13 @@
  * must equal Strata's byte for byte: chunk types, time ranges, headers and bits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitForOk } from '../helpers/net.js';
-import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
-import { encodeRemoteWriteV1, encodeRemoteWriteV2, snappyCompress, type EncodeHistogram } from '../../src/ingest/index.js';
-import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../../src/model/index.js';
+import { caseSamples, HISTOGRAM_CASES } from '../helpers/histogram-cases.js';
+import { ROOT, startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
+import { encodeRemoteWriteV1, encodeRemoteWriteV2, snappyCompress } from '../../src/ingest/index.js';
 import { crc32c } from '../../src/remote-read/index.js';
 import { ChunkedReadResponse, encodeReadRequest } from '../ingest/protos.js';
 import { RW1_HEADERS, RW2_HEADERS, series, writeV1 } from './client.js';
@@ -189,167 +189,74 @@ async function streamedChunks(base: string, name: string, start: number, end: nu
   return out;
 }
 
-interface HistogramCase {
-  name: string;
-  integer: boolean;
-  make: (i: number) => FloatHistogram;
-  /** Each chunk's header byte (its top two bits: 00 unknown, 80 counter reset, c0 gauge). */
-  headers: string[];
+async function startPrometheus(dir: string, extraConfig: string[], flags: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const port = await freePort();
+  const cfg = join(dir, 'prometheus.yml');
+  writeFileSync(cfg, ['global:', '  scrape_interval: 1h', ...extraConfig].join('\n'));
+  const proc = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...flags], {
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForOk(`${url}/-/ready`, 30_000);
+  return { proc, url };
 }
 
-function hist(
-  schema: number,
-  zeroThreshold: number,
-  zeroCount: number,
-  sum: number,
-  pos: [BucketSpan[], number[]],
-  neg: [BucketSpan[], number[]] = [[], []],
-  hint: CounterResetHint = CounterResetHint.Unknown,
-): FloatHistogram {
-  const count = zeroCount + pos[1].reduce((a, b) => a + b, 0) + neg[1].reduce((a, b) => a + b, 0);
-  return {
-    schema,
-    counterResetHint: hint,
-    zeroThreshold,
-    zeroCount,
-    count,
-    sum,
-    positiveSpans: pos[0],
-    positiveBuckets: Float64Array.from(pos[1]),
-    negativeSpans: neg[0],
-    negativeBuckets: Float64Array.from(neg[1]),
-    customValues: new Float64Array(0),
-  };
+async function stopPrometheus(prom: ChildProcess | undefined): Promise<void> {
+  if (!prom || prom.exitCode !== null || prom.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => prom.once('exit', () => resolve()));
+  prom.kill('SIGTERM');
+  const timer = setTimeout(() => prom.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
-/**
- * Fewer than 30 samples per chunk and one two-hour window: Prometheus's head then cuts only where
- * the data says so. Each series ends with one sample of another schema (and no gauge hint): 2.42
- * re-encodes the head's open chunk for a read, losing its header bits (and failing on a gauge
- * chunk whose counts go down), so the open chunk is made a one-sample chunk cut for no reset.
- */
-const H_SAMPLES = 24;
-const closing = (i: number, integer: boolean): FloatHistogram => {
-  const b = integer ? 1000 + i : 1000.5 + i;
-  return hist(4, 0, 0, b, [[{ offset: 3, length: 1 }], [b]]);
+const GOLDEN = JSON.parse(readFileSync(join(ROOT, 'test/remote-read/testdata/histogram-chunks.json'), 'utf8')) as {
+  t0: number;
+  chunks: Record<string, RawChunk[]>;
 };
-const ZT = 2 ** -128;
-const HISTOGRAM_CASES: HistogramCase[] = [
-  {
-    // A bucket appears at 5 (the chunk is widened), the counts drop at 12 (counter reset).
-    name: 'rr_h_int',
-    integer: true,
-    headers: ['00', '80', '00'],
-    make: (i) => {
-      const b = i < 12 ? i + 1 : i - 11;
-      const pos: [BucketSpan[], number[]] =
-        i < 5
-          ? [[{ offset: 0, length: 2 }], [b, 2 * b]]
-          : [
-              [
-                { offset: 0, length: 2 },
-                { offset: 1, length: 1 },
-              ],
-              [b, 2 * b, 7 * b * b],
-            ];
-      return hist(0, ZT, b, b * 3.25, pos, [[{ offset: -1, length: 1 }], [b]]);
-    },
-  },
-  {
-    // Float counts; the schema changes at 10 and the zero threshold is no power of two.
-    name: 'rr_h_float',
-    integer: false,
-    headers: ['00', '00', '00'],
-    make: (i) => {
-      const b = (i + 1) * 0.3;
-      return hist(i < 10 ? 2 : 1, 0.001, b / 2, b * 1.7, [[{ offset: -2, length: 3 }], [b, b * 1.5, b * 2.25]], [[{ offset: 1, length: 2 }], [b / 3, b / 5]]);
-    },
-  },
-  {
-    // A gauge histogram: counts go up and down, a bucket vanishes at 8, another appears at 10.
-    name: 'rr_h_gauge',
-    integer: true,
-    headers: ['c0', '00'],
-    make: (i) => {
-      const b = 10 + ((i * 7) % 5) - 2;
-      const pos: [BucketSpan[], number[]] =
-        i < 8
-          ? [[{ offset: 1, length: 3 }], [b, b + 1, b % 3]]
-          : i < 10
-            ? [[{ offset: 1, length: 2 }], [b, b + 4]]
-            : [
-                [
-                  { offset: 1, length: 2 },
-                  { offset: 2, length: 1 },
-                ],
-                [b, 3, 1],
-              ];
-      return hist(3, 0, i % 4, b * 0.5, pos, [[], []], CounterResetHint.Gauge);
-    },
-  },
-  {
-    // Counts keep rising but the sender says 15 is a counter reset.
-    name: 'rr_h_hint',
-    integer: true,
-    headers: ['00', '80', '00'],
-    make: (i) => hist(-1, ZT, 0, i * 10, [[{ offset: 0, length: 1 }], [i * 2 + 1]], [[], []], i === 15 ? CounterResetHint.Reset : CounterResetHint.Unknown),
-  },
-];
 
 describe.skipIf(!enabled)('native histograms streamed as Prometheus 2.42 streams them', () => {
   let strata: StrataProcess;
-  let prom: ChildProcess | undefined;
+  const proms: ChildProcess[] = [];
   let promUrl = '';
-  let dir = '';
-  // One two-hour block range of Prometheus's head, an hour back.
+  let goldenUrl = '';
+  const dirs: string[] = [];
+  // One two-hour block range of Prometheus's head, three to one hours back.
   const t0 = Math.floor((Date.now() - 3 * 3600_000) / 7_200_000) * 7_200_000 + 60_000;
-  const ts = Array.from({ length: H_SAMPLES }, (_, i) => t0 + i * 15_000);
-
-  const histSeries = () =>
+  const histSeries = (from: number) =>
     HISTOGRAM_CASES.map((c) => ({
       labels: [
         { name: '__name__', value: c.name },
         { name: 'job', value: 'h' },
       ],
-      histograms: ts.map((t, i): EncodeHistogram => ({ timestamp: t, histogram: i === H_SAMPLES - 1 ? closing(i, c.integer) : c.make(i), integer: c.integer })),
+      histograms: caseSamples(c, from),
     }));
+  const flags = ['--web.enable-remote-write-receiver', '--enable-feature=native-histograms'];
 
   beforeAll(async () => {
     strata = await startStrata();
-    const w = await fetch(`${strata.url}/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV2(histSeries()), headers: RW2_HEADERS });
+    const w = await fetch(`${strata.url}/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV2(histSeries(t0)), headers: RW2_HEADERS });
     expect(w.status, await w.text()).toBe(204);
-
-    dir = tempDir('strata-remote-read-h-');
-    const promPort = await freePort();
-    const cfg = join(dir, 'prometheus.yml');
-    writeFileSync(cfg, ['global:', '  scrape_interval: 1h'].join('\n'));
-    promUrl = `http://127.0.0.1:${promPort}`;
-    prom = spawn(
-      'prometheus',
-      [
-        `--config.file=${cfg}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        '--web.enable-remote-write-receiver',
-        '--enable-feature=native-histograms',
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitForOk(`${promUrl}/-/ready`, 30_000);
-    const pw = await fetch(`${promUrl}/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV1(histSeries()), headers: RW1_HEADERS });
-    expect(pw.status, await pw.text()).toBe(204);
-  }, 60_000);
+    for (const [from, set] of [
+      [t0, (u: string) => (promUrl = u)],
+      // The golden fixture's fixed timestamps go to a Prometheus of their own: a head holding
+      // both years would be compacted under the test's feet.
+      [GOLDEN.t0, (u: string) => (goldenUrl = u)],
+    ] as const) {
+      const dir = tempDir('strata-remote-read-h-');
+      dirs.push(dir);
+      const { proc, url } = await startPrometheus(dir, [], flags);
+      proms.push(proc);
+      set(url);
+      const pw = await fetch(`${url}/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV1(histSeries(from)), headers: RW1_HEADERS });
+      expect(pw.status, await pw.text()).toBe(204);
+    }
+  }, 90_000);
 
   afterAll(async () => {
-    if (prom && prom.exitCode === null && prom.signalCode === null) {
-      const exited = new Promise<void>((resolve) => prom!.once('exit', () => resolve()));
-      prom.kill('SIGTERM');
-      const timer = setTimeout(() => prom!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    for (const p of proms) await stopPrometheus(p);
     await strata?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }, 30_000);
 
   for (const c of HISTOGRAM_CASES) {
@@ -362,4 +269,11 @@ describe.skipIf(!enabled)('native histograms streamed as Prometheus 2.42 streams
       expect(new Set(chunks.map((x) => x.type))).toEqual(new Set([c.integer ? 2 : 3]));
     });
   }
+
+  it('streams the golden fixture of the encoder test (test/remote-read/testdata) for the same samples', async () => {
+    for (const c of HISTOGRAM_CASES) {
+      const got = await streamedChunks(goldenUrl, c.name, GOLDEN.t0, GOLDEN.t0 + 3_600_000);
+      expect([...got.values()][0], c.name).toEqual(GOLDEN.chunks[c.name]);
+    }
+  });
 });
