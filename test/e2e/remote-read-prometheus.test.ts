@@ -51,6 +51,27 @@ function canonical(m: Matrix): string[] {
     .sort();
 }
 
+async function startPrometheus(dir: string, extraConfig: string[], flags: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const port = await freePort();
+  const cfg = join(dir, 'prometheus.yml');
+  writeFileSync(cfg, ['global:', '  scrape_interval: 1h', ...extraConfig].join('\n'));
+  const proc = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...flags], {
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForOk(`${url}/-/ready`, 30_000);
+  return { proc, url };
+}
+
+async function stopPrometheus(prom: ChildProcess | undefined): Promise<void> {
+  if (!prom || prom.exitCode !== null || prom.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => prom.once('exit', () => resolve()));
+  prom.kill('SIGTERM');
+  const timer = setTimeout(() => prom.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 const STEP = 15_000;
 const N = 240; // an hour of 15 s samples per series
 
@@ -91,24 +112,13 @@ describe.skipIf(!enabled)('a real Prometheus 2.42 reading from Strata through re
     expect((await writeV1(strata.url, data)).status).toBe(204);
 
     dir = tempDir('strata-remote-read-');
-    const promPort = await freePort();
-    const cfg = join(dir, 'prometheus.yml');
-    writeFileSync(cfg, ['global:', '  scrape_interval: 1h', 'remote_read:', `  - url: ${strata.url}/api/v1/read`, '    read_recent: true'].join('\n'));
-    promUrl = `http://127.0.0.1:${promPort}`;
-    prom = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
-      stdio: 'ignore',
-    });
-    await waitForOk(`${promUrl}/-/ready`, 30_000);
+    const started = await startPrometheus(dir, ['remote_read:', `  - url: ${strata.url}/api/v1/read`, '    read_recent: true'], []);
+    prom = started.proc;
+    promUrl = started.url;
   }, 60_000);
 
   afterAll(async () => {
-    if (prom && prom.exitCode === null && prom.signalCode === null) {
-      const exited = new Promise<void>((resolve) => prom!.once('exit', () => resolve()));
-      prom.kill('SIGTERM');
-      const timer = setTimeout(() => prom!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopPrometheus(prom);
     await strata?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
@@ -187,27 +197,6 @@ async function streamedChunks(base: string, name: string, start: number, end: nu
     }
   }
   return out;
-}
-
-async function startPrometheus(dir: string, extraConfig: string[], flags: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const port = await freePort();
-  const cfg = join(dir, 'prometheus.yml');
-  writeFileSync(cfg, ['global:', '  scrape_interval: 1h', ...extraConfig].join('\n'));
-  const proc = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...flags], {
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForOk(`${url}/-/ready`, 30_000);
-  return { proc, url };
-}
-
-async function stopPrometheus(prom: ChildProcess | undefined): Promise<void> {
-  if (!prom || prom.exitCode !== null || prom.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => prom.once('exit', () => resolve()));
-  prom.kill('SIGTERM');
-  const timer = setTimeout(() => prom.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 const GOLDEN = JSON.parse(readFileSync(join(ROOT, 'test/remote-read/testdata/histogram-chunks.json'), 'utf8')) as {
