@@ -21,7 +21,16 @@ import {
 } from '../model/index.js';
 import type { HistogramRows } from '../codec/index.js';
 import type { HistogramSamples } from '../model/index.js';
-import { Storage, damageWarnings, setBlockCacheBytes, type DamageEntry, SampleArena, type StorageStats, type HistogramStoreStats } from '../storage/index.js';
+import {
+  Storage,
+  damageWarnings,
+  setBlockCacheBytes,
+  type DamageEntry,
+  type SampleArena,
+  type StorageStats,
+  type HistogramStoreStats,
+} from '../storage/index.js';
+import { SampleArena as ExportArena } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
@@ -599,7 +608,7 @@ export class Database {
     const step = opts.seriesPerRead ?? EXPORT_CHUNK;
     for (let i = 0; i < ids.length; i += step) {
       const chunk = ids.slice(i, i + step);
-      const arena = opts.reuseBuffers ? SampleArena.pooled() : undefined;
+      const arena = opts.reuseBuffers ? ExportArena.pooled() : undefined;
       try {
         const samples = await this.storage.read(chunk, minT, maxT, arena);
         const histograms = this.readHistograms(chunk, minT, maxT);
