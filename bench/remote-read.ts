@@ -4,9 +4,11 @@
  * not from what ingestion left in memory), then each answers the same remote-read requests:
  * SAMPLES and STREAMED_XOR_CHUNKS, for a tenth of the samples and for all of them. Per read:
  * seconds until the whole answer has arrived, bytes, and the server's peak RSS during the read
- * (VmHWM, reset through /proc/<pid>/clear_refs before each read) over its RSS before it.
+ * (VmHWM, reset through /proc/<pid>/clear_refs before each read) over its RSS before it, and the
+ * server's CPU seconds for the read (less noisy than wall time on a shared machine). Each figure is
+ * the median of `--reads` measured reads, after one warm-up read.
  *
- *   node scripts/bench.mjs remote-read [--series=1000] [--points=1000]
+ *   node scripts/bench.mjs remote-read [--series=1000] [--points=1000] [--reads=3] [--targets=strata,prometheus] [--types=samples,streamed]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,10 +24,13 @@ import type { ServerTarget } from './targets/server-target.js';
 interface Args {
   series: number;
   points: number;
+  reads: number;
+  targets: string[];
+  types: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  return parseScenarioArgs<Args>(argv, { series: 1000, points: 1000 });
+  return parseScenarioArgs<Args>(argv, { series: 1000, points: 1000, reads: 3, targets: ['strata', 'prometheus'], types: ['samples', 'streamed'] });
 }
 
 const STEP_MS = 15_000;
@@ -70,10 +75,10 @@ function readRequest(start: number, end: number, responseType: 0 | 1): Uint8Arra
   q.int64(start);
   q.tag(2, 0);
   q.int64(end);
-  q.lenField(3, m.pos);
+  q.lenField(3, m.off);
   q.raw(m.bytes());
   const r = new ByteWriter(256);
-  r.lenField(1, q.pos);
+  r.lenField(1, q.off);
   r.raw(q.bytes());
   r.tag(2, 0);
   r.varint(responseType);
@@ -98,6 +103,7 @@ interface ReadRow {
   type: string;
   samples: number;
   seconds: number;
+  cpuSeconds: number;
   bytes: number;
   rssBeforeMB: number;
   peakMB: number;
@@ -112,32 +118,53 @@ function resetPeak(pid: number): boolean {
   }
 }
 
-async function measure(t: ServerTarget, label: string, start: number, end: number, samples: number): Promise<ReadRow[]> {
+async function measure(
+  t: ServerTarget,
+  label: string,
+  start: number,
+  end: number,
+  samples: number,
+  reads: number,
+  types: readonly string[],
+): Promise<ReadRow[]> {
   const rows: ReadRow[] = [];
   for (const [type, name] of [
     [0, 'SAMPLES'],
     [1, 'STREAMED_XOR_CHUNKS'],
   ] as const) {
+    if (!types.includes(type === 0 ? 'samples' : 'streamed')) continue;
     const body = readRequest(start, end, type);
     const headers = { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', 'X-Prometheus-Remote-Read-Version': '0.1.0' };
-    // One warm-up read (page cache, JIT), then the measured one.
+    // One warm-up read (page cache, JIT), then the measured ones.
     await httpRequest(`${t.baseUrl}/api/v1/read`, { method: 'POST', body, headers, timeoutMs: 600_000 });
-    await new Promise((r) => setTimeout(r, 2000));
-    const before = readProcStats(t.pid);
-    const reset = resetPeak(t.pid);
-    const t0 = performance.now();
-    const r = await httpRequest(`${t.baseUrl}/api/v1/read`, { method: 'POST', body, headers, timeoutMs: 600_000 });
-    const seconds = (performance.now() - t0) / 1000;
-    if (r.status !== 200) throw new Error(`${label} ${name}: HTTP ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
-    const after = readProcStats(t.pid);
+    const runs: ReadRow[] = [];
+    for (let i = 0; i < reads; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const before = readProcStats(t.pid);
+      const reset = resetPeak(t.pid);
+      const t0 = performance.now();
+      const r = await httpRequest(`${t.baseUrl}/api/v1/read`, { method: 'POST', body, headers, timeoutMs: 600_000 });
+      const seconds = (performance.now() - t0) / 1000;
+      if (r.status !== 200) throw new Error(`${label} ${name}: HTTP ${r.status} ${r.body.toString('utf8').slice(0, 200)}`);
+      const after = readProcStats(t.pid);
+      runs.push({
+        target: label,
+        type: name,
+        samples,
+        seconds,
+        cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+        bytes: r.body.length,
+        rssBeforeMB: before.rssBytes / 2 ** 20,
+        peakMB: reset ? after.peakRssBytes / 2 ** 20 : NaN,
+      });
+    }
+    const median = (f: (r: ReadRow) => number): number => runs.map(f).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
     rows.push({
-      target: label,
-      type: name,
-      samples,
-      seconds,
-      bytes: r.body.length,
-      rssBeforeMB: before.rssBytes / 2 ** 20,
-      peakMB: reset ? after.peakRssBytes / 2 ** 20 : NaN,
+      ...runs[0]!,
+      seconds: median((r) => r.seconds),
+      cpuSeconds: median((r) => r.cpuSeconds),
+      rssBeforeMB: median((r) => r.rssBeforeMB),
+      peakMB: median((r) => r.peakMB),
     });
   }
   return rows;
@@ -148,6 +175,8 @@ async function run(
   label: string,
   bodies: readonly Uint8Array[],
   ranges: Array<{ start: number; end: number; samples: number }>,
+  reads: number,
+  types: readonly string[],
 ): Promise<ReadRow[]> {
   const why = await t.prepare({ install: false });
   if (why) throw new Error(`${label}: ${why}`);
@@ -161,7 +190,7 @@ async function run(
     await t.stop();
     await t.start(dir, port, logFile);
     const rows: ReadRow[] = [];
-    for (const r of ranges) rows.push(...(await measure(t, t.version === 'unknown' ? label : t.version, r.start, r.end, r.samples)));
+    for (const r of ranges) rows.push(...(await measure(t, t.version === 'unknown' ? label : t.version, r.start, r.end, r.samples, reads, types)));
     return rows;
   } finally {
     await t.stop();
@@ -185,18 +214,23 @@ async function main(): Promise<void> {
     [new StrataTarget(), 'Strata'],
     [new PrometheusTarget(), 'Prometheus'],
   ] as const) {
+    if (!args.targets.includes(label.toLowerCase())) continue;
     try {
-      rows.push(...(await run(t, label, bodies, ranges)));
+      rows.push(...(await run(t, label, bodies, ranges, Math.max(1, args.reads), args.types)));
     } catch (e) {
       process.stderr.write(`[remote-read] ${label}: ${(e as Error).message}\n`);
     }
   }
-  console.log(`\nRemote read: ${args.series} series × ${args.points} points at 15 s (${total.toLocaleString('en')} samples), read back after a restart\n`);
-  console.log('| server | response type | samples read | seconds | samples/s | response bytes | RSS before (MB) | peak RSS during the read (MB) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(
+    `\nRemote read: ${args.series} series × ${args.points} points at 15 s (${total.toLocaleString('en')} samples), read back after a restart; median of ${args.reads} reads\n`,
+  );
+  console.log(
+    '| server | response type | samples read | seconds | samples/s | server CPU s | response bytes | RSS before (MB) | peak RSS during the read (MB) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.target} | ${r.type} | ${r.samples.toLocaleString('en')} | ${r.seconds.toFixed(2)} | ${Math.round(r.samples / r.seconds).toLocaleString('en')} | ${r.bytes.toLocaleString('en')} | ${r.rssBeforeMB.toFixed(0)} | ${r.peakMB.toFixed(0)} |`,
+      `| ${r.target} | ${r.type} | ${r.samples.toLocaleString('en')} | ${r.seconds.toFixed(2)} | ${Math.round(r.samples / r.seconds).toLocaleString('en')} | ${r.cpuSeconds.toFixed(2)} | ${r.bytes.toLocaleString('en')} | ${r.rssBeforeMB.toFixed(0)} | ${r.peakMB.toFixed(0)} |`,
     );
   }
 }

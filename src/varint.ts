@@ -64,10 +64,16 @@ export function readVarint(buf: Uint8Array, at: VarintCursor, end: number = buf.
   throw new VarintError(`varint longer than ${MAX_VARINT_BYTES} bytes at byte ${at.pos}`);
 }
 
+/** Bytes a protobuf int64 varint of n takes: a negative one is ten (64-bit two's complement). */
+export function int64VarintSize(n: number): number {
+  return n < 0 ? 10 : varintSize(n);
+}
+
 /**
  * A growable buffer that format writers append bytes, varints, UTF-8 strings (length-prefixed)
- * and little-endian numbers to: the part format's header groups, the label index's label blocks
- * and a part's series table. The bytes written are `buf.subarray(0, off)`.
+ * and little-endian numbers to: the part format's header groups, the label index's label blocks,
+ * a part's series table and the remote-read protobuf answers (whose length-delimited fields have
+ * their sizes computed first, so nothing is copied twice). The bytes written are `bytes()`.
  */
 export class ByteWriter {
   buf: Buffer;
@@ -114,5 +120,62 @@ export class ByteWriter {
     this.ensure(4);
     this.buf.writeUInt32LE(v, this.off);
     this.off += 4;
+  }
+
+  raw(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.off);
+    this.off += src.length;
+  }
+
+  /** 8 bytes at `src[at..at+8)` as they are (a little-endian double, NaN payloads kept). */
+  fixed64From(src: Uint8Array, at: number): void {
+    this.ensure(8);
+    const b = this.buf;
+    const p = this.off;
+    for (let i = 0; i < 8; i++) b[p + i] = src[at + i]!;
+    this.off = p + 8;
+  }
+
+  /** A protobuf field tag. */
+  tag(field: number, wireType: number): void {
+    this.varint(field * 8 + wireType);
+  }
+
+  /** A length-delimited field's tag and length; the caller writes exactly `len` bytes next. */
+  lenField(field: number, len: number): void {
+    this.tag(field, 2);
+    this.varint(len);
+    this.ensure(len);
+  }
+
+  /** A protobuf int64 (|n| ≤ 2^53): negatives as ten-byte two's complement. */
+  int64(n: number): void {
+    if (n >= 0) {
+      this.varint(n);
+      return;
+    }
+    this.ensure(10);
+    const hiWord = Math.floor(n / 4294967296);
+    let lo = n - hiWord * 4294967296;
+    let hi = hiWord >>> 0;
+    const b = this.buf;
+    let p = this.off;
+    for (let i = 0; i < 9; i++) {
+      b[p++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    b[p++] = lo & 0x7f;
+    this.off = p;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
+
+  reset(): void {
+    this.off = 0;
   }
 }

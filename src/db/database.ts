@@ -31,6 +31,7 @@ import {
   type HistogramStoreStats,
   type WalArchive,
 } from '../storage/index.js';
+import { SampleArena as ExportArena } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
@@ -74,6 +75,12 @@ export interface ExportOptions {
   readonly maxSeries?: number;
   /** Series read from storage at once (default 512): fewer keeps less in memory. */
   readonly seriesPerRead?: number;
+  /**
+   * The consumer is done with each series before it asks for the next (it encodes and drops it):
+   * every read's sample columns then come from pooled slabs given back after its series, so a
+   * long export allocates nothing per read.
+   */
+  readonly reuseBuffers?: boolean;
 }
 
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
@@ -602,13 +609,18 @@ export class Database {
     const step = opts.seriesPerRead ?? EXPORT_CHUNK;
     for (let i = 0; i < ids.length; i += step) {
       const chunk = ids.slice(i, i + step);
-      const samples = await this.storage.read(chunk, minT, maxT);
-      const histograms = this.readHistograms(chunk, minT, maxT);
-      if (this.policies.hasRetentionFilters) this.hideExpired(samples);
-      for (const id of chunk) {
-        const s = withHistograms(samples.get(id), histograms.get(id));
-        const labels = s ? this.index.labelsIfKnown(id) : undefined;
-        if (s && labels) yield { labels, ...s };
+      const arena = opts.reuseBuffers ? ExportArena.pooled() : undefined;
+      try {
+        const samples = await this.storage.read(chunk, minT, maxT, arena);
+        const histograms = this.readHistograms(chunk, minT, maxT);
+        if (this.policies.hasRetentionFilters) this.hideExpired(samples);
+        for (const id of chunk) {
+          const s = withHistograms(samples.get(id), histograms.get(id));
+          const labels = s ? this.index.labelsIfKnown(id) : undefined;
+          if (s && labels) yield { labels, ...s };
+        }
+      } finally {
+        arena?.release();
       }
     }
   }

@@ -4,7 +4,7 @@
  * what the shared model holds (model/histogram.ts).
  */
 import type { BucketSpan, FloatHistogram } from '../model/index.js';
-import { ByteWriter, varintSize } from './byte-writer.js';
+import { ByteWriter, varintSize } from '../varint.js';
 
 const scratch = new ByteWriter(1 << 10);
 const f64 = new Float64Array(1);
@@ -59,6 +59,6 @@ export function encodeHistogram(w: ByteWriter, field: number, h: FloatHistogram,
   m.tag(15, 0);
   m.int64(timestamp);
   packedDoubles(m, 16, h.customValues);
-  w.lenField(field, m.pos);
+  w.lenField(field, m.off);
   w.raw(m.bytes());
 }

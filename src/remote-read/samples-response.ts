@@ -6,12 +6,16 @@
  */
 import { encodeLabelFields } from '../forward/index.js';
 import type { Series } from '../model/index.js';
-import { ByteWriter, int64Size, varintSize } from './byte-writer.js';
+import { ByteWriter, int64VarintSize as int64Size, varintSize, writeVarint } from '../varint.js';
 import { encodeHistogram } from './histogram-message.js';
 
+/** Room kept before a QueryResult for its length: 5 varint bytes hold up to 32 GiB. */
+const LENGTH_ROOM = 5;
+
 export class SamplesResponseWriter {
+  /** The ReadResponse; the current query's QueryResult is written in place after room for its length. */
   private readonly out = new ByteWriter(1 << 16);
-  private readonly result = new ByteWriter(1 << 16);
+  private resultStart = -1;
 
   private readonly histograms = new ByteWriter(1 << 12);
 
@@ -31,23 +35,24 @@ export class SamplesResponseWriter {
       const inner = 9 + 1 + int64Size(ts[i]!);
       samplesLen += 1 + varintSize(inner) + inner;
     }
-    const w = this.result;
-    w.lenField(1, labels.length + samplesLen + h.pos);
+    const w = this.out;
+    if (this.resultStart < 0) this.startQuery();
+    w.lenField(1, labels.length + samplesLen + h.off);
     w.raw(labels);
     w.ensure(samplesLen);
     // One tight loop over the samples: this is most of a SAMPLES answer's encoding time.
     const b = w.buf;
-    let p = w.pos;
+    let p = w.off;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
       if (t < 0) {
-        w.pos = p;
+        w.off = p;
         w.lenField(2, 9 + 1 + 10);
         w.byte(0x09);
         w.fixed64From(vb, i * 8);
         w.byte(0x10);
         w.int64(t);
-        p = w.pos;
+        p = w.off;
         continue;
       }
       // A non-negative timestamp's Sample is at most 1 + 8 + 1 + 8 bytes: its length fits one byte.
@@ -74,15 +79,30 @@ export class SamplesResponseWriter {
       b[p++] = v;
       b[lenAt] = p - begin;
     }
-    w.pos = p;
+    w.off = p;
     w.raw(h.bytes());
+  }
+
+  private startQuery(): void {
+    const o = this.out;
+    o.byte(0x0a);
+    o.ensure(LENGTH_ROOM);
+    o.off += LENGTH_ROOM;
+    this.resultStart = o.off;
   }
 
   /** Closes the current query's `QueryResult` (also for queries that matched nothing). */
   endQuery(): void {
-    this.out.lenField(1, this.result.pos);
-    this.out.raw(this.result.bytes());
-    this.result.reset();
+    if (this.resultStart < 0) this.startQuery();
+    const o = this.out;
+    const start = this.resultStart;
+    const len = o.off - start;
+    const lenAt = start - LENGTH_ROOM;
+    const end = writeVarint(o.buf, lenAt, len);
+    // The length took fewer bytes than the room kept: move the result down over the gap.
+    if (end < start) o.buf.copyWithin(end, start, o.off);
+    o.off = end + len;
+    this.resultStart = -1;
   }
 
   /** The uncompressed ReadResponse. */

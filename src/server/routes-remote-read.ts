@@ -46,7 +46,11 @@ async function* seriesOf(deps: RemoteReadDeps, req: Request, rr: ReadRequest): A
   let samples = 0;
   for (let qi = 0; qi < rr.queries.length; qi++) {
     const q = rr.queries[qi]!;
-    const it = deps.db.exportSeries(req.tenant, [q.matchers], q.startMs, q.endMs, 'sorted', { maxSeries: deps.maxSeries, seriesPerRead: SERIES_PER_READ });
+    const it = deps.db.exportSeries(req.tenant, [q.matchers], q.startMs, q.endMs, 'sorted', {
+      maxSeries: deps.maxSeries,
+      seriesPerRead: SERIES_PER_READ,
+      reuseBuffers: true,
+    });
     try {
       for await (const s of it) {
         if (req.signal.aborted) throw new HttpError(503, `remote read did not finish within --search.maxQueryDuration=${deps.maxQueryDurationMs}ms`, 'timeout');

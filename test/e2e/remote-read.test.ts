@@ -308,6 +308,28 @@ describe('remote read over real HTTP', () => {
     expect(frames[0]!.chunks[0]!.samples[1]!.bits).toBe(0x7ff0000000000002n);
   });
 
+  it('reads series over several storage batches (pooled sample space reused between them) without mixing their samples', async () => {
+    // 200 series: more than three 64-series storage reads, each with its own values.
+    const many = Array.from({ length: 200 }, (_, k) =>
+      series(
+        'rr_many',
+        { k: String(k).padStart(3, '0') },
+        tsOf(150),
+        tsOf(150).map((_, i) => k * 1000 + i),
+      ),
+    );
+    const w = await fetch(`${s.url}/insert/11/prometheus/api/v1/write`, { method: 'POST', body: encodeRemoteWriteV1(many), headers: RW1_HEADERS });
+    expect(w.status).toBe(204);
+    const q = { start: T0, end: T0 + N * STEP, matchers: [{ type: EQ, name: '__name__', value: 'rr_many' }] };
+    const want = many.map((_, k) => tsOf(150).map((_, i) => k * 1000 + i));
+    const r = await read(s.url, [q], [1], '/select/11/prometheus/api/v1/read');
+    expect(r.status).toBe(200);
+    const frames = parseFrames(new Uint8Array(await r.arrayBuffer()));
+    expect(frames.map((f) => f.chunks.flatMap((c) => c.samples.map((x) => x.v)))).toEqual(want);
+    const [res] = await readSamples(s.url, [q], '/select/11/prometheus/api/v1/read');
+    expect(res!.map((x) => x.values)).toEqual(want);
+  });
+
   it('reads the tenant of the path prefix', async () => {
     const [res] = await readSamples(s.url, [all], '/select/7/prometheus/api/v1/read');
     expect(res!.map((x) => x.labels)).toEqual([{ __name__: 'rr_metric', job: 'tenant7' }]);
