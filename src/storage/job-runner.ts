@@ -82,6 +82,8 @@ export class JobRunner {
       const transfer: ArrayBuffer[] = [];
       if (job.kind === 'flush') {
         for (const a of [job.timestamps, job.values, job.prev, job.seriesIds, job.heads]) if (a.buffer instanceof ArrayBuffer) transfer.push(a.buffer);
+      } else if (job.kind === 'hist-flush') {
+        for (const a of [job.ids, job.timestamps, job.offsets, job.bytes]) if (a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
       }
       w.postMessage({ id, job }, transfer);
     }).finally(() => {

@@ -181,6 +181,8 @@ export class Storage {
         s.counters.errors++;
         s.report(e);
       },
+      runFlush: async (job) => (await s.flushRunner.run(job)).hist!,
+      runMerge: async (job) => (await s.mergeRunner.run(job)).hist!,
     });
     s.flushTimer = setInterval(() => s.tick(), Math.max(10, opts.flushIntervalMs));
     s.flushTimer.unref();
@@ -409,12 +411,12 @@ export class Storage {
 
   /** What storage knows it cannot serve in [minT, maxT] (for query warnings). */
   damageIn(minT: number, maxT: number): DamageEntry[] {
-    return this.partitions.damageIn(minT, maxT);
+    return [...this.partitions.damageIn(minT, maxT), ...this.histograms.damageIn(minT, maxT)];
   }
 
   /** Every damaged block and quarantined part still within retention. */
   damaged(): DamageEntry[] {
-    return this.partitions.damage.all;
+    return [...this.partitions.damage.all, ...this.histograms.damaged()];
   }
 
   /**
@@ -470,9 +472,8 @@ export class Storage {
   }
 
   /** Writes everything in memtables to parts; returns when they are in the manifests. */
-  forceFlush(): Promise<void> {
-    this.histograms.flush();
-    return this.flush();
+  async forceFlush(): Promise<void> {
+    await Promise.all([this.histograms.flush(), this.flush()]);
   }
 
   /**
@@ -546,7 +547,7 @@ export class Storage {
     if (ids.length === 0 || minT > maxT) return;
     await this.flush();
     this.tombstones.add({ seq: this.partSeq, minT, maxT, ids: Float64Array.from(ids).sort() });
-    this.histograms.deleteRange(ids, minT, maxT);
+    await this.histograms.deleteRange(ids, minT, maxT);
   }
 
   /** Drops tombstones no live part lies under any more (merged away, or dropped by retention). */
@@ -560,6 +561,7 @@ export class Storage {
       await this.flushing?.catch(() => {});
       await this.merges.idle();
     }
+    await this.histograms.idle();
   }
 
   /** Flushes, then merges every partition down to one part, applying dedup, retention and tombstones. */
@@ -567,7 +569,7 @@ export class Storage {
     if (this.closed) throw new StorageClosedError('storage is closed');
     await this.flush();
     await this.merges.forceMerge();
-    this.histograms.forceMerge();
+    await this.histograms.forceMerge();
   }
 
   // ---- retention -------------------------------------------------------------------------
@@ -608,8 +610,8 @@ export class Storage {
       walSegments: this.wal.segments,
       walReplayedRows: this.replay.rows,
       walTruncatedBytes: this.replay.truncatedBytes,
-      quarantinedParts: this.partitions.quarantinedParts,
-      damagedBlocks: this.partitions.damagedBlocks,
+      quarantinedParts: this.partitions.quarantinedParts + this.histograms.stats().histogramQuarantinedParts,
+      damagedBlocks: this.partitions.damagedBlocks + this.histograms.stats().histogramDamagedBlocks,
       backgroundErrorsTotal: c.errors,
       mergesInWorker: this.mergeRunner.inWorker,
     };
@@ -622,10 +624,10 @@ export class Storage {
     await this.flush();
     this.closed = true;
     await this.merges.idle();
+    await this.histograms.close();
     await this.flushRunner.close();
     await this.mergeRunner.close();
     await this.wal.close();
-    await this.histograms.close();
     this.partitions.retireAll();
   }
 }
