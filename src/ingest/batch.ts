@@ -201,6 +201,16 @@ export class ColumnBatch implements DecodedBatch {
 
 export type KeyMode = 'strings' | 'bytes';
 
+/**
+ * Histogram row bytes live in shared memory: a decode worker's rows reach the main thread, the
+ * histogram memtable and the storage worker that flushes them without being copied or detached
+ * (the memtable keeps serving them to queries while the flush runs). 8-byte sized, so
+ * Float64Array views fit.
+ */
+function sharedBytes(n: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer((n + 7) & ~7));
+}
+
 /** Accumulates series and samples into growable columns; decoders write here. */
 export class BatchBuilder {
   readonly keys: string[] = [];
@@ -326,13 +336,13 @@ export class BatchBuilder {
   private hSeries = new Uint32Array(0);
   private hTimestamps = new Float64Array(0);
   private hOffsets = new Uint32Array(1);
-  private hBytes: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  private hBytes: Uint8Array = new Uint8Array(0);
   /** Views of the row bytes, for decoders writing rows in place (rows are 8-byte sized and aligned). */
   histogramView = new DataView(this.hBytes.buffer);
   histogramInt32 = new Int32Array(this.hBytes.buffer);
   histogramFloat64 = new Float64Array(this.hBytes.buffer);
 
-  private setRowBytes(b: Uint8Array<ArrayBuffer>): void {
+  private setRowBytes(b: Uint8Array): void {
     this.hBytes = b;
     this.histogramView = new DataView(b.buffer);
     this.histogramInt32 = new Int32Array(b.buffer);
@@ -345,7 +355,7 @@ export class BatchBuilder {
     this.hSeries = new Uint32Array(n);
     this.hTimestamps = new Float64Array(n);
     this.hOffsets = new Uint32Array(n + 1);
-    this.setRowBytes(new Uint8Array((bytes + 7) & ~7));
+    this.setRowBytes(sharedBytes(bytes));
   }
 
   /**
@@ -368,7 +378,7 @@ export class BatchBuilder {
     }
     const at = this.hOffsets[n]!;
     if (at + size > this.hBytes.length) {
-      const b = new Uint8Array((Math.max(4096, 2 * this.hBytes.length, at + size) + 7) & ~7);
+      const b = sharedBytes(Math.max(4096, 2 * this.hBytes.length, at + size));
       b.set(this.hBytes.subarray(0, at));
       this.setRowBytes(b);
     }

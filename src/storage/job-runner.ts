@@ -83,7 +83,8 @@ export class JobRunner {
       if (job.kind === 'flush') {
         for (const a of [job.timestamps, job.values, job.prev, job.seriesIds, job.heads]) if (a.buffer instanceof ArrayBuffer) transfer.push(a.buffer);
       } else if (job.kind === 'hist-flush') {
-        for (const a of [job.ids, job.timestamps, job.offsets, job.bytes]) if (a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
+        // The row buffers stay: the memtable serves them until the part is in (shared memory as a rule).
+        for (const a of [job.ids, job.timestamps, job.buf, job.start, job.end]) if (a.buffer instanceof ArrayBuffer) transfer.push(a.buffer);
       }
       w.postMessage({ id, job }, transfer);
     }).finally(() => {

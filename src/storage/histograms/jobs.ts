@@ -13,7 +13,11 @@ import { HistPart, writeHistPart, type SeriesHistograms } from './part.js';
  * and merges (storage/jobs.ts), so ingestion and queries never wait for them.
  */
 
-/** A sealed histogram memtable: per sample series, time and flat row (rows back to back). */
+/**
+ * Sealed histogram memtables (memtable.ts): per sample series, time and where its flat row is:
+ * buffers[buf[i]][start[i], end[i]). The buffers are shared memory as a rule, so they reach the
+ * worker without a copy.
+ */
 export interface HistFlushJob {
   kind: 'hist-flush';
   /** The histogram store's directory (partitions below it). */
@@ -23,8 +27,10 @@ export interface HistFlushJob {
   count: number;
   ids: Float64Array;
   timestamps: Float64Array;
-  offsets: Uint32Array;
-  bytes: Uint8Array;
+  buffers: Uint8Array[];
+  buf: Uint32Array;
+  start: Uint32Array;
+  end: Uint32Array;
 }
 
 export interface HistMergeJob {
@@ -114,7 +120,7 @@ export function runHistFlush(job: HistFlushJob): HistJobResult {
   let key = '';
   let monthStart = Infinity;
   let monthEnd = -Infinity;
-  const { ids, timestamps, offsets, bytes } = job;
+  const { ids, timestamps, buffers, buf, start, end } = job;
   let m: Map<number, Gathered> | undefined;
   for (let i = 0; i < job.count; i++) {
     const t = timestamps[i]!;
@@ -128,7 +134,7 @@ export function runHistFlush(job: HistFlushJob): HistJobResult {
     let g = m!.get(id);
     if (!g) m!.set(id, (g = { buf: new SampleBuffer(8), rows: [] }));
     g.buf.push(t, g.rows.length);
-    g.rows.push(bytes.subarray(offsets[i]!, offsets[i + 1]!));
+    g.rows.push(buffers[buf[i]!]!.subarray(start[i]!, end[i]!));
   }
   const partitions: string[] = [];
   for (const [key, series] of byPartition) {

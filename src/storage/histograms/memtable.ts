@@ -1,8 +1,9 @@
 /**
  * The histogram store's rows not yet in parts. A row is never copied on its way in: the memtable
  * keeps the byte buffers the rows arrived in (a WAL record's body, usually a decoded request's
- * rows as they are) and, per sample, its series, timestamp and where its row lies, in typed
- * columns, so an append of thousands of histograms creates no object per histogram.
+ * rows as they are, in shared memory: see ingest/batch.ts) and, per sample, its series, timestamp
+ * and where its row lies, in typed columns, so an append of thousands of histograms creates no
+ * object per histogram, and a flush job takes the columns and buffers as they are.
  */
 export class HistMemtable {
   ids: Float64Array = new Float64Array(256);
@@ -62,28 +63,5 @@ export class HistMemtable {
 
   row(i: number): Uint8Array {
     return this.buffers[this.buf[i]!]!.subarray(this.start[i]!, this.end[i]!);
-  }
-
-  /** Every row back to back (one buffer a flush job takes), with their offsets. */
-  packed(): { offsets: Uint32Array; bytes: Uint8Array } {
-    const n = this.length;
-    const offsets = new Uint32Array(n + 1);
-    let size = 0;
-    for (let i = 0; i < n; i++) {
-      size += this.end[i]! - this.start[i]!;
-      offsets[i + 1] = size;
-    }
-    const bytes = new Uint8Array(size);
-    // Rows of one buffer lie back to back in arrival order: copy each stretch at once.
-    let i = 0;
-    while (i < n) {
-      const b = this.buf[i]!;
-      const s = this.start[i]!;
-      let j = i + 1;
-      while (j < n && this.buf[j] === b && this.start[j] === this.end[j - 1]) j++;
-      bytes.set(this.buffers[b]!.subarray(s, this.end[j - 1]!), offsets[i]!);
-      i = j;
-    }
-    return { offsets, bytes };
   }
 }

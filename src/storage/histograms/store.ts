@@ -467,30 +467,27 @@ export class HistogramStore {
   }
 }
 
-/** The flush job of memtables `mts` (oldest first): their rows back to back, transferable. */
+/** The flush job of memtables `mts` (oldest first): their columns, and their row buffers as they are. */
 function flushJob(dir: string, partName: string, dedupIntervalMs: number, mts: readonly HistMemtable[]): HistFlushJob {
   let count = 0;
   for (const m of mts) count += m.length;
   const ids = new Float64Array(count);
   const timestamps = new Float64Array(count);
-  const packed = mts.map((m) => m.packed());
-  let size = 0;
-  for (const p of packed) size += p.bytes.length;
-  const bytes = packed.length === 1 ? packed[0]!.bytes : new Uint8Array(size);
-  const offsets = packed.length === 1 ? packed[0]!.offsets : new Uint32Array(count + 1);
+  const buf = new Uint32Array(count);
+  const start = new Uint32Array(count);
+  const end = new Uint32Array(count);
+  const buffers: Uint8Array[] = [];
   let k = 0;
-  let at = 0;
-  for (let j = 0; j < mts.length; j++) {
-    const m = mts[j]!;
-    ids.set(m.ids.subarray(0, m.length), k);
-    timestamps.set(m.ts.subarray(0, m.length), k);
-    if (packed.length > 1) {
-      const p = packed[j]!;
-      bytes.set(p.bytes, at);
-      for (let i = 1; i <= m.length; i++) offsets[k + i] = at + p.offsets[i]!;
-      at += p.bytes.length;
-    }
-    k += m.length;
+  for (const m of mts) {
+    const n = m.length;
+    ids.set(m.ids.subarray(0, n), k);
+    timestamps.set(m.ts.subarray(0, n), k);
+    start.set(m.start.subarray(0, n), k);
+    end.set(m.end.subarray(0, n), k);
+    const base = buffers.length;
+    for (let i = 0; i < n; i++) buf[k + i] = base + m.buf[i]!;
+    buffers.push(...m.buffers);
+    k += n;
   }
-  return { kind: 'hist-flush', dir, partName, dedupIntervalMs, count, ids, timestamps, offsets, bytes };
+  return { kind: 'hist-flush', dir, partName, dedupIntervalMs, count, ids, timestamps, buffers, buf, start, end };
 }
