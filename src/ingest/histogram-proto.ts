@@ -264,7 +264,8 @@ function decodeHistogram(r: ProtoReader): string | null {
     const nc = h.custom.n;
     if (h.negSpans.n > 0 || h.neg.n > 0) return 'custom-bucket (schema -53) histogram with negative buckets';
     if (h.zeroCount !== 0 || h.zeroThreshold !== 0) return 'custom-bucket (schema -53) histogram with a zero bucket';
-    for (let i = 1; i < nc; i++) if (!(custom[i]! > custom[i - 1]!)) return `custom_values must increase strictly (value ${i} is ${custom[i]} after ${custom[i - 1]})`;
+    for (let i = 1; i < nc; i++)
+      if (!(custom[i]! > custom[i - 1]!)) return `custom_values must increase strictly (value ${i} is ${custom[i]} after ${custom[i - 1]})`;
     for (let i = 0; i < nc; i++) if (Number.isNaN(custom[i]!) || custom[i] === Infinity) return 'custom_values must be finite (+Inf is implied)';
     const spans = h.posSpans.a;
     if (h.posSpans.n > 0 && spans[0]! < 0) return `custom-bucket histogram whose first span has a negative offset (${spans[0]})`;

@@ -249,7 +249,7 @@ export class Wal {
     let off = 0;
     try {
       while (off < rec.length) off += fs.writeSync(this.fd, rec, off, rec.length - off);
-      for (let t = 0; tail !== undefined && t < tail.length; ) {
+      for (let t = 0; tail !== undefined && t < tail.length;) {
         const k = fs.writeSync(this.fd, tail, t, tail.length - t);
         t += k;
         off += k;

@@ -65,7 +65,14 @@ export interface Gathered {
  * The samples of `id` from `parts` (oldest first) in [minT, maxT], each part cut by the
  * tombstones over it; damaged blocks go to `onBadBlock` and are skipped.
  */
-export function gather(parts: readonly HistPart[], id: number, minT: number, maxT: number, tombstones: readonly Tombstone[], onBadBlock: (part: HistPart, b: BadBlock) => void): Gathered {
+export function gather(
+  parts: readonly HistPart[],
+  id: number,
+  minT: number,
+  maxT: number,
+  tombstones: readonly Tombstone[],
+  onBadBlock: (part: HistPart, b: BadBlock) => void,
+): Gathered {
   const g: Gathered = { buf: new SampleBuffer(8), rows: [] };
   for (const part of parts) {
     const from = g.buf.length;
@@ -139,7 +146,12 @@ export function runHistFlush(job: HistFlushJob): HistJobResult {
   const partitions: string[] = [];
   for (const [key, series] of byPartition) {
     const sorted = Float64Array.from(series.keys()).sort();
-    const meta = writeHistPart(join(job.dir, key), job.partName, finished(sorted, (id) => series.get(id)!, job.dedupIntervalMs, null), job.dedupIntervalMs);
+    const meta = writeHistPart(
+      join(job.dir, key),
+      job.partName,
+      finished(sorted, (id) => series.get(id)!, job.dedupIntervalMs, null),
+      job.dedupIntervalMs,
+    );
     if (meta) partitions.push(key);
   }
   return { partitions, lostBlocks: [], rowsIn: job.count };

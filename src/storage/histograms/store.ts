@@ -145,7 +145,16 @@ export class HistogramStore {
           fs.renameSync(path, dest);
           this.counters.quarantinedParts++;
           // Without readable metadata the part's time range is unknown: its whole month is suspect.
-          this.damage.record({ partition: DAMAGE_PREFIX + name, part: entry, kind: 'part', seriesId: null, minT: start, maxT: end - 1, reason: e.message, lost: false });
+          this.damage.record({
+            partition: DAMAGE_PREFIX + name,
+            part: entry,
+            kind: 'part',
+            seriesId: null,
+            minT: start,
+            maxT: end - 1,
+            reason: e.message,
+            lost: false,
+          });
           this.opts.onError(new StorageError(`${e.message}; quarantined to ${dest} and no longer served`));
         }
       }
@@ -273,7 +282,11 @@ export class HistogramStore {
     const deleted = this.opts.isDeleted;
     const ids = Float64Array.from([...idSet].filter((id) => !deleted?.(id))).sort();
     const now = this.opts.now();
-    const rules: MergeRules = this.opts.lifecycleRules?.([...ids], now) ?? { fallback: { minValidT: this.opts.minValidT(), levels: [] }, groups: [], mode: 'last' };
+    const rules: MergeRules = this.opts.lifecycleRules?.([...ids], now) ?? {
+      fallback: { minValidT: this.opts.minValidT(), levels: [] },
+      groups: [],
+      mode: 'last',
+    };
     const name = this.nextName();
     const r = await this.runMerge({
       kind: 'hist-merge',
@@ -317,7 +330,16 @@ export class HistogramStore {
   /** Records a damaged block (once) and says so; `lost`: a merge left it out for good. */
   private badBlock(partition: string, part: string, b: BadBlock, lost: boolean): void {
     const reason = b.reason ?? b.message ?? 'damaged';
-    const fresh = this.damage.record({ partition: DAMAGE_PREFIX + partition, part, kind: 'block', seriesId: b.seriesId, minT: b.minT, maxT: b.maxT, reason, lost });
+    const fresh = this.damage.record({
+      partition: DAMAGE_PREFIX + partition,
+      part,
+      kind: 'block',
+      seriesId: b.seriesId,
+      minT: b.minT,
+      maxT: b.maxT,
+      reason,
+      lost,
+    });
     if (!fresh) return;
     this.counters.damagedBlocks++;
     this.opts.onError(
