@@ -55,10 +55,10 @@ export interface HistJobResult {
   rowsIn: number;
 }
 
-/** Per series: sample buffer of (t, row number) and the rows. */
+/** Per series: sample buffer of (t, row number), and the row of a row number. */
 export interface Gathered {
   readonly buf: SampleBuffer;
-  readonly rows: Uint8Array[];
+  row(n: number): Uint8Array;
 }
 
 /**
@@ -73,7 +73,8 @@ export function gather(
   tombstones: readonly Tombstone[],
   onBadBlock: (part: HistPart, b: BadBlock) => void,
 ): Gathered {
-  const g: Gathered = { buf: new SampleBuffer(8), rows: [] };
+  const rows: Uint8Array[] = [];
+  const g: Gathered = { buf: new SampleBuffer(8), row: (n) => rows[n]! };
   for (const part of parts) {
     const from = g.buf.length;
     part.read(
@@ -81,8 +82,8 @@ export function gather(
       minT,
       maxT,
       (t, row) => {
-        g.buf.push(t, g.rows.length);
-        g.rows.push(row);
+        g.buf.push(t, rows.length);
+        rows.push(row);
       },
       (b) => onBadBlock(part, b),
     );
@@ -115,7 +116,7 @@ function* finished(ids: ArrayLike<number>, get: (id: number) => Gathered, dedupI
     }
     const n = g.buf.length;
     const rows = new Array<Uint8Array>(n);
-    for (let i = 0; i < n; i++) rows[i] = g.rows[g.buf.values[i]!]!;
+    for (let i = 0; i < n; i++) rows[i] = g.row(g.buf.values[i]!);
     yield { id, timestamps: g.buf.timestamps.slice(0, n), rows };
   }
 }
@@ -128,6 +129,9 @@ export function runHistFlush(job: HistFlushJob): HistJobResult {
   let monthStart = Infinity;
   let monthEnd = -Infinity;
   const { ids, timestamps, buffers, buf, start, end } = job;
+  // Row views are made per series as its part is written, not all at once: a flush holds
+  // thousands of rows, and views kept that long would outlive the young generation.
+  const row = (i: number): Uint8Array => buffers[buf[i]!]!.subarray(start[i]!, end[i]!);
   let m: Map<number, Gathered> | undefined;
   for (let i = 0; i < job.count; i++) {
     const t = timestamps[i]!;
@@ -139,9 +143,9 @@ export function runHistFlush(job: HistFlushJob): HistJobResult {
     }
     const id = ids[i]!;
     let g = m!.get(id);
-    if (!g) m!.set(id, (g = { buf: new SampleBuffer(8), rows: [] }));
-    g.buf.push(t, g.rows.length);
-    g.rows.push(buffers[buf[i]!]!.subarray(start[i]!, end[i]!));
+    if (!g) m!.set(id, (g = { buf: new SampleBuffer(8), row }));
+    // Sample numbers ascend with arrival, so "last written wins" holds as with row numbers.
+    g.buf.push(t, i);
   }
   const partitions: string[] = [];
   for (const [key, series] of byPartition) {

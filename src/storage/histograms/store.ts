@@ -48,6 +48,9 @@ export interface HistogramStoreOptions {
   readonly runMerge?: (job: HistMergeJob) => Promise<HistJobResult>;
 }
 
+/** Row numbers of memtable rows in a read start here, above any part's. */
+const MEM_ROW = 2 ** 40;
+
 /** Damage entries name histogram partitions `histograms/<month>`, apart from the float ones. */
 const DAMAGE_PREFIX = 'histograms/';
 
@@ -387,15 +390,17 @@ export class HistogramStore {
     const onBad = (part: HistPart, b: BadBlock): void => this.badBlock(basename(dirname(part.dir)), part.name, b, false);
     for (const id of ids) {
       const g = gather(parts, id, lo, maxT, tombstones, onBad);
-      for (const s of mem.get(id) ?? []) {
-        g.buf.push(s.t, g.rows.length);
-        g.rows.push(s.row);
-      }
+      const extra = mem.get(id) ?? [];
+      // Memtable rows get numbers after the parts' (2^40 on), so they win ties as the newest.
+      for (let k = 0; k < extra.length; k++) g.buf.push(extra[k]!.t, MEM_ROW + k);
       if (g.buf.length === 0) continue;
       normalize(g.buf, this.opts.dedupIntervalMs);
       const n = g.buf.length;
       const histograms = new Array<FloatHistogram>(n);
-      for (let i = 0; i < n; i++) histograms[i] = readHistogramRow(g.rows[g.buf.values[i]!]!, 0);
+      for (let i = 0; i < n; i++) {
+        const v = g.buf.values[i]!;
+        histograms[i] = readHistogramRow(v >= MEM_ROW ? extra[v - MEM_ROW]!.row : g.row(v), 0);
+      }
       out.set(id, { timestamps: g.buf.timestamps.slice(0, n), histograms });
     }
     return out;
