@@ -5,7 +5,8 @@
  *   - Strata,
  *   - Prometheus 2.42 with --enable-feature=native-histograms,
  * then persisted (Strata: force_flush + force_merge; Prometheus: a snapshot, head compacted) and
- * measured: ingest histogram samples/s, and bytes per histogram sample of the histogram data
+ * measured: ingest histogram samples/s, the server's CPU seconds (all threads) while the
+ * requests were sent, per million histograms, and bytes per histogram sample of the histogram data
  * (Strata's `data/histograms/`, Prometheus's block chunks) and of the whole persisted directory.
  * The request bodies are built before the clock starts and are the same bytes for both.
  *
