@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { SeriesSamples } from '../model/index.js';
 import { loadCodec } from './block-codec.js';
-import type { DamageEntry } from './damage.js';
+import { DAMAGE_FILE, type DamageEntry } from './damage.js';
 import { normalize } from './dedup.js';
 import { type BlockCorruptError, InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
 import { JobRunner } from './job-runner.js';
@@ -448,10 +448,11 @@ export class Storage {
         made.push(`histograms/${rel}/${f}`);
       }
     }
-    if (fs.existsSync(join(join(this.dataDir, 'histograms'), TOMBSTONES_FILE))) {
+    for (const f of [TOMBSTONES_FILE, DAMAGE_FILE]) {
+      if (!fs.existsSync(join(this.dataDir, 'histograms', f))) continue;
       fs.mkdirSync(join(destDataDir, 'histograms'), { recursive: true });
-      fs.copyFileSync(join(join(this.dataDir, 'histograms'), TOMBSTONES_FILE), join(destDataDir, 'histograms', TOMBSTONES_FILE));
-      made.push(`histograms/${TOMBSTONES_FILE}`);
+      fs.copyFileSync(join(this.dataDir, 'histograms', f), join(destDataDir, 'histograms', f));
+      made.push(`histograms/${f}`);
     }
     return made;
   }
