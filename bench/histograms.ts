@@ -5,7 +5,8 @@
  *   - Strata,
  *   - Prometheus 2.42 with --enable-feature=native-histograms,
  * then persisted (Strata: force_flush + force_merge; Prometheus: a snapshot, head compacted) and
- * measured: ingest histogram samples/s, and bytes per histogram sample of the histogram data
+ * measured: ingest histogram samples/s, the server's CPU seconds (all threads) while the
+ * requests were sent, per million histograms, and bytes per histogram sample of the histogram data
  * (Strata's `data/histograms/`, Prometheus's block chunks) and of the whole persisted directory.
  * The request bodies are built before the clock starts and are the same bytes for both.
  *
@@ -137,6 +138,8 @@ interface Row {
   label: string;
   samples: number;
   ingestS: number;
+  /** Server CPU (user + system, all threads) spent while the requests were sent. */
+  ingestCpuS: number;
   diskBytes: number;
   histBytes: number;
 }
@@ -162,14 +165,17 @@ async function main(): Promise<void> {
     try {
       await target.start(dir, await freePort(), join(dir, '..', `strata-bench-histograms-${id}.log`));
       process.stderr.write(`[histograms] ${target.label}: writing ${samples.toLocaleString('en')} histogram samples\n`);
+      const cpu0 = target.stats().cpuSeconds;
       const t0 = performance.now();
       await ingest(target, rounds);
       const ingestS = (performance.now() - t0) / 1000;
+      const ingestCpuS = target.stats().cpuSeconds - cpu0;
       const persisted = await target.persist();
       rows.push({
         label: target instanceof PrometheusNative ? `${target.version ?? 'Prometheus'} --enable-feature=native-histograms` : (target.version ?? target.label),
         samples,
         ingestS,
+        ingestCpuS,
         diskBytes: persisted.diskBytes,
         histBytes: histogramBytes(target, dir),
       });
@@ -183,11 +189,11 @@ async function main(): Promise<void> {
     `Native histograms: ${args.series} series × ${args.hours} h at 15 s, schema 3, ${args.buckets} buckets, integer counts (${samples.toLocaleString('en')} samples, ${(wire / 1048576).toFixed(1)} MiB of snappy remote write 1.0), ${CONNECTIONS} connections`,
   );
   lines.push('');
-  lines.push('| system | ingest s | histogram samples/s | histogram data bytes/sample | persisted dir bytes/sample |');
-  lines.push('|---|---|---|---|---|');
+  lines.push('| system | ingest s | histogram samples/s | server CPU s per 1M histograms | histogram data bytes/sample | persisted dir bytes/sample |');
+  lines.push('|---|---|---|---|---|---|');
   for (const r of rows)
     lines.push(
-      `| ${r.label} | ${r.ingestS.toFixed(1)} | ${Math.round(r.samples / r.ingestS).toLocaleString('en')} | ${(r.histBytes / r.samples).toFixed(2)} | ${(r.diskBytes / r.samples).toFixed(2)} |`,
+      `| ${r.label} | ${r.ingestS.toFixed(1)} | ${Math.round(r.samples / r.ingestS).toLocaleString('en')} | ${((r.ingestCpuS / r.samples) * 1e6).toFixed(2)} | ${(r.histBytes / r.samples).toFixed(2)} | ${(r.diskBytes / r.samples).toFixed(2)} |`,
     );
   const out = lines.join('\n');
   console.log('\n' + out);

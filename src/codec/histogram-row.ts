@@ -20,21 +20,54 @@ export function histogramRowSize(posSpans: number, negSpans: number, posBuckets:
   return ROW_HEADER + 8 * (posSpans + negSpans) + 8 * (posBuckets + negBuckets + custom);
 }
 
+/** Writes a row's 56-byte header at `at` (what follows is the caller's: spans, then counts). */
+export function writeRowHeader(
+  dv: DataView,
+  at: number,
+  schema: number,
+  hint: number,
+  posSpans: number,
+  negSpans: number,
+  posBuckets: number,
+  negBuckets: number,
+  custom: number,
+  zeroThreshold: number,
+  zeroCount: number,
+  count: number,
+  sum: number,
+): void {
+  dv.setInt8(at, schema);
+  dv.setUint8(at + 1, hint);
+  dv.setUint16(at + 2, 0, true);
+  dv.setUint32(at + 4, posSpans, true);
+  dv.setUint32(at + 8, negSpans, true);
+  dv.setUint32(at + 12, posBuckets, true);
+  dv.setUint32(at + 16, negBuckets, true);
+  dv.setUint32(at + 20, custom, true);
+  dv.setFloat64(at + 24, zeroThreshold, true);
+  dv.setFloat64(at + 32, zeroCount, true);
+  dv.setFloat64(at + 40, count, true);
+  dv.setFloat64(at + 48, sum, true);
+}
+
 /** Writes h at `at` of `dst` (which must have histogramRowSize bytes free there); returns the end. */
 export function writeHistogramRow(h: FloatHistogram, dst: Uint8Array, at: number, view?: DataView): number {
   const dv = view ?? new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
-  dv.setInt8(at, h.schema);
-  dv.setUint8(at + 1, h.counterResetHint);
-  dv.setUint16(at + 2, 0, true);
-  dv.setUint32(at + 4, h.positiveSpans.length, true);
-  dv.setUint32(at + 8, h.negativeSpans.length, true);
-  dv.setUint32(at + 12, h.positiveBuckets.length, true);
-  dv.setUint32(at + 16, h.negativeBuckets.length, true);
-  dv.setUint32(at + 20, h.customValues.length, true);
-  dv.setFloat64(at + 24, h.zeroThreshold, true);
-  dv.setFloat64(at + 32, h.zeroCount, true);
-  dv.setFloat64(at + 40, h.count, true);
-  dv.setFloat64(at + 48, h.sum, true);
+  writeRowHeader(
+    dv,
+    at,
+    h.schema,
+    h.counterResetHint,
+    h.positiveSpans.length,
+    h.negativeSpans.length,
+    h.positiveBuckets.length,
+    h.negativeBuckets.length,
+    h.customValues.length,
+    h.zeroThreshold,
+    h.zeroCount,
+    h.count,
+    h.sum,
+  );
   let p = writeSpans(dv, at + ROW_HEADER, h.positiveSpans);
   p = writeSpans(dv, p, h.negativeSpans);
   p = writeFloats(dv, p, h.positiveBuckets);

@@ -69,6 +69,7 @@ export {
   encodeHistogramRow,
   readHistogramRow,
   writeHistogramRow,
+  writeRowHeader,
   histogramRowSize,
   histogramRowLength,
   rowAt,

@@ -25,6 +25,7 @@ import {
   Storage,
   damageWarnings,
   setBlockCacheBytes,
+  tsdbResetHints,
   type DamageEntry,
   type SampleArena,
   type StorageStats,
@@ -146,7 +147,12 @@ const NO_SAMPLES = new Float64Array(0);
 function withHistograms(s: SeriesSamples | undefined, h: HistogramSamples | undefined): Omit<Series, 'labels'> | null {
   const floats = s !== undefined && s.timestamps.length > 0;
   if (!floats && h === undefined) return null;
-  return { timestamps: floats ? s.timestamps : NO_SAMPLES, values: floats ? s.values : NO_SAMPLES, ...(h ? { histograms: h } : {}) };
+  // Reset hints as a Prometheus TSDB returns them (storage keeps them as written).
+  return {
+    timestamps: floats ? s.timestamps : NO_SAMPLES,
+    values: floats ? s.values : NO_SAMPLES,
+    ...(h ? { histograms: tsdbResetHints(h, s?.timestamps) } : {}),
+  };
 }
 
 /** seriesIds entry of a series the limiter refused. */

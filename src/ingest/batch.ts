@@ -201,6 +201,16 @@ export class ColumnBatch implements DecodedBatch {
 
 export type KeyMode = 'strings' | 'bytes';
 
+/**
+ * Histogram row bytes live in shared memory: a decode worker's rows reach the main thread, the
+ * histogram memtable and the storage worker that flushes them without being copied or detached
+ * (the memtable keeps serving them to queries while the flush runs). 8-byte sized, so
+ * Float64Array views fit.
+ */
+function sharedBytes(n: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer((n + 7) & ~7));
+}
+
 /** Accumulates series and samples into growable columns; decoders write here. */
 export class BatchBuilder {
   readonly keys: string[] = [];
@@ -326,8 +336,18 @@ export class BatchBuilder {
   private hSeries = new Uint32Array(0);
   private hTimestamps = new Float64Array(0);
   private hOffsets = new Uint32Array(1);
-  private hBytes = new Uint8Array(0);
-  private hView = new DataView(this.hBytes.buffer);
+  private hBytes: Uint8Array = new Uint8Array(0);
+  /** Views of the row bytes, for decoders writing rows in place (rows are 8-byte sized and aligned). */
+  histogramView = new DataView(this.hBytes.buffer);
+  histogramInt32 = new Int32Array(this.hBytes.buffer);
+  histogramFloat64 = new Float64Array(this.hBytes.buffer);
+
+  private setRowBytes(b: Uint8Array): void {
+    this.hBytes = b;
+    this.histogramView = new DataView(b.buffer);
+    this.histogramInt32 = new Int32Array(b.buffer);
+    this.histogramFloat64 = new Float64Array(b.buffer);
+  }
 
   /** Room for about `n` histograms of `bytes` flat bytes in all (a hint: the columns still grow). */
   reserveHistograms(n: number, bytes: number): void {
@@ -335,12 +355,14 @@ export class BatchBuilder {
     this.hSeries = new Uint32Array(n);
     this.hTimestamps = new Float64Array(n);
     this.hOffsets = new Uint32Array(n + 1);
-    this.hBytes = new Uint8Array(bytes);
-    this.hView = new DataView(this.hBytes.buffer);
+    this.setRowBytes(sharedBytes(bytes));
   }
 
-  /** Adds one native histogram sample of `series`. */
-  addHistogram(series: number, ts: number, h: FloatHistogram): void {
+  /**
+   * Makes room for the next histogram's flat row of `size` bytes (a multiple of 8) and returns
+   * where it starts in the row views; `commitHistogram` then adds it.
+   */
+  histogramRowSpace(size: number): number {
     const n = this.histograms;
     if (n + 1 >= this.hOffsets.length) {
       const cap = Math.max(16, 2 * this.hOffsets.length);
@@ -355,18 +377,29 @@ export class BatchBuilder {
       this.hOffsets = o;
     }
     const at = this.hOffsets[n]!;
-    const size = histogramRowSize(h.positiveSpans.length, h.negativeSpans.length, h.positiveBuckets.length, h.negativeBuckets.length, h.customValues.length);
     if (at + size > this.hBytes.length) {
-      const b = new Uint8Array(Math.max(4096, 2 * this.hBytes.length, at + size));
+      const b = sharedBytes(Math.max(4096, 2 * this.hBytes.length, at + size));
       b.set(this.hBytes.subarray(0, at));
-      this.hBytes = b;
-      this.hView = new DataView(b.buffer);
+      this.setRowBytes(b);
     }
-    writeHistogramRow(h, this.hBytes, at, this.hView);
+    return at;
+  }
+
+  /** Adds the row written at histogramRowSpace's offset, ending at `end`, as a sample of `series`. */
+  commitHistogram(series: number, ts: number, end: number): void {
+    const n = this.histograms;
     this.hSeries[n] = series;
     this.hTimestamps[n] = ts;
-    this.hOffsets[n + 1] = at + size;
+    this.hOffsets[n + 1] = end;
     this.histograms = n + 1;
+  }
+
+  /** Adds one native histogram sample of `series`. */
+  addHistogram(series: number, ts: number, h: FloatHistogram): void {
+    const size = histogramRowSize(h.positiveSpans.length, h.negativeSpans.length, h.positiveBuckets.length, h.negativeBuckets.length, h.customValues.length);
+    const at = this.histogramRowSpace(size);
+    writeHistogramRow(h, this.hBytes, at, this.histogramView);
+    this.commitHistogram(series, ts, at + size);
   }
 
   /** Takes back the histogram samples from index `n` on (their series was dropped). */

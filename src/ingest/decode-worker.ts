@@ -34,7 +34,8 @@ port.on('message', (req: DecodeRequest) => {
     const transfer = [data.seriesIndex.buffer, data.timestamps.buffer, data.values.buffer] as ArrayBuffer[];
     const h = data.histogramRows;
     for (const a of [data.keyBytes, data.keyExtra, data.keyRanges, data.keyHashes, h?.seriesIndex, h?.timestamps, h?.offsets, h?.bytes]) {
-      if (a !== undefined && !transfer.includes(a.buffer as ArrayBuffer)) transfer.push(a.buffer as ArrayBuffer);
+      // Shared memory (histogram rows) is shared, not transferred.
+      if (a !== undefined && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
     }
     const res: DecodeResponse = { id: req.id, ok: true, data };
     port.postMessage(res, transfer);

@@ -15,3 +15,4 @@ export { inspectPart } from './part-check.js';
 export { LABELS_FILE, LabelsTableError, encodeLabelsBody, readLabelsFile, type SeriesLabels } from './labels-table.js';
 export { readManifest } from './manifest.js';
 export type { HistogramStoreStats } from './histograms/index.js';
+export { tsdbResetHints } from './histograms/index.js';

@@ -82,6 +82,9 @@ export class JobRunner {
       const transfer: ArrayBuffer[] = [];
       if (job.kind === 'flush') {
         for (const a of [job.timestamps, job.values, job.prev, job.seriesIds, job.heads]) if (a.buffer instanceof ArrayBuffer) transfer.push(a.buffer);
+      } else if (job.kind === 'hist-flush') {
+        // The row buffers stay: the memtable serves them until the part is in (shared memory as a rule).
+        for (const a of [job.ids, job.timestamps, job.buf, job.start, job.end]) if (a.buffer instanceof ArrayBuffer) transfer.push(a.buffer);
       }
       w.postMessage({ id, job }, transfer);
     }).finally(() => {

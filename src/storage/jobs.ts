@@ -5,6 +5,7 @@ import type { MemtableChains } from './memtable.js';
 import { mergeParts } from './merge.js';
 import type { PartMetadata } from './part-format.js';
 import type { Tombstone } from './tombstones.js';
+import { runHistFlush, runHistMerge, type HistFlushJob, type HistJobResult, type HistMergeJob } from './histograms/jobs.js';
 
 /**
  * The heavy work of the engine — turning memtable rows into parts (flush.ts) and merging parts
@@ -44,7 +45,8 @@ export interface MergeJob {
   policy?: { at: number; signature: string };
 }
 
-export type Job = FlushJob | MergeJob;
+/** Histogram store jobs (histograms/jobs.ts) run on the same threads. */
+export type Job = FlushJob | MergeJob | HistFlushJob | HistMergeJob;
 
 export interface WrittenPart {
   partition: string;
@@ -66,11 +68,18 @@ export interface JobResult {
   lostBlocks?: LostBlock[];
   rowsIn: number;
   durationMs: number;
+  /** Histogram jobs' own result. */
+  hist?: HistJobResult;
 }
 
 export async function runJob(job: Job): Promise<JobResult> {
   await loadCodec();
   const started = performance.now();
-  const r = job.kind === 'flush' ? flushRows(job) : mergeParts(job);
+  const r =
+    job.kind === 'flush'
+      ? flushRows(job)
+      : job.kind === 'merge'
+        ? mergeParts(job)
+        : { parts: [], rowsIn: job.kind === 'hist-flush' ? job.count : 0, hist: job.kind === 'hist-flush' ? runHistFlush(job) : runHistMerge(job) };
   return { ...r, durationMs: performance.now() - started };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { SeriesSamples } from '../model/index.js';
 import { loadCodec } from './block-codec.js';
-import type { DamageEntry } from './damage.js';
+import { DAMAGE_FILE, type DamageEntry } from './damage.js';
 import { normalize } from './dedup.js';
 import { type BlockCorruptError, InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';
 import { JobRunner } from './job-runner.js';
@@ -182,6 +182,8 @@ export class Storage {
         s.counters.errors++;
         s.report(e);
       },
+      runFlush: async (job) => (await s.flushRunner.run(job)).hist!,
+      runMerge: async (job) => (await s.mergeRunner.run(job)).hist!,
     });
     s.flushTimer = setInterval(() => s.tick(), Math.max(10, opts.flushIntervalMs));
     s.flushTimer.unref();
@@ -410,12 +412,12 @@ export class Storage {
 
   /** What storage knows it cannot serve in [minT, maxT] (for query warnings). */
   damageIn(minT: number, maxT: number): DamageEntry[] {
-    return this.partitions.damageIn(minT, maxT);
+    return [...this.partitions.damageIn(minT, maxT), ...this.histograms.damageIn(minT, maxT)];
   }
 
   /** Every damaged block and quarantined part still within retention. */
   damaged(): DamageEntry[] {
-    return this.partitions.damage.all;
+    return [...this.partitions.damage.all, ...this.histograms.damaged()];
   }
 
   /**
@@ -447,10 +449,11 @@ export class Storage {
         made.push(`histograms/${rel}/${f}`);
       }
     }
-    if (fs.existsSync(join(join(this.dataDir, 'histograms'), TOMBSTONES_FILE))) {
+    for (const f of [TOMBSTONES_FILE, DAMAGE_FILE]) {
+      if (!fs.existsSync(join(this.dataDir, 'histograms', f))) continue;
       fs.mkdirSync(join(destDataDir, 'histograms'), { recursive: true });
-      fs.copyFileSync(join(join(this.dataDir, 'histograms'), TOMBSTONES_FILE), join(destDataDir, 'histograms', TOMBSTONES_FILE));
-      made.push(`histograms/${TOMBSTONES_FILE}`);
+      fs.copyFileSync(join(this.dataDir, 'histograms', f), join(destDataDir, 'histograms', f));
+      made.push(`histograms/${f}`);
     }
     return made;
   }
@@ -471,9 +474,8 @@ export class Storage {
   }
 
   /** Writes everything in memtables to parts; returns when they are in the manifests. */
-  forceFlush(): Promise<void> {
-    this.histograms.flush();
-    return this.flush();
+  async forceFlush(): Promise<void> {
+    await Promise.all([this.histograms.flush(), this.flush()]);
   }
 
   /**
@@ -547,7 +549,7 @@ export class Storage {
     if (ids.length === 0 || minT > maxT) return;
     await this.flush();
     this.tombstones.add({ seq: this.partSeq, minT, maxT, ids: Float64Array.from(ids).sort() });
-    this.histograms.deleteRange(ids, minT, maxT);
+    await this.histograms.deleteRange(ids, minT, maxT);
   }
 
   /** Drops tombstones no live part lies under any more (merged away, or dropped by retention). */
@@ -561,6 +563,7 @@ export class Storage {
       await this.flushing?.catch(() => {});
       await this.merges.idle();
     }
+    await this.histograms.idle();
   }
 
   /** Flushes, then merges every partition down to one part, applying dedup, retention and tombstones. */
@@ -568,7 +571,7 @@ export class Storage {
     if (this.closed) throw new StorageClosedError('storage is closed');
     await this.flush();
     await this.merges.forceMerge();
-    this.histograms.forceMerge();
+    await this.histograms.forceMerge();
   }
 
   // ---- retention -------------------------------------------------------------------------
@@ -609,8 +612,8 @@ export class Storage {
       walSegments: this.wal.segments,
       walReplayedRows: this.replay.rows,
       walTruncatedBytes: this.replay.truncatedBytes,
-      quarantinedParts: this.partitions.quarantinedParts,
-      damagedBlocks: this.partitions.damagedBlocks,
+      quarantinedParts: this.partitions.quarantinedParts + this.histograms.stats().histogramQuarantinedParts,
+      damagedBlocks: this.partitions.damagedBlocks + this.histograms.stats().histogramDamagedBlocks,
       backgroundErrorsTotal: c.errors,
       mergesInWorker: this.mergeRunner.inWorker,
     };
@@ -623,10 +626,10 @@ export class Storage {
     await this.flush();
     this.closed = true;
     await this.merges.idle();
+    await this.histograms.close();
     await this.flushRunner.close();
     await this.mergeRunner.close();
     await this.wal.close();
-    await this.histograms.close();
     this.partitions.retireAll();
   }
 }

@@ -232,10 +232,28 @@ export class Wal {
     this.writeFrame(rec);
   }
 
-  private writeFrame(rec: Buffer): void {
+  /**
+   * appendRecord with the payload in two pieces, `head` (FRAME_HEADER free bytes, then the first
+   * piece) and `body`, written one after the other: a large body goes to the file without being
+   * copied into one frame first.
+   */
+  appendRecordParts(head: Uint8Array, body: Uint8Array): void {
+    if (this.closed) throw new StorageError('WAL is closed');
+    const rec = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+    rec.writeUInt32LE(rec.length - FRAME_HEADER + body.length, 0);
+    rec.writeUInt32LE(crc32(body, crc32(rec.subarray(FRAME_HEADER))), 4);
+    this.writeFrame(rec, body);
+  }
+
+  private writeFrame(rec: Buffer, tail?: Uint8Array): void {
     let off = 0;
     try {
       while (off < rec.length) off += fs.writeSync(this.fd, rec, off, rec.length - off);
+      for (let t = 0; tail !== undefined && t < tail.length;) {
+        const k = fs.writeSync(this.fd, tail, t, tail.length - t);
+        t += k;
+        off += k;
+      }
     } catch (e) {
       // A half-written frame would end replay early and hide every later record: cut it off.
       if (off > 0) {
@@ -252,7 +270,7 @@ export class Wal {
       }
       throw new StorageError(`WAL write failed, rows not stored: ${(e as Error).message}`);
     }
-    this.segmentBytes += rec.length;
+    this.segmentBytes += rec.length + (tail?.length ?? 0);
     this.dirty = true;
   }
 

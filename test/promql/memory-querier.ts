@@ -6,40 +6,12 @@
 import type { Labels, LabelMatcher, Querier, Series } from '../../src/model/index.js';
 import { compareLabels, labelsKey, STALE_NAN_BITS_HI, STALE_NAN_BITS_LO } from '../../src/model/index.js';
 import { compileLabelRegex } from '../../src/promql/parser.js';
-import { CounterResetHint, type FloatHistogram } from '../../src/model/histogram.js';
-import { detectReset, usesCustomBuckets } from '../../src/promql/histogram/index.js';
+import type { FloatHistogram } from '../../src/model/histogram.js';
+import { tsdbResetHints } from '../../src/storage/index.js';
 
-/**
- * The counter-reset hints Prometheus's TSDB hands back for histograms without an explicit one:
- * samples that continue a chunk read as `NotReset`; a chunk starts at the first sample, after a
- * float, at a reset and at a schema or bucket-layout change, and its first sample reads as
- * `Unknown` (prometheus/prometheus#15346).
- */
+/** The counter-reset hints Prometheus's TSDB hands back: the very function the database applies. */
 function chunkHints(s: StoredSeries): FloatHistogram[] {
-  const out: FloatHistogram[] = [];
-  let prev: FloatHistogram | null = null;
-  let prevT = -Infinity;
-  let f = 0;
-  for (let i = 0; i < s.histograms.length; i++) {
-    const h = s.histograms[i]!;
-    const t = s.htimestamps[i]!;
-    while (f < s.timestamps.length && s.timestamps[f]! < t) f++;
-    const floatBetween = f > 0 && s.timestamps[f - 1]! > prevT;
-    let hint = h.counterResetHint;
-    if (hint === CounterResetHint.Unknown && prev && !floatBetween && prev.counterResetHint !== CounterResetHint.Gauge) {
-      const newChunk =
-        detectReset(h, prev) ||
-        h.schema !== prev.schema ||
-        usesCustomBuckets(h) !== usesCustomBuckets(prev) ||
-        h.customValues.join() !== prev.customValues.join() ||
-        h.zeroThreshold !== prev.zeroThreshold;
-      if (!newChunk) hint = CounterResetHint.NotReset;
-    }
-    out.push(hint === h.counterResetHint ? h : { ...h, counterResetHint: hint });
-    prev = h;
-    prevT = t;
-  }
-  return out;
+  return [...tsdbResetHints({ timestamps: Float64Array.from(s.htimestamps), histograms: s.histograms }, Float64Array.from(s.timestamps)).histograms];
 }
 
 interface StoredSeries {

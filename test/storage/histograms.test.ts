@@ -167,7 +167,7 @@ describe('histogram store', () => {
     const again = open(d);
     expect(again.read([5, 6], -Infinity, Infinity).get(6)!.histograms).toEqual([h(3)]);
     put(again, [[5, T0 + 30_000, h(4)]]);
-    again.flush();
+    await again.flush();
     // close() flushed the first two rows, flush() the third.
     expect(again.stats().histogramParts).toBe(2);
     expect(timesOf(again, 5)).toEqual([T0, T0 + 15_000, T0 + 30_000]);
@@ -185,18 +185,18 @@ describe('histogram store', () => {
     expect(timesOf(open(d), 1)).toEqual([T0]);
   });
 
-  it('lets the later write win at an equal timestamp, across parts and the memtable', () => {
+  it('lets the later write win at an equal timestamp, across parts and the memtable', async () => {
     const s = open(dir());
     put(s, [[1, T0, h(1)]]);
-    s.flush();
+    await s.flush();
     put(s, [[1, T0, h(2)]]);
     expect(s.read([1], -Infinity, Infinity).get(1)!.histograms).toEqual([h(2)]);
-    s.flush();
-    s.forceMerge();
+    await s.flush();
+    await s.forceMerge();
     expect(s.read([1], -Infinity, Infinity).get(1)!.histograms).toEqual([h(2)]);
   });
 
-  it('keeps one sample per -dedup.minScrapeInterval, the last, at reads and merges', () => {
+  it('keeps one sample per -dedup.minScrapeInterval, the last, at reads and merges', async () => {
     const s = open(dir(), { dedupIntervalMs: 60_000 });
     put(
       s,
@@ -204,25 +204,25 @@ describe('histogram store', () => {
     );
     const want = [T0 + 40_001, T0 + 100_001, T0 + 140_001];
     expect(timesOf(s, 1)).toEqual(want);
-    s.forceMerge();
+    await s.forceMerge();
     expect(timesOf(s, 1)).toEqual(want);
   });
 
-  it('hides a deleted range at once and drops it in the next merge, leaving later writes alone', () => {
+  it('hides a deleted range at once and drops it in the next merge, leaving later writes alone', async () => {
     const s = open(dir());
     put(
       s,
       [0, 1, 2, 3].map((i): [number, number, FloatHistogram] => [1, T0 + i * 15_000, h(i)]),
     );
-    s.deleteRange([1], T0 + 15_000, T0 + 30_000);
+    await s.deleteRange([1], T0 + 15_000, T0 + 30_000);
     expect(timesOf(s, 1)).toEqual([T0, T0 + 45_000]);
     put(s, [[1, T0 + 15_000, h(9)]]);
     expect(timesOf(s, 1)).toEqual([T0, T0 + 15_000, T0 + 45_000]);
-    s.forceMerge();
+    await s.forceMerge();
     expect(s.read([1], -Infinity, Infinity).get(1)!.histograms).toEqual([h(0), h(9), h(3)]);
   });
 
-  it('drops series the index deleted and samples out of retention when merging', () => {
+  it('drops series the index deleted and samples out of retention when merging', async () => {
     let minValid = -Infinity;
     const s = open(dir(), { isDeleted: (id) => id === 2, minValidT: () => minValid });
     put(s, [
@@ -230,37 +230,37 @@ describe('histogram store', () => {
       [1, T0 + 600_000, h(2)],
       [2, T0, h(3)],
     ]);
-    s.forceMerge();
+    await s.forceMerge();
     minValid = T0 + 1;
     expect(timesOf(s, 1)).toEqual([T0 + 600_000]);
     expect(timesOf(s, 2)).toEqual([]);
     expect(s.stats().histogramRows).toBe(2);
-    s.forceMerge();
+    await s.forceMerge();
     expect(s.stats().histogramRows).toBe(1);
   });
 
-  it('drops whole months past retention', () => {
+  it('drops whole months past retention', async () => {
     let minValid = -Infinity;
     const s = open(dir(), { minValidT: () => minValid });
     put(s, [
       [1, T0, h(1)],
       [1, T0 + 40 * 86_400_000, h(2)],
     ]);
-    s.flush();
+    await s.flush();
     expect(s.stats().histogramParts).toBe(2);
     minValid = T0 + 35 * 86_400_000;
-    s.applyRetention();
+    await s.applyRetention();
     expect(s.stats().histogramParts).toBe(1);
   });
 
-  it('downsamples old data to the last histogram of each interval (downsampling rules, pick last)', () => {
+  it('downsamples old data to the last histogram of each interval (downsampling rules, pick last)', async () => {
     const rules: MergeRules = { fallback: { minValidT: -Infinity, levels: [{ beforeT: T0 + 20 * 60_000, intervalMs: 300_000 }] }, groups: [], mode: 'last' };
     const s = open(dir(), { lifecycleRules: () => rules });
     put(
       s,
       Array.from({ length: 40 }, (_, i): [number, number, FloatHistogram] => [1, T0 + i * 60_000, h(i)]),
     );
-    s.forceMerge();
+    await s.forceMerge();
     const got = s.read([1], -Infinity, Infinity).get(1)!;
     // Before the cutoff (minute 20): the last histogram of each 5 minutes; after it, every minute.
     expect([...got.timestamps].slice(0, 5)).toEqual([4, 9, 14, 19, 20].map((m) => T0 + m * 60_000));

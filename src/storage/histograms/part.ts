@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { decodeTimestamps, encodeTimestamps } from '../../codec/index.js';
 import { decodeHistograms, encodeHistograms, type HistogramRows } from '../../codec/index.js';
+import { CodecError } from '../../codec/index.js';
 import { PartCorruptError } from '../errors.js';
+import type { BadBlock } from '../partition.js';
 import { syncDir } from '../wal.js';
 
 /**
@@ -220,24 +222,38 @@ export class HistPart {
     return lo;
   }
 
-  /** Calls `each(t, row)` for every sample of `id` in [minT, maxT], in time order. */
-  read(id: number, minT: number, maxT: number, each: (t: number, row: Uint8Array) => void): void {
+  /**
+   * Calls `each(t, row)` for every sample of `id` in [minT, maxT], in time order. A block that
+   * fails its checksum or does not decode goes to `onBadBlock` and is skipped (without one, it
+   * throws PartCorruptError).
+   */
+  read(id: number, minT: number, maxT: number, each: (t: number, row: Uint8Array) => void, onBadBlock?: (b: BadBlock) => void): void {
     for (let b = this.firstBlock(id); b < this.ids.length && this.ids[b] === id; b++) {
       if (this.maxTs[b]! < minT || this.minTs[b]! > maxT) continue;
       const n = this.counts[b]!;
       const tsSize = this.tsSizes[b]!;
-      const block = Buffer.allocUnsafe(tsSize + this.hSizes[b]!);
-      let got = 0;
-      while (got < block.length) {
-        const k = fs.readSync(this.fd, block, got, block.length - got, this.offsets[b]! + got);
-        if (k === 0) break;
-        got += k;
+      let ts: Float64Array;
+      let rows: HistogramRows;
+      try {
+        const block = Buffer.allocUnsafe(tsSize + this.hSizes[b]!);
+        let got = 0;
+        while (got < block.length) {
+          const k = fs.readSync(this.fd, block, got, block.length - got, this.offsets[b]! + got);
+          if (k === 0) break;
+          got += k;
+        }
+        if (got !== block.length) throw new CodecError(`block ${b} is cut short (${got} of ${block.length} bytes)`);
+        if (crc32(block) !== this.crcs[b]) throw new CodecError(`block ${b} fails its checksum`);
+        ts = new Float64Array(n);
+        decodeTimestamps(block.subarray(0, tsSize), n, ts);
+        rows = decodeHistograms(block.subarray(tsSize), n);
+      } catch (e) {
+        if (!(e instanceof CodecError || e instanceof RangeError)) throw e;
+        const bad: BadBlock = { seriesId: id, minT: this.minTs[b]!, maxT: this.maxTs[b]!, reason: `histogram part ${this.name}: ${e.message}` };
+        if (!onBadBlock) throw new PartCorruptError(this.dir, `histogram part: block ${b} (series ${id}): ${e.message}`);
+        onBadBlock(bad);
+        continue;
       }
-      if (got !== block.length || crc32(block) !== this.crcs[b])
-        throw new PartCorruptError(this.dir, `histogram part: block ${b} (series ${id}) fails its checksum`);
-      const ts = new Float64Array(n);
-      decodeTimestamps(block.subarray(0, tsSize), n, ts);
-      const rows = decodeHistograms(block.subarray(tsSize), n);
       for (let i = 0; i < n; i++) {
         const t = ts[i]!;
         if (t < minT || t > maxT) continue;

@@ -18,10 +18,55 @@ export interface HistogramRecord {
 }
 
 /**
- * Rows `rowNumbers[0..count)` of `rows`, for series ids[i] at ts[i]. With `frameRoom`, the
- * payload starts that many bytes into the result (room for the WAL frame header, so the WAL
- * writes it without another copy).
+ * A record of rows `rowNumbers[0..count)` of `rows`, for series ids[i] at ts[i], in two pieces
+ * written one after the other: `head` (`frameRoom` free bytes for the WAL frame header, then the
+ * payload up to the rows) and `body` (the rows). When the rows named are one stretch of
+ * `rows.bytes` in order (a whole request's, the usual case), `body` is that very stretch, not a
+ * copy. `offsets` are the rows' offsets within `body`.
  */
+export function histogramRecordParts(
+  ids: Float64Array,
+  ts: Float64Array,
+  rowNumbers: Float64Array,
+  count: number,
+  rows: HistogramRows,
+  frameRoom = 0,
+): { head: Uint8Array; body: Uint8Array; offsets: Uint32Array } {
+  const offAt = HEADER + 16 * count;
+  const rowsAt = offAt + 4 * (count + 1);
+  const head = new Uint8Array(frameRoom + rowsAt);
+  const out = head.subarray(frameRoom);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  dv.setUint8(0, KIND_HISTOGRAMS);
+  dv.setUint32(4, count, true);
+  const ro = rows.offsets;
+  let contiguous = true;
+  for (let i = 1; i < count && contiguous; i++) contiguous = ro[rowNumbers[i]!] === ro[rowNumbers[i - 1]! + 1];
+  const offsets = new Uint32Array(count + 1);
+  let body: Uint8Array;
+  if (contiguous) {
+    const base = count > 0 ? ro[rowNumbers[0]!]! : 0;
+    for (let i = 0; i < count; i++) offsets[i + 1] = ro[rowNumbers[i]! + 1]! - base;
+    body = rows.bytes.subarray(base, base + offsets[count]!);
+  } else {
+    for (let i = 0; i < count; i++) {
+      const r = rowNumbers[i]!;
+      offsets[i + 1] = offsets[i]! + ro[r + 1]! - ro[r]!;
+    }
+    body = new Uint8Array(offsets[count]!);
+    for (let i = 0; i < count; i++) {
+      const r = rowNumbers[i]!;
+      body.set(rows.bytes.subarray(ro[r]!, ro[r + 1]!), offsets[i]!);
+    }
+  }
+  // ids and ts are float64 columns, offsets u32: copied as bytes (the head's alignment is unknown).
+  out.set(new Uint8Array(ids.buffer, ids.byteOffset, 8 * count), HEADER);
+  out.set(new Uint8Array(ts.buffer, ts.byteOffset, 8 * count), HEADER + 8 * count);
+  out.set(new Uint8Array(offsets.buffer, 0, 4 * (count + 1)), offAt);
+  return { head, body, offsets };
+}
+
+/** The same record in one buffer (tests and format fixtures; the store writes the two pieces). */
 export function encodeHistogramRecord(
   ids: Float64Array,
   ts: Float64Array,
@@ -30,43 +75,10 @@ export function encodeHistogramRecord(
   rows: HistogramRows,
   frameRoom = 0,
 ): Uint8Array {
-  let bytes = 0;
-  for (let i = 0; i < count; i++) {
-    const r = rowNumbers[i]!;
-    bytes += rows.offsets[r + 1]! - rows.offsets[r]!;
-  }
-  const offAt = HEADER + 16 * count;
-  const rowsAt = offAt + 4 * (count + 1);
-  const frame = new Uint8Array(frameRoom + rowsAt + bytes);
-  const out = frame.subarray(frameRoom);
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  dv.setUint8(0, KIND_HISTOGRAMS);
-  dv.setUint32(4, count, true);
-  let w = 0;
-  const src = rows.bytes;
-  let runFrom = -1;
-  let runTo = -1;
-  const copyRun = (): void => {
-    if (runFrom < 0) return;
-    out.set(src.subarray(runFrom, runTo), rowsAt + w - (runTo - runFrom));
-  };
-  for (let i = 0; i < count; i++) {
-    dv.setFloat64(HEADER + 8 * i, ids[i]!, true);
-    dv.setFloat64(HEADER + 8 * (count + i), ts[i]!, true);
-    const r = rowNumbers[i]!;
-    const s = rows.offsets[r]!;
-    const e = rows.offsets[r + 1]!;
-    dv.setUint32(offAt + 4 * i, w, true);
-    // Consecutive rows (the usual case: the whole batch in order) go in one copy.
-    if (s !== runTo) {
-      copyRun();
-      runFrom = s;
-    }
-    runTo = e;
-    w += e - s;
-  }
-  copyRun();
-  dv.setUint32(offAt + 4 * count, w, true);
+  const { head, body } = histogramRecordParts(ids, ts, rowNumbers, count, rows, frameRoom);
+  const frame = new Uint8Array(head.length + body.length);
+  frame.set(head);
+  frame.set(body, head.length);
   return frame;
 }
 
