@@ -195,11 +195,11 @@ export class Database {
   static async open(opts: DatabaseOptions): Promise<Database> {
     if (opts.blockCacheBytes !== undefined) setBlockCacheBytes(opts.blockCacheBytes);
     // Ingestion looks series up in this layer's cache by the decoder's key, so the index's own
-    // label-set cache only serves misses: keep it small instead of holding every series twice.
+    // label-set cache would only see misses (new series, mostly): none, and no string key built.
     // The id → labels cache holds Label objects (about 700 bytes a series): every series created
     // lands in it, so at its default size it grew to 70 MB of heap for 100k series that no query
     // had asked for. A miss costs one LMDB read and a decode of ~100 bytes.
-    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384, ...opts.index });
+    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 0, labelsCacheSize: opts.labelsCacheSize ?? 16_384, ...opts.index });
     const policies = new SeriesPolicies({ retentionMs: opts.retentionMs, retentionFilters: [], downsampling: [], mode: 'last', ...opts.lifecycle }, (id) =>
       index.labelsOf(id),
     );

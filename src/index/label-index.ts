@@ -44,7 +44,7 @@ import { buildCompactCopy, closeEnvNow, COMPACT_CHUNK_ENTRIES, COMPACT_DIR, inst
 import { buildTsdbStatus, scanPostingsStatus, StatusAccumulator, TopCollector, type TsdbStatus } from './tsdb-status.js';
 
 export interface LabelIndexOptions {
-  /** Label sets → id entries kept for ingestion (default 1M). */
+  /** Label sets → id entries kept for ingestion (default 1M; 0: none, every resolve reads LMDB). */
   seriesCacheSize?: number;
   /** Id → labels entries kept for queries (default 256k). */
   labelsCacheSize?: number;
@@ -110,6 +110,8 @@ interface Scope {
  */
 export class LabelIndex {
   private readonly seriesCache: TwoGenerationCache<string, number>;
+  /** False with seriesCacheSize 0: resolve then reads every label set's key from LMDB. */
+  private readonly cacheSeries: boolean;
   private readonly labelsCache: TwoGenerationCache<number, Labels>;
   /** Ids already recorded on a day, per tenant+day key; only recent days are kept. */
   private readonly dayMarks = new Map<string, Set<number>>();
@@ -130,7 +132,8 @@ export class LabelIndex {
     private s: Stores,
     opts: LabelIndexOptions,
   ) {
-    this.seriesCache = new TwoGenerationCache(opts.seriesCacheSize ?? 1_000_000);
+    this.seriesCache = new TwoGenerationCache(Math.max(1, opts.seriesCacheSize ?? 1_000_000));
+    this.cacheSeries = opts.seriesCacheSize !== 0;
     this.labelsCache = new TwoGenerationCache(opts.labelsCacheSize ?? 262_144);
     this.filterByLabelsBelow = opts.filterByLabelsBelow ?? 2000;
     for (const key of s.deleted.getKeys()) this.deleted.add(readId(key));
@@ -217,8 +220,10 @@ export class LabelIndex {
     const ids = new Array<number>(labelSets.length);
     const missing: number[] = [];
     const unmarked: number[] = [];
+    // With no cache (the database keeps its own by the decoder's key) no string key is built.
+    const cacheKeys = this.cacheSeries ? labelSets.map((l) => prefix + labelsKey(l)) : null;
     for (let i = 0; i < labelSets.length; i++) {
-      const id = this.seriesCache.get(prefix + labelsKey(labelSets[i]!));
+      const id = cacheKeys ? this.seriesCache.get(cacheKeys[i]!) : undefined;
       if (id === undefined) missing.push(i);
       else {
         ids[i] = id;
@@ -237,6 +242,7 @@ export class LabelIndex {
       this.s.env.transactionSync(() => {
         // Postings are gathered per list and written once each, as packed blocks, at the end.
         const pending = new PendingLists();
+        const postings = this.postingsWriter(tb, pending);
         const newSets: Labels[] = [];
         for (let k = 0; k < missing.length; k++) {
           const lb = bytes[k]!;
@@ -257,7 +263,7 @@ export class LabelIndex {
             id = this.nextId++;
             // Another id under this key is a hash collision: both stay listed.
             this.s.series.putSync(sk, encodeIdList([...candidates, id]));
-            this.writePostings(tb, canon[k]!, id, pending);
+            postings(canon[k]!, id);
             created.set(id, canon[k]!);
             newSets.push(canon[k]!);
           } else if (stored === DAMAGED) this.s.series.putSync(sk, encodeIdList(candidates)); // repaired
@@ -276,7 +282,7 @@ export class LabelIndex {
       this.lastBlock = undefined; // it may come from the aborted transaction
       throw e;
     }
-    for (let k = 0; k < missing.length; k++) this.seriesCache.set(prefix + labelsKey(labelSets[missing[k]!]!), ids[missing[k]!]!);
+    if (cacheKeys) for (let k = 0; k < missing.length; k++) this.seriesCache.set(cacheKeys[missing[k]!]!, ids[missing[k]!]!);
     for (const id of unmarked) marks.add(id);
     for (const [id, l] of created) this.labelsCache.set(id, l);
     return ids;
@@ -303,10 +309,14 @@ export class LabelIndex {
     return block !== undefined && block.tenant.equals(tb) && encodeLabels(block.sets[id - block.first]!).equals(lb);
   }
 
-  private writePostings(tb: Buffer, labels: Labels, id: number, pending: PendingLists): void {
-    pending.add(this.s.postings, allKey(tb), id);
-    const lp = labelPrefix(tb);
-    for (const l of labels) pending.add(this.s.postings, labelKey(lp, l.name, l.value), id);
+  /** Adds a new series to the all-time postings of tenant `tb`: the all-series list and one list per label. */
+  private postingsWriter(tb: Buffer, pending: PendingLists): (labels: Labels, id: number) => void {
+    const all = pending.list(this.s.postings, allKey(tb));
+    const lists = pending.labels(this.s.postings, labelPrefix(tb));
+    return (labels, id) => {
+      all.push(id);
+      for (const l of labels) lists.add(l.name, l.value, id);
+    };
   }
 
   /**
@@ -314,22 +324,23 @@ export class LabelIndex {
    * in `created` are new, so certainly not there yet; the others are checked against the day's list.
    */
   private markDays(td: Buffer, ids: readonly number[], created: ReadonlyMap<number, Labels>, pending: PendingLists): void {
+    const daySeries = pending.list(this.s.daySeries, td);
+    const lists = pending.labels(this.s.dayPostings, td);
+    const mark = (id: number, labels: Labels): void => {
+      daySeries.push(id);
+      for (const l of labels) lists.add(l.name, l.value, id);
+    };
     const known: number[] = [];
     for (const id of ids) {
       const labels = created.get(id);
       if (labels === undefined) known.push(id);
-      else this.markDay(td, id, labels, pending);
+      else mark(id, labels);
     }
     if (known.length === 0) return;
     for (const id of missingFromList(this.s.daySeries, td, sortUnique(Float64Array.from(known)))) {
       const labels = this.labelsIfKnown(id);
-      if (labels) this.markDay(td, id, labels, pending);
+      if (labels) mark(id, labels);
     }
-  }
-
-  private markDay(td: Buffer, id: number, labels: Labels, pending: PendingLists): void {
-    pending.add(this.s.daySeries, td, id);
-    for (const l of labels) pending.add(this.s.dayPostings, labelKey(td, l.name, l.value), id);
   }
 
   private dayMarksFor(tenant: Tenant, day: number): Set<number> {
@@ -451,7 +462,7 @@ export class LabelIndex {
           const sk = seriesKey(x.tb, encodeLabels(x.labels));
           const had = this.s.series.getBinary(sk);
           this.s.series.putSync(sk, encodeIdList(had ? [...decodeIdList(had), x.id] : [x.id]));
-          this.writePostings(x.tb, x.labels, x.id, pending);
+          this.postingsWriter(x.tb, pending)(x.labels, x.id);
         }
         pending.flush();
       });
