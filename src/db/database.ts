@@ -35,6 +35,7 @@ import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
 import { SeriesIdCache } from './series-id-cache.js';
+import { groupByKeyHash } from './new-series.js';
 import { SeriesLimiter, type LimitName } from './series-limiter.js';
 import { Snapshots } from './snapshots.js';
 
@@ -272,7 +273,7 @@ export class Database {
     let rows = this.rowsInRange(batch, view);
     const seriesIds = this.scratch(0, n);
     const hashes = batch.keyHashes;
-    let missing: Map<string, number[]> | null = null;
+    let missing: number[] | null = null;
     const limiter = this.limiter.active ? this.limiter : null;
     const now = Date.now();
     let refused: { limit: LimitName; series: number } | null = null;
@@ -284,27 +285,20 @@ export class Database {
         const limit = limiter?.admit(id, now) ?? null;
         seriesIds[i] = limit === null ? id : REFUSED;
         if (limit !== null) refused ??= { limit, series: i };
-      } else {
-        missing ??= new Map();
-        const key = batch.key(i);
-        const list = missing.get(key);
-        if (list) list.push(i);
-        else missing.set(key, [i]);
-      }
+      } else (missing ??= []).push(i);
     }
     let created = 0;
-    if (missing && limiter) {
+    let groups = missing ? groupByKeyHash(hashes, missing) : [];
+    if (groups.length > 0 && limiter) {
       // Series not written lately may join the windows only while there is room: the rest are not created.
       const room = limiter.room(now);
-      const all = [...missing.values()];
-      for (const g of all.slice(room.n)) {
+      for (const g of groups.slice(room.n)) {
         for (const i of g) seriesIds[i] = REFUSED;
         refused ??= { limit: room.limit, series: g[0]! };
       }
-      missing = all.length > room.n ? new Map([...missing].slice(0, room.n)) : missing;
+      if (groups.length > room.n) groups = groups.slice(0, room.n);
     }
-    if (missing && missing.size > 0) {
-      const groups = [...missing.values()];
+    if (groups.length > 0) {
       const labelSets = groups.map((g) => batch.labels(g[0]!));
       const before = this.index.seriesCount();
       const firstDay = rows.count > 0 ? dayOf(rows.timestamps[0]!) : dayOf(now);

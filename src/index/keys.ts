@@ -201,6 +201,41 @@ export function seriesKey(tenant: Buffer, labelBytes: Buffer): Buffer {
 
 export const SERIES_KEY_BYTES = 8;
 
+/**
+ * seriesKey for many label sets in a row without a buffer per set: the tenant and the canonical
+ * label bytes are written into one reused scratch buffer and hashed in place. `labelBytes` copies
+ * the last set's bytes out, for the rare set whose key is already taken (a lookup compares them).
+ */
+export class SeriesKeyEncoder {
+  private buf = Buffer.allocUnsafe(4096);
+  private end = 0;
+
+  key(tenant: Buffer, labels: Labels): Buffer {
+    let max = TENANT_BYTES;
+    for (const l of labels) max += 4 + 3 * (l.name.length + l.value.length);
+    if (max > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(max, this.buf.length * 2));
+    const b = this.buf;
+    tenant.copy(b, 0, 0, TENANT_BYTES);
+    let off = TENANT_BYTES;
+    for (const l of labels) {
+      const n = b.write(l.name, off + 2, 'utf8');
+      b.writeUInt16BE(n, off);
+      off += 2 + n;
+      const v = b.write(l.value, off + 2, 'utf8');
+      b.writeUInt16BE(v, off);
+      off += 2 + v;
+    }
+    this.end = off;
+    const h = hash('sha256', b.subarray(0, off), 'buffer');
+    return Buffer.from(h.buffer, h.byteOffset, SERIES_KEY_BYTES);
+  }
+
+  /** A copy of the canonical label bytes (encodeLabels) of the set last keyed. */
+  labelBytes(): Buffer {
+    return Buffer.from(this.buf.subarray(TENANT_BYTES, this.end));
+  }
+}
+
 /** A `series` value: the ids as varints, in the order they were added. */
 export function encodeIdList(ids: readonly number[]): Buffer {
   const b = Buffer.allocUnsafe(ids.length * 8);

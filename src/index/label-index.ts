@@ -22,6 +22,7 @@ import {
   readValue,
   readTenant,
   SERIES_KEY_BYTES,
+  SeriesKeyEncoder,
   seriesKey,
   tenantBytes,
   tenantDay,
@@ -234,7 +235,6 @@ export class LabelIndex {
 
     // Validate everything before writing anything: one bad series fails the batch cleanly.
     const canon = missing.map((i) => canonicalLabels(labelSets[i]!));
-    const bytes = canon.map((l) => encodeLabels(l));
     const startId = this.nextId;
     const created = new Map<number, Labels>();
     this.writes++;
@@ -243,20 +243,24 @@ export class LabelIndex {
         // Postings are gathered per list and written once each, as packed blocks, at the end.
         const pending = new PendingLists();
         const postings = this.postingsWriter(tb, pending);
+        const keys = new SeriesKeyEncoder();
         const newSets: Labels[] = [];
         for (let k = 0; k < missing.length; k++) {
-          const lb = bytes[k]!;
-          const sk = seriesKey(tb, lb);
+          const sk = keys.key(tb, canon[k]!);
           const stored = this.s.series.getChecked(sk);
-          // A damaged entry is rebuilt from the postings of the set's labels: the series keeps its id.
-          const candidates =
-            stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : stored ? decodeIdList(stored) : [];
+          let candidates: number[] = [];
           let id: number | undefined;
-          for (const c of candidates) {
-            const mine = created.get(c);
-            if (mine !== undefined ? encodeLabels(mine).equals(lb) : this.hasLabels(c, tb, lb)) {
-              id = c;
-              break;
+          if (stored !== undefined) {
+            // Rare: the key is taken (this series, or a hash collision): compare the labels.
+            const lb = keys.labelBytes();
+            // A damaged entry is rebuilt from the postings of the set's labels: the series keeps its id.
+            candidates = stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : decodeIdList(stored);
+            for (const c of candidates) {
+              const mine = created.get(c);
+              if (mine !== undefined ? encodeLabels(mine).equals(lb) : this.hasLabels(c, tb, lb)) {
+                id = c;
+                break;
+              }
             }
           }
           if (id === undefined) {
