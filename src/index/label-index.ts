@@ -31,7 +31,7 @@ import {
 import { planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 import { sortUtf8 } from './order.js';
 import { IdCollector, intersect, sortUnique, subtract, union } from './postings.js';
-import { labelBlocks, lastLabelledId, readLabelBlock, writeLabelSets, type LabelBlock } from './label-blocks.js';
+import { blocksHolding, labelBlocks, lastLabelledId, readLabelBlock, writeLabelSets, type LabelBlock } from './label-blocks.js';
 import { checkConsistency } from './consistency.js';
 import { PendingLists } from './pending-lists.js';
 import { decodeEntry, listCount, listEnd, listHas, missingFromList, readList, removeFromList } from './posting-lists.js';
@@ -423,6 +423,22 @@ export class LabelIndex {
     if (!labels) return undefined;
     const block = this.labelBlock(id);
     return block ? { tenant: readTenant(block.tenant, 0), labels } : undefined;
+  }
+
+  /**
+   * seriesEntry for many ascending ids in one pass over the label blocks, without touching the
+   * labels cache (a flush asks for every series it writes, most of which no query wants). Ids the
+   * index cannot serve are skipped, as seriesEntry leaves them undefined.
+   */
+  *seriesEntries(ids: ArrayLike<number>): Generator<{ id: number; tenant: Tenant; labels: Labels }> {
+    this.checkOpen();
+    let i = 0;
+    for (const block of blocksHolding(this.s.labels, ids)) {
+      const tenant = readTenant(block.tenant, 0);
+      const end = block.first + block.sets.length;
+      while (i < ids.length && ids[i]! < block.first) i++;
+      for (; i < ids.length && ids[i]! < end; i++) yield { id: ids[i]!, tenant, labels: block.sets[ids[i]! - block.first]! };
+    }
   }
 
   /** Every series with a readable label block, ascending by id (deleted ones included). */
