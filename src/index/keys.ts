@@ -218,12 +218,8 @@ export class SeriesKeyEncoder {
     tenant.copy(b, 0, 0, TENANT_BYTES);
     let off = TENANT_BYTES;
     for (const l of labels) {
-      const n = b.write(l.name, off + 2, 'utf8');
-      b.writeUInt16BE(n, off);
-      off += 2 + n;
-      const v = b.write(l.value, off + 2, 'utf8');
-      b.writeUInt16BE(v, off);
-      off += 2 + v;
+      off = writeString(b, off, l.name);
+      off = writeString(b, off, l.value);
     }
     this.end = off;
     const h = hash('sha256', b.subarray(0, off), 'buffer');
@@ -234,6 +230,25 @@ export class SeriesKeyEncoder {
   labelBytes(): Buffer {
     return Buffer.from(this.buf.subarray(TENANT_BYTES, this.end));
   }
+}
+
+/**
+ * Writes u16 byte length + UTF-8 of `s` at `off` (room checked by the caller); returns the end.
+ * Label names and values are short and nearly always ASCII: a plain loop beats Buffer#write's
+ * fixed cost for those, and anything else takes Buffer#write.
+ */
+function writeString(b: Buffer, off: number, s: string): number {
+  const at = off + 2;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    b[at + i] = c;
+  }
+  const n = i === s.length ? i : b.write(s, at, 'utf8');
+  b[off] = n >>> 8;
+  b[off + 1] = n & 0xff;
+  return at + n;
 }
 
 /** A `series` value: the ids as varints, in the order they were added. */
