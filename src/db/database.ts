@@ -38,6 +38,7 @@ import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
 import { SeriesIdCache } from './series-id-cache.js';
+import { groupByKeyHash } from './new-series.js';
 import { SeriesLimiter, type LimitName } from './series-limiter.js';
 import { Snapshots } from './snapshots.js';
 
@@ -209,11 +210,11 @@ export class Database {
   static async open(opts: DatabaseOptions): Promise<Database> {
     if (opts.blockCacheBytes !== undefined) setBlockCacheBytes(opts.blockCacheBytes);
     // Ingestion looks series up in this layer's cache by the decoder's key, so the index's own
-    // label-set cache only serves misses: keep it small instead of holding every series twice.
+    // label-set cache would only see misses (new series, mostly): none, and no string key built.
     // The id → labels cache holds Label objects (about 700 bytes a series): every series created
     // lands in it, so at its default size it grew to 70 MB of heap for 100k series that no query
     // had asked for. A miss costs one LMDB read and a decode of ~100 bytes.
-    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 4096, labelsCacheSize: opts.labelsCacheSize ?? 16_384, ...opts.index });
+    const index = LabelIndex.open(join(opts.dataPath, 'index'), { seriesCacheSize: 0, labelsCacheSize: opts.labelsCacheSize ?? 16_384, ...opts.index });
     const policies = new SeriesPolicies({ retentionMs: opts.retentionMs, retentionFilters: [], downsampling: [], mode: 'last', ...opts.lifecycle }, (id) =>
       index.labelsOf(id),
     );
@@ -286,7 +287,7 @@ export class Database {
     let rows = this.rowsInRange(batch, view);
     const seriesIds = this.scratch(0, n);
     const hashes = batch.keyHashes;
-    let missing: Map<string, number[]> | null = null;
+    let missing: number[] | null = null;
     const limiter = this.limiter.active ? this.limiter : null;
     const now = Date.now();
     let refused: { limit: LimitName; series: number } | null = null;
@@ -298,27 +299,20 @@ export class Database {
         const limit = limiter?.admit(id, now) ?? null;
         seriesIds[i] = limit === null ? id : REFUSED;
         if (limit !== null) refused ??= { limit, series: i };
-      } else {
-        missing ??= new Map();
-        const key = batch.key(i);
-        const list = missing.get(key);
-        if (list) list.push(i);
-        else missing.set(key, [i]);
-      }
+      } else (missing ??= []).push(i);
     }
     let created = 0;
-    if (missing && limiter) {
+    let groups = missing ? groupByKeyHash(hashes, missing) : [];
+    if (groups.length > 0 && limiter) {
       // Series not written lately may join the windows only while there is room: the rest are not created.
       const room = limiter.room(now);
-      const all = [...missing.values()];
-      for (const g of all.slice(room.n)) {
+      for (const g of groups.slice(room.n)) {
         for (const i of g) seriesIds[i] = REFUSED;
         refused ??= { limit: room.limit, series: g[0]! };
       }
-      missing = all.length > room.n ? new Map([...missing].slice(0, room.n)) : missing;
+      if (groups.length > room.n) groups = groups.slice(0, room.n);
     }
-    if (missing && missing.size > 0) {
-      const groups = [...missing.values()];
+    if (groups.length > 0) {
       const labelSets = groups.map((g) => batch.labels(g[0]!));
       const before = this.index.seriesCount();
       const firstDay = rows.count > 0 ? dayOf(rows.timestamps[0]!) : dayOf(now);

@@ -17,7 +17,7 @@ const TWO32 = 2 ** 32;
  * One table, slots interleaved in a single array: with 100k+ series almost every probe misses
  * the CPU cache, and a lookup that reads the key and the value from one place misses once.
  */
-class HashTable {
+export class HashTable {
   words: Uint32Array;
   slots: number;
   mask: number;

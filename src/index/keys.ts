@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { MAX_LABEL_BYTES, type Label, type Labels, type Tenant } from '../model/index.js';
 
 export { MAX_LABEL_BYTES } from '../model/index.js';
@@ -194,11 +194,62 @@ export function decodeLabels(buf: Uint8Array, off: number): Label[] {
  * labels, so a collision (odds ~2^-24 at a million series) only adds a second id to the list.
  */
 export function seriesKey(tenant: Buffer, labelBytes: Buffer): Buffer {
-  const h = createHash('sha256').update(tenant).update(labelBytes).digest();
+  // One-shot hashing: a Hash object per series cost more than the digest itself.
+  const h = hash('sha256', Buffer.concat([tenant, labelBytes], tenant.length + labelBytes.length), 'buffer');
   return Buffer.from(h.buffer, h.byteOffset, SERIES_KEY_BYTES);
 }
 
 export const SERIES_KEY_BYTES = 8;
+
+/**
+ * seriesKey for many label sets in a row without a buffer per set: the tenant and the canonical
+ * label bytes are written into one reused scratch buffer and hashed in place. `labelBytes` copies
+ * the last set's bytes out, for the rare set whose key is already taken (a lookup compares them).
+ */
+export class SeriesKeyEncoder {
+  private buf = Buffer.allocUnsafe(4096);
+  private end = 0;
+
+  key(tenant: Buffer, labels: Labels): Buffer {
+    let max = TENANT_BYTES;
+    for (const l of labels) max += 4 + 3 * (l.name.length + l.value.length);
+    if (max > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(max, this.buf.length * 2));
+    const b = this.buf;
+    tenant.copy(b, 0, 0, TENANT_BYTES);
+    let off = TENANT_BYTES;
+    for (const l of labels) {
+      off = writeString(b, off, l.name);
+      off = writeString(b, off, l.value);
+    }
+    this.end = off;
+    const h = hash('sha256', b.subarray(0, off), 'buffer');
+    return Buffer.from(h.buffer, h.byteOffset, SERIES_KEY_BYTES);
+  }
+
+  /** A copy of the canonical label bytes (encodeLabels) of the set last keyed. */
+  labelBytes(): Buffer {
+    return Buffer.from(this.buf.subarray(TENANT_BYTES, this.end));
+  }
+}
+
+/**
+ * Writes u16 byte length + UTF-8 of `s` at `off` (room checked by the caller); returns the end.
+ * Label names and values are short and nearly always ASCII: a plain loop beats Buffer#write's
+ * fixed cost for those, and anything else takes Buffer#write.
+ */
+function writeString(b: Buffer, off: number, s: string): number {
+  const at = off + 2;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    b[at + i] = c;
+  }
+  const n = i === s.length ? i : b.write(s, at, 'utf8');
+  b[off] = n >>> 8;
+  b[off + 1] = n & 0xff;
+  return at + n;
+}
 
 /** A `series` value: the ids as varints, in the order they were added. */
 export function encodeIdList(ids: readonly number[]): Buffer {

@@ -27,6 +27,12 @@ const BLOCK_CHARS = 2048;
  */
 const MAX_STORED_BYTES = 1800;
 const DEFLATED = 0;
+/**
+ * A body is a few KiB at most, so a 4 KiB window loses nothing, and zlib's default 32 KiB window
+ * and 128 KiB hash table cost more to set up and free (about 300 µs a block) than compressing the
+ * body itself. Inflating needs no options: a raw stream of any window size inflates with the default.
+ */
+const DEFLATE_OPTIONS = { level: 6, windowBits: 12, memLevel: 3 } as const;
 /** The inflate limit of a block body: far past any real one, short of a memory problem. */
 const MAX_BODY_BYTES = 64 << 20;
 
@@ -63,7 +69,7 @@ function encodeBody(sets: readonly Labels[]): Buffer {
 
 function encodeBlock(tenant: Buffer, sets: readonly Labels[]): Buffer {
   const body = encodeBody(sets);
-  const deflated = deflateRawSync(body, { level: 6 });
+  const deflated = deflateRawSync(body, DEFLATE_OPTIONS);
   if (deflated.length + 1 < body.length) return Buffer.concat([tenant, Buffer.from([DEFLATED]), deflated]);
   return Buffer.concat([tenant, body]);
 }
@@ -85,7 +91,7 @@ function intern(s: string): string {
   return s;
 }
 
-function decodeBlock(first: number, stored: Buffer): LabelBlock {
+function decodeBlock(first: number, stored: Buffer, share = true): LabelBlock {
   const tenant = Buffer.from(stored.subarray(0, TENANT_BYTES));
   let value = stored;
   let off = TENANT_BYTES;
@@ -111,7 +117,8 @@ function decodeBlock(first: number, stored: Buffer): LabelBlock {
   const str = (): string => {
     const n = varint();
     if (off + n > value.length) throw new IndexError(`corrupt label block at series ${first}`);
-    const s = intern(value.toString('utf8', off, off + n));
+    const text = value.toString('utf8', off, off + n);
+    const s = share ? intern(text) : text;
     off += n;
     return s;
   };
@@ -178,6 +185,28 @@ export function lastLabelledId(db: BinDb): number {
     return b.first + b.sets.length - 1;
   }
   return 0;
+}
+
+/**
+ * The blocks holding any of the ascending `ids`, in id order, read in one pass and each decoded
+ * once. Strings are not interned: the caller (a flush writing a part's series table) encodes
+ * them right away and keeps none. A block holds the ids from its key up to the next block's key.
+ */
+export function* blocksHolding(db: BinDb, ids: ArrayLike<number>): Generator<LabelBlock> {
+  if (ids.length === 0) return;
+  let start = idBytes(ids[0]!);
+  for (const { key } of db.getRange({ start, end: Buffer.alloc(8), reverse: true, limit: 1 })) start = Buffer.from(key);
+  let i = 0;
+  let held: { first: number; value: Buffer } | null = null;
+  for (const { key, value } of db.getRange({ start })) {
+    const first = readId(key);
+    if (held !== null && ids[i]! < first) yield decodeBlock(held.first, held.value, false);
+    while (i < ids.length && ids[i]! < first) i++;
+    if (i >= ids.length) return;
+    // The value may not outlive the cursor's next step; the block's extent is known only then.
+    held = { first, value: Buffer.from(value) };
+  }
+  if (held !== null) yield decodeBlock(held.first, held.value, false);
 }
 
 /** Every stored block, in id order. */

@@ -22,6 +22,7 @@ import {
   readValue,
   readTenant,
   SERIES_KEY_BYTES,
+  SeriesKeyEncoder,
   seriesKey,
   tenantBytes,
   tenantDay,
@@ -30,7 +31,7 @@ import {
 import { planMatcher, type MatcherPlan, type ValueSet } from './matcher.js';
 import { sortUtf8 } from './order.js';
 import { IdCollector, intersect, sortUnique, subtract, union } from './postings.js';
-import { labelBlocks, lastLabelledId, readLabelBlock, writeLabelSets, type LabelBlock } from './label-blocks.js';
+import { blocksHolding, labelBlocks, lastLabelledId, readLabelBlock, writeLabelSets, type LabelBlock } from './label-blocks.js';
 import { checkConsistency } from './consistency.js';
 import { PendingLists } from './pending-lists.js';
 import { decodeEntry, listCount, listEnd, listHas, missingFromList, readList, removeFromList } from './posting-lists.js';
@@ -44,7 +45,7 @@ import { buildCompactCopy, closeEnvNow, COMPACT_CHUNK_ENTRIES, COMPACT_DIR, inst
 import { buildTsdbStatus, scanPostingsStatus, StatusAccumulator, TopCollector, type TsdbStatus } from './tsdb-status.js';
 
 export interface LabelIndexOptions {
-  /** Label sets → id entries kept for ingestion (default 1M). */
+  /** Label sets → id entries kept for ingestion (default 1M; 0: none, every resolve reads LMDB). */
   seriesCacheSize?: number;
   /** Id → labels entries kept for queries (default 256k). */
   labelsCacheSize?: number;
@@ -110,6 +111,8 @@ interface Scope {
  */
 export class LabelIndex {
   private readonly seriesCache: TwoGenerationCache<string, number>;
+  /** False with seriesCacheSize 0: resolve then reads every label set's key from LMDB. */
+  private readonly cacheSeries: boolean;
   private readonly labelsCache: TwoGenerationCache<number, Labels>;
   /** Ids already recorded on a day, per tenant+day key; only recent days are kept. */
   private readonly dayMarks = new Map<string, Set<number>>();
@@ -130,7 +133,8 @@ export class LabelIndex {
     private s: Stores,
     opts: LabelIndexOptions,
   ) {
-    this.seriesCache = new TwoGenerationCache(opts.seriesCacheSize ?? 1_000_000);
+    this.seriesCache = new TwoGenerationCache(Math.max(1, opts.seriesCacheSize ?? 1_000_000));
+    this.cacheSeries = opts.seriesCacheSize !== 0;
     this.labelsCache = new TwoGenerationCache(opts.labelsCacheSize ?? 262_144);
     this.filterByLabelsBelow = opts.filterByLabelsBelow ?? 2000;
     for (const key of s.deleted.getKeys()) this.deleted.add(readId(key));
@@ -217,8 +221,10 @@ export class LabelIndex {
     const ids = new Array<number>(labelSets.length);
     const missing: number[] = [];
     const unmarked: number[] = [];
+    // With no cache (the database keeps its own by the decoder's key) no string key is built.
+    const cacheKeys = this.cacheSeries ? labelSets.map((l) => prefix + labelsKey(l)) : null;
     for (let i = 0; i < labelSets.length; i++) {
-      const id = this.seriesCache.get(prefix + labelsKey(labelSets[i]!));
+      const id = cacheKeys ? this.seriesCache.get(cacheKeys[i]!) : undefined;
       if (id === undefined) missing.push(i);
       else {
         ids[i] = id;
@@ -229,7 +235,6 @@ export class LabelIndex {
 
     // Validate everything before writing anything: one bad series fails the batch cleanly.
     const canon = missing.map((i) => canonicalLabels(labelSets[i]!));
-    const bytes = canon.map((l) => encodeLabels(l));
     const startId = this.nextId;
     const created = new Map<number, Labels>();
     this.writes++;
@@ -237,27 +242,32 @@ export class LabelIndex {
       this.s.env.transactionSync(() => {
         // Postings are gathered per list and written once each, as packed blocks, at the end.
         const pending = new PendingLists();
+        const postings = this.postingsWriter(tb, pending);
+        const keys = new SeriesKeyEncoder();
         const newSets: Labels[] = [];
         for (let k = 0; k < missing.length; k++) {
-          const lb = bytes[k]!;
-          const sk = seriesKey(tb, lb);
+          const sk = keys.key(tb, canon[k]!);
           const stored = this.s.series.getChecked(sk);
-          // A damaged entry is rebuilt from the postings of the set's labels: the series keeps its id.
-          const candidates =
-            stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : stored ? decodeIdList(stored) : [];
+          let candidates: number[] = [];
           let id: number | undefined;
-          for (const c of candidates) {
-            const mine = created.get(c);
-            if (mine !== undefined ? encodeLabels(mine).equals(lb) : this.hasLabels(c, tb, lb)) {
-              id = c;
-              break;
+          if (stored !== undefined) {
+            // Rare: the key is taken (this series, or a hash collision): compare the labels.
+            const lb = keys.labelBytes();
+            // A damaged entry is rebuilt from the postings of the set's labels: the series keeps its id.
+            candidates = stored === DAMAGED ? this.findByPostings(tb, canon[k]!).filter((c) => this.hasLabels(c, tb, lb)) : decodeIdList(stored);
+            for (const c of candidates) {
+              const mine = created.get(c);
+              if (mine !== undefined ? encodeLabels(mine).equals(lb) : this.hasLabels(c, tb, lb)) {
+                id = c;
+                break;
+              }
             }
           }
           if (id === undefined) {
             id = this.nextId++;
             // Another id under this key is a hash collision: both stay listed.
             this.s.series.putSync(sk, encodeIdList([...candidates, id]));
-            this.writePostings(tb, canon[k]!, id, pending);
+            postings(canon[k]!, id);
             created.set(id, canon[k]!);
             newSets.push(canon[k]!);
           } else if (stored === DAMAGED) this.s.series.putSync(sk, encodeIdList(candidates)); // repaired
@@ -276,7 +286,7 @@ export class LabelIndex {
       this.lastBlock = undefined; // it may come from the aborted transaction
       throw e;
     }
-    for (let k = 0; k < missing.length; k++) this.seriesCache.set(prefix + labelsKey(labelSets[missing[k]!]!), ids[missing[k]!]!);
+    if (cacheKeys) for (let k = 0; k < missing.length; k++) this.seriesCache.set(cacheKeys[missing[k]!]!, ids[missing[k]!]!);
     for (const id of unmarked) marks.add(id);
     for (const [id, l] of created) this.labelsCache.set(id, l);
     return ids;
@@ -303,10 +313,14 @@ export class LabelIndex {
     return block !== undefined && block.tenant.equals(tb) && encodeLabels(block.sets[id - block.first]!).equals(lb);
   }
 
-  private writePostings(tb: Buffer, labels: Labels, id: number, pending: PendingLists): void {
-    pending.add(this.s.postings, allKey(tb), id);
-    const lp = labelPrefix(tb);
-    for (const l of labels) pending.add(this.s.postings, labelKey(lp, l.name, l.value), id);
+  /** Adds a new series to the all-time postings of tenant `tb`: the all-series list and one list per label. */
+  private postingsWriter(tb: Buffer, pending: PendingLists): (labels: Labels, id: number) => void {
+    const all = pending.list(this.s.postings, allKey(tb));
+    const lists = pending.labels(this.s.postings, labelPrefix(tb));
+    return (labels, id) => {
+      all.push(id);
+      for (const l of labels) lists.add(l.name, l.value, id);
+    };
   }
 
   /**
@@ -314,22 +328,23 @@ export class LabelIndex {
    * in `created` are new, so certainly not there yet; the others are checked against the day's list.
    */
   private markDays(td: Buffer, ids: readonly number[], created: ReadonlyMap<number, Labels>, pending: PendingLists): void {
+    const daySeries = pending.list(this.s.daySeries, td);
+    const lists = pending.labels(this.s.dayPostings, td);
+    const mark = (id: number, labels: Labels): void => {
+      daySeries.push(id);
+      for (const l of labels) lists.add(l.name, l.value, id);
+    };
     const known: number[] = [];
     for (const id of ids) {
       const labels = created.get(id);
       if (labels === undefined) known.push(id);
-      else this.markDay(td, id, labels, pending);
+      else mark(id, labels);
     }
     if (known.length === 0) return;
     for (const id of missingFromList(this.s.daySeries, td, sortUnique(Float64Array.from(known)))) {
       const labels = this.labelsIfKnown(id);
-      if (labels) this.markDay(td, id, labels, pending);
+      if (labels) mark(id, labels);
     }
-  }
-
-  private markDay(td: Buffer, id: number, labels: Labels, pending: PendingLists): void {
-    pending.add(this.s.daySeries, td, id);
-    for (const l of labels) pending.add(this.s.dayPostings, labelKey(td, l.name, l.value), id);
   }
 
   private dayMarksFor(tenant: Tenant, day: number): Set<number> {
@@ -410,6 +425,22 @@ export class LabelIndex {
     return block ? { tenant: readTenant(block.tenant, 0), labels } : undefined;
   }
 
+  /**
+   * seriesEntry for many ascending ids in one pass over the label blocks, without touching the
+   * labels cache (a flush asks for every series it writes, most of which no query wants). Ids the
+   * index cannot serve are skipped, as seriesEntry leaves them undefined.
+   */
+  *seriesEntries(ids: ArrayLike<number>): Generator<{ id: number; tenant: Tenant; labels: Labels }> {
+    this.checkOpen();
+    let i = 0;
+    for (const block of blocksHolding(this.s.labels, ids)) {
+      const tenant = readTenant(block.tenant, 0);
+      const end = block.first + block.sets.length;
+      while (i < ids.length && ids[i]! < block.first) i++;
+      for (; i < ids.length && ids[i]! < end; i++) yield { id: ids[i]!, tenant, labels: block.sets[ids[i]! - block.first]! };
+    }
+  }
+
   /** Every series with a readable label block, ascending by id (deleted ones included). */
   *everySeries(): Generator<{ id: number; tenant: Tenant; labels: Labels }> {
     this.checkOpen();
@@ -451,7 +482,7 @@ export class LabelIndex {
           const sk = seriesKey(x.tb, encodeLabels(x.labels));
           const had = this.s.series.getBinary(sk);
           this.s.series.putSync(sk, encodeIdList(had ? [...decodeIdList(had), x.id] : [x.id]));
-          this.writePostings(x.tb, x.labels, x.id, pending);
+          this.postingsWriter(x.tb, pending)(x.labels, x.id);
         }
         pending.flush();
       });

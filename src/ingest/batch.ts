@@ -2,7 +2,7 @@ import type { Label, Labels } from '../model/index.js';
 import { histogramRowSize, writeHistogramRow, type HistogramRows } from '../codec/index.js';
 import type { FloatHistogram } from '../model/index.js';
 import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
-import { canonicalKey, labelsFromKey } from './label-key.js';
+import { canonicalKey, labelsFromKey, labelsFromKeyBytes } from './label-key.js';
 import type { IngestLimits } from './limits.js';
 import type { ExemplarRow } from './exemplars.js';
 import { checkLabels } from './validate.js';
@@ -173,7 +173,11 @@ export class ColumnBatch implements DecodedBatch {
   }
 
   labels(i: number): Labels {
-    return labelsFromKey(this.key(i));
+    if (this.keyStrings !== undefined || !(i >= 0 && i < this.seriesCount)) return labelsFromKey(this.key(i));
+    const s = this.keyRanges![2 * i]!;
+    const e = this.keyRanges![2 * i + 1]!;
+    const base = this.keyBytes!.length;
+    return s < base ? labelsFromKeyBytes(this.keyBytes!, s, e) : labelsFromKeyBytes(this.keyExtra!, s - base, e - base);
   }
 
   /** The clonable state; the typed arrays are trimmed views, their buffers can be transferred. */

@@ -124,36 +124,56 @@ export function canonicalKey(labels: Labels): string {
   return shared.toKey();
 }
 
-const utf8 = new TextDecoder('utf-8');
-
 /** The label set a canonical key stands for, sorted as the model sorts (JS string order). */
 export function labelsFromKey(key: string): Labels {
   const b = Buffer.from(key, 'latin1');
+  return labelsFromKeyBytes(b, 0, b.length);
+}
+
+/**
+ * labelsFromKey over the key's bytes b[start, end): the decode workers hand keys over as bytes,
+ * and each new series is parsed once, so no latin1 string and no copy is made on the way.
+ */
+export function labelsFromKeyBytes(b: Buffer, start: number, end: number): Labels {
   const out: Label[] = [];
-  const at = { pos: 0 };
+  let pos = start;
+  // Lengths are varints; label lengths under 128 (nearly all) take the one-byte path.
   const len = (): number => {
+    const first = b[pos];
+    if (first !== undefined && first < 0x80 && pos < end) {
+      pos++;
+      return first;
+    }
+    const at = { pos };
+    let v: number;
     try {
-      return readVarint(b, at);
+      v = readVarint(b, at);
     } catch {
       throw new Error('corrupt series key');
     }
+    pos = at.pos;
+    return v;
   };
-  while (at.pos < b.length) {
-    if (b[at.pos++] !== 0x0a) throw new Error('corrupt series key');
-    const end = len() + at.pos;
+  let sorted = true;
+  while (pos < end) {
+    if (b[pos++] !== 0x0a) throw new Error('corrupt series key');
+    const labelEnd = len() + pos;
+    if (labelEnd > end) throw new Error('corrupt series key');
     let name = '';
     let value = '';
-    while (at.pos < end) {
-      const tag = b[at.pos++];
+    while (pos < labelEnd) {
+      const tag = b[pos++];
       const n = len();
-      const s = utf8.decode(b.subarray(at.pos, at.pos + n));
-      at.pos += n;
+      if (pos + n > labelEnd) throw new Error('corrupt series key');
+      const s = b.toString('utf8', pos, pos + n);
+      pos += n;
       if (tag === 0x0a) name = s;
       else if (tag === 0x12) value = s;
       else throw new Error('corrupt series key');
     }
-    if (at.pos !== end) throw new Error('corrupt series key');
+    if (pos !== labelEnd) throw new Error('corrupt series key');
+    if (out.length > 0 && !(out[out.length - 1]!.name < name)) sorted = false;
     out.push({ name, value });
   }
-  return sortLabels(out);
+  return sorted ? out : sortLabels(out);
 }

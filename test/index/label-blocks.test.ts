@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { open, type RootDatabase } from 'lmdb';
+import { deflateRawSync } from 'node:zlib';
 import { CheckedDb } from '../../src/index/checked-db.js';
 import { IndexDamage } from '../../src/index/index-damage.js';
 import { labelBlocks, lastLabelledId, readLabelBlock, writeLabelSets } from '../../src/index/label-blocks.js';
@@ -99,6 +100,14 @@ describe('label blocks on disk', () => {
     const body = Buffer.from([2, 1, 2, 8, ...Buffer.from('__name__'), 2, ...Buffer.from('up'), 1, 1, 4, ...Buffer.from('down')]);
     env.transactionSync(() => db.putSync(keyOf(5), Buffer.concat([tenant, body])));
     expect(readLabelBlock(db, 6)!.sets).toEqual([ls('up'), ls('down')]);
+  });
+
+  it('read blocks deflated with any window size (earlier versions used zlib defaults)', () => {
+    const body = Buffer.from([2, 1, 2, 8, ...Buffer.from('__name__'), 2, ...Buffer.from('up'), 1, 1, 4, ...Buffer.from('down')]);
+    for (const opts of [{}, { level: 9, windowBits: 15, memLevel: 9 }, { windowBits: 9, memLevel: 1 }]) {
+      env.transactionSync(() => db.putSync(keyOf(5), Buffer.concat([tenant, Buffer.from([0]), deflateRawSync(body, opts)])));
+      expect(readLabelBlock(db, 6)!.sets).toEqual([ls('up'), ls('down')]);
+    }
   });
 
   it('report a damaged block as IndexError', () => {

@@ -65,6 +65,34 @@ describe('series ids', () => {
     expect(idx.cachedId(T, labelsKey(l))).toBeUndefined();
   });
 
+  it('without a label-set cache (seriesCacheSize 0) finds known sets in LMDB: same ids, also in one batch and on a new day', () => {
+    idx.close();
+    idx = LabelIndex.open(dir, { seriesCacheSize: 0 });
+    const [a, b, a2] = idx.resolve(T, [ls('up', { job: 'a' }), ls('up', { job: 'b' }), ls('up', { job: 'a' })], D0);
+    expect(a).toBe(a2);
+    expect(a).not.toBe(b);
+    expect(idx.cachedId(T, labelsKey(ls('up', { job: 'a' })))).toBeUndefined();
+    expect(idx.resolve(T, [ls('up', { job: 'b' }), ls('up', { job: 'a' })], D0 + 1)).toEqual([b, a]);
+    expect(idx.select(T, [m('job', '=', 'a')], (D0 + 1) * DAY, (D0 + 1) * DAY + 1000)).toEqual([a]);
+    expect(idx.seriesCount()).toBe(2);
+  });
+
+  it('seriesEntries gives what seriesEntry gives for each of many ascending ids, skipping unknown ones', () => {
+    const created: number[] = [];
+    for (let b = 0; b < 5; b++) {
+      const sets = Array.from({ length: 70 }, (_, i) => ls('m', { batch: `${b}`, i: `${i}`, pad: 'x'.repeat(i % 3 === 0 ? 200 : 1) }));
+      created.push(...idx.resolve(b % 2 === 0 ? T : OTHER, sets, D0));
+    }
+    const ids = [0, ...created.filter((id) => id % 3 !== 1), created[created.length - 1]! + 5];
+    const want = ids.flatMap((id) => {
+      const e = id >= 1 && id <= created[created.length - 1]! ? idx.seriesEntry(id) : undefined;
+      return e ? [{ id, ...e }] : [];
+    });
+    expect(want.length).toBe(ids.length - 2);
+    expect([...idx.seriesEntries(ids)]).toEqual(want);
+    expect([...idx.seriesEntries([])]).toEqual([]);
+  });
+
   it('keeps ids across a restart and continues numbering after them', () => {
     const ids = idx.resolve(T, [ls('a'), ls('b'), ls('c')], D0);
     idx.close();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { DEFAULT_TENANT, type LabelMatcher } from '../../src/model/index.js';
 import { LabelIndex } from '../../src/index/index.js';
-import { decodeIdList, encodeIdList, encodeLabels, idBytes, seriesKey, tenantBytes } from '../../src/index/keys.js';
+import { SeriesKeyEncoder, decodeIdList, encodeIdList, encodeLabels, idBytes, seriesKey, tenantBytes } from '../../src/index/keys.js';
 import type { Stores } from '../../src/index/stores.js';
 import { ls, matcher, useTempIndex } from './helpers.js';
 
@@ -21,6 +21,17 @@ describe('series keys', () => {
     const k = keyOf(ls('up'));
     expect(k.length).toBe(8);
     expect(k.equals(keyOf(ls('up'), { accountID: 1, projectID: 0 }))).toBe(false);
+  });
+
+  it('come out the same from the reused encoder as from seriesKey, whatever the label bytes', () => {
+    const enc = new SeriesKeyEncoder();
+    const sets = [ls('up'), ls('ü', { ключ: '値'.repeat(2000), job: 'x' }), ls('up', { job: 'a' })];
+    for (const tenant of [T, { accountID: 7, projectID: 9 }]) {
+      for (const l of sets) {
+        expect(enc.key(tenantBytes(tenant), l).equals(keyOf(l, tenant))).toBe(true);
+        expect(enc.labelBytes().equals(encodeLabels(l))).toBe(true);
+      }
+    }
   });
 
   it('list ids as varints, up to 2^53', () => {

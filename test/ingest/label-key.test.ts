@@ -42,6 +42,19 @@ describe('canonical series keys', () => {
     );
   });
 
+  it('decode back from the key bytes a decode worker hands over as from the key string, long values included', () => {
+    const long = { name: 'long', value: 'é'.repeat(100) + 'x'.repeat(300) };
+    fc.assert(
+      fc.property(labelSet, (ls) => {
+        const sets = [ls, [...ls, long]];
+        const body = encodeRemoteWriteV1(sets.map((labels, i) => ({ labels, timestamps: [i], values: [i] })));
+        const b = decodeRemoteWriteV1(body, undefined, 'bytes');
+        for (let i = 0; i < b.seriesCount; i++) expect(b.labels(i)).toEqual(labelsFromKey(b.key(i)));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('tell apart label sets that naive joining would confuse (NUL and separators in values)', () => {
     const a = canonicalKey([{ name: 'a', value: 'x\u0000b\u0001y' }]);
     const b = canonicalKey([
