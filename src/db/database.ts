@@ -11,6 +11,7 @@ import {
   METRIC_NAME,
   compareLabels,
   formatLabels,
+  sortByLabels,
   formatTenant,
   type SeriesSamples,
   type LabelMatcher,
@@ -472,7 +473,7 @@ export class Database {
       const labels = s ? this.index.labelsIfKnown(id) : undefined;
       if (s && labels) out.push({ labels, ...s });
     }
-    out.sort((a, b) => compareLabels(a.labels, b.labels));
+    sortByLabels(out);
     return out;
   }
 
@@ -490,7 +491,7 @@ export class Database {
       const labels = this.index.labelsIfKnown(id);
       if (labels) entries.push({ id, labels });
     }
-    entries.sort((a, b) => compareLabels(a.labels, b.labels));
+    sortByLabels(entries);
     return seriesStream(entries, (ids, arena) => this.readSeries(ids, minT, maxT, arena, damage), batchArena);
   }
 

@@ -35,7 +35,7 @@ export interface EngineOptions {
   maxSeries: number;
   /**
    * About how many samples an aggregation that streams its selection reads per batch (default
-   * 1M, 16 MB of sample columns); 0 turns streaming off (every selection is read whole).
+   * 500k, 8 MB of sample columns); 0 turns streaming off (every selection is read whole).
    */
   streamBatchSamples: number;
 }
@@ -75,7 +75,7 @@ const DEFAULTS: EngineOptions = {
   timeoutMs: 2 * 60_000,
   defaultSubqueryStepMs: 60_000,
   maxSeries: Infinity,
-  streamBatchSamples: 1_000_000,
+  streamBatchSamples: 500_000,
 };
 
 /** What a query may still allocate: `charge` throws (a PromQLError) when a budget is exceeded. */

@@ -90,12 +90,13 @@ function queryResponse(
 }
 
 /**
- * Samples a streamed aggregation reads per batch: 1M (16 MB of columns), or an eighth of the
- * per-query memory budget when that is smaller, so a batch never uses up the budget by itself.
+ * Samples a streamed aggregation reads per batch: 500k (8 MB of columns, what the read slab pool
+ * keeps for reuse), or an eighth of the per-query memory budget when that is smaller, so a batch
+ * never uses up the budget by itself.
  */
 function streamBatchSamples(maxMemoryPerQuery: number): number {
   const BYTES_PER_SAMPLE = 16;
-  return maxMemoryPerQuery > 0 ? Math.max(1, Math.min(1_000_000, Math.floor(maxMemoryPerQuery / BYTES_PER_SAMPLE / 8))) : 1_000_000;
+  return maxMemoryPerQuery > 0 ? Math.max(1, Math.min(500_000, Math.floor(maxMemoryPerQuery / BYTES_PER_SAMPLE / 8))) : 500_000;
 }
 
 export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
