@@ -11,12 +11,14 @@ import {
   METRIC_NAME,
   compareLabels,
   formatLabels,
+  sortByLabels,
   formatTenant,
   type SeriesSamples,
   type LabelMatcher,
   type Labels,
   type Querier,
   type Series,
+  type SeriesStream,
   type Tenant,
 } from '../model/index.js';
 import type { HistogramRows } from '../codec/index.js';
@@ -26,13 +28,12 @@ import {
   damageWarnings,
   setBlockCacheBytes,
   tsdbResetHints,
+  SampleArena,
   type DamageEntry,
-  type SampleArena,
   type StorageStats,
   type HistogramStoreStats,
   type WalArchive,
 } from '../storage/index.js';
-import { SampleArena as ExportArena } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
 import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
@@ -41,6 +42,7 @@ import { SeriesIdCache } from './series-id-cache.js';
 import { groupByKeyHash } from './new-series.js';
 import { SeriesLimiter, type LimitName } from './series-limiter.js';
 import { Snapshots } from './snapshots.js';
+import { seriesStream, type StreamEntry } from './series-stream.js';
 
 export interface DatabaseOptions {
   readonly dataPath: string;
@@ -457,10 +459,11 @@ export class Database {
    * The Querier PromQL evaluates against, bound to one tenant. With an arena, the samples of its
    * selects are views of the arena's slabs: the caller releases it once the query is done.
    */
-  querier(tenant: Tenant, arena?: SampleArena): DbQuerier {
+  querier(tenant: Tenant, arena?: SampleArena, batchArena: () => SampleArena = () => SampleArena.pooled()): DbQuerier {
     const damage = new Map<string, DamageEntry>();
     return {
       select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena, damage),
+      stream: (matchers, minT, maxT) => this.stream(tenant, matchers, minT, maxT, batchArena, damage),
       warnings: () => {
         const index = this.index.damage.warning();
         return index === null ? damageWarnings([...damage.values()]) : [index, ...damageWarnings([...damage.values()])];
@@ -476,24 +479,64 @@ export class Database {
     arena?: SampleArena,
     damage?: Map<string, DamageEntry>,
   ): Promise<Series[]> {
+    const ids = this.selectIds(tenant, matchers, minT, maxT);
+    const samples = await this.readSeries(ids, minT, maxT, arena, damage);
+    const out: Series[] = [];
+    for (const id of ids) {
+      const s = samples.get(id);
+      // A series whose labels sit in a damaged index entry is not served (the answer warns).
+      const labels = s ? this.index.labelsIfKnown(id) : undefined;
+      if (s && labels) out.push({ labels, ...s });
+    }
+    sortByLabels(out);
+    return out;
+  }
+
+  /** The series select() would return, read batch by batch (each batch into an arena of its own). */
+  async stream(
+    tenant: Tenant,
+    matchers: readonly LabelMatcher[],
+    minT: number,
+    maxT: number,
+    batchArena: () => SampleArena,
+    damage?: Map<string, DamageEntry>,
+  ): Promise<SeriesStream> {
+    const entries: StreamEntry[] = [];
+    for (const id of this.selectIds(tenant, matchers, minT, maxT)) {
+      const labels = this.index.labelsIfKnown(id);
+      if (labels) entries.push({ id, labels });
+    }
+    sortByLabels(entries);
+    return seriesStream(entries, (ids, arena) => this.readSeries(ids, minT, maxT, arena, damage), batchArena);
+  }
+
+  private selectIds(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number): number[] {
     const ids = this.index.select(tenant, matchers, minT, maxT);
     if (ids.length > this.opts.maxSeriesPerQuery) {
       throw new LimitError(
         `the query selects ${ids.length} series, more than --search.maxSeries=${this.opts.maxSeriesPerQuery}; narrow the selector or raise the limit`,
       );
     }
+    return ids;
+  }
+
+  /** The float and histogram samples of each id that has any in [minT, maxT], retention applied. */
+  private async readSeries(
+    ids: readonly number[],
+    minT: number,
+    maxT: number,
+    arena?: SampleArena,
+    damage?: Map<string, DamageEntry>,
+  ): Promise<Map<number, Omit<Series, 'labels'>>> {
     const samples = await this.storage.read(ids, minT, maxT, arena);
     const histograms = this.readHistograms(ids, minT, maxT);
     if (this.policies.hasRetentionFilters) this.hideExpired(samples);
     if (damage) for (const e of this.damageFor(ids, minT, maxT)) damage.set(`${e.partition}/${e.part}/${e.seriesId}/${e.minT}`, e);
-    const out: Series[] = [];
+    const out = new Map<number, Omit<Series, 'labels'>>();
     for (const id of ids) {
       const s = withHistograms(samples.get(id), histograms.get(id));
-      // A series whose labels sit in a damaged index entry is not served (the answer warns).
-      const labels = s ? this.index.labelsIfKnown(id) : undefined;
-      if (s && labels) out.push({ labels, ...s });
+      if (s) out.set(id, s);
     }
-    out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;
   }
 
@@ -609,7 +652,7 @@ export class Database {
     const step = opts.seriesPerRead ?? EXPORT_CHUNK;
     for (let i = 0; i < ids.length; i += step) {
       const chunk = ids.slice(i, i + step);
-      const arena = opts.reuseBuffers ? ExportArena.pooled() : undefined;
+      const arena = opts.reuseBuffers ? SampleArena.pooled() : undefined;
       try {
         const samples = await this.storage.read(chunk, minT, maxT, arena);
         const histograms = this.readHistograms(chunk, minT, maxT);

@@ -43,12 +43,15 @@ import { META_DAMAGED, salvageIndex, type SalvageResult } from './salvage.js';
 import { DAMAGED } from './checked-db.js';
 import { buildCompactCopy, closeEnvNow, COMPACT_CHUNK_ENTRIES, COMPACT_DIR, installCompactCopy, removeCompactLeftovers } from './compaction.js';
 import { buildTsdbStatus, scanPostingsStatus, StatusAccumulator, TopCollector, type TsdbStatus } from './tsdb-status.js';
+import { LabelBlockCache } from './label-block-cache.js';
 
 export interface LabelIndexOptions {
   /** Label sets → id entries kept for ingestion (default 1M; 0: none, every resolve reads LMDB). */
   seriesCacheSize?: number;
   /** Id → labels entries kept for queries (default 256k). */
   labelsCacheSize?: number;
+  /** Bytes of decoded label blocks kept for queries (default 64 MiB; see label-block-cache.ts). */
+  labelBlockCacheBytes?: number;
   /**
    * Once a query has narrowed to fewer series than this, its remaining matchers are checked on
    * each series' labels instead of reading more postings (default 2000; 0 = always postings).
@@ -114,6 +117,7 @@ export class LabelIndex {
   /** False with seriesCacheSize 0: resolve then reads every label set's key from LMDB. */
   private readonly cacheSeries: boolean;
   private readonly labelsCache: TwoGenerationCache<number, Labels>;
+  private readonly labelBlocks: LabelBlockCache;
   /** Ids already recorded on a day, per tenant+day key; only recent days are kept. */
   private readonly dayMarks = new Map<string, Set<number>>();
   private readonly deleted = new Set<number>();
@@ -136,6 +140,7 @@ export class LabelIndex {
     this.seriesCache = new TwoGenerationCache(Math.max(1, opts.seriesCacheSize ?? 1_000_000));
     this.cacheSeries = opts.seriesCacheSize !== 0;
     this.labelsCache = new TwoGenerationCache(opts.labelsCacheSize ?? 262_144);
+    this.labelBlocks = new LabelBlockCache(opts.labelBlockCacheBytes ?? 64 * 2 ** 20);
     this.filterByLabelsBelow = opts.filterByLabelsBelow ?? 2000;
     for (const key of s.deleted.getKeys()) this.deleted.add(readId(key));
     rekeySeriesIfOld(s, this.deleted);
@@ -408,13 +413,15 @@ export class LabelIndex {
     const cached = this.labelsCache.get(id);
     if (cached) return cached;
     if (!Number.isInteger(id) || id < 0 || id > 2 ** 53) throw new IndexError(`invalid series id ${id}`);
-    const block = this.labelBlock(id);
-    if (!block) return undefined;
-    // Neighbouring ids are usually wanted together (one batch, one job): keep the whole block.
-    for (let k = 0; k < block.sets.length; k++) if (block.first + k !== id) this.labelsCache.set(block.first + k, block.sets[k]!);
-    const labels = block.sets[id - block.first]!;
-    this.labelsCache.set(id, labels);
-    return labels;
+    // Committed blocks only reach here (ids created by a running transaction are in `created`),
+    // so what the block cache keeps never comes from a transaction that may still abort.
+    let block = this.labelBlocks.get(id);
+    if (!block) {
+      block = this.labelBlock(id);
+      if (!block) return undefined;
+      this.labelBlocks.put(block);
+    }
+    return block.sets[id - block.first]!;
   }
 
   /** The tenant and labels of series `id`, or undefined as for labelsIfKnown. */
@@ -497,6 +504,7 @@ export class LabelIndex {
     for (const id of deleted) this.deleted.add(id);
     this.lastBlock = undefined;
     this.labelsCache.clear();
+    this.labelBlocks.clear();
     this.seriesCache.clear();
     if (incomplete) this.s.damage.setIncomplete(incomplete);
   }

@@ -1,4 +1,5 @@
 export * from './labels.js';
+export * from './label-sort.js';
 export * from './tenant.js';
 export * from './matcher.js';
 export * from './sample.js';

@@ -2,14 +2,15 @@
  * The PromQL engine: parses (if given text), fetches every selector's data once, then evaluates
  * the whole expression over all steps at once and shapes the result as Prometheus does.
  */
-import type { Expr } from './ast.js';
+import type { AggregateExpr, Expr } from './ast.js';
 import { type Labels, type Querier, compareLabels } from '../model/index.js';
 import type { FloatHistogram, HistogramSamples } from '../model/index.js';
 import { parseExpr } from './parser.js';
 import { type Annotation, Annotations } from './eval/annotations.js';
 import { DurationError, type QueryBounds } from './duration.js';
 import { DUPLICATE_LABELSET, PromQLError, canceledError, timeoutError, tooManySamplesError } from './eval/errors.js';
-import { Evaluator } from './eval/evaluator.js';
+import { Evaluator, type StreamedSelector } from './eval/evaluator.js';
+import { streamedSelectors } from './eval/streaming.js';
 import { fetchSelectors, planSelectors } from './eval/fetch.js';
 import { dropMetricName } from './eval/labels.js';
 import { extendFloats } from './eval/selectors.js';
@@ -32,6 +33,11 @@ export interface EngineOptions {
   defaultSubqueryStepMs: number;
   /** Most series one selector may return (default unlimited). */
   maxSeries: number;
+  /**
+   * About how many samples an aggregation that streams its selection reads per batch (default
+   * 500k, 8 MB of sample columns); 0 turns streaming off (every selection is read whole).
+   */
+  streamBatchSamples: number;
 }
 
 export type Value =
@@ -69,11 +75,14 @@ const DEFAULTS: EngineOptions = {
   timeoutMs: 2 * 60_000,
   defaultSubqueryStepMs: 60_000,
   maxSeries: Infinity,
+  streamBatchSamples: 500_000,
 };
 
 /** What a query may still allocate: `charge` throws (a PromQLError) when a budget is exceeded. */
 export interface MemoryCharge {
   charge(bytes: number): void;
+  /** Bytes charged before that are free again (a streamed batch's). */
+  refund?(bytes: number): void;
 }
 
 export class Engine {
@@ -126,6 +135,16 @@ export class Engine {
     const deadline = Date.now() + this.opts.timeoutMs;
     const bounds: QueryBounds = { startMs: start, endMs: end, stepMs: step };
     const plan = await wrapErrors(async () => planSelectors(expr, bounds, this.opts.lookbackDeltaMs, this.opts.defaultSubqueryStepMs));
+    // Selectors that an aggregation folds batch by batch are read while it evaluates, not here.
+    const sources = new Map<AggregateExpr, StreamedSelector>();
+    if (this.opts.streamBatchSamples > 0) {
+      for (const [selector, owner] of streamedSelectors(expr)) {
+        const span = plan.get(selector);
+        if (!span) continue;
+        plan.delete(selector);
+        sources.set(owner, { selector, matchers: span.matchers, minT: span.minT, maxT: span.maxT });
+      }
+    }
     const fetch = fetchSelectors(q, plan);
     const data = await withDeadline(fetch, deadline, signal);
     let fetchedSamples = 0;
@@ -150,7 +169,8 @@ export class Engine {
         defaultSubqueryStepMs: this.opts.defaultSubqueryStepMs,
         deadline,
         signal,
-        ...(this.memory ? { charge: (bytes: number) => this.memory!.charge(bytes) } : {}),
+        ...(this.memory ? { charge: (bytes: number) => this.memory!.charge(bytes), refund: (bytes: number) => this.memory!.refund?.(bytes) } : {}),
+        ...(sources.size > 0 ? { stream: { querier: q, sources, batchSamples: this.opts.streamBatchSamples, maxSeries: this.opts.maxSeries } } : {}),
       },
       bounds,
       annos,
@@ -163,7 +183,8 @@ export class Engine {
       // The shaped value holds copies: the evaluation's pooled step cells can serve the next query.
       evaluator.release();
     }
-    return { value, warnings: annos.warnings, infos: annos.infos, stats: { samples: fetchedSamples, series: fetchedSeries } };
+    const stats = { samples: fetchedSamples + evaluator.streamedSamples, series: fetchedSeries + evaluator.streamedSeries };
+    return { value, warnings: annos.warnings, infos: annos.infos, stats };
   }
 }
 

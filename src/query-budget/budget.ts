@@ -39,4 +39,9 @@ export class QueryMemoryBudget {
     this.used += bytes;
     if (this.limitBytes > 0 && this.used > this.limitBytes) throw new QueryMemoryError(this.limitBytes, this.used);
   }
+
+  /** Bytes charged before that the query no longer holds (a streamed batch, once folded). */
+  refund(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
 }

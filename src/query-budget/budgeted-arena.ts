@@ -19,9 +19,20 @@ export class BudgetedArena extends SampleArena {
     super(pool.slabSize, pool.slabSize, pool);
   }
 
+  private charged = 0;
+
   override moveTo(buf: SampleBufferLike, cap: number): void {
     // moveTo takes fresh space for the whole buffer; the old space stays in the arena until release.
+    this.charged += cap * BYTES_PER_SAMPLE;
     this.budget.charge(cap * BYTES_PER_SAMPLE);
     super.moveTo(buf, cap);
+  }
+
+  /** Frees the slabs and gives their bytes back to the budget (a streamed batch is done with them). */
+  override release(): void {
+    if (this.released) return;
+    super.release();
+    this.budget.refund(this.charged);
+    this.charged = 0;
   }
 }

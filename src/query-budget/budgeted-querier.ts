@@ -1,5 +1,5 @@
 /** A querier that charges a query's budget for the series (label sets, arrays) each selection returns. */
-import type { LabelMatcher, Querier, Series } from '../model/index.js';
+import type { LabelMatcher, Querier, Series, SeriesStream } from '../model/index.js';
 import type { QueryMemoryBudget } from './budget.js';
 
 /** A selected series beyond its samples: the label objects and array headers (measured ~700 B). */
@@ -11,5 +11,19 @@ export function budgetedQuerier<Q extends Querier>(q: Q, budget: QueryMemoryBudg
     budget.charge(series.length * BYTES_PER_SERIES);
     return series;
   };
-  return { ...q, select };
+  if (!q.stream) return { ...q, select };
+  const open = q.stream.bind(q);
+  // A stream holds every selected series' labels for its whole life; its samples come in batches
+  // whose arenas charge (and refund) the budget themselves.
+  const stream = async (matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<SeriesStream> => {
+    const s = await open(matchers, minT, maxT);
+    try {
+      budget.charge(s.matched * BYTES_PER_SERIES);
+    } catch (e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  };
+  return { ...q, select, stream };
 }

@@ -89,6 +89,16 @@ function queryResponse(
   return { status: 200, headers: JSON_HEADERS, body };
 }
 
+/**
+ * Samples a streamed aggregation reads per batch: 500k (8 MB of columns, what the read slab pool
+ * keeps for reuse), or an eighth of the per-query memory budget when that is smaller, so a batch
+ * never uses up the budget by itself.
+ */
+function streamBatchSamples(maxMemoryPerQuery: number): number {
+  const BYTES_PER_SAMPLE = 16;
+  return maxMemoryPerQuery > 0 ? Math.max(1, Math.min(500_000, Math.floor(maxMemoryPerQuery / BYTES_PER_SAMPLE / 8))) : 500_000;
+}
+
 export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
   const tracker = new QueryTracker();
   const slots = new QuerySlots(deps.maxConcurrentQueries, deps.maxQueueDurationMs);
@@ -99,6 +109,7 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
         maxSamples: deps.maxSamplesPerQuery,
         maxSeries: deps.maxSeries,
         timeoutMs: timeoutMs === null ? deps.maxQueryDurationMs : Math.min(timeoutMs, deps.maxQueryDurationMs),
+        streamBatchSamples: streamBatchSamples(deps.maxMemoryPerQuery),
       },
       budget,
     );
@@ -121,7 +132,10 @@ export function registerQueryRoutes(router: Router, deps: QueryDeps): void {
     const started = Date.now();
     const budget = new QueryMemoryBudget(deps.maxMemoryPerQuery);
     const arena = new BudgetedArena(budget);
-    const querier = budgetedQuerier(deps.db.querier(req.tenant, arena), budget);
+    const querier = budgetedQuerier(
+      deps.db.querier(req.tenant, arena, () => new BudgetedArena(budget)),
+      budget,
+    );
     let result: QueryResult;
     try {
       result = await slots.run(() => tracker.track(query, trackedAs, () => run(budget, querier)), req.signal);

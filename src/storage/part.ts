@@ -441,7 +441,8 @@ export class Part {
       } catch (e) {
         throw new PartCorruptError(where(), `block does not decode: ${(e as Error).message}`);
       }
-      if (n > 0) out.pushRange(t, v, n, minT, maxT);
+      // The codec returned exactly the samples in [minT, maxT]: copy them as they are.
+      if (n > 0) out.pushSlice(t, v, 0, n);
       return;
     }
     decodeColumn(b.tsKind, true, b.ts, count, t, where);

@@ -374,3 +374,23 @@ describe('bounded caches', () => {
     expect(ids.map((id) => idx.labelsOf(id))).toEqual(sets);
   });
 });
+
+describe('label sets for queries', () => {
+  it('serves series of many batches correctly through a small id cache and a tiny block cache', () => {
+    idx.close();
+    idx = LabelIndex.open(dir, { seriesCacheSize: 4, labelsCacheSize: 4, labelBlockCacheBytes: 4096 });
+    // 40 batches of 25 series: one metric per batch is what a query across hosts wants.
+    const all: Labels[] = [];
+    const ids: number[] = [];
+    for (let h = 0; h < 40; h++) {
+      const sets: Labels[] = [];
+      for (let i = 0; i < 25; i++) sets.push(ls(`m${i}`, { host: `h${h}` }));
+      ids.push(...idx.resolve(T, sets, D0));
+      all.push(...sets);
+    }
+    for (let round = 0; round < 2; round++) for (let k = 0; k < ids.length; k += 7) expect(idx.labelsIfKnown(ids[k]!)).toEqual(all[k]);
+    idx.close();
+    idx = LabelIndex.open(dir, { labelBlockCacheBytes: 0 });
+    for (let k = 0; k < ids.length; k++) expect(idx.labelsIfKnown(ids[k]!)).toEqual(all[k]);
+  });
+});

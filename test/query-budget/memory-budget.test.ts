@@ -37,10 +37,35 @@ describe('per-query memory budget', () => {
   };
 
   it('refuses a query reading more samples than the budget with 422 naming the limit', async () => {
-    const r = await get('/api/v1/query', { query: 'sum(count_over_time(mem_probe[2h]))', time: String(now / 1000) });
+    // Every series' samples are the result's input at once: nothing can be dropped early.
+    const r = await get('/api/v1/query', { query: 'count_over_time(mem_probe[2h])', time: String(now / 1000) });
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ status: 'error', errorType: 'execution' });
     expect(r.body.error).toContain('--search.maxMemoryPerQuery=1048576');
+  });
+
+  it('streams an aggregation over more samples than the budget: it succeeds with every sample counted', async () => {
+    // 3.2 MB of sample columns under a 1 MiB budget: the sum folds the series batch by batch.
+    const r = await get('/api/v1/query', { query: 'sum(count_over_time(mem_probe[2h]))', time: String(now / 1000) });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'success', data: { result: [{ value: [now / 1000, String(100 * ts.length)] }] } });
+  });
+
+  it('gives a streamed aggregation the answer of the same query read whole', async () => {
+    // sum by (k) keeps every series apart, so the whole selection's per-series counts are the
+    // streamed aggregation's groups; the outer sum folds the same numbers.
+    const at = String(ts[ts.length - 1]! / 1000);
+    const streamed = await get('/api/v1/query', { query: 'sum by (k) (rate(mem_probe[1m]))', time: at });
+    const whole = await get('/api/v1/query', { query: 'rate(mem_probe[1m])', time: at });
+    expect(streamed.status).toBe(200);
+    expect(whole.status).toBe(200);
+    const values = (b: unknown): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const x of (b as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result) out[x.metric['k']!] = x.value[1];
+      return out;
+    };
+    expect(Object.keys(values(streamed.body))).toHaveLength(100);
+    expect(values(streamed.body)).toEqual(values(whole.body));
   });
 
   it('refuses a range query whose step grid exceeds the budget', async () => {

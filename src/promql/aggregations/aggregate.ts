@@ -44,6 +44,9 @@ function assignGroups(input: readonly StepSeries[], spec: AggregateSpec): Groups
 
 const pair = new Float64Array(2);
 
+/** The operations whose per-group state folds one series at a time (what a stream can feed). */
+export const FOLDING_AGGREGATIONS: ReadonlySet<string> = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar']);
+
 /** sum, avg, min, max, count, group, stddev, stdvar, quantile: one output series per group. */
 export async function aggregate(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number, pause: Pause = noPause): Promise<StepSeries[]> {
   switch (spec.op) {
@@ -54,174 +57,242 @@ export async function aggregate(input: readonly StepSeries[], spec: AggregateSpe
       return aggregateK(input, spec, numSteps, pause);
     case 'count_values':
       return countValues(input, spec, numSteps, pause);
+    case 'quantile':
+      return aggregateQuantile(input, spec, numSteps, pause);
     default:
       break;
   }
+  const acc = new AggregateAccumulator(spec, numSteps);
+  await acc.add(input, pause);
+  return acc.finish();
+}
+
+async function aggregateQuantile(input: readonly StepSeries[], spec: AggregateSpec, numSteps: number, pause: Pause): Promise<StepSeries[]> {
   const { index, labels } = assignGroups(input, spec);
   const G = labels.length;
   const out = labels.map((l) => newStepSeries(l, numSteps));
-  const op = spec.op;
-  if (op === 'quantile') {
-    const buf: number[][] = labels.map(() => []);
-    for (let i = 0; i < numSteps; i++) {
-      if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
-      for (const b of buf) b.length = 0;
-      for (let s = 0; s < input.length; s++) {
-        const ser = input[s]!;
-        if (!ser.present[i]) continue;
-        const g = index[s]!;
-        buf[g]!.push(ser.values[i]!);
-        if (ser.dropName) out[g]!.dropName = true;
-      }
-      for (let g = 0; g < G; g++) {
-        if (buf[g]!.length === 0) continue;
-        out[g]!.values[i] = quantile(spec.param ? spec.param[i]! : NaN, Float64Array.from(buf[g]!));
-        out[g]!.present[i] = 1;
-      }
-    }
-    return out.filter((s) => s.present.includes(1));
-  }
-  // Per group and step accumulators, laid out as [group * numSteps + step].
-  const size = G * numSteps;
-  // Only the accumulators the operation uses get real storage (they are groups × steps each).
-  const none = new Float64Array(0);
-  const value = new Float64Array(size);
-  const count = new Float64Array(size);
-  const comp = op === 'sum' || op === 'avg' ? new Float64Array(size) : none;
-  const mean = op === 'avg' || op === 'stddev' || op === 'stdvar' ? new Float64Array(size) : none;
-  const incremental = op === 'avg' ? new Uint8Array(size) : new Uint8Array(0);
-  for (let s = 0; s < input.length; s++) {
-    if (s % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
-    const ser = input[s]!;
-    const g = index[s]!;
-    const base = g * numSteps;
-    if (op === 'sum') {
-      // The common case, without the per-sample dispatch below: Neumaier summation as kahanInc,
-      // inlined.
-      const present = ser.present;
-      const vals = ser.values;
-      let seenSum = false;
-      for (let i = 0; i < numSteps; i++) {
-        if (!present[i]) continue;
-        seenSum = true;
-        const f = vals[i]!;
-        const k = base + i;
-        if (count[k] === 0) {
-          count[k] = 1;
-          value[k] = f;
-          continue;
-        }
-        const sum = value[k]!;
-        const t = sum + f;
-        let c = comp[k]!;
-        if (t === Infinity || t === -Infinity) c = 0;
-        else if (Math.abs(sum) >= Math.abs(f)) c += sum - t + f;
-        else c += f - t + sum;
-        value[k] = t;
-        comp[k] = c;
-        count[k]!++;
-      }
-      if (seenSum && ser.dropName) out[g]!.dropName = true;
-      continue;
-    }
-    let seen = false;
-    for (let i = 0; i < numSteps; i++) {
+  const buf: number[][] = labels.map(() => []);
+  for (let i = 0; i < numSteps; i++) {
+    if (i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
+    for (const b of buf) b.length = 0;
+    for (let s = 0; s < input.length; s++) {
+      const ser = input[s]!;
       if (!ser.present[i]) continue;
-      seen = true;
-      const f = ser.values[i]!;
-      const k = base + i;
-      if (count[k] === 0) {
-        count[k] = 1;
-        if (mean.length > 0) mean[k] = f;
-        switch (op) {
-          case 'stddev':
-          case 'stdvar':
-            value[k] = Number.isFinite(f) ? 0 : NaN;
-            break;
-          case 'group':
-            value[k] = 1;
-            break;
-          default:
-            value[k] = f;
-        }
-        continue;
-      }
-      switch (op) {
-        case 'avg': {
-          const n = ++count[k]!;
-          if (!incremental[k]) {
-            kahanInc(f, value[k]!, comp[k]!, pair);
-            if (pair[0] !== Infinity && pair[0] !== -Infinity) {
-              value[k] = pair[0]!;
-              comp[k] = pair[1]!;
-              break;
-            }
-            incremental[k] = 1;
-            mean[k] = value[k]! / (n - 1);
-            comp[k] = comp[k]! / (n - 1);
-          }
-          const q = (n - 1) / n;
-          kahanInc(f / n, q * mean[k]!, q * comp[k]!, pair);
-          mean[k] = pair[0]!;
-          comp[k] = pair[1]!;
-          break;
-        }
-        case 'max':
-          if (value[k]! < f || Number.isNaN(value[k]!)) value[k] = f;
-          break;
-        case 'min':
-          if (value[k]! > f || Number.isNaN(value[k]!)) value[k] = f;
-          break;
-        case 'count':
-        case 'group':
-          count[k]!++;
-          break;
-        case 'stddev':
-        case 'stdvar': {
-          const n = ++count[k]!;
-          const d = f - mean[k]!;
-          mean[k] = mean[k]! + d / n;
-          value[k] = value[k]! + d * (f - mean[k]!);
-          break;
-        }
-        default:
-          throw new PromQLError('execution', `unsupported aggregation ${op}`);
-      }
+      const g = index[s]!;
+      buf[g]!.push(ser.values[i]!);
+      if (ser.dropName) out[g]!.dropName = true;
     }
-    if (seen && ser.dropName) out[g]!.dropName = true;
-  }
-  for (let g = 0; g < G; g++) {
-    const o = out[g]!;
-    const base = g * numSteps;
-    for (let i = 0; i < numSteps; i++) {
-      const k = base + i;
-      const n = count[k]!;
-      if (n === 0) continue;
-      let v: number;
-      switch (op) {
-        case 'sum':
-          v = value[k]! + comp[k]!;
-          break;
-        case 'avg':
-          v = incremental[k] ? mean[k]! + comp[k]! : value[k]! / n + comp[k]! / n;
-          break;
-        case 'count':
-          v = n;
-          break;
-        case 'stdvar':
-          v = value[k]! / n;
-          break;
-        case 'stddev':
-          v = Math.sqrt(value[k]! / n);
-          break;
-        default:
-          v = value[k]!;
-      }
-      o.values[i] = v;
-      o.present[i] = 1;
+    for (let g = 0; g < G; g++) {
+      if (buf[g]!.length === 0) continue;
+      out[g]!.values[i] = quantile(spec.param ? spec.param[i]! : NaN, Float64Array.from(buf[g]!));
+      out[g]!.present[i] = 1;
     }
   }
   return out.filter((s) => s.present.includes(1));
+}
+
+const NONE: Float64Array = new Float64Array(0);
+
+/**
+ * The state of a folding aggregation (FOLDING_AGGREGATIONS): series are added in any number of
+ * calls, in the order they are to be folded, and finish() gives the groups in the order they were
+ * first seen. Adding a selection in one call or batch by batch gives the same bits.
+ */
+export class AggregateAccumulator {
+  private readonly names: ReadonlySet<string>;
+  private readonly groupOf = new Map<string, number>();
+  private readonly out: StepSeries[] = [];
+  private capacity = 0;
+  // Per group and step, laid out as [group * numSteps + step]; only what the operation uses.
+  private value: Float64Array = NONE;
+  private count: Float64Array = NONE;
+  private comp: Float64Array = NONE;
+  private mean: Float64Array = NONE;
+  private incremental: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    private readonly spec: AggregateSpec,
+    private readonly numSteps: number,
+  ) {
+    if (!FOLDING_AGGREGATIONS.has(spec.op)) throw new PromQLError('execution', `unsupported aggregation ${spec.op}`);
+    this.names = new Set(spec.grouping);
+  }
+
+  private group(labels: Labels): number {
+    const key = groupingKey(labels, this.spec.without, this.names);
+    let g = this.groupOf.get(key);
+    if (g !== undefined) return g;
+    g = this.out.length;
+    this.groupOf.set(key, g);
+    this.out.push(newStepSeries(groupingLabels(labels, this.spec.without, this.names), this.numSteps));
+    if (this.out.length > this.capacity) this.grow();
+    return g;
+  }
+
+  private grow(): void {
+    const op = this.spec.op;
+    this.capacity = Math.max(8, this.capacity * 2);
+    const size = this.capacity * this.numSteps;
+    const widen = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.value = widen(this.value);
+    this.count = widen(this.count);
+    if (op === 'sum' || op === 'avg') this.comp = widen(this.comp);
+    if (op === 'avg' || op === 'stddev' || op === 'stdvar') this.mean = widen(this.mean);
+    if (op === 'avg') {
+      const inc = new Uint8Array(size);
+      inc.set(this.incremental);
+      this.incremental = inc;
+    }
+  }
+
+  async add(input: readonly StepSeries[], pause: Pause = noPause): Promise<void> {
+    const op = this.spec.op;
+    const numSteps = this.numSteps;
+    for (let s = 0; s < input.length; s++) {
+      if (s % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
+      const ser = input[s]!;
+      const g = this.group(ser.labels);
+      const base = g * numSteps;
+      const { value, count, comp, mean, incremental } = this;
+      if (op === 'sum') {
+        // The common case, without the per-sample dispatch below: Neumaier summation as kahanInc,
+        // inlined.
+        const present = ser.present;
+        const vals = ser.values;
+        let seenSum = false;
+        for (let i = 0; i < numSteps; i++) {
+          if (!present[i]) continue;
+          seenSum = true;
+          const f = vals[i]!;
+          const k = base + i;
+          if (count[k] === 0) {
+            count[k] = 1;
+            value[k] = f;
+            continue;
+          }
+          const sum = value[k]!;
+          const t = sum + f;
+          let c = comp[k]!;
+          if (t === Infinity || t === -Infinity) c = 0;
+          else if (Math.abs(sum) >= Math.abs(f)) c += sum - t + f;
+          else c += f - t + sum;
+          value[k] = t;
+          comp[k] = c;
+          count[k]!++;
+        }
+        if (seenSum && ser.dropName) this.out[g]!.dropName = true;
+        continue;
+      }
+      let seen = false;
+      for (let i = 0; i < numSteps; i++) {
+        if (!ser.present[i]) continue;
+        seen = true;
+        const f = ser.values[i]!;
+        const k = base + i;
+        if (count[k] === 0) {
+          count[k] = 1;
+          if (mean.length > 0) mean[k] = f;
+          switch (op) {
+            case 'stddev':
+            case 'stdvar':
+              value[k] = Number.isFinite(f) ? 0 : NaN;
+              break;
+            case 'group':
+              value[k] = 1;
+              break;
+            default:
+              value[k] = f;
+          }
+          continue;
+        }
+        switch (op) {
+          case 'avg': {
+            const n = ++count[k]!;
+            if (!incremental[k]) {
+              kahanInc(f, value[k]!, comp[k]!, pair);
+              if (pair[0] !== Infinity && pair[0] !== -Infinity) {
+                value[k] = pair[0]!;
+                comp[k] = pair[1]!;
+                break;
+              }
+              incremental[k] = 1;
+              mean[k] = value[k]! / (n - 1);
+              comp[k] = comp[k]! / (n - 1);
+            }
+            const q = (n - 1) / n;
+            kahanInc(f / n, q * mean[k]!, q * comp[k]!, pair);
+            mean[k] = pair[0]!;
+            comp[k] = pair[1]!;
+            break;
+          }
+          case 'max':
+            if (value[k]! < f || Number.isNaN(value[k]!)) value[k] = f;
+            break;
+          case 'min':
+            if (value[k]! > f || Number.isNaN(value[k]!)) value[k] = f;
+            break;
+          case 'count':
+          case 'group':
+            count[k]!++;
+            break;
+          case 'stddev':
+          case 'stdvar': {
+            const n = ++count[k]!;
+            const d = f - mean[k]!;
+            mean[k] = mean[k]! + d / n;
+            value[k] = value[k]! + d * (f - mean[k]!);
+            break;
+          }
+          default:
+            throw new PromQLError('execution', `unsupported aggregation ${op}`);
+        }
+      }
+      if (seen && ser.dropName) this.out[g]!.dropName = true;
+    }
+  }
+
+  /** The groups that got a sample, in the order first seen. */
+  finish(): StepSeries[] {
+    const op = this.spec.op;
+    const numSteps = this.numSteps;
+    const { value, count, comp, mean, incremental } = this;
+    for (let g = 0; g < this.out.length; g++) {
+      const o = this.out[g]!;
+      const base = g * numSteps;
+      for (let i = 0; i < numSteps; i++) {
+        const k = base + i;
+        const n = count[k]!;
+        if (n === 0) continue;
+        let v: number;
+        switch (op) {
+          case 'sum':
+            v = value[k]! + comp[k]!;
+            break;
+          case 'avg':
+            v = incremental[k] ? mean[k]! + comp[k]! : value[k]! / n + comp[k]! / n;
+            break;
+          case 'count':
+            v = n;
+            break;
+          case 'stdvar':
+            v = value[k]! / n;
+            break;
+          case 'stddev':
+            v = Math.sqrt(value[k]! / n);
+            break;
+          default:
+            v = value[k]!;
+        }
+        o.values[i] = v;
+        o.present[i] = 1;
+      }
+    }
+    return this.out.filter((s) => s.present.includes(1));
+  }
 }
 
 const utf8 = new TextEncoder();

@@ -1,1 +1,1 @@
-export { aggregate, type AggregateSpec } from './aggregate.js';
+export { aggregate, AggregateAccumulator, FOLDING_AGGREGATIONS, type AggregateSpec } from './aggregate.js';

@@ -1,6 +1,6 @@
 import type { AggregateExpr, BinaryExpr, Call, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from '../ast.js';
 import { type Label, type Labels, METRIC_NAME, compareLabels, getLabel, labelsKey, sortLabels } from '../../model/index.js';
-import { aggregate } from '../aggregations/index.js';
+import { AggregateAccumulator, aggregate } from '../aggregations/index.js';
 import { arithmetic, compare, isComparison, mergeSameLabels, setOperation, vectorScalarBinop, vectorVectorBinop } from '../binary/index.js';
 import {
   ANCHORED_FUNCTIONS,
@@ -44,7 +44,8 @@ import { documentedType, typeOf, unwrapParens } from './types-of.js';
 import { withDetectedResets, withUnknownResets } from './stats-hints.js';
 import { CounterResetHint } from '../../model/index.js';
 import { scale, withHint } from '../histogram/index.js';
-import type { Series } from '../../model/index.js';
+import type { LabelMatcher, Querier, Series } from '../../model/index.js';
+import { streamOf } from './streaming.js';
 import { type RangeNotes, histogramRangeSteps, smoothedHistogramSeries } from './histogram-steps.js';
 import { histogramMessages, reportBinopNotes, reportHistogramNotes } from './histogram-notes.js';
 import type { BinopNotes } from '../binary/histogram-binop.js';
@@ -70,7 +71,33 @@ export interface EvaluatorOptions {
   signal?: AbortSignal;
   /** Told the bytes of each step grid allocated (a query memory budget may refuse by throwing). */
   charge?: (bytes: number) => void;
+  /** Told the bytes of step grids given back (what a streamed batch held). */
+  refund?: (bytes: number) => void;
+  /** Aggregations that read their selector batch by batch (see streaming.ts), and from where. */
+  stream?: StreamOptions;
 }
+
+/** A selector an aggregation streams: the engine did not fetch it beforehand. */
+export interface StreamedSelector {
+  readonly selector: VectorSelector;
+  readonly matchers: readonly LabelMatcher[];
+  readonly minT: number;
+  readonly maxT: number;
+}
+
+export interface StreamOptions {
+  readonly querier: Querier;
+  /** The streamed aggregations and the selector each reads. */
+  readonly sources: ReadonlyMap<AggregateExpr, StreamedSelector>;
+  /** About how many samples one batch may hold. */
+  readonly batchSamples: number;
+  /** Most series one selector may select. */
+  readonly maxSeries: number;
+}
+
+/** Batches start this small and grow, so a selection of huge series never reads many at once. */
+const FIRST_BATCH_SERIES = 4;
+const MAX_BATCH_SERIES = 8192;
 
 /** How long one evaluation may run before letting other work on the event loop proceed. */
 const YIELD_EVERY_MS = 10;
@@ -88,6 +115,14 @@ export class Evaluator {
   private lastYield = Date.now();
   private readonly pause = (): Promise<void> => this.tick();
   private readonly slabs: StepSlab[] = [];
+  private readonly slabBytes: number[] = [];
+  /** The batch a streamed selector currently reads (see streamedAggregate). */
+  private readonly batches = new Map<Expr, Series[]>();
+  /** Streamed selectors read whole after all (their input held native histograms). */
+  private readonly late = new Map<Expr, Series[]>();
+  /** Samples and series read by streamed selectors, for the query's statistics. */
+  streamedSamples = 0;
+  streamedSeries = 0;
   /** Inside histogram_count/_sum/_avg: selectors read histograms as Prometheus's stats iterator does. */
   private statsDecoding = 0;
 
@@ -127,10 +162,24 @@ export class Evaluator {
   /** Step cells from the shared pool, given back by release(). */
   private newSlab(numSteps: number, expectedSeries: number): StepSlab {
     // A float64 value and a presence byte per step and series.
-    this.opts.charge?.(numSteps * expectedSeries * 9);
+    const bytes = numSteps * expectedSeries * 9;
+    this.opts.charge?.(bytes);
     const slab = new StepSlab(numSteps, expectedSeries, stepSlabPool);
     this.slabs.push(slab);
+    this.slabBytes.push(bytes);
     return slab;
+  }
+
+  /** Gives back the step cells taken since `mark` (a streamed batch's, once folded). */
+  private releaseSince(mark: number): void {
+    let bytes = 0;
+    for (let i = mark; i < this.slabs.length; i++) {
+      this.slabs[i]!.release();
+      bytes += this.slabBytes[i]!;
+    }
+    this.slabs.length = mark;
+    this.slabBytes.length = mark;
+    if (bytes > 0) this.opts.refund?.(bytes);
   }
 
   /**
@@ -140,6 +189,7 @@ export class Evaluator {
   release(): void {
     for (const s of this.slabs) s.release();
     this.slabs.length = 0;
+    this.slabBytes.length = 0;
   }
 
   /**
@@ -239,7 +289,7 @@ export class Evaluator {
   }
 
   private selected(e: VectorSelector): Series[] {
-    const input = this.data.get(e) ?? [];
+    const input = this.batches.get(e) ?? this.late.get(e) ?? this.data.get(e) ?? [];
     return this.statsDecoding > 0 ? withDetectedResets(input) : input;
   }
 
@@ -344,13 +394,80 @@ export class Evaluator {
     } else if (e.param) {
       param = await this.scalar(e.param, r);
     }
+    const spec = { op: e.op, grouping: e.grouping, without: e.without, param, label };
+    const source = this.opts.stream?.sources.get(e);
+    if (source) {
+      const streamed = await this.streamedAggregate(e, source, spec, r);
+      if (streamed) return streamed;
+    }
     const input = await this.vector(e.expr, r);
     if (param && e.param) this.checkAggregationParam(e, param);
-    const spec = { op: e.op, grouping: e.grouping, without: e.without, param, label };
     if (hasHistograms(input.series)) return await this.aggregateWithHistograms(e, input.series, spec, r);
     const series = await aggregate(input.series, spec, r.numSteps, this.pause);
     this.count(series);
     return { kind: 'vector', series };
+  }
+
+  /**
+   * A folding aggregation read batch by batch: each batch of the selection is evaluated, folded
+   * into the groups and dropped (its samples and step cells), so the memory held is one batch and
+   * the groups. Batches come in the order a whole selection would, so the result is the same
+   * bits. Null when the input turns out to hold native histograms: then the caller evaluates the
+   * aggregation over the whole selection, read again, as before.
+   */
+  private async streamedAggregate(e: AggregateExpr, source: StreamedSelector, spec: AggregateSpec, r: StepRange): Promise<VectorValue | null> {
+    const opts = this.opts.stream!;
+    const vs = source.selector;
+    const stream = await streamOf(opts.querier, source.matchers, source.minT, source.maxT);
+    const acc = new AggregateAccumulator(spec, r.numSteps);
+    try {
+      if (stream.matched > opts.maxSeries) {
+        throw new PromQLError('execution', `the query selects ${stream.matched} series, more than the limit of ${opts.maxSeries}`);
+      }
+      let batchSeries = FIRST_BATCH_SERIES;
+      for (;;) {
+        await this.tick();
+        const batch = await stream.next(batchSeries);
+        if (batch === null) break;
+        let samples = 0;
+        for (const s of batch) samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
+        if (samples > this.opts.maxSamples) throw tooManySamplesError();
+        this.streamedSamples += samples;
+        this.streamedSeries += batch.length;
+        const mark = this.slabs.length;
+        this.batches.set(vs, batch);
+        try {
+          const input = await this.vector(e.expr, r);
+          if (hasHistograms(input.series)) {
+            await this.fetchWhole(source);
+            return null;
+          }
+          await acc.add(input.series, this.pause);
+        } finally {
+          this.batches.delete(vs);
+          this.releaseSince(mark);
+        }
+        // Size the next batch by what this one held per series.
+        const perSeries = Math.max(1, samples / Math.max(1, batch.length));
+        batchSeries = Math.max(1, Math.min(MAX_BATCH_SERIES, batchSeries * 4, Math.floor(opts.batchSamples / perSeries)));
+      }
+    } finally {
+      stream.close();
+    }
+    const series = acc.finish();
+    this.count(series);
+    return { kind: 'vector', series };
+  }
+
+  /** Reads a streamed selector's whole selection, for the evaluation that needs it at once. */
+  private async fetchWhole(source: StreamedSelector): Promise<void> {
+    const series = await this.opts.stream!.querier.select(source.matchers, source.minT, source.maxT);
+    let samples = 0;
+    for (const s of series) samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
+    if (samples > this.opts.maxSamples) throw tooManySamplesError();
+    this.streamedSamples += samples;
+    this.streamedSeries += series.length;
+    this.late.set(source.selector, series);
   }
 
   /** The aggregation rules for inputs holding native histograms (the float path stays as is). */
