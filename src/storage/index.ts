@@ -3,7 +3,7 @@ export { pickWindow } from './merge-policy.js';
 export { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE } from './partition.js';
 export { SEGMENT_RE, decodeFrames, segmentName } from './wal.js';
 export { damageWarnings, type DamageEntry } from './damage.js';
-export type { AppendResult, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';
+export type { AppendResult, SeriesTableBody, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';
 export type { DownsampleMode, MergeRules, RuleGroup, SeriesRule } from './downsample.js';
 export type { WalFsync } from './wal.js';
 export { InvalidRowsError, PartCorruptError, StorageClosedError, StorageError } from './errors.js';

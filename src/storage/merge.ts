@@ -49,8 +49,9 @@ class HeaderCursor {
  * they existed) or with a damaged one contributes nothing: its series are then listed only if
  * another input lists them, and `strata index rebuild` takes their labels from the index.
  */
-function mergedLabels(inputs: readonly string[]): SeriesLabels[] {
+function mergedLabels(inputs: readonly string[]): { entries: SeriesLabels[]; complete: boolean } {
   const byId = new Map<number, SeriesLabels>();
+  let complete = true;
   for (const dir of inputs) {
     let entries: SeriesLabels[] | null = null;
     try {
@@ -58,9 +59,10 @@ function mergedLabels(inputs: readonly string[]): SeriesLabels[] {
     } catch (e) {
       if (!(e instanceof LabelsTableError)) throw e;
     }
+    if (entries === null) complete = false;
     for (const e of entries ?? []) byId.set(e.id, e);
   }
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  return { entries: [...byId.values()].sort((a, b) => a.id - b.id), complete };
 }
 
 export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
@@ -108,8 +110,14 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       if (buf.length === 0) continue;
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);
     }
-    const meta = writer.finish(job.policy, mergedLabels(job.inputs));
-    return { parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }], rowsIn, lostBlocks };
+    const labels = mergedLabels(job.inputs);
+    const meta = writer.finish(job.policy, labels.entries);
+    return {
+      parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }],
+      rowsIn,
+      lostBlocks,
+      ...(labels.complete ? {} : { seriesTablesIncomplete: true }),
+    };
   } catch (e) {
     writer.abort();
     throw e;

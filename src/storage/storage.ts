@@ -16,12 +16,13 @@ import { ReadAbandonedError, SampleArena, SampleBuffer } from './samples.js';
 import { TOMBSTONES_FILE, TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
 import { type AppendResult, type StorageOptions, type StorageStats, validateOptions } from './options.js';
 import { Wal, type WalReplayStats } from './wal.js';
+import { SeriesListing } from './series-listing.js';
 import { HistogramStore, type HistogramStoreStats } from './histograms/index.js';
 import type { HistogramRows } from '../codec/index.js';
 import type { HistogramSamples } from '../model/index.js';
 
 export type { StorageLifecycle } from './merge-policy.js';
-export type { AppendResult, StorageOptions, StorageStats } from './options.js';
+export type { AppendResult, SeriesTableBody, StorageOptions, StorageStats } from './options.js';
 
 interface Sealed {
   mt: Memtable;
@@ -91,6 +92,8 @@ export class Storage {
   private histograms!: HistogramStore;
   private replay!: WalReplayStats;
   private readonly tombstones: TombstoneSet;
+  /** Series whose labels a live part of their partition lists already: flushes list only the others. */
+  private readonly listing = new SeriesListing();
   private partSeq = 1;
   private flushing: Promise<void> | null = null;
   private flushQueued: Promise<void> | null = null;
@@ -238,6 +241,12 @@ export class Storage {
       this.counters.rowsDropped += old + ahead;
     }
     if (n > 0) {
+      // A memtable is sealed before it would outgrow maxPendingRows, not after: growing it would
+      // copy every row into columns twice the size, and the next memtable could not reuse them.
+      if (this.active.length > 0 && this.active.length + n > this.maxPendingRows) {
+        this.sealActive();
+        if (!this.flushing) this.background(this.flush());
+      }
       this.wal.append(ri, rt, rv, 0, n);
       this.active.append(ri, rt, rv, 0, n);
       this.counters.rowsIngested += n;
@@ -483,6 +492,8 @@ export class Storage {
     if (!this.flushing) {
       const run = this.flushAll().finally(() => {
         this.flushing = null;
+        // A memtable sealed by append() after the loop of flushAll looked last.
+        if (this.sealed.length > 0 && !this.closed && !this.flushQueued) this.background(this.flush());
       });
       this.flushing = run;
       return run;
@@ -496,12 +507,15 @@ export class Storage {
     return this.flushQueued;
   }
 
+  /** Hands the active memtable to the flush queue; its rows' WAL segments are closed with it. */
+  private sealActive(): void {
+    const walSeq = this.wal.rotate();
+    this.sealed.push({ mt: this.active, walSeq });
+    this.active = this.newMemtable(this.active.length);
+  }
+
   private async flushAll(): Promise<void> {
-    if (this.active.length > 0) {
-      const walSeq = this.wal.rotate();
-      this.sealed.push({ mt: this.active, walSeq });
-      this.active = this.newMemtable(this.active.length);
-    }
+    if (this.active.length > 0) this.sealActive();
     while (this.sealed.length > 0) {
       const s = this.sealed[0]!;
       const started = performance.now();
@@ -514,9 +528,17 @@ export class Storage {
         count: s.mt.length,
         dedupIntervalMs: this.opts.dedupIntervalMs,
       };
-      if (this.opts.seriesLabels) job.labels = this.opts.seriesLabels(job.seriesIds);
+      let listed: { ids: Float64Array; partition: string | null; lost: number } | null = null;
+      if (this.opts.seriesLabels) {
+        const lost = this.partitions.seriesTablesLost;
+        const want = this.listing.toList(job.seriesIds, s.mt.minT, s.mt.maxT, lost);
+        const table = this.opts.seriesLabels(want.ids);
+        job.labels = table.body;
+        if (table.complete) listed = { ...want, lost };
+      }
       const result = await this.flushRunner.run(job);
       this.partitions.install(result, []);
+      if (listed?.partition) this.listing.listed(listed.partition, listed.ids, listed.lost);
       this.sealed.shift();
       // Reads take their list of memtables when they start and may still be walking this one.
       if (this.readsInFlight === 0) {
