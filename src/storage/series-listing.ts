@@ -28,7 +28,8 @@ export class SeriesListing {
     }
     const partition = minT >= MIN_STORABLE_T && maxT <= MAX_STORABLE_T && monthRange(minT)[1] > maxT ? partitionKey(minT) : null;
     const listed = partition === null ? undefined : this.byPartition.get(partition);
-    if (listed === undefined || listed.size === 0) return { ids, partition };
+    // A copy: the flush job's own id list is transferred to the flush worker, which detaches it.
+    if (listed === undefined || listed.size === 0) return { ids: ids.slice(), partition };
     let n = 0;
     for (let i = 0; i < ids.length; i++) if (!listed.has(ids[i]!)) n++;
     const out = new Float64Array(n);

@@ -148,7 +148,7 @@ export class Storage {
     while (cap < want) cap *= 2;
     const spare = this.spare;
     this.spare = null;
-    if (spare && spare.capacity === cap) return spare;
+    if (spare && spare.capacity >= cap && spare.capacity <= Math.max(cap, this.maxPendingRows)) return spare;
     return new Memtable(cap, this.flushRunner.inWorker);
   }
 
@@ -511,7 +511,9 @@ export class Storage {
   private sealActive(): void {
     const walSeq = this.wal.rotate();
     this.sealed.push({ mt: this.active, walSeq });
-    this.active = this.newMemtable(this.active.length);
+    // Sized by the columns it had, not the rows: a timer flush of a half-full memtable must not
+    // make the next one regrow by doubling while a steady writer fills it.
+    this.active = this.newMemtable(Math.max(this.active.length, this.active.capacity));
   }
 
   private async flushAll(): Promise<void> {
