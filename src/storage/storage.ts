@@ -36,7 +36,11 @@ const MAX_ID = 2 ** 53;
  * copy into the series buffer), so reads interleaving at their awaits never see each other's data.
  */
 const readScratch = [new Float64Array(8192), new Float64Array(8192)];
-const DEFAULT_MAX_PENDING_ROWS = 1 << 19;
+/**
+ * 2^20 rows (20 MiB of memtable): with ~100k active series a flush part then holds ~10 samples a
+ * series, not ~5, and flushes and the merges after them pay their per-block cost half as often.
+ */
+const DEFAULT_MAX_PENDING_ROWS = 1 << 20;
 const MIN_MEMTABLE_ROWS = 4096;
 
 /**
