@@ -6,7 +6,7 @@ import { type JobResult, type LostBlock, type MergeJob } from './jobs.js';
 import { Part } from './part.js';
 import type { BlockHeader } from './part-format.js';
 import { PartWriter, tmpName } from './part-writer.js';
-import { LabelsTableError, readLabelsFile, type SeriesLabels } from './labels-table.js';
+import { LabelsTableError, entriesFor, readLabelsFile, type SeriesLabels } from './labels-table.js';
 import { SampleBuffer } from './samples.js';
 import { hasId } from './sorted-ids.js';
 import { cutIntervals, intervalsFor } from './tombstones.js';
@@ -74,6 +74,8 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
   const scratch = [new Float64Array(8192), new Float64Array(8192)];
   let rowsIn = 0;
   const lostBlocks: LostBlock[] = [];
+  /** Series written, ascending. */
+  const written: number[] = [];
   try {
     for (;;) {
       let id = Infinity;
@@ -109,6 +111,7 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       if (rule && rule.levels.length > 0) downsample(buf, rule.levels, job.rules!.mode);
       if (buf.length === 0) continue;
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);
+      written.push(id);
     }
     const labels = mergedLabels(job.inputs);
     const meta = writer.finish(job.policy, labels.entries);
@@ -116,7 +119,9 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }],
       rowsIn,
       lostBlocks,
-      ...(labels.complete ? {} : { seriesTablesIncomplete: true }),
+      // A listed series none of whose samples was kept (retention, a ranged deletion) leaves
+      // the listings: samples of it in parts outside this merge may now be listed nowhere.
+      ...(labels.complete && entriesFor(labels.entries, written).length === labels.entries.length ? {} : { seriesTablesIncomplete: true }),
     };
   } catch (e) {
     writer.abort();
