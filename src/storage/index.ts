@@ -4,7 +4,7 @@ export { MAX_STORABLE_T, MIN_STORABLE_T, PARTITION_RE } from './partition.js';
 export { KIND_HISTOGRAMS, SEGMENT_RE, decodeFrames, segmentName } from './wal.js';
 export { decodeHistogramRecord, type HistogramRecord } from './histograms/index.js';
 export { damageWarnings, type DamageEntry } from './damage.js';
-export type { AppendResult, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';
+export type { AppendResult, SeriesTableBody, StorageLifecycle, StorageOptions, StorageStats } from './storage.js';
 export type { WalArchive, WalLog } from './options.js';
 export type { DownsampleMode, MergeRules, RuleGroup, SeriesRule } from './downsample.js';
 export type { WalFsync } from './wal.js';

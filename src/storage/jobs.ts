@@ -66,6 +66,8 @@ export interface JobResult {
   parts: WrittenPart[];
   /** Merges only: blocks of the inputs that were damaged and left out. */
   lostBlocks?: LostBlock[];
+  /** Merges only: an input had no readable series table, so the output lists only what the others did. */
+  seriesTablesIncomplete?: boolean;
   rowsIn: number;
   durationMs: number;
   /** Histogram jobs' own result. */

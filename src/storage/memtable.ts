@@ -34,12 +34,12 @@ export function collectChain(ts: Float64Array, vs: Float64Array, prev: Int32Arra
 
 /**
  * In-memory rows not yet in a part. Rows are kept in arrival order in flat columns; each row
- * links to the previous row of the same series, and a map holds each series' newest row. This
- * costs 28 bytes per row and one map entry per series, with no per-series arrays, so a million
- * active series do not mean a million small allocations.
+ * links to the previous row of the same series, and a table holds each series' newest row. This
+ * costs 20 bytes per row and one table entry per series, with no per-series arrays, so a million
+ * active series do not mean a million small allocations. A row does not store its series id:
+ * everything that reads rows starts from a series' head and follows the links.
  */
 export class Memtable {
-  private ids: Float64Array;
   private ts: Float64Array;
   private vs: Float64Array;
   private prev: Int32Array;
@@ -57,7 +57,6 @@ export class Memtable {
     private readonly shared = false,
   ) {
     const cap = Math.max(1, initialCapacity);
-    this.ids = this.column(cap);
     this.ts = this.column(cap);
     this.vs = this.column(cap);
     this.prev = this.links(cap);
@@ -81,7 +80,7 @@ export class Memtable {
 
   /** Rows the columns hold before they must grow. */
   get capacity(): number {
-    return this.ids.length;
+    return this.ts.length;
   }
 
   get seriesCount(): number {
@@ -89,14 +88,13 @@ export class Memtable {
   }
 
   private grow(need: number): void {
-    let cap = this.ids.length * 2;
+    let cap = this.ts.length * 2;
     while (cap < need) cap *= 2;
     const grow64 = (a: Float64Array): Float64Array => {
       const b = this.column(cap);
       b.set(a.subarray(0, this.length));
       return b;
     };
-    this.ids = grow64(this.ids);
     this.ts = grow64(this.ts);
     this.vs = grow64(this.vs);
     const p = this.links(cap);
@@ -105,35 +103,22 @@ export class Memtable {
   }
 
   append(ids: Float64Array, ts: Float64Array, vs: Float64Array, from: number, count: number): void {
-    if (this.length + count > this.ids.length) this.grow(this.length + count);
+    if (this.length + count > this.ts.length) this.grow(this.length + count);
     const heads = this.heads;
     let row = this.length;
     let minT = this.minT;
     let maxT = this.maxT;
     for (let i = from; i < from + count; i++, row++) {
-      const id = ids[i]!;
       const t = ts[i]!;
-      this.ids[row] = id;
       this.ts[row] = t;
       this.vs[row] = vs[i]!;
-      this.prev[row] = heads.swap(id, row);
+      this.prev[row] = heads.swap(ids[i]!, row);
       if (t < minT) minT = t;
       if (t > maxT) maxT = t;
     }
     this.length = row;
     this.minT = minT;
     this.maxT = maxT;
-  }
-
-  /**
-   * The raw columns in arrival order. `forWorker`: they are about to be posted to a worker thread,
-   * so unshared columns are copied (the copies can be transferred); shared ones go as they are.
-   */
-  rows(forWorker: boolean): { ids: Float64Array; timestamps: Float64Array; values: Float64Array } {
-    const n = this.length;
-    const copy = forWorker && !this.shared;
-    const pick = (a: Float64Array): Float64Array => (copy ? a.slice(0, n) : a.subarray(0, n));
-    return { ids: pick(this.ids), timestamps: pick(this.ts), values: pick(this.vs) };
   }
 
   /**
@@ -175,9 +160,16 @@ export class Memtable {
   /** Ids with a row inside [minT, maxT]. */
   idsInRange(minT: number, maxT: number, out: Set<number>): void {
     if (this.maxT < minT || this.minT > maxT) return;
-    for (let r = 0; r < this.length; r++) {
-      const t = this.ts[r]!;
-      if (t >= minT && t <= maxT) out.add(this.ids[r]!);
-    }
+    const ts = this.ts;
+    const prev = this.prev;
+    this.heads.forEach((id, head) => {
+      for (let row = head; row >= 0; row = prev[row]!) {
+        const t = ts[row]!;
+        if (t >= minT && t <= maxT) {
+          out.add(id);
+          return;
+        }
+      }
+    });
   }
 }

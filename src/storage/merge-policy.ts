@@ -17,7 +17,7 @@ const MAX_PARTS = 24;
  * again soon (zlib cost ~25 µs a block, as much CPU as the rest of such a merge). Bigger merges,
  * and every force_merge, deflate. VictoriaMetrics likewise picks its zstd level by part size.
  */
-export const DEFLATE_MIN_MERGE_ROWS = 8 << 20;
+export const DEFLATE_MIN_MERGE_ROWS = 16 << 20;
 /** A partition is re-merged for crossed lifecycle thresholds at most this often. */
 export const REMERGE_GAP_MS = 3_600_000;
 /** How often partitions are checked for data that crossed a lifecycle threshold. */

@@ -42,6 +42,8 @@ export interface MergeCounters {
 
 export class MergeScheduler {
   private running: Promise<void> | null = null;
+  /** force_merges waiting: background merging stops after its current merge, since a force_merge rewrites everything anyway. */
+  private forcing = 0;
   private lastLifecycleCheck = 0;
   readonly counters: MergeCounters = { merges: 0, mergeSeconds: 0, lastMergeSeconds: 0, mergedRows: 0 };
 
@@ -67,7 +69,7 @@ export class MergeScheduler {
 
   /** Merges the windows the policy picks, partition by partition, until none is left. */
   maybeMerge(): Promise<void> {
-    if (this.running || this.host.closed()) return this.running ?? Promise.resolve();
+    if (this.running || this.host.closed() || this.forcing > 0) return this.running ?? Promise.resolve();
     return this.exclusive(async () => {
       for (;;) {
         let did = false;
@@ -76,7 +78,7 @@ export class MergeScheduler {
           if (!w) continue;
           await this.mergeWindow(p, p.parts.slice(w[0], w[0] + w[1]));
           did = true;
-          if (this.host.closed()) return;
+          if (this.host.closed() || this.forcing > 0) return;
         }
         if (!did) return;
       }
@@ -85,28 +87,35 @@ export class MergeScheduler {
 
   /** Merges every partition down to one part, applying dedup, retention, deletions and rules. */
   async forceMerge(): Promise<void> {
-    await this.idle();
+    this.forcing++;
+    try {
+      await this.idle();
+      await this.exclusive(() => this.mergeAll());
+    } finally {
+      this.forcing--;
+    }
+  }
+
+  private async mergeAll(): Promise<void> {
     const h = this.host;
-    await this.exclusive(async () => {
-      const minValid = h.minValidT();
-      for (const p of [...h.partitions.values()]) {
-        const parts = p.parts;
-        if (parts.length === 0) continue;
-        const only = parts[0]!;
-        const clean =
-          parts.length === 1 &&
-          // A lone flush part is rewritten all the same: merged parts are the deflated ones.
-          only.meta.type === 'big' &&
-          only.meta.deflated !== false &&
-          only.meta.dedupIntervalMs === h.dedupIntervalMs &&
-          only.meta.minT >= minValid &&
-          h.tombstones.over(spanOf(only)).length === 0 &&
-          !needsLifecycleMerge(only, h.lifecycle, h.now(), 0) &&
-          (!h.isDeleted || h.anyDeleted?.() === false);
-        if (clean) continue;
-        await this.mergeWindow(p, parts, true);
-      }
-    });
+    const minValid = h.minValidT();
+    for (const p of [...h.partitions.values()]) {
+      const parts = p.parts;
+      if (parts.length === 0) continue;
+      const only = parts[0]!;
+      const clean =
+        parts.length === 1 &&
+        // A lone flush part is rewritten all the same: merged parts are the deflated ones.
+        only.meta.type === 'big' &&
+        only.meta.deflated !== false &&
+        only.meta.dedupIntervalMs === h.dedupIntervalMs &&
+        only.meta.minT >= minValid &&
+        h.tombstones.over(spanOf(only)).length === 0 &&
+        !needsLifecycleMerge(only, h.lifecycle, h.now(), 0) &&
+        (!h.isDeleted || h.anyDeleted?.() === false);
+      if (clean) continue;
+      await this.mergeWindow(p, parts, true);
+    }
   }
 
   /** Merges again the partitions where data crossed a lifecycle threshold (downsampling runs there). */

@@ -6,7 +6,7 @@ import { type JobResult, type LostBlock, type MergeJob } from './jobs.js';
 import { Part } from './part.js';
 import type { BlockHeader } from './part-format.js';
 import { PartWriter, tmpName } from './part-writer.js';
-import { LabelsTableError, readLabelsFile, type SeriesLabels } from './labels-table.js';
+import { LabelsTableError, entriesFor, readLabelsFile, type SeriesLabels } from './labels-table.js';
 import { SampleBuffer } from './samples.js';
 import { hasId } from './sorted-ids.js';
 import { cutIntervals, intervalsFor } from './tombstones.js';
@@ -49,8 +49,9 @@ class HeaderCursor {
  * they existed) or with a damaged one contributes nothing: its series are then listed only if
  * another input lists them, and `strata index rebuild` takes their labels from the index.
  */
-function mergedLabels(inputs: readonly string[]): SeriesLabels[] {
+function mergedLabels(inputs: readonly string[]): { entries: SeriesLabels[]; complete: boolean } {
   const byId = new Map<number, SeriesLabels>();
+  let complete = true;
   for (const dir of inputs) {
     let entries: SeriesLabels[] | null = null;
     try {
@@ -58,9 +59,10 @@ function mergedLabels(inputs: readonly string[]): SeriesLabels[] {
     } catch (e) {
       if (!(e instanceof LabelsTableError)) throw e;
     }
+    if (entries === null) complete = false;
     for (const e of entries ?? []) byId.set(e.id, e);
   }
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  return { entries: [...byId.values()].sort((a, b) => a.id - b.id), complete };
 }
 
 export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
@@ -72,6 +74,8 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
   const scratch = [new Float64Array(8192), new Float64Array(8192)];
   let rowsIn = 0;
   const lostBlocks: LostBlock[] = [];
+  /** Series written, ascending. */
+  const written: number[] = [];
   try {
     for (;;) {
       let id = Infinity;
@@ -107,9 +111,18 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       if (rule && rule.levels.length > 0) downsample(buf, rule.levels, job.rules!.mode);
       if (buf.length === 0) continue;
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);
+      written.push(id);
     }
-    const meta = writer.finish(job.policy, mergedLabels(job.inputs));
-    return { parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }], rowsIn, lostBlocks };
+    const labels = mergedLabels(job.inputs);
+    const meta = writer.finish(job.policy, labels.entries);
+    return {
+      parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }],
+      rowsIn,
+      lostBlocks,
+      // A listed series none of whose samples was kept (retention, a ranged deletion) leaves
+      // the listings: samples of it in parts outside this merge may now be listed nowhere.
+      ...(labels.complete && entriesFor(labels.entries, written).length === labels.entries.length ? {} : { seriesTablesIncomplete: true }),
+    };
   } catch (e) {
     writer.abort();
     throw e;

@@ -24,7 +24,7 @@ export interface StorageOptions {
    * The series table of a flush (labels-table.ts, encodeLabelsBody) for these ids, ascending:
    * written beside the part's data as labels.bin so the label index can be rebuilt from parts.
    */
-  seriesLabels?: (ids: ArrayLike<number>) => Uint8Array;
+  seriesLabels?: (ids: ArrayLike<number>) => SeriesTableBody;
   /** Tombstones from the label index, applied by merges. */
   isDeleted?: (id: number) => boolean;
   /**
@@ -109,4 +109,10 @@ export function validateOptions(o: StorageOptions): void {
   if (!['always', 'interval', 'never'].includes(o.walFsync)) bad(`walFsync must be always, interval or never, got ${String(o.walFsync)}`);
   if (o.walFsync === 'interval' && !(o.walFsyncIntervalMs > 0)) bad(`walFsyncIntervalMs must be > 0, got ${o.walFsyncIntervalMs}`);
   if (o.maxPendingRows !== undefined && !(o.maxPendingRows >= 1)) bad(`maxPendingRows must be >= 1`);
+}
+
+/** A flush's series table body, and whether it lists every id asked for (a damaged index entry is left out). */
+export interface SeriesTableBody {
+  readonly body: Uint8Array;
+  readonly complete: boolean;
 }

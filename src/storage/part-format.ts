@@ -1,4 +1,5 @@
-import { inflateRawSync, deflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
+import { inflateRaw } from '../codec/index.js';
 import { ByteWriter, VarintError, readVarint, varintSize } from '../varint.js';
 
 /**
@@ -286,7 +287,10 @@ export function encodeHeaderGroup(headers: Buffer, n: number): Buffer {
 export function decodeHeaderGroup(stored: Uint8Array, n: number): Buffer {
   let plain: Buffer;
   try {
-    plain = inflateRawSync(stored, { maxOutputLength: 16 + n * MAX_ENCODED_HEADER });
+    // The codec's inflater reuses its state and output buffer (zlib's built a stream per call);
+    // the view is read to the end below, before anything inflates again.
+    const view = inflateRaw(stored, 16 + n * MAX_ENCODED_HEADER);
+    plain = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   } catch (e) {
     throw new HeaderGroupError(`does not inflate: ${(e as Error).message}`);
   }

@@ -98,6 +98,12 @@ export class PartitionSet {
   readonly damage: DamageLog;
   quarantinedParts = 0;
   damagedBlocks = 0;
+  /**
+   * Parts that left without a successor listing their series (series-listing.ts): quarantined,
+   * dropped with their partition, or replaced by a merge that wrote nothing or could not read
+   * every input's series table.
+   */
+  seriesTablesLost = 0;
 
   constructor(
     readonly dataDir: string,
@@ -199,6 +205,7 @@ export class PartitionSet {
       const dir = join(p.dir, w.name);
       const fresh = w.meta.rows > 0 ? Part.open(dir, w.name, { verifyData: false }) : null;
       if (!fresh) fs.rmSync(dir, { recursive: true, force: true });
+      if (inputs.length > 0 && (!fresh || result.seriesTablesIncomplete)) this.seriesTablesLost++;
       if (inputs.length === 0) {
         if (fresh) this.setParts(p, [...p.parts, fresh]);
         continue;
@@ -227,6 +234,7 @@ export class PartitionSet {
   removeIfEmpty(p: Partition): void {
     if (p.parts.length > 0 || this.map.get(p.name) !== p) return;
     this.map.delete(p.name);
+    this.seriesTablesLost++;
     fs.rmSync(p.dir, { recursive: true, force: true });
   }
 
@@ -235,6 +243,7 @@ export class PartitionSet {
     for (const p of [...this.map.values()]) {
       if (p.end > minValidT) continue;
       this.map.delete(p.name);
+      this.seriesTablesLost++;
       for (const part of p.parts) part.retire();
       // Open readers keep their file descriptors; on POSIX the data stays readable for them.
       fs.rmSync(p.dir, { recursive: true, force: true });
@@ -284,6 +293,7 @@ export class PartitionSet {
   dropCorruptPart(partition: string, part: Part, err: PartCorruptError): void {
     const p = this.map.get(partition);
     if (!p || !p.parts.includes(part)) return;
+    this.seriesTablesLost++;
     this.setParts(
       p,
       p.parts.filter((x) => x !== part),

@@ -16,12 +16,13 @@ import { ReadAbandonedError, SampleArena, SampleBuffer } from './samples.js';
 import { TOMBSTONES_FILE, TombstoneSet, cutIntervals, intervalsFor, type Tombstone } from './tombstones.js';
 import { type AppendResult, type StorageOptions, type StorageStats, validateOptions } from './options.js';
 import { Wal, type WalReplayStats } from './wal.js';
+import { SeriesListing } from './series-listing.js';
 import { HistogramStore, type HistogramStoreStats } from './histograms/index.js';
 import type { HistogramRows } from '../codec/index.js';
 import type { HistogramSamples } from '../model/index.js';
 
 export type { StorageLifecycle } from './merge-policy.js';
-export type { AppendResult, StorageOptions, StorageStats } from './options.js';
+export type { AppendResult, SeriesTableBody, StorageOptions, StorageStats } from './options.js';
 
 interface Sealed {
   mt: Memtable;
@@ -35,7 +36,11 @@ const MAX_ID = 2 ** 53;
  * copy into the series buffer), so reads interleaving at their awaits never see each other's data.
  */
 const readScratch = [new Float64Array(8192), new Float64Array(8192)];
-const DEFAULT_MAX_PENDING_ROWS = 1 << 19;
+/**
+ * 2^20 rows (20 MiB of memtable): with ~100k active series a flush part then holds ~10 samples a
+ * series, not ~5, and flushes and the merges after them pay their per-block cost half as often.
+ */
+const DEFAULT_MAX_PENDING_ROWS = 1 << 20;
 const MIN_MEMTABLE_ROWS = 4096;
 
 /**
@@ -91,6 +96,8 @@ export class Storage {
   private histograms!: HistogramStore;
   private replay!: WalReplayStats;
   private readonly tombstones: TombstoneSet;
+  /** Series whose labels a live part of their partition lists already: flushes list only the others. */
+  private readonly listing = new SeriesListing();
   private partSeq = 1;
   private flushing: Promise<void> | null = null;
   private flushQueued: Promise<void> | null = null;
@@ -145,7 +152,7 @@ export class Storage {
     while (cap < want) cap *= 2;
     const spare = this.spare;
     this.spare = null;
-    if (spare && spare.capacity === cap) return spare;
+    if (spare && spare.capacity >= cap && spare.capacity <= Math.max(cap, this.maxPendingRows)) return spare;
     return new Memtable(cap, this.flushRunner.inWorker);
   }
 
@@ -241,6 +248,12 @@ export class Storage {
       this.counters.rowsDropped += old + ahead;
     }
     if (n > 0) {
+      // A memtable is sealed before it would outgrow maxPendingRows, not after: growing it would
+      // copy every row into columns twice the size, and the next memtable could not reuse them.
+      if (this.active.length > 0 && this.active.length + n > this.maxPendingRows) {
+        this.sealActive();
+        if (!this.flushing) this.background(this.flush());
+      }
       this.wal.append(ri, rt, rv, 0, n);
       this.active.append(ri, rt, rv, 0, n);
       this.counters.rowsIngested += n;
@@ -486,6 +499,8 @@ export class Storage {
     if (!this.flushing) {
       const run = this.flushAll().finally(() => {
         this.flushing = null;
+        // A memtable sealed by append() after the loop of flushAll looked last.
+        if (this.sealed.length > 0 && !this.closed && !this.flushQueued) this.background(this.flush());
       });
       this.flushing = run;
       return run;
@@ -499,12 +514,17 @@ export class Storage {
     return this.flushQueued;
   }
 
+  /** Hands the active memtable to the flush queue; its rows' WAL segments are closed with it. */
+  private sealActive(): void {
+    const walSeq = this.wal.rotate();
+    this.sealed.push({ mt: this.active, walSeq });
+    // Sized by the columns it had, not the rows: a timer flush of a half-full memtable must not
+    // make the next one regrow by doubling while a steady writer fills it.
+    this.active = this.newMemtable(Math.max(this.active.length, this.active.capacity));
+  }
+
   private async flushAll(): Promise<void> {
-    if (this.active.length > 0) {
-      const walSeq = this.wal.rotate();
-      this.sealed.push({ mt: this.active, walSeq });
-      this.active = this.newMemtable(this.active.length);
-    }
+    if (this.active.length > 0) this.sealActive();
     while (this.sealed.length > 0) {
       const s = this.sealed[0]!;
       const started = performance.now();
@@ -517,9 +537,17 @@ export class Storage {
         count: s.mt.length,
         dedupIntervalMs: this.opts.dedupIntervalMs,
       };
-      if (this.opts.seriesLabels) job.labels = this.opts.seriesLabels(job.seriesIds);
+      let listed: { ids: Float64Array; partition: string | null; lost: number } | null = null;
+      if (this.opts.seriesLabels) {
+        const lost = this.partitions.seriesTablesLost;
+        const want = this.listing.toList(job.seriesIds, s.mt.minT, s.mt.maxT, lost);
+        const table = this.opts.seriesLabels(want.ids);
+        job.labels = table.body;
+        if (table.complete) listed = { ...want, lost };
+      }
       const result = await this.flushRunner.run(job);
       this.partitions.install(result, []);
+      if (listed?.partition) this.listing.listed(listed.partition, listed.ids, listed.lost);
       this.sealed.shift();
       // Reads take their list of memtables when they start and may still be walking this one.
       if (this.readsInFlight === 0) {

@@ -34,3 +34,29 @@ describe('memtable id → head row table', () => {
     expect(h.swap(3, 2)).toBe(-1);
   });
 });
+
+describe('memtable id → head row table, counter-assigned ids', () => {
+  it('keeps ids below and above the flat range apart, and lists the flat ones in ascending order', () => {
+    const h = new IdHeads();
+    const ids = [5_000_000, 3, 1, 4_194_303, 4_194_304, 2, 70_000];
+    ids.forEach((id, row) => h.swap(id, row));
+    expect(h.size).toBe(ids.length);
+    ids.forEach((id, row) => expect(h.get(id)).toBe(row));
+    const seen: number[] = [];
+    h.forEach((id) => seen.push(id));
+    expect(seen.slice(0, 5)).toEqual([1, 2, 3, 70_000, 4_194_303]);
+    expect(seen.slice(5).sort((a, b) => a - b)).toEqual([4_194_304, 5_000_000]);
+  });
+
+  it('starts empty again after clear, in the flat range too', () => {
+    const h = new IdHeads();
+    for (let id = 1; id <= 100_000; id++) h.swap(id, id);
+    h.clear();
+    expect(h.size).toBe(0);
+    expect(h.get(50_000)).toBe(-1);
+    expect(h.swap(50_000, 9)).toBe(-1);
+    const seen: number[] = [];
+    h.forEach((id) => seen.push(id));
+    expect(seen).toEqual([50_000]);
+  });
+});

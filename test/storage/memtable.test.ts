@@ -57,7 +57,7 @@ describe('memtable', () => {
     const c = m.chains(true);
     expect(c.timestamps.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(c.prev.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(m.rows(true).ids.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(c.values.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Array.from(c.timestamps)).toEqual([10, 20, 30]);
   });
 
