@@ -85,6 +85,12 @@ export interface ExportOptions {
    * long export allocates nothing per read.
    */
   readonly reuseBuffers?: boolean;
+  /**
+   * Histograms keep the counter-reset hints they were written with, instead of the hints a
+   * Prometheus TSDB's reader would give (for remote read's chunk encoder, which cuts chunks from
+   * the written hints as Prometheus's appender does).
+   */
+  readonly storedResetHints?: boolean;
 }
 
 /** A query asked for more than a --search.* limit allows (the API answers 422). */
@@ -147,14 +153,14 @@ interface RowsInRange {
 const NO_SAMPLES = new Float64Array(0);
 
 /** A series' float and histogram samples as Series fields, or null when it has neither. */
-function withHistograms(s: SeriesSamples | undefined, h: HistogramSamples | undefined): Omit<Series, 'labels'> | null {
+function withHistograms(s: SeriesSamples | undefined, h: HistogramSamples | undefined, storedHints = false): Omit<Series, 'labels'> | null {
   const floats = s !== undefined && s.timestamps.length > 0;
   if (!floats && h === undefined) return null;
   // Reset hints as a Prometheus TSDB returns them (storage keeps them as written).
   return {
     timestamps: floats ? s.timestamps : NO_SAMPLES,
     values: floats ? s.values : NO_SAMPLES,
-    ...(h ? { histograms: tsdbResetHints(h, s?.timestamps) } : {}),
+    ...(h ? { histograms: storedHints ? h : tsdbResetHints(h, s?.timestamps) } : {}),
   };
 }
 
@@ -658,7 +664,7 @@ export class Database {
         const histograms = this.readHistograms(chunk, minT, maxT);
         if (this.policies.hasRetentionFilters) this.hideExpired(samples);
         for (const id of chunk) {
-          const s = withHistograms(samples.get(id), histograms.get(id));
+          const s = withHistograms(samples.get(id), histograms.get(id), opts.storedResetHints);
           const labels = s ? this.index.labelsIfKnown(id) : undefined;
           if (s && labels) yield { labels, ...s };
         }

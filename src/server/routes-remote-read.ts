@@ -42,7 +42,12 @@ function parseRequest(body: Uint8Array, encoding: string | undefined, maxBytes: 
 }
 
 /** Every series of every query in order, with the limits checked as they are read. */
-async function* seriesOf(deps: RemoteReadDeps, req: Request, rr: ReadRequest): AsyncGenerator<{ series: Series; query: number }> {
+/**
+ * The series of every query in turn. `storedHints`: histograms keep the reset hints they were
+ * written with, for the chunk encoder, which cuts chunks from them as Prometheus's appender does;
+ * otherwise they carry the hints a Prometheus TSDB's reader gives (SAMPLES answers).
+ */
+async function* seriesOf(deps: RemoteReadDeps, req: Request, rr: ReadRequest, storedHints: boolean): AsyncGenerator<{ series: Series; query: number }> {
   let samples = 0;
   for (let qi = 0; qi < rr.queries.length; qi++) {
     const q = rr.queries[qi]!;
@@ -50,6 +55,7 @@ async function* seriesOf(deps: RemoteReadDeps, req: Request, rr: ReadRequest): A
       maxSeries: deps.maxSeries,
       seriesPerRead: SERIES_PER_READ,
       reuseBuffers: true,
+      storedResetHints: storedHints,
     });
     try {
       for await (const s of it) {
@@ -72,7 +78,7 @@ async function* seriesOf(deps: RemoteReadDeps, req: Request, rr: ReadRequest): A
 
 async function* streamChunks(deps: RemoteReadDeps, req: Request, rr: ReadRequest): AsyncGenerator<Chunk> {
   const w = new ChunkedResponseWriter();
-  for await (const { series, query } of seriesOf(deps, req, rr)) {
+  for await (const { series, query } of seriesOf(deps, req, rr, true)) {
     w.addSeries(series, query);
     const piece = w.take();
     if (piece) yield piece;
@@ -84,7 +90,7 @@ async function* streamChunks(deps: RemoteReadDeps, req: Request, rr: ReadRequest
 async function samplesResponse(deps: RemoteReadDeps, req: Request, rr: ReadRequest): Promise<Response> {
   const w = new SamplesResponseWriter();
   let current = 0;
-  for await (const { series, query } of seriesOf(deps, req, rr)) {
+  for await (const { series, query } of seriesOf(deps, req, rr, false)) {
     for (; current < query; current++) w.endQuery();
     w.addSeries(series);
   }
