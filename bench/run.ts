@@ -14,7 +14,7 @@ import { runIngest } from './ingest-e2e.js';
 import { MICRO_BENCHES, runMicro } from './micro.js';
 import { QUERIES, SCALE_QUERIES } from './queries.js';
 import { RssSampler } from './rss-sampler.js';
-import { runChurn, runConcurrentMix, runFullScan, type ScaleOptions, type ScaleResult } from './scale.js';
+import { cacheableAgeWaitMs, runChurn, runConcurrentMix, runFullScan, type ScaleOptions, type ScaleResult } from './scale.js';
 import { runQueries, type QueryOptions } from './query-e2e.js';
 import { machineInfo, renderReport, type BenchReport, type MicroRun, type TargetRun } from './report.js';
 import { freePort, PrometheusTarget, repoRoot, StrataTarget, Unsupported, VictoriaMetricsTarget, type Target, type TargetId } from './targets/index.js';
@@ -316,6 +316,13 @@ export async function runBench(opts: RunOptions): Promise<BenchReport> {
         if (opts.queries && run.ingest) {
           try {
             await t.makeQueryable();
+            if (p.rollupCache) {
+              const wait = cacheableAgeWaitMs(dataset.endMs, Date.now());
+              if (wait > 0) {
+                log(`${t.label}: waiting ${(wait / 1000).toFixed(0)} s until every step of the data is past the caches' 5-minute offset`);
+                await new Promise((r) => setTimeout(r, wait));
+              }
+            }
             const before = t.stats();
             const rss = new RssSampler(t.pid);
             run.queries = await runQueries(t, p.scale ? SCALE_QUERIES : QUERIES, dataset, p.query, log);
