@@ -13,7 +13,7 @@ import { applyRelabel, encodeHistogramMessage, encodeRemoteWriteV2, type EncodeH
 import { RequestEncoder, encodeLabelFields } from './encode.js';
 import { log } from '../logger.js';
 import type { MetricsRegistry } from '../metrics.js';
-import type { FloatHistogram, Labels } from '../model/index.js';
+import { hasIntegerCounts, type Labels } from '../model/index.js';
 import type { WalLog } from '../storage/index.js';
 import { CursorFile } from './cursor.js';
 import { Destination, type DestinationConfig } from './destination.js';
@@ -358,13 +358,4 @@ export class Forwarder {
     for (const [url, bytes] of pending) this.m.pending.set({ url }, bytes);
     for (const [url, seconds] of lag) this.m.lag.set({ url }, seconds);
   }
-}
-
-/** Counts a receiver can take as an integer histogram (count_int, *_deltas): whole and exact. */
-function hasIntegerCounts(h: FloatHistogram): boolean {
-  const whole = (x: number): boolean => Number.isSafeInteger(x) && x >= 0;
-  if (!whole(h.count) || !whole(h.zeroCount)) return false;
-  for (const c of h.positiveBuckets) if (!whole(c)) return false;
-  for (const c of h.negativeBuckets) if (!whole(c)) return false;
-  return true;
 }

@@ -41,3 +41,16 @@ export interface HistogramSamples {
   readonly timestamps: Float64Array;
   readonly histograms: readonly FloatHistogram[];
 }
+
+/**
+ * Whether every count of h (count, zero count, buckets) is a whole number from 0 to `max`: such a
+ * histogram can go out in Prometheus's integer form (remote write's `count_int` and deltas, the
+ * HISTOGRAM chunk encoding). Storage keeps counts as floats, so this is how writers choose.
+ */
+export function hasIntegerCounts(h: FloatHistogram, max: number = Number.MAX_SAFE_INTEGER): boolean {
+  const whole = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= max;
+  if (!whole(h.count) || !whole(h.zeroCount)) return false;
+  for (const v of h.positiveBuckets) if (!whole(v)) return false;
+  for (const v of h.negativeBuckets) if (!whole(v)) return false;
+  return true;
+}

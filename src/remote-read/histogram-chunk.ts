@@ -22,7 +22,7 @@
  * reset (the hint says so, or the count, zero count or a bucket went down, or a bucket vanished),
  * which the next chunk's header records.
  */
-import type { BucketSpan, FloatHistogram, HistogramSamples } from '../model/index.js';
+import { CounterResetHint, hasIntegerCounts, isStaleNaN, type BucketSpan, type FloatHistogram, type HistogramSamples } from '../model/index.js';
 import { BitWriter, XorWindows, writeVarbitInt, writeVarbitUint, writeXor } from './bit-writer.js';
 import { MAX_SAMPLES_PER_CHUNK } from './xor-chunk.js';
 
@@ -38,9 +38,6 @@ export const enum ChunkHeader {
   Gauge = 0b11000000,
 }
 
-/** counterResetHint values (model/histogram.ts) this module tests for. */
-const HINT_RESET = 1;
-const HINT_GAUGE = 3;
 /** Integer chunks hold counts up to this (their deltas of deltas stay exact doubles). */
 const MAX_INTEGER_COUNT = 2 ** 50;
 const CUSTOM_BUCKETS_SCHEMA = -53;
@@ -49,19 +46,11 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
 function isStale(h: FloatHistogram): boolean {
-  f64[0] = h.sum;
-  return u32[1] === 0x7ff00000 && u32[0] === 0x00000002;
-}
-
-function isCount(v: number): boolean {
-  return Number.isInteger(v) && v >= 0 && v <= MAX_INTEGER_COUNT;
+  return isStaleNaN(h.sum);
 }
 
 function isIntegral(h: FloatHistogram): boolean {
-  if (!isCount(h.count) || !isCount(h.zeroCount)) return false;
-  for (const v of h.positiveBuckets) if (!isCount(v)) return false;
-  for (const v of h.negativeBuckets) if (!isCount(v)) return false;
-  return true;
+  return hasIntegerCounts(h, MAX_INTEGER_COUNT);
 }
 
 /** Absolute bucket indexes of a span list, ascending. */
@@ -152,15 +141,15 @@ export class HistogramChunkEncoder {
     let header =
       first === undefined
         ? ChunkHeader.Unknown
-        : first.counterResetHint === HINT_GAUGE
+        : first.counterResetHint === CounterResetHint.Gauge
           ? ChunkHeader.Gauge
-          : first.counterResetHint === HINT_RESET
+          : first.counterResetHint === CounterResetHint.Reset
             ? ChunkHeader.CounterReset
             : ChunkHeader.Unknown;
     let i = from;
     while (i < to) {
       const h0 = list[i]!;
-      const gauge = h0.counterResetHint === HINT_GAUGE;
+      const gauge = h0.counterResetHint === CounterResetHint.Gauge;
       const integral = isIntegral(h0);
       const stale0 = isStale(h0);
       this.pos = { indexes: stale0 ? [] : bucketIndexes(h0.positiveSpans), spans: stale0 ? [] : h0.positiveSpans };
@@ -179,7 +168,7 @@ export class HistogramChunkEncoder {
           prev = h;
           continue;
         }
-        if (h.counterResetHint === HINT_GAUGE) next = ChunkHeader.Gauge;
+        if (h.counterResetHint === CounterResetHint.Gauge) next = ChunkHeader.Gauge;
         else if (verdict === 'reset') next = ChunkHeader.CounterReset;
         else if (verdict === 'append') next = ChunkHeader.NotCounterReset;
         break;
@@ -194,8 +183,8 @@ export class HistogramChunkEncoder {
   /** Whether h may join the chunk that starts with h0 and ends with prev, as Prometheus's appender decides. */
   private verdict(prev: FloatHistogram, h: FloatHistogram, h0: FloatHistogram, gauge: boolean, integral: boolean): Verdict {
     // Prometheus's head looks at the hint first: a reset hint cuts whatever the counts say.
-    if (h.counterResetHint === HINT_RESET) return 'reset';
-    if ((h.counterResetHint === HINT_GAUGE) !== gauge) return 'cut';
+    if (h.counterResetHint === CounterResetHint.Reset) return 'reset';
+    if ((h.counterResetHint === CounterResetHint.Gauge) !== gauge) return 'cut';
     const stale = isStale(h);
     if (!stale && isIntegral(h) !== integral) return 'cut';
     if (stale) return 'append';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStrata, type StrataProcess } from '../helpers/strata-process.js';
 import { encodeRemoteWriteV1 } from '../../src/ingest/index.js';
+import { histogramOf } from '../helpers/histogram-cases.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
@@ -224,20 +225,7 @@ describe('OpenMetrics export of native histograms', () => {
   const hts = ts.slice(0, 5);
   beforeAll(async () => {
     s = await startStrata();
-    const h = (over: Partial<FloatHistogram>): FloatHistogram => ({
-      schema: -53,
-      counterResetHint: 0,
-      zeroThreshold: 0,
-      zeroCount: 0,
-      count: 0,
-      sum: 0,
-      positiveSpans: [],
-      positiveBuckets: new Float64Array(0),
-      negativeSpans: [],
-      negativeBuckets: new Float64Array(0),
-      customValues: new Float64Array(0),
-      ...over,
-    });
+    const h = (over: Partial<FloatHistogram>): FloatHistogram => histogramOf({ schema: -53, ...over });
     const body = encodeRemoteWriteV1([
       {
         labels: [

@@ -4,16 +4,14 @@
  * receivers on loopback: other Strata servers (remote write 1.0 and 2.0) and Prometheus 2.42 with
  * its native-histogram feature on.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EncodeHistogram, EncodeSeries } from '../../src/ingest/index.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
-import { freePort } from '../helpers/net.js';
+import { startPrometheusReceiver } from '../helpers/prometheus.js';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
 import { series, writeV1, writeV2 } from './client.js';
+import { histogramOf } from '../helpers/histogram-cases.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const NOW = Math.floor(Date.now() / 1000) * 1000;
@@ -36,22 +34,7 @@ async function metric(url: string, re: RegExp): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-function hist(over: Partial<FloatHistogram>): FloatHistogram {
-  return {
-    schema: 0,
-    counterResetHint: 0,
-    zeroThreshold: 0.001,
-    zeroCount: 0,
-    count: 0,
-    sum: 0,
-    positiveSpans: [],
-    positiveBuckets: new Float64Array(0),
-    negativeSpans: [],
-    negativeBuckets: new Float64Array(0),
-    customValues: new Float64Array(0),
-    ...over,
-  };
-}
+const hist = (over: Partial<FloatHistogram>): FloatHistogram => histogramOf({ zeroThreshold: 0.001, ...over });
 
 /** Sample i of an exponential histogram growing by i observations per bucket. */
 const exponential = (schema: number, i: number): FloatHistogram =>
@@ -162,28 +145,9 @@ describe('forwarding native histograms', () => {
   it.skipIf(!has('prometheus'))(
     'Prometheus 2.42 with native histograms receives them as Strata stores them',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-fwd-nh-prom-'));
-      const promPort = await freePort();
-      writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
-      const prom = spawn(
-        'prometheus',
-        [
-          `--config.file=${join(dir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${promPort}`,
-          '--web.enable-remote-write-receiver',
-          '--enable-feature=native-histograms',
-        ],
-        { stdio: 'ignore' },
-      );
-      cleanups.push(async () => {
-        const exited = new Promise((r) => prom.on('exit', r));
-        prom.kill('SIGTERM');
-        await exited;
-        rmSync(dir, { recursive: true, force: true });
-      });
-      const promUrl = `http://127.0.0.1:${promPort}`;
-      await waitFor('Prometheus', async () => (await fetch(`${promUrl}/-/ready`)).ok);
+      const prom = await startPrometheusReceiver(['--enable-feature=native-histograms']);
+      cleanups.push(() => prom.stop());
+      const promUrl = prom.url;
       const s = await startStrata({ args: [`--remoteWrite.url=${promUrl}/api/v1/write`, '--remoteWrite.retryMinInterval=100ms'] });
       cleanups.push(() => s.stop());
       const sent = [hseries('fwd_nh_prom', 0, 30, (i) => exponential(0, i), true), hseries('fwd_nh_prom3', 0, 30, (i) => exponential(3, i), true)];

@@ -5,12 +5,13 @@
  * scripted endpoint for 429/5xx. Every acknowledged sample must arrive, across outages and kill -9.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/net.js';
+import { startPrometheusReceiver } from '../helpers/prometheus.js';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
 import { series, writeV1 } from './client.js';
 
@@ -227,34 +228,16 @@ describe('forwarding when a receiver is down or refuses', () => {
   it.skipIf(!has('prometheus'))(
     'drops and counts a day-old sample Prometheus refuses with 400 out of bounds, without retrying',
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-fwd-prom-'));
-      const promPort = await freePort();
-      writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
-      const prom = spawn(
-        'prometheus',
-        [
-          `--config.file=${join(dir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${promPort}`,
-          '--web.enable-remote-write-receiver',
-        ],
-        { stdio: 'ignore' },
-      );
-      cleanups.push(async () => {
-        const exited = new Promise((r) => prom.on('exit', r));
-        prom.kill('SIGTERM');
-        await exited;
-        rmSync(dir, { recursive: true, force: true });
-      });
-      await waitFor('Prometheus', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok);
+      const prom = await startPrometheusReceiver();
+      cleanups.push(() => prom.stop());
       const s = await startStrata({
-        args: [`--remoteWrite.url=http://127.0.0.1:${promPort}/api/v1/write`, '--remoteWrite.retryMinInterval=100ms', '--remoteWrite.queues=1'],
+        args: [`--remoteWrite.url=${prom.url}/api/v1/write`, '--remoteWrite.retryMinInterval=100ms', '--remoteWrite.queues=1'],
       });
       cleanups.push(() => s.stop());
       // A sample at now first: Prometheus's head then refuses anything older than about an hour before it.
       expect((await writeV1(s.url, [series('fwd_new', {}, [now], [2])])).status).toBe(204);
       await waitFor('the fresh sample in Prometheus', async () => {
-        const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=fwd_new&time=${now / 1000}`)).json()) as { data: { result: unknown[] } };
+        const r = (await (await fetch(`${prom.url}/api/v1/query?query=fwd_new&time=${now / 1000}`)).json()) as { data: { result: unknown[] } };
         return r.data.result.length === 1;
       });
       expect((await writeV1(s.url, [series('fwd_old', {}, [now - 86_400_000], [1])])).status).toBe(204);
@@ -266,7 +249,7 @@ describe('forwarding when a receiver is down or refuses', () => {
       // What comes after the refused sample still goes through: it does not block the queue.
       expect((await writeV1(s.url, [series('fwd_new', {}, [now + 1000], [3])])).status).toBe(204);
       await waitFor('the next sample in Prometheus', async () => {
-        const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=fwd_new&time=${now / 1000 + 1}`)).json()) as {
+        const r = (await (await fetch(`${prom.url}/api/v1/query?query=fwd_new&time=${now / 1000 + 1}`)).json()) as {
           data: { result: { value: [number, string] }[] };
         };
         return r.data.result[0]?.value[1] === '3';

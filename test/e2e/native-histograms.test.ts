@@ -10,25 +10,11 @@ import type { EncodeHistogram, EncodeSeries } from '../../src/ingest/index.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
 import { startStrata, tempDir, type StrataProcess } from '../helpers/strata-process.js';
 import { writeV1, writeV2 } from './client.js';
+import { histogramOf } from '../helpers/histogram-cases.js';
 
 const T0 = Math.floor((Date.now() - 30 * 60_000) / 60_000) * 60_000;
 
-function hist(over: Partial<FloatHistogram>): FloatHistogram {
-  return {
-    schema: 0,
-    counterResetHint: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: 0,
-    sum: 0,
-    positiveSpans: [],
-    positiveBuckets: new Float64Array(0),
-    negativeSpans: [],
-    negativeBuckets: new Float64Array(0),
-    customValues: new Float64Array(0),
-    ...over,
-  };
-}
+const hist = histogramOf;
 
 /** Sample i of a histogram that grows by one observation per bucket per step. */
 function exponential(schema: number, i: number): FloatHistogram {

@@ -14,6 +14,24 @@ export interface HistogramCase {
   headers: string[];
 }
 
+/** An empty exponential (schema 0) histogram with the fields of `over` set. */
+export function histogramOf(over: Partial<FloatHistogram>): FloatHistogram {
+  return {
+    schema: 0,
+    counterResetHint: CounterResetHint.Unknown,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 0,
+    sum: 0,
+    positiveSpans: [],
+    positiveBuckets: new Float64Array(0),
+    negativeSpans: [],
+    negativeBuckets: new Float64Array(0),
+    customValues: new Float64Array(0),
+    ...over,
+  };
+}
+
 export function hist(
   schema: number,
   zeroThreshold: number,
