@@ -1,6 +1,6 @@
-import { deflateRawSync } from 'node:zlib';
 import { decodeTimestamps, decodeValues, encodeTimestamps, encodeValues, inflateRaw, maxEncodedSize } from '../codec/index.js';
 import { PartCorruptError } from './errors.js';
+import { RawDeflater } from './raw-deflater.js';
 
 /**
  * The column codecs as storage sees them (kind byte and deflate flag: docs/format/part.md and
@@ -32,14 +32,19 @@ export function loadCodec(): Promise<void> {
   return Promise.resolve();
 }
 
-/** The column deflated (flag COMPRESSED) when that saves at least 1/32, else as it was. */
+// Level 6 costs no more than level 1 on blocks of a few KB and saves ~3%; a 16 KB window and a
+// smaller hash table (128 KB of zlib state instead of 384 KB) lose nothing at this size.
+const columnDeflater = new RawDeflater({ level: 6, windowBits: 14, memLevel: 7 });
+
+/**
+ * The column deflated (flag COMPRESSED) when that saves at least 1/32, else as it was. The
+ * deflated bytes are a copy: they outlive the next call.
+ */
 export function compressColumn(c: EncodedColumn): EncodedColumn {
   if (c.bytes.length < COMPRESS_MIN_BYTES) return c;
-  // Level 6 costs no more than level 1 on blocks of a few KB and saves ~3%; a 16 KB window and
-  // a smaller hash table (128 KB of zlib state instead of 384 KB) lose nothing at this size.
-  const z = deflateRawSync(c.bytes, { level: 6, windowBits: 14, memLevel: 7 });
   // Keep it only when it saves at least 1/32: every read pays for the decompression.
-  return z.length <= c.bytes.length - (c.bytes.length >> 5) ? { kind: c.kind | COMPRESSED, bytes: z } : c;
+  const z = columnDeflater.deflate(c.bytes, c.bytes.length - (c.bytes.length >> 5));
+  return z ? { kind: c.kind | COMPRESSED, bytes: z.slice() } : c;
 }
 
 function rawEncode(col: Float64Array, count: number): Uint8Array {

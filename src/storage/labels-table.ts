@@ -115,10 +115,15 @@ export function writeLabelsFile(dir: string, entries: readonly SeriesLabels[]): 
   const crc = crc32(body, crc32(head));
   const tail = Buffer.allocUnsafe(4);
   tail.writeUInt32LE(crc, 0);
-  const file = Buffer.concat([head, body, tail]);
+  return writeLabelsFileBytes(dir, Buffer.concat([head, body, tail]));
+}
+
+/** Writes a whole `labels.bin` (another part's, checked by readLabelsTable) into a part being built. */
+export function writeLabelsFileBytes(dir: string, file: Uint8Array): { size: number; crc32: number } {
   const fd = fs.openSync(join(dir, LABELS_FILE), 'w');
   try {
-    fs.writeSync(fd, file);
+    let off = 0;
+    while (off < file.length) off += fs.writeSync(fd, file, off, file.length - off);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -126,8 +131,21 @@ export function writeLabelsFile(dir: string, entries: readonly SeriesLabels[]): 
   return { size: file.length, crc32: crc32(file) };
 }
 
-/** The series table of a part directory; null when the part has none (written before it existed). */
-export function readLabelsFile(partDir: string): SeriesLabels[] | null {
+/**
+ * A part's series table as read by a merge: the file as it is (checked), its ids, and the
+ * entries decoded only on demand. Merging parts of one burst, one input lists every series and
+ * the others none; the output's table is then that file byte for byte, and decoding it into
+ * label objects only to encode it again was a tenth of such a merge.
+ */
+export interface LabelsTable {
+  readonly file: Buffer;
+  /** Ascending. */
+  readonly ids: readonly number[];
+  entries(): SeriesLabels[];
+}
+
+/** The series table of a part directory, checked and with its ids; null when the part has none. */
+export function readLabelsTable(partDir: string): LabelsTable | null {
   let file: Buffer;
   try {
     file = fs.readFileSync(join(partDir, LABELS_FILE));
@@ -135,17 +153,59 @@ export function readLabelsFile(partDir: string): SeriesLabels[] | null {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
+  const raw = checkedBody(file);
+  const ids = decodeLabelsIds(raw);
+  let entries: SeriesLabels[] | null = null;
+  return { file, ids, entries: () => (entries ??= decodeLabelsBody(raw)) };
+}
+
+function checkedBody(file: Buffer): Buffer {
   if (file.length < 9 || !file.subarray(0, 4).equals(MAGIC) || file[4] !== VERSION)
     throw new LabelsTableError(`${LABELS_FILE}: not a version ${VERSION} labels table`);
   const body = file.subarray(5, file.length - 4);
   if (crc32(body, crc32(file.subarray(0, 5))) !== file.readUInt32LE(file.length - 4)) throw new LabelsTableError(`${LABELS_FILE}: checksum mismatch`);
-  let raw: Buffer;
   try {
-    raw = inflateRawSync(body, { maxOutputLength: MAX_BODY });
+    return inflateRawSync(body, { maxOutputLength: MAX_BODY });
   } catch (e) {
     throw new LabelsTableError(`${LABELS_FILE}: ${(e as Error).message}`);
   }
-  return decodeLabelsBody(raw);
+}
+
+/** The ids of a table body, checked as decodeLabelsBody checks it but without building strings. */
+function decodeLabelsIds(b: Buffer): number[] {
+  const at = { pos: 0 };
+  const varint = (): number => {
+    try {
+      return readVarint(b, at);
+    } catch (e) {
+      throw e instanceof VarintError ? new LabelsTableError(`labels table: ${e.message}`) : e;
+    }
+  };
+  const nStrings = varint();
+  for (let i = 0; i < nStrings; i++) {
+    const n = varint();
+    if (at.pos + n > b.length) throw new LabelsTableError('labels table string runs past its end');
+    at.pos += n;
+  }
+  const nTenants = varint();
+  for (let i = 0; i < 2 * nTenants; i++) varint();
+  const count = varint();
+  const ids: number[] = [];
+  let id = 0;
+  for (let k = 0; k < count; k++) {
+    id += varint();
+    if (varint() >= nTenants) throw new LabelsTableError('labels table names a tenant it does not hold');
+    const n = varint();
+    for (let i = 0; i < 2 * n; i++) if (varint() >= nStrings) throw new LabelsTableError('labels table names a string it does not hold');
+    ids.push(id);
+  }
+  if (at.pos !== b.length) throw new LabelsTableError('labels table has bytes past its last series');
+  return ids;
+}
+
+/** The series table of a part directory; null when the part has none (written before it existed). */
+export function readLabelsFile(partDir: string): SeriesLabels[] | null {
+  return readLabelsTable(partDir)?.entries() ?? null;
 }
 
 /** The entries of ascending `ids` (others dropped), from entries in ascending id order. */

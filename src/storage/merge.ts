@@ -6,7 +6,7 @@ import { type JobResult, type LostBlock, type MergeJob } from './jobs.js';
 import { Part } from './part.js';
 import type { BlockHeader } from './part-format.js';
 import { PartWriter, tmpName } from './part-writer.js';
-import { LabelsTableError, entriesFor, readLabelsFile, type SeriesLabels } from './labels-table.js';
+import { LabelsTableError, entriesFor, readLabelsTable, type LabelsTable, type SeriesLabels } from './labels-table.js';
 import { SampleBuffer } from './samples.js';
 import { hasId } from './sorted-ids.js';
 import { cutIntervals, intervalsFor } from './tombstones.js';
@@ -45,24 +45,43 @@ class HeaderCursor {
 }
 
 /**
- * The union of the inputs' series tables, ascending by id. An input without one (written before
- * they existed) or with a damaged one contributes nothing: its series are then listed only if
- * another input lists them, and `strata index rebuild` takes their labels from the index.
+ * The output's series table: the union of the inputs' tables, ascending by id, kept to the
+ * series written (`written`, ascending). An input without one (written before they existed) or
+ * with a damaged one contributes nothing: its series are then listed only if another input lists
+ * them, and `strata index rebuild` takes their labels from the index. When one input lists
+ * series and every series it lists was written, its file is the output's as it is (a burst's
+ * merges: one input lists every series, the flushes after it none).
  */
-function mergedLabels(inputs: readonly string[]): { entries: SeriesLabels[]; complete: boolean } {
-  const byId = new Map<number, SeriesLabels>();
+function mergedLabels(inputs: readonly string[], written: readonly number[]): { table: SeriesLabels[] | Uint8Array; complete: boolean } {
+  const tables: LabelsTable[] = [];
   let complete = true;
   for (const dir of inputs) {
-    let entries: SeriesLabels[] | null = null;
+    let t: LabelsTable | null = null;
     try {
-      entries = readLabelsFile(dir);
+      t = readLabelsTable(dir);
     } catch (e) {
       if (!(e instanceof LabelsTableError)) throw e;
     }
-    if (entries === null) complete = false;
-    for (const e of entries ?? []) byId.set(e.id, e);
+    if (t === null) complete = false;
+    else if (t.ids.length > 0) tables.push(t);
   }
-  return { entries: [...byId.values()].sort((a, b) => a.id - b.id), complete };
+  if (tables.length === 1 && isSubset(tables[0]!.ids, written)) return { table: tables[0]!.file, complete };
+  const byId = new Map<number, SeriesLabels>();
+  for (const t of tables) for (const e of t.entries()) byId.set(e.id, e);
+  const entries = [...byId.values()].sort((a, b) => a.id - b.id);
+  // A listed series none of whose samples was kept (retention, a ranged deletion) leaves
+  // the listings: samples of it in parts outside this merge may now be listed nowhere.
+  return { table: entries, complete: complete && entriesFor(entries, written).length === entries.length };
+}
+
+/** Whether every id of ascending `a` is in ascending `b`. */
+function isSubset(a: readonly number[], b: readonly number[]): boolean {
+  let j = 0;
+  for (const id of a) {
+    while (j < b.length && b[j]! < id) j++;
+    if (j === b.length || b[j] !== id) return false;
+  }
+  return true;
 }
 
 export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
@@ -113,15 +132,13 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
       writer.addSeries(id, buf.timestamps, buf.values, buf.length);
       written.push(id);
     }
-    const labels = mergedLabels(job.inputs);
-    const meta = writer.finish(job.policy, labels.entries);
+    const labels = mergedLabels(job.inputs, written);
+    const meta = writer.finish(job.policy, labels.table);
     return {
       parts: [{ partition: partitionNameOf(job.partitionDir), name: job.partName, meta }],
       rowsIn,
       lostBlocks,
-      // A listed series none of whose samples was kept (retention, a ranged deletion) leaves
-      // the listings: samples of it in parts outside this merge may now be listed nowhere.
-      ...(labels.complete && entriesFor(labels.entries, written).length === labels.entries.length ? {} : { seriesTablesIncomplete: true }),
+      ...(labels.complete ? {} : { seriesTablesIncomplete: true }),
     };
   } catch (e) {
     writer.abort();

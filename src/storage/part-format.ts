@@ -1,6 +1,6 @@
-import { deflateRawSync } from 'node:zlib';
 import { inflateRaw } from '../codec/index.js';
 import { ByteWriter, VarintError, readVarint, varintSize } from '../varint.js';
+import { RawDeflater } from './raw-deflater.js';
 
 /**
  * Part directory layout (both format versions, byte by byte): docs/format/part.md.
@@ -9,6 +9,12 @@ import { ByteWriter, VarintError, readVarint, varintSize } from '../varint.js';
  * sample on node_exporter-like data, a tenth of the whole part (compressed: about 8 bytes a header).
  */
 export const FORMAT_VERSION = 2;
+/**
+ * Version 1's index.bin holds plain 64-byte headers. Flush parts are written that way again
+ * (docs/format/part.md, Versions): they are merged within minutes, and encoding and deflating
+ * their header groups cost more CPU than the rest of the index work of a flush and its merge.
+ */
+export const RAW_INDEX_VERSION = 1;
 export const HEADER_SIZE = 64;
 export const HEADERS_PER_GROUP = 256;
 export const METAINDEX_ENTRY_SIZE = 48;
@@ -228,8 +234,9 @@ function writeColumn(w: ByteWriter, n: number, values: Float64Array, predictions
  * and the whole is deflated. The fields are read into typed arrays once and every predictor is
  * computed as an array (what readPredicted's predictorsOf computes lazily on decode): a flush of
  * 100k series writes ~400 of these blocks, and the closures per value were half its time.
+ * The result is a view the next call overwrites.
  */
-export function encodeHeaderGroup(headers: Buffer, n: number): Buffer {
+export function encodeHeaderGroup(headers: Buffer, n: number): Uint8Array {
   const id = new Float64Array(n);
   const minT = new Float64Array(n);
   const maxT = new Float64Array(n);
@@ -275,10 +282,12 @@ export function encodeHeaderGroup(headers: Buffer, n: number): Buffer {
   writeColumn(w, n, tsOff, [afterPrevious(tsOff, tsSize), previous(tsOff), furthestEnd(tsOff, tsSize)]);
   writeColumn(w, n, valOff, [afterPrevious(valOff, valSize), furthestEnd(valOff, valSize)]);
   for (let i = 0; i < n; i++) w.u32(headers.readUInt32LE(i * HEADER_SIZE + 56));
-  // A block is ~1.5 KB: a 2 KB window and a small hash table lose nothing at that size and spare
-  // zlib setting up (and clearing) ~256 KB of state per call. Any raw deflate stream inflates.
-  return deflateRawSync(w.buf.subarray(0, w.off), { level: 6, windowBits: 11, memLevel: 4 });
+  return headerDeflater.deflate(w.buf.subarray(0, w.off))!;
 }
+
+// A block is ~1.5 KB: a 2 KB window and a small hash table lose nothing at that size and spare
+// zlib clearing state it does not need. Any raw deflate stream inflates.
+const headerDeflater = new RawDeflater({ level: 6, windowBits: 11, memLevel: 4 });
 
 /**
  * Decodes a stored header group of `n` headers into the in-memory layout (HEADER_SIZE bytes a

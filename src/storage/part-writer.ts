@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import { entriesFor, writeLabelsFile, type SeriesLabels } from './labels-table.js';
+import { entriesFor, writeLabelsFile, writeLabelsFileBytes, type SeriesLabels } from './labels-table.js';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { encodeTimestampsColumn, encodeValuesColumn } from './block-codec.js';
+import { crc32 } from './crc32.js';
+import { encodeTimestampsColumn, encodeValuesColumn, type EncodedColumn } from './block-codec.js';
 import {
   FILES,
   FORMAT_VERSION,
@@ -10,6 +10,7 @@ import {
   HEADERS_PER_GROUP,
   MAX_BLOCK_SAMPLES,
   METAINDEX_ENTRY_SIZE,
+  RAW_INDEX_VERSION,
   type PartFile,
   type PartMetadata,
   type PartType,
@@ -84,6 +85,16 @@ const MAX_SHARED_MEMORY = 4 << 20;
 /** Columns longer than this are not remembered (a long column is rarely repeated whole). */
 const MAX_SHARED_BYTES = 4096; // fits SharedColumns.key's 13 bits
 
+/** Where and how a column was stored: what a later identical column points its header at. */
+interface StoredColumn {
+  readonly offset: number;
+  readonly kind: number;
+  /** The stored bytes (the block checksum covers them); valid while the block is added. */
+  readonly bytes: Uint8Array;
+  /** CRC-32 of the stored bytes: the block checksum's seed when this is a timestamp column. */
+  readonly crc: number;
+}
+
 /**
  * Columns already written to this part, by content: a block whose column is identical to one
  * written before points its header at that copy instead of writing it again.
@@ -94,34 +105,77 @@ const MAX_SHARED_BYTES = 4096; // fits SharedColumns.key's 13 bits
  * bytes a sample. Values: constant series, and histogram buckets that equal each other or
  * `_count` (`le="+Inf"` always does), repeat whole columns: a third of the blocks there, 7% of
  * values.bin.
+ *
+ * Columns are matched as the codec wrote them, before any deflate: a repeated column is then
+ * neither deflated nor checksummed again, and the match does not depend on zlib giving identical
+ * output for identical input (a reused zlib stream does not, raw-deflater.ts). The remembered
+ * bytes live in one arena rather than a copy each.
  */
 class SharedColumns {
-  private readonly byKey = new Map<number, { bytes: Uint8Array; offset: number }>();
-  private held = 0;
+  private readonly byKey = new Map<number, number>();
+  /** Grown as needed: a flush part remembers a few KB of timestamp columns, not 4 MB. */
+  private arena = new Uint8Array(64 << 10);
+  private used = 0;
+  private readonly at: number[] = [];
+  private readonly stored: StoredColumn[] = [];
 
   /** kind (8 bits), size (13 bits: ≤ MAX_SHARED_BYTES) and CRC32 as one exact integer (53 bits). */
   private static key(kind: number, size: number, crc: number): number {
     return ((crc >>> 0) * 8192 + size) * 256 + (kind & 0xff);
   }
 
-  /** Where identical bytes of the same codec kind were written before, if they were. */
-  offsetOf(kind: number, bytes: Uint8Array, crc: number): number | undefined {
+  /** How identical codec output of the same kind was stored before, if it was. */
+  find(kind: number, bytes: Uint8Array, crc: number): StoredColumn | undefined {
     if (bytes.length > MAX_SHARED_BYTES) return undefined;
-    const hit = this.byKey.get(SharedColumns.key(kind, bytes.length, crc));
-    return hit && Buffer.compare(hit.bytes, bytes) === 0 ? hit.offset : undefined;
+    const slot = this.byKey.get(SharedColumns.key(kind, bytes.length, crc));
+    if (slot === undefined) return undefined;
+    const a = this.arena;
+    const from = this.at[slot]!;
+    for (let i = 0; i < bytes.length; i++) if (a[from + i] !== bytes[i]) return undefined;
+    return this.stored[slot];
   }
 
-  /** Remembers a column just written at `offset`; returns the offset. */
-  add(kind: number, bytes: Uint8Array, crc: number, offset: number): number {
-    if (bytes.length > MAX_SHARED_BYTES) return offset;
-    if (this.held + bytes.length > MAX_SHARED_MEMORY) {
+  /**
+   * Remembers codec output `bytes` that was stored as `column`; returns what later matches get
+   * (its stored bytes then in the arena, since `column.bytes` may be a reused buffer).
+   */
+  add(kind: number, bytes: Uint8Array, crc: number, column: StoredColumn): StoredColumn {
+    const rawLen = bytes.length;
+    const storedLen = column.bytes === bytes ? 0 : column.bytes.length;
+    if (rawLen > MAX_SHARED_BYTES) return column;
+    if (this.used + rawLen + storedLen + 64 > MAX_SHARED_MEMORY) {
       this.byKey.clear();
-      this.held = 0;
+      this.at.length = 0;
+      this.stored.length = 0;
+      this.used = 0;
     }
-    this.held += bytes.length + 64;
-    // A copy: the encoder may reuse its output buffer.
-    this.byKey.set(SharedColumns.key(kind, bytes.length, crc), { bytes: bytes.slice(), offset });
-    return offset;
+    const at = this.used;
+    const need = at + rawLen + storedLen;
+    if (need > this.arena.length) {
+      const grown = new Uint8Array(Math.min(MAX_SHARED_MEMORY, Math.max(need, 2 * this.arena.length)));
+      grown.set(this.arena.subarray(0, at));
+      this.arena = grown;
+      // The remembered stored bytes were views of the old arena: point them at the new one.
+      for (let i = 0; i < this.stored.length; i++) {
+        const c = this.stored[i]!;
+        const from = c.bytes.byteOffset;
+        this.stored[i] = { ...c, bytes: grown.subarray(from, from + c.bytes.length) };
+      }
+    }
+    this.arena.set(bytes, at);
+    if (storedLen > 0) this.arena.set(column.bytes, at + rawLen);
+    const kept: StoredColumn = {
+      offset: column.offset,
+      kind: column.kind,
+      crc: column.crc,
+      bytes: storedLen > 0 ? this.arena.subarray(at + rawLen, at + rawLen + storedLen) : this.arena.subarray(at, at + rawLen),
+    };
+    this.byKey.set(SharedColumns.key(kind, rawLen, crc), this.at.length);
+    this.at.push(at);
+    this.stored.push(kept);
+    // 64: what an entry costs besides its bytes, as the budget counted it before the arena.
+    this.used += rawLen + storedLen + 64;
+    return kept;
   }
 }
 
@@ -158,6 +212,8 @@ export class PartWriter {
     private readonly dedupIntervalMs: number,
     /** Deflate column blocks (where it pays); flush parts never do. */
     private readonly deflate = type === 'big',
+    /** Plain 64-byte headers in index.bin (format version 1's layout): flush parts. */
+    private readonly rawIndex = type === 'small',
   ) {
     fs.rmSync(tmpDir, { recursive: true, force: true });
     fs.mkdirSync(tmpDir, { recursive: true });
@@ -192,28 +248,11 @@ export class PartWriter {
   }
 
   private addBlock(id: number, ts: Float64Array, vs: Float64Array, count: number): void {
-    // Which parts deflate is Storage's choice (flush parts and small merges do not).
-    let et = encodeTimestampsColumn(ts, count);
-    let ev = encodeValuesColumn(vs, count);
-    if (this.deflate) {
-      et = this.deflater.apply('timestamps', et);
-      ev = this.deflater.apply('values', ev);
-    }
-    const tsCrc = crc32(et.bytes);
-    const tsOffset =
-      this.sharedTimestamps.offsetOf(et.kind, et.bytes, tsCrc) ??
-      this.sharedTimestamps.add(et.kind, et.bytes, tsCrc, this.files['timestamps.bin'].write(et.bytes));
+    const t = this.storeColumn('timestamps', encodeTimestampsColumn(ts, count), this.sharedTimestamps);
     // Value columns repeat less often than timestamps (constant series, histogram buckets): a
     // flush part, merged again within minutes, writes them without looking (a lookup per block
     // cost as much as the rest of a flush with 100k series of a few samples each).
-    let valOffset: number;
-    if (this.type === 'big') {
-      const valCrc = crc32(ev.bytes);
-      valOffset =
-        this.sharedValues.offsetOf(ev.kind, ev.bytes, valCrc) ?? this.sharedValues.add(ev.kind, ev.bytes, valCrc, this.files['values.bin'].write(ev.bytes));
-    } else {
-      valOffset = this.files['values.bin'].write(ev.bytes);
-    }
+    const v = this.storeColumn('values', encodeValuesColumn(vs, count), this.type === 'big' ? this.sharedValues : null);
     const minT = ts[0]!;
     const maxT = ts[count - 1]!;
     if (this.headersInBlock === 0) this.blockFirstId = id;
@@ -222,13 +261,13 @@ export class PartWriter {
       minT,
       maxT,
       count,
-      tsCodec: et.kind,
-      valCodec: ev.kind,
-      tsOffset,
-      tsSize: et.bytes.length,
-      valSize: ev.bytes.length,
-      valOffset,
-      crc: crc32(ev.bytes, tsCrc),
+      tsCodec: t.kind,
+      valCodec: v.kind,
+      tsOffset: t.offset,
+      tsSize: t.bytes.length,
+      valSize: v.bytes.length,
+      valOffset: v.offset,
+      crc: crc32(v.bytes, t.crc),
     });
     this.headersInBlock++;
     this.blockLastId = id;
@@ -241,9 +280,29 @@ export class PartWriter {
     if (this.headersInBlock === HEADERS_PER_GROUP) this.flushHeaderGroup();
   }
 
+  /**
+   * Writes a column (deflated where that pays, in parts that deflate) unless `shared` knows the
+   * same codec output already stored; returns where it is. `crc` is only computed for timestamp
+   * columns: a value column's stored bytes go into the block checksum after them.
+   */
+  private storeColumn(column: 'timestamps' | 'values', c: EncodedColumn, shared: SharedColumns | null): StoredColumn {
+    const rawCrc = shared || column === 'timestamps' ? crc32(c.bytes) : 0;
+    const hit = shared?.find(c.kind, c.bytes, rawCrc);
+    if (hit) return hit;
+    const s = this.deflate ? this.deflater.apply(column, c) : c;
+    const crc = column !== 'timestamps' ? 0 : s === c ? rawCrc : crc32(s.bytes);
+    const stored: StoredColumn = {
+      offset: this.files[column === 'timestamps' ? 'timestamps.bin' : 'values.bin'].write(s.bytes),
+      kind: s.kind,
+      bytes: s.bytes,
+      crc,
+    };
+    return shared ? shared.add(c.kind, c.bytes, rawCrc, stored) : stored;
+  }
+
   private flushHeaderGroup(): void {
     if (this.headersInBlock === 0) return;
-    const stored = encodeHeaderGroup(this.headerBuf, this.headersInBlock);
+    const stored = this.rawIndex ? this.headerBuf.subarray(0, this.headersInBlock * HEADER_SIZE) : encodeHeaderGroup(this.headerBuf, this.headersInBlock);
     const indexOffset = this.files['index.bin'].write(stored);
     const e = this.metaEntry;
     e.writeDoubleLE(this.blockFirstId, 0);
@@ -252,7 +311,7 @@ export class PartWriter {
     e.writeDoubleLE(this.blockMaxT, 24);
     e.writeDoubleLE(indexOffset, 32);
     e.writeUInt32LE(this.headersInBlock, 40);
-    e.writeUInt32LE(stored.length, 44);
+    e.writeUInt32LE(this.rawIndex ? 0 : stored.length, 44);
     this.files['metaindex.bin'].write(e);
     this.headersInBlock = 0;
     this.blockMinT = Infinity;
@@ -261,11 +320,16 @@ export class PartWriter {
 
   /**
    * Completes the part and renames it into place; returns its metadata. `labels` (ascending ids,
-   * a superset is fine) becomes the part's series table, labels.bin, for the series it holds.
+   * a superset is fine) becomes the part's series table, labels.bin, for the series it holds; or
+   * it is a whole labels.bin already (another part's, listing only series this one holds).
    */
-  finish(policy?: PartMetadata['policy'], labels?: readonly SeriesLabels[]): PartMetadata {
+  finish(policy?: PartMetadata['policy'], labels?: readonly SeriesLabels[] | Uint8Array): PartMetadata {
     this.flushHeaderGroup();
-    const table = labels ? writeLabelsFile(this.tmpDir, entriesFor(labels, this.ids)) : undefined;
+    const table = !labels
+      ? undefined
+      : labels instanceof Uint8Array
+        ? writeLabelsFileBytes(this.tmpDir, labels)
+        : writeLabelsFile(this.tmpDir, entriesFor(labels, this.ids));
     const files = {} as PartMetadata['files'];
     for (const name of FILES) {
       const f = this.files[name];
@@ -273,7 +337,7 @@ export class PartWriter {
       files[name] = { size: f.size, crc32: f.crc };
     }
     const meta: PartMetadata = {
-      formatVersion: FORMAT_VERSION,
+      formatVersion: this.rawIndex ? RAW_INDEX_VERSION : FORMAT_VERSION,
       type: this.type,
       deflated: this.deflate,
       rows: this.rows,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import { CODEC_STRATA, COMPRESSED, decodeColumn } from './block-codec.js';
 import { decodeBlockRange, inflateRaw, maxEncodedSize } from '../codec/index.js';
 import { BlockCorruptError, PartCorruptError } from './errors.js';
@@ -13,12 +13,10 @@ import {
   type PartMetadata,
   decodeHeaderGroup,
   HEADERS_PER_GROUP,
+  RAW_INDEX_VERSION,
   readHeader,
 } from './part-format.js';
 import type { SampleBuffer } from './samples.js';
-
-/** Parts of format version 1 stored header groups uncompressed; they are still read. */
-const RAW_INDEX_VERSION = 1;
 
 export interface OpenPartOptions {
   /** Check the checksums of the column files too (index files are always checked). */
@@ -41,17 +39,30 @@ function readExact(fd: number, len: number, pos: number): Buffer {
  * Sequential reads of one column file through a window: a merge reads every block of its input
  * parts in file order, and two `pread`s per block (a few hundred bytes each) cost more CPU in
  * syscalls than reading the file in 256 KB steps. Returned views are valid until the next read.
+ *
+ * Shared columns (part-writer.ts) point back at a copy written earlier: nearly every block's
+ * timestamp column does. Such a read must not move the window (it would re-read 256 KB to serve
+ * a few bytes, once per block); it is served from a small cache of the columns read that way,
+ * with each one's CRC-32 so the block check need not run over it again.
  */
 const READ_AHEAD_BYTES = 256 * 1024;
+/** Shared columns are at most 4096 bytes (part-writer.ts); this many bytes of them are kept. */
+const MAX_BACK_BYTES = 4 << 20;
 
 class ReadAhead {
   private buf = Buffer.allocUnsafe(0);
   private start = 0;
   private end = 0;
+  private readonly back = new Map<number, { bytes: Buffer; crc: number }>();
+  private backBytes = 0;
+  /** CRC-32 of what the last read returned when the cache knew it, else -1. */
+  lastCrc = -1;
 
   constructor(private readonly fd: number) {}
 
   read(len: number, pos: number): Buffer {
+    this.lastCrc = -1;
+    if (pos < this.start && len <= 4096) return this.readBack(len, pos);
     if (pos < this.start || pos + len > this.end) {
       const size = Math.max(len, READ_AHEAD_BYTES);
       if (this.buf.length < size) this.buf = Buffer.allocUnsafe(size);
@@ -66,6 +77,24 @@ class ReadAhead {
       this.end = pos + got;
     }
     return this.buf.subarray(pos - this.start, pos - this.start + len);
+  }
+
+  private readBack(len: number, pos: number): Buffer {
+    const hit = this.back.get(pos);
+    if (hit && hit.bytes.length === len) {
+      this.lastCrc = hit.crc;
+      return hit.bytes;
+    }
+    const bytes = readExact(this.fd, len, pos);
+    const crc = crc32(bytes);
+    if (this.backBytes + len > MAX_BACK_BYTES) {
+      this.back.clear();
+      this.backBytes = 0;
+    }
+    this.back.set(pos, { bytes, crc });
+    this.backBytes += len + 64;
+    this.lastCrc = crc;
+    return bytes;
   }
 }
 
@@ -459,8 +488,9 @@ export class Part {
     }
     if (sequential) this.readAhead ??= { ts: new ReadAhead(fds.ts), vs: new ReadAhead(fds.vs) };
     const tb = sequential ? this.readAhead!.ts.read(h.tsSize, h.tsOffset) : readExact(fds.ts, h.tsSize, h.tsOffset);
+    const tsCrc = sequential && this.readAhead!.ts.lastCrc >= 0 ? this.readAhead!.ts.lastCrc : crc32(tb);
     const vb = sequential ? this.readAhead!.vs.read(h.valSize, h.valOffset) : readExact(fds.vs, h.valSize, h.valOffset);
-    if (crc32(vb, crc32(tb)) !== h.crc) throw new PartCorruptError(this.dir, `block checksum mismatch for series ${h.seriesId} at offset ${h.tsOffset}`);
+    if (crc32(vb, tsCrc) !== h.crc) throw new PartCorruptError(this.dir, `block checksum mismatch for series ${h.seriesId} at offset ${h.tsOffset}`);
     return [tb, vb];
   }
 

@@ -163,12 +163,34 @@ describe('part writer and reader', () => {
 
   it('records format version, rows, time range and per-file checksums in metadata.json', () => {
     const meta = JSON.parse(readFileSync(join(writePart(dir(), { 1: 10 }), 'metadata.json'), 'utf8'));
-    expect(meta.formatVersion).toBe(2);
+    // A flush part keeps plain 64-byte headers: version 1's index layout.
+    expect(meta.formatVersion).toBe(1);
     expect(meta.rows).toBe(10);
     expect(meta.minT).toBe(T0);
     expect(meta.maxT).toBe(T0 + 90_000);
     expect(Object.keys(meta.files).sort()).toEqual(['index.bin', 'metaindex.bin', 'timestamps.bin', 'values.bin']);
     expect(typeof meta.files['values.bin'].crc32).toBe('number');
+  });
+
+  it('writes merged parts as format version 2 (compressed header groups), readable like flush parts', () => {
+    const root = dir();
+    const final = join(root, '0000000000000002');
+    const w = new PartWriter(join(root, 'tmp'), final, 'big', 0);
+    for (let id = 1; id <= 300; id++) {
+      w.addSeries(
+        id,
+        Float64Array.from({ length: 20 }, (_, i) => T0 + i * 10_000),
+        Float64Array.from({ length: 20 }, (_, i) => id * 1e6 + i),
+        20,
+      );
+    }
+    w.finish();
+    expect(JSON.parse(readFileSync(join(final, 'metadata.json'), 'utf8')).formatVersion).toBe(2);
+    expect(statSync(join(final, 'index.bin')).size).toBeLessThan((300 * HEADER_SIZE) / 4);
+    const part = Part.open(final, 'p', { verifyData: true });
+    const got = readAll(part, [1, 299]);
+    expect(got.get(299)!.values[19]).toBe(299e6 + 19);
+    part.retire();
   });
 
   it('rejects a part whose column file was altered, saying which file', () => {
