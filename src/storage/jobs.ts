@@ -43,6 +43,12 @@ export interface MergeJob {
   rules: MergeRules | null;
   /** Recorded in the output's metadata when rules were applied. */
   policy?: { at: number; signature: string };
+  /**
+   * Set to non-zero (shared memory, so the running worker sees it) to stop the merge: it then
+   * writes nothing and answers `cancelled`. A force_merge stops a background merge this way,
+   * since it rewrites those inputs anyway.
+   */
+  cancel?: Int32Array;
 }
 
 /** Histogram store jobs (histograms/jobs.ts) run on the same threads. */
@@ -66,6 +72,8 @@ export interface JobResult {
   parts: WrittenPart[];
   /** Merges only: blocks of the inputs that were damaged and left out. */
   lostBlocks?: LostBlock[];
+  /** Merges only: stopped through MergeJob.cancel; nothing was written. */
+  cancelled?: boolean;
   /** Merges only: an input had no readable series table, so the output lists only what the others did. */
   seriesTablesIncomplete?: boolean;
   rowsIn: number;

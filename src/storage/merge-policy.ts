@@ -37,11 +37,21 @@ export interface StorageLifecycle {
 }
 
 /**
+ * A window qualifies when its biggest part is at most this share of the others together (so at
+ * most a third of the output). Each merge then at least triples the biggest part's size, so a
+ * sample is rewritten about log3(output / flush part) times before force_merge. With 2 (two
+ * thirds of the output) a 72M-sample burst at 100k series rewrote each sample ~3.2 times in
+ * background merges (big parts kept absorbing three flush parts at a time); with 0.5, ~2.3 times
+ * (a simulation of the policy at the bench's ingest and merge rates), for ~1 more part on average.
+ */
+const MAX_PART_SHARE = 0.5;
+
+/**
  * Tiered merge choice over a contiguous window of parts (contiguous so that "later part wins"
  * keeps meaning what it says): among windows of MIN..MAX_FAN_IN parts whose biggest part is not
- * most of the work, take the one with the smallest average part (ties: the longer window), so
- * small parts merge with each other long before they are folded into big ones. When a
- * partition has too many parts, any window of two or more qualifies.
+ * most of the work (MAX_PART_SHARE), take the one with the smallest average part (ties: the
+ * longer window), so small parts merge with each other long before they are folded into big
+ * ones. When a partition has too many parts, any window of two or more qualifies.
  */
 export function pickMergeWindow(parts: readonly Part[]): [number, number] | null {
   return pickWindow(parts.map((p) => p.meta.rows));
@@ -61,7 +71,7 @@ export function pickWindow(rows: readonly number[]): [number, number] | null {
         sum += rows[i]!;
         if (rows[i]! > max) max = rows[i]!;
       }
-      if (!crowded && max > 2 * (sum - max)) continue;
+      if (!crowded && max > MAX_PART_SHARE * (sum - max)) continue;
       const score = sum / len;
       if (score < bestScore) {
         bestScore = score;

@@ -45,6 +45,8 @@ export class MergeScheduler {
   /** force_merges waiting: background merging stops after its current merge, since a force_merge rewrites everything anyway. */
   private forcing = 0;
   private lastLifecycleCheck = 0;
+  /** The running background merge's stop flag (MergeJob.cancel); null when none runs. */
+  private stopBackground: Int32Array | null = null;
   readonly counters: MergeCounters = { merges: 0, mergeSeconds: 0, lastMergeSeconds: 0, mergedRows: 0 };
 
   constructor(private readonly host: MergeHost) {}
@@ -89,6 +91,8 @@ export class MergeScheduler {
   async forceMerge(): Promise<void> {
     this.forcing++;
     try {
+      // A background merge would only produce a part that is merged again at once.
+      if (this.stopBackground) Atomics.store(this.stopBackground, 0, 1);
       await this.idle();
       await this.exclusive(() => this.mergeAll());
     } finally {
@@ -154,14 +158,19 @@ export class MergeScheduler {
         deflate: mergeDeflates(inputs, final),
         rules: lc ? lc.rulesFor(ids, now) : null,
         ...(lc ? { policy: { at: now, signature: lc.signature } } : {}),
+        ...(final ? {} : { cancel: new Int32Array(new SharedArrayBuffer(4)) }),
       };
+      this.stopBackground = job.cancel ?? null;
       let result: JobResult;
       try {
         result = await h.runner.run(job);
       } catch (e) {
         fs.rmSync(join(p.dir, tmpName(job.partName)), { recursive: true, force: true });
         throw e;
+      } finally {
+        this.stopBackground = null;
       }
+      if (result.cancelled) return;
       if (!h.partitions.isLive(p)) {
         // The partition was dropped by retention while we merged.
         fs.rmSync(join(p.dir, job.partName), { recursive: true, force: true });

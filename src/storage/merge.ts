@@ -95,8 +95,13 @@ export function mergeParts(job: MergeJob): Omit<JobResult, 'durationMs'> {
   const lostBlocks: LostBlock[] = [];
   /** Series written, ascending. */
   const written: number[] = [];
+  let series = 0;
   try {
     for (;;) {
+      if (job.cancel && (++series & 1023) === 0 && Atomics.load(job.cancel, 0) !== 0) {
+        writer.abort();
+        return { parts: [], rowsIn, cancelled: true };
+      }
       let id = Infinity;
       for (const c of cursors) {
         const h = c.current;
