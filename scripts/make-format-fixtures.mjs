@@ -149,6 +149,20 @@ function writeV2(dir) {
   writeFileSync(path, JSON.stringify(meta, null, 1) + '\n');
 }
 
+// ---- flush part: version 1 index with shared timestamp columns ---------------------------------
+
+/** A flush part as written since the storage-cpu branch: `type: "small"`, plain 64-byte headers. */
+function writeV1Flush(dir) {
+  const w = new PartWriter(dir + '.tmp', dir, 'small', 0);
+  const all = [...SERIES, ...BULK.map((id) => ({ id, ts: every15s(8), vs: Array(8).fill(id % 3) }))].sort((a, b) => a.id - b.id);
+  for (const s of all) w.addSeries(s.id, Float64Array.from(s.ts), f64s(s.vs), s.ts.length);
+  w.finish();
+  const path = join(dir, 'metadata.json');
+  const meta = JSON.parse(readFileSync(path, 'utf8'));
+  meta.createdAt = CREATED_AT;
+  writeFileSync(path, JSON.stringify(meta, null, 1) + '\n');
+}
+
 // ---- WAL segments ----------------------------------------------------------------------------
 
 function frame(rows) {
@@ -255,4 +269,5 @@ if (only === undefined || only === 'floats') {
   writeWal(join(out, 'wal'));
 }
 if (only === undefined || only === 'histograms') writeHistogramFixtures(join(out, 'histograms'));
+if (only === undefined || only === 'flush-v1') writeV1Flush(join(out, 'part-v1-flush'));
 console.log(`fixtures written to ${out}`);

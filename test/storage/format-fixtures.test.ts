@@ -115,6 +115,26 @@ describe('committed format fixtures (test/storage/testdata)', () => {
     for (const id of bulk) expectSeries(got, id, every15s(8), Array(8).fill(id % 3));
   });
 
+  it('a flush part (version 1 index) stores plain 64-byte headers and shares timestamp columns', () => {
+    const part = openFixture('part-v1-flush');
+    expect(part.meta.formatVersion).toBe(1);
+    expect(part.meta.type).toBe('small');
+    expect(part.meta.deflated).toBe(false);
+    expect(statSync(join(TESTDATA, 'part-v1-flush', 'index.bin')).size).toBe(266 * HEADER_SIZE);
+    const headers = [...part.readHeaderGroup(0), ...part.readHeaderGroup(1)];
+    expect(new Set(headers.filter((h) => h.count === 8 && h.seriesId !== 2).map((h) => h.tsOffset))).toEqual(new Set([0]));
+    expect(headers.every((h) => (h.valCodec & COMPRESSED) === 0)).toBe(true);
+  });
+
+  it('a flush part (version 1 index) reads back every sample written', () => {
+    const part = openFixture('part-v1-flush');
+    const bulk = Array.from({ length: 261 }, (_, k) => 10 + k);
+    const got = readAll(part, [1, 2, 3, 4, 5, 7, ...bulk, 271]);
+    expect(got.size).toBe(5 + bulk.length);
+    for (const [id, s] of Object.entries(SERIES)) expectSeries(got, Number(id), s.ts, s.vs);
+    for (const id of bulk) expectSeries(got, id, every15s(8), Array(8).fill(id % 3));
+  });
+
   it('the WAL segments replay to the rows written, cutting the torn frame at the end', async () => {
     const d = tempDir('strata-wal-fixture-');
     cleanups.push(d.cleanup);
