@@ -119,16 +119,23 @@ class SharedColumns {
   private readonly at: number[] = [];
   private readonly stored: StoredColumn[] = [];
 
-  /** kind (8 bits), size (13 bits: ≤ MAX_SHARED_BYTES) and CRC32 as one exact integer (53 bits). */
+  private readonly kinds: number[] = [];
+  private readonly sizes: number[] = [];
+
+  /**
+   * kind, size and CRC32 mixed into a small integer (a V8 Smi: a Map keyed by 53-bit numbers
+   * hashed heap numbers, a fifth of a merge's remembering). A collision only means the later
+   * column is remembered instead: find compares kind, size and bytes.
+   */
   private static key(kind: number, size: number, crc: number): number {
-    return ((crc >>> 0) * 8192 + size) * 256 + (kind & 0xff);
+    return (crc ^ Math.imul(size, 0x9e3779b1) ^ (kind << 23)) & 0x3fffffff;
   }
 
   /** How identical codec output of the same kind was stored before, if it was. */
   find(kind: number, bytes: Uint8Array, crc: number): StoredColumn | undefined {
     if (bytes.length > MAX_SHARED_BYTES) return undefined;
     const slot = this.byKey.get(SharedColumns.key(kind, bytes.length, crc));
-    if (slot === undefined) return undefined;
+    if (slot === undefined || this.kinds[slot] !== kind || this.sizes[slot] !== bytes.length) return undefined;
     const a = this.arena;
     const from = this.at[slot]!;
     for (let i = 0; i < bytes.length; i++) if (a[from + i] !== bytes[i]) return undefined;
@@ -146,6 +153,8 @@ class SharedColumns {
     if (this.used + rawLen + storedLen + 64 > MAX_SHARED_MEMORY) {
       this.byKey.clear();
       this.at.length = 0;
+      this.kinds.length = 0;
+      this.sizes.length = 0;
       this.stored.length = 0;
       this.used = 0;
     }
@@ -172,6 +181,8 @@ class SharedColumns {
     };
     this.byKey.set(SharedColumns.key(kind, rawLen, crc), this.at.length);
     this.at.push(at);
+    this.kinds.push(kind);
+    this.sizes.push(rawLen);
     this.stored.push(kept);
     // 64: what an entry costs besides its bytes, as the budget counted it before the arena.
     this.used += rawLen + storedLen + 64;
