@@ -131,14 +131,29 @@ class SharedColumns {
     return (crc ^ Math.imul(size, 0x9e3779b1) ^ (kind << 23)) & 0x3fffffff;
   }
 
+  /** The slot last matched or added: the next series of the same scrape target usually repeats it. */
+  private last = -1;
+
+  /** Whether `slot` holds exactly this codec output. */
+  private holds(slot: number, kind: number, bytes: Uint8Array): boolean {
+    if (this.kinds[slot] !== kind || this.sizes[slot] !== bytes.length) return false;
+    const a = this.arena;
+    const from = this.at[slot]!;
+    for (let i = 0; i < bytes.length; i++) if (a[from + i] !== bytes[i]) return false;
+    return true;
+  }
+
+  /** The column last matched or added, if `bytes` repeat it (no checksum needed to look). */
+  findLast(kind: number, bytes: Uint8Array): StoredColumn | undefined {
+    return this.last >= 0 && this.holds(this.last, kind, bytes) ? this.stored[this.last] : undefined;
+  }
+
   /** How identical codec output of the same kind was stored before, if it was. */
   find(kind: number, bytes: Uint8Array, crc: number): StoredColumn | undefined {
     if (bytes.length > MAX_SHARED_BYTES) return undefined;
     const slot = this.byKey.get(SharedColumns.key(kind, bytes.length, crc));
-    if (slot === undefined || this.kinds[slot] !== kind || this.sizes[slot] !== bytes.length) return undefined;
-    const a = this.arena;
-    const from = this.at[slot]!;
-    for (let i = 0; i < bytes.length; i++) if (a[from + i] !== bytes[i]) return undefined;
+    if (slot === undefined || !this.holds(slot, kind, bytes)) return undefined;
+    this.last = slot;
     return this.stored[slot];
   }
 
@@ -157,6 +172,7 @@ class SharedColumns {
       this.sizes.length = 0;
       this.stored.length = 0;
       this.used = 0;
+      this.last = -1;
     }
     const at = this.used;
     const need = at + rawLen + storedLen;
@@ -179,6 +195,7 @@ class SharedColumns {
       crc: column.crc,
       bytes: storedLen > 0 ? this.arena.subarray(at + rawLen, at + rawLen + storedLen) : this.arena.subarray(at, at + rawLen),
     };
+    this.last = this.at.length;
     this.byKey.set(SharedColumns.key(kind, rawLen, crc), this.at.length);
     this.at.push(at);
     this.kinds.push(kind);
@@ -297,6 +314,8 @@ export class PartWriter {
    * columns: a value column's stored bytes go into the block checksum after them.
    */
   private storeColumn(column: 'timestamps' | 'values', c: EncodedColumn, shared: SharedColumns | null): StoredColumn {
+    const again = shared?.findLast(c.kind, c.bytes);
+    if (again) return again;
     const rawCrc = shared || column === 'timestamps' ? crc32(c.bytes) : 0;
     const hit = shared?.find(c.kind, c.bytes, rawCrc);
     if (hit) return hit;
