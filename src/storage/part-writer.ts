@@ -113,8 +113,16 @@ interface StoredColumn {
  */
 class SharedColumns {
   private readonly byKey = new Map<number, number>();
-  /** Grown as needed: a flush part remembers a few KB of timestamp columns, not 4 MB. */
-  private arena = new Uint8Array(64 << 10);
+  /**
+   * Grown as needed: a flush part remembers a few KB of timestamp columns, not 4 MB. A merge
+   * remembers its value columns too and fills it: it starts at full size (growing re-points
+   * every remembered column).
+   */
+  private arena: Uint8Array;
+
+  constructor(full: boolean) {
+    this.arena = new Uint8Array(full ? MAX_SHARED_MEMORY : 64 << 10);
+  }
   private used = 0;
   private readonly at: number[] = [];
   private readonly stored: StoredColumn[] = [];
@@ -221,8 +229,9 @@ export class PartWriter {
   private blockMinT = Infinity;
   private blockMaxT = -Infinity;
   private readonly metaEntry = Buffer.alloc(METAINDEX_ENTRY_SIZE);
-  private readonly sharedTimestamps = new SharedColumns();
-  private readonly sharedValues = new SharedColumns();
+  private readonly sharedTimestamps = new SharedColumns(false);
+  /** Merged parts only (created on their first block). */
+  private sharedValues: SharedColumns | null = null;
   private readonly deflater = new DeflateAdvisor();
   private rows = 0;
   private blocks = 0;
@@ -280,7 +289,7 @@ export class PartWriter {
     // Value columns repeat less often than timestamps (constant series, histogram buckets): a
     // flush part, merged again within minutes, writes them without looking (a lookup per block
     // cost as much as the rest of a flush with 100k series of a few samples each).
-    const v = this.storeColumn('values', encodeValuesColumn(vs, count), this.type === 'big' ? this.sharedValues : null);
+    const v = this.storeColumn('values', encodeValuesColumn(vs, count), this.type === 'big' ? (this.sharedValues ??= new SharedColumns(true)) : null);
     const minT = ts[0]!;
     const maxT = ts[count - 1]!;
     if (this.headersInBlock === 0) this.blockFirstId = id;
