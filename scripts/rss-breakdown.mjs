@@ -93,7 +93,9 @@ async function wsConnect(url) {
   const sock = connect(Number(u.port), u.hostname);
   await new Promise((res, rej) => sock.once('connect', res).once('error', rej));
   const key = randomBytes(16).toString('base64');
-  sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  sock.write(
+    `GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   let buf = Buffer.alloc(0);
   let upgraded = false;
   const listeners = [];
@@ -240,7 +242,8 @@ const mib = (b) => (b / MiB).toFixed(1);
 
 function printSample(s) {
   console.log(`RSS ${mib(s.smaps.total)} MiB (pid ${s.pid}, ${new Date(s.at).toISOString()})`);
-  for (const [k, v] of Object.entries(s.smaps).sort((a, b) => b[1] - a[1])) if (k !== 'total' && v >= 0.5 * MiB) console.log(`  ${k.padEnd(28)} ${mib(v).padStart(8)} MiB`);
+  for (const [k, v] of Object.entries(s.smaps).sort((a, b) => b[1] - a[1]))
+    if (k !== 'total' && v >= 0.5 * MiB) console.log(`  ${k.padEnd(28)} ${mib(v).padStart(8)} MiB`);
   if (s.threads) {
     console.log('  per thread (V8):     committed  heapUsed  external  arrayBufs  malloced  new-space  old-space');
     for (const t of s.threads) {

@@ -113,8 +113,18 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
         samples: [{ value: collector.collections }],
       },
       { name: 'strata_forced_gc_seconds_total', help: 'Time spent in those GCs.', type: 'counter', samples: [{ value: collector.pauseMs / 1000 }] },
-      { name: 'strata_malloc_trims_total', help: 'malloc_trim calls returning freed native memory to the OS.', type: 'counter', samples: [{ value: collector.trims }] },
-      { name: 'strata_malloc_trim_seconds_total', help: 'Wall time those trims took (on a pool thread).', type: 'counter', samples: [{ value: collector.trimMs / 1000 }] },
+      {
+        name: 'strata_malloc_trims_total',
+        help: 'malloc_trim calls returning freed native memory to the OS.',
+        type: 'counter',
+        samples: [{ value: collector.trims }],
+      },
+      {
+        name: 'strata_malloc_trim_seconds_total',
+        help: 'Wall time those trims took (on a pool thread).',
+        type: 'counter',
+        samples: [{ value: collector.trimMs / 1000 }],
+      },
     ]);
 
     const limits = resolveLimits({

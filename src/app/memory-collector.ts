@@ -17,8 +17,9 @@ import { canTrimMalloc, exposeGc, trimMalloc } from '../runtime/index.js';
  * pages only from the top of its heap, so what the workers freed after an ingestion burst and the
  * main thread after a round of queries stayed resident (~90 MiB of ~300 after the bench's 30-host
  * ingest). When resident memory has grown by `trimSlackBytes` since the last trim, at most every
- * `trimIntervalMs`, the collector has malloc_trim hand the free pages back (see runtime's
- * trimMalloc: on a pool thread, a no-op without its addon).
+ * `trimIntervalMs` (`busyTrimIntervalMs` while the event loop is busy), the collector has
+ * malloc_trim hand the free pages back (see runtime's trimMalloc: on a pool thread, a no-op
+ * without its addon).
  */
 
 export interface MemoryCollectorOptions {
@@ -32,6 +33,12 @@ export interface MemoryCollectorOptions {
   readonly trimSlackBytes?: number;
   /** Least time between two malloc trims (default 5000 ms). */
   readonly trimIntervalMs?: number;
+  /**
+   * The same while the event loop was more than half busy over the last interval (default
+   * 30000 ms): freed pages a busy process hands back it mostly faults in again soon, and a trim
+   * holds each arena's lock while it walks it.
+   */
+  readonly busyTrimIntervalMs?: number;
 }
 
 export interface MemoryCollector {
@@ -54,6 +61,7 @@ export function startMemoryCollector(opts: MemoryCollectorOptions = {}): MemoryC
   }
   const trimSlack = opts.trimSlackBytes ?? 16 * 1024 * 1024;
   const trimInterval = opts.trimIntervalMs ?? 5000;
+  const busyTrimInterval = Math.max(trimInterval, opts.busyTrimIntervalMs ?? 30_000);
   const gc = exposeGc();
   const canTrim = canTrimMalloc();
   const start = process.memoryUsage();
@@ -66,12 +74,15 @@ export function startMemoryCollector(opts: MemoryCollectorOptions = {}): MemoryC
   let collections = 0;
   let pauseMs = 0;
   let trimming = false;
+  let elu = performance.eventLoopUtilization();
   const maybeTrim = (): void => {
+    const busy = performance.eventLoopUtilization(elu).utilization > 0.5;
+    elu = performance.eventLoopUtilization();
     if (!canTrim || trimming) return;
     const rss = process.memoryUsage.rss();
     if (rss < rssAfterTrim) rssAfterTrim = rss;
     const started = performance.now();
-    if (rss - rssAfterTrim < trimSlack || started - lastTrim < trimInterval) return;
+    if (rss - rssAfterTrim < trimSlack || started - lastTrim < (busy ? busyTrimInterval : trimInterval)) return;
     trimming = true;
     void trimMalloc().then(
       () => {

@@ -45,7 +45,13 @@ describe('memory collector', () => {
   });
 
   it.skipIf(!canTrimMalloc())('trims malloc once resident memory has grown past its trim slack', async () => {
-    const c = startMemoryCollector({ intervalMs: 20, slackBytes: 1024 * 1024 * 1024, heapSlackBytes: 1024 * 1024 * 1024, trimSlackBytes: 8 * 1024 * 1024, trimIntervalMs: 20 });
+    const c = startMemoryCollector({
+      intervalMs: 20,
+      slackBytes: 1024 * 1024 * 1024,
+      heapSlackBytes: 1024 * 1024 * 1024,
+      trimSlackBytes: 8 * 1024 * 1024,
+      trimIntervalMs: 20,
+    });
     try {
       const held = Array.from({ length: 2048 }, () => Buffer.allocUnsafeSlow(32 * 1024).fill(1));
       for (let i = 0; i < 100 && c.trims === 0; i++) await sleep(20);
