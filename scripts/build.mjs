@@ -2,7 +2,7 @@
 // Builds everything under dist/: the Peggy parser, the WASM codecs, the TypeScript and the UI.
 // Each generator runs only when its output is older than its inputs, so a rebuild is cheap.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,6 +56,21 @@ if (existsSync(nativeEntry) && stale(wasmOut, [join(root, 'native')])) {
   ]);
 }
 
+// 2b. The malloc_trim addon (native/malloc-trim.c), on glibc Linux when a C compiler is found. It is
+// optional: without it src/runtime/malloc-trim.ts does nothing, so a missing compiler only warns.
+const trimSrc = join(root, 'native/malloc-trim.c');
+const trimOut = join(root, 'src/runtime/generated/malloc-trim.node');
+if (process.platform === 'linux' && existsSync(trimSrc) && stale(trimOut, [trimSrc])) {
+  mkdirSync(dirname(trimOut), { recursive: true });
+  try {
+    execFileSync(process.env.CC || 'cc', ['-O2', '-shared', '-fPIC', '-o', trimOut, trimSrc], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch (e) {
+    console.error(
+      `[build] native/malloc-trim.c not built (${e.message.split('\n')[0]}); freed malloc memory is returned to the OS only as glibc does by itself`,
+    );
+  }
+}
+
 // 3. TypeScript. tsc still emits when there are type errors; we finish the build and fail at the end,
 // so one module's type error does not hide the others' output during development.
 let failed = false;
@@ -76,7 +91,11 @@ function copyGenerated(dir) {
           if (f.endsWith('.ts')) continue;
           const dest = join(root, 'dist', relative(join(root, 'src'), p), f);
           mkdirSync(dirname(dest), { recursive: true });
-          copyFileSync(join(p, f), dest);
+          // A running server has its addon mapped: copying over it in place would crash it.
+          if (f.endsWith('.node')) {
+            copyFileSync(join(p, f), dest + '.tmp');
+            renameSync(dest + '.tmp', dest);
+          } else copyFileSync(join(p, f), dest);
         }
       } else copyGenerated(p);
     }

@@ -33,6 +33,7 @@ import { assertNotHalfRestored } from '../snapshot/index.js';
 import { ExemplarStore } from '../exemplars/index.js';
 import { registerUiRoutes } from '../ui/index.js';
 
+import { cacheMetrics } from './cache-metrics.js';
 import { startMemoryCollector } from './memory-collector.js';
 import { WriteHealth } from './write-health.js';
 import { indexDamageMetrics, indexDamageRecord, logSalvage } from './index-health.js';
@@ -112,6 +113,18 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
         samples: [{ value: collector.collections }],
       },
       { name: 'strata_forced_gc_seconds_total', help: 'Time spent in those GCs.', type: 'counter', samples: [{ value: collector.pauseMs / 1000 }] },
+      {
+        name: 'strata_malloc_trims_total',
+        help: 'malloc_trim calls returning freed native memory to the OS.',
+        type: 'counter',
+        samples: [{ value: collector.trims }],
+      },
+      {
+        name: 'strata_malloc_trim_seconds_total',
+        help: 'Wall time those trims took (on a pool thread).',
+        type: 'counter',
+        samples: [{ value: collector.trimMs / 1000 }],
+      },
     ]);
 
     const limits = resolveLimits({
@@ -172,6 +185,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
     registerLabelRoutes(router, { db: database, maxSeries: config.searchMaxSeries });
     const rollupCache = new RollupResultCache(config.searchDisableCache ? 0 : config.searchRollupResultCacheSize, config.searchCacheTimestampOffsetMs);
     database.onDataChange(rollupCache);
+    metrics.addCollector(() => cacheMetrics(database, rollupCache));
     registerQueryRoutes(router, {
       rollupCache,
       maxMemoryPerQuery: config.searchMaxMemoryPerQuery,
@@ -245,6 +259,7 @@ export async function startApp(config: Config, flags: Readonly<Record<string, st
 /** Storage figures that go up and down; every other number the engine reports is a counter. */
 const STORAGE_GAUGES = new Set([
   'pendingRows',
+  'memtableBytes',
   'partitions',
   'diskBytes',
   'lastMergeDurationSeconds',

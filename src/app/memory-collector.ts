@@ -1,4 +1,4 @@
-import { exposeGc } from '../runtime/index.js';
+import { canTrimMalloc, exposeGc, trimMalloc } from '../runtime/index.js';
 
 /**
  * Ingestion leaves most of its garbage outside the JS heap: request bodies, decoded columns and
@@ -12,6 +12,14 @@ import { exposeGc } from '../runtime/index.js';
  * heap has roughly doubled) would otherwise keep through minutes of steady ingestion.
  * (V8's `execution: 'async'` variant was tried: it did not release the buffers.) A full GC of the
  * main heap takes tens of milliseconds; at most one per interval.
+ *
+ * Freed native memory does not leave the process by itself either: glibc returns a malloc arena's
+ * pages only from the top of its heap, so what the workers freed after an ingestion burst and the
+ * main thread after a round of queries stayed resident (~90 MiB of ~300 after the bench's 30-host
+ * ingest). When resident memory has grown by `trimSlackBytes` since the last trim, at most every
+ * `trimIntervalMs` (`busyTrimIntervalMs` while the event loop is busy), the collector has
+ * malloc_trim hand the free pages back (see runtime's trimMalloc: on a pool thread, a no-op
+ * without its addon).
  */
 
 export interface MemoryCollectorOptions {
@@ -21,6 +29,16 @@ export interface MemoryCollectorOptions {
   readonly slackBytes?: number;
   /** Growth of the JS heap in use that triggers a collection (default 48 MiB). */
   readonly heapSlackBytes?: number;
+  /** Growth of resident memory since the last malloc trim that triggers one (default 16 MiB). */
+  readonly trimSlackBytes?: number;
+  /** Least time between two malloc trims (default 5000 ms). */
+  readonly trimIntervalMs?: number;
+  /**
+   * The same while the event loop was more than half busy over the last interval (default
+   * 30000 ms): freed pages a busy process hands back it mostly faults in again soon, and a trim
+   * holds each arena's lock while it walks it.
+   */
+  readonly busyTrimIntervalMs?: number;
 }
 
 export interface MemoryCollector {
@@ -28,6 +46,9 @@ export interface MemoryCollector {
   readonly collections: number;
   /** Milliseconds spent in them. */
   readonly pauseMs: number;
+  /** malloc trims run so far, and milliseconds spent in them. */
+  readonly trims: number;
+  readonly trimMs: number;
   stop(): void;
 }
 
@@ -38,13 +59,46 @@ export function startMemoryCollector(opts: MemoryCollectorOptions = {}): MemoryC
   if (!(intervalMs > 0) || !(slack > 0) || !(heapSlack > 0)) {
     throw new RangeError(`memory collector: intervalMs, slackBytes and heapSlackBytes must be > 0, got ${intervalMs}, ${slack} and ${heapSlack}`);
   }
+  const trimSlack = opts.trimSlackBytes ?? 16 * 1024 * 1024;
+  const trimInterval = opts.trimIntervalMs ?? 5000;
+  const busyTrimInterval = Math.max(trimInterval, opts.busyTrimIntervalMs ?? 30_000);
   const gc = exposeGc();
+  const canTrim = canTrimMalloc();
   const start = process.memoryUsage();
+  let rssAfterTrim = start.rss;
+  let lastTrim = -Infinity;
+  let trims = 0;
+  let trimMs = 0;
   let baseline = start.external;
   let heapBaseline = start.heapUsed;
   let collections = 0;
   let pauseMs = 0;
+  let trimming = false;
+  let elu = performance.eventLoopUtilization();
+  const maybeTrim = (): void => {
+    const busy = performance.eventLoopUtilization(elu).utilization > 0.5;
+    elu = performance.eventLoopUtilization();
+    if (!canTrim || trimming) return;
+    const rss = process.memoryUsage.rss();
+    if (rss < rssAfterTrim) rssAfterTrim = rss;
+    const started = performance.now();
+    if (rss - rssAfterTrim < trimSlack || started - lastTrim < (busy ? busyTrimInterval : trimInterval)) return;
+    trimming = true;
+    void trimMalloc().then(
+      () => {
+        trimming = false;
+        lastTrim = performance.now();
+        trimMs += lastTrim - started;
+        trims++;
+        rssAfterTrim = process.memoryUsage.rss();
+      },
+      () => {
+        trimming = false;
+      },
+    );
+  };
   const timer = setInterval(() => {
+    maybeTrim();
     if (gc === null) return;
     const { external, heapUsed } = process.memoryUsage();
     // A V8-initiated collection since the last look lowers the baselines by itself.
@@ -66,6 +120,12 @@ export function startMemoryCollector(opts: MemoryCollectorOptions = {}): MemoryC
     },
     get pauseMs() {
       return pauseMs;
+    },
+    get trims() {
+      return trims;
+    },
+    get trimMs() {
+      return trimMs;
     },
     stop() {
       clearInterval(timer);

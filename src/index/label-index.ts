@@ -807,6 +807,11 @@ export class LabelIndex {
     return this.deleted;
   }
 
+  /** Bytes (estimated) the cache of decoded label blocks holds. */
+  get labelBlockCacheBytes(): number {
+    return this.labelBlocks.bytes;
+  }
+
   /**
    * Live (not deleted) series, of one tenant or of all. O(1) without a tenant: ids are handed out
    * contiguously from 1 and only by committed transactions, so nextId - 1 series were ever created.

@@ -77,6 +77,8 @@ export interface StorageStats {
   rowsDroppedOutOfRetention: number;
   /** Rows in memtables, not yet in parts. */
   pendingRows: number;
+  /** Bytes of the memtables' row columns (active, sealed and the spare kept for reuse), used or not. */
+  memtableBytes: number;
   rowsByPartType: Record<PartType, number>;
   partsByType: Record<PartType, number>;
   partitions: number;

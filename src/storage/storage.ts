@@ -42,6 +42,8 @@ const readScratch = [new Float64Array(8192), new Float64Array(8192)];
  */
 const DEFAULT_MAX_PENDING_ROWS = 1 << 20;
 const MIN_MEMTABLE_ROWS = 4096;
+/** A memtable row's columns: timestamp and value (8 bytes each) and the link to the series' previous row. */
+const MEMTABLE_ROW_BYTES = 20;
 
 /**
  * part.collect with the samples under tombstones cut out: the samples one part gives a series
@@ -558,7 +560,20 @@ export class Storage {
       this.counters.flushes++;
       this.counters.flushSeconds += (performance.now() - started) / 1000;
     }
+    this.releaseIdleColumns();
     this.background(this.merges.maybeMerge());
+  }
+
+  /**
+   * A burst leaves the active memtable and the spare with the columns it needed (up to
+   * maxPendingRows rows of 20 bytes: 40 MiB at the default), which newMemtable keeps reusing.
+   * A flush that ends with no new row means writes have paused: go back to the smallest columns
+   * instead of holding the burst's while idle; the next burst regrows them.
+   */
+  private releaseIdleColumns(): void {
+    if (this.active.length > 0 || this.sealed.length > 0) return;
+    this.spare = null;
+    if (this.active.capacity > MIN_MEMTABLE_ROWS) this.active = new Memtable(MIN_MEMTABLE_ROWS, this.flushRunner.inWorker);
   }
 
   private nextPartName(): string {
@@ -626,6 +641,7 @@ export class Storage {
       rowsIngested: c.rowsIngested,
       rowsDroppedOutOfRetention: c.rowsDropped,
       pendingRows: pending,
+      memtableBytes: [this.active, this.spare, ...this.sealed.map((m) => m.mt)].reduce((n, m) => n + (m ? m.capacity * MEMTABLE_ROW_BYTES : 0), 0),
       rowsByPartType,
       partsByType,
       partitions: this.partitions.size,

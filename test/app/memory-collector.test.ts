@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startMemoryCollector } from '../../src/app/memory-collector.js';
+import { canTrimMalloc } from '../../src/runtime/index.js';
 
 /** Buffers nobody holds on to, outside the JS heap; returns one of them to watch. */
 function makeGarbage(bytes: number): object {
@@ -41,6 +42,31 @@ describe('memory collector', () => {
     } finally {
       c.stop();
     }
+  });
+
+  it.skipIf(!canTrimMalloc())('trims malloc once resident memory has grown past its trim slack', async () => {
+    const c = startMemoryCollector({
+      intervalMs: 20,
+      slackBytes: 1024 * 1024 * 1024,
+      heapSlackBytes: 1024 * 1024 * 1024,
+      trimSlackBytes: 8 * 1024 * 1024,
+      trimIntervalMs: 20,
+    });
+    try {
+      const held = Array.from({ length: 2048 }, () => Buffer.allocUnsafeSlow(32 * 1024).fill(1));
+      for (let i = 0; i < 100 && c.trims === 0; i++) await sleep(20);
+      expect(c.trims).toBeGreaterThan(0);
+      expect(held.length).toBe(2048);
+    } finally {
+      c.stop();
+    }
+  });
+
+  it('does not trim while resident memory stays within its trim slack', async () => {
+    const c = startMemoryCollector({ intervalMs: 10, trimSlackBytes: 1024 * 1024 * 1024 });
+    await sleep(60);
+    c.stop();
+    expect(c.trims).toBe(0);
   });
 
   it('does nothing while external memory stays within its slack', async () => {

@@ -430,4 +430,18 @@ describe('Storage durability modes and backpressure', () => {
     expect(s.stats().flushesTotal).toBeGreaterThanOrEqual(4);
     expect((await s.read([7], 0, Infinity)).get(7)!.values.length).toBe(50);
   });
+
+  it('gives the columns of a write burst back once a flush finds no new rows', async () => {
+    const { s } = await fresh({ maxPendingRows: 1 << 16 });
+    const idle = s.stats().memtableBytes;
+    for (let b = 0; b < 40; b++) {
+      const list: [number, number, number][] = Array.from({ length: 2000 }, (_, i) => [i, T0 + b * 1000, b]);
+      await s.append(...rows(list));
+    }
+    expect(s.stats().memtableBytes).toBeGreaterThan(16 * idle);
+    await s.forceFlush();
+    await s.whenIdle();
+    expect(s.stats().memtableBytes).toBe(idle);
+    expect((await s.read([7], 0, Infinity)).get(7)!.values.length).toBe(40);
+  });
 });
