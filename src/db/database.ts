@@ -11,7 +11,6 @@ import {
   METRIC_NAME,
   compareLabels,
   formatLabels,
-  sortByLabels,
   formatTenant,
   type SeriesSamples,
   type LabelMatcher,
@@ -35,6 +34,7 @@ import {
   type WalArchive,
 } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
+import { SelectionOrderCache } from './selection-order.js';
 import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
@@ -190,6 +190,8 @@ export class Database {
   private readonly compactTimer: NodeJS.Timeout;
   private readonly scratchIds: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
   private readonly limiter: SeriesLimiter;
+  /** Label order of recent large selections (3 MiB at most). */
+  private readonly selectionOrder = new SelectionOrderCache(262_144);
   /** `<data>/snapshots/`: consistent, hard-linked copies for backups. */
   readonly snapshots: Snapshots;
 
@@ -487,15 +489,15 @@ export class Database {
   ): Promise<Series[]> {
     const ids = this.selectIds(tenant, matchers, minT, maxT);
     const samples = await this.readSeries(ids, minT, maxT, arena, damage);
-    const out: Series[] = [];
+    const found: { id: number; labels: Labels; samples: Omit<Series, 'labels'> }[] = [];
     for (const id of ids) {
       const s = samples.get(id);
       // A series whose labels sit in a damaged index entry is not served (the answer warns).
       const labels = s ? this.index.labelsIfKnown(id) : undefined;
-      if (s && labels) out.push({ labels, ...s });
+      if (s && labels) found.push({ id, labels, samples: s });
     }
-    sortByLabels(out);
-    return out;
+    this.selectionOrder.sort(found);
+    return found.map((f) => ({ labels: f.labels, ...f.samples }));
   }
 
   /** The series select() would return, read batch by batch (each batch into an arena of its own). */
@@ -512,7 +514,7 @@ export class Database {
       const labels = this.index.labelsIfKnown(id);
       if (labels) entries.push({ id, labels });
     }
-    sortByLabels(entries);
+    this.selectionOrder.sort(entries);
     return seriesStream(entries, (ids, arena) => this.readSeries(ids, minT, maxT, arena, damage), batchArena);
   }
 
