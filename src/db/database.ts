@@ -156,6 +156,8 @@ const NO_SAMPLES = new Float64Array(0);
 function withHistograms(s: SeriesSamples | undefined, h: HistogramSamples | undefined, storedHints = false): Omit<Series, 'labels'> | null {
   const floats = s !== undefined && s.timestamps.length > 0;
   if (!floats && h === undefined) return null;
+  // Most series: floats only, as storage read them (no copy of the pair per series).
+  if (h === undefined) return { timestamps: s!.timestamps, values: s!.values };
   // Reset hints as a Prometheus TSDB returns them (storage keeps them as written).
   return {
     timestamps: floats ? s.timestamps : NO_SAMPLES,
@@ -497,7 +499,9 @@ export class Database {
       if (s && labels) found.push({ id, labels, samples: s });
     }
     this.selectionOrder.sort(found);
-    return found.map((f) => ({ labels: f.labels, ...f.samples }));
+    return found.map(({ labels, samples: s }) =>
+      s.histograms ? { labels, timestamps: s.timestamps, values: s.values, histograms: s.histograms } : { labels, timestamps: s.timestamps, values: s.values },
+    );
   }
 
   /** The series select() would return, read batch by batch (each batch into an arena of its own). */

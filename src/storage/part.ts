@@ -466,13 +466,14 @@ export class Part {
 
   /**
    * For ascending ids, appends each series' samples in [minT, maxT] to the buffer the callback
-   * returns for it (called in id order, only for ids this part holds in range).
+   * returns for it (called in id order, only for ids this part holds in range, with the id's
+   * position in ids).
    */
   collect(
     ids: readonly number[],
     minT: number,
     maxT: number,
-    bufferFor: (id: number) => SampleBuffer,
+    bufferFor: (id: number, k: number) => SampleBuffer,
     scratch: Float64Array[],
     onBadBlock?: (err: BlockCorruptError) => void,
   ): void {
@@ -508,7 +509,7 @@ export class Part {
           if (raw.readDoubleLE(off + 16) < minT || raw.readDoubleLE(off + 8) > maxT) continue;
           // Keyed by block number: blocks may share a timestamp column, so offsets are not unique.
           try {
-            this.readBlockCached(raw, off, b * HEADERS_PER_GROUP + j, minT, maxT, bufferFor(id), scratch);
+            this.readBlockCached(raw, off, b * HEADERS_PER_GROUP + j, minT, maxT, bufferFor(id, kk), scratch);
           } catch (e) {
             // A bad block costs its own samples only: the caller reports it, the read goes on.
             if (!onBadBlock || !(e instanceof PartCorruptError)) throw e;

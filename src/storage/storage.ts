@@ -53,27 +53,27 @@ function collectWithout(
   ids: readonly number[],
   minT: number,
   maxT: number,
-  bufferFor: (id: number) => SampleBuffer,
+  bufferFor: (id: number, k: number) => SampleBuffer,
   scratch: Float64Array[],
   onBadBlock: (err: BlockCorruptError) => void,
 ): void {
   const seq = parseInt(part.name, 16);
-  const starts = new Map<number, number>();
+  const starts = new Map<number, { k: number; from: number }>();
   part.collect(
     ids,
     minT,
     maxT,
-    (id) => {
-      const b = bufferFor(id);
-      if (!starts.has(id)) starts.set(id, b.length);
+    (id, k) => {
+      const b = bufferFor(id, k);
+      if (!starts.has(id)) starts.set(id, { k, from: b.length });
       return b;
     },
     scratch,
     onBadBlock,
   );
-  for (const [id, from] of starts) {
+  for (const [id, { k, from }] of starts) {
     const cut = intervalsFor(tombs, id, seq);
-    if (cut) cutIntervals(bufferFor(id), from, cut);
+    if (cut) cutIntervals(bufferFor(id, k), from, cut);
   }
 }
 
@@ -357,15 +357,12 @@ export class Storage {
       }
     }
     const memtables = [...this.sealed.map((s) => s.mt), this.active];
-    const bufs = new Map<number, SampleBuffer>();
+    // By position in ids (ascending, each once): parts and memtables hand the position over.
+    const bufs = new Array<SampleBuffer | undefined>(ids.length);
     // The results are views of a few arena slabs, sized to what this read turns out to hold.
     const arena = given ?? new SampleArena(Math.min(1 << 16, Math.max(256, ids.length * 64)));
     if (arena.released) throw new ReadAbandonedError();
-    const bufferFor = (id: number): SampleBuffer => {
-      let b = bufs.get(id);
-      if (!b) bufs.set(id, (b = new SampleBuffer(0, arena)));
-      return b;
-    };
+    const bufferFor = (_id: number, k: number): SampleBuffer => (bufs[k] ??= new SampleBuffer(0, arena));
     const scratch = readScratch;
     try {
       let last = performance.now();
@@ -390,13 +387,16 @@ export class Storage {
     }
     for (const mt of memtables) {
       if (mt.maxT < minT || mt.minT > maxT) continue;
-      for (const id of ids) if (mt.has(id)) mt.collect(id, minT, maxT, bufferFor(id));
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k]!;
+        if (mt.has(id)) mt.collect(id, minT, maxT, bufferFor(id, k));
+      }
     }
-    for (const id of ids) {
-      const b = bufs.get(id);
+    for (let k = 0; k < ids.length; k++) {
+      const b = bufs[k];
       if (!b || b.length === 0) continue;
       normalize(b, this.opts.dedupIntervalMs);
-      result.set(id, b.snapshot());
+      result.set(ids[k]!, b.snapshot());
     }
     return result;
   }
