@@ -472,8 +472,8 @@ export class Database {
   querier(tenant: Tenant, arena?: SampleArena, batchArena: () => SampleArena = () => SampleArena.pooled()): DbQuerier {
     const damage = new Map<string, DamageEntry>();
     return {
-      select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena, damage),
-      stream: (matchers, minT, maxT) => this.stream(tenant, matchers, minT, maxT, batchArena, damage),
+      select: (matchers, minT, maxT, hints) => this.select(tenant, matchers, minT, maxT, arena, damage, hints?.lastOnly),
+      stream: (matchers, minT, maxT, hints) => this.stream(tenant, matchers, minT, maxT, batchArena, damage, hints?.lastOnly),
       warnings: () => {
         const index = this.index.damage.warning();
         return index === null ? damageWarnings([...damage.values()]) : [index, ...damageWarnings([...damage.values()])];
@@ -488,9 +488,10 @@ export class Database {
     maxT: number,
     arena?: SampleArena,
     damage?: Map<string, DamageEntry>,
+    lastOnly = false,
   ): Promise<Series[]> {
     const ids = this.selectIds(tenant, matchers, minT, maxT);
-    const samples = await this.readSeries(ids, minT, maxT, arena, damage);
+    const samples = await this.readSeries(ids, minT, maxT, arena, damage, lastOnly);
     const found: { id: number; labels: Labels; samples: Omit<Series, 'labels'> }[] = [];
     for (const id of ids) {
       const s = samples.get(id);
@@ -512,6 +513,7 @@ export class Database {
     maxT: number,
     batchArena: () => SampleArena,
     damage?: Map<string, DamageEntry>,
+    lastOnly = false,
   ): Promise<SeriesStream> {
     const entries: StreamEntry[] = [];
     for (const id of this.selectIds(tenant, matchers, minT, maxT)) {
@@ -519,7 +521,7 @@ export class Database {
       if (labels) entries.push({ id, labels });
     }
     this.selectionOrder.sort(entries);
-    return seriesStream(entries, (ids, arena) => this.readSeries(ids, minT, maxT, arena, damage), batchArena);
+    return seriesStream(entries, (ids, arena) => this.readSeries(ids, minT, maxT, arena, damage, lastOnly), batchArena);
   }
 
   private selectIds(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number): number[] {
@@ -539,8 +541,9 @@ export class Database {
     maxT: number,
     arena?: SampleArena,
     damage?: Map<string, DamageEntry>,
+    lastOnly = false,
   ): Promise<Map<number, Omit<Series, 'labels'>>> {
-    const samples = await this.storage.read(ids, minT, maxT, arena);
+    const samples = await this.storage.read(ids, minT, maxT, arena, lastOnly);
     const histograms = this.readHistograms(ids, minT, maxT);
     if (this.policies.hasRetentionFilters) this.hideExpired(samples);
     if (damage) for (const e of this.damageFor(ids, minT, maxT)) damage.set(`${e.partition}/${e.part}/${e.seriesId}/${e.minT}`, e);

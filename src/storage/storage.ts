@@ -318,7 +318,7 @@ export class Storage {
    * once the results are no longer read, and a read still running then fails instead of writing
    * into slabs that another read may already use.
    */
-  async read(ids: readonly number[], minT: number, maxT: number, arena?: SampleArena): Promise<Map<number, SeriesSamples>> {
+  async read(ids: readonly number[], minT: number, maxT: number, arena?: SampleArena, lastOnly = false): Promise<Map<number, SeriesSamples>> {
     if (this.closed) throw new StorageClosedError('storage is closed');
     if (Number.isNaN(minT) || Number.isNaN(maxT)) throw new StorageError('read: minT and maxT must be numbers');
     let sorted = ids;
@@ -333,7 +333,7 @@ export class Storage {
       try {
         this.readsInFlight++;
         try {
-          return await this.readOnce(sorted, lo, maxT, arena);
+          return await this.readOnce(sorted, lo, maxT, arena, lastOnly && this.opts.dedupIntervalMs === 0);
         } finally {
           this.readsInFlight--;
         }
@@ -344,7 +344,7 @@ export class Storage {
     }
   }
 
-  private async readOnce(ids: readonly number[], minT: number, maxT: number, given?: SampleArena): Promise<Map<number, SeriesSamples>> {
+  private async readOnce(ids: readonly number[], minT: number, maxT: number, given?: SampleArena, lastOnly = false): Promise<Map<number, SeriesSamples>> {
     const result = new Map<number, SeriesSamples>();
     if (ids.length === 0 || minT > maxT) return result;
     // Snapshot: the part lists and memtables as they are now. Merges may replace parts meanwhile;
@@ -370,7 +370,7 @@ export class Storage {
         try {
           const tombs = this.tombstones.over(spanOf(part));
           const onBadBlock = (e: BlockCorruptError) => this.partitions.badBlock(partition, part.name, e, false);
-          if (tombs.length === 0) part.collect(ids, minT, maxT, bufferFor, scratch, onBadBlock);
+          if (tombs.length === 0) part.collect(ids, minT, maxT, bufferFor, scratch, onBadBlock, lastOnly);
           else collectWithout(part, tombs, ids, minT, maxT, bufferFor, scratch, onBadBlock);
         } catch (e) {
           if (e instanceof PartCorruptError) this.partitions.dropCorruptPart(partition, part, e);
