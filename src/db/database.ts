@@ -11,7 +11,6 @@ import {
   METRIC_NAME,
   compareLabels,
   formatLabels,
-  sortByLabels,
   formatTenant,
   type SeriesSamples,
   type LabelMatcher,
@@ -35,6 +34,7 @@ import {
   type WalArchive,
 } from '../storage/index.js';
 import { DayTracker } from './day-tracker.js';
+import { SelectionOrderCache } from './selection-order.js';
 import { MetadataStore } from './metadata-store.js';
 import { seriesTable } from './series-table.js';
 import { SeriesPolicies, type AppliedPolicy, type LifecycleConfig } from '../lifecycle/index.js';
@@ -156,6 +156,8 @@ const NO_SAMPLES = new Float64Array(0);
 function withHistograms(s: SeriesSamples | undefined, h: HistogramSamples | undefined, storedHints = false): Omit<Series, 'labels'> | null {
   const floats = s !== undefined && s.timestamps.length > 0;
   if (!floats && h === undefined) return null;
+  // Most series: floats only, as storage read them (no copy of the pair per series).
+  if (h === undefined) return { timestamps: s!.timestamps, values: s!.values };
   // Reset hints as a Prometheus TSDB returns them (storage keeps them as written).
   return {
     timestamps: floats ? s.timestamps : NO_SAMPLES,
@@ -190,6 +192,8 @@ export class Database {
   private readonly compactTimer: NodeJS.Timeout;
   private readonly scratchIds: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
   private readonly limiter: SeriesLimiter;
+  /** Label order of recent large selections (3 MiB at most). */
+  private readonly selectionOrder = new SelectionOrderCache(262_144);
   /** `<data>/snapshots/`: consistent, hard-linked copies for backups. */
   readonly snapshots: Snapshots;
 
@@ -468,8 +472,8 @@ export class Database {
   querier(tenant: Tenant, arena?: SampleArena, batchArena: () => SampleArena = () => SampleArena.pooled()): DbQuerier {
     const damage = new Map<string, DamageEntry>();
     return {
-      select: (matchers, minT, maxT) => this.select(tenant, matchers, minT, maxT, arena, damage),
-      stream: (matchers, minT, maxT) => this.stream(tenant, matchers, minT, maxT, batchArena, damage),
+      select: (matchers, minT, maxT, hints) => this.select(tenant, matchers, minT, maxT, arena, damage, hints?.lastOnly),
+      stream: (matchers, minT, maxT, hints) => this.stream(tenant, matchers, minT, maxT, batchArena, damage, hints?.lastOnly),
       warnings: () => {
         const index = this.index.damage.warning();
         return index === null ? damageWarnings([...damage.values()]) : [index, ...damageWarnings([...damage.values()])];
@@ -484,18 +488,21 @@ export class Database {
     maxT: number,
     arena?: SampleArena,
     damage?: Map<string, DamageEntry>,
+    lastOnly = false,
   ): Promise<Series[]> {
     const ids = this.selectIds(tenant, matchers, minT, maxT);
-    const samples = await this.readSeries(ids, minT, maxT, arena, damage);
-    const out: Series[] = [];
+    const samples = await this.readSeries(ids, minT, maxT, arena, damage, lastOnly);
+    const found: { id: number; labels: Labels; samples: Omit<Series, 'labels'> }[] = [];
     for (const id of ids) {
       const s = samples.get(id);
       // A series whose labels sit in a damaged index entry is not served (the answer warns).
       const labels = s ? this.index.labelsIfKnown(id) : undefined;
-      if (s && labels) out.push({ labels, ...s });
+      if (s && labels) found.push({ id, labels, samples: s });
     }
-    sortByLabels(out);
-    return out;
+    this.selectionOrder.sort(found);
+    return found.map(({ labels, samples: s }) =>
+      s.histograms ? { labels, timestamps: s.timestamps, values: s.values, histograms: s.histograms } : { labels, timestamps: s.timestamps, values: s.values },
+    );
   }
 
   /** The series select() would return, read batch by batch (each batch into an arena of its own). */
@@ -506,14 +513,15 @@ export class Database {
     maxT: number,
     batchArena: () => SampleArena,
     damage?: Map<string, DamageEntry>,
+    lastOnly = false,
   ): Promise<SeriesStream> {
     const entries: StreamEntry[] = [];
     for (const id of this.selectIds(tenant, matchers, minT, maxT)) {
       const labels = this.index.labelsIfKnown(id);
       if (labels) entries.push({ id, labels });
     }
-    sortByLabels(entries);
-    return seriesStream(entries, (ids, arena) => this.readSeries(ids, minT, maxT, arena, damage), batchArena);
+    this.selectionOrder.sort(entries);
+    return seriesStream(entries, (ids, arena) => this.readSeries(ids, minT, maxT, arena, damage, lastOnly), batchArena);
   }
 
   private selectIds(tenant: Tenant, matchers: readonly LabelMatcher[], minT: number, maxT: number): number[] {
@@ -533,8 +541,9 @@ export class Database {
     maxT: number,
     arena?: SampleArena,
     damage?: Map<string, DamageEntry>,
+    lastOnly = false,
   ): Promise<Map<number, Omit<Series, 'labels'>>> {
-    const samples = await this.storage.read(ids, minT, maxT, arena);
+    const samples = await this.storage.read(ids, minT, maxT, arena, lastOnly);
     const histograms = this.readHistograms(ids, minT, maxT);
     if (this.policies.hasRetentionFilters) this.hideExpired(samples);
     if (damage) for (const e of this.damageFor(ids, minT, maxT)) damage.set(`${e.partition}/${e.part}/${e.seriesId}/${e.minT}`, e);

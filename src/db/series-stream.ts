@@ -28,16 +28,27 @@ export function seriesStream(entries: readonly StreamEntry[], read: BatchReader,
       drop();
       const n = Math.max(1, Math.floor(maxSeries));
       while (at < entries.length) {
-        const batch = entries.slice(at, at + n);
-        at += batch.length;
-        const ids = batch.map((e) => e.id).sort((a, b) => a - b);
+        const from = at;
+        const end = Math.min(entries.length, at + n);
+        at = end;
+        // Ids ascending for the read: a typed sort, no comparator calls.
+        const sorted = new Float64Array(end - from);
+        for (let i = from; i < end; i++) sorted[i - from] = entries[i]!.id;
+        sorted.sort();
+        const ids = Array.from(sorted);
         const own = newArena();
         arena = own;
         const samples = await read(ids, own);
         const out: Series[] = [];
-        for (const e of batch) {
+        for (let i = from; i < end; i++) {
+          const e = entries[i]!;
           const s = samples.get(e.id);
-          if (s) out.push({ labels: e.labels, ...s });
+          if (!s) continue;
+          out.push(
+            s.histograms
+              ? { labels: e.labels, timestamps: s.timestamps, values: s.values, histograms: s.histograms }
+              : { labels: e.labels, timestamps: s.timestamps, values: s.values },
+          );
         }
         if (out.length > 0) return out;
         drop();

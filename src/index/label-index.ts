@@ -410,17 +410,17 @@ export class LabelIndex {
    * or its label block is damaged: then `damage` says so and queries warn).
    */
   labelsIfKnown(id: number): Labels | undefined {
+    // Queries find most ids in the block cache; the per-id cache holds what ingestion just created.
+    let block = this.labelBlocks.get(id);
+    if (block) return block.sets[id - block.first]!;
     const cached = this.labelsCache.get(id);
     if (cached) return cached;
     if (!Number.isInteger(id) || id < 0 || id > 2 ** 53) throw new IndexError(`invalid series id ${id}`);
     // Committed blocks only reach here (ids created by a running transaction are in `created`),
     // so what the block cache keeps never comes from a transaction that may still abort.
-    let block = this.labelBlocks.get(id);
-    if (!block) {
-      block = this.labelBlock(id);
-      if (!block) return undefined;
-      this.labelBlocks.put(block);
-    }
+    block = this.labelBlock(id);
+    if (!block) return undefined;
+    this.labelBlocks.put(block);
     return block.sets[id - block.first]!;
   }
 

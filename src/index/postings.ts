@@ -93,6 +93,14 @@ export class IdCollector {
   }
 
   finish(): number[] {
-    return sortUnique(this.buf, this.n);
+    // One posting list arrives ascending already: the sort would only reorder nothing.
+    const buf = this.buf;
+    const n = this.n;
+    let i = 1;
+    while (i < n && buf[i]! > buf[i - 1]!) i++;
+    if (i < n) return sortUnique(buf, n);
+    const out = new Array<number>(n);
+    for (let k = 0; k < n; k++) out[k] = buf[k]!;
+    return out;
   }
 }

@@ -17,14 +17,23 @@ export function sortByLabels<T extends { readonly labels: Labels }>(items: T[]):
     items.sort((a, b) => compareLabels(a.labels, b.labels));
     return;
   }
+  // Series of a selection share most of their label strings (the index hands out one object per
+  // distinct text), and neighbours usually differ in one or two labels: a string identical to the
+  // one at the same place in the previous item takes its rank without a map lookup.
   const rank = new Map<string, number>();
   let cells = 0;
+  let prev: Labels = [];
   for (const it of items) {
-    cells += 2 * it.labels.length;
-    for (const l of it.labels) {
-      rank.set(l.name, 0);
-      rank.set(l.value, 0);
+    const ls = it.labels;
+    cells += 2 * ls.length;
+    for (let j = 0; j < ls.length; j++) {
+      const l = ls[j]!;
+      const p = prev[j];
+      if (p === l) continue;
+      if (p === undefined || p.name !== l.name) rank.set(l.name, 0);
+      if (p === undefined || p.value !== l.value) rank.set(l.value, 0);
     }
+    prev = ls;
   }
   // Default sort order is UTF-16 code units, the order of `<` that compareLabels uses.
   const distinct = [...rank.keys()].sort();
@@ -33,12 +42,25 @@ export function sortByLabels<T extends { readonly labels: Labels }>(items: T[]):
   const keys = new Int32Array(cells);
   const start = new Int32Array(n + 1);
   let at = 0;
+  let prevAt = 0;
+  prev = [];
   for (let i = 0; i < n; i++) {
     start[i] = at;
-    for (const l of items[i]!.labels) {
-      keys[at++] = rank.get(l.name)!;
-      keys[at++] = rank.get(l.value)!;
+    const ls = items[i]!.labels;
+    for (let j = 0; j < ls.length; j++) {
+      const l = ls[j]!;
+      const p = prev[j];
+      if (p === undefined) {
+        keys[at++] = rank.get(l.name)!;
+        keys[at++] = rank.get(l.value)!;
+        continue;
+      }
+      keys[at] = p === l || p.name === l.name ? keys[prevAt + 2 * j]! : rank.get(l.name)!;
+      keys[at + 1] = p === l || p.value === l.value ? keys[prevAt + 2 * j + 1]! : rank.get(l.value)!;
+      at += 2;
     }
+    prev = ls;
+    prevAt = start[i]!;
   }
   start[n] = at;
   const order: number[] = new Array<number>(n);

@@ -37,6 +37,15 @@ export interface SeriesStream {
  * `stream`, when a querier has it, returns the same series batch by batch.
  */
 export interface Querier {
-  select(matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<Series[]>;
-  stream?(matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<SeriesStream>;
+  select(matchers: readonly LabelMatcher[], minT: number, maxT: number, hints?: SelectHints): Promise<Series[]>;
+  stream?(matchers: readonly LabelMatcher[], minT: number, maxT: number, hints?: SelectHints): Promise<SeriesStream>;
+}
+
+/** What the caller will read of a selection; a querier may use it to read less, never to return other series. */
+export interface SelectHints {
+  /**
+   * Only the newest sample of each series in [minT, maxT] is read (an instant vector selector at
+   * one step): the querier may return fewer of the others.
+   */
+  readonly lastOnly?: boolean;
 }

@@ -142,7 +142,7 @@ export class Engine {
         const span = plan.get(selector);
         if (!span) continue;
         plan.delete(selector);
-        sources.set(owner, { selector, matchers: span.matchers, minT: span.minT, maxT: span.maxT });
+        sources.set(owner, { selector, matchers: span.matchers, minT: span.minT, maxT: span.maxT, lastOnly: span.lastOnly });
       }
     }
     const fetch = fetchSelectors(q, plan);

@@ -452,7 +452,16 @@ export class Part {
    * readBlock for queries: the block's inflated, verified columns come from the block cache when
    * a recent query read them, else from disk (and then go into the cache).
    */
-  private readBlockCached(raw: Buffer, off: number, key: number, minT: number, maxT: number, out: SampleBuffer, scratch: Float64Array[]): void {
+  private readBlockCached(
+    raw: Buffer,
+    off: number,
+    key: number,
+    minT: number,
+    maxT: number,
+    out: SampleBuffer,
+    scratch: Float64Array[],
+    lastOnly = false,
+  ): void {
     const count = raw.readUInt32LE(off + 24);
     // Only an error message needs it: build it then, not for every block read.
     const where = (): string => `${this.dir} (series ${raw.readDoubleLE(off)})`;
@@ -475,13 +484,13 @@ export class Part {
       decodeColumn(valKind, false, vals, count, v, where);
       const sorted = isAscending(t, count);
       blockCache.put(this, key, blockEntry(tsKind, valKind, ts, vals, sorted ? t : null, v, count));
-      if (sorted) pushSpan(t, v, count, minT, maxT, out);
+      if (sorted) pushSpan(t, v, count, minT, maxT, out, lastOnly);
       else out.pushRange(t, v, count, minT, maxT);
       return;
     }
     if (b.tailTs && minT > b.beforeTailT) {
       // Every sample at or after minT is in the tail.
-      pushSpan(b.tailTs, b.tailVals!, b.tailTs.length, minT, maxT, out);
+      pushSpan(b.tailTs, b.tailVals!, b.tailTs.length, minT, maxT, out, lastOnly);
       return;
     }
     if (b.tsKind === CODEC_STRATA && b.valKind === CODEC_STRATA) {
@@ -494,7 +503,8 @@ export class Part {
         throw new PartCorruptError(where(), `block does not decode: ${(e as Error).message}`);
       }
       // The codec returned exactly the samples in [minT, maxT]: copy them as they are.
-      if (n > 0) out.pushSlice(t, v, 0, n);
+      // Its newest is the last one when the block is in time order (it has a tail then).
+      if (n > 0) out.pushSlice(t, v, lastOnly && b.tailTs !== null ? n - 1 : 0, n);
       return;
     }
     decodeColumn(b.tsKind, true, b.ts, count, t, where);
@@ -519,15 +529,17 @@ export class Part {
 
   /**
    * For ascending ids, appends each series' samples in [minT, maxT] to the buffer the callback
-   * returns for it (called in id order, only for ids this part holds in range).
+   * returns for it (called in id order, only for ids this part holds in range, with the id's
+   * position in ids).
    */
   collect(
     ids: readonly number[],
     minT: number,
     maxT: number,
-    bufferFor: (id: number) => SampleBuffer,
+    bufferFor: (id: number, k: number) => SampleBuffer,
     scratch: Float64Array[],
     onBadBlock?: (err: BlockCorruptError) => void,
+    lastOnly = false,
   ): void {
     if (ids.length === 0 || this.meta.maxT < minT || this.meta.minT > maxT) return;
     let k = 0;
@@ -561,7 +573,7 @@ export class Part {
           if (raw.readDoubleLE(off + 16) < minT || raw.readDoubleLE(off + 8) > maxT) continue;
           // Keyed by block number: blocks may share a timestamp column, so offsets are not unique.
           try {
-            this.readBlockCached(raw, off, b * HEADERS_PER_GROUP + j, minT, maxT, bufferFor(id), scratch);
+            this.readBlockCached(raw, off, b * HEADERS_PER_GROUP + j, minT, maxT, bufferFor(id, kk), scratch, lastOnly);
           } catch (e) {
             // A bad block costs its own samples only: the caller reports it, the read goes on.
             if (!onBadBlock || !(e instanceof PartCorruptError)) throw e;
@@ -619,9 +631,10 @@ function lowerBound(t: Float64Array, n: number, x: number): number {
  * Appends the samples of a time-sorted block within [minT, maxT]. Binary searches find the span:
  * an instant query's window is the last few samples of a block of hundreds.
  */
-function pushSpan(t: Float64Array, v: Float64Array, n: number, minT: number, maxT: number, out: SampleBuffer): void {
+function pushSpan(t: Float64Array, v: Float64Array, n: number, minT: number, maxT: number, out: SampleBuffer, lastOnly = false): void {
   const lo = minT <= t[0]! ? 0 : lowerBound(t, n, minT);
   // First index past maxT: the lower bound of the next representable time (times are integers).
   const hi = maxT >= t[n - 1]! ? n : lowerBound(t, n, Math.floor(maxT) + 1);
-  if (hi > lo) out.pushSlice(t, v, lo, hi);
+  // lastOnly: the reader wants the newest sample in range (an instant selector), not the others.
+  if (hi > lo) out.pushSlice(t, v, lastOnly ? hi - 1 : lo, hi);
 }

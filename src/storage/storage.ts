@@ -55,27 +55,27 @@ function collectWithout(
   ids: readonly number[],
   minT: number,
   maxT: number,
-  bufferFor: (id: number) => SampleBuffer,
+  bufferFor: (id: number, k: number) => SampleBuffer,
   scratch: Float64Array[],
   onBadBlock: (err: BlockCorruptError) => void,
 ): void {
   const seq = parseInt(part.name, 16);
-  const starts = new Map<number, number>();
+  const starts = new Map<number, { k: number; from: number }>();
   part.collect(
     ids,
     minT,
     maxT,
-    (id) => {
-      const b = bufferFor(id);
-      if (!starts.has(id)) starts.set(id, b.length);
+    (id, k) => {
+      const b = bufferFor(id, k);
+      if (!starts.has(id)) starts.set(id, { k, from: b.length });
       return b;
     },
     scratch,
     onBadBlock,
   );
-  for (const [id, from] of starts) {
+  for (const [id, { k, from }] of starts) {
     const cut = intervalsFor(tombs, id, seq);
-    if (cut) cutIntervals(bufferFor(id), from, cut);
+    if (cut) cutIntervals(bufferFor(id, k), from, cut);
   }
 }
 
@@ -320,7 +320,7 @@ export class Storage {
    * once the results are no longer read, and a read still running then fails instead of writing
    * into slabs that another read may already use.
    */
-  async read(ids: readonly number[], minT: number, maxT: number, arena?: SampleArena): Promise<Map<number, SeriesSamples>> {
+  async read(ids: readonly number[], minT: number, maxT: number, arena?: SampleArena, lastOnly = false): Promise<Map<number, SeriesSamples>> {
     if (this.closed) throw new StorageClosedError('storage is closed');
     if (Number.isNaN(minT) || Number.isNaN(maxT)) throw new StorageError('read: minT and maxT must be numbers');
     let sorted = ids;
@@ -335,7 +335,7 @@ export class Storage {
       try {
         this.readsInFlight++;
         try {
-          return await this.readOnce(sorted, lo, maxT, arena);
+          return await this.readOnce(sorted, lo, maxT, arena, lastOnly && this.opts.dedupIntervalMs === 0);
         } finally {
           this.readsInFlight--;
         }
@@ -346,7 +346,7 @@ export class Storage {
     }
   }
 
-  private async readOnce(ids: readonly number[], minT: number, maxT: number, given?: SampleArena): Promise<Map<number, SeriesSamples>> {
+  private async readOnce(ids: readonly number[], minT: number, maxT: number, given?: SampleArena, lastOnly = false): Promise<Map<number, SeriesSamples>> {
     const result = new Map<number, SeriesSamples>();
     if (ids.length === 0 || minT > maxT) return result;
     // Snapshot: the part lists and memtables as they are now. Merges may replace parts meanwhile;
@@ -359,15 +359,12 @@ export class Storage {
       }
     }
     const memtables = [...this.sealed.map((s) => s.mt), this.active];
-    const bufs = new Map<number, SampleBuffer>();
+    // By position in ids (ascending, each once): parts and memtables hand the position over.
+    const bufs = new Array<SampleBuffer | undefined>(ids.length);
     // The results are views of a few arena slabs, sized to what this read turns out to hold.
     const arena = given ?? new SampleArena(Math.min(1 << 16, Math.max(256, ids.length * 64)));
     if (arena.released) throw new ReadAbandonedError();
-    const bufferFor = (id: number): SampleBuffer => {
-      let b = bufs.get(id);
-      if (!b) bufs.set(id, (b = new SampleBuffer(0, arena)));
-      return b;
-    };
+    const bufferFor = (_id: number, k: number): SampleBuffer => (bufs[k] ??= new SampleBuffer(0, arena));
     const scratch = readScratch;
     try {
       let last = performance.now();
@@ -375,7 +372,7 @@ export class Storage {
         try {
           const tombs = this.tombstones.over(spanOf(part));
           const onBadBlock = (e: BlockCorruptError) => this.partitions.badBlock(partition, part.name, e, false);
-          if (tombs.length === 0) part.collect(ids, minT, maxT, bufferFor, scratch, onBadBlock);
+          if (tombs.length === 0) part.collect(ids, minT, maxT, bufferFor, scratch, onBadBlock, lastOnly);
           else collectWithout(part, tombs, ids, minT, maxT, bufferFor, scratch, onBadBlock);
         } catch (e) {
           if (e instanceof PartCorruptError) this.partitions.dropCorruptPart(partition, part, e);
@@ -392,13 +389,16 @@ export class Storage {
     }
     for (const mt of memtables) {
       if (mt.maxT < minT || mt.minT > maxT) continue;
-      for (const id of ids) if (mt.has(id)) mt.collect(id, minT, maxT, bufferFor(id));
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k]!;
+        if (mt.has(id)) mt.collect(id, minT, maxT, bufferFor(id, k));
+      }
     }
-    for (const id of ids) {
-      const b = bufs.get(id);
+    for (let k = 0; k < ids.length; k++) {
+      const b = bufs[k];
       if (!b || b.length === 0) continue;
       normalize(b, this.opts.dedupIntervalMs);
-      result.set(id, b.snapshot());
+      result.set(ids[k]!, b.snapshot());
     }
     return result;
   }

@@ -37,4 +37,24 @@ describe('sortByLabels', () => {
       expect(items.map((s) => s.labels)).toEqual(expected.map((s) => s.labels));
     });
   }
+
+  it('orders neighbours that share label objects and strings as compareLabels does', () => {
+    // As the index hands them out: one string per distinct text, unchanged labels shared with the
+    // previous series of a label block, and most neighbours differing in one or two labels.
+    const job = { name: 'job', value: 'node' };
+    const items: { labels: Labels; i: number }[] = [];
+    let prev: Labels = [];
+    for (let i = 0; i < 2000; i++) {
+      const name = { name: '__name__', value: ['node_cpu_seconds_total', 'node_load1', 'node_cpu_seconds'][(i * 7) % 3]! };
+      const instance = { name: 'instance', value: `host-${(i * 13) % 17}` };
+      const mode = i % 5 === 0 ? undefined : { name: 'mode', value: ['idle', 'user', 'system'][i % 3]! };
+      const fresh: Label[] = [name, instance, job, ...(mode ? [mode] : [])];
+      const labels = fresh.map((l, k) => (prev[k]?.name === l.name && prev[k]?.value === l.value ? prev[k]! : l));
+      items.push({ labels, i });
+      prev = labels;
+    }
+    const expected = items.slice().sort((a, b) => compareLabels(a.labels, b.labels) || a.i - b.i);
+    sortByLabels(items);
+    expect(items.map((s) => s.labels)).toEqual(expected.map((s) => s.labels));
+  });
 });

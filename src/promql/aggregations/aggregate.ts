@@ -101,6 +101,10 @@ const NONE: Float64Array = new Float64Array(0);
 export class AggregateAccumulator {
   private readonly names: ReadonlySet<string>;
   private readonly groupOf = new Map<string, number>();
+  /** The one label of a `by` with a single name, else null; its groups by value, and the group of series without it. */
+  private readonly single: string | null;
+  private readonly byValue = new Map<string, number>();
+  private unlabelled = -1;
   private readonly out: StepSeries[] = [];
   private capacity = 0;
   // Per group and step, laid out as [group * numSteps + step]; only what the operation uses.
@@ -116,14 +120,37 @@ export class AggregateAccumulator {
   ) {
     if (!FOLDING_AGGREGATIONS.has(spec.op)) throw new PromQLError('execution', `unsupported aggregation ${spec.op}`);
     this.names = new Set(spec.grouping);
+    this.single = !spec.without && this.names.size === 1 ? spec.grouping[0]! : null;
   }
 
   private group(labels: Labels): number {
+    // `by (one_label)`: the label's value is the key, with no key string built per series.
+    if (this.single !== null) {
+      let v: string | undefined;
+      for (const l of labels) {
+        if (l.name === this.single) {
+          v = l.value;
+          break;
+        }
+      }
+      if (v === undefined) {
+        if (this.unlabelled < 0) this.unlabelled = this.newGroup(labels);
+        return this.unlabelled;
+      }
+      let g = this.byValue.get(v);
+      if (g === undefined) this.byValue.set(v, (g = this.newGroup(labels)));
+      return g;
+    }
     const key = groupingKey(labels, this.spec.without, this.names);
     let g = this.groupOf.get(key);
     if (g !== undefined) return g;
-    g = this.out.length;
+    g = this.newGroup(labels);
     this.groupOf.set(key, g);
+    return g;
+  }
+
+  private newGroup(labels: Labels): number {
+    const g = this.out.length;
     this.out.push(newStepSeries(groupingLabels(labels, this.spec.without, this.names), this.numSteps));
     if (this.out.length > this.capacity) this.grow();
     return g;

@@ -83,6 +83,8 @@ export interface StreamedSelector {
   readonly matchers: readonly LabelMatcher[];
   readonly minT: number;
   readonly maxT: number;
+  /** Only each series' newest sample is read (see SelectHints). */
+  readonly lastOnly: boolean;
 }
 
 export interface StreamOptions {
@@ -418,7 +420,7 @@ export class Evaluator {
   private async streamedAggregate(e: AggregateExpr, source: StreamedSelector, spec: AggregateSpec, r: StepRange): Promise<VectorValue | null> {
     const opts = this.opts.stream!;
     const vs = source.selector;
-    const stream = await streamOf(opts.querier, source.matchers, source.minT, source.maxT);
+    const stream = await streamOf(opts.querier, source.matchers, source.minT, source.maxT, source.lastOnly ? { lastOnly: true } : undefined);
     const acc = new AggregateAccumulator(spec, r.numSteps);
     try {
       if (stream.matched > opts.maxSeries) {
@@ -461,7 +463,7 @@ export class Evaluator {
 
   /** Reads a streamed selector's whole selection, for the evaluation that needs it at once. */
   private async fetchWhole(source: StreamedSelector): Promise<void> {
-    const series = await this.opts.stream!.querier.select(source.matchers, source.minT, source.maxT);
+    const series = await this.opts.stream!.querier.select(source.matchers, source.minT, source.maxT, source.lastOnly ? { lastOnly: true } : undefined);
     let samples = 0;
     for (const s of series) samples += s.timestamps.length + (s.histograms?.timestamps.length ?? 0);
     if (samples > this.opts.maxSamples) throw tooManySamplesError();

@@ -7,7 +7,7 @@
  * the samples read: `sum(count_over_time({job="node"}[2h]))` over 75M samples holds one batch.
  */
 import type { AggregateExpr, Expr, VectorSelector } from '../ast.js';
-import type { LabelMatcher, Querier, Series, SeriesStream } from '../../model/index.js';
+import type { LabelMatcher, Querier, SelectHints, Series, SeriesStream } from '../../model/index.js';
 import { FOLDING_AGGREGATIONS } from '../aggregations/index.js';
 import { isFunctionName } from '../function-signatures.js';
 import { FUNCTION_IMPLS } from '../functions/index.js';
@@ -128,9 +128,9 @@ export function streamedSelectors(expr: Expr): Map<VectorSelector, AggregateExpr
 }
 
 /** A stream over a querier without one of its own: the whole selection, handed out in batches. */
-export async function streamOf(q: Querier, matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<SeriesStream> {
-  if (q.stream) return q.stream(matchers, minT, maxT);
-  let all: Series[] | null = await q.select(matchers, minT, maxT);
+export async function streamOf(q: Querier, matchers: readonly LabelMatcher[], minT: number, maxT: number, hints?: SelectHints): Promise<SeriesStream> {
+  if (q.stream) return q.stream(matchers, minT, maxT, hints);
+  let all: Series[] | null = await q.select(matchers, minT, maxT, hints);
   let at = 0;
   return {
     matched: all.length,
