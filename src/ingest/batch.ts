@@ -289,7 +289,7 @@ export class BatchBuilder {
 
   private reserveKey(i: number): void {
     if (2 * i + 2 > this.keyRanges!.length) {
-      const next = new Uint32Array(this.keyRanges!.length * 2);
+      const next = new Uint32Array(Math.max(this.keyRanges!.length * 2, 2 * i + 2));
       next.set(this.keyRanges!);
       this.keyRanges = next;
       const hashes = new Uint32Array((next.length / 2) * KEY_HASH_LANES);
@@ -327,6 +327,40 @@ export class BatchBuilder {
     this.keyRanges![2 * i + 1] = base + at + len;
     this.keyLen += len;
     return i;
+  }
+
+  /**
+   * Adds what a bulk decoder wrote as columns: series keyed by ranges [s, e) of `src` with their
+   * KEY_HASH_LANES hashes (the key source in 'bytes' mode), and samples whose series indexes
+   * already count from this builder's seriesCount.
+   */
+  appendColumns(
+    src: Uint8Array,
+    keyRanges: Uint32Array,
+    keyHashes: Uint32Array,
+    seriesIndex: Uint32Array,
+    timestamps: Float64Array,
+    valueBytes: Uint8Array,
+  ): void {
+    const n = seriesIndex.length;
+    this.reserve(n);
+    const at = this.sampleCount;
+    this.seriesIndex.set(seriesIndex, at);
+    this.timestamps.set(timestamps, at);
+    this.valueBytes.set(valueBytes, at * 8);
+    this.sampleCount = at + n;
+    const k = keyRanges.length >>> 1;
+    const first = this.seriesCount;
+    if (this.keyBuf === undefined) {
+      const b = asBuffer(src);
+      for (let i = 0; i < k; i++) this.keys.push(b.toString('latin1', keyRanges[2 * i]!, keyRanges[2 * i + 1]!));
+    } else {
+      if (src !== this.keySource) throw new Error('appendColumns: key ranges must refer to the key source');
+      if (k > 0) this.reserveKey(first + k - 1);
+      this.keyRanges!.set(keyRanges, 2 * first);
+      this.keyHashes!.set(keyHashes, first * KEY_HASH_LANES);
+    }
+    this.seriesCount = first + k;
   }
 
   addSample(series: number, ts: number, v: number): void {

@@ -7,7 +7,10 @@ import { metricTypeFromEnum } from './metadata.js';
 import { readHistogramInto } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet } from './raw-labels.js';
-import { snappyUncompress } from './snappy.js';
+import { snappyUncompressToArena, type ArenaBytes } from './snappy.js';
+import { ingestWasm, WALK_FULL, WALK_SAMPLES, WALK_SERIES } from './wasm.js';
+import { KEY_HASH_LANES } from './key-hash.js';
+import { MAX_LABEL_BYTES } from '../model/index.js';
 
 /**
  * Remote write 1.0: `prometheus.WriteRequest` (prompb/remote.proto), snappy block compressed.
@@ -21,40 +24,92 @@ const utf8 = new TextDecoder('utf-8');
 /** `keyMode: 'bytes'` keeps keys as bytes until first use (decode workers send them that way). */
 export function decodeRemoteWriteV1(body: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
   const l = resolveLimits(limits);
-  return decodeWriteRequestV1(snappyUncompress(body, l.maxDecompressedBytes), l, keyMode);
-}
-
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return decodeInArena(snappyUncompressToArena(body, l.maxDecompressedBytes), l, keyMode);
 }
 
 /** Decodes an uncompressed WriteRequest. */
 export function decodeWriteRequestV1(raw: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
   const l = resolveLimits(limits);
-  const buf = asBuffer(raw);
+  const wasm = ingestWasm();
+  const { output } = wasm.reserve(0, raw.length);
+  wasm.u8.set(raw, output);
+  return decodeInArena({ wasm, at: output, length: raw.length }, l, keyMode);
+}
+
+/**
+ * The WebAssembly walker (native/ingest/remote-write.ts) takes the common TimeSeries in bulk; each
+ * top-level field it leaves is decoded here, by the same rules, and the walk resumes after it.
+ * The body is copied out of the arena once: keys leave the thread as ranges of it.
+ */
+function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): ColumnBatch {
+  const { wasm, at, length } = a;
+  const buf = Buffer.allocUnsafeSlow(length);
+  buf.set(wasm.u8.subarray(at, at + length));
   // A sample is ~12 bytes on the wire, a series with one sample ~100: start small, grow by doubling.
   const out = new BatchBuilder(l, Math.min(1 << 20, (buf.length / 48) | 0), keyMode);
   out.setKeySource(buf);
   const r = new ProtoReader(buf, 'remote write request');
   const labels = new RawLabelSet();
   const kw = new KeyWriter();
-  while (r.pos < buf.length) {
-    const tag = r.uint32();
-    if (tag === 0x0a) {
-      const end = r.lengthEnd();
-      r.limit = end;
-      readTimeSeries(r, buf, out, labels, kw);
-      r.limit = buf.length;
-    } else if (tag === 0x1a) {
-      const end = r.lengthEnd();
-      r.limit = end;
-      readMetadata(r, buf, out);
-      r.limit = buf.length;
-    } else {
-      r.skip(tag & 7);
+  const x = wasm.x;
+  const legacy = l.nameValidation === 'legacy' ? 1 : 0;
+  let pos = 0;
+  while (pos < length) {
+    pos = x.walkRemoteWriteV1(
+      at,
+      length,
+      pos,
+      wasm.sampleSeries,
+      wasm.sampleTs,
+      wasm.sampleValues,
+      WALK_SAMPLES,
+      wasm.keyRanges,
+      wasm.keyHashes,
+      WALK_SERIES,
+      out.seriesCount,
+      l.maxLabelsPerTimeseries,
+      l.maxLabelNameLen,
+      l.maxLabelValueLen,
+      MAX_LABEL_BYTES / 2,
+      legacy,
+    );
+    const samples = x.walkSamples.value;
+    const series = x.walkSeries.value;
+    if (samples > 0 || series > 0) {
+      const m = wasm.u8.buffer;
+      out.appendColumns(
+        buf,
+        new Uint32Array(m, wasm.keyRanges, 2 * series),
+        new Uint32Array(m, wasm.keyHashes, KEY_HASH_LANES * series),
+        new Uint32Array(m, wasm.sampleSeries, samples),
+        new Float64Array(m, wasm.sampleTs, samples),
+        new Uint8Array(m, wasm.sampleValues, 8 * samples),
+      );
     }
+    if (pos >= length || x.walkStatus.value === WALK_FULL) continue;
+    r.pos = pos;
+    readTopLevelField(r, buf, out, labels, kw);
+    pos = r.pos;
   }
   return out.build();
+}
+
+/** One field of the WriteRequest at r.pos. */
+function readTopLevelField(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: RawLabelSet, kw: KeyWriter): void {
+  const tag = r.uint32();
+  if (tag === 0x0a) {
+    const end = r.lengthEnd();
+    r.limit = end;
+    readTimeSeries(r, buf, out, labels, kw);
+    r.limit = buf.length;
+  } else if (tag === 0x1a) {
+    const end = r.lengthEnd();
+    r.limit = end;
+    readMetadata(r, buf, out);
+    r.limit = buf.length;
+  } else {
+    r.skip(tag & 7);
+  }
 }
 
 function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: RawLabelSet, kw: KeyWriter): void {
