@@ -43,6 +43,35 @@ function initChars(): void {
   return nl == 8 && load<u64>(a) == 0x5f5f656d616e5f5f; // "__name__"
 }
 
+/** The bits of the first n (≤ 16) lanes of a bitmask. */
+@inline function lanes(n: usize): i32 {
+  return n >= 16 ? 0xffff : (1 << <i32>n) - 1;
+}
+
+/**
+ * [a-zA-Z0-9_]* over [a, a + n), 16 bytes at a time (reads up to 15 bytes past the end, which the
+ * body or its slack provides).
+ */
+function legacyNameChars(a: usize, n: usize): bool {
+  for (let k: usize = 0; k < n; k += 16) {
+    const v = v128.load(a + k);
+    const alpha = i8x16.lt_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(26));
+    const digit = i8x16.lt_u(i8x16.sub(v, i8x16.splat(0x30)), i8x16.splat(10));
+    const under = i8x16.eq(v, i8x16.splat(0x5f));
+    const m = lanes(n - k);
+    if ((i8x16.bitmask(v128.or(v128.or(alpha, digit), under)) & m) != m) return false;
+  }
+  return true;
+}
+
+/** Every byte of [a, a + n) below 0x80 (same reading as legacyNameChars). */
+function ascii(a: usize, n: usize): bool {
+  for (let k: usize = 0; k < n; k += 16) {
+    if ((i8x16.bitmask(v128.load(a + k)) & lanes(n - k)) != 0) return false;
+  }
+  return true;
+}
+
 /** Byte order of two names (the label set must be strictly ascending). */
 @inline function lessThan(a: usize, al: usize, b: usize, bl: usize): bool {
   const n = al < bl ? al : bl;
@@ -107,9 +136,7 @@ function walkSeriesFields(q: usize, end: usize, series: i32, ns: i32): i32 {
       // raw-labels.ts quickValid: sorted, within limits, legacy-style names, ASCII values.
       if (labels >= maxLabels || <i32>nl > maxName || <i32>vl > maxValue || <i32>(nl + vl) > maxPairBytes) return -1;
       if (labels > 0 && !lessThan(prevName, prevNameLen, a, nl)) return -1;
-      if ((load<u8>(CHARS + load<u8>(a)) & 1) == 0) return -1;
-      for (let k: usize = 1; k < nl; k++) if ((load<u8>(CHARS + load<u8>(a + k)) & 2) == 0) return -1;
-      for (let k: usize = 0; k < vl; k++) if (load<u8>(v + k) >= 0x80) return -1;
+      if ((load<u8>(CHARS + load<u8>(a)) & 1) == 0 || !legacyNameChars(a, nl) || !ascii(v, vl)) return -1;
       if (legacy && isMetricName(a, nl)) {
         if ((load<u8>(CHARS + load<u8>(v)) & 4) == 0) return -1;
         for (let k: usize = 1; k < vl; k++) if ((load<u8>(CHARS + load<u8>(v + k)) & 8) == 0) return -1;

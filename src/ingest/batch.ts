@@ -247,12 +247,14 @@ export class BatchBuilder {
     readonly limits: IngestLimits,
     capacity = 1024,
     keyMode: KeyMode = 'strings',
+    seriesCapacity = 1024,
   ) {
     const c = Math.max(16, capacity);
     if (keyMode === 'bytes') {
+      const sc = Math.max(16, seriesCapacity);
       this.keyBuf = Buffer.allocUnsafeSlow(4096);
-      this.keyRanges = new Uint32Array(2048);
-      this.keyHashes = new Uint32Array(1024 * KEY_HASH_LANES);
+      this.keyRanges = new Uint32Array(2 * sc);
+      this.keyHashes = new Uint32Array(sc * KEY_HASH_LANES);
     }
     this.seriesIndex = new Uint32Array(c);
     this.timestamps = new Float64Array(c);

@@ -45,13 +45,11 @@ function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): Column
   const { wasm, at, length } = a;
   const buf = Buffer.allocUnsafeSlow(length);
   buf.set(wasm.u8.subarray(at, at + length));
-  // A sample is ~12 bytes on the wire, a series with one sample ~100: start small, grow by doubling.
-  const out = new BatchBuilder(l, Math.min(1 << 20, (buf.length / 48) | 0), keyMode);
-  out.setKeySource(buf);
   const r = new ProtoReader(buf, 'remote write request');
   const labels = new RawLabelSet();
   const kw = new KeyWriter();
   const x = wasm.x;
+  let out: BatchBuilder | null = null;
   const legacy = l.nameValidation === 'legacy' ? 1 : 0;
   let pos = 0;
   while (pos < length) {
@@ -66,7 +64,7 @@ function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): Column
       wasm.keyRanges,
       wasm.keyHashes,
       WALK_SERIES,
-      out.seriesCount,
+      out?.seriesCount ?? 0,
       l.maxLabelsPerTimeseries,
       l.maxLabelNameLen,
       l.maxLabelValueLen,
@@ -75,6 +73,14 @@ function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): Column
     );
     const samples = x.walkSamples.value;
     const series = x.walkSeries.value;
+    if (out === null) {
+      // Sized by the first walk: exactly, when it took the whole body (the usual case, and then
+      // build() has no tail to trim); else a sample is ~12 bytes on the wire, a series with one
+      // sample ~100, and the columns grow by doubling.
+      const whole = pos >= length;
+      out = new BatchBuilder(l, whole ? samples : Math.max(2 * samples, Math.min(1 << 20, (length / 48) | 0)), keyMode, whole ? series : 2 * series);
+      out.setKeySource(buf);
+    }
     if (samples > 0 || series > 0) {
       const m = wasm.u8.buffer;
       out.appendColumns(
@@ -91,7 +97,7 @@ function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): Column
     readTopLevelField(r, buf, out, labels, kw);
     pos = r.pos;
   }
-  return out.build();
+  return (out ?? new BatchBuilder(l, 0, keyMode)).build();
 }
 
 /** One field of the WriteRequest at r.pos. */
