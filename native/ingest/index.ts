@@ -3,7 +3,7 @@
 // arena layout, the limits and every error message; nothing here allocates.
 export { snappyDecode, snappyErrAt, snappyErrValue } from './snappy';
 export { hashKey } from './key-hash';
-export { walkRemoteWriteV1, walkStatus, walkSamples, walkSeries } from './remote-write';
+export { walkRemoteWriteV1, walkStatus, walkSamples, walkSeries, splitTopLevelFields } from './remote-write';
 
 /** First byte of the arena (free memory after static data), 16-byte aligned. */
 export function arenaBase(): usize {

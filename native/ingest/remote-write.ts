@@ -255,3 +255,50 @@ export function walkRemoteWriteV1(
   walkSeries = nk;
   return p - base;
 }
+
+/**
+ * Splits a well-formed message (already decoded, so every field is whole) into pieces of about
+ * maxChunk bytes at top-level field boundaries: writes the offsets (relative to base) where a new
+ * piece starts into out (u32s, at most cap) and returns their count, or -1 when a field does not
+ * parse or there are more than cap. A field longer than maxChunk is a piece of its own.
+ */
+export function splitTopLevelFields(base: usize, len: usize, maxChunk: usize, out: usize, cap: i32): i32 {
+  const end = base + len;
+  let p = base;
+  let chunkStart = base;
+  let n: i32 = 0;
+  while (p < end) {
+    const start = p;
+    let tag: u64 = 0;
+    let v: u64 = 0;
+    for (let i = 0; ; i++) {
+      if (p >= end || i == 10) return -1;
+      const c = <u64>load<u8>(p++);
+      tag |= (c & 0x7f) << (7 * <u64>i);
+      if (c < 0x80) break;
+    }
+    const wt = <u32>(tag & 7);
+    if (wt == 0 || wt == 2) {
+      for (let i = 0; ; i++) {
+        if (p >= end || i == 10) return -1;
+        const c = <u64>load<u8>(p++);
+        if (i < 9) v |= (c & 0x7f) << (7 * <u64>i);
+        if (c < 0x80) break;
+      }
+      if (wt == 2) {
+        if (v > <u64>(end - p)) return -1;
+        p += <usize>v;
+      }
+    } else if (wt == 1) p += 8;
+    else if (wt == 5) p += 4;
+    else return -1;
+    if (p > end) return -1;
+    if (p - chunkStart > maxChunk && start > chunkStart) {
+      if (n == cap) return -1;
+      store<u32>(out + (<usize>n << 2), <u32>(start - base));
+      n++;
+      chunkStart = start;
+    }
+  }
+  return n;
+}

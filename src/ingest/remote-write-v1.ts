@@ -39,12 +39,13 @@ export function decodeWriteRequestV1(raw: Uint8Array, limits?: Partial<IngestLim
 /**
  * The WebAssembly walker (native/ingest/remote-write.ts) takes the common TimeSeries in bulk; each
  * top-level field it leaves is decoded here, by the same rules, and the walk resumes after it.
- * The body is copied out of the arena once: keys leave the thread as ranges of it.
+ * Both read the body in the arena; in 'bytes' mode it is copied out at the end, in pieces, since
+ * keys leave the thread as ranges of it.
  */
 function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): ColumnBatch {
   const { wasm, at, length } = a;
-  const buf = Buffer.allocUnsafeSlow(length);
-  buf.set(wasm.u8.subarray(at, at + length));
+  // A view of linear memory: valid while nothing grows it, which nothing does until the end.
+  const buf = Buffer.from(wasm.u8.buffer, at, length);
   const r = new ProtoReader(buf, 'remote write request');
   const labels = new RawLabelSet();
   const kw = new KeyWriter();
@@ -97,7 +98,29 @@ function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): Column
     readTopLevelField(r, buf, out, labels, kw);
     pos = r.pos;
   }
-  return (out ?? new BatchBuilder(l, 0, keyMode)).build();
+  if (out === null) return new BatchBuilder(l, 0, keyMode).build();
+  return keyMode === 'bytes' ? out.build(copyOut(a)) : out.build();
+}
+
+/** Pieces of about this size stay under glibc's mmap threshold as Strata runs (128 KiB). */
+const KEY_CHUNK = 64 * 1024;
+
+/** The body out of the arena, in KEY_CHUNK pieces cut at top-level field boundaries (a key never spans two). */
+function copyOut(a: ArenaBytes): Uint8Array[] {
+  const { wasm, at, length } = a;
+  // The walker's key-range column is free by now: it takes the cut offsets.
+  const n = wasm.x.splitTopLevelFields(at, length, KEY_CHUNK, wasm.keyRanges, 2 * WALK_SERIES);
+  const cuts = n < 0 ? [] : Array.from(new Uint32Array(wasm.u8.buffer, wasm.keyRanges, n));
+  cuts.push(length);
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (const to of cuts) {
+    const piece = Buffer.allocUnsafeSlow(to - from);
+    piece.set(wasm.u8.subarray(at + from, at + to));
+    out.push(piece);
+    from = to;
+  }
+  return out;
 }
 
 /** One field of the WriteRequest at r.pos. */

@@ -47,6 +47,7 @@ export interface IngestWasmExports {
     maxPairBytes: number,
     legacy: number,
   ): number;
+  splitTopLevelFields(base: number, len: number, maxChunk: number, out: number, cap: number): number;
   readonly walkStatus: WasmGlobal;
   readonly walkSamples: WasmGlobal;
   readonly walkSeries: WasmGlobal;

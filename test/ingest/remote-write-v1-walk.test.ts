@@ -133,6 +133,19 @@ describe('remote write 1.0: bulk and field-by-field decoding', () => {
     expectHashesOfKeys(b);
   });
 
+  it('hand over keys of bodies larger than one key piece, rebuilt keys included, as the string mode gives them', () => {
+    const series: EncodeSeries[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const labels = i % 7 === 3 ? L({ z: 'last', __name__: 'm', i: String(i) }) : L({ __name__: 'm', i: String(i), pad: 'p'.repeat(40) });
+      series.push({ labels, timestamps: [i], values: [i] });
+    }
+    const body = encodeRemoteWriteV1(series);
+    const bytes = decodeRemoteWriteV1(body, {}, 'bytes');
+    const strings = decodeRemoteWriteV1(body, {}, 'strings');
+    expect(bytes.keys).toEqual(strings.keys);
+    for (const i of [0, 3, 1000, 2999]) expect(bytes.labels(i)).toEqual(strings.labels(i));
+  });
+
   it('decode a series with more samples than one bulk walk holds', () => {
     const n = 50_000;
     const ts = Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * 1000);
