@@ -10,7 +10,6 @@ import {
   hashKeyString,
   KEY_HASH_LANES,
   snappyUncompress,
-  type EncodeSeries,
   type IngestLimits,
 } from '../../src/ingest/index.js';
 import type { DecodedBatch } from '../../src/ingest/index.js';
@@ -22,6 +21,14 @@ import type { Label } from '../../src/model/index.js';
  * path a series takes, the outcome is what the label rules say: these tests state that outcome
  * from the input alone (checkLabels, canonicalKey) and compare.
  */
+
+/** A series as the tests write it (string labels, plain arrays). */
+interface Series {
+  readonly labels: Label[];
+  readonly timestamps: number[];
+  readonly values: number[];
+  readonly exemplars?: number;
+}
 
 const L = (o: Record<string, string>): Label[] => Object.entries(o).map(([name, value]) => ({ name, value }));
 
@@ -41,7 +48,7 @@ function rows(b: DecodedBatch): Row[] {
 }
 
 /** What the label rules make of the request: rows of the valid series in order, and the drop count. */
-function expected(series: readonly EncodeSeries[], limits: IngestLimits): { rows: Row[]; dropped: number } {
+function expected(series: readonly Series[], limits: IngestLimits): { rows: Row[]; dropped: number } {
   const out: Row[] = [];
   let dropped = 0;
   for (const s of series) {
@@ -70,7 +77,7 @@ function expectHashesOfKeys(b: DecodedBatch): void {
 // ASCII names and values (JS order = byte order), some invalid, some over the one-byte length the bulk walker takes.
 const name = fc.constantFrom('__name__', 'a', 'job', 'instance', 'b_c', 'Zz', '_x', 'le', '1bad', 'a-b', 'a:b', 'n'.repeat(130));
 const value = fc.constantFrom('v', '', 'node_cpu_seconds_total', '1bad:name', 'a:b', 'x'.repeat(127), 'y'.repeat(200), '10.0.0.1:9100', 'ü');
-const seriesArb: fc.Arbitrary<EncodeSeries> = fc
+const seriesArb: fc.Arbitrary<Series> = fc
   .record({
     labels: fc.array(fc.record({ name, value }), { maxLength: 7 }),
     sorted: fc.boolean(),
@@ -106,7 +113,7 @@ describe('remote write 1.0: bulk and field-by-field decoding', () => {
   });
 
   it('keep series order when odd series sit between common ones', () => {
-    const series: EncodeSeries[] = [
+    const series: Series[] = [
       { labels: L({ __name__: 'm', i: '0' }), timestamps: [1], values: [1] },
       { labels: L({ __name__: 'm', i: '1' }), timestamps: [2], values: [2], exemplars: 1 },
       { labels: L({ i: '2', __name__: 'm' }), timestamps: [3], values: [3] },
@@ -122,7 +129,7 @@ describe('remote write 1.0: bulk and field-by-field decoding', () => {
   });
 
   it('decode requests with more series than one bulk walk holds', () => {
-    const series: EncodeSeries[] = [];
+    const series: Series[] = [];
     for (let i = 0; i < 40_000; i++) series.push({ labels: L({ __name__: 'm', i: String(i) }), timestamps: [i], values: [i / 2] });
     const b = decodeRemoteWriteV1(encodeRemoteWriteV1(series), { maxDecompressedBytes: 1 << 26 }, 'bytes');
     expect(b.seriesCount).toBe(40_000);
@@ -134,7 +141,7 @@ describe('remote write 1.0: bulk and field-by-field decoding', () => {
   });
 
   it('hand over keys of bodies larger than one key piece, rebuilt keys included, as the string mode gives them', () => {
-    const series: EncodeSeries[] = [];
+    const series: Series[] = [];
     for (let i = 0; i < 3000; i++) {
       const labels = i % 7 === 3 ? L({ z: 'last', __name__: 'm', i: String(i) }) : L({ __name__: 'm', i: String(i), pad: 'p'.repeat(40) });
       series.push({ labels, timestamps: [i], values: [i] });
@@ -165,7 +172,7 @@ describe('remote write 1.0: bulk and field-by-field decoding', () => {
   });
 
   it('decode the same way from a body already uncompressed', () => {
-    const series: EncodeSeries[] = [
+    const series: Series[] = [
       { labels: L({ __name__: 'm', job: 'j' }), timestamps: [1, 2], values: [1, 2] },
       { labels: L({ __name__: 'n' }), timestamps: [3], values: [3] },
     ];
