@@ -8,7 +8,7 @@ import { readHistogramInto } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet } from './raw-labels.js';
 import { snappyUncompressToArena, type ArenaBytes } from './snappy.js';
-import { ingestWasm, WALK_FULL, WALK_SAMPLES, WALK_SERIES } from './wasm.js';
+import { ingestWasm, releaseLargeArena, WALK_FULL, WALK_SAMPLES, WALK_SERIES } from './wasm.js';
 import { KEY_HASH_LANES } from './key-hash.js';
 import { MAX_LABEL_BYTES } from '../model/index.js';
 
@@ -24,7 +24,11 @@ const utf8 = new TextDecoder('utf-8');
 /** `keyMode: 'bytes'` keeps keys as bytes until first use (decode workers send them that way). */
 export function decodeRemoteWriteV1(body: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
   const l = resolveLimits(limits);
-  return decodeInArena(snappyUncompressToArena(body, l.maxDecompressedBytes), l, keyMode);
+  try {
+    return decodeInArena(snappyUncompressToArena(body, l.maxDecompressedBytes), l, keyMode);
+  } finally {
+    releaseLargeArena();
+  }
 }
 
 /** Decodes an uncompressed WriteRequest. */
@@ -33,7 +37,11 @@ export function decodeWriteRequestV1(raw: Uint8Array, limits?: Partial<IngestLim
   const wasm = ingestWasm();
   const { output } = wasm.reserve(0, raw.length);
   wasm.u8.set(raw, output);
-  return decodeInArena({ wasm, at: output, length: raw.length }, l, keyMode);
+  try {
+    return decodeInArena({ wasm, at: output, length: raw.length }, l, keyMode);
+  } finally {
+    releaseLargeArena();
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { IngestError } from './errors.js';
-import { ingestWasm, type IngestWasm } from './wasm.js';
+import { ingestWasm, releaseLargeArena, type IngestWasm } from './wasm.js';
 
 /**
  * Snappy block format (what Prometheus remote write uses; not the framed stream format).
@@ -90,5 +90,6 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
   const { wasm, at, length } = snappyUncompressToArena(src, maxBytes);
   const out = Buffer.allocUnsafeSlow(length);
   out.set(wasm.u8.subarray(at, at + length));
+  releaseLargeArena();
   return out;
 }

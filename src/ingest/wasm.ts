@@ -117,6 +117,18 @@ const CANDIDATES = ['./generated/ingest.wasm', '../../../src/ingest/generated/in
 
 let instance: IngestWasm | null = null;
 
+/** Linear memory above this is given back after the request that grew it (a new instance starts small). */
+const KEEP_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Drops this thread's instance when one large body grew its memory past KEEP_BYTES: WebAssembly
+ * memory never shrinks, and a worker should not hold a 64 MiB arena for the rest of its life
+ * because of one request. Call when nothing refers to the arena any more.
+ */
+export function releaseLargeArena(): void {
+  if (instance !== null && instance.x.memory.buffer.byteLength > KEEP_BYTES) instance = null;
+}
+
 /** This thread's instance, compiled on first use. Without the built module decoding cannot work, so that is an error. */
 export function ingestWasm(): IngestWasm {
   if (instance !== null) return instance;

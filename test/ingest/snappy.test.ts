@@ -176,6 +176,12 @@ describe('snappy block decompression (WebAssembly)', () => {
     expect(a.byteLength).toBe(a.buffer.byteLength);
   });
 
+  it('keeps working after a body large enough that its arena is given back', () => {
+    const big = new Uint8Array(40 << 20).fill(7);
+    expect(snappyUncompress(snappyCompress(big), 64 << 20).equals(big)).toBe(true);
+    expect(snappyUncompress(snappyCompress(new TextEncoder().encode('small after big')), 100).toString()).toBe('small after big');
+  });
+
   it('decodes an empty block', () => {
     expect(snappyUncompress(new Uint8Array([0]), 10).length).toBe(0);
   });
