@@ -22,7 +22,7 @@ export let walkStatus: i32 = 0;
 export let walkSamples: i32 = 0;
 export let walkSeries: i32 = 0;
 
-/** Per byte: 1 a legacy name's first character, 2 a later one, 4 / 8 the same for metric names (colons). */
+/** Per byte: 1 a legacy label name's first character; 4 / 8 a legacy metric name's first / later one (colons too). */
 const CHARS = memory.data(256);
 let charsReady = false;
 
@@ -32,7 +32,7 @@ function initChars(): void {
     const alpha = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c == 0x5f;
     const digit = c >= 0x30 && c <= 0x39;
     if (alpha) f |= 1 | 4;
-    if (alpha || digit) f |= 2 | 8;
+    if (alpha || digit) f |= 8;
     if (c == 0x3a) f |= 4 | 8;
     store<u8>(CHARS + c, f);
   }
