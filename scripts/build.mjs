@@ -30,30 +30,41 @@ if (existsSync(grammar) && stale(parserOut, [grammar])) {
   run(bin('peggy'), ['--format', 'es', '--dts', '--allowed-start-rules', '*', '-o', parserOut, grammar]);
 }
 
-// 2. WASM codecs from native/ (AssemblyScript).
-const nativeEntry = join(root, 'native/codec.ts');
-const wasmOut = join(root, 'src/codec/generated/codec.wasm');
-if (existsSync(nativeEntry) && stale(wasmOut, [join(root, 'native')])) {
-  mkdirSync(dirname(wasmOut), { recursive: true });
-  run(bin('asc'), [
-    nativeEntry,
-    '--outFile',
-    wasmOut,
-    '--optimizeLevel',
-    '3',
-    '--shrinkLevel',
-    '0',
-    '--runtime',
-    'stub',
-    '--noAssert',
-    '--exportRuntime',
-    '--initialMemory',
-    '64',
-    '--enable',
-    'simd',
-    '--enable',
-    'bulk-memory',
-  ]);
+// 2. WebAssembly from native/ (AssemblyScript): the column codecs (native/*.ts) and the remote-write
+// decoding helpers (native/ingest/), each a module of its own.
+const ascFlags = [
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
+  '--runtime',
+  'stub',
+  '--noAssert',
+  '--exportRuntime',
+  '--initialMemory',
+  '64',
+  '--enable',
+  'simd',
+  '--enable',
+  'bulk-memory',
+];
+const nativeDir = join(root, 'native');
+const wasmModules = [
+  {
+    entry: join(nativeDir, 'codec.ts'),
+    out: join(root, 'src/codec/generated/codec.wasm'),
+    inputs: () =>
+      readdirSync(nativeDir)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(nativeDir, f)),
+  },
+  { entry: join(nativeDir, 'ingest/index.ts'), out: join(root, 'src/ingest/generated/ingest.wasm'), inputs: () => [join(nativeDir, 'ingest')] },
+];
+for (const m of wasmModules) {
+  if (existsSync(m.entry) && stale(m.out, m.inputs())) {
+    mkdirSync(dirname(m.out), { recursive: true });
+    run(bin('asc'), [m.entry, '--outFile', m.out, ...ascFlags]);
+  }
 }
 
 // 2b. The malloc_trim addon (native/malloc-trim.c), on glibc Linux when a C compiler is found. It is

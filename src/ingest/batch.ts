@@ -81,11 +81,14 @@ export interface BatchData {
   seriesCount: number;
   keys?: string[];
   /**
-   * Key bytes: `keyBytes` is usually the decoded request body itself (a well-formed remote-write
-   * series' key is a slice of it), `keyExtra` holds keys that had to be rebuilt. A range starting
-   * at or past keyBytes.length lies in keyExtra, shifted by that length.
+   * Key bytes: `keyChunks` are usually the decoded request body itself (a well-formed remote-write
+   * series' key is a slice of it) in consecutive pieces, `keyExtra` holds keys that had to be
+   * rebuilt. Ranges count from the start of the first piece; a key never spans two pieces; a range
+   * starting at or past the pieces' total length lies in keyExtra, shifted by that length. The
+   * body travels in pieces of about 64 KiB because a fresh allocation of a megabyte is mmapped
+   * and page-faulted in (MALLOC_MMAP_THRESHOLD_), which measured costlier than decoding it.
    */
-  keyBytes?: Uint8Array;
+  keyChunks?: Uint8Array[];
   keyExtra?: Uint8Array;
   /** Per series its key's [start, end) (two u32s). */
   keyRanges?: Uint32Array;
@@ -110,7 +113,9 @@ function asBuffer(b: Uint8Array): Buffer {
 export class ColumnBatch implements DecodedBatch {
   readonly seriesCount: number;
   private keyStrings: string[] | undefined;
-  private readonly keyBytes: Buffer | undefined;
+  private readonly keyChunks: Buffer[] | undefined;
+  /** Where each key chunk starts in the ranges' numbering, and (last) where keyExtra starts. */
+  private readonly chunkStarts: number[] = [0];
   private readonly keyExtra: Buffer | undefined;
   private readonly keyRanges: Uint32Array | undefined;
   private hashes: Uint32Array | undefined;
@@ -128,12 +133,13 @@ export class ColumnBatch implements DecodedBatch {
   constructor(d: BatchData) {
     this.seriesCount = d.seriesCount;
     this.keyStrings = d.keys;
-    this.keyBytes = d.keyBytes && asBuffer(d.keyBytes);
+    this.keyChunks = d.keyChunks?.map(asBuffer);
+    for (const c of this.keyChunks ?? []) this.chunkStarts.push(this.chunkStarts[this.chunkStarts.length - 1]! + c.length);
     this.keyExtra = d.keyExtra && asBuffer(d.keyExtra);
     this.keyRanges = d.keyRanges;
     this.hashes = d.keyHashes;
-    if (this.keyStrings === undefined && (this.keyBytes === undefined || this.keyRanges === undefined)) {
-      throw new TypeError('batch data needs keys or keyBytes + keyRanges');
+    if (this.keyStrings === undefined && (this.keyChunks === undefined || this.keyRanges === undefined)) {
+      throw new TypeError('batch data needs keys or keyChunks + keyRanges');
     }
     this.sampleCount = d.sampleCount;
     this.seriesIndex = d.seriesIndex;
@@ -160,8 +166,10 @@ export class ColumnBatch implements DecodedBatch {
     if (this.keyStrings !== undefined) return this.keyStrings[i]!;
     const s = this.keyRanges![2 * i]!;
     const e = this.keyRanges![2 * i + 1]!;
-    const base = this.keyBytes!.length;
-    return s < base ? this.keyBytes!.toString('latin1', s, e) : this.keyExtra!.toString('latin1', s - base, e - base);
+    const j = this.chunkOf(s);
+    const b = j < this.keyChunks!.length ? this.keyChunks![j]! : this.keyExtra!;
+    const at = this.chunkStarts[j]!;
+    return b.toString('latin1', s - at, e - at);
   }
 
   get keyHashes(): Uint32Array {
@@ -176,8 +184,23 @@ export class ColumnBatch implements DecodedBatch {
     if (this.keyStrings !== undefined || !(i >= 0 && i < this.seriesCount)) return labelsFromKey(this.key(i));
     const s = this.keyRanges![2 * i]!;
     const e = this.keyRanges![2 * i + 1]!;
-    const base = this.keyBytes!.length;
-    return s < base ? labelsFromKeyBytes(this.keyBytes!, s, e) : labelsFromKeyBytes(this.keyExtra!, s - base, e - base);
+    const j = this.chunkOf(s);
+    const b = j < this.keyChunks!.length ? this.keyChunks![j]! : this.keyExtra!;
+    const at = this.chunkStarts[j]!;
+    return labelsFromKeyBytes(b, s - at, e - at);
+  }
+
+  /** The key chunk holding position s (keyChunks.length: keyExtra). */
+  private chunkOf(s: number): number {
+    const starts = this.chunkStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= s) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /** The clonable state; the typed arrays are trimmed views, their buffers can be transferred. */
@@ -185,7 +208,7 @@ export class ColumnBatch implements DecodedBatch {
     return {
       seriesCount: this.seriesCount,
       keys: this.keyStrings,
-      keyBytes: this.keyStrings === undefined ? this.keyBytes : undefined,
+      keyChunks: this.keyStrings === undefined ? this.keyChunks : undefined,
       keyExtra: this.keyStrings === undefined ? this.keyExtra : undefined,
       keyRanges: this.keyStrings === undefined ? this.keyRanges : undefined,
       keyHashes: this.hashes,
@@ -247,12 +270,14 @@ export class BatchBuilder {
     readonly limits: IngestLimits,
     capacity = 1024,
     keyMode: KeyMode = 'strings',
+    seriesCapacity = 1024,
   ) {
     const c = Math.max(16, capacity);
     if (keyMode === 'bytes') {
+      const sc = Math.max(16, seriesCapacity);
       this.keyBuf = Buffer.allocUnsafeSlow(4096);
-      this.keyRanges = new Uint32Array(2048);
-      this.keyHashes = new Uint32Array(1024 * KEY_HASH_LANES);
+      this.keyRanges = new Uint32Array(2 * sc);
+      this.keyHashes = new Uint32Array(sc * KEY_HASH_LANES);
     }
     this.seriesIndex = new Uint32Array(c);
     this.timestamps = new Float64Array(c);
@@ -289,7 +314,7 @@ export class BatchBuilder {
 
   private reserveKey(i: number): void {
     if (2 * i + 2 > this.keyRanges!.length) {
-      const next = new Uint32Array(this.keyRanges!.length * 2);
+      const next = new Uint32Array(Math.max(this.keyRanges!.length * 2, 2 * i + 2));
       next.set(this.keyRanges!);
       this.keyRanges = next;
       const hashes = new Uint32Array((next.length / 2) * KEY_HASH_LANES);
@@ -327,6 +352,40 @@ export class BatchBuilder {
     this.keyRanges![2 * i + 1] = base + at + len;
     this.keyLen += len;
     return i;
+  }
+
+  /**
+   * Adds what a bulk decoder wrote as columns: series keyed by ranges [s, e) of `src` with their
+   * KEY_HASH_LANES hashes (the key source in 'bytes' mode), and samples whose series indexes
+   * already count from this builder's seriesCount.
+   */
+  appendColumns(
+    src: Uint8Array,
+    keyRanges: Uint32Array,
+    keyHashes: Uint32Array,
+    seriesIndex: Uint32Array,
+    timestamps: Float64Array,
+    valueBytes: Uint8Array,
+  ): void {
+    const n = seriesIndex.length;
+    this.reserve(n);
+    const at = this.sampleCount;
+    this.seriesIndex.set(seriesIndex, at);
+    this.timestamps.set(timestamps, at);
+    this.valueBytes.set(valueBytes, at * 8);
+    this.sampleCount = at + n;
+    const k = keyRanges.length >>> 1;
+    const first = this.seriesCount;
+    if (this.keyBuf === undefined) {
+      const b = asBuffer(src);
+      for (let i = 0; i < k; i++) this.keys.push(b.toString('latin1', keyRanges[2 * i]!, keyRanges[2 * i + 1]!));
+    } else {
+      if (src !== this.keySource) throw new Error('appendColumns: key ranges must refer to the key source');
+      if (k > 0) this.reserveKey(first + k - 1);
+      this.keyRanges!.set(keyRanges, 2 * first);
+      this.keyHashes!.set(keyHashes, first * KEY_HASH_LANES);
+    }
+    this.seriesCount = first + k;
   }
 
   addSample(series: number, ts: number, v: number): void {
@@ -433,7 +492,11 @@ export class BatchBuilder {
     return this.seriesCount++;
   }
 
-  build(): ColumnBatch {
+  /**
+   * The batch. In 'bytes' mode the key source goes along as `keyChunks` when given (they must
+   * partition it in order, with no key spanning two), else as one copy.
+   */
+  build(keyChunks?: Uint8Array[]): ColumnBatch {
     const n = this.sampleCount;
     // Give back a mostly empty tail: the batch may live on (queued, or in another thread).
     if (this.timestamps.length > 2 * n + 4096) {
@@ -447,11 +510,11 @@ export class BatchBuilder {
     const bytes = this.keyBuf !== undefined;
     // The body is sent whole to the main thread; a view into a shared pool is copied instead.
     const src = this.keySource ?? new Uint8Array(0);
-    const keyBytes = src.byteOffset === 0 && src.byteLength === src.buffer.byteLength ? src : new Uint8Array(src);
+    const chunks = keyChunks ?? [src.byteOffset === 0 && src.byteLength === src.buffer.byteLength ? src : new Uint8Array(src)];
     return new ColumnBatch({
       seriesCount: this.seriesCount,
       keys: bytes ? undefined : this.keys,
-      keyBytes: bytes ? keyBytes : undefined,
+      keyChunks: bytes ? chunks : undefined,
       keyExtra: bytes ? this.keyBuf!.subarray(0, this.keyLen) : undefined,
       keyRanges: bytes ? this.keyRanges!.subarray(0, 2 * this.seriesCount) : undefined,
       keyHashes: bytes ? this.keyHashes!.subarray(0, this.seriesCount * KEY_HASH_LANES) : undefined,

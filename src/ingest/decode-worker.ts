@@ -33,7 +33,7 @@ port.on('message', (req: DecodeRequest) => {
     const data = batch.toData();
     const transfer = [data.seriesIndex.buffer, data.timestamps.buffer, data.values.buffer] as ArrayBuffer[];
     const h = data.histogramRows;
-    for (const a of [data.keyBytes, data.keyExtra, data.keyRanges, data.keyHashes, h?.seriesIndex, h?.timestamps, h?.offsets, h?.bytes]) {
+    for (const a of [...(data.keyChunks ?? []), data.keyExtra, data.keyRanges, data.keyHashes, h?.seriesIndex, h?.timestamps, h?.offsets, h?.bytes]) {
       // Shared memory (histogram rows) is shared, not transferred.
       if (a !== undefined && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
     }

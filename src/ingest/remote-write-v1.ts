@@ -7,7 +7,10 @@ import { metricTypeFromEnum } from './metadata.js';
 import { readHistogramInto } from './histogram-proto.js';
 import { ProtoReader } from './proto-reader.js';
 import { RawLabelSet } from './raw-labels.js';
-import { snappyUncompress } from './snappy.js';
+import { snappyUncompressToArena, type ArenaBytes } from './snappy.js';
+import { ingestWasm, releaseLargeArena, WALK_FULL, WALK_SAMPLES, WALK_SERIES } from './wasm.js';
+import { KEY_HASH_LANES } from './key-hash.js';
+import { MAX_LABEL_BYTES } from '../model/index.js';
 
 /**
  * Remote write 1.0: `prometheus.WriteRequest` (prompb/remote.proto), snappy block compressed.
@@ -21,40 +24,129 @@ const utf8 = new TextDecoder('utf-8');
 /** `keyMode: 'bytes'` keeps keys as bytes until first use (decode workers send them that way). */
 export function decodeRemoteWriteV1(body: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
   const l = resolveLimits(limits);
-  return decodeWriteRequestV1(snappyUncompress(body, l.maxDecompressedBytes), l, keyMode);
-}
-
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  try {
+    return decodeInArena(snappyUncompressToArena(body, l.maxDecompressedBytes), l, keyMode);
+  } finally {
+    releaseLargeArena();
+  }
 }
 
 /** Decodes an uncompressed WriteRequest. */
 export function decodeWriteRequestV1(raw: Uint8Array, limits?: Partial<IngestLimits>, keyMode: KeyMode = 'strings'): ColumnBatch {
   const l = resolveLimits(limits);
-  const buf = asBuffer(raw);
-  // A sample is ~12 bytes on the wire, a series with one sample ~100: start small, grow by doubling.
-  const out = new BatchBuilder(l, Math.min(1 << 20, (buf.length / 48) | 0), keyMode);
-  out.setKeySource(buf);
+  const wasm = ingestWasm();
+  const { output } = wasm.reserve(0, raw.length);
+  wasm.u8.set(raw, output);
+  try {
+    return decodeInArena({ wasm, at: output, length: raw.length }, l, keyMode);
+  } finally {
+    releaseLargeArena();
+  }
+}
+
+/**
+ * The WebAssembly walker (native/ingest/remote-write.ts) takes the common TimeSeries in bulk; each
+ * top-level field it leaves is decoded here, by the same rules, and the walk resumes after it.
+ * Both read the body in the arena; in 'bytes' mode it is copied out at the end, in pieces, since
+ * keys leave the thread as ranges of it.
+ */
+function decodeInArena(a: ArenaBytes, l: IngestLimits, keyMode: KeyMode): ColumnBatch {
+  const { wasm, at, length } = a;
+  // A view of linear memory: valid while nothing grows it, which nothing does until the end.
+  const buf = Buffer.from(wasm.u8.buffer, at, length);
   const r = new ProtoReader(buf, 'remote write request');
   const labels = new RawLabelSet();
   const kw = new KeyWriter();
-  while (r.pos < buf.length) {
-    const tag = r.uint32();
-    if (tag === 0x0a) {
-      const end = r.lengthEnd();
-      r.limit = end;
-      readTimeSeries(r, buf, out, labels, kw);
-      r.limit = buf.length;
-    } else if (tag === 0x1a) {
-      const end = r.lengthEnd();
-      r.limit = end;
-      readMetadata(r, buf, out);
-      r.limit = buf.length;
-    } else {
-      r.skip(tag & 7);
+  const x = wasm.x;
+  let out: BatchBuilder | null = null;
+  const legacy = l.nameValidation === 'legacy' ? 1 : 0;
+  let pos = 0;
+  while (pos < length) {
+    pos = x.walkRemoteWriteV1(
+      at,
+      length,
+      pos,
+      wasm.sampleSeries,
+      wasm.sampleTs,
+      wasm.sampleValues,
+      WALK_SAMPLES,
+      wasm.keyRanges,
+      wasm.keyHashes,
+      WALK_SERIES,
+      out?.seriesCount ?? 0,
+      l.maxLabelsPerTimeseries,
+      l.maxLabelNameLen,
+      l.maxLabelValueLen,
+      MAX_LABEL_BYTES / 2,
+      legacy,
+    );
+    const samples = x.walkSamples.value;
+    const series = x.walkSeries.value;
+    if (out === null) {
+      // Sized by the first walk: exactly, when it took the whole body (the usual case, and then
+      // build() has no tail to trim); else a sample is ~12 bytes on the wire, a series with one
+      // sample ~100, and the columns grow by doubling.
+      const whole = pos >= length;
+      out = new BatchBuilder(l, whole ? samples : Math.max(2 * samples, Math.min(1 << 20, (length / 48) | 0)), keyMode, whole ? series : 2 * series);
+      out.setKeySource(buf);
     }
+    if (samples > 0 || series > 0) {
+      const m = wasm.u8.buffer;
+      out.appendColumns(
+        buf,
+        new Uint32Array(m, wasm.keyRanges, 2 * series),
+        new Uint32Array(m, wasm.keyHashes, KEY_HASH_LANES * series),
+        new Uint32Array(m, wasm.sampleSeries, samples),
+        new Float64Array(m, wasm.sampleTs, samples),
+        new Uint8Array(m, wasm.sampleValues, 8 * samples),
+      );
+    }
+    if (pos >= length || x.walkStatus.value === WALK_FULL) continue;
+    r.pos = pos;
+    readTopLevelField(r, buf, out, labels, kw);
+    pos = r.pos;
   }
-  return out.build();
+  if (out === null) return new BatchBuilder(l, 0, keyMode).build();
+  return keyMode === 'bytes' ? out.build(copyOut(a)) : out.build();
+}
+
+/** Pieces of about this size stay under glibc's mmap threshold as Strata runs (128 KiB). */
+const KEY_CHUNK = 64 * 1024;
+
+/** The body out of the arena, in KEY_CHUNK pieces cut at top-level field boundaries (a key never spans two). */
+function copyOut(a: ArenaBytes): Uint8Array[] {
+  const { wasm, at, length } = a;
+  // The walker's key-range column is free by now: it takes the cut offsets.
+  const n = wasm.x.splitTopLevelFields(at, length, KEY_CHUNK, wasm.keyRanges, 2 * WALK_SERIES);
+  const cuts = n < 0 ? [] : Array.from(new Uint32Array(wasm.u8.buffer, wasm.keyRanges, n));
+  cuts.push(length);
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (const to of cuts) {
+    const piece = Buffer.allocUnsafeSlow(to - from);
+    piece.set(wasm.u8.subarray(at + from, at + to));
+    out.push(piece);
+    from = to;
+  }
+  return out;
+}
+
+/** One field of the WriteRequest at r.pos. */
+function readTopLevelField(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: RawLabelSet, kw: KeyWriter): void {
+  const tag = r.uint32();
+  if (tag === 0x0a) {
+    const end = r.lengthEnd();
+    r.limit = end;
+    readTimeSeries(r, buf, out, labels, kw);
+    r.limit = buf.length;
+  } else if (tag === 0x1a) {
+    const end = r.lengthEnd();
+    r.limit = end;
+    readMetadata(r, buf, out);
+    r.limit = buf.length;
+  } else {
+    r.skip(tag & 7);
+  }
 }
 
 function readTimeSeries(r: ProtoReader, buf: Buffer, out: BatchBuilder, labels: RawLabelSet, kw: KeyWriter): void {

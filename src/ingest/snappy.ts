@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { IngestError } from './errors.js';
+import { ingestWasm, releaseLargeArena, type IngestWasm } from './wasm.js';
 
 /**
  * Snappy block format (what Prometheus remote write uses; not the framed stream format).
- * Decompression is our own strict loop: snappyjs silently accepts bodies that are shorter or longer
- * than their declared length and copies byte by byte; this one rejects every inconsistency with a
- * 400 and uses native block copies for long runs. Compression (tests, benchmarks) uses snappyjs.
+ * Decompression is our own strict loop, in WebAssembly (native/ingest/snappy.ts): snappyjs
+ * silently accepts bodies that are shorter or longer than their declared length; this one rejects
+ * every inconsistency with a 400 naming the byte. Compression (tests, benchmarks) uses snappyjs.
  */
 
 interface SnappyJs {
@@ -39,84 +40,56 @@ export function snappyDecodedLength(src: Uint8Array): { length: number; start: n
   return { length: len, start: p };
 }
 
+/** Messages for native/ingest/snappy.ts's codes. */
+function wasmFailure(code: number, at: number, value: number, length: number): IngestError {
+  switch (code) {
+    case -1:
+      return corrupt('truncated literal length', at);
+    case -2:
+      return corrupt(`literal of ${value} bytes runs past the end`, at);
+    case -3:
+      return corrupt('output longer than declared length', at);
+    case -4:
+      return corrupt('truncated copy', at);
+    case -5:
+      return corrupt(`copy offset ${value} outside the output`, at);
+    case -6:
+      return corrupt(`body decompresses to ${value} bytes, header declared ${length}`, at);
+    default:
+      return corrupt(`decoder error ${code}`, at);
+  }
+}
+
+/** A decompressed body in the ingest module's arena; valid until the thread's next use of it. */
+export interface ArenaBytes {
+  readonly wasm: IngestWasm;
+  readonly at: number;
+  readonly length: number;
+}
+
 /**
- * Decompresses a snappy block. Throws IngestError 413 when the declared size exceeds
- * `maxBytes` (checked before allocating) and 400 for any malformed input.
+ * Decompresses a snappy block into this thread's ingest arena. Throws IngestError 413 when the
+ * declared size exceeds `maxBytes` (checked before any memory is reserved) and 400 for any
+ * malformed input.
  */
-export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
+export function snappyUncompressToArena(src: Uint8Array, maxBytes: number): ArenaBytes {
   const { length, start } = snappyDecodedLength(src);
   if (length > maxBytes) {
     throw new IngestError(413, `decompressed body would be ${length} bytes, more than the limit of ${maxBytes} bytes`);
   }
-  const out = Buffer.allocUnsafe(length);
-  const n = src.length;
-  // 4-byte moves through DataViews (unaligned access is fine) beat byte loops for short runs.
-  const ov = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  let p = start;
-  let o = 0;
-  while (p < n) {
-    const tag = src[p++]!;
-    const kind = tag & 3;
-    if (kind === 0) {
-      let len = tag >>> 2;
-      if (len >= 60) {
-        const extra = len - 59;
-        if (p + extra > n) throw corrupt('truncated literal length', p);
-        len = src[p]!;
-        if (extra > 1) len |= src[p + 1]! << 8;
-        if (extra > 2) len |= src[p + 2]! << 16;
-        if (extra > 3) len = (len >>> 0) + src[p + 3]! * 0x1000000;
-        p += extra;
-      }
-      len += 1;
-      if (p + len > n) throw corrupt(`literal of ${len} bytes runs past the end`, p);
-      if (o + len > length) throw corrupt('output longer than declared length', p);
-      if (len < 16) {
-        if (o + len + 3 < length && p + len + 3 < n) {
-          // May write up to 3 bytes past the literal: later elements overwrite them.
-          for (let i = 0; i < len; i += 4) ov.setUint32(o + i, sv.getUint32(p + i, true), true);
-        } else {
-          for (let i = 0; i < len; i++) out[o + i] = src[p + i]!;
-        }
-      } else {
-        out.set(src.subarray(p, p + len), o);
-      }
-      p += len;
-      o += len;
-      continue;
-    }
-    let len: number;
-    let offset: number;
-    if (kind === 1) {
-      if (p >= n) throw corrupt('truncated copy', p);
-      len = 4 + ((tag >>> 2) & 7);
-      offset = ((tag >>> 5) << 8) | src[p++]!;
-    } else if (kind === 2) {
-      if (p + 2 > n) throw corrupt('truncated copy', p);
-      len = 1 + (tag >>> 2);
-      offset = src[p]! | (src[p + 1]! << 8);
-      p += 2;
-    } else {
-      if (p + 4 > n) throw corrupt('truncated copy', p);
-      len = 1 + (tag >>> 2);
-      offset = (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16)) + src[p + 3]! * 0x1000000;
-      p += 4;
-    }
-    if (offset === 0 || offset > o) throw corrupt(`copy offset ${offset} outside the output`, p);
-    if (o + len > length) throw corrupt('output longer than declared length', p);
-    const from = o - offset;
-    if (offset >= len && len >= 16) {
-      out.copyWithin(o, from, from + len);
-    } else if (offset >= 4 && o + len + 3 < length) {
-      // Each 4-byte read ends before the write position, so overlapping patterns replicate right.
-      for (let i = 0; i < len; i += 4) ov.setUint32(o + i, ov.getUint32(from + i, true), true);
-    } else {
-      // Overlapping copies repeat a pattern: byte order matters.
-      for (let i = 0; i < len; i++) out[o + i] = out[from + i]!;
-    }
-    o += len;
-  }
-  if (o !== length) throw corrupt(`body decompresses to ${o} bytes, header declared ${length}`, p);
+  const wasm = ingestWasm();
+  const { input, output } = wasm.reserve(src.length, length);
+  wasm.u8.set(src, input);
+  const r = wasm.x.snappyDecode(input, start, src.length, output, length);
+  if (r !== 0) throw wasmFailure(r, wasm.x.snappyErrAt.value, wasm.x.snappyErrValue.value, length);
+  return { wasm, at: output, length };
+}
+
+/** Decompresses a snappy block into a Buffer of its own (errors as `snappyUncompressToArena`). */
+export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
+  const { wasm, at, length } = snappyUncompressToArena(src, maxBytes);
+  const out = Buffer.allocUnsafeSlow(length);
+  out.set(wasm.u8.subarray(at, at + length));
+  releaseLargeArena();
   return out;
 }

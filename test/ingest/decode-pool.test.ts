@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +41,9 @@ beforeAll(() => {
     ],
     { cwd: ROOT, stdio: 'pipe' },
   );
+  // tsc emits no wasm: the ingest module goes beside the compiled modules, as the build puts it.
+  mkdirSync(join(dir, 'out/ingest/generated'), { recursive: true });
+  copyFileSync(join(ROOT, 'src/ingest/generated/ingest.wasm'), join(dir, 'out/ingest/generated/ingest.wasm'));
   workerUrl = pathToFileURL(join(dir, 'out/ingest/decode-worker.js'));
 });
 

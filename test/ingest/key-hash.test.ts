@@ -9,6 +9,7 @@ import {
   KEY_HASH_LANES,
   snappyUncompress,
 } from '../../src/ingest/index.js';
+import { ingestWasm } from '../../src/ingest/wasm.js';
 
 const hashOfString = (s: string): number[] => {
   const out = new Uint32Array(KEY_HASH_LANES);
@@ -22,6 +23,19 @@ const hashOfBytes = (b: Uint8Array): number[] => {
 };
 
 describe('series key hash', () => {
+  it("is the same in the decode workers' WebAssembly as in TypeScript, for every length", () => {
+    const wasm = ingestWasm();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const { input, output } = wasm.reserve(bytes.length, 16);
+        wasm.u8.set(bytes, input);
+        wasm.x.hashKey(input, input + bytes.length, output);
+        expect([...new Uint32Array(wasm.u8.buffer, output, KEY_HASH_LANES)]).toEqual(hashOfBytes(bytes));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('is the same for a key held as bytes and as a latin1 string', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {

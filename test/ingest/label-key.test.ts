@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  IngestError,
   canonicalKey,
   decodeRemoteWriteV1,
   decodeRemoteWriteV2,
@@ -9,8 +8,6 @@ import {
   encodeRemoteWriteV2,
   labelsFromKey,
   parsePrometheusText,
-  snappyCompress,
-  snappyUncompress,
 } from '../../src/ingest/index.js';
 import { sortLabels, type Label } from '../../src/model/index.js';
 
@@ -92,36 +89,6 @@ describe('canonical series keys', () => {
         { name: 'job', value: 'a' },
       ]),
     );
-  });
-});
-
-describe('snappy block decompression', () => {
-  it('inverts snappyjs compression for arbitrary and repetitive data', () => {
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 5000 }),
-          fc
-            .array(fc.constantFrom('abc', 'abcd', 'x', '__name__', 'production', '\u0000'), { maxLength: 2000 })
-            .map((a) => new TextEncoder().encode(a.join(''))),
-        ),
-        (data) => {
-          expect(new Uint8Array(snappyUncompress(snappyCompress(data), 1 << 20))).toEqual(data);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('rejects output longer or shorter than declared', () => {
-    // Declares 3 bytes, holds a 4-byte literal.
-    expect(() => snappyUncompress(new Uint8Array([3, 0x0c, 1, 2, 3, 4]), 100)).toThrow(IngestError);
-    // Declares 5 bytes, holds 4.
-    expect(() => snappyUncompress(new Uint8Array([5, 0x0c, 1, 2, 3, 4]), 100)).toThrow(/decompresses to 4 bytes, header declared 5/);
-  });
-
-  it('rejects a copy reaching before the start of the output', () => {
-    expect(() => snappyUncompress(new Uint8Array([8, 0x00, 0x61, 0x01, 0x05]), 100)).toThrow(/copy offset 5 outside the output/);
   });
 });
 
