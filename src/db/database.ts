@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { log } from '../logger.js';
 import { LabelIndex, dayOf, type LabelIndexOptions, type TsdbStatus } from '../index/index.js';
-import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
+import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata, type SharedIdTable } from '../ingest/index.js';
 import {
   METRIC_NAME,
   compareLabels,
@@ -299,10 +299,13 @@ export class Database {
     const limiter = this.limiter.active ? this.limiter : null;
     const now = Date.now();
     let refused: { limit: LimitName; series: number } | null = null;
+    // Ids the decode worker already found (id + 1, 0: look it up here).
+    const known = cache.trusted(batch.knownIds, n);
     for (let i = 0; i < n; i++) {
       // A series none of whose samples is taken is not created: the index lists no empty series.
       if (rows.used !== null && rows.used[i] === 0) continue;
-      const id = cache.get(hashes, i * KEY_HASH_LANES);
+      const k = known !== null ? known[i]! : 0;
+      const id = k > 0 ? k - 1 : cache.get(hashes, i * KEY_HASH_LANES);
       if (id >= 0) {
         const limit = limiter?.admit(id, now) ?? null;
         seriesIds[i] = limit === null ? id : REFUSED;
@@ -818,6 +821,11 @@ export class Database {
     const view = a.subarray(0, n);
     view.fill(0);
     return view;
+  }
+
+  /** The tenant's series-id cache table, for decode workers to resolve known series in (batch.knownIds). */
+  idTableFor(tenant: Tenant): SharedIdTable {
+    return this.cacheFor(formatTenant(tenant)).shared();
   }
 
   /** The ingestion key → id cache of a tenant: a known series costs one Map lookup, no LMDB read. */

@@ -7,15 +7,18 @@
  * double, so memory follows the series actually written (24 bytes a slot, at most half full).
  */
 
-const LANES = 4;
+import { ID_TABLE_SLOT, type SharedIdTable } from '../ingest/index.js';
+
 /** Words a slot: the hash's four lanes, then value + 1 as low and high u32 (0, 0: empty). */
-const SLOT = 6;
+const SLOT = ID_TABLE_SLOT;
 const MIN_SLOTS = 1024;
 const TWO32 = 2 ** 32;
 
 /**
  * One table, slots interleaved in a single array: with 100k+ series almost every probe misses
  * the CPU cache, and a lookup that reads the key and the value from one place misses once.
+ * The array is shared memory that decode workers read (ingest/id-lookup.ts): a slot is published
+ * by an atomic store of its value's low word after its key, and never changed once filled.
  */
 export class HashTable {
   words: Uint32Array;
@@ -24,7 +27,7 @@ export class HashTable {
   count = 0;
 
   constructor(slots: number) {
-    this.words = new Uint32Array(slots * SLOT);
+    this.words = sharedWords(slots);
     this.slots = slots;
     this.mask = slots - 1;
   }
@@ -62,8 +65,8 @@ export class HashTable {
           words[k + 3] = h[o + 3]!;
           this.count++;
         }
-        words[k + 4] = v % TWO32;
         words[k + 5] = Math.floor(v / TWO32);
+        Atomics.store(words, k + 4, v % TWO32);
         return;
       }
     }
@@ -74,7 +77,7 @@ export class HashTable {
     const old = this.words;
     const oldSlots = this.slots;
     this.slots = oldSlots * 2;
-    this.words = new Uint32Array(this.slots * SLOT);
+    this.words = sharedWords(this.slots);
     this.mask = this.slots - 1;
     this.count = 0;
     for (let k = 0; k < oldSlots * SLOT; k += SLOT) {
@@ -82,10 +85,10 @@ export class HashTable {
     }
   }
 
-  clear(): void {
-    this.words.fill(0);
-    this.count = 0;
-  }
+}
+
+function sharedWords(slots: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(slots * SLOT * 4));
 }
 
 export class SeriesIdCache {
@@ -93,6 +96,8 @@ export class SeriesIdCache {
   private previous = new HashTable(MIN_SLOTS);
   /** Entries a generation holds before it rotates. */
   private readonly half: number;
+  /** Bumped by clear(): ids a worker resolved under an older epoch may name deleted series. */
+  private epoch = 0;
 
   /** Holds between capacity/2 and capacity entries once warm. */
   constructor(capacity: number) {
@@ -115,11 +120,9 @@ export class SeriesIdCache {
   set(h: Uint32Array, o: number, id: number): void {
     let cur = this.current;
     if (cur.count >= this.half) {
-      // The dropped generation's arrays are reused when they are the right size already.
-      const old = this.previous;
+      // The dropped generation is not reused: a decode worker may still be reading it.
       this.previous = cur;
-      if (old.slots === cur.slots) old.clear();
-      cur = this.current = old.slots === cur.slots ? old : new HashTable(cur.slots);
+      cur = this.current = new HashTable(cur.slots);
     }
     if ((cur.count + 1) * 2 > cur.slots) cur.grow();
     cur.put(h, o, id);
@@ -128,6 +131,20 @@ export class SeriesIdCache {
   clear(): void {
     this.current = new HashTable(MIN_SLOTS);
     this.previous = new HashTable(MIN_SLOTS);
+    this.epoch++;
+  }
+
+  /**
+   * The current generation for decode workers to look hashes up in. Hits in the previous one are
+   * left to get(), which copies them forward.
+   */
+  shared(): SharedIdTable {
+    return { words: this.current.words, epoch: this.epoch };
+  }
+
+  /** The ids a worker found, or null when a deletion since makes them untrustworthy. */
+  trusted(known: { readonly ids: Uint32Array; readonly epoch: number } | undefined, n: number): Uint32Array | null {
+    return known !== undefined && known.epoch === this.epoch && known.ids.length === n ? known.ids : null;
   }
 
   get size(): number {

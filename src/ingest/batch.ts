@@ -5,6 +5,7 @@ import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey, labelsFromKeyBytes } from './label-key.js';
 import type { IngestLimits } from './limits.js';
 import type { ExemplarRow } from './exemplars.js';
+import type { KnownIds } from './id-lookup.js';
 import { checkLabels } from './validate.js';
 
 export type MetricType = 'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -60,6 +61,8 @@ export interface DecodedBatch {
   /** The exemplars of valid series, decoded (remote write 1.0 and 2.0). */
   readonly exemplarRows?: readonly ExemplarRow[];
   readonly metadata: readonly MetricMetadata[];
+  /** Series ids a decode worker found in the series-id cache's shared table (see id-lookup.ts). */
+  readonly knownIds?: KnownIds;
 }
 
 /**
@@ -101,6 +104,7 @@ export interface BatchData {
   histogramRows?: HistogramBatchRows;
   exemplarRows?: ExemplarRow[];
   metadata: MetricMetadata[];
+  knownIds?: KnownIds;
 }
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -124,6 +128,7 @@ export class ColumnBatch implements DecodedBatch {
   readonly histogramRows: HistogramBatchRows | undefined;
   readonly exemplarRows: ExemplarRow[] | undefined;
   readonly metadata: MetricMetadata[];
+  readonly knownIds: KnownIds | undefined;
 
   constructor(d: BatchData) {
     this.seriesCount = d.seriesCount;
@@ -145,6 +150,7 @@ export class ColumnBatch implements DecodedBatch {
     this.histogramRows = d.histogramRows;
     this.exemplarRows = d.exemplarRows;
     this.metadata = d.metadata;
+    this.knownIds = d.knownIds;
   }
 
   get keys(): string[] {

@@ -184,7 +184,7 @@ export function registerIngestRoutes(router: Router, deps: IngestDeps, counters:
         version = parseContentType(req.headers.get('content-type'));
         checkContentEncoding(req.headers.get('content-encoding'));
         const body = await req.body();
-        batch = await deps.decodePool.decode(version, body);
+        batch = await deps.decodePool.decode(version, body, deps.db.idTableFor(req.tenant));
       } catch (e) {
         throw asHttpError(e);
       }

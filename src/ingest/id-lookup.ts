@@ -1,0 +1,57 @@
+/**
+ * The read side of the series-id cache's shared table (db/series-id-cache.ts owns and writes it):
+ * a decode worker looks each series' key hash up right after hashing it, so the main thread only
+ * resolves the misses. With 100k+ series almost every probe misses the CPU caches; done here,
+ * those stalls spread over the decode workers instead of serialising on the main thread.
+ *
+ * Layout: SLOT u32 words a slot — the hash's four lanes, then value + 1 as low and high u32
+ * (0, 0: empty). The main thread fills a slot's key lanes first and publishes it with an atomic
+ * store of the value's low word; a slot is never changed or cleared after that (a cleared or
+ * rotated-out table is replaced by a new one, never reused), so a reader sees a slot either
+ * empty, or with its key and value in full. Values of 2^32 − 1 and above are left to the main
+ * thread (their high word is not published atomically with the low one).
+ *
+ * A table only maps keys to ids while no series was deleted: deleting bumps the owner's epoch,
+ * and the main thread ignores ids resolved under an older epoch (a stale hit must never write
+ * to a deleted series).
+ */
+
+export const ID_TABLE_SLOT = 6;
+
+/** One generation of the shared table as a worker receives it. */
+export interface SharedIdTable {
+  /** SLOT words a slot over a SharedArrayBuffer; slots is a power of two. */
+  readonly words: Uint32Array;
+  /** The owner's deletion epoch when the table was handed out. */
+  readonly epoch: number;
+}
+
+/** Ids a decode worker found for a batch's series: ids[i] = id + 1, or 0 when not found. */
+export interface KnownIds {
+  readonly ids: Uint32Array;
+  readonly epoch: number;
+}
+
+/** The id + 1 stored for the hash at h[o .. o+4), or 0. */
+function find(words: Uint32Array, mask: number, h: Uint32Array, o: number): number {
+  const h0 = h[o]!;
+  const h1 = h[o + 1]!;
+  const h2 = h[o + 2]!;
+  const h3 = h[o + 3]!;
+  for (let s = h1 & mask; ; s = (s + 1) & mask) {
+    const k = s * ID_TABLE_SLOT;
+    // The published word first: the key lanes read after it are complete.
+    const lo = Atomics.load(words, k + 4);
+    if (lo === 0) return 0;
+    if (words[k] === h0 && words[k + 1] === h1 && words[k + 2] === h2 && words[k + 3] === h3) return words[k + 5] === 0 ? lo : 0;
+  }
+}
+
+/** Looks up `n` key hashes (KEY_HASH_LANES = 4 words each) in `table`. */
+export function lookupIds(table: SharedIdTable, hashes: Uint32Array, n: number): KnownIds {
+  const words = table.words;
+  const mask = words.length / ID_TABLE_SLOT - 1;
+  const ids = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = find(words, mask, hashes, i * 4);
+  return { ids, epoch: table.epoch };
+}
