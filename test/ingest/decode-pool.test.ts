@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_NAN, isStaleNaNAt } from '../../src/model/index.js';
 import { DecodePool, IngestError, decodeRemoteWriteV1, encodeRemoteWriteV1, encodeRemoteWriteV2 } from '../../src/ingest/index.js';
+import { SeriesIdCache } from '../../src/db/series-id-cache.js';
 
 /**
  * Workers need JavaScript: compile src/ingest (and what it imports) into a temp dir that resolves
@@ -128,6 +129,23 @@ describe('decode pool', () => {
       const b = await pool.decode('v1', view);
       expect(b.sampleCount).toBe(5);
       expect(big.byteLength).toBe(body.length + 10); // not detached
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('looks the series up in the shared id table it is given, leaving unknown ones at 0', async () => {
+    const pool = new DecodePool({ threads: 1, workerUrl });
+    try {
+      const body = request(4);
+      const hashes = decodeRemoteWriteV1(body, undefined, 'bytes').keyHashes;
+      const cache = new SeriesIdCache(1000);
+      cache.set(hashes, 1 * 4, 41);
+      cache.set(hashes, 3 * 4, 43);
+      const b = await pool.decode('v1', body, cache.shared());
+      expect([...b.knownIds!.ids]).toEqual([0, 42, 0, 44]);
+      expect(cache.trusted(b.knownIds, 4)).not.toBeNull();
+      expect((await pool.decode('v1', request(4))).knownIds).toBeUndefined();
     } finally {
       await pool.close();
     }
