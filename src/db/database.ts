@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { log } from '../logger.js';
 import { LabelIndex, dayOf, type LabelIndexOptions, type TsdbStatus } from '../index/index.js';
-import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata, type SharedIdTable } from '../ingest/index.js';
+import { KEY_HASH_LANES, KeyNotKeptError, type DecodedBatch, type MetricMetadata, type SharedIdTable } from '../ingest/index.js';
 import {
   METRIC_NAME,
   compareLabels,
@@ -292,6 +292,12 @@ export class Database {
     const tkey = formatTenant(tenant);
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
+    // Ids the decode worker already found (id + 1, 0: look it up here).
+    const known = cache.trusted(batch.knownIds, n);
+    if (known === null && batch.knownIds?.keysDropped === true) {
+      // Its keys stayed in the worker and its ids may name deleted series: nothing to go on.
+      throw new KeyNotKeptError('series were deleted while the request was decoded');
+    }
     let rows = this.rowsInRange(batch, view);
     const seriesIds = this.scratch(0, n);
     const hashes = batch.keyHashes;
@@ -299,8 +305,6 @@ export class Database {
     const limiter = this.limiter.active ? this.limiter : null;
     const now = Date.now();
     let refused: { limit: LimitName; series: number } | null = null;
-    // Ids the decode worker already found (id + 1, 0: look it up here).
-    const known = cache.trusted(batch.knownIds, n);
     for (let i = 0; i < n; i++) {
       // A series none of whose samples is taken is not created: the index lists no empty series.
       if (rows.used !== null && rows.used[i] === 0) continue;
@@ -343,7 +347,7 @@ export class Database {
       limited = rows.count - kept.count;
       rows = kept;
       this.limiter.dropped[refused.limit] += limited;
-      this.logRefused(refused.limit, batch.labels(refused.series));
+      this.logRefused(refused.limit, this.seriesLabels(batch, refused.series));
     }
 
     const count = rows.count;
@@ -384,6 +388,12 @@ export class Database {
       limit: refused && { name: refused.limit, max: refused.limit === 'hourly' ? this.limiter.hourly.limit : this.limiter.daily.limit },
       seriesCreated: created,
     };
+  }
+
+  /** Labels of series i of a batch; from the index when the decode worker resolved it and kept no key. */
+  private seriesLabels(batch: DecodedBatch, i: number): Labels {
+    const k = batch.knownIds;
+    return k?.keysDropped === true && k.ids[i]! > 0 ? this.index.labelsOf(k.ids[i]! - 1) : batch.labels(i);
   }
 
   /** The rows of series the limiter let through. */
@@ -460,7 +470,7 @@ export class Database {
       used,
       tooOld,
       outOfBounds,
-      firstOutOfBounds: firstOutOfBounds && { labels: formatLabels(batch.labels(firstOutOfBounds.series)), timestamp: firstOutOfBounds.t, limit: hi },
+      firstOutOfBounds: firstOutOfBounds && { labels: formatLabels(this.seriesLabels(batch, firstOutOfBounds.series)), timestamp: firstOutOfBounds.t, limit: hi },
     };
   }
 

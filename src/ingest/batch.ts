@@ -5,7 +5,7 @@ import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey, labelsFromKeyBytes } from './label-key.js';
 import type { IngestLimits } from './limits.js';
 import type { ExemplarRow } from './exemplars.js';
-import type { KnownIds } from './id-lookup.js';
+import { KeyNotKeptError, type KnownIds } from './id-lookup.js';
 import { checkLabels } from './validate.js';
 
 export type MetricType = 'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -163,6 +163,7 @@ export class ColumnBatch implements DecodedBatch {
 
   key(i: number): string {
     if (!(i >= 0 && i < this.seriesCount)) throw new RangeError(`series index ${i} out of range (batch has ${this.seriesCount} series)`);
+    this.checkKept(i);
     if (this.keyStrings !== undefined) return this.keyStrings[i]!;
     const s = this.keyRanges![2 * i]!;
     const e = this.keyRanges![2 * i + 1]!;
@@ -178,8 +179,15 @@ export class ColumnBatch implements DecodedBatch {
     return out;
   }
 
+  /** Throws when series i's key was left in the decode worker (see id-lookup.ts dropKnownKeys). */
+  private checkKept(i: number): void {
+    const k = this.knownIds;
+    if (k !== undefined && k.keysDropped === true && k.ids[i] !== 0) throw new KeyNotKeptError(`the key of series ${i} was not kept by the decode worker`);
+  }
+
   labels(i: number): Labels {
     if (this.keyStrings !== undefined || !(i >= 0 && i < this.seriesCount)) return labelsFromKey(this.key(i));
+    this.checkKept(i);
     const s = this.keyRanges![2 * i]!;
     const e = this.keyRanges![2 * i + 1]!;
     const base = this.keyBytes!.length;
@@ -204,6 +212,7 @@ export class ColumnBatch implements DecodedBatch {
       histograms: this.histograms,
       ...(this.histogramRows ? { histogramRows: this.histogramRows } : {}),
       exemplarRows: this.exemplarRows,
+      ...(this.knownIds ? { knownIds: this.knownIds } : {}),
       metadata: this.metadata,
     };
   }

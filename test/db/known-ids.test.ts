@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Database } from '../../src/db/index.js';
-import { ColumnBatch, decodeRemoteWriteV1, encodeRemoteWriteV1, lookupIds, type DecodedBatch } from '../../src/ingest/index.js';
+import { ColumnBatch, KeyNotKeptError, decodeRemoteWriteV1, dropKnownKeys, encodeRemoteWriteV1, lookupIds, type BatchData, type DecodedBatch } from '../../src/ingest/index.js';
 
 const tenant = { accountID: 0, projectID: 0 };
 const labels = [{ name: '__name__', value: 'm' }];
@@ -33,9 +33,12 @@ afterEach(async () => {
 });
 
 /** A batch as a decode worker returns it: decoded, with the ids it found in the shared table. */
-function workerBatch(t: number, v: number): DecodedBatch {
-  const b = decodeRemoteWriteV1(encodeRemoteWriteV1([{ labels, timestamps: [t], values: [v] }]), undefined, 'bytes');
-  return new ColumnBatch({ ...b.toData(), knownIds: lookupIds(db.idTableFor(tenant), b.keyHashes, b.seriesCount) });
+function workerBatch(t: number, v: number, dropKeys = false, more: { labels: typeof labels; t: number; v: number }[] = []): DecodedBatch {
+  const series = [{ labels, timestamps: [t], values: [v] }, ...more.map((m) => ({ labels: m.labels, timestamps: [m.t], values: [m.v] }))];
+  const b = decodeRemoteWriteV1(encodeRemoteWriteV1(series), undefined, 'bytes');
+  const data: BatchData = { ...b.toData(), knownIds: lookupIds(db.idTableFor(tenant), b.keyHashes, b.seriesCount) };
+  if (dropKeys) dropKnownKeys(data);
+  return new ColumnBatch(data);
 }
 
 async function samplesOf(): Promise<number[]> {
@@ -67,5 +70,34 @@ describe('ids resolved by decode workers', () => {
     expect(ids).toHaveLength(1);
     expect(ids[0]).not.toBe(oldId);
     expect(await samplesOf()).toEqual([2]);
+  });
+
+  it('without the keys of known series, stores them and creates the unknown ones from the keys it kept', async () => {
+    const now = Date.now();
+    await db.write(tenant, workerBatch(now - 2000, 1));
+    const other = [{ name: '__name__', value: 'other' }];
+    const b = workerBatch(now - 1000, 2, true, [{ labels: other, t: now - 1000, v: 3 }]);
+    expect(() => b.labels(0)).toThrow(KeyNotKeptError);
+    expect(b.labels(1)).toEqual(other);
+    const r = await db.write(tenant, b);
+    expect(r.seriesCreated).toBe(1);
+    expect(await samplesOf()).toEqual([1, 2]);
+  });
+
+  it('refuses a batch without the keys of known series once a deletion made its ids untrustworthy', async () => {
+    const now = Date.now();
+    await db.write(tenant, workerBatch(now - 2000, 1));
+    const stale = workerBatch(now - 1000, 2, true);
+    db.deleteSeries(tenant, [{ name: '__name__', type: '=', value: 'm' }]);
+    await expect(db.write(tenant, stale)).rejects.toBeInstanceOf(KeyNotKeptError);
+    expect(await samplesOf()).toEqual([]);
+  });
+
+  it('names a known series whose key was not kept by its labels from the index when a sample is out of bounds', async () => {
+    const now = Date.now();
+    await db.write(tenant, workerBatch(now - 2000, 1));
+    const r = await db.write(tenant, workerBatch(-5, 2, true));
+    expect(r.samplesDroppedOutOfBounds).toBe(1);
+    expect(r.firstOutOfBounds?.labels).toBe('m');
   });
 });
