@@ -300,7 +300,8 @@ export class Database {
     }
     let rows = this.rowsInRange(batch, view);
     const seriesIds = this.scratch(0, n);
-    const hashes = batch.keyHashes;
+    // Read only when a series is not known: a worker sends no hashes when it found every series.
+    let hashes: Uint32Array | null = null;
     let missing: number[] | null = null;
     const limiter = this.limiter.active ? this.limiter : null;
     const now = Date.now();
@@ -309,7 +310,7 @@ export class Database {
       // A series none of whose samples is taken is not created: the index lists no empty series.
       if (rows.used !== null && rows.used[i] === 0) continue;
       const k = known !== null ? known[i]! : 0;
-      const id = k > 0 ? k - 1 : cache.get(hashes, i * KEY_HASH_LANES);
+      const id = k > 0 ? k - 1 : cache.get((hashes ??= batch.keyHashes), i * KEY_HASH_LANES);
       if (id >= 0) {
         const limit = limiter?.admit(id, now) ?? null;
         seriesIds[i] = limit === null ? id : REFUSED;
@@ -317,7 +318,7 @@ export class Database {
       } else (missing ??= []).push(i);
     }
     let created = 0;
-    let groups = missing ? groupByKeyHash(hashes, missing) : [];
+    let groups = missing ? groupByKeyHash((hashes ??= batch.keyHashes), missing) : [];
     if (groups.length > 0 && limiter) {
       // Series not written lately may join the windows only while there is room: the rest are not created.
       const room = limiter.room(now);
@@ -337,7 +338,7 @@ export class Database {
       for (let g = 0; g < groups.length; g++) {
         const id = ids[g]!;
         for (const i of groups[g]!) seriesIds[i] = id;
-        cache.set(hashes, groups[g]![0]! * KEY_HASH_LANES, id);
+        cache.set(hashes!, groups[g]![0]! * KEY_HASH_LANES, id);
         limiter?.added(id);
       }
     }

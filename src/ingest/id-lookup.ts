@@ -89,6 +89,8 @@ export function dropKnownKeys(data: BatchData): void {
   data.keyBytes = out;
   data.keyExtra = new Uint8Array(0);
   data.keyRanges = kept;
+  // Hashes serve only to look up and cache series not found: none, none needed.
+  if (!ids.includes(0)) data.keyHashes = undefined;
   data.knownIds = { ...known, keysDropped: true };
 }
 

@@ -100,4 +100,14 @@ describe('ids resolved by decode workers', () => {
     expect(r.samplesDroppedOutOfBounds).toBe(1);
     expect(r.firstOutOfBounds?.labels).toBe('m');
   });
+
+  it('stores a batch whose series were all found with neither their keys nor their hashes', async () => {
+    const now = Date.now();
+    await db.write(tenant, workerBatch(now - 2000, 1));
+    const b = workerBatch(now - 1000, 2, true);
+    expect(b.toData().keyHashes).toBeUndefined();
+    const r = await db.write(tenant, b);
+    expect(r.seriesCreated).toBe(0);
+    expect(await samplesOf()).toEqual([1, 2]);
+  });
 });
