@@ -62,7 +62,8 @@ function find(words: Uint32Array, mask: number, h: Uint32Array, o: number): numb
  * Keeps only the keys of the series the table did not know: the rest of the decoded body (about
  * 1.4 MB a request of 10k samples) then stays in the worker instead of landing on the main
  * thread's heap as external memory, where it triggered most of its garbage collections. Known
- * series keep an empty key range; ColumnBatch refuses to read them.
+ * series keep an empty key range (no ranges at all when every series was found, and no hashes
+ * either); ColumnBatch refuses to read their keys.
  */
 export function dropKnownKeys(data: BatchData): void {
   const known = data.knownIds;
@@ -74,8 +75,10 @@ export function dropKnownKeys(data: BatchData): void {
   const ids = known.ids;
   let bytes = 0;
   for (let i = 0; i < data.seriesCount; i++) if (ids[i] === 0) bytes += ranges[2 * i + 1]! - ranges[2 * i]!;
+  const all = !ids.includes(0);
   const out = new Uint8Array(bytes);
-  const kept = new Uint32Array(2 * data.seriesCount);
+  // Every range would be empty when every series was found: none at all then.
+  const kept = new Uint32Array(all ? 0 : 2 * data.seriesCount);
   let pos = 0;
   for (let i = 0; i < data.seriesCount; i++) {
     if (ids[i] !== 0) continue;
@@ -90,7 +93,7 @@ export function dropKnownKeys(data: BatchData): void {
   data.keyExtra = new Uint8Array(0);
   data.keyRanges = kept;
   // Hashes serve only to look up and cache series not found: none, none needed.
-  if (!ids.includes(0)) data.keyHashes = undefined;
+  if (all) data.keyHashes = undefined;
   data.knownIds = { ...known, keysDropped: true };
 }
 
