@@ -26,8 +26,12 @@ export class HashTable {
   mask: number;
   count = 0;
 
-  constructor(slots: number) {
-    this.words = sharedWords(slots);
+  /** `shared`: the words live in shared memory, for decode workers to read. */
+  constructor(
+    slots: number,
+    private readonly shared = false,
+  ) {
+    this.words = words(slots, shared);
     this.slots = slots;
     this.mask = slots - 1;
   }
@@ -66,7 +70,8 @@ export class HashTable {
           this.count++;
         }
         words[k + 5] = Math.floor(v / TWO32);
-        Atomics.store(words, k + 4, v % TWO32);
+        if (this.shared) Atomics.store(words, k + 4, v % TWO32);
+        else words[k + 4] = v % TWO32;
         return;
       }
     }
@@ -77,7 +82,7 @@ export class HashTable {
     const old = this.words;
     const oldSlots = this.slots;
     this.slots = oldSlots * 2;
-    this.words = sharedWords(this.slots);
+    this.words = words(this.slots, this.shared);
     this.mask = this.slots - 1;
     this.count = 0;
     for (let k = 0; k < oldSlots * SLOT; k += SLOT) {
@@ -87,13 +92,13 @@ export class HashTable {
 
 }
 
-function sharedWords(slots: number): Uint32Array {
-  return new Uint32Array(new SharedArrayBuffer(slots * SLOT * 4));
+function words(slots: number, shared: boolean): Uint32Array {
+  return shared ? new Uint32Array(new SharedArrayBuffer(slots * SLOT * 4)) : new Uint32Array(slots * SLOT);
 }
 
 export class SeriesIdCache {
-  private current = new HashTable(MIN_SLOTS);
-  private previous = new HashTable(MIN_SLOTS);
+  private current = new HashTable(MIN_SLOTS, true);
+  private previous = new HashTable(MIN_SLOTS, true);
   /** Entries a generation holds before it rotates. */
   private readonly half: number;
   /** Bumped by clear(): ids a worker resolved under an older epoch may name deleted series. */
@@ -122,15 +127,15 @@ export class SeriesIdCache {
     if (cur.count >= this.half) {
       // The dropped generation is not reused: a decode worker may still be reading it.
       this.previous = cur;
-      cur = this.current = new HashTable(cur.slots);
+      cur = this.current = new HashTable(cur.slots, true);
     }
     if ((cur.count + 1) * 2 > cur.slots) cur.grow();
     cur.put(h, o, id);
   }
 
   clear(): void {
-    this.current = new HashTable(MIN_SLOTS);
-    this.previous = new HashTable(MIN_SLOTS);
+    this.current = new HashTable(MIN_SLOTS, true);
+    this.previous = new HashTable(MIN_SLOTS, true);
     this.epoch++;
   }
 

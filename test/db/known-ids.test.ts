@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Database } from '../../src/db/index.js';
-import { ColumnBatch, KeyNotKeptError, decodeRemoteWriteV1, dropKnownKeys, encodeRemoteWriteV1, lookupIds, type BatchData, type DecodedBatch } from '../../src/ingest/index.js';
+import { ColumnBatch, KeyNotKeptError, decodeRemoteWriteV1, dropKnownKeys, encodeRemoteWriteV1, lookupIds, type BatchData } from '../../src/ingest/index.js';
 
 const tenant = { accountID: 0, projectID: 0 };
 const labels = [{ name: '__name__', value: 'm' }];
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 /** A batch as a decode worker returns it: decoded, with the ids it found in the shared table. */
-function workerBatch(t: number, v: number, dropKeys = false, more: { labels: typeof labels; t: number; v: number }[] = []): DecodedBatch {
+function workerBatch(t: number, v: number, dropKeys = false, more: { labels: typeof labels; t: number; v: number }[] = []): ColumnBatch {
   const series = [{ labels, timestamps: [t], values: [v] }, ...more.map((m) => ({ labels: m.labels, timestamps: [m.t], values: [m.v] }))];
   const b = decodeRemoteWriteV1(encodeRemoteWriteV1(series), undefined, 'bytes');
   const data: BatchData = { ...b.toData(), knownIds: lookupIds(db.idTableFor(tenant), b.keyHashes, b.seriesCount) };
