@@ -471,7 +471,11 @@ export class Database {
       used,
       tooOld,
       outOfBounds,
-      firstOutOfBounds: firstOutOfBounds && { labels: formatLabels(this.seriesLabels(batch, firstOutOfBounds.series)), timestamp: firstOutOfBounds.t, limit: hi },
+      firstOutOfBounds: firstOutOfBounds && {
+        labels: formatLabels(this.seriesLabels(batch, firstOutOfBounds.series)),
+        timestamp: firstOutOfBounds.t,
+        limit: hi,
+      },
     };
   }
 

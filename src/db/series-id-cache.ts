@@ -89,7 +89,6 @@ export class HashTable {
       if (old[k + 4] !== 0 || old[k + 5] !== 0) this.put(old, k, old[k + 5]! * TWO32 + old[k + 4]! - 1);
     }
   }
-
 }
 
 function words(slots: number, shared: boolean): Uint32Array {

@@ -5,7 +5,15 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_NAN, isStaleNaNAt } from '../../src/model/index.js';
-import { DecodePool, IngestError, KeyNotKeptError, decodeRemoteWriteV1, decodeRemoteWriteV2, encodeRemoteWriteV1, encodeRemoteWriteV2 } from '../../src/ingest/index.js';
+import {
+  DecodePool,
+  IngestError,
+  KeyNotKeptError,
+  decodeRemoteWriteV1,
+  decodeRemoteWriteV2,
+  encodeRemoteWriteV1,
+  encodeRemoteWriteV2,
+} from '../../src/ingest/index.js';
 import { SeriesIdCache } from '../../src/db/series-id-cache.js';
 
 /**
