@@ -73,6 +73,8 @@ export function dropKnownKeys(data: BatchData): void {
   const extra = data.keyExtra ?? new Uint8Array(0);
   const base = body.length;
   const ids = known.ids;
+  // Nothing found (a batch of new series): every key is needed, as it is.
+  if (ids.every((v) => v === 0)) return;
   let bytes = 0;
   for (let i = 0; i < data.seriesCount; i++) if (ids[i] === 0) bytes += ranges[2 * i + 1]! - ranges[2 * i]!;
   const all = !ids.includes(0);
