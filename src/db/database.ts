@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { log } from '../logger.js';
 import { LabelIndex, dayOf, type LabelIndexOptions, type TsdbStatus } from '../index/index.js';
-import { KEY_HASH_LANES, type DecodedBatch, type MetricMetadata } from '../ingest/index.js';
+import { KEY_HASH_LANES, KeyNotKeptError, type DecodedBatch, type MetricMetadata, type SharedIdTable } from '../ingest/index.js';
 import {
   METRIC_NAME,
   compareLabels,
@@ -296,9 +296,16 @@ export class Database {
     const tkey = formatTenant(tenant);
     const cache = this.cacheFor(tkey);
     const n = batch.seriesCount;
+    // Ids the decode worker already found (id + 1, 0: look it up here).
+    const known = cache.trusted(batch.knownIds, n);
+    if (known === null && batch.knownIds?.keysDropped === true) {
+      // Its keys stayed in the worker and its ids may name deleted series: nothing to go on.
+      throw new KeyNotKeptError('series were deleted while the request was decoded');
+    }
     let rows = this.rowsInRange(batch, view);
     const seriesIds = this.scratch(0, n);
-    const hashes = batch.keyHashes;
+    // Read only when a series is not known: a worker sends no hashes when it found every series.
+    let hashes: Uint32Array | null = null;
     let missing: number[] | null = null;
     const limiter = this.limiter.active ? this.limiter : null;
     const now = Date.now();
@@ -306,7 +313,8 @@ export class Database {
     for (let i = 0; i < n; i++) {
       // A series none of whose samples is taken is not created: the index lists no empty series.
       if (rows.used !== null && rows.used[i] === 0) continue;
-      const id = cache.get(hashes, i * KEY_HASH_LANES);
+      const k = known !== null ? known[i]! : 0;
+      const id = k > 0 ? k - 1 : cache.get((hashes ??= batch.keyHashes), i * KEY_HASH_LANES);
       if (id >= 0) {
         const limit = limiter?.admit(id, now) ?? null;
         seriesIds[i] = limit === null ? id : REFUSED;
@@ -314,7 +322,7 @@ export class Database {
       } else (missing ??= []).push(i);
     }
     let created = 0;
-    let groups = missing ? groupByKeyHash(hashes, missing) : [];
+    let groups = missing ? groupByKeyHash((hashes ??= batch.keyHashes), missing) : [];
     if (groups.length > 0 && limiter) {
       // Series not written lately may join the windows only while there is room: the rest are not created.
       const room = limiter.room(now);
@@ -334,7 +342,7 @@ export class Database {
       for (let g = 0; g < groups.length; g++) {
         const id = ids[g]!;
         for (const i of groups[g]!) seriesIds[i] = id;
-        cache.set(hashes, groups[g]![0]! * KEY_HASH_LANES, id);
+        cache.set(hashes!, groups[g]![0]! * KEY_HASH_LANES, id);
         limiter?.added(id);
       }
     }
@@ -344,7 +352,7 @@ export class Database {
       limited = rows.count - kept.count;
       rows = kept;
       this.limiter.dropped[refused.limit] += limited;
-      this.logRefused(refused.limit, batch.labels(refused.series));
+      this.logRefused(refused.limit, this.seriesLabels(batch, refused.series));
     }
 
     const count = rows.count;
@@ -385,6 +393,12 @@ export class Database {
       limit: refused && { name: refused.limit, max: refused.limit === 'hourly' ? this.limiter.hourly.limit : this.limiter.daily.limit },
       seriesCreated: created,
     };
+  }
+
+  /** Labels of series i of a batch; from the index when the decode worker resolved it and kept no key. */
+  private seriesLabels(batch: DecodedBatch, i: number): Labels {
+    const k = batch.knownIds;
+    return k?.keysDropped === true && k.ids[i]! > 0 ? this.index.labelsOf(k.ids[i]! - 1) : batch.labels(i);
   }
 
   /** The rows of series the limiter let through. */
@@ -461,7 +475,11 @@ export class Database {
       used,
       tooOld,
       outOfBounds,
-      firstOutOfBounds: firstOutOfBounds && { labels: formatLabels(batch.labels(firstOutOfBounds.series)), timestamp: firstOutOfBounds.t, limit: hi },
+      firstOutOfBounds: firstOutOfBounds && {
+        labels: formatLabels(this.seriesLabels(batch, firstOutOfBounds.series)),
+        timestamp: firstOutOfBounds.t,
+        limit: hi,
+      },
     };
   }
 
@@ -827,6 +845,11 @@ export class Database {
     const view = a.subarray(0, n);
     view.fill(0);
     return view;
+  }
+
+  /** The tenant's series-id cache table, for decode workers to resolve known series in (batch.knownIds). */
+  idTableFor(tenant: Tenant): SharedIdTable {
+    return this.cacheFor(formatTenant(tenant)).shared();
   }
 
   /** The ingestion key → id cache of a tenant: a known series costs one Map lookup, no LMDB read. */

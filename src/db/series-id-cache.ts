@@ -7,15 +7,18 @@
  * double, so memory follows the series actually written (24 bytes a slot, at most half full).
  */
 
-const LANES = 4;
+import { ID_TABLE_SLOT, type SharedIdTable } from '../ingest/index.js';
+
 /** Words a slot: the hash's four lanes, then value + 1 as low and high u32 (0, 0: empty). */
-const SLOT = 6;
+const SLOT = ID_TABLE_SLOT;
 const MIN_SLOTS = 1024;
 const TWO32 = 2 ** 32;
 
 /**
  * One table, slots interleaved in a single array: with 100k+ series almost every probe misses
  * the CPU cache, and a lookup that reads the key and the value from one place misses once.
+ * The array is shared memory that decode workers read (ingest/id-lookup.ts): a slot is published
+ * by an atomic store of its value's low word after its key, and never changed once filled.
  */
 export class HashTable {
   words: Uint32Array;
@@ -23,8 +26,12 @@ export class HashTable {
   mask: number;
   count = 0;
 
-  constructor(slots: number) {
-    this.words = new Uint32Array(slots * SLOT);
+  /** `shared`: the words live in shared memory, for decode workers to read. */
+  constructor(
+    slots: number,
+    private readonly shared = false,
+  ) {
+    this.words = words(slots, shared);
     this.slots = slots;
     this.mask = slots - 1;
   }
@@ -62,8 +69,9 @@ export class HashTable {
           words[k + 3] = h[o + 3]!;
           this.count++;
         }
-        words[k + 4] = v % TWO32;
         words[k + 5] = Math.floor(v / TWO32);
+        if (this.shared) Atomics.store(words, k + 4, v % TWO32);
+        else words[k + 4] = v % TWO32;
         return;
       }
     }
@@ -74,25 +82,26 @@ export class HashTable {
     const old = this.words;
     const oldSlots = this.slots;
     this.slots = oldSlots * 2;
-    this.words = new Uint32Array(this.slots * SLOT);
+    this.words = words(this.slots, this.shared);
     this.mask = this.slots - 1;
     this.count = 0;
     for (let k = 0; k < oldSlots * SLOT; k += SLOT) {
       if (old[k + 4] !== 0 || old[k + 5] !== 0) this.put(old, k, old[k + 5]! * TWO32 + old[k + 4]! - 1);
     }
   }
+}
 
-  clear(): void {
-    this.words.fill(0);
-    this.count = 0;
-  }
+function words(slots: number, shared: boolean): Uint32Array {
+  return shared ? new Uint32Array(new SharedArrayBuffer(slots * SLOT * 4)) : new Uint32Array(slots * SLOT);
 }
 
 export class SeriesIdCache {
-  private current = new HashTable(MIN_SLOTS);
-  private previous = new HashTable(MIN_SLOTS);
+  private current = new HashTable(MIN_SLOTS, true);
+  private previous = new HashTable(MIN_SLOTS, true);
   /** Entries a generation holds before it rotates. */
   private readonly half: number;
+  /** Bumped by clear(): ids a worker resolved under an older epoch may name deleted series. */
+  private epoch = 0;
 
   /** Holds between capacity/2 and capacity entries once warm. */
   constructor(capacity: number) {
@@ -115,19 +124,31 @@ export class SeriesIdCache {
   set(h: Uint32Array, o: number, id: number): void {
     let cur = this.current;
     if (cur.count >= this.half) {
-      // The dropped generation's arrays are reused when they are the right size already.
-      const old = this.previous;
+      // The dropped generation is not reused: a decode worker may still be reading it.
       this.previous = cur;
-      if (old.slots === cur.slots) old.clear();
-      cur = this.current = old.slots === cur.slots ? old : new HashTable(cur.slots);
+      cur = this.current = new HashTable(cur.slots, true);
     }
     if ((cur.count + 1) * 2 > cur.slots) cur.grow();
     cur.put(h, o, id);
   }
 
   clear(): void {
-    this.current = new HashTable(MIN_SLOTS);
-    this.previous = new HashTable(MIN_SLOTS);
+    this.current = new HashTable(MIN_SLOTS, true);
+    this.previous = new HashTable(MIN_SLOTS, true);
+    this.epoch++;
+  }
+
+  /**
+   * The current generation for decode workers to look hashes up in. Hits in the previous one are
+   * left to get(), which copies them forward.
+   */
+  shared(): SharedIdTable {
+    return { words: this.current.words, epoch: this.epoch };
+  }
+
+  /** The ids a worker found, or null when a deletion since makes them untrustworthy. */
+  trusted(known: { readonly ids: Uint32Array; readonly epoch: number } | undefined, n: number): Uint32Array | null {
+    return known !== undefined && known.epoch === this.epoch && known.ids.length === n ? known.ids : null;
   }
 
   get size(): number {

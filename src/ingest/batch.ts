@@ -5,6 +5,7 @@ import { hashKeyBytes, hashKeyString, KEY_HASH_LANES } from './key-hash.js';
 import { canonicalKey, labelsFromKey, labelsFromKeyBytes } from './label-key.js';
 import type { IngestLimits } from './limits.js';
 import type { ExemplarRow } from './exemplars.js';
+import { KeyNotKeptError, type KnownIds } from './id-lookup.js';
 import { checkLabels } from './validate.js';
 
 export type MetricType = 'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -60,6 +61,8 @@ export interface DecodedBatch {
   /** The exemplars of valid series, decoded (remote write 1.0 and 2.0). */
   readonly exemplarRows?: readonly ExemplarRow[];
   readonly metadata: readonly MetricMetadata[];
+  /** Series ids a decode worker found in the series-id cache's shared table (see id-lookup.ts). */
+  readonly knownIds?: KnownIds;
 }
 
 /**
@@ -104,6 +107,7 @@ export interface BatchData {
   histogramRows?: HistogramBatchRows;
   exemplarRows?: ExemplarRow[];
   metadata: MetricMetadata[];
+  knownIds?: KnownIds;
 }
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -129,6 +133,7 @@ export class ColumnBatch implements DecodedBatch {
   readonly histogramRows: HistogramBatchRows | undefined;
   readonly exemplarRows: ExemplarRow[] | undefined;
   readonly metadata: MetricMetadata[];
+  readonly knownIds: KnownIds | undefined;
 
   constructor(d: BatchData) {
     this.seriesCount = d.seriesCount;
@@ -151,6 +156,7 @@ export class ColumnBatch implements DecodedBatch {
     this.histogramRows = d.histogramRows;
     this.exemplarRows = d.exemplarRows;
     this.metadata = d.metadata;
+    this.knownIds = d.knownIds;
   }
 
   get keys(): string[] {
@@ -163,6 +169,7 @@ export class ColumnBatch implements DecodedBatch {
 
   key(i: number): string {
     if (!(i >= 0 && i < this.seriesCount)) throw new RangeError(`series index ${i} out of range (batch has ${this.seriesCount} series)`);
+    this.checkKept(i);
     if (this.keyStrings !== undefined) return this.keyStrings[i]!;
     const s = this.keyRanges![2 * i]!;
     const e = this.keyRanges![2 * i + 1]!;
@@ -180,8 +187,15 @@ export class ColumnBatch implements DecodedBatch {
     return out;
   }
 
+  /** Throws when series i's key was left in the decode worker (see id-lookup.ts dropKnownKeys). */
+  private checkKept(i: number): void {
+    const k = this.knownIds;
+    if (k !== undefined && k.keysDropped === true && k.ids[i] !== 0) throw new KeyNotKeptError(`the key of series ${i} was not kept by the decode worker`);
+  }
+
   labels(i: number): Labels {
     if (this.keyStrings !== undefined || !(i >= 0 && i < this.seriesCount)) return labelsFromKey(this.key(i));
+    this.checkKept(i);
     const s = this.keyRanges![2 * i]!;
     const e = this.keyRanges![2 * i + 1]!;
     const j = this.chunkOf(s);
@@ -221,6 +235,7 @@ export class ColumnBatch implements DecodedBatch {
       histograms: this.histograms,
       ...(this.histogramRows ? { histogramRows: this.histogramRows } : {}),
       exemplarRows: this.exemplarRows,
+      ...(this.knownIds ? { knownIds: this.knownIds } : {}),
       metadata: this.metadata,
     };
   }

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { ColumnBatch, type DecodedBatch } from './batch.js';
 import type { RemoteWriteVersion } from './content-type.js';
 import type { DecodeRequest, DecodeResponse } from './decode-worker.js';
+import type { SharedIdTable } from './id-lookup.js';
 import { IngestError, type IngestErrorStatus } from './errors.js';
 import { resolveLimits, type IngestLimits } from './limits.js';
 import { decodeRemoteWriteV1 } from './remote-write-v1.js';
@@ -113,8 +114,10 @@ export class DecodePool {
   /**
    * Decodes a snappy-compressed remote-write body. The body's memory is transferred to the worker
    * when the view covers its whole ArrayBuffer (do not reuse it afterwards); otherwise it is copied.
+   * With `idTable`, workers look the series up in it (the batch's `knownIds`); with
+   * `dropKnownKeys` too, the batch keeps only the keys of the series they did not find.
    */
-  decode(kind: RemoteWriteVersion, body: Uint8Array): Promise<DecodedBatch> {
+  decode(kind: RemoteWriteVersion, body: Uint8Array, idTable?: SharedIdTable, dropKnownKeys = false): Promise<DecodedBatch> {
     if (this.closed) return Promise.reject(new Error('decode pool is closed'));
     if (this.slots.length === 0) {
       try {
@@ -128,7 +131,7 @@ export class DecodePool {
     const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     const own = whole ? body : body.slice();
     const id = this.nextId++;
-    const req: DecodeRequest = { id, kind, body: own };
+    const req: DecodeRequest = idTable ? { id, kind, body: own, idTable, dropKnownKeys } : { id, kind, body: own };
     return new Promise<DecodedBatch>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       if (slot.pending.size === 1) slot.worker.ref();

@@ -6,6 +6,7 @@ import type { IngestLimits } from './limits.js';
 import { decodeRemoteWriteV1 } from './remote-write-v1.js';
 import { decodeRemoteWriteV2 } from './remote-write-v2.js';
 import { WorkerGc } from './worker-gc.js';
+import { dropKnownKeys, lookupIds, type SharedIdTable } from './id-lookup.js';
 
 /**
  * A decode-pool worker: receives compressed remote-write bodies, answers with the batch's plain
@@ -16,6 +17,10 @@ export interface DecodeRequest {
   readonly id: number;
   readonly kind: RemoteWriteVersion;
   readonly body: Uint8Array;
+  /** The tenant's series-id cache table: known series' ids are looked up here, off the main thread. */
+  readonly idTable?: SharedIdTable;
+  /** Send only the keys of series not found in idTable (no relabeling needs the others). */
+  readonly dropKnownKeys?: boolean;
 }
 
 export type DecodeResponse =
@@ -31,9 +36,13 @@ port.on('message', (req: DecodeRequest) => {
   try {
     const batch = req.kind === 'v2' ? decodeRemoteWriteV2(req.body, limits, 'bytes') : decodeRemoteWriteV1(req.body, limits, 'bytes');
     const data = batch.toData();
+    if (req.idTable !== undefined && data.keyHashes !== undefined) {
+      data.knownIds = lookupIds(req.idTable, data.keyHashes, data.seriesCount);
+      if (req.dropKnownKeys === true) dropKnownKeys(data);
+    }
     const transfer = [data.seriesIndex.buffer, data.timestamps.buffer, data.values.buffer] as ArrayBuffer[];
     const h = data.histogramRows;
-    for (const a of [...(data.keyChunks ?? []), data.keyExtra, data.keyRanges, data.keyHashes, h?.seriesIndex, h?.timestamps, h?.offsets, h?.bytes]) {
+    for (const a of [...(data.keyChunks ?? []), data.keyExtra, data.keyRanges, data.keyHashes, data.knownIds?.ids, h?.seriesIndex, h?.timestamps, h?.offsets, h?.bytes]) {
       // Shared memory (histogram rows) is shared, not transferred.
       if (a !== undefined && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
     }

@@ -47,6 +47,7 @@ export {
 } from './relabel.js';
 export { decompressBody, parseBodyEncoding, type BodyEncoding } from './decompress.js';
 export { DecodePool, type DecodePoolOptions } from './decode-pool.js';
+export { ID_TABLE_SLOT, KeyNotKeptError, dropKnownKeys, lookupIds, type KnownIds, type SharedIdTable } from './id-lookup.js';
 export { encodeHistogramMessage, type EncodeHistogram } from './histogram-encode.js';
 export { readHistogram, MIN_SCHEMA, MAX_SCHEMA, CUSTOM_BUCKETS_SCHEMA } from './histogram-proto.js';
 export { formatHistogramJsonLine, histogramJson, classicSeries } from './histogram-output.js';

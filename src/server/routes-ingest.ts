@@ -7,6 +7,7 @@ import type { ExemplarStore } from '../exemplars/index.js';
 import { log } from '../logger.js';
 import {
   IngestError,
+  KeyNotKeptError,
   checkContentEncoding,
   parseContentType,
   type DecodePool,
@@ -48,6 +49,7 @@ export function assertWritable(deps: IngestDeps): void {
 const STORAGE_UNAVAILABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
 
 function storageUnavailable(e: unknown): unknown {
+  if (e instanceof KeyNotKeptError) return new HttpError(503, `request not stored, send it again: ${e.message}`, 'unavailable', { 'Retry-After': '1' });
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   // The storage engine wraps system errors in its own, keeping their text (`WAL write failed: ENOSPC: …`).
   const named = e instanceof Error && /\b(ENOSPC|EDQUOT|EROFS|EIO)\b|No space left on device|Read-only file system|Input\/output error/.test(e.message);
@@ -122,9 +124,12 @@ export interface StoreOutcome {
 
 /** Relabels and stores a batch, counting what was stored and dropped. */
 export async function writeBatch(deps: IngestDeps, counters: IngestCounters, req: Request, decoded: DecodedBatch, protocol: string): Promise<StoreOutcome> {
-  const batch = extraLabels(req, deps.limits).relabelBatch(deps.relabeler.relabelBatch(decoded));
+  const relabel = extraLabels(req, deps.limits);
+  let batch;
   let res;
   try {
+    // Inside: a relabel config loaded since the body was decoded may ask for keys not kept.
+    batch = relabel.relabelBatch(deps.relabeler.relabelBatch(decoded));
     res = await deps.db.write(req.tenant, batch);
   } catch (e) {
     throw storageUnavailable(e);
@@ -184,7 +189,9 @@ export function registerIngestRoutes(router: Router, deps: IngestDeps, counters:
         version = parseContentType(req.headers.get('content-type'));
         checkContentEncoding(req.headers.get('content-encoding'));
         const body = await req.body();
-        batch = await deps.decodePool.decode(version, body);
+        // Without relabeling only the keys of series new to the cache are needed on this thread.
+        const plain = !deps.relabeler.active && !req.query.has('extra_label');
+        batch = await deps.decodePool.decode(version, body, deps.db.idTableFor(req.tenant), plain);
       } catch (e) {
         throw asHttpError(e);
       }

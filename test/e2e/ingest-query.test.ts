@@ -92,6 +92,17 @@ describe('remote write to query', () => {
     expect(await instant(s.url, 'doomed', now / 1000)).toHaveLength(0);
   });
 
+  it('stores a deleted series written again as a new series, with only its new samples', async () => {
+    await writeV1(s.url, [series('reborn', { a: '1' }, [now - 1000], [1])]);
+    await writeV1(s.url, [series('reborn', { a: '1' }, [now - 500], [2])]);
+    const r = await fetch(`${s.url}/api/v1/admin/tsdb/delete_series?match[]=reborn`, { method: 'POST' });
+    expect(r.status).toBe(204);
+    await writeV1(s.url, [series('reborn', { a: '1' }, [now], [3])]);
+    const got = await instant(s.url, 'reborn', now / 1000);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.value[1]).toBe('3');
+  });
+
   it('counts ingested rows in /metrics', async () => {
     const text = await (await fetch(`${s.url}/metrics`)).text();
     expect(text).toMatch(/strata_rows_inserted_total\{type="promremotewrite"\} \d+/);

@@ -5,7 +5,16 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_NAN, isStaleNaNAt } from '../../src/model/index.js';
-import { DecodePool, IngestError, decodeRemoteWriteV1, encodeRemoteWriteV1, encodeRemoteWriteV2 } from '../../src/ingest/index.js';
+import {
+  DecodePool,
+  IngestError,
+  KeyNotKeptError,
+  decodeRemoteWriteV1,
+  decodeRemoteWriteV2,
+  encodeRemoteWriteV1,
+  encodeRemoteWriteV2,
+} from '../../src/ingest/index.js';
+import { SeriesIdCache } from '../../src/db/series-id-cache.js';
 
 /**
  * Workers need JavaScript: compile src/ingest (and what it imports) into a temp dir that resolves
@@ -131,6 +140,43 @@ describe('decode pool', () => {
       const b = await pool.decode('v1', view);
       expect(b.sampleCount).toBe(5);
       expect(big.byteLength).toBe(body.length + 10); // not detached
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('looks the series up in the shared id table it is given, leaving unknown ones at 0', async () => {
+    const pool = new DecodePool({ threads: 1, workerUrl });
+    try {
+      const body = request(4);
+      const hashes = decodeRemoteWriteV1(body, undefined, 'bytes').keyHashes;
+      const cache = new SeriesIdCache(1000);
+      cache.set(hashes, 1 * 4, 41);
+      cache.set(hashes, 3 * 4, 43);
+      const b = await pool.decode('v1', body, cache.shared());
+      expect([...b.knownIds!.ids]).toEqual([0, 42, 0, 44]);
+      expect(cache.trusted(b.knownIds, 4)).not.toBeNull();
+      expect((await pool.decode('v1', request(4))).knownIds).toBeUndefined();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends only the keys of series not found when asked to drop the others (remote write 2.0)', async () => {
+    const pool = new DecodePool({ threads: 1, workerUrl });
+    try {
+      const series = [0, 1, 2].map((i) => ({ labels: L({ __name__: 'm', i: String(i) }), timestamps: [1000], values: [i] }));
+      const body = encodeRemoteWriteV2(series);
+      const hashes = decodeRemoteWriteV2(body, undefined, 'bytes').keyHashes;
+      const cache = new SeriesIdCache(1000);
+      cache.set(hashes, 0, 10);
+      cache.set(hashes, 2 * 4, 12);
+      const b = await pool.decode('v2', body, cache.shared(), true);
+      expect([...b.knownIds!.ids]).toEqual([11, 0, 13]);
+      expect(b.labels(1)).toEqual(L({ __name__: 'm', i: '1' }));
+      expect(() => b.labels(0)).toThrow(KeyNotKeptError);
+      expect(() => b.key(2)).toThrow(KeyNotKeptError);
+      expect([...b.values]).toEqual([0, 1, 2]);
     } finally {
       await pool.close();
     }
