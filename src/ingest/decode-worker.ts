@@ -42,7 +42,17 @@ port.on('message', (req: DecodeRequest) => {
     }
     const transfer = [data.seriesIndex.buffer, data.timestamps.buffer, data.values.buffer] as ArrayBuffer[];
     const h = data.histogramRows;
-    for (const a of [...(data.keyChunks ?? []), data.keyExtra, data.keyRanges, data.keyHashes, data.knownIds?.ids, h?.seriesIndex, h?.timestamps, h?.offsets, h?.bytes]) {
+    for (const a of [
+      ...(data.keyChunks ?? []),
+      data.keyExtra,
+      data.keyRanges,
+      data.keyHashes,
+      data.knownIds?.ids,
+      h?.seriesIndex,
+      h?.timestamps,
+      h?.offsets,
+      h?.bytes,
+    ]) {
       // Shared memory (histogram rows) is shared, not transferred.
       if (a !== undefined && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
     }
