@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readGeneratedFile } from '../runtime/index.js';
 import { checkDecodeArgs, checkEncodeArgs, checkRangeArgs } from './check.js';
 import { CodecError } from './errors.js';
 import { maxEncodedSize } from './format.js';
@@ -198,9 +197,6 @@ function describe(code: number, a: number, b: number): string {
   }
 }
 
-/** Where the compiled module may sit: next to this file (src/, dist/), or back in src/ when run from build/. */
-const CANDIDATES = ['./generated/codec.wasm', '../../../src/codec/generated/codec.wasm', '../../src/codec/generated/codec.wasm'];
-
 /** Why the last load attempt fell back to TypeScript, for diagnostics. */
 export let wasmLoadError: string | null = null;
 
@@ -224,15 +220,7 @@ export function loadWasmCodec(): CodecBackend | null {
  */
 export function instantiateCodecWasm(): object | string {
   if (wasmApi === undefined) return 'WebAssembly is not available';
-  let bytes: Uint8Array | null = null;
-  for (const rel of CANDIDATES) {
-    try {
-      bytes = readFileSync(fileURLToPath(new URL(rel, import.meta.url)));
-      break;
-    } catch {
-      // try the next place
-    }
-  }
+  const bytes = readGeneratedFile(import.meta.url, 'codec', 'codec.wasm');
   if (bytes === null) return 'codec.wasm not found (run `node scripts/build.mjs`)';
   try {
     const module = new wasmApi.Module(bytes);

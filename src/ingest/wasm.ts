@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readGeneratedFile } from '../runtime/index.js';
 
 /**
  * This thread's instance of the ingest WebAssembly module (native/ingest/: snappy block
@@ -113,8 +112,6 @@ export class IngestWasm {
   }
 }
 
-const CANDIDATES = ['./generated/ingest.wasm', '../../../src/ingest/generated/ingest.wasm', '../../src/ingest/generated/ingest.wasm'];
-
 let instance: IngestWasm | null = null;
 
 /** Linear memory above this is given back after the request that grew it (a new instance starts small). */
@@ -134,15 +131,7 @@ export function ingestWasm(): IngestWasm {
   if (instance !== null) return instance;
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (api === undefined) throw new Error('WebAssembly is not available: remote-write decoding needs it');
-  let bytes: Uint8Array | null = null;
-  for (const rel of CANDIDATES) {
-    try {
-      bytes = readFileSync(fileURLToPath(new URL(rel, import.meta.url)));
-      break;
-    } catch {
-      // try the next place
-    }
-  }
+  const bytes = readGeneratedFile(import.meta.url, 'ingest', 'ingest.wasm');
   if (bytes === null) throw new Error('ingest.wasm not found (run `node scripts/build.mjs`)');
   const inst = new api.Instance(new api.Module(bytes), {
     env: {
